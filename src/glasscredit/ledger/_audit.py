@@ -1,0 +1,197 @@
+"""The hash-chained audit log: any edit to a row, or to the events a row vouches for, shows.
+
+Each row stores the hash of the previous row and its own hash over its content. An
+``ingest`` row also carries a digest of the events it accepted (their recomputed content
+hashes, in ``event_id`` order), so editing an event's stored content breaks the chain at
+the batch that recorded it. :func:`verify_chain` pinpoints the first bad row.
+
+Appends serialise on the chain head: SQLite by its write lock (``BEGIN IMMEDIATE``),
+PostgreSQL by a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+
+from glasscredit.ledger._tables import audit_log, events
+from glasscredit.policy import content_hash
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "ChainReport",
+    "append_audit",
+    "batch_digest",
+    "lock_chain",
+    "row_hash",
+    "subject_tag",
+    "verify_chain",
+]
+
+GENESIS_HASH = "0" * 64
+_PG_LOCK_KEY = 0x6C617373637265  # "lasscre": one advisory lock for the chain head
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    at_us: int
+    actor: str
+    action: str
+    subject_tag: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    row_hash: str
+
+
+@dataclass(slots=True)
+class ChainReport:
+    """Outcome of a verification: ``ok``, rows checked, and the first bad row if any."""
+
+    ok: bool
+    rows: int
+    events: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+    details: list[str] = field(default_factory=list)
+
+
+def subject_tag(salt: str, subject: str) -> str:
+    """Pseudonym of a subject in audit rows; unlinkable once the salt is destroyed."""
+    return hmac.new(bytes.fromhex(salt), subject.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def row_hash(prev_hash: str, seq: int, at_us: int, actor: str, action: str,
+             tag: str | None, details_json: str) -> str:
+    h = hashlib.sha256()
+    h.update(f"{prev_hash}\x1f{seq}\x1f{at_us}\x1f{actor}\x1f{action}\x1f{tag or ''}\x1f".encode())
+    h.update(details_json.encode())
+    return h.hexdigest()
+
+
+def batch_digest(pairs: list[tuple[str, str]]) -> str:
+    """Digest over (event_id, content_hash) pairs, order-independent by sorting on id."""
+    h = hashlib.sha256()
+    for eid, ch in sorted(pairs):
+        h.update(f"{eid}\x1f{ch}\n".encode())
+    return h.hexdigest()
+
+
+def lock_chain(conn: Connection) -> None:
+    """Serialise appends to the chain for the rest of this transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    # SQLite: the connection already holds the write lock (BEGIN IMMEDIATE).
+
+
+def chain_head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(
+        select(audit_log.c.seq, audit_log.c.row_hash).order_by(audit_log.c.seq.desc()).limit(1)
+    ).first()
+    return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+
+
+def append_audit(conn: Connection, *, at_us: int, actor: str, action: str,
+                 details: dict[str, Any], tag: str | None = None,
+                 head: tuple[int, str] | None = None) -> AuditEntry:
+    """Append one row; the caller holds the chain lock inside its transaction."""
+    seq, prev = head if head is not None else chain_head(conn)
+    seq += 1
+    details_json = json.dumps(details, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    rh = row_hash(prev, seq, at_us, actor, action, tag, details_json)
+    conn.execute(audit_log.insert().values(seq=seq, at_us=at_us, actor=actor, action=action,
+                                           subject_tag=tag, details=details_json,
+                                           prev_hash=prev, row_hash=rh))
+    return AuditEntry(seq, at_us, actor, action, tag, details, prev, rh)
+
+
+def _event_pairs_by_batch(result: Any) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+    current: int | None = None
+    pairs: list[tuple[str, str]] = []
+    for b, eid, subj, src, typ, occ, attrs, stored in result:
+        recomputed = content_hash(eid, subj, src, typ, int(occ), attrs)
+        # a row whose content was edited no longer matches its stored or chained hash
+        ch = recomputed if recomputed == stored else f"edited:{recomputed}"
+        if b != current:
+            if current is not None:
+                yield current, pairs
+            current, pairs = int(b), []
+        pairs.append((eid, ch))
+    if current is not None:
+        yield current, pairs
+
+
+def verify_chain(conn: Connection, *, extra_pairs: dict[int, list[tuple[str, str]]] | None
+                 = None) -> ChainReport:
+    """Recompute every row hash and every batch digest; report the first bad row.
+
+    ``extra_pairs`` adds (event_id, content_hash) pairs per batch that live outside the
+    events table (tombstones of erased events), so erasure keeps the chain verifiable.
+    """
+    cols = (events.c.batch, events.c.event_id, events.c.subject, events.c.source,
+            events.c.type, events.c.occurred_at_us, events.c.attributes, events.c.content_hash)
+    ev_result = conn.execution_options(stream_results=True, yield_per=50_000).execute(
+        select(*cols).order_by(events.c.batch))
+    rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(
+        select(audit_log).order_by(audit_log.c.seq))
+    try:
+        return _verify(_event_pairs_by_batch(ev_result), rows, extra_pairs)
+    finally:
+        ev_result.close()
+        rows.close()
+
+
+def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
+            extra_pairs: dict[int, list[tuple[str, str]]] | None) -> ChainReport:
+    pending = next(batches, None)
+    n_events = 0
+    prev = GENESIS_HASH
+    checked = 0
+    for checked, r in enumerate(rows, start=1):
+        expected_seq = checked
+        if r.seq != expected_seq:
+            return ChainReport(False, checked, n_events, int(r.seq),
+                               f"row {expected_seq} is missing (next row is {r.seq})")
+        if r.prev_hash != prev:
+            return ChainReport(False, checked, n_events, int(r.seq),
+                               "prev_hash does not match the previous row's hash")
+        if row_hash(prev, r.seq, r.at_us, r.actor, r.action, r.subject_tag, r.details) \
+                != r.row_hash:
+            return ChainReport(False, checked, n_events, int(r.seq),
+                               "row content does not match its hash (the row was edited)")
+        prev = r.row_hash
+        pairs: list[tuple[str, str]] = []
+        while pending is not None and pending[0] < r.seq:
+            return ChainReport(False, checked, n_events, pending[0],
+                               f"events claim batch {pending[0]}, which has no ingest row")
+        if pending is not None and pending[0] == r.seq:
+            pairs = pending[1]
+            pending = next(batches, None)
+        if extra_pairs and r.seq in extra_pairs:
+            pairs = pairs + extra_pairs[r.seq]
+        if r.action == "ingest":
+            d = json.loads(r.details)
+            n_events += len(pairs)
+            if len(pairs) != d.get("count"):
+                return ChainReport(False, checked, n_events, int(r.seq),
+                                   f"batch holds {len(pairs)} events, the row vouches for "
+                                   f"{d.get('count')}")
+            if batch_digest(pairs) != d.get("digest"):
+                bad = [e for e, ch in pairs if ch.startswith("edited:")]
+                hint = f" (edited event {bad[0]})" if bad else ""
+                return ChainReport(False, checked, n_events, int(r.seq),
+                                   f"events of this batch do not match its digest{hint}")
+        elif pairs:
+            return ChainReport(False, checked, n_events, int(r.seq),
+                               "events claim a batch that is not an ingest row")
+    if pending is not None:
+        return ChainReport(False, checked, n_events, pending[0],
+                           f"events claim batch {pending[0]}, beyond the chain's end")
+    return ChainReport(True, checked, n_events)

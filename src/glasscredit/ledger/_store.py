@@ -1,0 +1,217 @@
+"""The ledger: one object over one database, SQLite by default, PostgreSQL by URL.
+
+``Ledger`` owns the engine, runs migrations, appends events (:mod:`._ingest`), and
+serves the read paths (a subject's events, columnar event batches for the feature
+kernel, the audit chain). Time comes from the ``clock`` it is given; the core never reads
+the system clock itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from glasscredit.exceptions import LedgerError, NotFoundError
+from glasscredit.ledger._audit import ChainReport, verify_chain
+from glasscredit.ledger._ingest import IngestReport, ingest_records
+from glasscredit.ledger._readers import BrokenRow, read_events
+from glasscredit.ledger._tables import events, sources, subjects
+from glasscredit.policy import Policy, from_us
+
+__all__ = ["EVENT_SCHEMA", "Ledger", "StoredEvent", "migrate", "sqlite_url"]
+
+EVENT_SCHEMA = pa.schema([
+    ("seq", pa.int64()), ("event_id", pa.string()), ("subject", pa.string()),
+    ("source", pa.string()), ("type", pa.string()), ("occurred_at_us", pa.int64()),
+    ("recorded_at_us", pa.int64()), ("attributes", pa.string()),
+])
+
+
+def sqlite_url(path: str | Path) -> str:
+    return f"sqlite:///{Path(path)}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    event_id: str
+    subject: str
+    source: str
+    type: str
+    occurred_at_us: int
+    recorded_at_us: int
+    attributes: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "subject": self.subject, "source": self.source,
+                "type": self.type,
+                "occurred_at": from_us(self.occurred_at_us).isoformat().replace("+00:00", "Z"),
+                "recorded_at": from_us(self.recorded_at_us).isoformat().replace("+00:00", "Z"),
+                "attributes": self.attributes}
+
+
+def _make_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database in (None, "", ":memory:"):
+            raise LedgerError("an in-memory SQLite ledger would lose everything: give a file")
+        eng = create_engine(u, poolclass=NullPool)
+
+        @event.listens_for(eng, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            # WAL + NORMAL: a killed process never corrupts or loses a committed batch
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+                           "cache_size=-262144", "temp_store=MEMORY"):
+                cur.execute(f"PRAGMA {pragma}")
+            cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _on_begin(conn: Any) -> None:
+            # writers take the lock up front: no deadlock upgrading a read lock
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return eng
+    if u.get_backend_name() == "postgresql":
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        return create_engine(u, pool_pre_ping=True)
+    raise LedgerError(f"unsupported database {u.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (Alembic), inside one transaction."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(resources.files("glasscredit.ledger").joinpath("migrations")))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Ledger:
+    """An append-only event ledger with a hash-chained audit log."""
+
+    def __init__(self, url: str, policy: Policy, *, clock: Callable[[], int],
+                 create: bool = True) -> None:
+        self.url = url
+        self.policy = policy
+        self.clock = clock
+        self.engine = _make_engine(url)
+        if create:
+            migrate(self.engine)
+        self._sync_sources()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _sync_sources(self) -> None:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(sources.c.name)).scalars())
+            for name, spec in self.policy.sources.items():
+                if name not in known:
+                    conn.execute(sources.insert().values(name=name, description=spec.description,
+                                                         first_seen_us=now))
+
+    # -- writes -------------------------------------------------------------------
+    def ingest(self, records: Iterable[Mapping[str, Any]] | Iterable[
+            tuple[int, Mapping[str, Any] | BrokenRow]], *, actor: str = "ingest",
+            batch_size: int = 50_000, progress: Callable[[int], None] | None = None,
+            numbered: bool = False) -> IngestReport:
+        """Append events; ``numbered`` records come as ``(row, record)`` pairs."""
+        rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]]
+        rows = records if numbered else enumerate(records, start=1)  # type: ignore[assignment,arg-type]
+        return ingest_records(self.engine, self.policy, rows, now_us=self.clock(), actor=actor,
+                              batch_size=batch_size, progress=progress)
+
+    def ingest_file(self, path: str | Path, *, fmt: str | None = None, actor: str = "ingest",
+                    batch_size: int = 50_000,
+                    progress: Callable[[int], None] | None = None) -> IngestReport:
+        return self.ingest(read_events(path, self.policy, fmt), actor=actor,
+                           batch_size=batch_size, progress=progress, numbered=True)
+
+    # -- reads --------------------------------------------------------------------
+    def has_subject(self, subject: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(subjects.c.subject).where(
+                subjects.c.subject == subject)).first() is not None
+
+    def events_of(self, subject: str, *, recorded_by_us: int | None = None) -> list[StoredEvent]:
+        """A subject's events in the order they happened; unknown subjects are an error."""
+        if not self.has_subject(subject):
+            raise NotFoundError(f"subject {subject!r} is not in the ledger")
+        stmt = select(events.c.seq, events.c.event_id, events.c.subject, events.c.source,
+                      events.c.type, events.c.occurred_at_us, events.c.recorded_at_us,
+                      events.c.attributes).where(events.c.subject == subject)
+        if recorded_by_us is not None:
+            stmt = stmt.where(events.c.recorded_at_us <= recorded_by_us)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(events.c.occurred_at_us, events.c.seq)).all()
+        return [StoredEvent(int(r[0]), r[1], r[2], r[3], r[4], int(r[5]), int(r[6]),
+                            json.loads(r[7])) for r in rows]
+
+    def event_table(self, *, subjects_in: list[str] | None = None,
+                    recorded_by_us: int | None = None, chunk: int = 1_000_000) -> pa.Table:
+        """Events as an Arrow table (the feature kernel's input), optionally for some subjects."""
+        return pa.Table.from_batches(list(self.iter_event_batches(
+            subjects_in=subjects_in, recorded_by_us=recorded_by_us, chunk=chunk)),
+            schema=EVENT_SCHEMA)
+
+    def iter_event_batches(self, *, subjects_in: list[str] | None = None,
+                           recorded_by_us: int | None = None,
+                           chunk: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+        stmt = select(events.c.seq, events.c.event_id, events.c.subject, events.c.source,
+                      events.c.type, events.c.occurred_at_us, events.c.recorded_at_us,
+                      events.c.attributes)
+        if subjects_in is not None:
+            stmt = stmt.where(events.c.subject.in_(subjects_in))
+        if recorded_by_us is not None:
+            stmt = stmt.where(events.c.recorded_at_us <= recorded_by_us)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+            for part in result.partitions(chunk):
+                cols = list(zip(*part, strict=True))
+                yield pa.RecordBatch.from_arrays(
+                    [pa.array(c, type=f.type) for c, f in zip(cols, EVENT_SCHEMA, strict=True)],
+                    schema=EVENT_SCHEMA)
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            n_events = conn.execute(select(func.count()).select_from(events)).scalar_one()
+            n_subjects = conn.execute(select(func.count()).select_from(subjects)).scalar_one()
+            by_type: dict[str, int] = dict(conn.execute(
+                select(events.c.type, func.count()).group_by(events.c.type)).all())
+        return {"events": int(n_events), "subjects": int(n_subjects),
+                **{f"type:{k}": int(v) for k, v in sorted(by_type.items())}}
+
+    def verify_audit(self) -> ChainReport:
+        with self.engine.connect() as conn:
+            return verify_chain(conn)
+
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def execute_sql(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Raw read for tests and tools (never for writes: events have no UPDATE path)."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(sql), dict(params or {})).all())

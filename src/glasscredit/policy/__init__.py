@@ -1,0 +1,81 @@
+"""What the operator declares: event types with closed schemas, features, points, tiers.
+
+The loader refuses special-category and free-text data by construction; the lists that
+trigger the refusal live in one place (:mod:`glasscredit.policy._forbidden`).
+"""
+
+from glasscredit.policy._durations import (
+    DAY_US,
+    MONTH_US,
+    YEAR_US,
+    format_duration,
+    from_us,
+    parse_duration,
+    parse_timestamp,
+    to_us,
+)
+from glasscredit.policy._events import AttributeSpec, EventTypeSpec, SourceSpec
+from glasscredit.policy._features import AGGREGATES, AttributeFilter, FeatureSpec, PeriodCap
+from glasscredit.policy._forbidden import (
+    PROTECTED_BASES,
+    SPECIAL_CATEGORIES,
+    forbidden_category,
+    protected_basis,
+)
+from glasscredit.policy._loader import default_policy, load_policy, policy_from_dict
+from glasscredit.policy._points import (
+    MISSING_BIN,
+    OTHER_BIN,
+    FeaturePoints,
+    PointsTable,
+    SpecialBin,
+)
+from glasscredit.policy._policy import (
+    SCORE_MAX,
+    SCORE_MIN,
+    DimensionSpec,
+    PerkSpec,
+    Policy,
+    TierSpec,
+)
+from glasscredit.policy._validate import EVENT_FIELDS, EventValidator, ValidEvent, content_hash
+
+__all__ = [
+    "AGGREGATES",
+    "DAY_US",
+    "EVENT_FIELDS",
+    "MISSING_BIN",
+    "MONTH_US",
+    "OTHER_BIN",
+    "PROTECTED_BASES",
+    "SCORE_MAX",
+    "SCORE_MIN",
+    "SPECIAL_CATEGORIES",
+    "YEAR_US",
+    "AttributeFilter",
+    "AttributeSpec",
+    "DimensionSpec",
+    "EventTypeSpec",
+    "EventValidator",
+    "FeaturePoints",
+    "FeatureSpec",
+    "PeriodCap",
+    "PerkSpec",
+    "PointsTable",
+    "Policy",
+    "SourceSpec",
+    "SpecialBin",
+    "TierSpec",
+    "ValidEvent",
+    "content_hash",
+    "default_policy",
+    "forbidden_category",
+    "format_duration",
+    "from_us",
+    "load_policy",
+    "parse_duration",
+    "parse_timestamp",
+    "policy_from_dict",
+    "protected_basis",
+    "to_us",
+]

@@ -1,0 +1,136 @@
+"""Feature definitions: windowed aggregates over event types, declared as data.
+
+Each feature is one aggregate of one subject's countable events as of a time ``t``:
+
+==================== ==========================================================
+``count``            number of matching events in the window (0 when none)
+``sum``              sum of ``attribute`` (0 when none)
+``max`` / ``min``    extreme of ``attribute`` (missing when none)
+``mean``             mean of ``attribute`` (missing when none)
+``months_since_first`` / ``months_since_last``
+                     whole mean-Gregorian months since the first/last matching
+                     event (missing when none)
+``distinct_sources`` number of different sources among matching events
+``ratio``            ``numerator / (numerator + denominator)`` of two other
+                     features when ``share`` is true, else ``numerator /
+                     denominator``; missing when the denominator is 0
+``external``         a value supplied by another component (trust), looked up
+                     by subject; missing when absent
+==================== ==========================================================
+
+``max_per_period`` limits how many events of a subject count per period (anti-
+inflation: a bot pumping 500 events a day counts as a few), ``cap`` clips the value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from glasscredit.policy._durations import parse_duration
+
+__all__ = ["AGGREGATES", "AttributeFilter", "FeatureSpec", "PeriodCap"]
+
+AGGREGATES = (
+    "count",
+    "sum",
+    "max",
+    "min",
+    "mean",
+    "months_since_first",
+    "months_since_last",
+    "distinct_sources",
+    "ratio",
+    "external",
+)
+_NEEDS_ATTRIBUTE = ("sum", "max", "min", "mean")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class AttributeFilter(BaseModel):
+    """Keep only events whose attribute lies in ``[min, max]`` or in ``in``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float | None = None
+    max: float | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+
+
+class PeriodCap(BaseModel):
+    """At most ``max`` events per subject per ``period`` count (the earliest ones)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period: str = "1d"
+    max: int = Field(ge=1)
+
+    @property
+    def period_us(self) -> int:
+        return parse_duration(self.period)
+
+
+class FeatureSpec(BaseModel):
+    """One feature: an aggregate, its inputs, window, caps, dimension and reason text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str
+    agg: Literal[
+        "count",
+        "sum",
+        "max",
+        "min",
+        "mean",
+        "months_since_first",
+        "months_since_last",
+        "distinct_sources",
+        "ratio",
+        "external",
+    ]
+    dimension: str
+    types: list[str] = Field(default_factory=list)
+    attribute: str | None = None
+    where: dict[str, AttributeFilter] = Field(default_factory=dict)
+    window: str | None = None
+    cap: float | None = None
+    max_per_period: PeriodCap | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    share: bool = False
+    reason: str = ""
+    # how a person can move this feature, used by the path to the next tier:
+    # "more" (more of the events helps), "less", "wait" (time heals), or "fixed"
+    lever: Literal["more", "less", "wait", "fixed"] = "fixed"
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeatureSpec:
+        if not _NAME.match(self.name):
+            raise ValueError(f"feature name {self.name!r} must be snake_case [feature_name]")
+        if self.agg in ("ratio",):
+            if not (self.numerator and self.denominator):
+                raise ValueError(f"{self.name}: ratio needs numerator and denominator [ratio]")
+            if self.types or self.attribute:
+                raise ValueError(f"{self.name}: ratio takes features, not types [ratio]")
+        elif self.agg == "external":
+            if self.types:
+                raise ValueError(f"{self.name}: an external feature takes no types [external]")
+        else:
+            if not self.types:
+                raise ValueError(f"{self.name}: {self.agg} needs at least one event type [types]")
+        if self.agg in _NEEDS_ATTRIBUTE and not self.attribute:
+            raise ValueError(f"{self.name}: {self.agg} needs an attribute [attribute]")
+        if self.window is not None:
+            parse_duration(self.window)
+        return self
+
+    @property
+    def window_us(self) -> int | None:
+        return parse_duration(self.window) if self.window is not None else None
+
+    @property
+    def is_event_aggregate(self) -> bool:
+        return self.agg not in ("ratio", "external")

@@ -1,0 +1,249 @@
+"""The operator's policy: everything glasscredit does, declared as data and hashed.
+
+A policy is validated twice: by pydantic (shape and types) and by
+:func:`_check_policy` (cross-references and the refusals glasscredit makes by
+construction: special-category and free-text data, undeclared types, a points table
+whose attainable range leaves 350-950).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from glasscredit.exceptions import FieldError, ForbiddenDataError, PolicyError
+from glasscredit.policy._durations import parse_duration
+from glasscredit.policy._events import EventTypeSpec, SourceSpec
+from glasscredit.policy._features import FeatureSpec
+from glasscredit.policy._forbidden import FREE_TEXT_RULE, forbidden_category
+from glasscredit.policy._points import PointsTable
+
+__all__ = [
+    "SCORE_MAX",
+    "SCORE_MIN",
+    "DimensionSpec",
+    "PerkSpec",
+    "Policy",
+    "TierSpec",
+]
+
+SCORE_MIN = 350
+SCORE_MAX = 950
+
+
+class DimensionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    description: str = ""
+
+
+class TierSpec(BaseModel):
+    """A score band ``[min, max]`` (inclusive) with a name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    min: int
+    max: int
+
+
+class PerkSpec(BaseModel):
+    """A benefit granted from a score, optionally with minimum dimension percentages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    min_score: int
+    min_dimension_percent: dict[str, float] = Field(default_factory=dict)
+    no_negative_within: str | None = None  # e.g. "5y": no countable negative event
+
+
+class RetentionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    negative: str = "7y"
+    positive: str = "10y"
+    neutral: str = "10y"
+
+
+class DisputeSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deadline: str = "30d"
+    extension: str = "15d"
+
+
+class IngestSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    clock_skew: str = "5min"
+    max_attributes_bytes: int = 4096
+
+
+class Policy(BaseModel):
+    """A complete, validated policy. Build it with :func:`glasscredit.policy.load_policy`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    name: str
+    description: str = ""
+    sources: dict[str, SourceSpec]
+    event_types: dict[str, EventTypeSpec]
+    features: list[FeatureSpec] = Field(default_factory=list)
+    dimensions: dict[str, DimensionSpec] = Field(default_factory=dict)
+    points: PointsTable | None = None
+    tiers: list[TierSpec] = Field(default_factory=list)
+    perks: list[PerkSpec] = Field(default_factory=list)
+    retention: RetentionSpec = Field(default_factory=RetentionSpec)
+    disputes: DisputeSpec = Field(default_factory=DisputeSpec)
+    ingest: IngestSpec = Field(default_factory=IngestSpec)
+    reason_codes: int = Field(default=4, ge=1, le=5)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Policy:
+        _check_policy(self)
+        return self
+
+    # -- derived views ----------------------------------------------------------
+    @property
+    def hash(self) -> str:
+        """sha256 of the canonical JSON form: every score records it."""
+        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
+                          separators=(",", ":"), allow_nan=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def feature(self, name: str) -> FeatureSpec:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def retention_us(self, event_type: str) -> int:
+        spec = self.event_types[event_type]
+        text = spec.retention or getattr(self.retention, spec.polarity)
+        return parse_duration(text)
+
+    def tier_of(self, score: int) -> str:
+        for t in self.tiers:
+            if t.min <= score <= t.max:
+                return t.name
+        return ""
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
+                          indent=2, allow_nan=False)
+
+
+def _check_policy(p: Policy) -> None:
+    forbidden: list[FieldError] = []
+    errors: list[FieldError] = []
+    # 1. refusals by construction: names of types, attributes, features
+    for tname, et in p.event_types.items():
+        for part in tname.split("."):
+            cat = forbidden_category(part)
+            if cat and cat != FREE_TEXT_RULE:
+                forbidden.append(FieldError(f"event_types.{tname}", cat,
+                                            f"event type names special-category data ({cat})"))
+        for aname in et.attributes:
+            cat = forbidden_category(aname)
+            if cat:
+                what = "free text" if cat == FREE_TEXT_RULE else f"special-category data ({cat})"
+                forbidden.append(FieldError(f"event_types.{tname}.attributes.{aname}", cat,
+                                            f"attribute {aname!r} declares {what}"))
+    for f in p.features:
+        cat = forbidden_category(f.name)
+        if cat and cat != FREE_TEXT_RULE:
+            forbidden.append(FieldError(f"features.{f.name}", cat,
+                                        f"feature {f.name!r} names special-category data ({cat})"))
+    if forbidden:
+        raise ForbiddenDataError("policy refused: it declares data glasscredit never processes",
+                                 forbidden)
+    # 2. cross references
+    for sname, src in p.sources.items():
+        for t in src.types:
+            if t not in p.event_types:
+                errors.append(FieldError(f"sources.{sname}.types", "unknown_type",
+                                         f"event type {t!r} is not declared"))
+    for tname, et in p.event_types.items():
+        if et.retention is not None:
+            _duration(errors, f"event_types.{tname}.retention", et.retention)
+    names = [f.name for f in p.features]
+    dup = {n for n in names if names.count(n) > 1}
+    for n in sorted(dup):
+        errors.append(FieldError(f"features.{n}", "unique", "feature declared twice"))
+    declared = set(names)
+    for i, f in enumerate(p.features):
+        where = f"features.{f.name}"
+        if p.dimensions and f.dimension not in p.dimensions:
+            errors.append(FieldError(f"{where}.dimension", "unknown_dimension",
+                                     f"dimension {f.dimension!r} is not declared"))
+        for t in f.types:
+            if t not in p.event_types:
+                errors.append(FieldError(f"{where}.types", "unknown_type",
+                                         f"event type {t!r} is not declared"))
+            elif f.attribute and f.attribute not in p.event_types[t].attributes:
+                errors.append(FieldError(f"{where}.attribute", "unknown_attribute",
+                                         f"{t!r} has no attribute {f.attribute!r}"))
+            for a in f.where:
+                if t in p.event_types and a not in p.event_types[t].attributes:
+                    errors.append(FieldError(f"{where}.where", "unknown_attribute",
+                                             f"{t!r} has no attribute {a!r}"))
+        for ref in (f.numerator, f.denominator):
+            if ref is not None and ref not in [g.name for g in p.features[:i]]:
+                errors.append(FieldError(f"{where}", "ratio_order",
+                                         f"{ref!r} must be declared before {f.name!r}"))
+    if p.points is not None:
+        for fname in p.points.features:
+            if fname not in declared:
+                errors.append(FieldError(f"points.features.{fname}", "unknown_feature",
+                                         "points given for an undeclared feature"))
+        lo, hi = p.points.min_total, p.points.max_total
+        if lo < SCORE_MIN or hi > SCORE_MAX:
+            errors.append(FieldError("points", "score_range",
+                                     f"attainable scores {lo}..{hi} leave "
+                                     f"{SCORE_MIN}..{SCORE_MAX}; rescale so that no score "
+                                     "is ever clipped"))
+    _check_tiers(p, errors)
+    for perk in p.perks:
+        for d in perk.min_dimension_percent:
+            if d not in p.dimensions:
+                errors.append(FieldError(f"perks.{perk.name}", "unknown_dimension",
+                                         f"dimension {d!r} is not declared"))
+        if perk.no_negative_within:
+            _duration(errors, f"perks.{perk.name}.no_negative_within", perk.no_negative_within)
+    for fld, text in (("disputes.deadline", p.disputes.deadline),
+                      ("retention.negative", p.retention.negative)):
+        _duration(errors, fld, text)
+    if errors:
+        raise PolicyError("policy is invalid", errors)
+
+
+def _duration(errors: list[FieldError], field: str, text: str) -> None:
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        errors.append(FieldError(field, "duration", str(exc)))
+
+
+def _check_tiers(p: Policy, errors: list[FieldError]) -> None:
+    if not p.tiers:
+        return
+    tiers = sorted(p.tiers, key=lambda t: t.min)
+    if tiers[0].min != SCORE_MIN or tiers[-1].max != SCORE_MAX:
+        errors.append(FieldError("tiers", "cover_range",
+                                 f"tiers must cover {SCORE_MIN}..{SCORE_MAX} exactly"))
+    for a, b in itertools.pairwise(tiers):
+        if b.min != a.max + 1:
+            errors.append(FieldError("tiers", "contiguous",
+                                     f"tier {b.name!r} must start at {a.max + 1}"))
+    for t in tiers:
+        if t.min > t.max:
+            errors.append(FieldError(f"tiers.{t.name}", "range", "min is above max"))

@@ -1,0 +1,157 @@
+"""Validate one raw event against the policy: every broken rule, named.
+
+This is the ingest hot path, so it checks plain dicts by hand instead of building a
+pydantic model per event; the rules are the policy's, the messages name field and rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from glasscredit.exceptions import FieldError
+from glasscredit.policy._durations import parse_duration, parse_timestamp
+from glasscredit.policy._events import SUBJECT_PATTERN
+from glasscredit.policy._policy import Policy
+
+__all__ = ["EVENT_FIELDS", "EventValidator", "ValidEvent", "content_hash"]
+
+EVENT_FIELDS = ("event_id", "subject", "source", "type", "occurred_at", "attributes")
+EVENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidEvent:
+    """An event that passed every rule, in its canonical stored form."""
+
+    event_id: str
+    subject: str
+    source: str
+    type: str
+    occurred_at_us: int
+    attributes_json: str  # canonical: sorted keys, no spaces
+    content_hash: str
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.attributes_json)
+        return result
+
+
+def content_hash(event_id: str, subject: str, source: str, type_: str, occurred_at_us: int,
+                 attributes_json: str) -> str:
+    """The identity of an event's content: same id + same hash = the same event."""
+    h = hashlib.sha256()
+    h.update(f"{event_id}\x1f{subject}\x1f{source}\x1f{type_}\x1f{occurred_at_us}\x1f".encode())
+    h.update(attributes_json.encode())
+    return h.hexdigest()
+
+
+class EventValidator:
+    """Checks raw events against a policy as of an ingest time ``now_us``.
+
+    ``now_us`` is the ledger's acceptance time, passed in (nothing here reads a clock);
+    events that occur after ``now_us`` plus the policy's clock-skew allowance are refused.
+    """
+
+    def __init__(self, policy: Policy, now_us: int) -> None:
+        self.policy = policy
+        self.now_us = now_us
+        self.latest_us = now_us + parse_duration(policy.ingest.clock_skew)
+        self._allowed = {s: frozenset(spec.types) for s, spec in policy.sources.items()}
+        self._max_bytes = policy.ingest.max_attributes_bytes
+
+    def validate(self, raw: object, row: int | None = None) -> ValidEvent | list[FieldError]:
+        if not isinstance(raw, Mapping):
+            return [FieldError("(event)", "object", "an event must be a JSON object", row)]
+        errors: list[FieldError] = []
+
+        def err(field: str, rule: str, message: str) -> None:
+            errors.append(FieldError(field, rule, message, row))
+
+        for k in raw:
+            if k not in EVENT_FIELDS:
+                err(str(k), "unknown_field", f"unknown field; allowed: {', '.join(EVENT_FIELDS)}")
+        for k in EVENT_FIELDS:
+            if k not in raw or raw[k] is None:
+                err(k, "required", "is required")
+        event_id = raw.get("event_id")
+        if event_id is not None and (not isinstance(event_id, str)
+                                     or not EVENT_ID_PATTERN.match(event_id)):
+            err("event_id", "event_id", "must be an id of A-Z a-z 0-9 . _ : / # -, max 128")
+        subject = raw.get("subject")
+        if subject is not None and (not isinstance(subject, str)
+                                    or not SUBJECT_PATTERN.match(subject)):
+            err("subject", "subject_id",
+                "must be an opaque subject id (A-Z a-z 0-9 . _ : -, max 64), never a name")
+        source = raw.get("source")
+        type_ = raw.get("type")
+        spec = None
+        if source is not None and (not isinstance(source, str) or source not in self._allowed):
+            err("source", "unknown_source", "is not a source declared in the policy")
+            source = None
+        if type_ is not None:
+            if not isinstance(type_, str) or type_ not in self.policy.event_types:
+                err("type", "unknown_type", "is not an event type declared in the policy")
+            else:
+                spec = self.policy.event_types[type_]
+                if isinstance(source, str) and type_ not in self._allowed[source]:
+                    err("type", "source_not_allowed",
+                        f"source {source!r} may not report {type_!r}")
+        occurred = raw.get("occurred_at")
+        occurred_us = 0
+        if occurred is not None:
+            try:
+                occurred_us = parse_timestamp(occurred)
+            except ValueError as exc:
+                err("occurred_at", "timestamp", str(exc))
+            else:
+                if occurred_us > self.latest_us:
+                    err("occurred_at", "future", "is in the future (beyond the clock-skew "
+                        f"allowance of {self.policy.ingest.clock_skew})")
+        attrs = raw.get("attributes")
+        if attrs is not None and not isinstance(attrs, Mapping):
+            err("attributes", "object", "must be a JSON object")
+        elif isinstance(attrs, Mapping) and spec is not None:
+            for name in attrs:
+                if name not in spec.attributes:
+                    err(f"attributes.{name}", "unknown_attribute",
+                        f"{type_!r} has no attribute {name!r} (closed schema)")
+            for name, aspec in spec.attributes.items():
+                value = attrs.get(name)
+                if value is None:
+                    if aspec.required:
+                        err(f"attributes.{name}", "required", "is required")
+                    continue
+                problem = aspec.check(value)
+                if problem is not None:
+                    err(f"attributes.{name}", problem[0], problem[1])
+                elif aspec.type == "subject" and value == subject:
+                    err(f"attributes.{name}", "self_reference",
+                        "a subject cannot vouch for or report themselves")
+        if errors:
+            return errors
+        assert isinstance(attrs, Mapping) and spec is not None
+        clean = {k: _normalise(v, spec.attributes[k].type) for k, v in attrs.items()
+                 if v is not None}
+        attributes_json = json.dumps(clean, sort_keys=True, separators=(",", ":"),
+                                     allow_nan=False)
+        if len(attributes_json.encode()) > self._max_bytes:
+            return [FieldError("attributes", "size",
+                               f"larger than {self._max_bytes} bytes", row)]
+        eid, subj, src, typ = str(event_id), str(subject), str(source), str(type_)
+        return ValidEvent(eid, subj, src, typ, occurred_us, attributes_json,
+                          content_hash(eid, subj, src, typ, occurred_us, attributes_json))
+
+
+def _normalise(value: Any, type_: str) -> Any:
+    if type_ == "integer":
+        return int(value)
+    if type_ == "number":
+        x = float(value)
+        return int(x) if x.is_integer() and abs(x) < 2**53 else x
+    return value
