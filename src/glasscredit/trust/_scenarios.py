@@ -75,7 +75,9 @@ def _region_edges(
     is what makes the region fast-mixing while keeping community structure.
     """
     n = int(sizes.sum())
-    weights = rng.pareto(exponent - 1.0, n) + 1.0
+    # Pareto weights capped at 50x the minimum: a power-law body without the few
+    # giant hubs that would make most of a community's edges self-pairs or repeats.
+    weights = np.minimum(rng.pareto(exponent - 1.0, n) + 1.0, 50.0)
     cdf = np.cumsum(weights)
     total = cdf[-1]
     bounds = np.r_[0, np.cumsum(sizes)]

@@ -8,11 +8,12 @@ through the fast-mixing honest region but only trickled through the few attack e
 into the sybil region. Dividing by degree then removes the advantage of having many
 edges, so the lowest ranks are the likely fakes.
 
-Why the kernel looks like this: the propagation matrix is pre-scaled once
-(``P[i, j] = 1 / deg(j)``), so a step is one CSR mat-vec, which scipy runs in C and
-releases the GIL for. Rows are cut into contiguous blocks matvec'd on a thread each;
-every output entry is still summed by one thread in the same order, so the result is
-bit-identical for any thread count. float64 throughout: trust values on a million nodes
+Why the kernel looks like this: a step is ``x <- A (x / deg)``: one element-wise
+multiply and one CSR mat-vec on the unit-weight adjacency, which scipy runs in C and
+releases the GIL for; no copy of the 2m-entry matrix is ever made. Rows are cut into
+contiguous zero-copy blocks mat-vec'd on a thread each; every output entry is still
+summed by one thread in the same order, so the result is bit-identical for any thread
+count. float64 throughout: trust values on a million nodes
 span many orders of magnitude and float32 would tie the sybil tail.
 """
 
@@ -91,49 +92,59 @@ class TrustResult:
         return dict(zip(self.subject_ids.to_pylist(), self.trust.tolist(), strict=True))
 
 
-def _propagation_blocks(adjacency: sp.csr_array, threads: int) -> list[tuple[int, sp.csr_array]]:
-    """Row blocks of ``P = A D^-1`` with about equal numbers of non-zeros each."""
-    degree = np.diff(adjacency.indptr)
-    inv = np.zeros(len(degree), dtype=np.float64)
-    np.divide(1.0, degree, out=inv, where=degree > 0)
-    scaled = sp.csr_array(
-        (inv[adjacency.indices], adjacency.indices, adjacency.indptr), shape=adjacency.shape
-    )
+def _row_blocks(adjacency: sp.csr_array, threads: int) -> list[tuple[int, sp.csr_array]]:
+    """Zero-copy row blocks of ``adjacency`` with about equal numbers of non-zeros."""
     n = adjacency.shape[0]
     nnz = adjacency.nnz
     if threads <= 1 or nnz < 1_000_000:
-        return [(0, scaled)]
+        return [(0, adjacency)]
     cuts = np.searchsorted(adjacency.indptr, np.linspace(0, nnz, threads + 1)[1:-1])
     bounds = [0, *sorted({int(c) for c in cuts if 0 < c < n}), n]
-    return [(a, sp.csr_array(scaled[a:b])) for a, b in itertools.pairwise(bounds)]
+    blocks = []
+    for first, stop in itertools.pairwise(bounds):
+        lo, hi = int(adjacency.indptr[first]), int(adjacency.indptr[stop])
+        indptr = adjacency.indptr[first : stop + 1] - adjacency.indptr[first]
+        block = sp.csr_array(
+            (adjacency.data[lo:hi], adjacency.indices[lo:hi], indptr),
+            shape=(stop - first, n),
+            copy=False,
+        )
+        blocks.append((first, block))
+    return blocks
 
 
 def propagate(
     adjacency: sp.csr_array, start: FloatArray, iterations: int, *, threads: int | None = None
 ) -> FloatArray:
-    """``iterations`` steps of ``x <- A D^-1 x`` from ``start``; conserves the sum of ``x``
-    over nodes with edges (a degree-0 node's mass has nowhere to go and is dropped)."""
+    """``iterations`` steps of ``x <- A (x / deg)`` from ``start``.
+
+    Conserves the sum of ``x`` over nodes with edges (a degree-0 node's mass has
+    nowhere to go and is dropped). ``A`` must be symmetric with unit weights.
+    """
     if threads is None:
         threads = min(2, os.cpu_count() or 1)
-    blocks = _propagation_blocks(adjacency, threads)
+    degree = np.diff(adjacency.indptr)
+    inverse_degree = np.zeros(len(degree), dtype=np.float64)
+    np.divide(1.0, degree, out=inverse_degree, where=degree > 0)
+    blocks = _row_blocks(adjacency, threads)
     x = np.asarray(start, dtype=np.float64).copy()
+    share = np.empty_like(x)
     if len(blocks) == 1:
-        matrix = blocks[0][1]
         for _ in range(iterations):
-            x = np.asarray(matrix @ x)
+            np.multiply(x, inverse_degree, out=share)
+            x = np.asarray(adjacency @ share)
         return x
-    out = np.empty_like(x)
+
+    def step(block: tuple[int, sp.csr_array], src: FloatArray, dst: FloatArray) -> None:
+        first, matrix = block
+        dst[first : first + matrix.shape[0]] = matrix @ src
+
     with ThreadPoolExecutor(max_workers=len(blocks)) as pool:
-
-        def step(block: tuple[int, sp.csr_array], src: FloatArray, dst: FloatArray) -> None:
-            first, matrix = block
-            dst[first : first + matrix.shape[0]] = matrix @ src
-
         for _ in range(iterations):
-            futures = [pool.submit(step, block, x, out) for block in blocks]
+            np.multiply(x, inverse_degree, out=share)
+            futures = [pool.submit(step, block, share, x) for block in blocks]
             for future in futures:
                 future.result()
-            x, out = out, x
     return x
 
 
