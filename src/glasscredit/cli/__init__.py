@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from glasscredit.cli import _ledger
+from glasscredit.cli import _ledger, _scoring
 from glasscredit.cli._common import exit_code_for, print_error
 from glasscredit.exceptions import GlasscreditError
 
@@ -15,6 +15,7 @@ __all__ = ["app", "main"]
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="glasscredit: transparent, manipulation-resistant credit and trust scores.")
 _ledger.register(app)
+_scoring.register(app)
 
 
 def main() -> None:

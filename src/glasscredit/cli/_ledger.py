@@ -17,8 +17,14 @@ from glasscredit.cli._common import (
     emit_json,
     open_ledger,
 )
+from glasscredit.cli._scoring import (
+    print_distribution,
+    print_explanation,
+    rescore_with_progress,
+)
 from glasscredit.exceptions import AuditChainError
 from glasscredit.ledger import IngestReport, Ledger
+from glasscredit.scoring import Scorer
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
 
 __all__ = ["register"]
@@ -132,11 +138,20 @@ def register(app: typer.Typer) -> None:
             _print_report(report, False)
             counts = ledger.counts()
             chain = ledger.verify_audit()
-        t = Table(title="ledger")
-        t.add_column("what")
-        t.add_column("count", justify="right")
-        for k, v in counts.items():
-            t.add_row(k, f"{v:,}")
-        console.print(t)
-        console.print(f"audit chain: {'[green]verifies' if chain.ok else '[red]BROKEN'}[/] "
-                      f"({chain.rows:,} rows)")
+            t = Table(title="ledger")
+            t.add_column("what")
+            t.add_column("count", justify="right")
+            for k, v in counts.items():
+                t.add_row(k, f"{v:,}")
+            console.print(t)
+            console.print(f"audit chain: {'[green]verifies' if chain.ok else '[red]BROKEN'}[/] "
+                          f"({chain.rows:,} rows)")
+            scorer = Scorer(ledger)
+            as_of = ledger.clock()
+            scored = rescore_with_progress(scorer, as_of, as_of, only_changed=True)
+            if scored.subjects:
+                print_distribution(scorer, scored)
+            else:
+                console.print("no new events: scores are up to date")
+            example = min(report.subjects) if report.subjects else scorer.all_subjects()[0]
+            print_explanation(scorer.explain(example, as_of))

@@ -6,9 +6,20 @@ erasure. Time columns are int64 microseconds since the epoch, UTC (exact everywh
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text
 
-__all__ = ["audit_log", "events", "metadata", "sources", "subjects"]
+__all__ = [
+    "audit_log",
+    "event_exclusions",
+    "events",
+    "metadata",
+    "score_changes",
+    "scores",
+    "scoring_cursor",
+    "sources",
+    "subjects",
+    "trust_values",
+]
 
 metadata = MetaData()
 
@@ -59,4 +70,73 @@ audit_log = Table(
     Column("details", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False),
+)
+
+# -- scoring state (migration 0002) -----------------------------------------------------
+
+# Periods during which an event does not count: an open dispute, a dispute resolved as
+# removed (until_us NULL: never again), a burst held for review. Rows are appended; a
+# resolution closes a period by setting ``until_us`` (never backdated).
+event_exclusions = Table(
+    "event_exclusions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("event_id", String(128), nullable=False, index=True),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("from_us", BigInteger, nullable=False),
+    Column("until_us", BigInteger, nullable=True),
+    Column("reason", String(32), nullable=False),
+    Column("ref", String(64), nullable=False),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("score_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("subject", String(64), nullable=False),
+    Column("as_of_us", BigInteger, nullable=False),
+    Column("computed_at_us", BigInteger, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("tier", String(64), nullable=False),
+    Column("policy_hash", String(64), nullable=False),
+    Column("model_hash", String(64), nullable=False),
+    Column("inputs_digest", String(64), nullable=False),
+    Column("detail", Text, nullable=False),  # JSON: feature values and points, dimensions
+    Index("ix_scores_subject", "subject", "score_id"),
+)
+
+score_changes = Table(
+    "score_changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("score_id", BigInteger, nullable=False),
+    Column("prev_score_id", BigInteger, nullable=False),
+    Column("old_score", Integer, nullable=False),
+    Column("new_score", Integer, nullable=False),
+    Column("old_tier", String(64), nullable=False),
+    Column("new_tier", String(64), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("diff", Text, nullable=False),  # JSON: per feature delta, events, lines
+)
+
+# the newest stored score per subject and the last event seq it has seen
+scoring_cursor = Table(
+    "scoring_cursor",
+    metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_score_id", BigInteger, nullable=False),
+)
+
+# trust snapshots from the endorsement graph, by the as-of time they were computed for
+trust_values = Table(
+    "trust_values",
+    metadata,
+    Column("as_of_us", BigInteger, primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
 )

@@ -1,0 +1,21 @@
+"""The columnar kernel: features of every subject as of ``t``, batch = single subject."""
+
+from glasscredit.features._kernel import (
+    EXCLUSION_SCHEMA,
+    LAST_NEGATIVE,
+    FeatureFrame,
+    compute_features,
+    countable_events,
+    feature_provenance,
+    to_frame,
+)
+
+__all__ = [
+    "EXCLUSION_SCHEMA",
+    "LAST_NEGATIVE",
+    "FeatureFrame",
+    "compute_features",
+    "countable_events",
+    "feature_provenance",
+    "to_frame",
+]

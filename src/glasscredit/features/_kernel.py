@@ -1,0 +1,238 @@
+"""The feature kernel: every subject's features as of ``t``, in one columnar pass.
+
+One function serves a single subject (the API) and a whole population (batch, Spark):
+it is a pure function of the events it is given, so any partition that holds all of a
+subject's events gives that subject the same features. Nothing here reads the clock.
+
+Polars is the engine: lazy, multi-threaded, and its conditional aggregations
+(``col.filter(cond).max()`` inside one ``group_by``) compute all features in a single
+pass over the events, with no SQL text to keep in sync with the policy.
+
+An event *counts* at ``t`` when it was recorded by ``t``, happened by ``t``, is within
+its type's retention, and is not excluded at ``t`` (an open dispute, a dispute resolved
+as removed, a held burst: ``exclusions`` rows with ``from_us <= t < until_us``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+
+from glasscredit.policy import MONTH_US, FeatureSpec, Policy
+
+__all__ = [
+    "EXCLUSION_SCHEMA",
+    "FeatureFrame",
+    "compute_features",
+    "countable_events",
+    "feature_provenance",
+    "to_frame",
+]
+
+EXCLUSION_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.Int64}
+_EVENT_COLUMNS = ("seq", "event_id", "subject", "source", "type", "occurred_at_us",
+                  "recorded_at_us", "attributes")
+LAST_NEGATIVE = "_last_negative_us"
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureFrame:
+    """Features of many subjects as of one time: one row per subject, sorted by subject."""
+
+    as_of_us: int
+    frame: pl.DataFrame  # subject, one Float64 column per feature, _last_negative_us
+
+    def row(self, subject: str) -> dict[str, float | None]:
+        sub = self.frame.filter(pl.col("subject") == subject)
+        if sub.height == 0:
+            raise KeyError(subject)
+        return {k: v for k, v in sub.row(0, named=True).items() if k != "subject"}
+
+
+def to_frame(events: pl.DataFrame | pa.Table) -> pl.DataFrame:
+    df = events if isinstance(events, pl.DataFrame) else pl.from_arrow(events)
+    assert isinstance(df, pl.DataFrame)
+    missing = [c for c in _EVENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"event frame lacks columns {missing}")
+    return df
+
+
+def _attribute_names(policy: Policy) -> list[str]:
+    names: set[str] = set()
+    for f in policy.features:
+        if f.attribute:
+            names.add(f.attribute)
+        names.update(f.where)
+    return sorted(names)
+
+
+def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
+                     exclusions: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """Events that count at ``as_of_us``, with the attributes features need, as columns.
+
+    Adds one boolean column ``_in_<feature>`` per event aggregate: whether the event
+    counts for that feature (type, window, filters and per-period caps applied).
+    """
+    df = to_frame(events)
+    retention = pl.DataFrame({
+        "type": list(policy.event_types),
+        "_retention_us": [policy.retention_us(t) for t in policy.event_types],
+        "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
+    })
+    lf = (df.lazy()
+          .filter((pl.col("recorded_at_us") <= as_of_us) & (pl.col("occurred_at_us") <= as_of_us))
+          .join(retention.lazy(), on="type", how="inner")
+          .filter(pl.col("occurred_at_us") > as_of_us - pl.col("_retention_us")))
+    if exclusions is not None and exclusions.height:
+        active = exclusions.lazy().filter(
+            (pl.col("from_us") <= as_of_us)
+            & (pl.col("until_us").is_null() | (pl.col("until_us") > as_of_us))
+        ).select("event_id").unique()
+        lf = lf.join(active, on="event_id", how="anti")
+    attrs = _attribute_names(policy)
+    if attrs:
+        lf = lf.with_columns([
+            pl.col("attributes").str.json_path_match(f"$.{a}").alias(f"_a_{a}") for a in attrs])
+    lf = lf.sort(["subject", "occurred_at_us", "seq"])
+    flags = [_membership(f, as_of_us).alias(f"_in_{f.name}")
+             for f in policy.features if f.is_event_aggregate]
+    return lf.with_columns(flags)
+
+
+def _membership(f: FeatureSpec, as_of_us: int) -> pl.Expr:
+    cond = pl.col("type").is_in(f.types)
+    if f.window_us is not None:
+        cond = cond & (pl.col("occurred_at_us") > as_of_us - f.window_us)
+    for attr, flt in f.where.items():
+        col = pl.col(f"_a_{attr}")
+        if flt.min is not None:
+            cond = cond & (col.cast(pl.Float64, strict=False) >= flt.min)
+        if flt.max is not None:
+            cond = cond & (col.cast(pl.Float64, strict=False) <= flt.max)
+        if flt.in_ is not None:
+            cond = cond & col.is_in(flt.in_)
+    cond = cond.fill_null(False)
+    if f.max_per_period is not None:
+        bucket = pl.col("occurred_at_us") // f.max_per_period.period_us
+        running = cond.cast(pl.Int64).cum_sum().over(["subject", bucket])
+        cond = cond & (running <= f.max_per_period.max)
+    return cond
+
+
+def _aggregate(f: FeatureSpec, as_of_us: int) -> pl.Expr:
+    inside = pl.col(f"_in_{f.name}")
+    attr = pl.col(f"_a_{f.attribute}").cast(pl.Float64, strict=False) if f.attribute else None
+    if f.agg == "count":
+        expr = inside.sum().cast(pl.Float64)
+    elif f.agg == "sum":
+        assert attr is not None
+        expr = attr.filter(inside).sum()
+    elif f.agg in ("max", "min", "mean"):
+        assert attr is not None
+        picked = attr.filter(inside)
+        expr = picked.max() if f.agg == "max" else picked.min() if f.agg == "min" \
+            else picked.mean()
+    elif f.agg in ("months_since_first", "months_since_last"):
+        t = pl.col("occurred_at_us").filter(inside)
+        t = t.min() if f.agg == "months_since_first" else t.max()
+        expr = ((pl.lit(as_of_us) - t) // MONTH_US).cast(pl.Float64)
+    elif f.agg == "distinct_sources":
+        expr = pl.col("source").filter(inside).n_unique().cast(pl.Float64)
+    else:  # pragma: no cover - ratio and external are not event aggregates
+        raise AssertionError(f.agg)
+    return expr.alias(f.name)
+
+
+def _finish(f: FeatureSpec) -> pl.Expr | None:
+    col = pl.col(f.name)
+    if f.agg == "ratio":
+        assert f.numerator and f.denominator
+        num, den = pl.col(f.numerator), pl.col(f.denominator)
+        den = num + den if f.share else den
+        col = pl.when(den > 0).then(num / den).otherwise(None)
+    elif f.agg in ("count", "sum", "distinct_sources"):
+        col = col.fill_null(0.0)
+    elif f.agg == "external":
+        return None
+    if f.cap is not None:
+        col = col.clip(upper_bound=f.cap)
+    return col.cast(pl.Float64).alias(f.name)
+
+
+def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int, *,
+                     exclusions: pl.DataFrame | None = None,
+                     external: pl.DataFrame | None = None,
+                     subjects: list[str] | None = None) -> FeatureFrame:
+    """Every subject's features as of ``as_of_us`` (see the module docstring).
+
+    ``subjects`` lists who to report (default: every subject with an event recorded by
+    ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject.
+    """
+    df = to_frame(events)
+    lf = countable_events(df, policy, as_of_us, exclusions)
+    aggs = [_aggregate(f, as_of_us) for f in policy.features if f.is_event_aggregate]
+    neg = pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE)
+    grouped = lf.group_by("subject").agg([*aggs, neg])
+    if subjects is None:
+        who = (df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject")
+               .unique())
+    else:
+        who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
+    out = who.join(grouped, on="subject", how="left")
+    ext_names = [f.name for f in policy.features if f.agg == "external"]
+    if ext_names:
+        if external is not None:
+            cols = ["subject", *[n for n in ext_names if n in external.columns]]
+            out = out.join(external.lazy().select(cols), on="subject", how="left")
+        have = set(out.collect_schema().names())
+        out = out.with_columns([pl.lit(None, dtype=pl.Float64).alias(n)
+                                for n in ext_names if n not in have])
+    # features in declaration order: ratios may use earlier features (after their caps)
+    for f in policy.features:
+        fin = _finish(f)
+        if fin is not None:
+            out = out.with_columns(fin)
+    names = [f.name for f in policy.features]
+    result = (out.select(["subject", *[pl.col(n).cast(pl.Float64) for n in names],
+                          pl.col(LAST_NEGATIVE).cast(pl.Int64)])
+              .sort("subject").collect())
+    return FeatureFrame(as_of_us, result)
+
+
+def feature_provenance(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
+                       subject: str, *, exclusions: pl.DataFrame | None = None
+                       ) -> dict[str, list[dict[str, object]]]:
+    """For one subject: per feature, the events that put it where it is.
+
+    For ``max``/``min`` the attaining event, for ``months_since_*`` the first/last event,
+    otherwise every event that counted (after windows and caps). Ratios list the events
+    of both inputs.
+    """
+    df = to_frame(events).filter(pl.col("subject") == subject)
+    rows = countable_events(df, policy, as_of_us, exclusions).collect()
+    out: dict[str, list[dict[str, object]]] = {}
+    for f in policy.features:
+        if f.agg == "external":
+            out[f.name] = []
+            continue
+        if f.agg == "ratio":
+            assert f.numerator and f.denominator
+            out[f.name] = out[f.numerator] + out[f.denominator]
+            continue
+        sel = rows.filter(pl.col(f"_in_{f.name}"))
+        if sel.height and f.agg in ("max", "min"):
+            vals = sel[f"_a_{f.attribute}"].cast(pl.Float64, strict=False)
+            target = vals.max() if f.agg == "max" else vals.min()
+            sel = sel.filter(vals == target).head(1)
+        elif sel.height and f.agg == "months_since_first":
+            sel = sel.head(1)
+        elif sel.height and f.agg == "months_since_last":
+            sel = sel.tail(1)
+        out[f.name] = [{"event_id": r["event_id"], "occurred_at_us": r["occurred_at_us"],
+                        "source": r["source"], "type": r["type"]}
+                       for r in sel.select("event_id", "occurred_at_us", "source", "type")
+                       .iter_rows(named=True)]
+    return out

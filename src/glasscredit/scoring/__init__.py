@@ -1,0 +1,47 @@
+"""Points to score, dimensions, tier, reasons, what-if, the next tier, and score history."""
+
+from glasscredit.scoring._engine import Scorer, inputs_digests
+from glasscredit.scoring._explain import Explanation, FeatureLine, Reason, explain_row, table_hash
+from glasscredit.scoring._history import (
+    StoredScore,
+    StoreReport,
+    score_history,
+    score_notices,
+    store_chunk,
+    verify_score,
+)
+from glasscredit.scoring._rescore import RescoreReport, rescore, subjects_with_new_events
+from glasscredit.scoring._scorecard import (
+    ScoredFrame,
+    dimension_ranges,
+    points_column,
+    score_frame,
+)
+from glasscredit.scoring._whatif import Move, monthly_events, path_to_next_tier, whatif
+
+__all__ = [
+    "Explanation",
+    "FeatureLine",
+    "Move",
+    "Reason",
+    "RescoreReport",
+    "ScoredFrame",
+    "Scorer",
+    "StoreReport",
+    "StoredScore",
+    "dimension_ranges",
+    "explain_row",
+    "inputs_digests",
+    "monthly_events",
+    "path_to_next_tier",
+    "points_column",
+    "rescore",
+    "score_frame",
+    "score_history",
+    "score_notices",
+    "store_chunk",
+    "subjects_with_new_events",
+    "table_hash",
+    "verify_score",
+    "whatif",
+]

@@ -1,0 +1,160 @@
+"""Exact explanations: every feature's value, bin and points, reasons, events and perks.
+
+Reason codes follow the method used for scorecard adverse-action notices: rank the
+features by the points they cost against their maximum and report the top ones (four by
+default, as Reg B / FCRA 615(a) practice suggests), each with its plain-language text
+from the policy and the events that put the feature where it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from glasscredit.policy import SCORE_MAX, SCORE_MIN, PointsTable, Policy, from_us, parse_duration
+from glasscredit.scoring._scorecard import dimension_ranges
+
+__all__ = ["Explanation", "FeatureLine", "Reason", "explain_row", "iso", "table_hash"]
+
+
+def iso(us: int) -> str:
+    return from_us(us).isoformat().replace("+00:00", "Z")
+
+
+def table_hash(table: PointsTable) -> str:
+    blob = json.dumps(table.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+                      allow_nan=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureLine:
+    name: str
+    dimension: str
+    value: float | None
+    bin: str
+    points: int
+    max_points: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "dimension": self.dimension, "value": self.value,
+                "bin": self.bin, "points": self.points, "max_points": self.max_points}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    text: str
+    points_below_max: int
+    feature: str
+    events: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "text": self.text, "points_below_max": self.points_below_max,
+                "feature": self.feature, "events": self.events}
+
+
+@dataclass(slots=True)
+class Explanation:
+    """One subject's score as of a time, decomposed exactly."""
+
+    subject: str
+    as_of_us: int
+    score: int
+    tier: str
+    base_points: int
+    policy_hash: str
+    model_hash: str
+    dimensions: dict[str, dict[str, float]]
+    features: list[FeatureLine]
+    reasons: list[Reason]
+    perks: list[dict[str, Any]]
+    perks_not_granted: list[dict[str, Any]]
+    provenance: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    inputs_digest: str = ""
+
+    @property
+    def points_total(self) -> int:
+        return self.base_points + sum(f.points for f in self.features)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject, "as_of": iso(self.as_of_us), "score": self.score,
+            "tier": self.tier, "range": [SCORE_MIN, SCORE_MAX], "base_points": self.base_points,
+            "policy_hash": self.policy_hash, "model_hash": self.model_hash,
+            "inputs_digest": self.inputs_digest,
+            "dimensions": self.dimensions,
+            "features": [f.as_dict() for f in self.features],
+            "reasons": [r.as_dict() for r in self.reasons],
+            "perks": self.perks, "perks_not_granted": self.perks_not_granted,
+            "events": {name: [{**e, "occurred_at": iso(int(e["occurred_at_us"]))}
+                              for e in evs] for name, evs in self.provenance.items()},
+        }
+
+
+def _clean(v: float | None) -> float | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
+
+
+def explain_row(policy: Policy, table: PointsTable, subject: str, as_of_us: int,
+                values: dict[str, float | None], provenance: dict[str, list[dict[str, Any]]],
+                *, inputs_digest: str = "") -> Explanation:
+    """Build the explanation from one subject's feature values (the single code path)."""
+    dims = dimension_ranges(policy, table)
+    lines: list[FeatureLine] = []
+    for f in policy.features:
+        if f.name not in table.features:
+            continue
+        fp = table.features[f.name]
+        value = _clean(values.get(f.name))
+        label, pts = fp.bin_of(value)
+        lines.append(FeatureLine(f.name, f.dimension, value, label, pts, fp.max_points))
+    score = table.base + sum(ln.points for ln in lines)
+    dim_out = {}
+    for dim, rng in dims.items():
+        pts = sum(ln.points for ln in lines if ln.name in rng.features)
+        dim_out[dim] = {"points": pts, "percent": rng.percent(pts)}
+    order = {f.name: i for i, f in enumerate(policy.features)}
+    losing = sorted((ln for ln in lines if ln.max_points > ln.points),
+                    key=lambda ln: (-(ln.max_points - ln.points), order[ln.name]))
+    reasons = [Reason(f"GC{order[ln.name] + 1:02d}", policy.feature(ln.name).reason or ln.name,
+                      ln.max_points - ln.points, ln.name,
+                      [e["event_id"] for e in provenance.get(ln.name, [])])
+               for ln in losing[:policy.reason_codes]]
+    granted, refused = _perks(policy, score, dim_out, values, as_of_us)
+    return Explanation(subject, as_of_us, score, policy.tier_of(score), table.base, policy.hash,
+                       table_hash(table), dim_out, lines, reasons, granted, refused,
+                       provenance, inputs_digest)
+
+
+def _perks(policy: Policy, score: int, dims: dict[str, dict[str, float]],
+           values: dict[str, float | None], as_of_us: int
+           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    granted: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    last_negative = values.get("_last_negative_us")
+    for perk in policy.perks:
+        why: list[str] = []
+        if score < perk.min_score:
+            why.append(f"score {score} is below {perk.min_score}")
+        for dim, pct in perk.min_dimension_percent.items():
+            have = dims.get(dim, {}).get("percent", 0.0)
+            if have < pct:
+                why.append(f"{dim} is {have:g}% (needs {pct:g}%)")
+        if perk.no_negative_within and last_negative is not None and not (
+                isinstance(last_negative, float) and math.isnan(last_negative)):
+            window = parse_duration(perk.no_negative_within)
+            if int(last_negative) > as_of_us - window:
+                why.append(f"a negative record within {perk.no_negative_within} "
+                           f"(latest {iso(int(last_negative))[:10]})")
+        entry = {"name": perk.name, "description": perk.description}
+        if why:
+            refused.append({**entry, "why": why})
+        else:
+            granted.append(entry)
+    return granted, refused

@@ -1,0 +1,238 @@
+"""Score history: store scores with their hashes and digest, notices of change, verify.
+
+A stored score records the as-of time, the policy and points-table hashes, and the digest
+of the events that counted, so it can be recomputed from the ledger and checked. When a
+subject's new score differs from its previous one, a change notice records the exact
+difference in points per feature and the events that entered or left each feature.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, bindparam, func, select
+
+from glasscredit.exceptions import NotFoundError
+from glasscredit.features import countable_events
+from glasscredit.ledger._audit import lock_chain
+from glasscredit.ledger._tables import score_changes, scores, scoring_cursor
+from glasscredit.scoring._engine import ChunkResult, Scorer
+from glasscredit.scoring._explain import iso
+
+__all__ = ["StoreReport", "StoredScore", "score_history", "score_notices", "store_chunk",
+           "verify_score"]
+
+
+@dataclass(slots=True)
+class StoreReport:
+    stored: int = 0
+    changed: int = 0
+    score_ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    score_id: int
+    subject: str
+    as_of_us: int
+    computed_at_us: int
+    score: int
+    tier: str
+    policy_hash: str
+    model_hash: str
+    inputs_digest: str
+    detail: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"score_id": self.score_id, "subject": self.subject, "as_of": iso(self.as_of_us),
+                "computed_at": iso(self.computed_at_us), "score": self.score, "tier": self.tier,
+                "policy_hash": self.policy_hash, "model_hash": self.model_hash,
+                "inputs_digest": self.inputs_digest, "detail": self.detail}
+
+
+def _detail(row: dict[str, Any], feature_names: list[str], dims: list[str]) -> str:
+    return json.dumps({"f": {n: [row[n], row[f"p:{n}"]] for n in feature_names},
+                       "d": {d: row[f"d:{d}"] for d in dims}},
+                      separators=(",", ":"), allow_nan=False)
+
+
+def _previous(conn: Connection, subjects_in: list[str]) -> dict[str, dict[str, Any]]:
+    stmt = (select(scoring_cursor.c.subject, scoring_cursor.c.last_score_id, scores.c.score,
+                   scores.c.tier, scores.c.as_of_us, scores.c.detail)
+            .join(scores, scores.c.score_id == scoring_cursor.c.last_score_id)
+            .where(scoring_cursor.c.subject.in_(bindparam("s", expanding=True))))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(subjects_in), 20_000):
+        for r in conn.execute(stmt, {"s": subjects_in[i:i + 20_000]}):
+            out[r[0]] = {"score_id": int(r[1]), "score": int(r[2]), "tier": r[3],
+                         "as_of_us": int(r[4]), "detail": json.loads(r[5])}
+    return out
+
+
+def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> StoreReport:
+    """Append one score per subject of the chunk; notices for those whose score changed."""
+    policy = scorer.policy
+    names = [n for n in scorer.table.features]
+    dims = list(policy.dimensions)
+    feats = chunk.scored.features.frame.select(["subject", *names])
+    frame = (chunk.scored.frame.join(feats, on="subject", how="left")
+             .join(chunk.digests, on="subject", how="left")
+             .with_columns(pl.col("inputs_digest").fill_null("")))
+    last_seq = (chunk.events.group_by("subject").agg(pl.col("seq").max().alias("last_seq")))
+    frame = frame.join(last_seq, on="subject", how="left").with_columns(
+        pl.col("last_seq").fill_null(0))
+    as_of = chunk.scored.as_of_us
+    report = StoreReport()
+    engine = scorer.ledger.engine
+    with engine.begin() as conn:
+        lock_chain(conn)  # serialise score id assignment with other writers
+        prev = _previous(conn, frame["subject"].to_list())
+        next_id = int(conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0)))
+                      .scalar_one()) + 1
+        rows, cursor_rows, changed = [], [], []
+        for r in frame.iter_rows(named=True):
+            sid = next_id
+            next_id += 1
+            detail = _detail(r, names, dims)
+            rows.append({"score_id": sid, "subject": r["subject"], "as_of_us": as_of,
+                         "computed_at_us": computed_at_us, "score": r["score"],
+                         "tier": r["tier"], "policy_hash": policy.hash,
+                         "model_hash": scorer.model_hash, "inputs_digest": r["inputs_digest"],
+                         "detail": detail})
+            cursor_rows.append({"subject": r["subject"], "last_seq": int(r["last_seq"]),
+                                "last_score_id": sid})
+            report.score_ids[r["subject"]] = sid
+            old = prev.get(r["subject"])
+            if old is not None and (old["score"] != r["score"] or old["tier"] != r["tier"]):
+                changed.append((r["subject"], sid, old, r, json.loads(detail)))
+        if rows:
+            conn.execute(scores.insert(), rows)
+        if prev:
+            conn.execute(scoring_cursor.delete().where(scoring_cursor.c.subject.in_(
+                bindparam("s", expanding=True))), {"s": list(prev)})
+        if cursor_rows:
+            conn.execute(scoring_cursor.insert(), cursor_rows)
+        if changed:
+            notices = _notices(scorer, chunk, changed)
+            conn.execute(score_changes.insert(), [
+                {"subject": subj, "score_id": sid, "prev_score_id": old["score_id"],
+                 "old_score": old["score"], "new_score": r["score"], "old_tier": old["tier"],
+                 "new_tier": r["tier"], "at_us": computed_at_us,
+                 "diff": json.dumps(notices[subj], separators=(",", ":"), allow_nan=False)}
+                for subj, sid, old, r, _ in changed])
+    report.stored = len(rows)
+    report.changed = len(changed)
+    return report
+
+
+def _counted_pairs(scorer: Scorer, chunk: ChunkResult, subjects_in: list[str],
+                   as_of_us: int) -> pl.DataFrame:
+    names = [f.name for f in scorer.policy.features if f.is_event_aggregate]
+    ev = chunk.events.filter(pl.col("subject").is_in(subjects_in))
+    lf = countable_events(ev, scorer.policy, as_of_us, chunk.exclusions)
+    return (lf.select("subject", "event_id", "type", "source", "occurred_at_us",
+                      *[pl.col(f"_in_{n}").alias(n) for n in names])
+            .unpivot(index=["subject", "event_id", "type", "source", "occurred_at_us"],
+                     variable_name="feature", value_name="counts")
+            .filter(pl.col("counts")).drop("counts").collect())
+
+
+def _notices(scorer: Scorer, chunk: ChunkResult,
+             changed: list[tuple[str, int, dict[str, Any], dict[str, Any], dict[str, Any]]]
+             ) -> dict[str, dict[str, Any]]:
+    """Per changed subject: points delta per feature with the events that moved it."""
+    as_of = chunk.scored.as_of_us
+    who = [c[0] for c in changed]
+    now = _counted_pairs(scorer, chunk, who, as_of)
+    by_old: dict[int, list[str]] = {}
+    for subj, _, old, _, _ in changed:
+        by_old.setdefault(old["as_of_us"], []).append(subj)
+    before = pl.concat([_counted_pairs(scorer, chunk, s, t) for t, s in by_old.items()])
+    keys = ["subject", "event_id", "feature"]
+    entered = now.join(before.select(keys), on=keys, how="anti")
+    left = before.join(now.select(keys), on=keys, how="anti")
+    labels = {t: (spec.label or t) for t, spec in scorer.policy.event_types.items()}
+    ratio_inputs = {f.name: [f.numerator, f.denominator] for f in scorer.policy.features
+                    if f.agg == "ratio"}
+    out: dict[str, dict[str, Any]] = {}
+    for subj, _, old, r, new_detail in changed:
+        lines, feats = [], {}
+        for name, (value, pts) in new_detail["f"].items():
+            old_val, old_pts = old["detail"]["f"].get(name, [None, 0])
+            if pts == old_pts and value == old_val:
+                continue
+            srcs = ratio_inputs.get(name, [name])
+            ev_in = entered.filter((pl.col("subject") == subj) & pl.col("feature").is_in(srcs))
+            ev_out = left.filter((pl.col("subject") == subj) & pl.col("feature").is_in(srcs))
+            evs = ([{"event_id": e["event_id"], "change": "counted", "type": e["type"],
+                     "source": e["source"], "occurred_at": iso(e["occurred_at_us"])}
+                    for e in ev_in.unique("event_id").iter_rows(named=True)]
+                   + [{"event_id": e["event_id"], "change": "stopped counting",
+                       "type": e["type"], "source": e["source"],
+                       "occurred_at": iso(e["occurred_at_us"])}
+                      for e in ev_out.unique("event_id").iter_rows(named=True)])
+            feats[name] = {"old_value": old_val, "new_value": value, "old_points": old_pts,
+                           "new_points": pts, "delta": pts - old_pts, "events": evs}
+            if pts != old_pts:
+                causes = "; ".join(f"{labels[e['type']]} of {e['occurred_at'][:10]} reported by "
+                                   f"{e['source']} {e['change']}" for e in evs[:5])
+                lines.append(f"{pts - old_pts:+d}: {name}" + (f" ({causes})" if causes else ""))
+        out[subj] = {"old_score": old["score"], "new_score": r["score"],
+                     "old_tier": old["tier"], "new_tier": r["tier"],
+                     "delta": r["score"] - old["score"], "features": feats, "lines": lines}
+    return out
+
+
+def _stored(row: Any) -> StoredScore:
+    return StoredScore(int(row.score_id), row.subject, int(row.as_of_us),
+                       int(row.computed_at_us), int(row.score), row.tier, row.policy_hash,
+                       row.model_hash, row.inputs_digest, json.loads(row.detail))
+
+
+def score_history(scorer: Scorer, subject: str) -> list[StoredScore]:
+    with scorer.ledger.engine.connect() as conn:
+        rows = conn.execute(select(scores).where(scores.c.subject == subject)
+                            .order_by(scores.c.score_id)).all()
+    return [_stored(r) for r in rows]
+
+
+def score_notices(scorer: Scorer, subject: str) -> list[dict[str, Any]]:
+    with scorer.ledger.engine.connect() as conn:
+        rows = conn.execute(select(score_changes).where(score_changes.c.subject == subject)
+                            .order_by(score_changes.c.id)).all()
+    return [{"score_id": int(r.score_id), "prev_score_id": int(r.prev_score_id),
+             "at": iso(int(r.at_us)), **json.loads(r.diff)} for r in rows]
+
+
+def verify_score(scorer: Scorer, score_id: int) -> dict[str, Any]:
+    """Recompute a stored score from the ledger; identical, or the exact difference."""
+    with scorer.ledger.engine.connect() as conn:
+        row = conn.execute(select(scores).where(scores.c.score_id == score_id)).first()
+    if row is None:
+        raise NotFoundError(f"score {score_id} does not exist")
+    stored = _stored(row)
+    now = scorer.explain(stored.subject, stored.as_of_us)
+    diffs: list[str] = []
+    if now.score != stored.score:
+        diffs.append(f"score: stored {stored.score}, recomputed {now.score}")
+    if now.tier != stored.tier:
+        diffs.append(f"tier: stored {stored.tier}, recomputed {now.tier}")
+    if now.policy_hash != stored.policy_hash:
+        diffs.append("policy_hash: the policy in force differs from the one stored")
+    if now.model_hash != stored.model_hash:
+        diffs.append("model_hash: the points table in force differs from the one stored")
+    if now.inputs_digest != stored.inputs_digest:
+        diffs.append("inputs_digest: the events that count differ from those at scoring")
+    for line in now.features:
+        old = stored.detail["f"].get(line.name)
+        if old is None:
+            diffs.append(f"{line.name}: not in the stored score")
+        elif old[1] != line.points or old[0] != line.value:
+            diffs.append(f"{line.name}: stored value {old[0]} ({old[1]:+d} points), "
+                         f"recomputed {line.value} ({line.points:+d} points)")
+    return {"score_id": score_id, "subject": stored.subject, "as_of": iso(stored.as_of_us),
+            "identical": not diffs, "stored_score": stored.score, "recomputed_score": now.score,
+            "differences": diffs}

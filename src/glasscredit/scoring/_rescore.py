@@ -1,0 +1,59 @@
+"""Rescoring: the whole population in chunks, or only subjects with new events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+from sqlalchemy import func, select
+
+from glasscredit.ledger._tables import events, scoring_cursor
+from glasscredit.scoring._engine import Scorer
+from glasscredit.scoring._history import store_chunk
+
+__all__ = ["RescoreReport", "rescore", "subjects_with_new_events"]
+
+
+@dataclass(slots=True)
+class RescoreReport:
+    as_of_us: int
+    subjects: int = 0
+    stored: int = 0
+    changed: int = 0
+    tiers: dict[str, int] = field(default_factory=dict)
+    scores: list[int] = field(default_factory=list)
+
+
+def subjects_with_new_events(scorer: Scorer) -> list[str]:
+    """Subjects whose newest event is beyond what their last stored score has seen."""
+    newest = (select(events.c.subject, func.max(events.c.seq).label("m"))
+              .group_by(events.c.subject).subquery())
+    stmt = (select(newest.c.subject)
+            .select_from(newest.outerjoin(scoring_cursor,
+                                          scoring_cursor.c.subject == newest.c.subject))
+            .where((scoring_cursor.c.last_seq.is_(None)) | (newest.c.m > scoring_cursor.c.last_seq))
+            .order_by(newest.c.subject))
+    with scorer.ledger.engine.connect() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+def rescore(scorer: Scorer, as_of_us: int, computed_at_us: int, *,
+            subjects_in: list[str] | None = None, only_changed: bool = False,
+            chunk_subjects: int = 100_000,
+            progress: Callable[[int, int], None] | None = None) -> RescoreReport:
+    """Score and store; ``only_changed`` scores just the subjects with new events."""
+    who = subjects_with_new_events(scorer) if only_changed else subjects_in
+    report = RescoreReport(as_of_us)
+    if who is not None and not who:
+        return report
+    for chunk in scorer.iter_chunks(as_of_us, who, chunk_subjects, progress):
+        st = store_chunk(scorer, chunk, computed_at_us)
+        report.subjects += chunk.scored.frame.height
+        report.stored += st.stored
+        report.changed += st.changed
+        counts = chunk.scored.frame.group_by("tier").agg(pl.len())
+        for tier, n in counts.iter_rows():
+            report.tiers[tier] = report.tiers.get(tier, 0) + int(n)
+        report.scores.extend(chunk.scored.frame["score"].to_list())
+    return report
