@@ -1,0 +1,1 @@
+"""Data sets shipped with glasscredit (see README.md for sources and licences)."""

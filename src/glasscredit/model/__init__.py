@@ -1,0 +1,68 @@
+"""The learned scorecard: fit, evaluate, export and audit a points table from outcomes.
+
+``ScorecardClassifier`` fits the engine's :class:`~glasscredit.policy.PointsTable`;
+everything else here reads that table, so a model loaded from JSON behaves exactly as
+the estimator that fitted it. Protected attributes go to :func:`audit`, never to a fit.
+"""
+
+from glasscredit.model._additive import fit_additive
+from glasscredit.model._artifact import ModelDocument, load_model, model_document, save_model
+from glasscredit.model._binning import pav
+from glasscredit.model._card import card_html, card_markdown
+from glasscredit.model._estimator import ScorecardClassifier
+from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
+from glasscredit.model._fairness import FOUR_FIFTHS, audit, audit_over_time
+from glasscredit.model._frame import (
+    GERMAN_CREDIT_PROTECTED,
+    GERMAN_CREDIT_TARGET,
+    load_german_credit,
+)
+from glasscredit.model._metrics import (
+    auc_gini_ks,
+    calibration_table,
+    characteristic_stability,
+    psi,
+    score_psi,
+)
+from glasscredit.model._report import evaluate, report_html, stability
+from glasscredit.model._scaling import Scaling, scaling_from_pdo
+from glasscredit.model._table import explain_rows, score_frame, score_table
+from glasscredit.model._woe import iv_strength, woe_iv
+
+__all__ = [
+    "FOUR_FIFTHS",
+    "GERMAN_CREDIT_PROTECTED",
+    "GERMAN_CREDIT_TARGET",
+    "ModelDocument",
+    "Scaling",
+    "ScorecardClassifier",
+    "auc_gini_ks",
+    "audit",
+    "audit_over_time",
+    "calibration_table",
+    "card_html",
+    "card_markdown",
+    "characteristic_stability",
+    "evaluate",
+    "explain_rows",
+    "fit_additive",
+    "iv_strength",
+    "load_german_credit",
+    "load_model",
+    "model_document",
+    "pav",
+    "psi",
+    "report_html",
+    "save_model",
+    "scaling_from_pdo",
+    "score_frame",
+    "score_psi",
+    "score_table",
+    "sql_case",
+    "sql_score_expression",
+    "stability",
+    "to_json",
+    "to_sql",
+    "woe_iv",
+]
+

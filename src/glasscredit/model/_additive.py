@@ -1,0 +1,137 @@
+"""Fit per-bin log-odds jointly: a penalised additive logistic model on binned features.
+
+The model is ``logit P(bad) = b0 + sum_f beta_f[slot_f(x)]``: a one-hot logistic
+regression over every feature's slots, which is what an explainable boosting machine's
+shape functions amount to once they are read as points tables. It is fitted by cyclic
+block Newton steps (one feature at a time, like backfitting), each step solving a small
+tridiagonal system, so a cycle costs a few histogram passes over the data and nothing
+scales with the number of bins squared. Penalties:
+
+* ``ridge``: L2 on every slot, so a sparse bin shrinks toward the average;
+* ``smooth``: squared differences of adjacent ordered bins (a P-spline penalty), so
+  fine bins borrow strength from their neighbours instead of chasing noise;
+* monotone features are projected by weighted PAV after each step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.linalg import solve_banded
+from scipy.special import expit
+
+from glasscredit.model._binning import pav
+
+__all__ = ["AdditiveFit", "Block", "detect_trend", "fit_additive"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One feature for the solver: slot of every row, slot count, ordered prefix, trend."""
+
+    slots: IntArray
+    n_slots: int
+    n_ordered: int  # slots 0..n_ordered-1 are adjacent in order (numeric bins), else 0
+    trend: int = 0  # +1: log-odds of bad rise with the bin, -1: fall, 0: free
+
+
+@dataclass(frozen=True)
+class AdditiveFit:
+    intercept: float
+    betas: list[FloatArray]
+    cycles: int
+
+
+def _penalty_bands(n: int, n_ordered: int, ridge: float, smooth: float) -> FloatArray:
+    """Banded (tridiagonal) form of ``ridge * I + smooth * D'D`` on the ordered prefix."""
+    ab = np.zeros((3, n))
+    ab[1, :] = ridge
+    if n_ordered > 1 and smooth > 0:
+        diag = np.full(n_ordered, 2.0 * smooth)
+        diag[0] = diag[-1] = smooth
+        ab[1, :n_ordered] += diag
+        ab[0, 1:n_ordered] = -smooth
+        ab[2, : n_ordered - 1] = -smooth
+    return ab
+
+
+def _band_matvec(ab: FloatArray, v: FloatArray) -> FloatArray:
+    out: FloatArray = ab[1] * v
+    out[:-1] += ab[0, 1:] * v[1:]
+    out[1:] += ab[2, :-1] * v[:-1]
+    return out
+
+
+def fit_additive(
+    blocks: list[Block], y: FloatArray, ridge: float, smooth: float, max_cycles: int = 100,
+    tol: float = 1e-3, init: AdditiveFit | None = None,
+) -> AdditiveFit:
+    """Cyclic block Newton for the penalised additive logistic model."""
+    n = y.size
+    rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    b0 = float(np.log(rate / (1 - rate))) if init is None else init.intercept
+    betas = [np.zeros(b.n_slots) for b in blocks] if init is None else [
+        b.copy() for b in init.betas]
+    eta = np.full(n, b0)
+    for blk, beta in zip(blocks, betas, strict=True):
+        if np.any(beta):
+            eta += beta[blk.slots]
+    counts = [np.bincount(b.slots, minlength=b.n_slots).astype(np.float64) for b in blocks]
+    pens = [_penalty_bands(b.n_slots, b.n_ordered, ridge, smooth) for b in blocks]
+    cycle = 0
+    for cycle in range(1, max_cycles + 1):  # noqa: B007 - cycle is reported
+        change = 0.0
+        for f, (blk, beta, pen) in enumerate(zip(blocks, betas, pens, strict=True)):
+            p = expit(eta)
+            grad = np.bincount(blk.slots, weights=p - y, minlength=blk.n_slots)
+            hess = np.bincount(blk.slots, weights=p * (1.0 - p), minlength=blk.n_slots)
+            ab = pen.copy()
+            ab[1] += hess
+            rhs = grad + _band_matvec(pen, beta)
+            new = beta - solve_banded((1, 1), ab, rhs, check_finite=False)
+            if blk.trend and blk.n_ordered > 1:
+                k = blk.n_ordered
+                new[:k] = pav(new[:k], ab[1, :k], increasing=blk.trend > 0)
+            # Keep each feature centred on its rows (its mean goes to the intercept):
+            # eta is unchanged, and the intercept no longer trades mass with every
+            # feature through the weak ridge, which made plain cycles crawl.
+            shift = float((new * counts[f]).sum() / counts[f].sum())
+            new -= shift
+            b0 += shift
+            delta = new - beta
+            change = max(change, float(np.max(np.abs(delta))))
+            eta += delta[blk.slots] + shift
+            beta[:] = new
+        p = expit(eta)
+        step = float((y - p).sum() / max(float((p * (1 - p)).sum()), 1e-12))
+        b0 += step
+        eta += step
+        if max(change, abs(step)) < tol:
+            break
+    return AdditiveFit(intercept=b0, betas=betas, cycles=cycle)
+
+
+def detect_trend(beta: FloatArray, weights: FloatArray, min_r2: float) -> int:
+    """Direction of a clear monotone trend in fitted bin log-odds, 0 when there is none.
+
+    The trend is the PAV fit (ascending or descending) closer in weighted L2; it counts
+    as clear when it explains at least ``min_r2`` of the weighted variance.
+    """
+    if beta.size < 2 or weights.sum() <= 0:
+        return 0
+    w = weights / weights.sum()
+    mean = float((w * beta).sum())
+    sst = float((w * (beta - mean) ** 2).sum())
+    if sst <= 1e-12:
+        return 0
+    best, best_sse = 0, np.inf
+    for direction in (1, -1):
+        sse = float((w * (beta - pav(beta, weights, direction > 0)) ** 2).sum())
+        if sse < best_sse:
+            best, best_sse = direction, sse
+    return best if 1.0 - best_sse / sst >= min_r2 else 0

@@ -1,0 +1,93 @@
+"""Export a points table: JSON (the artifact) and SQL (a CASE expression per feature).
+
+The SQL follows :meth:`FeaturePoints.bin_of` branch for branch: missing first (NULL,
+and NaN where the database can store it), then the special values, then the right-open
+bins by ascending edges (``x < e0``, ``x < e1``, ...; +/-infinity falls in the outer
+bins because it compares like any number), and for categories the groups then *other*.
+Numbers are written with ``repr`` (shortest round-trip form), so each database reads
+exactly the same double as Python.
+
+Dialects differ only in how NaN is detected: SQLite cannot store NaN (it becomes
+NULL), PostgreSQL and DuckDB order NaN above every number and need an explicit test.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from glasscredit.exceptions import ModelError
+from glasscredit.policy._points import FeaturePoints, PointsTable
+
+__all__ = ["DIALECTS", "sql_case", "sql_score_expression", "to_json", "to_sql"]
+
+DIALECTS = ("sqlite", "duckdb", "postgresql")
+FORMAT = "glasscredit-scorecard/1"
+
+
+def to_json(table: PointsTable, extra: dict[str, Any] | None = None, indent: int = 2) -> str:
+    """The points table as JSON (NaN refused), with optional metadata beside it."""
+    doc: dict[str, Any] = {"format": FORMAT, "points_table": table.model_dump(mode="json")}
+    if extra:
+        doc.update(extra)
+    return json.dumps(doc, indent=indent, allow_nan=False, sort_keys=False)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _num(v: float) -> str:
+    text = repr(float(v))
+    if text in ("inf", "-inf", "nan"):
+        raise ModelError(f"cannot write the non-finite number {text} into SQL")
+    return text
+
+
+def _str(v: str) -> str:
+    return "'" + v.replace("'", "''") + "'"
+
+
+def _missing(col: str, numeric: bool, dialect: str) -> str:
+    if not numeric or dialect == "sqlite":
+        return f"{col} IS NULL"
+    if dialect == "duckdb":
+        return f"{col} IS NULL OR isnan({col})"
+    return f"{col} IS NULL OR {col} = 'NaN'::double precision"
+
+
+def sql_case(name: str, fp: FeaturePoints, dialect: str = "sqlite") -> str:
+    """One feature's points as a SQL CASE expression, branch for branch like ``bin_of``."""
+    if dialect not in DIALECTS:
+        raise ModelError(f"dialect: {dialect!r} is not one of {DIALECTS}")
+    col = _ident(name)
+    numeric = fp.kind == "numeric"
+    parts = [f"WHEN {_missing(col, numeric, dialect)} THEN {fp.missing}"]
+    if numeric:
+        for sp in fp.specials:
+            vals = ", ".join(_num(v) for v in sp.values)
+            parts.append(f"WHEN {col} IN ({vals}) THEN {sp.points}")
+        for e, p in zip(fp.edges, fp.points, strict=False):
+            parts.append(f"WHEN {col} < {_num(e)} THEN {p}")
+        parts.append(f"ELSE {fp.points[-1]}")
+    else:
+        for g, p in zip(fp.groups, fp.points, strict=True):
+            cats = ", ".join(_str(c) for c in g)
+            parts.append(f"WHEN {col} IN ({cats}) THEN {p}")
+        parts.append(f"ELSE {fp.other_points}")
+    return "CASE " + " ".join(parts) + " END"
+
+
+def sql_score_expression(table: PointsTable, dialect: str = "sqlite") -> str:
+    """``base + CASE ... + CASE ...``: the integer score of a row, in any of the dialects."""
+    terms = [str(table.base)] + [
+        f"({sql_case(n, fp, dialect)})" for n, fp in table.features.items()]
+    return "\n  + ".join(terms)
+
+
+def to_sql(table: PointsTable, source: str, dialect: str = "sqlite",
+           keep: list[str] | None = None) -> str:
+    """A SELECT that scores every row of ``source`` (a table name), keeping ``keep`` columns."""
+    cols = "".join(f"{_ident(c)}, " for c in keep or [])
+    return (f"SELECT {cols}{sql_score_expression(table, dialect)} AS score\n"
+            f"FROM {_ident(source)}")

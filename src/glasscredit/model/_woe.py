@@ -1,0 +1,46 @@
+"""Weight of evidence and information value, as pure functions.
+
+For bin ``i`` with ``g_i`` goods and ``b_i`` bads out of ``G`` and ``B``::
+
+    WoE_i = ln((g_i / G) / (b_i / B))        (positive: safer than average)
+    IV_i  = (g_i / G - b_i / B) * WoE_i      (IV = sum of IV_i, never negative)
+
+A bin with no goods or no bads has an infinite WoE; then 0.5 is added to every cell
+(the usual Laplace correction), so the numbers stay finite and comparable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["iv_strength", "woe_iv"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def woe_iv(good: npt.ArrayLike, bad: npt.ArrayLike, smoothing: float = 0.5) -> tuple[
+        FloatArray, FloatArray]:
+    """WoE and IV contribution of each bin from its good and bad counts."""
+    g = np.asarray(good, dtype=np.float64)
+    b = np.asarray(bad, dtype=np.float64)
+    if g.size == 0:
+        return np.zeros(0), np.zeros(0)
+    if np.any(g <= 0) or np.any(b <= 0):
+        g, b = g + smoothing, b + smoothing
+    pg, pb = g / g.sum(), b / b.sum()
+    woe = np.log(pg / pb)
+    return woe, (pg - pb) * woe
+
+
+def iv_strength(iv: float) -> str:
+    """The customary reading of an IV (Siddiqi): useless below 0.02, suspicious above 0.5."""
+    if iv < 0.02:
+        return "not predictive"
+    if iv < 0.1:
+        return "weak"
+    if iv < 0.3:
+        return "medium"
+    if iv <= 0.5:
+        return "strong"
+    return "suspiciously strong"
