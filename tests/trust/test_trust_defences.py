@@ -151,7 +151,7 @@ def honest_plus_sybils(draw: st.DrawFn) -> tuple[list[tuple[int, int]], int, int
 
 
 @given(honest_plus_sybils(), st.integers(1, 10))
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 def test_sybil_region_trust_is_bounded_by_one_attack_edge(
     case: tuple[list[tuple[int, int]], int, int, int], steps: int
 ) -> None:

@@ -146,6 +146,7 @@ def test_normalise_trust_by_hand() -> None:
 
 
 @given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1))
+@settings(deadline=None)  # timing varies on a shared machine; none is tested
 def test_normalised_is_monotone_and_bounded(values: list[float]) -> None:
     trust = np.array(values)
     normalised, _ = normalise_trust(trust)
@@ -177,6 +178,7 @@ def graphs_with_seed(draw: st.DrawFn) -> tuple[list[tuple[str, str]], str, int]:
 
 
 @given(graphs_with_seed())
+@settings(deadline=None)  # timing varies on a shared machine; none is tested
 def test_total_trust_is_conserved_before_degree_normalisation(
     case: tuple[list[tuple[str, str]], str, int],
 ) -> None:
@@ -187,7 +189,7 @@ def test_total_trust_is_conserved_before_degree_normalisation(
 
 
 @given(graphs_with_seed(), st.randoms(use_true_random=False))
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 def test_trust_does_not_depend_on_row_order_or_naming(
     case: tuple[list[tuple[str, str]], str, int], rnd: object
 ) -> None:

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.trust._ids import encode_ids, lookup_ids, sorted_unique
 
 __all__ = ["DroppedEdges", "EndorsementGraph", "GraphMode", "build_endorsement_graph"]
 
@@ -202,18 +203,14 @@ def _encode(
             raise ValidationError(
                 [FieldError(field="subjects", rule="unique", message="subject ids repeat")]
             )
-        both = pa.chunked_array([endorser, endorsed])
-        idx = pc.index_in(both, value_set=subjects).combine_chunks()
-        codes = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        codes = lookup_ids(_concat(endorser, endorsed), subjects)
         return subjects, codes[:n], codes[n:]
-    encoded = pa.chunked_array([endorser, endorsed]).combine_chunks().dictionary_encode()
-    dictionary = encoded.dictionary
-    order = np.asarray(pc.sort_indices(dictionary).to_numpy(), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    raw = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
-    codes = rank[raw]
-    return dictionary.take(pa.array(order)), codes[:n], codes[n:]
+    nodes, codes = encode_ids(_concat(endorser, endorsed))
+    return nodes, codes[:n], codes[n:]
+
+
+def _concat(first: pa.Array, second: pa.Array) -> pa.Array:
+    return pa.chunked_array([first, second]).combine_chunks()
 
 
 def build_endorsement_graph(
@@ -277,11 +274,11 @@ def build_endorsement_graph(
     n_self = int(np.count_nonzero(loop))
     u, v = u[~loop], v[~loop]
 
-    directed, _ = _sorted_unique(u * n + v)
+    directed, _ = sorted_unique(u * n + v)
     n_duplicate = len(u) - len(directed)
     a, b = np.divmod(directed, n)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair_keys, counts = _sorted_unique(lo * n + hi)
+    pair_keys, counts = sorted_unique(lo * n + hi)
     if mode == "mutual":
         keep = counts == 2
         n_unreciprocated = int(np.count_nonzero(~keep))
@@ -298,22 +295,6 @@ def build_endorsement_graph(
         unreciprocated=n_unreciprocated,
     )
     return EndorsementGraph(adjacency, nodes, int(as_of_us), mode, dropped)
-
-
-def _sorted_unique(
-    keys: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sorted distinct keys and their counts.
-
-    By sorting, not ``np.unique``: numpy 2.3+ picks a hash-table path for integer
-    arrays that is an order of magnitude slower than a sort on tens of millions of keys.
-    """
-    ordered = np.sort(keys)
-    first = np.ones(len(ordered), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(ordered))).astype(np.int64)
-    return ordered[starts], counts
 
 
 def _symmetric_csr(

@@ -162,7 +162,10 @@ def normalise_trust(trust: FloatArray) -> tuple[FloatArray, float]:
     if len(positive) == 0:
         return np.zeros_like(trust), 0.0
     reference = float(np.median(positive))
-    return np.minimum(1.0, trust / reference), reference
+    normalised = np.ones_like(trust)
+    below = trust < reference  # only these need the ratio, which then cannot overflow
+    np.divide(trust, reference, out=normalised, where=below)
+    return normalised, reference
 
 
 def sybilrank(
