@@ -83,11 +83,14 @@ def assign(bins: Bins, col: Column) -> IntArray:
         return out
     s = col if isinstance(col, pl.Series) else pl.Series(col).cast(pl.Utf8)
     mapping = {c: i for i, g in enumerate(bins.groups) for c in g}
-    codes = s.cast(pl.Utf8).replace_strict(
+    s = s.cast(pl.Utf8)
+    codes = s.replace_strict(
         list(mapping), list(mapping.values()), default=bins.other_slot, return_dtype=pl.Int64
     )
-    codes = codes.fill_null(bins.missing_slot)
-    return codes.to_numpy().astype(np.intp, copy=False)
+    # replace_strict gives nulls the default (other): missing must be set from the input
+    out = codes.to_numpy().astype(np.intp)
+    out[s.is_null().to_numpy()] = bins.missing_slot
+    return out
 
 
 def _finite_regular(x: FloatArray, specials: tuple[float, ...]) -> FloatArray:

@@ -50,6 +50,7 @@ __all__ = ["ScorecardClassifier", "refuse_forbidden"]
 
 FloatArray = npt.NDArray[np.float64]
 TRENDS = ("auto", "ascending", "descending", "none")
+FIT_SAMPLE = 200_000  # rows for the first stage of the additive fit on large data
 
 
 def refuse_forbidden(columns: list[str], protected: list[str]) -> None:
@@ -151,6 +152,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        tags.classifier_tags.multi_class = False  # a scorecard has one bad outcome
         return tags
 
     # -- fit ------------------------------------------------------------------------
@@ -205,7 +207,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = frame.width
         if named:
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        rng = np.random.default_rng(self.random_state)
+        rng = self._rng = np.random.default_rng(self.random_state)
         classic = self.method == "classic"
         max_bins = self.max_bins or (8 if classic else 32)
         share = self.min_bin_share if self.min_bin_share is not None else (
@@ -294,17 +296,28 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             t = self._trend(name)
             blocks.append(Block(slots[name], b.n_slots, ordered,
                                 {"ascending": 1, "descending": -1}.get(t, 0)))
-        fit = fit_additive(blocks, target, self.ridge, self.smooth)
-        auto = [i for i, name in enumerate(names)
-                if blocks[i].n_ordered > 1 and self._trend(name) == "auto"]
+        # On large data the shapes and trends are found on a sample first (every row
+        # still enters the final fit, warm-started): a full pass per block step is the
+        # cost, and most cycles are spent getting close, which a sample does as well.
+        n = target.size
+        sample = np.flatnonzero(self._rng.random(n) < FIT_SAMPLE / n) if n > FIT_SAMPLE else None
+        sub = blocks if sample is None else [
+            Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks]
+        y_sub = target if sample is None else target[sample]
+        fit = fit_additive(sub, y_sub, self.ridge, self.smooth)
         detected = {}
-        for i in auto:
-            k = blocks[i].n_ordered
-            w = np.bincount(blocks[i].slots, minlength=blocks[i].n_slots)[:k].astype(np.float64)
-            detected[i] = detect_trend(fit.betas[i][:k], w, self.trend_r2)
+        for i, name in enumerate(names):
+            k = sub[i].n_ordered
+            if k > 1 and self._trend(name) == "auto":
+                w = np.bincount(sub[i].slots, minlength=sub[i].n_slots)[:k].astype(np.float64)
+                detected[i] = detect_trend(fit.betas[i][:k], w, self.trend_r2)
         if any(detected.values()):
             blocks = [Block(b.slots, b.n_slots, b.n_ordered, detected.get(i, b.trend))
                       for i, b in enumerate(blocks)]
+            if sample is not None:
+                fit = fit_additive([Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend)
+                                    for b in blocks], y_sub, self.ridge, self.smooth, init=fit)
+        if any(detected.values()) or sample is not None:
             fit = fit_additive(blocks, target, self.ridge, self.smooth, init=fit)
         self.trends_ = {n: {1: "ascending", -1: "descending"}.get(b.trend, "none")
                         for n, b in zip(names, blocks, strict=True)}
@@ -387,6 +400,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def decision_function(self, X: Any) -> FloatArray:
         """Log-odds of ``classes_[1]`` implied by the integer score."""
+        check_is_fitted(self, "points_table_")
         lo = self.scaling_.log_odds_bad(self.predict_score(X).astype(np.float64))
         return lo if self.bad_class_ == self.classes_[1] else -lo
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from sklearn.utils.validation import column_or_1d
 
 from glasscredit.exceptions import FieldError, ValidationError
 
@@ -45,7 +46,12 @@ def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
         return out, True
     if isinstance(X, dict):
         return pl.DataFrame(X), True
+    if hasattr(X, "tocsr") or hasattr(X, "toarray"):
+        raise ValidationError([FieldError(
+            "X", "dense_input", "sparse input is not supported: pass a dense table")])
     arr = np.asarray(X)
+    if arr.dtype.kind == "c":
+        raise ValidationError([FieldError("X", "real_numbers", "complex data is not supported")])
     if arr.ndim != 2:
         raise ValidationError([FieldError(
             "X", "two_dimensional", f"expected a 2-D table of features, got {arr.ndim}-D")])
@@ -85,7 +91,7 @@ def target_vector(y: Any) -> npt.NDArray[Any]:
         return s.to_numpy()
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
+        arr = column_or_1d(arr, warn=True)  # scikit-learn's DataConversionWarning
     if arr.ndim != 1:
         raise ValidationError([FieldError("target", "one_dimensional",
                                           f"expected one outcome per row, got shape {arr.shape}")])

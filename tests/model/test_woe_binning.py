@@ -1,0 +1,91 @@
+"""WoE/IV against hand-computed values; binning invariants as hypothesis properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glasscredit.model import ScorecardClassifier, pav, woe_iv
+from glasscredit.model._binning import enforce_min_share, fine_numeric_edges, monotone_numeric_edges
+
+
+def test_woe_iv_match_hand_computed_values() -> None:
+    # goods 60/40 of 100, bads 10/30 of 40
+    woe, iv = woe_iv([60, 40], [10, 30])
+    assert woe[0] == pytest.approx(math.log(0.6 / 0.25))
+    assert woe[1] == pytest.approx(math.log(0.4 / 0.75))
+    hand = (0.6 - 0.25) * math.log(2.4) + (0.4 - 0.75) * math.log(0.4 / 0.75)
+    assert iv.sum() == pytest.approx(hand)
+    assert iv.sum() == pytest.approx(0.35 * 0.875469 + 0.35 * 0.628609, abs=1e-5)
+
+
+def test_woe_uses_laplace_correction_when_a_cell_is_empty() -> None:
+    woe, iv = woe_iv([10, 0], [5, 5])
+    assert woe[1] == pytest.approx(math.log((0.5 / 11) / (5.5 / 11)))
+    assert np.isfinite(iv).all()
+
+
+def test_pav_pools_violators_by_weight() -> None:
+    out = pav(np.array([1.0, 3.0, 2.0, 4.0]), np.array([1.0, 1.0, 3.0, 1.0]))
+    assert out.tolist() == pytest.approx([1.0, 2.25, 2.25, 4.0])
+    down = pav(np.array([1.0, 3.0, 2.0]), np.ones(3), increasing=False)
+    assert down.tolist() == pytest.approx([2.0, 2.0, 2.0])
+
+
+values = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=5, max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values, st.integers(2, 40), st.floats(0.0, 0.3))
+def test_fine_edges_respect_min_share_and_order(xs: list[float], max_bins: int,
+                                                 share: float) -> None:
+    x = np.asarray(xs)
+    edges = fine_numeric_edges(x, (), max_bins, share, 10_000, np.random.default_rng(0))
+    assert list(edges) == sorted(set(edges))
+    assert len(edges) + 1 <= max(max_bins, 1)
+    counts = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1)
+    if edges:
+        assert counts.min() >= share * x.size
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-100, 100), st.booleans()), min_size=20, max_size=300),
+       st.sampled_from(["ascending", "descending", "auto"]), st.floats(0.0, 0.2))
+def test_monotone_binning_is_monotone_with_min_share(rows: list[tuple[float, bool]], trend: str,
+                                                      share: float) -> None:
+    x = np.array([r[0] for r in rows])
+    y = np.array([float(r[1]) for r in rows])
+    edges, ascending = monotone_numeric_edges(x, y, (), trend, 6, share, prebins=20)
+    if trend != "auto":
+        assert ascending == (trend == "ascending")
+    idx = np.searchsorted(edges, x, side="right")
+    cnt = np.bincount(idx, minlength=len(edges) + 1)
+    rate = np.bincount(idx, weights=y, minlength=len(edges) + 1) / np.maximum(cnt, 1)
+    assert len(edges) + 1 <= 6
+    if edges:
+        assert cnt.min() >= share * x.size
+    steps = np.diff(rate)
+    assert (steps >= -1e-12).all() if ascending else (steps <= 1e-12).all()
+
+
+def test_enforce_min_share_merges_the_smallest_bin() -> None:
+    v = np.array([1, 2, 2, 2, 3, 3, 3, 4, 4, 4], dtype=float)
+    assert enforce_min_share(v, (2.0, 3.0, 4.0), 0.2) == (3.0, 4.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["ascending", "descending"]))
+def test_fitted_points_follow_the_requested_trend(seed: int, trend: str) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=400)
+    y = (rng.random(400) < 1 / (1 + np.exp(-np.sin(3 * x)))).astype(int)
+    m = ScorecardClassifier(monotonic={"x0": trend}, min_bin_share=0.05).fit(x[:, None], y)
+    pts = np.asarray(m.points_table_.features["x0"].points) if m.points_table_.features else []
+    if len(pts) > 1:
+        # ascending bad rate = descending points (higher points = lower risk)
+        d = np.diff(pts)
+        assert (d <= 0).all() if trend == "ascending" else (d >= 0).all()
