@@ -13,9 +13,10 @@ from typing import Annotated, Any
 import numpy as np
 import polars as pl
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from glasscredit.cli._common import console, exit_code_for, print_error
+from glasscredit.cli._common import console, err_console, exit_code_for
 from glasscredit.exceptions import FieldError, GlasscreditError, ValidationError
 
 __all__ = ["register"]
@@ -65,7 +66,8 @@ def _run(fn: Any) -> None:
     try:
         fn()
     except GlasscreditError as exc:
-        print_error(exc)
+        # escaped: the "[rule]" at the end of each message is not rich markup
+        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}")
         raise typer.Exit(exit_code_for(exc)) from exc
 
 

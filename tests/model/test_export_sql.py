@@ -1,0 +1,95 @@
+"""The SQL export scores exactly like Python in SQLite, DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterator
+
+import duckdb
+import numpy as np
+import polars as pl
+import psycopg
+import pytest
+
+from glasscredit.model import ScorecardClassifier, sql_case, to_json, to_sql
+from glasscredit.policy import FeaturePoints, PointsTable, SpecialBin
+
+TABLE = PointsTable(base=600, features={
+    "x": FeaturePoints(edges=[-1.5, 0.0, 0.1, 1e16], points=[-10, 0, 5, 12, 20], missing=-3,
+                       specials=[SpecialBin(values=[-999.0], points=-7)]),
+    "c": FeaturePoints(kind="categorical", groups=[["a", "it's"], ["z"]], points=[4, -4],
+                       missing=1, other=-9),
+})
+X_VALUES = [None, math.nan, math.inf, -math.inf, -999.0, -1.5, -1.5000000000000002, 0.0, -0.0,
+            0.1, 0.09999999999999999, 1e16, 1e300, 7.0]
+C_VALUES = ["a", "it's", "z", "unseen", None, "A"]
+ROWS = [(i, X_VALUES[i % len(X_VALUES)], C_VALUES[i % len(C_VALUES)]) for i in range(84)]
+
+
+def expected() -> list[int]:
+    return [TABLE.score_row({"x": x, "c": c}) for _, x, c in ROWS]
+
+
+def test_sqlite_scores_equal_python() -> None:
+    con = sqlite3.connect(":memory:")
+    con.execute('CREATE TABLE applicants (id INTEGER, "x" REAL, "c" TEXT)')
+    # SQLite stores NaN as NULL: both are the missing bin, as in Python
+    con.executemany("INSERT INTO applicants VALUES (?, ?, ?)", ROWS)
+    got = [r[1] for r in con.execute(to_sql(TABLE, "applicants", "sqlite", ["id"]) +
+                                     " ORDER BY id")]
+    assert got == expected()
+
+
+def test_duckdb_scores_equal_python() -> None:
+    con = duckdb.connect()
+    con.execute('CREATE TABLE applicants (id INTEGER, "x" DOUBLE, "c" VARCHAR)')
+    con.executemany("INSERT INTO applicants VALUES (?, ?, ?)", ROWS)
+    assert con.execute("SELECT count(*) FROM applicants WHERE isnan(x)").fetchone() == (6,)
+    got = [r[1] for r in con.execute(to_sql(TABLE, "applicants", "duckdb", ["id"]) +
+                                     " ORDER BY id").fetchall()]
+    assert got == expected()
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A connection into the fresh schema made by the shared ``pg_url`` fixture."""
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as con:
+        yield con
+
+
+def test_postgresql_scores_equal_python(pg: psycopg.Connection[tuple[object, ...]]) -> None:
+    with pg.cursor() as cur:
+        cur.execute('CREATE TABLE applicants (id integer, "x" double precision, "c" text)')
+        cur.executemany("INSERT INTO applicants VALUES (%s, %s, %s)", ROWS)
+        cur.execute("SELECT count(*) FROM applicants WHERE x = 'NaN'::double precision")
+        assert cur.fetchone() == (6,)
+        cur.execute(to_sql(TABLE, "applicants", "postgresql", ["id"]) + " ORDER BY id")
+        got = [r[1] for r in cur.fetchall()]
+    assert got == expected()
+
+
+def test_fitted_model_sql_equals_predict_score_in_duckdb(
+        fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    X, _ = data
+    con = duckdb.connect()
+    arrow_table = X.with_row_index("id").to_arrow()
+    con.register("applicants", arrow_table)
+    sql = to_sql(fitted.points_table_, "applicants", "duckdb", ["id"]) + " ORDER BY id"
+    got = np.array([r[1] for r in con.execute(sql).fetchall()])
+    assert (got == fitted.predict_score(X)).all()
+
+
+def test_sql_case_follows_bin_of_branch_order() -> None:
+    case = sql_case("x", TABLE.features["x"], "postgresql")
+    assert case.index("IS NULL") < case.index("IN (-999.0)") < case.index("< -1.5")
+    assert "'NaN'::double precision" in case
+    assert "'it''s'" in sql_case("c", TABLE.features["c"])
+
+
+def test_json_export_round_trips_and_refuses_nan() -> None:
+    doc = json.loads(to_json(TABLE))
+    assert PointsTable.model_validate(doc["points_table"]) == TABLE
+    with pytest.raises(ValueError, match="JSON"):
+        to_json(TABLE, {"bad": math.nan})
