@@ -22,10 +22,12 @@ from glasscredit.cli._scoring import (
     print_explanation,
     rescore_with_progress,
 )
+from glasscredit.cli._trust import print_trust
 from glasscredit.exceptions import AuditChainError
 from glasscredit.ledger import IngestReport, Ledger
 from glasscredit.scoring import Scorer
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
+from glasscredit.trust import compute_trust
 
 __all__ = ["register"]
 
@@ -148,6 +150,7 @@ def register(app: typer.Typer) -> None:
                           f"({chain.rows:,} rows)")
             scorer = Scorer(ledger)
             as_of = ledger.clock()
+            print_trust(compute_trust(ledger, as_of))
             scored = rescore_with_progress(scorer, as_of, as_of, only_changed=True)
             if scored.subjects:
                 print_distribution(scorer, scored)

@@ -24,7 +24,12 @@ from glasscredit.features import (
     feature_provenance,
 )
 from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import event_exclusions, subjects, trust_values
+from glasscredit.ledger._tables import (
+    event_exclusions,
+    report_values,
+    subjects,
+    trust_values,
+)
 from glasscredit.policy import PointsTable
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
@@ -86,23 +91,37 @@ class Scorer:
 
     def external(self, as_of_us: int, subjects_in: list[str] | None = None
                  ) -> pl.DataFrame | None:
-        """Trust from the newest snapshot computed for a time at or before ``as_of_us``."""
-        if not any(f.agg == "external" for f in self.policy.features):
+        """External features from the newest snapshot at or before ``as_of_us``.
+
+        ``trust`` comes from ``trust_values``, ``corroborated_reports`` from
+        ``report_values``; each table's snapshot is chosen on its own, so a time with
+        no snapshot of one kind leaves that feature missing.
+        """
+        wanted = [(f.name, t) for f in self.policy.features if f.agg == "external"
+                  for name, t in (("trust", trust_values),
+                                  ("corroborated_reports", report_values)) if f.name == name]
+        if not wanted:
             return None
+        frames: list[pl.DataFrame] = []
         with self.ledger.engine.connect() as conn:
-            snap = conn.execute(select(trust_values.c.as_of_us).where(
-                trust_values.c.as_of_us <= as_of_us).order_by(
-                trust_values.c.as_of_us.desc()).limit(1)).scalar()
-            if snap is None:
-                return None
-            stmt = select(trust_values.c.subject, trust_values.c.value).where(
-                trust_values.c.as_of_us == snap)
-            if subjects_in is not None:
-                stmt = stmt.where(trust_values.c.subject.in_(subjects_in))
-            rows = conn.execute(stmt).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema={"subject": pl.String,
-                                                               "trust": pl.Float64},
-                            orient="row")
+            for name, table in wanted:
+                snap = conn.execute(select(table.c.as_of_us).where(
+                    table.c.as_of_us <= as_of_us).order_by(
+                    table.c.as_of_us.desc()).limit(1)).scalar()
+                if snap is None:
+                    continue
+                stmt = select(table.c.subject, table.c.value).where(table.c.as_of_us == snap)
+                if subjects_in is not None:
+                    stmt = stmt.where(table.c.subject.in_(subjects_in))
+                rows = conn.execute(stmt).all()
+                frames.append(pl.DataFrame([tuple(r) for r in rows], orient="row",
+                                           schema={"subject": pl.String, name: pl.Float64}))
+        if not frames:
+            return None
+        out = frames[0]
+        for frame in frames[1:]:
+            out = out.join(frame, on="subject", how="full", coalesce=True)
+        return out
 
     def events(self, subjects_in: list[str] | None, as_of_us: int) -> pl.DataFrame:
         df = pl.from_arrow(self.ledger.event_table(subjects_in=subjects_in,

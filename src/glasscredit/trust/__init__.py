@@ -12,6 +12,18 @@ from glasscredit.trust._graph import (
     GraphMode,
     build_endorsement_graph,
 )
+from glasscredit.trust._report_snapshot import (
+    ReportSnapshot,
+    compute_reports,
+    explain_reports,
+    overturn_counts,
+)
+from glasscredit.trust._reports import (
+    ReporterInfo,
+    ReportVerdict,
+    TargetVerdict,
+    corroborate_reports,
+)
 from glasscredit.trust._scenarios import (
     RankingQuality,
     Scenario,
@@ -19,6 +31,18 @@ from glasscredit.trust._scenarios import (
     ranking_quality,
 )
 from glasscredit.trust._seeds import SeedPolicy, SeedSelection, select_seeds
+from glasscredit.trust._settings import (
+    ReportSettings,
+    TrustSettings,
+    report_settings,
+    trust_settings,
+)
+from glasscredit.trust._snapshot import (
+    TrustSnapshot,
+    compute_trust,
+    snapshot_from_inputs,
+    store_trust,
+)
 from glasscredit.trust._sybilrank import (
     TrustResult,
     default_iterations,
@@ -32,16 +56,32 @@ __all__ = [
     "EndorsementGraph",
     "GraphMode",
     "RankingQuality",
+    "ReportSettings",
+    "ReportSnapshot",
+    "ReportVerdict",
+    "ReporterInfo",
     "Scenario",
     "SeedPolicy",
     "SeedSelection",
+    "TargetVerdict",
     "TrustResult",
+    "TrustSettings",
+    "TrustSnapshot",
     "build_endorsement_graph",
+    "compute_reports",
+    "compute_trust",
+    "corroborate_reports",
     "default_iterations",
+    "explain_reports",
     "make_scenario",
     "normalise_trust",
+    "overturn_counts",
     "propagate",
     "ranking_quality",
+    "report_settings",
     "select_seeds",
+    "snapshot_from_inputs",
+    "store_trust",
     "sybilrank",
+    "trust_settings",
 ]

@@ -1,0 +1,111 @@
+"""Corroborated report values from the ledger, stored for the ``corroborated_reports``
+feature, and the per-report explanation a target (or an operator) can read.
+
+Reporter weights come from the trust snapshot of the same time, and lose
+``overturn_penalty`` per report of theirs that was overturned. What counts as
+overturned is isolated in :func:`overturn_counts`: a misconduct report whose exclusion
+was made permanent (``until_us`` NULL) by a resolved dispute. It reads only the
+``event_exclusions`` table, so it works with or without the rights module's own tables;
+callers may pass their own counts instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import delete, select
+
+from glasscredit.exceptions import NotFoundError
+from glasscredit.ledger import Ledger
+from glasscredit.ledger._tables import event_exclusions, events, report_values
+from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
+from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
+from glasscredit.trust._settings import report_settings, trust_settings
+from glasscredit.trust._snapshot import TrustSnapshot, snapshot_from_inputs
+
+__all__ = ["ReportSnapshot", "compute_reports", "explain_reports", "overturn_counts"]
+
+#: exclusion reasons that are holds, not verdicts: they never count as overturned
+HOLD_REASONS = ("burst_hold",)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSnapshot:
+    """Corroborated-report value of every reported subject as of one time."""
+
+    as_of_us: int
+    targets: dict[str, TargetVerdict]
+
+    @property
+    def values(self) -> dict[str, float]:
+        return {t: v.value for t, v in self.targets.items()}
+
+
+def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
+    """Reporter -> misconduct reports of theirs removed for good by ``as_of_us``."""
+    stmt = (select(events.c.attributes)
+            .join(event_exclusions, event_exclusions.c.event_id == events.c.event_id)
+            .where(events.c.type == "report.misconduct", event_exclusions.c.until_us.is_(None),
+                   event_exclusions.c.from_us <= as_of_us,
+                   event_exclusions.c.reason.not_in(HOLD_REASONS)))
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    counts: dict[str, int] = {}
+    for (attrs,) in rows:
+        reporter = str(json.loads(attrs).get("reporter"))
+        counts[reporter] = counts.get(reporter, 0) + 1
+    return counts
+
+
+def _verdicts(ledger: Ledger, inputs: TrustInputs, trust: TrustSnapshot,
+              overturned: Mapping[str, int] | None, reports: pl.DataFrame
+              ) -> dict[str, TargetVerdict]:
+    subj = inputs.subjects.filter(pl.col("first_event_us").is_not_null())
+    infos = {s: ReporterInfo(int(t), str(src)) for s, t, src in zip(
+        subj["subject"].to_list(), subj["first_event_us"].to_list(),
+        subj["first_source"].to_list(), strict=True)}
+    spec = ledger.policy.event_types["report.misconduct"].attributes["category"]
+    categories = [str(c) for c in (spec.values or [])]
+    return corroborate_reports(
+        reports, as_of_us=inputs.as_of_us, trust=trust.values, reporters=infos,
+        ties=set(trust.ties), categories=categories,
+        settings=report_settings(ledger.policy),
+        overturned=overturn_counts(ledger, inputs.as_of_us) if overturned is None
+        else overturned)
+
+
+def compute_reports(ledger: Ledger, as_of_us: int, *,
+                    overturned: Mapping[str, int] | None = None,
+                    store: bool = True) -> ReportSnapshot:
+    """Corroborate every report that counts at ``as_of_us`` and store the values.
+
+    Trust is recomputed from the same inputs (so the weights are those of this very
+    time); ``overturned`` defaults to :func:`overturn_counts`.
+    """
+    inputs = load_trust_inputs(ledger, as_of_us)
+    trust = snapshot_from_inputs(inputs, trust_settings(ledger.policy))
+    targets = _verdicts(ledger, inputs, trust, overturned, inputs.reports)
+    snap = ReportSnapshot(as_of_us, targets)
+    if store:
+        rows = [{"as_of_us": as_of_us, "subject": s, "value": v}
+                for s, v in snap.values.items()]
+        with ledger.engine.begin() as conn:
+            conn.execute(delete(report_values).where(report_values.c.as_of_us == as_of_us))
+            if rows:
+                conn.execute(report_values.insert(), rows)
+    return snap
+
+
+def explain_reports(ledger: Ledger, subject: str, as_of_us: int, *,
+                    overturned: Mapping[str, int] | None = None) -> TargetVerdict:
+    """Which reports about ``subject`` counted at ``as_of_us``, and why the others did not."""
+    if not ledger.has_subject(subject):
+        raise NotFoundError(f"subject {subject!r} is not in the ledger")
+    inputs = load_trust_inputs(ledger, as_of_us)
+    trust = snapshot_from_inputs(inputs, trust_settings(ledger.policy))
+    mine = inputs.reports.filter(pl.col("target") == subject)
+    found = _verdicts(ledger, inputs, trust, overturned, mine)
+    return found.get(subject, TargetVerdict(subject, 0.0, 0, []))

@@ -1,0 +1,101 @@
+"""Trust snapshots from a ledger: hand-computed SybilRank values, stored and scored."""
+
+from __future__ import annotations
+
+import pytest
+from tests.conftest import FakeClock, event
+
+from glasscredit.exceptions import PolicyError
+from glasscredit.ledger import Ledger
+from glasscredit.policy import Policy, parse_timestamp, policy_from_dict
+from glasscredit.scoring import Scorer
+from glasscredit.trust import compute_trust, trust_settings
+
+AS_OF = "2026-09-01T00:00:00Z"
+OLD = "2023-01-01T00:00:00Z"   # 44 months before AS_OF: a long clean history
+
+
+def _mutual(a: str, b: str, when: str = "2026-01-01T00:00:00Z") -> list[dict[str, object]]:
+    return [event(f"e-{a}-{b}", subject=b, type_="endorsement", endorser=a, occurred_at=when),
+            event(f"e-{b}-{a}", subject=a, type_="endorsement", endorser=b, occurred_at=when)]
+
+
+def _path_ledger(ledger: Ledger, clock: FakeClock) -> None:
+    """Path a - b - c - d; ``a`` is the only seed (identity 3, known since 2023)."""
+    clock.set(AS_OF)
+    evs = [event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD),
+           event("b-id", subject="b", type_="identity.verified", level=2, occurred_at=OLD),
+           *_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
+    assert ledger.ingest(evs).accepted == 8
+
+
+def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
+    _path_ledger(ledger, clock)
+    t = parse_timestamp(AS_OF)
+    snap = compute_trust(ledger, t)
+    # n = 4 -> ceil(log2 4) = 2 steps, total trust 4 on seed a; degrees a1 b2 c2 d1.
+    # step 1: a sends 4/1 to b -> [0, 4, 0, 0]; step 2: b sends 4/2 to a and c -> [2, 0, 2, 0]
+    # divided by degree -> [2, 0, 1, 0]; median of positives (1, 2) = 1.5
+    # normalised min(1, t / 1.5) -> a 1, b 0, c 2/3, d 0
+    assert snap.seeds == ["a"] and snap.iterations == 2 and snap.n_edges == 3
+    assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})
+    scorer = Scorer(ledger)
+    pts = {s: {f.name: f.points for f in scorer.explain(s, t).features}["trust"]
+           for s in "abcd"}
+    # trust bins [0.2, 0.5, 0.8] -> points [0, 15, 35, 60]: a 1 -> 60, c 0.667 -> 35
+    assert pts == {"a": 60, "b": 0, "c": 35, "d": 0}
+    # a time before the snapshot sees no trust at all (missing -> 0 points)
+    early = scorer.explain("a", t - 1)
+    assert {f.name: f.value for f in early.features}["trust"] is None
+
+
+def test_recompute_same_time_replaces_rows(ledger: Ledger, clock: FakeClock) -> None:
+    _path_ledger(ledger, clock)
+    t = parse_timestamp(AS_OF)
+    compute_trust(ledger, t)
+    compute_trust(ledger, t)
+    rows = ledger.execute_sql("SELECT count(*) FROM trust_values WHERE as_of_us = :t", {"t": t})
+    assert rows[0][0] == 4
+
+
+def test_bad_endorsements_are_refused_or_neutral(ledger: Ledger, clock: FakeClock) -> None:
+    _path_ledger(ledger, clock)
+    t = parse_timestamp(AS_OF)
+    before = compute_trust(ledger, t, store=False).values
+    selfie = ledger.ingest([event("self", subject="d", type_="endorsement", endorser="d")])
+    assert selfie.accepted == 0 and selfie.errors[0].rule == "self_reference"
+    extra = [
+        # the same a -> b endorsement again under another id: counts once
+        event("dup", subject="b", type_="endorsement", endorser="a"),
+        # one-sided: d vouches for a newcomer e who never vouches back
+        event("one-sided", subject="e", type_="endorsement", endorser="d"),
+        # an endorser nobody has ever reported about
+        event("ghost", subject="d", type_="endorsement", endorser="zz-unknown"),
+    ]
+    assert ledger.ingest(extra).accepted == 3
+    after = compute_trust(ledger, t, store=False)
+    assert after.dropped.duplicate == 1 and after.dropped.unknown_subject == 1
+    assert after.dropped.unreciprocated == 1
+    # e is a new node with no edge and stays at 0; nobody gains from the bad rows. The
+    # path's values change only through n = 5 (5 units of trust, ceil(log2 5) = 3 steps):
+    # x1 = [0,5,0,0]; x2 = [2.5,0,2.5,0]; x3 = [0, 2.5+1.25, 0, 1.25] -> /deg [0,1.875,0,1.25]
+    # median(1.25, 1.875) = 1.5625 -> b 1, d 0.8
+    assert after.values == pytest.approx({"a": 0.0, "b": 1.0, "c": 0.0, "d": 0.8, "e": 0.0})
+    assert set(before) == set("abcd")
+
+
+def test_no_seed_means_no_trust_for_anyone(ledger: Ledger, clock: FakeClock) -> None:
+    clock.set(AS_OF)
+    ledger.ingest([*_mutual("a", "b"), *_mutual("b", "c")])
+    snap = compute_trust(ledger, parse_timestamp(AS_OF))
+    assert snap.seeds == [] and snap.values == {"a": 0.0, "b": 0.0, "c": 0.0}
+
+
+def test_trust_settings_are_validated(policy: Policy) -> None:
+    data = policy.model_dump(mode="json", by_alias=True)
+    data["settings"] = {"trust": {"min_identity_level": 2, "graph_mode": "either"}}
+    s = trust_settings(policy_from_dict(data))
+    assert (s.min_identity_level, s.graph_mode, s.min_clean_months) == (2, "either", 24)
+    data["settings"] = {"trust": {"min_identity_levle": 2}}
+    with pytest.raises(PolicyError, match=r"min_identity_levle.*unknown_setting"):
+        trust_settings(policy_from_dict(data))
