@@ -5,6 +5,13 @@ Each row stores the hash of the previous row and its own hash over its content. 
 hashes, in ``event_id`` order), so editing an event's stored content breaks the chain at
 the batch that recorded it. :func:`verify_chain` pinpoints the first bad row.
 
+Erasure deletes events but keeps, per erased event, a tombstone: its *leaf*
+(:func:`event_leaf`), which reveals neither its id nor its content. The batch digest
+cannot be recomputed without the erased ids, so the ``erase`` row, written after
+checking each affected batch against its digest, vouches for the batch's leaf digest
+(:func:`leaf_digest`) instead; the leaves of a batch never change, whatever is erased
+later, and the ``erase`` row is itself chained.
+
 Appends serialise on the chain head: SQLite by its write lock (``BEGIN IMMEDIATE``),
 PostgreSQL by a transaction-scoped advisory lock.
 """
@@ -29,10 +36,15 @@ __all__ = [
     "ChainReport",
     "append_audit",
     "batch_digest",
+    "batch_matches",
+    "event_leaf",
+    "leaf_digest",
     "lock_chain",
     "row_hash",
+    "subject_hash",
     "subject_tag",
     "verify_chain",
+    "vouched_digests",
 ]
 
 GENESIS_HASH = "0" * 64
@@ -68,6 +80,11 @@ def subject_tag(salt: str, subject: str) -> str:
     return hmac.new(bytes.fromhex(salt), subject.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def subject_hash(subject: str) -> str:
+    """The key of an erasure record: lets ingest refuse a resent subject without its id."""
+    return hashlib.sha256(f"glasscredit-erased\x1f{subject}".encode()).hexdigest()
+
+
 def row_hash(prev_hash: str, seq: int, at_us: int, actor: str, action: str,
              tag: str | None, details_json: str) -> str:
     h = hashlib.sha256()
@@ -81,6 +98,19 @@ def batch_digest(pairs: list[tuple[str, str]]) -> str:
     h = hashlib.sha256()
     for eid, ch in sorted(pairs):
         h.update(f"{eid}\x1f{ch}\n".encode())
+    return h.hexdigest()
+
+
+def event_leaf(event_id: str, content_hash: str) -> str:
+    """One event's leaf: what its tombstone keeps after erasure."""
+    return hashlib.sha256(f"{event_id}\x1f{content_hash}".encode()).hexdigest()
+
+
+def leaf_digest(leaves: list[str]) -> str:
+    """Digest over a batch's leaves, order-independent: what an ``erase`` row vouches for."""
+    h = hashlib.sha256(b"leaves\n")
+    for leaf in sorted(leaves):
+        h.update(leaf.encode())
     return h.hexdigest()
 
 
@@ -129,27 +159,50 @@ def _event_pairs_by_batch(result: Any) -> Iterator[tuple[int, list[tuple[str, st
 
 
 def verify_chain(conn: Connection, *, extra_pairs: dict[int, list[tuple[str, str]]] | None
-                 = None) -> ChainReport:
+                 = None, tombstones: dict[int, list[str]] | None = None) -> ChainReport:
     """Recompute every row hash and every batch digest; report the first bad row.
 
     ``extra_pairs`` adds (event_id, content_hash) pairs per batch that live outside the
-    events table (tombstones of erased events), so erasure keeps the chain verifiable.
+    events table. ``tombstones`` gives the leaves of erased events per batch: such a
+    batch is checked against the leaf digest its ``erase`` row vouches for.
     """
     cols = (events.c.batch, events.c.event_id, events.c.subject, events.c.source,
             events.c.type, events.c.occurred_at_us, events.c.attributes, events.c.content_hash)
+    vouched = vouched_digests(conn) if tombstones else {}
     ev_result = conn.execution_options(stream_results=True, yield_per=50_000).execute(
         select(*cols).order_by(events.c.batch))
     rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(
         select(audit_log).order_by(audit_log.c.seq))
     try:
-        return _verify(_event_pairs_by_batch(ev_result), rows, extra_pairs)
+        return _verify(_event_pairs_by_batch(ev_result), rows, extra_pairs,
+                       (tombstones or {}, vouched))
     finally:
         ev_result.close()
         rows.close()
 
 
+def vouched_digests(conn: Connection) -> dict[int, str]:
+    """Per batch, the leaf digest the first ``erase`` row touching it vouches for."""
+    vouched: dict[int, str] = {}
+    for details in conn.execute(select(audit_log.c.details).where(
+            audit_log.c.action == "erase").order_by(audit_log.c.seq)).scalars():
+        for b, dg in json.loads(details).get("batches", {}).items():
+            vouched.setdefault(int(b), dg)
+    return vouched
+
+
+def batch_matches(pairs: list[tuple[str, str]], tombs: list[str], digest: object,
+                  vouched: str | None) -> bool:
+    """Whether a batch's events (and tombstones) match what the chain says of it."""
+    if not tombs:
+        return batch_digest(pairs) == digest
+    return vouched is not None and \
+        leaf_digest([event_leaf(e, ch) for e, ch in pairs] + tombs) == vouched
+
+
 def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
-            extra_pairs: dict[int, list[tuple[str, str]]] | None) -> ChainReport:
+            extra_pairs: dict[int, list[tuple[str, str]]] | None,
+            erased: tuple[dict[int, list[str]], dict[int, str]]) -> ChainReport:
     pending = next(batches, None)
     n_events = 0
     prev = GENESIS_HASH
@@ -176,19 +229,21 @@ def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
             pending = next(batches, None)
         if extra_pairs and r.seq in extra_pairs:
             pairs = pairs + extra_pairs[r.seq]
+        tombs = erased[0].get(int(r.seq), [])
         if r.action == "ingest":
             d = json.loads(r.details)
             n_events += len(pairs)
-            if len(pairs) != d.get("count"):
+            if len(pairs) + len(tombs) != d.get("count"):
                 return ChainReport(False, checked, n_events, int(r.seq),
-                                   f"batch holds {len(pairs)} events, the row vouches for "
+                                   f"batch holds {len(pairs) + len(tombs)} events (with "
+                                   f"{len(tombs)} erased), the row vouches for "
                                    f"{d.get('count')}")
-            if batch_digest(pairs) != d.get("digest"):
+            if not batch_matches(pairs, tombs, d.get("digest"), erased[1].get(int(r.seq))):
                 bad = [e for e, ch in pairs if ch.startswith("edited:")]
                 hint = f" (edited event {bad[0]})" if bad else ""
                 return ChainReport(False, checked, n_events, int(r.seq),
                                    f"events of this batch do not match its digest{hint}")
-        elif pairs:
+        elif pairs or tombs:
             return ChainReport(False, checked, n_events, int(r.seq),
                                "events claim a batch that is not an ingest row")
     if pending is not None:

@@ -20,11 +20,11 @@ from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from glasscredit.exceptions import LedgerError, NotFoundError
-from glasscredit.ledger._audit import ChainReport, verify_chain
+from glasscredit.exceptions import FieldError, LedgerError, NotFoundError
+from glasscredit.ledger._audit import ChainReport, subject_hash, verify_chain
 from glasscredit.ledger._ingest import IngestReport, ingest_records
 from glasscredit.ledger._readers import BrokenRow, read_events
-from glasscredit.ledger._tables import events, sources, subjects
+from glasscredit.ledger._tables import erasures, event_tombstones, events, sources, subjects
 from glasscredit.policy import Policy, from_us
 
 __all__ = ["EVENT_SCHEMA", "Ledger", "StoredEvent", "migrate", "sqlite_url"]
@@ -102,6 +102,26 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def _suppress_erased(rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
+                     erased: set[str], policy: Policy
+                     ) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
+    """Refuse records about (or naming, in a subject attribute) an erased subject."""
+    named = {t: [a for a, spec in et.attributes.items() if spec.type == "subject"]
+             for t, et in policy.event_types.items()}
+    for row, rec in rows:
+        if not isinstance(rec, BrokenRow):
+            attrs = rec.get("attributes")
+            fields = [("subject", rec.get("subject"))] + [
+                (f"attributes.{a}", attrs.get(a)) for a in named.get(str(rec.get("type")), [])
+                if isinstance(attrs, Mapping)]
+            for name, value in fields:
+                if isinstance(value, str) and subject_hash(value) in erased:
+                    rec = BrokenRow(FieldError(name, "erased", "names a subject who was "
+                                               "erased; their records are refused", row))
+                    break
+        yield row, rec
+
+
 class Ledger:
     """An append-only event ledger with a hash-chained audit log."""
 
@@ -141,6 +161,10 @@ class Ledger:
         """Append events; ``numbered`` records come as ``(row, record)`` pairs."""
         rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]]
         rows = records if numbered else enumerate(records, start=1)  # type: ignore[assignment,arg-type]
+        with self.engine.connect() as conn:
+            erased = set(conn.execute(select(erasures.c.subject_hash)).scalars())
+        if erased:  # only then: a plain file keeps whatever fast path ingest gives it
+            rows = _suppress_erased(rows, erased, self.policy)
         return ingest_records(self.engine, self.policy, rows, now_us=self.clock(), actor=actor,
                               batch_size=batch_size, progress=progress)
 
@@ -205,8 +229,13 @@ class Ledger:
                 **{f"type:{k}": int(v) for k, v in sorted(by_type.items())}}
 
     def verify_audit(self) -> ChainReport:
+        """Verify the chain; erased events count through their tombstones."""
+        tombs: dict[int, list[str]] = {}
         with self.engine.connect() as conn:
-            return verify_chain(conn)
+            for batch, leaf in conn.execute(select(event_tombstones.c.batch,
+                                                   event_tombstones.c.leaf)):
+                tombs.setdefault(int(batch), []).append(leaf)
+            return verify_chain(conn, tombstones=tombs)
 
     def dialect(self) -> str:
         return self.engine.dialect.name

@@ -10,10 +10,13 @@ from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, Stri
 
 __all__ = [
     "audit_log",
+    "dispute_notices",
+    "disputes",
+    "erasures",
     "event_exclusions",
+    "event_tombstones",
     "events",
     "metadata",
-    "report_values",
     "score_changes",
     "scores",
     "scoring_cursor",
@@ -142,11 +145,58 @@ trust_values = Table(
     Column("value", Float, nullable=False),
 )
 
-# corroborated misconduct report values (trust/_reports.py), by as-of time (migration 0004)
-report_values = Table(
-    "report_values",
+# -- the scored person's rights (migration 0003) ------------------------------------------
+
+# A subject's challenge to one event. Erasure blanks ``event_id``, ``subject`` and
+# ``reason`` but keeps the row: per-source dispute and overturn rates must survive it.
+disputes = Table(
+    "disputes",
     metadata,
-    Column("as_of_us", BigInteger, primary_key=True),
-    Column("subject", String(64), primary_key=True),
-    Column("value", Float, nullable=False),
+    Column("dispute_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("event_id", String(128), nullable=True, index=True),
+    Column("subject", String(64), nullable=True, index=True),
+    Column("source", String(64), nullable=False, index=True),
+    Column("event_type", String(64), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("opened_at_us", BigInteger, nullable=False),
+    Column("opened_by", String(128), nullable=False),
+    Column("deadline_us", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # open | upheld | removed
+    Column("resolved_at_us", BigInteger, nullable=True),
+    Column("resolved_by", String(128), nullable=True),
+)
+
+# What each source is told about disputes on its events: an outbox, one row per message.
+dispute_notices = Table(
+    "dispute_notices",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("dispute_id", BigInteger, nullable=False, index=True),
+    Column("source", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # opened | resolved
+    Column("outcome", String(16), nullable=True),
+    Column("at_us", BigInteger, nullable=False),
+)
+
+# An erased event's leaf in its batch digest: neither its id nor its content is readable.
+event_tombstones = Table(
+    "event_tombstones",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("batch", BigInteger, nullable=False, index=True),
+    Column("leaf", String(64), nullable=False),
+)
+
+# That an erasure happened (kept by law), keyed by a hash of the subject id; also the
+# suppression list that refuses the subject's events if a source resends them.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("subject_hash", String(64), primary_key=True),
+    Column("erased_at_us", BigInteger, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("events", Integer, nullable=False),
 )
