@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from glasscredit.cli import _ledger, _rights, _scoring
+from glasscredit.cli import _ledger, _rights, _scoring, _trust
 from glasscredit.cli._common import exit_code_for, print_error
 from glasscredit.exceptions import GlasscreditError
 
@@ -16,6 +16,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="glasscredit: transparent, manipulation-resistant credit and trust scores.")
 _ledger.register(app)
 _scoring.register(app)
+_trust.register(app)
 _rights.register(app)
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "event_tombstones",
     "events",
     "metadata",
+    "report_values",
     "score_changes",
     "scores",
     "scoring_cursor",
@@ -139,6 +140,15 @@ scoring_cursor = Table(
 # trust snapshots from the endorsement graph, by the as-of time they were computed for
 trust_values = Table(
     "trust_values",
+    metadata,
+    Column("as_of_us", BigInteger, primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+# corroborated misconduct report values (trust/_reports.py), by as-of time (migration 0004)
+report_values = Table(
+    "report_values",
     metadata,
     Column("as_of_us", BigInteger, primary_key=True),
     Column("subject", String(64), primary_key=True),
