@@ -94,6 +94,11 @@ def fit_toad(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
     import toad
     from sklearn.linear_model import LogisticRegression
 
+    # toad's chi-merge fails on NaN here ("bins must be monotonically increasing"): missing
+    # numeric values become the sentinel -1 (all these features are >= 0), for toad only.
+    nums = [c for c in Xtr.columns if c not in cats]
+    Xtr, Xte = Xtr.copy(), Xte.copy()
+    Xtr[nums], Xte[nums] = Xtr[nums].fillna(-1), Xte[nums].fillna(-1)
     tr = Xtr.assign(y=ytr)
     comb = toad.transform.Combiner()
     comb.fit(tr, y="y", method="chi", min_samples=0.05)

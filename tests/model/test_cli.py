@@ -60,6 +60,9 @@ def test_evaluate_prints_metrics_and_writes_the_report(app: typer.Typer, model_p
         "http://www.w3.org/2000/svg", "")
     ev = json.loads(out.read_text())
     assert 0.75 < ev["evaluation"]["auc"] < 1
+    dur = ev["evaluation"]["features"]["duration_in_month"]
+    assert dur["iv"] == pytest.approx(sum(dur["iv_by_bin"])) and dur["iv"] > 0.1
+    assert sum(dur["count"]) == 1000
     assert ev["stability"]["score"]["psi"] == pytest.approx(0.0)
 
 

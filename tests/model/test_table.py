@@ -82,3 +82,11 @@ def test_explanation_flags_unseen_categories_and_missing(fitted: ScorecardClassi
     assert [e["score"] for e in ex] == fitted.predict_score(X).tolist()
     second = {f["feature"]: f for f in ex[1]["features"]}
     assert second["b"]["bin"] == "special -999"
+
+
+def test_threaded_scoring_equals_single_threaded(fitted: ScorecardClassifier,
+                                                 data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    X, _ = data
+    one, parts1 = score_frame(fitted.points_table_, X, threads=1)
+    two, parts2 = score_frame(fitted.points_table_, X, threads=3)
+    assert (one == two).all() and all((parts1[k] == parts2[k]).all() for k in parts1)

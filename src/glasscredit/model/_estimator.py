@@ -42,7 +42,7 @@ from glasscredit.model._frame import (
 )
 from glasscredit.model._scaling import Scaling, fit_range, scaling_from_pdo
 from glasscredit.model._table import explain_rows, feature_points, score_frame
-from glasscredit.model._woe import woe_iv
+from glasscredit.model._woe import slot_stats
 from glasscredit.policy._forbidden import forbidden_category, protected_basis
 from glasscredit.policy._points import FeaturePoints, PointsTable
 
@@ -237,7 +237,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 col = text_column(s)
                 b = categorical_bins(name, col, self.min_category_share)
             sl = assign(b, col)
-            if np.unique(sl).size < 2:
+            if sl.min() == sl.max():
                 self.excluded_[name] = "constant: a single bin holds every row"
                 continue
             bins[name], slots[name] = b, sl
@@ -256,13 +256,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         woe: dict[str, FloatArray] = {}
         iv: dict[str, float] = {}
         for name, b in bins.items():
-            cnt = np.bincount(slots[name], minlength=b.n_slots).astype(np.float64)
-            bad = np.bincount(slots[name], weights=target, minlength=b.n_slots)
-            used = cnt > 0
-            w, contrib = woe_iv(cnt[used] - bad[used], bad[used])
-            full = np.zeros(b.n_slots)
-            full[used] = w
-            woe[name], iv[name] = full, float(contrib.sum())
+            st = slot_stats(slots[name], target, b.n_slots)
+            woe[name], iv[name] = st.woe, float(st.iv.sum())
         self.selection_iv_ = iv
         for name in list(bins):
             if self.min_iv is not None and iv[name] < self.min_iv:
@@ -327,15 +322,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _fit_classic(self, bins: dict[str, Bins], slots: dict[str, npt.NDArray[np.intp]],
                      target: FloatArray, asc: dict[str, bool]) -> tuple[float, list[FloatArray]]:
         names = list(bins)
-        woes = []
-        for name in names:
-            b, sl = bins[name], slots[name]
-            cnt = np.bincount(sl, minlength=b.n_slots).astype(np.float64)
-            bad = np.bincount(sl, weights=target, minlength=b.n_slots)
-            used = cnt > 0
-            full = np.zeros(b.n_slots)
-            full[used] = woe_iv(cnt[used] - bad[used], bad[used])[0]
-            woes.append(full)
+        woes = [slot_stats(slots[n], target, bins[n].n_slots).woe for n in names]
         design = np.column_stack([w[slots[n]] for w, n in zip(woes, names, strict=True)])
         lr = LogisticRegression(C=self.C, max_iter=1000)
         lr.fit(design, target)
@@ -373,15 +360,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for name, fb in final_bins.items():
             old = bins[name]
             sl = slots[name] if fb == old else assign(fb, _slot_values(old))[slots[name]]
-            cnt = np.bincount(sl, minlength=fb.n_slots).astype(np.float64)
-            bad = np.bincount(sl, weights=target, minlength=fb.n_slots)
-            used = cnt > 0
-            woe = np.zeros(fb.n_slots)
-            ivs = np.zeros(fb.n_slots)
-            woe[used], ivs[used] = woe_iv(cnt[used] - bad[used], bad[used])
-            self.bin_stats_[name] = {"count": cnt.tolist(), "bad": bad.tolist(),
-                                     "woe": woe.tolist(), "iv": ivs.tolist()}
-            self.iv_[name] = float(ivs.sum())
+            st = slot_stats(sl, target, fb.n_slots)
+            self.bin_stats_[name] = st.as_dict()
+            self.iv_[name] = float(st.iv.sum())
 
     # -- predict --------------------------------------------------------------------
     def _frame(self, X: Any) -> pl.DataFrame:

@@ -25,7 +25,7 @@ from glasscredit.model._metrics import (
 )
 from glasscredit.model._svg import bar_chart, line_chart
 from glasscredit.model._table import bins_of, feature_column, score_frame
-from glasscredit.model._woe import iv_strength, woe_iv
+from glasscredit.model._woe import iv_strength, slot_stats
 
 __all__ = ["evaluate", "report_html", "stability"]
 
@@ -47,16 +47,11 @@ def evaluate(model: ModelDocument, X: Any, y_bad: npt.ArrayLike) -> dict[str, An
     features: dict[str, Any] = {}
     for name, fp in model.table.features.items():
         b = bins_of(name, fp)
-        sl = assign(b, feature_column(fp, frame, name))
-        cnt = np.bincount(sl, minlength=b.n_slots).astype(np.float64)
-        bad = np.bincount(sl, weights=y, minlength=b.n_slots)
-        used = cnt > 0
-        woe = np.zeros(b.n_slots)
-        ivs = np.zeros(b.n_slots)
-        woe[used], ivs[used] = woe_iv(cnt[used] - bad[used], bad[used])
-        iv = float(ivs.sum())
-        features[name] = {"iv": iv, "strength": iv_strength(iv), "bins": _bin_labels(model, name),
-                          "count": cnt.tolist(), "bad": bad.tolist(), "woe": woe.tolist()}
+        st = slot_stats(assign(b, feature_column(fp, frame, name)), y.astype(np.float64),
+                        b.n_slots)
+        iv = float(st.iv.sum())
+        features[name] = {**st.as_dict(), "iv_by_bin": st.iv.tolist(), "iv": iv,
+                          "strength": iv_strength(iv), "bins": _bin_labels(model, name)}
     return {"n": int(y.size), "bad_rate": float(y.mean()), **auc_gini_ks(y, score),
             "calibration": calibration_table(y, score, pd_bad), "features": features,
             "score": score.tolist(), "y": y.tolist()}

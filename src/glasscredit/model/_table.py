@@ -7,6 +7,8 @@ slot layout as the fit (:mod:`glasscredit.model._binning`) and looks the points 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 IntArray = npt.NDArray[np.int64]
+PARALLEL_ROWS = 100_000  # below this, threads cost more than they save
 
 
 def feature_points(bins: Bins, points: list[int], empty: list[bool]) -> tuple[FeaturePoints, Bins]:
@@ -110,17 +113,32 @@ def check_columns(table: PointsTable, frame: pl.DataFrame) -> None:
             for n in absent])
 
 
-def score_frame(table: PointsTable, X: Any) -> tuple[IntArray, dict[str, IntArray]]:
-    """Total score and points per feature of every row (columns the table lacks are ignored)."""
+def score_frame(table: PointsTable, X: Any, threads: int | None = None) -> tuple[
+        IntArray, dict[str, IntArray]]:
+    """Total score and points per feature of every row (columns the table lacks are ignored).
+
+    Features are scored in parallel threads on large frames (NumPy releases the GIL in
+    the binary search and the gathers); ``threads=1`` forces one thread.
+    """
     frame = X if isinstance(X, pl.DataFrame) else as_frame(X)[0]
     check_columns(table, frame)
+
+    def one(item: tuple[str, FeaturePoints]) -> IntArray:
+        name, fp = item
+        pts: IntArray = slot_points(fp)[assign(bins_of(name, fp), feature_column(fp, frame, name))]
+        return pts
+
+    items = list(table.features.items())
+    workers = threads or (min(4, os.cpu_count() or 1) if frame.height >= PARALLEL_ROWS else 1)
+    if workers > 1 and len(items) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(one, items))
+    else:
+        results = [one(it) for it in items]
     total = np.full(frame.height, table.base, dtype=np.int64)
-    parts: dict[str, IntArray] = {}
-    for name, fp in table.features.items():
-        pts = slot_points(fp)[assign(bins_of(name, fp), feature_column(fp, frame, name))]
-        parts[name] = pts
+    for pts in results:
         total += pts
-    return total, parts
+    return total, {name: pts for (name, _), pts in zip(items, results, strict=True)}
 
 
 def score_table(table: PointsTable, X: Any) -> IntArray:

@@ -11,10 +11,12 @@ A bin with no goods or no bads has an infinite WoE; then 0.5 is added to every c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["iv_strength", "woe_iv"]
+__all__ = ["SlotStats", "iv_strength", "slot_stats", "woe_iv"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -31,6 +33,31 @@ def woe_iv(good: npt.ArrayLike, bad: npt.ArrayLike, smoothing: float = 0.5) -> t
     pg, pb = g / g.sum(), b / b.sum()
     woe = np.log(pg / pb)
     return woe, (pg - pb) * woe
+
+
+@dataclass(frozen=True)
+class SlotStats:
+    """Rows, bads, WoE and IV contribution per slot (empty slots: WoE and IV 0)."""
+
+    count: FloatArray
+    bad: FloatArray
+    woe: FloatArray
+    iv: FloatArray
+
+    def as_dict(self) -> dict[str, list[float]]:
+        return {"count": self.count.tolist(), "bad": self.bad.tolist(),
+                "woe": self.woe.tolist(), "iv": self.iv.tolist()}
+
+
+def slot_stats(slots: npt.NDArray[np.intp], y_bad: FloatArray, n_slots: int) -> SlotStats:
+    """WoE and IV of each bin from the slot of every row and its outcome (1 = bad)."""
+    cnt = np.bincount(slots, minlength=n_slots).astype(np.float64)
+    bad = np.bincount(slots, weights=y_bad, minlength=n_slots).astype(np.float64)
+    used = cnt > 0
+    woe = np.zeros(n_slots)
+    iv = np.zeros(n_slots)
+    woe[used], iv[used] = woe_iv(cnt[used] - bad[used], bad[used])
+    return SlotStats(cnt, bad, woe, iv)
 
 
 def iv_strength(iv: float) -> str:
