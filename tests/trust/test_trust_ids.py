@@ -37,9 +37,9 @@ def test_colliding_hashes_fall_back_to_the_exact_path(
 ) -> None:
     real = _ids._keys
 
-    def constant(ids: pa.Array) -> tuple[np.ndarray, bool]:
-        keys, exact = real(ids)
-        return (np.zeros_like(keys), exact) if collide == "all" else (keys, exact)
+    def constant(ids: pa.ChunkedArray) -> tuple[np.ndarray, object]:
+        keys, strings = real(ids)
+        return (np.zeros_like(keys), strings) if collide == "all" else (keys, strings)
 
     monkeypatch.setattr(_ids, "_keys", constant)
     values = ["b", "a", "c", "a", "zz"]

@@ -209,8 +209,8 @@ def _encode(
     return nodes, codes[:n], codes[n:]
 
 
-def _concat(first: pa.Array, second: pa.Array) -> pa.Array:
-    return pa.chunked_array([first, second]).combine_chunks()
+def _concat(first: pa.Array, second: pa.Array) -> pa.ChunkedArray:
+    return pa.chunked_array([first, second])
 
 
 def build_endorsement_graph(

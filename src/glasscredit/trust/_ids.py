@@ -47,61 +47,76 @@ def _mix(values: I64) -> U64:
     return out
 
 
-def _keys(ids: pa.Array) -> tuple[U64, bool]:
-    """64-bit keys of ids, and whether equal keys prove equal ids."""
+def _keys(ids: pa.ChunkedArray) -> tuple[U64, pl.Series | None]:
+    """64-bit keys of ids, and (for strings, whose keys may collide) the ids as polars."""
     if pa.types.is_integer(ids.type):
-        return _mix(np.asarray(ids.to_numpy(), dtype=np.int64)), True
-    hashed: U64 = pl.Series(ids).hash(seed=0).to_numpy()
-    return hashed, False
+        return _mix(np.asarray(ids.to_numpy(), dtype=np.int64)), None
+    series = pl.Series(ids)
+    hashed: U64 = series.hash(seed=0).to_numpy()
+    return hashed, series
 
 
-def _positions(table: U64, keys: U64) -> I64:
+def _positions(table: U64, keys: U64, *, all_present: bool = False) -> I64:
     """Index of each key in the sorted, distinct ``table``; -1 when absent.
 
-    A bucket table on the top bits of the (uniformly spread) keys gives each key a
-    short run of candidates; all keys advance through their runs together.
+    A bucket table on the top bits of the (uniformly spread) keys, about four buckets
+    per key: most keys are alone in their bucket, so one gather finds them (and when
+    every key is known to be in the table, that gather is the whole lookup); the few
+    that share a bucket step through it together.
     """
     result = np.full(len(keys), -1, dtype=np.int64)
     n = len(table)
     if n == 0 or len(keys) == 0:
         return result
-    bits = min(32, max(1, int(np.ceil(np.log2(n))) + 1))
+    bits = min(31, int(np.ceil(np.log2(n))) + 2)
     shift = np.uint64(64 - bits)
-    buckets = np.arange(2**bits + 1, dtype=np.uint64)
-    starts = np.searchsorted(table >> shift, buckets[:-1]).astype(np.int64)
-    starts = np.append(starts, n)
-    rows = np.arange(len(keys), dtype=np.int64)
-    bucket = (keys >> shift).astype(np.int64)
+    bounds = np.arange(2**bits + 1, dtype=np.uint64)
+    # int32 halves the table the random gathers hit (n < 2**31 always: rows are ids)
+    starts: npt.NDArray[np.int32] = np.searchsorted(table >> shift, bounds).astype(np.int32)
+    bucket = (keys >> shift).astype(np.intp)
     pos = starts[bucket]
-    end = starts[bucket + 1]
-    key = keys
-    while len(rows):
-        live = pos < end
-        rows, pos, end, key = rows[live], pos[live], end[live], key[live]
-        seen = table[pos]
-        hit = seen == key
-        result[rows[hit]] = pos[hit]
-        more = seen < key
-        rows, pos, end, key = rows[more], pos[more] + 1, end[more], key[more]
+    bucket += 1
+    end = starts[bucket]
+    del bucket
+    if all_present:
+        alone = (end - pos) == 1
+        result[alone] = pos[alone]
+        todo = np.flatnonzero(~alone)
+    else:
+        todo = np.flatnonzero(end > pos)
+    p = pos[todo].astype(np.int64)
+    e = end[todo]
+    k = keys[todo]
+    while len(todo):
+        seen = table[p]
+        hit = seen == k
+        result[todo[hit]] = p[hit]
+        more = (seen < k) & (p + 1 < e)
+        todo, p, e, k = todo[more], p[more] + 1, e[more], k[more]
     return result
 
 
-def _same_strings(ids: pa.Array, reference: pa.Array, codes: I64) -> bool:
+def _same_strings(ids: pl.Series, reference: pa.Array, codes: I64) -> bool:
     """Whether ``ids[i] == reference[codes[i]]`` for every row."""
     expected = pl.Series(reference).gather(codes)
-    return bool((pl.Series(ids) == expected).all())
+    return bool((ids == expected).all())
 
 
-def encode_ids(ids: pa.Array) -> tuple[pa.Array, I64]:
+def encode_ids(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, I64]:
     """The sorted distinct ids and each row's index into them."""
-    keys, exact = _keys(ids)
+    if isinstance(ids, pa.Array):
+        ids = pa.chunked_array([ids])
+    keys, strings = _keys(ids)
     table = np.asarray(sorted_unique(keys)[0], dtype=np.uint64)
-    codes = _positions(table, keys)
+    codes = _positions(table, keys, all_present=True)
+    del keys
     first = np.empty(len(table), dtype=np.int64)
     first[codes] = np.arange(len(codes), dtype=np.int64)
     distinct = ids.take(pa.array(first))
-    if not exact and not _same_strings(ids, distinct, codes):
-        encoded = ids.dictionary_encode()
+    if isinstance(distinct, pa.ChunkedArray):
+        distinct = distinct.combine_chunks()
+    if strings is not None and not _same_strings(strings, distinct, codes):
+        encoded = ids.combine_chunks().dictionary_encode()
         distinct = encoded.dictionary
         codes = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
     order = np.asarray(pc.sort_indices(distinct).to_numpy(), dtype=np.int64)
@@ -110,17 +125,21 @@ def encode_ids(ids: pa.Array) -> tuple[pa.Array, I64]:
     return distinct.take(pa.array(order)), rank[codes]
 
 
-def lookup_ids(ids: pa.Array, known: pa.Array) -> I64:
+def lookup_ids(ids: pa.Array | pa.ChunkedArray, known: pa.Array) -> I64:
     """Each row's index in ``known`` (distinct ids), -1 for ids not in it."""
-    known_keys, exact = _keys(known)
+    if isinstance(ids, pa.Array):
+        ids = pa.chunked_array([ids])
+    known_keys, known_strings = _keys(pa.chunked_array([known]))
     order = np.argsort(known_keys, kind="stable")
     table = known_keys[order]
-    if exact or not np.any(table[1:] == table[:-1]):
-        keys, _ = _keys(ids)
+    if known_strings is None or not np.any(table[1:] == table[:-1]):
+        keys, strings = _keys(ids)
         found = _positions(table, keys)
         codes = np.where(found >= 0, order[np.maximum(found, 0)], -1)
         hit = codes >= 0
-        if exact or _same_strings(ids.filter(pa.array(hit)), known, codes[hit]):
+        if strings is None or _same_strings(strings.filter(pl.Series(hit)), known, codes[hit]):
             return codes
     index = pc.index_in(ids, value_set=known)
+    if isinstance(index, pa.ChunkedArray):
+        index = index.combine_chunks()
     return np.asarray(index.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
