@@ -25,6 +25,7 @@ from glasscredit.policy import MONTH_US, FeatureSpec, Policy
 __all__ = [
     "EXCLUSION_SCHEMA",
     "FeatureFrame",
+    "attribute_event_types",
     "compute_features",
     "countable_events",
     "feature_provenance",
@@ -60,13 +61,23 @@ def to_frame(events: pl.DataFrame | pa.Table) -> pl.DataFrame:
     return df
 
 
-def _attribute_names(policy: Policy) -> list[str]:
-    names: set[str] = set()
+def _attribute_types(policy: Policy) -> dict[str, set[str]]:
+    """Per attribute a feature reads: the event types whose features read it.
+
+    Only events of those types are parsed: elsewhere the value is never looked at (the
+    membership test is ``type in f.types AND ...``), so leaving it null is exact and
+    spares parsing the JSON of most events.
+    """
+    out: dict[str, set[str]] = {}
     for f in policy.features:
-        if f.attribute:
-            names.add(f.attribute)
-        names.update(f.where)
-    return sorted(names)
+        for attr in ([f.attribute] if f.attribute else []) + list(f.where):
+            out.setdefault(attr, set()).update(f.types)
+    return dict(sorted(out.items()))
+
+
+def attribute_event_types(policy: Policy) -> frozenset[str]:
+    """Event types whose attributes some feature reads: a reader may omit the others'."""
+    return frozenset(t for types in _attribute_types(policy).values() for t in types)
 
 
 def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
@@ -92,10 +103,11 @@ def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
             & (pl.col("until_us").is_null() | (pl.col("until_us") > as_of_us))
         ).select("event_id").unique()
         lf = lf.join(active, on="event_id", how="anti")
-    attrs = _attribute_names(policy)
+    attrs = _attribute_types(policy)
     if attrs:
         lf = lf.with_columns([
-            pl.col("attributes").str.json_path_match(f"$.{a}").alias(f"_a_{a}") for a in attrs])
+            pl.when(pl.col("type").is_in(sorted(types))).then(pl.col("attributes"))
+            .str.json_path_match(f"$.{a}").alias(f"_a_{a}") for a, types in attrs.items()])
     lf = lf.sort(["subject", "occurred_at_us", "seq"])
     flags = [_membership(f, as_of_us).alias(f"_in_{f.name}")
              for f in policy.features if f.is_event_aggregate]
@@ -116,10 +128,25 @@ def _membership(f: FeatureSpec, as_of_us: int) -> pl.Expr:
             cond = cond & col.is_in(flt.in_)
     cond = cond.fill_null(False)
     if f.max_per_period is not None:
-        bucket = pl.col("occurred_at_us") // f.max_per_period.period_us
-        running = cond.cast(pl.Int64).cum_sum().over(["subject", bucket])
-        cond = cond & (running <= f.max_per_period.max)
+        cond = cond & (_running_count(cond, f.max_per_period.period_us)
+                       <= f.max_per_period.max)
     return cond
+
+
+def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
+    """How many events so far satisfy ``cond`` in the same subject and period.
+
+    Rows come sorted by subject and time, so each (subject, period) is one contiguous
+    run: the running count is the global cumulative sum minus its value just before the
+    run began. Equal to ``cum_sum().over(["subject", period])`` without hashing keys.
+    """
+    hits = cond.cast(pl.Int64)
+    total = hits.cum_sum()
+    bucket = pl.col("occurred_at_us") // period_us
+    starts = ((pl.col("subject") != pl.col("subject").shift(1))
+              | (bucket != bucket.shift(1))).fill_null(True)
+    before = pl.when(starts).then(total - hits).otherwise(None).forward_fill()
+    return total - before
 
 
 def _aggregate(f: FeatureSpec, as_of_us: int) -> pl.Expr:

@@ -9,7 +9,7 @@ the system clock itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,18 +22,13 @@ from sqlalchemy.pool import NullPool
 
 from glasscredit.exceptions import FieldError, LedgerError, NotFoundError
 from glasscredit.ledger._audit import ChainReport, subject_hash, verify_chain
+from glasscredit.ledger._columnar import EVENT_SCHEMA, read_event_batches
 from glasscredit.ledger._ingest import IngestReport, ingest_records
 from glasscredit.ledger._readers import BrokenRow, read_events
 from glasscredit.ledger._tables import erasures, event_tombstones, events, sources, subjects
 from glasscredit.policy import Policy, from_us
 
 __all__ = ["EVENT_SCHEMA", "Ledger", "StoredEvent", "migrate", "sqlite_url"]
-
-EVENT_SCHEMA = pa.schema([
-    ("seq", pa.int64()), ("event_id", pa.string()), ("subject", pa.string()),
-    ("source", pa.string()), ("type", pa.string()), ("occurred_at_us", pa.int64()),
-    ("recorded_at_us", pa.int64()), ("attributes", pa.string()),
-])
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -195,29 +190,28 @@ class Ledger:
                             json.loads(r[7])) for r in rows]
 
     def event_table(self, *, subjects_in: list[str] | None = None,
-                    recorded_by_us: int | None = None, chunk: int = 1_000_000) -> pa.Table:
-        """Events as an Arrow table (the feature kernel's input), optionally for some subjects."""
-        return pa.Table.from_batches(list(self.iter_event_batches(
-            subjects_in=subjects_in, recorded_by_us=recorded_by_us, chunk=chunk)),
-            schema=EVENT_SCHEMA)
+                    subject_range: tuple[str, str] | None = None,
+                    recorded_by_us: int | None = None,
+                    attribute_types: Collection[str] | None = None,
+                    chunk: int = 1_000_000) -> pa.Table:
+        """Events as an Arrow table (the feature kernel's input), optionally for some subjects.
+
+        ``subject_range`` is inclusive; ``attribute_types`` limits which event types carry
+        their ``attributes`` (see :func:`~glasscredit.ledger._columnar.read_event_batches`).
+        """
+        return pa.concat_tables([EVENT_SCHEMA.empty_table(), *self.iter_event_batches(
+            subjects_in=subjects_in, subject_range=subject_range,
+            recorded_by_us=recorded_by_us, attribute_types=attribute_types, chunk=chunk)])
 
     def iter_event_batches(self, *, subjects_in: list[str] | None = None,
+                           subject_range: tuple[str, str] | None = None,
                            recorded_by_us: int | None = None,
-                           chunk: int = 1_000_000) -> Iterator[pa.RecordBatch]:
-        stmt = select(events.c.seq, events.c.event_id, events.c.subject, events.c.source,
-                      events.c.type, events.c.occurred_at_us, events.c.recorded_at_us,
-                      events.c.attributes)
-        if subjects_in is not None:
-            stmt = stmt.where(events.c.subject.in_(subjects_in))
-        if recorded_by_us is not None:
-            stmt = stmt.where(events.c.recorded_at_us <= recorded_by_us)
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
-            for part in result.partitions(chunk):
-                cols = list(zip(*part, strict=True))
-                yield pa.RecordBatch.from_arrays(
-                    [pa.array(c, type=f.type) for c, f in zip(cols, EVENT_SCHEMA, strict=True)],
-                    schema=EVENT_SCHEMA)
+                           attribute_types: Collection[str] | None = None,
+                           chunk: int = 1_000_000) -> Iterator[pa.Table]:
+        """Columnar event batches (Arrow tables of ``EVENT_SCHEMA``), in no set order."""
+        return read_event_batches(self.engine, subjects_in=subjects_in,
+                                  subject_range=subject_range, recorded_by_us=recorded_by_us,
+                                  attribute_types=attribute_types, rows_per_batch=chunk)
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

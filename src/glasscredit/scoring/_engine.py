@@ -19,6 +19,7 @@ from glasscredit.exceptions import NotFoundError
 from glasscredit.features import (
     EXCLUSION_SCHEMA,
     FeatureFrame,
+    attribute_event_types,
     compute_features,
     countable_events,
     feature_provenance,
@@ -123,9 +124,12 @@ class Scorer:
             out = out.join(frame, on="subject", how="full", coalesce=True)
         return out
 
-    def events(self, subjects_in: list[str] | None, as_of_us: int) -> pl.DataFrame:
-        df = pl.from_arrow(self.ledger.event_table(subjects_in=subjects_in,
-                                                   recorded_by_us=as_of_us))
+    def events(self, subjects_in: list[str] | None, as_of_us: int, *,
+               subject_range: tuple[str, str] | None = None) -> pl.DataFrame:
+        """Events recorded by ``as_of_us``; attributes only where a feature reads them."""
+        df = pl.from_arrow(self.ledger.event_table(
+            subjects_in=subjects_in, subject_range=subject_range, recorded_by_us=as_of_us,
+            attribute_types=attribute_event_types(self.policy)))
         assert isinstance(df, pl.DataFrame)
         return df
 
@@ -151,8 +155,12 @@ class Scorer:
                     events: pl.DataFrame | None = None) -> ChunkResult:
         """Features, points and digests for a list of subjects (a partition)."""
         ev = events if events is not None else self.events(subjects_in, as_of_us)
-        excl = self.exclusions(subjects_in)
-        ext = self.external(as_of_us, subjects_in)
+        # a long IN list would pass SQLite's 32,766 parameters: read all, keep the chunk's
+        few = len(subjects_in) <= 20_000
+        excl = self.exclusions(subjects_in if few else None)
+        ext = self.external(as_of_us, subjects_in if few else None)
+        if ext is not None and not few:
+            ext = ext.filter(pl.col("subject").is_in(subjects_in))
         ff = compute_features(ev, self.policy, as_of_us, exclusions=excl, external=ext,
                               subjects=subjects_in)
         scored = score_frame(ff, self.policy, self.table)
@@ -168,11 +176,15 @@ class Scorer:
                     chunk_subjects: int = 100_000,
                     progress: Callable[[int, int], None] | None = None
                     ) -> Iterator[ChunkResult]:
-        who = subjects_in if subjects_in is not None else self.all_subjects()
+        everyone = subjects_in is None
+        who = self.all_subjects() if subjects_in is None else subjects_in
         done = 0
         for i in range(0, len(who), chunk_subjects):
             part = who[i:i + chunk_subjects]
-            yield self.score_chunk(part, as_of_us)
+            # the whole population in subject order: one range scan per chunk
+            ev = self.events(None, as_of_us, subject_range=(part[0], part[-1])) \
+                if everyone else None
+            yield self.score_chunk(part, as_of_us, ev)
             done += len(part)
             if progress:
                 progress(done, len(who))
