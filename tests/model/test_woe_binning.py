@@ -89,3 +89,16 @@ def test_fitted_points_follow_the_requested_trend(seed: int, trend: str) -> None
         # ascending bad rate = descending points (higher points = lower risk)
         d = np.diff(pts)
         assert (d <= 0).all() if trend == "ascending" else (d >= 0).all()
+
+
+def test_trend_detection_keeps_u_shapes_free_and_finds_noisy_trends() -> None:
+    from glasscredit.model._additive import detect_trend
+
+    w = np.ones(11)
+    u = (np.arange(11.0) - 5) ** 2
+    assert detect_trend(u, w, 0.3) == 0  # a monotone fit explains half: not a trend
+    rng = np.random.default_rng(3)
+    rising = np.arange(11.0) + rng.normal(0, 1.0, 11)
+    assert detect_trend(rising, w, 0.3) == 1
+    assert detect_trend(-rising, w, 0.3) == -1
+    assert detect_trend(np.zeros(11), w, 0.3) == 0

@@ -69,9 +69,14 @@ def _band_matvec(ab: FloatArray, v: FloatArray) -> FloatArray:
 
 def fit_additive(
     blocks: list[Block], y: FloatArray, ridge: float, smooth: float, max_cycles: int = 100,
-    tol: float = 1e-3, init: AdditiveFit | None = None,
+    tol: float = 1e-3, rel_tol: float = 1e-6, init: AdditiveFit | None = None,
 ) -> AdditiveFit:
-    """Cyclic block Newton for the penalised additive logistic model."""
+    """Cyclic block Newton for the penalised additive logistic model.
+
+    Stops when no bin moves by more than ``tol`` (log-odds) in a cycle, or when a cycle
+    lowers the penalised deviance by less than ``rel_tol`` of it: projected (monotone)
+    steps can trade tiny amounts between features for ever without improving the fit.
+    """
     n = y.size
     rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     b0 = float(np.log(rate / (1 - rate))) if init is None else init.intercept
@@ -84,6 +89,7 @@ def fit_additive(
     counts = [np.bincount(b.slots, minlength=b.n_slots).astype(np.float64) for b in blocks]
     pens = [_penalty_bands(b.n_slots, b.n_ordered, ridge, smooth) for b in blocks]
     cycle = 0
+    previous = np.inf
     for cycle in range(1, max_cycles + 1):  # noqa: B007 - cycle is reported
         change = 0.0
         for f, (blk, beta, pen) in enumerate(zip(blocks, betas, pens, strict=True)):
@@ -111,16 +117,38 @@ def fit_additive(
         step = float((y - p).sum() / max(float((p * (1 - p)).sum()), 1e-12))
         b0 += step
         eta += step
-        if max(change, abs(step)) < tol:
+        objective = float(np.logaddexp(0.0, eta).sum() - y @ eta) + 0.5 * sum(
+            float(beta @ _band_matvec(pen, beta)) for beta, pen in zip(betas, pens, strict=True))
+        if max(change, abs(step)) < tol or previous - objective < rel_tol * abs(objective):
             break
+        previous = objective
     return AdditiveFit(intercept=b0, betas=betas, cycles=cycle)
 
 
-def detect_trend(beta: FloatArray, weights: FloatArray, min_r2: float) -> int:
+def _sse(beta: FloatArray, w: FloatArray, fitted: FloatArray) -> float:
+    return float((w * (beta - fitted) ** 2).sum())
+
+
+def _unimodal_sse(beta: FloatArray, w: FloatArray) -> float:
+    """Weighted SSE of the best single-peak or single-valley fit (PAV on each side)."""
+    best = np.inf
+    for k in range(1, beta.size):
+        for up in (True, False):
+            left = pav(beta[:k], w[:k], up)
+            right = pav(beta[k:], w[k:], not up)
+            best = min(best, _sse(beta[:k], w[:k], left) + _sse(beta[k:], w[k:], right))
+    return best
+
+
+def detect_trend(beta: FloatArray, weights: FloatArray, min_r2: float,
+                 max_shape_loss: float = 0.1) -> int:
     """Direction of a clear monotone trend in fitted bin log-odds, 0 when there is none.
 
-    The trend is the PAV fit (ascending or descending) closer in weighted L2; it counts
-    as clear when it explains at least ``min_r2`` of the weighted variance.
+    The trend is the PAV fit (ascending or descending) closer in weighted L2. It counts
+    as clear when it explains at least ``min_r2`` of the weighted variance *and* explains
+    at most ``max_shape_loss`` of it less than the best single-peak or single-valley
+    shape: a U-shaped effect is half explained by a monotone fit of one arm, and forcing
+    it monotone would throw the other arm away.
     """
     if beta.size < 2 or weights.sum() <= 0:
         return 0
@@ -131,7 +159,11 @@ def detect_trend(beta: FloatArray, weights: FloatArray, min_r2: float) -> int:
         return 0
     best, best_sse = 0, np.inf
     for direction in (1, -1):
-        sse = float((w * (beta - pav(beta, weights, direction > 0)) ** 2).sum())
+        sse = _sse(beta, w, pav(beta, weights, direction > 0))
         if sse < best_sse:
             best, best_sse = direction, sse
-    return best if 1.0 - best_sse / sst >= min_r2 else 0
+    if 1.0 - best_sse / sst < min_r2:
+        return 0
+    if (best_sse - _unimodal_sse(beta, w)) / sst > max_shape_loss:
+        return 0
+    return best

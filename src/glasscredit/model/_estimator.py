@@ -119,7 +119,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         monotonic: dict[str, str] | None = None, default_trend: str = "auto",
         trend_r2: float = 0.3, special_values: dict[str, list[float]] | list[float] | None = None,
         categorical_features: list[str] | None = None, protected: list[str] | None = None,
-        min_iv: float | None = None, max_corr: float | None = 0.95, ridge: float = 3.0,
+        min_iv: float | None = None, max_corr: float | None = 0.95, ridge: float = 2.0,
         smooth: float = 16.0, C: float = 1.0, base_score: float = 600.0,
         base_odds: float = 50.0, pdo: float = 20.0,
         score_range: tuple[float, float] | None = (350.0, 950.0), bad_class: Any = None,
