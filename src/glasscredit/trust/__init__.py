@@ -6,12 +6,16 @@ Everything here is engine-independent: columnar arrays in, arrays out, time alwa
 argument. See ``docs/trust.md`` for the design choices and measured figures.
 """
 
+from glasscredit.trust._attack import AttackResult
+from glasscredit.trust._bursts import Burst, detect_bursts
 from glasscredit.trust._graph import (
     DroppedEdges,
     EndorsementGraph,
     GraphMode,
     build_endorsement_graph,
 )
+from glasscredit.trust._holds import HOLD_REASON, hold_bursts, release_burst, scan_bursts
+from glasscredit.trust._redteam import RedTeamReport, run_redteam
 from glasscredit.trust._report_snapshot import (
     ReportSnapshot,
     compute_reports,
@@ -32,8 +36,10 @@ from glasscredit.trust._scenarios import (
 )
 from glasscredit.trust._seeds import SeedPolicy, SeedSelection, select_seeds
 from glasscredit.trust._settings import (
+    BurstSettings,
     ReportSettings,
     TrustSettings,
+    burst_settings,
     report_settings,
     trust_settings,
 )
@@ -52,10 +58,15 @@ from glasscredit.trust._sybilrank import (
 )
 
 __all__ = [
+    "HOLD_REASON",
+    "AttackResult",
+    "Burst",
+    "BurstSettings",
     "DroppedEdges",
     "EndorsementGraph",
     "GraphMode",
     "RankingQuality",
+    "RedTeamReport",
     "ReportSettings",
     "ReportSnapshot",
     "ReportVerdict",
@@ -68,17 +79,23 @@ __all__ = [
     "TrustSettings",
     "TrustSnapshot",
     "build_endorsement_graph",
+    "burst_settings",
     "compute_reports",
     "compute_trust",
     "corroborate_reports",
     "default_iterations",
+    "detect_bursts",
     "explain_reports",
+    "hold_bursts",
     "make_scenario",
     "normalise_trust",
     "overturn_counts",
     "propagate",
     "ranking_quality",
+    "release_burst",
     "report_settings",
+    "run_redteam",
+    "scan_bursts",
     "select_seeds",
     "snapshot_from_inputs",
     "store_trust",

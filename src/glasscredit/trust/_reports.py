@@ -31,11 +31,10 @@ from typing import Any
 
 import polars as pl
 
+from glasscredit.policy import DAY_US
 from glasscredit.trust._settings import ReportSettings
 
 __all__ = ["ReportVerdict", "ReporterInfo", "TargetVerdict", "corroborate_reports"]
-
-DAY_US = 86_400_000_000
 
 
 @dataclass(frozen=True, slots=True)
