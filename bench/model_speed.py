@@ -12,6 +12,7 @@ line is the headline with its target (fit >= 3x faster than optbinning, holdout 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -63,7 +64,9 @@ def main() -> int:
     args = ap.parse_args()
     X, y = synthetic(args.rows, 1)
     Xh, yh = synthetic(200_000, 2)
-    print(f"data: {args.rows} x {N_FEATURES} fit, 200000 holdout, bad rate {y.mean():.3f}")
+    print(f"data: {args.rows} x {N_FEATURES} fit, 200000 holdout, bad rate {y.mean():.3f}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (timings are "
+          "wall-clock: a busy machine slows every tool)")
 
     def fit_gc() -> ScorecardClassifier:
         return ScorecardClassifier(special_values={"f03": [-999.0]}, random_state=42).fit(X, y)
