@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -178,13 +179,25 @@ class Scorer:
                     ) -> Iterator[ChunkResult]:
         everyone = subjects_in is None
         who = self.all_subjects() if subjects_in is None else subjects_in
+        parts = [who[i:i + chunk_subjects] for i in range(0, len(who), chunk_subjects)]
+
+        def read(part: list[str]) -> pl.DataFrame:
+            # the whole population in subject order: one range scan per chunk; a subject
+            # list: its events by id (split to respect SQLite's parameter limit)
+            if everyone:
+                return self.events(None, as_of_us, subject_range=(part[0], part[-1]))
+            return self.events(part, as_of_us)
+
         done = 0
-        for i in range(0, len(who), chunk_subjects):
-            part = who[i:i + chunk_subjects]
-            # the whole population in subject order: one range scan per chunk
-            ev = self.events(None, as_of_us, subject_range=(part[0], part[-1])) \
-                if everyone else None
-            yield self.score_chunk(part, as_of_us, ev)
-            done += len(part)
-            if progress:
-                progress(done, len(who))
+        # read chunk n+1 while chunk n computes: the sqlite3 driver and polars both
+        # release the GIL, so the two cores overlap I/O with the kernel
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = pool.submit(read, parts[0]) if parts else None
+            for n, part in enumerate(parts):
+                assert ahead is not None
+                ev = ahead.result()
+                ahead = pool.submit(read, parts[n + 1]) if n + 1 < len(parts) else None
+                yield self.score_chunk(part, as_of_us, ev)
+                done += len(part)
+                if progress:
+                    progress(done, len(who))

@@ -93,13 +93,14 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
         next_id = int(conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0)))
                       .scalar_one()) + 1
         rows, cursor_rows, changed = [], [], []
+        policy_hash = policy.hash  # a property that hashes the whole policy: once, not per row
         for r in frame.iter_rows(named=True):
             sid = next_id
             next_id += 1
             detail = _detail(r, names, dims)
             rows.append({"score_id": sid, "subject": r["subject"], "as_of_us": as_of,
                          "computed_at_us": computed_at_us, "score": r["score"],
-                         "tier": r["tier"], "policy_hash": policy.hash,
+                         "tier": r["tier"], "policy_hash": policy_hash,
                          "model_hash": scorer.model_hash, "inputs_digest": r["inputs_digest"],
                          "detail": detail})
             cursor_rows.append({"subject": r["subject"], "last_seq": int(r["last_seq"]),
