@@ -4,6 +4,10 @@ A row that cannot be decoded is yielded as a :class:`BrokenRow` so ingest report
 with its row number; only a file that cannot be opened at all raises
 :class:`~glasscredit.exceptions.IngestFileError`. Rows are numbered from 1 (for CSV the
 header is not a row).
+
+:func:`read_events` returns an :class:`EventFile`: iterating it gives the rows one by
+one (the exact path); ingest asks it for columnar pieces instead (the fast path of
+:mod:`glasscredit.ledger._fastpath`), which yields the same rows with the same numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import Any
 from glasscredit.exceptions import FieldError, IngestFileError
 from glasscredit.policy import Policy
 
-__all__ = ["FORMATS", "BrokenRow", "detect_format", "read_events"]
+__all__ = ["FORMATS", "BrokenRow", "EventFile", "detect_format", "jsonl_row", "parquet_row",
+           "read_events"]
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 
@@ -42,41 +47,58 @@ def detect_format(path: Path) -> str:
                                       ".json, .csv or .parquet, or pass the format")])
 
 
-def read_events(path: str | Path, policy: Policy,
-                fmt: str | None = None) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
-    """Yield ``(row_number, record_or_broken)`` for every row of the file."""
+class EventFile:
+    """The rows of one event file: iterate for ``(row_number, record_or_broken)`` pairs.
+
+    ``path`` and ``kind`` let ingest read the file column-wise instead (the fast path);
+    both ways see the same rows under the same numbers.
+    """
+
+    def __init__(self, path: Path, kind: str, policy: Policy) -> None:
+        self.path, self.kind, self.policy = path, kind, policy
+        self._rows: Iterator[tuple[int, Mapping[str, Any] | BrokenRow]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
+        return self
+
+    def __next__(self) -> tuple[int, Mapping[str, Any] | BrokenRow]:
+        if self._rows is None:
+            readers = {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet}
+            self._rows = _read_csv(self.path, self.policy) if self.kind == "csv" \
+                else readers[self.kind](self.path)
+        return next(self._rows)
+
+
+def read_events(path: str | Path, policy: Policy, fmt: str | None = None) -> EventFile:
+    """The rows of ``path``; a file that does not exist or has no known format is an error."""
     p = Path(path)
     kind = fmt or detect_format(p)
+    if kind not in FORMATS:
+        raise IngestFileError([FieldError("(file)", "format", f"unknown format {kind!r}")])
     if not p.exists():
         raise IngestFileError([FieldError("(file)", "exists", f"{p} does not exist")])
-    if kind == "jsonl":
-        yield from _read_jsonl(p)
-    elif kind == "json":
-        yield from _read_json(p)
-    elif kind == "csv":
-        yield from _read_csv(p, policy)
-    elif kind == "parquet":
-        yield from _read_parquet(p)
-    else:
-        raise IngestFileError([FieldError("(file)", "format", f"unknown format {kind!r}")])
+    return EventFile(p, kind, policy)
 
 
 def _read_jsonl(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
     with p.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
-            line = raw.strip()
-            if not line:
-                yield n, BrokenRow(FieldError("(row)", "empty", "empty line", n))
-                continue
-            try:
-                rec = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
-            except UnicodeDecodeError:
-                yield n, BrokenRow(FieldError("(row)", "encoding", "not valid UTF-8", n))
-            except (json.JSONDecodeError, ValueError) as exc:
-                yield n, BrokenRow(FieldError("(row)", "json", f"not valid JSON: {exc}", n))
-            else:
-                yield n, rec if isinstance(rec, Mapping) else BrokenRow(
-                    FieldError("(event)", "object", "an event must be a JSON object", n))
+            yield n, jsonl_row(raw, n)
+
+
+def jsonl_row(raw: bytes, n: int) -> Mapping[str, Any] | BrokenRow:
+    """One line of a JSON Lines file, decoded exactly as the exact path does."""
+    line = raw.strip()
+    if not line:
+        return BrokenRow(FieldError("(row)", "empty", "empty line", n))
+    try:
+        rec = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        return BrokenRow(FieldError("(row)", "encoding", "not valid UTF-8", n))
+    except (json.JSONDecodeError, ValueError) as exc:
+        return BrokenRow(FieldError("(row)", "json", f"not valid JSON: {exc}", n))
+    return rec if isinstance(rec, Mapping) else BrokenRow(
+        FieldError("(event)", "object", "an event must be a JSON object", n))
 
 
 def _no_constant(name: str) -> Any:
@@ -178,17 +200,20 @@ def _read_parquet(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]
     for batch in pf.iter_batches(batch_size=65_536):
         for rec in batch.to_pylist():
             n += 1
-            attrs = rec.get("attributes")
-            if isinstance(attrs, str):
-                try:
-                    rec["attributes"] = json.loads(attrs, parse_constant=_no_constant)
-                except (json.JSONDecodeError, ValueError) as exc:
-                    yield n, BrokenRow(FieldError("attributes", "json",
-                                                  f"not valid JSON: {exc}", n))
-                    continue
-            elif isinstance(attrs, dict):
-                rec["attributes"] = {k: v for k, v in attrs.items() if v is not None}
-            ts = rec.get("occurred_at")
-            if ts is not None and not isinstance(ts, str) and hasattr(ts, "isoformat"):
-                rec["occurred_at"] = ts.isoformat()
-            yield n, rec
+            yield n, parquet_row(rec, n)
+
+
+def parquet_row(rec: dict[str, Any], n: int) -> Mapping[str, Any] | BrokenRow:
+    """One Parquet row as a raw event: attributes as a JSON string or a struct."""
+    attrs = rec.get("attributes")
+    if isinstance(attrs, str):
+        try:
+            rec["attributes"] = json.loads(attrs, parse_constant=_no_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
+            return BrokenRow(FieldError("attributes", "json", f"not valid JSON: {exc}", n))
+    elif isinstance(attrs, dict):
+        rec["attributes"] = {k: v for k, v in attrs.items() if v is not None}
+    ts = rec.get("occurred_at")
+    if ts is not None and not isinstance(ts, str) and hasattr(ts, "isoformat"):
+        rec["occurred_at"] = ts.isoformat()
+    return rec

@@ -1,7 +1,9 @@
 """Validate one raw event against the policy: every broken rule, named.
 
-This is the ingest hot path, so it checks plain dicts by hand instead of building a
-pydantic model per event; the rules are the policy's, the messages name field and rule.
+It checks plain dicts by hand instead of building a pydantic model per event; the rules
+are the policy's, the messages name field and rule. Files take a columnar fast path
+(:mod:`glasscredit.policy._validate_columns`) that certifies what it can and hands every
+other row to this validator, which stays the one source of refusals.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from glasscredit.exceptions import FieldError
 from glasscredit.policy._durations import parse_duration, parse_timestamp
-from glasscredit.policy._events import SUBJECT_PATTERN
+from glasscredit.policy._events import MAX_ABS_NUMBER, SUBJECT_PATTERN
 from glasscredit.policy._policy import Policy
 
 __all__ = ["EVENT_FIELDS", "EventValidator", "ValidEvent", "content_hash"]
@@ -127,7 +129,10 @@ class EventValidator:
                     if aspec.required:
                         err(f"attributes.{name}", "required", "is required")
                     continue
-                problem = aspec.check(value)
+                try:
+                    problem = aspec.check(value)
+                except OverflowError:  # an integer too large even for a float
+                    problem = ("range", f"must be within ±{MAX_ABS_NUMBER:g}")
                 if problem is not None:
                     err(f"attributes.{name}", problem[0], problem[1])
                 elif aspec.type == "subject" and value == subject:

@@ -134,7 +134,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
                          pl.col("d").cast(pl.String), pl.lit("}")]),
           extra={"a": amt[late], "d": days})
     # bills
-    k_bill = rng.poisson(8 * rate, n)
+    k_bill = rng.poisson(12 * rate, n)
     who = np.repeat(idx, k_bill)
     missed = rng.random(len(who)) < 0.01 + 0.25 * (1 - q[who]) ** 2
     kinds = rng.choice(["utility", "phone", "internet", "rent", "insurance"], len(who))
@@ -144,7 +144,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(who[~missed], "bill.paid", "bank", bill, extra={"a": amt[~missed], "k": kinds[~missed]})
     c.add(who[missed], "bill.missed", "bank", bill, extra={"a": amt[missed], "k": kinds[missed]})
     # loans: opened, then repaid or defaulted
-    k_loan = rng.poisson(1.2 * rate, n)
+    k_loan = rng.poisson(1.6 * rate, n)
     who = np.repeat(idx, k_loan)
     amt = np.round(rng.lognormal(7.5, 1.0, len(who)), 2)
     span = spec.end_us - start[who]
@@ -162,7 +162,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(who[defaulted], "loan.defaulted", "bank", loan, extra={"a": amt[defaulted]},
           times=t_close[defaulted])
     # rentals: started, then returned (maybe late), sometimes damaged
-    k_rent = rng.poisson(3 * rate, n)
+    k_rent = rng.poisson(4.5 * rate, n)
     who = np.repeat(idx, k_rent)
     asset = rng.choice(["bike", "scooter", "car", "home", "equipment"], len(who),
                        p=[0.4, 0.25, 0.2, 0.05, 0.1])
@@ -185,7 +185,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
                  "v": rng.choice(["minor", "moderate", "severe"], int(dmg.sum()),
                                  p=[0.6, 0.3, 0.1])}, times=t1[dmg])
     # contracts
-    k_con = rng.poisson(2 * rate, n)
+    k_con = rng.poisson(3.5 * rate, n)
     who = np.repeat(idx, k_con)
     br = rng.random(len(who)) < 0.01 + 0.2 * (1 - q[who]) ** 2
     con = pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit("}")])

@@ -1,0 +1,75 @@
+"""Kill -9 a real ingest process mid-file, resend the file: exact contents, chain intact."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from glasscredit.ledger import Ledger
+from glasscredit.policy import Policy
+from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
+
+# the child ingests in small batches, so it is killed with many batches still to come
+CHILD = """
+import sys
+from glasscredit.ledger import Ledger
+from glasscredit.policy import default_policy
+url, path, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with Ledger(url, default_policy(), clock=lambda: now) as led:
+    led.ingest_file(path, batch_size=500)
+"""
+
+
+def _batches_committed(url: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one())
+    except DBAPIError:  # the child has not created the tables yet
+        return 0
+    finally:
+        engine.dispose()
+
+
+def test_killed_ingest_resent_ends_with_each_event_once(db_url: str, tmp_path: Path,
+                                                        policy: Policy) -> None:
+    path = tmp_path / "events.jsonl"
+    total = write_population(PopulationSpec(subjects=300, seed=3, chunk_subjects=100), path)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(path),
+                              str(DEFAULT_END_US)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while _batches_committed(db_url) < 1:
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
+            assert time.monotonic() < deadline, "the child never committed a batch"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        if child.stderr:
+            child.stderr.close()
+
+    with Ledger(db_url, policy, clock=lambda: DEFAULT_END_US) as led:
+        before = led.counts()["events"]
+        assert 0 < before < total and before % 500 == 0  # killed mid-ingest: whole batches
+        assert led.verify_audit().ok
+        rep = led.ingest_file(path)
+        assert (rep.input, rep.accepted, rep.duplicates, rep.rejected) == \
+            (total, total - before, before, 0)
+        ids = [r[0] for r in led.execute_sql("SELECT event_id FROM events")]
+        assert len(ids) == len(set(ids)) == total
+        with path.open() as fh:
+            assert set(ids) == {line.split('"', 4)[3] for line in fh}
+        chain = led.verify_audit()
+        assert chain.ok and chain.events == total
