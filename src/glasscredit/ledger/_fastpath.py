@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from glasscredit.exceptions import FieldError, IngestFileError
 from glasscredit.ledger._readers import BrokenRow, EventFile, jsonl_row, parquet_row
 from glasscredit.policy._validate_columns import ColumnValidator
 
-__all__ = ["Piece", "iter_pieces"]
+__all__ = ["Piece", "iter_pieces", "row_pieces"]
 
 BLOCK_BYTES = 8 << 20  # one JSON Lines piece: about 40,000 events
 EXACT_LINES = 64  # a refused piece is halved down to this many lines, then read exactly
@@ -54,13 +54,19 @@ def iter_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[Piece
     elif validator.schema is not None and source.kind == "parquet":
         yield from _parquet_pieces(source, validator)
     else:
-        piece = Piece()
-        for pair in source:
-            piece.exact.append(pair)
-            if len(piece.exact) >= 50_000:
-                yield piece
-                piece = Piece()
-        yield piece
+        yield from row_pieces(source, 50_000)
+
+
+def row_pieces(records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
+               size: int) -> Iterator[Piece]:
+    """Numbered records in pieces of ``size`` rows, all for the exact path."""
+    piece = Piece()
+    for pair in records:
+        piece.exact.append(pair)
+        if len(piece.exact) >= size:
+            yield piece
+            piece = Piece()
+    yield piece
 
 
 def _jsonl_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[Piece]:

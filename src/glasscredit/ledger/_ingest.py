@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, bindparam, select
 
 from glasscredit.exceptions import FieldError
 from glasscredit.ledger._audit import append_audit, chain_head, lock_chain
-from glasscredit.ledger._fastpath import Piece, iter_pieces
+from glasscredit.ledger._fastpath import Piece, iter_pieces, row_pieces
 from glasscredit.ledger._readers import BrokenRow, EventFile
 from glasscredit.ledger._tables import events
 from glasscredit.policy import EventValidator, Policy, ValidEvent
@@ -89,7 +89,7 @@ def ingest_records(engine: Engine, policy: Policy,
         pieces = iter_pieces(records, ColumnValidator(policy, now_us))
         checked = _prefetch(_check(p, validator) for p in pieces)
     else:
-        checked = (_check(p, validator) for p in _python_pieces(records, batch_size))
+        checked = (_check(p, validator) for p in row_pieces(records, batch_size))
     pending: list[pl.DataFrame] = []
     held = 0
     for part in checked:
@@ -145,17 +145,6 @@ def _frame(valid: list[tuple[int, ValidEvent]]) -> pl.DataFrame:
     return pl.DataFrame(
         [(row, e.event_id, e.subject, e.source, e.type, e.occurred_at_us, e.attributes_json,
           e.content_hash) for row, e in valid], schema=_CERTIFIED_SCHEMA, orient="row")
-
-
-def _python_pieces(records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
-                   size: int) -> Iterator[Piece]:
-    piece = Piece()
-    for pair in records:
-        piece.exact.append(pair)
-        if len(piece.exact) >= size:
-            yield piece
-            piece = Piece()
-    yield piece
 
 
 def _prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
