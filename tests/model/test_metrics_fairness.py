@@ -122,3 +122,18 @@ def test_numeric_bands_can_be_given() -> None:
     res = audit([1, 2, 3], {"age": pl.Series([20, 30, 70]).to_list()}, cutoff=2,
                 bands={"age": [25, 60]})
     assert set(res["attributes"]["age"]["groups"]) == {"<25", "25-60", ">=60"}
+
+
+def test_audit_figures_equal_fairlearns_own_functions() -> None:
+    from fairlearn.metrics import demographic_parity_ratio, equal_opportunity_difference
+
+    rng = np.random.default_rng(0)
+    s = rng.integers(300, 900, 500)
+    g = rng.choice(list("abc"), 500)
+    y = rng.integers(0, 2, 500)
+    a = audit(s, {"g": g}, 600, y)["attributes"]["g"]
+    approved = (s >= 600).astype(int)
+    assert a["demographic_parity_ratio"] == pytest.approx(
+        demographic_parity_ratio(1 - y, approved, sensitive_features=g))
+    assert a["equal_opportunity_difference"] == pytest.approx(
+        equal_opportunity_difference(1 - y, approved, sensitive_features=g))

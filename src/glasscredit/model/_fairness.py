@@ -4,9 +4,10 @@ At a real cut-off (approve when ``score >= cutoff``), per protected attribute an
 approval rate, adverse impact ratio (the group's approval rate over the most favoured
 group's; below 0.8 is the four-fifths screening signal, not a verdict), equal opportunity
 difference (spread of approval rates among applicants who turned out good), AUC and
-calibration per group. Group metrics come from fairlearn's ``MetricFrame`` and its
-``selection_rate`` / ``equal_opportunity_difference``; only the ratio to a chosen
-reference group, which fairlearn does not provide, is computed here.
+calibration per group. Group metrics come from one fairlearn ``MetricFrame`` per attribute
+(``selection_rate``, ``true_positive_rate``, and its ``ratio()``/``difference()``, which
+are fairlearn's demographic parity ratio and equal opportunity difference); only the
+ratio to the most approved group per group is computed here.
 """
 
 from __future__ import annotations
@@ -17,13 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from fairlearn.metrics import (
-    MetricFrame,
-    count,
-    demographic_parity_ratio,
-    equal_opportunity_difference,
-    selection_rate,
-)
+from fairlearn.metrics import MetricFrame, count, selection_rate, true_positive_rate
 from sklearn.metrics import roc_auc_score
 
 from glasscredit.exceptions import FieldError, ValidationError
@@ -81,7 +76,10 @@ def audit(score: npt.ArrayLike, protected: dict[str, Any], cutoff: float,
             raise ValidationError([FieldError(name, "same_length",
                                               f"{g.size} values for {s.size} scores")])
         good = approved if y is None else 1 - y
-        mf = MetricFrame(metrics={"approval_rate": selection_rate, "n": count},
+        # one MetricFrame per attribute: approval rate is fairlearn's selection_rate and
+        # approval among the good its true_positive_rate (equal opportunity)
+        mf = MetricFrame(metrics={"approval_rate": selection_rate, "n": count,
+                                  "approval_among_good": true_positive_rate},
                          y_true=good, y_pred=approved, sensitive_features=g)
         rates = mf.by_group["approval_rate"].to_dict()
         ns = mf.by_group["n"].to_dict()
@@ -106,13 +104,12 @@ def audit(score: npt.ArrayLike, protected: dict[str, Any], cutoff: float,
         attr: dict[str, Any] = {
             "reference_group": str(ref), "groups": groups,
             "min_adverse_impact_ratio": min(air) if air else None,
-            "demographic_parity_ratio": _finite(float(demographic_parity_ratio(
-                good, approved, sensitive_features=g))),
+            "demographic_parity_ratio": _finite(float(mf.ratio()["approval_rate"])),
             "four_fifths_flag": bool(air and min(air) < FOUR_FIFTHS),
         }
         if y is not None:
-            attr["equal_opportunity_difference"] = _finite(float(equal_opportunity_difference(
-                1 - y, approved, sensitive_features=g)))
+            attr["equal_opportunity_difference"] = _finite(float(
+                mf.difference()["approval_among_good"]))
         out["attributes"][name] = attr
     return out
 
