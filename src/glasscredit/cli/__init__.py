@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import sys
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -21,19 +23,32 @@ _rights.register(app)
 
 
 def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except GlasscreditError as exc:
-        print_error(exc)
-        sys.exit(exit_code_for(exc))
-    except typer.Abort:
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's usage errors
-        import click
+    """Console entry point (``glasscredit``)."""
+    app()
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a domain error into its message and exit code (CLI and CliRunner alike)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except GlasscreditError as exc:
+            print_error(exc)
+            raise typer.Exit(exit_code_for(exc)) from exc
+
+    return wrapper
+
+
+def _wrap_errors(t: typer.Typer) -> None:
+    for cmd in t.registered_commands:
+        if cmd.callback is not None:
+            cmd.callback = _guard(cmd.callback)
+    for grp in t.registered_groups:
+        if grp.typer_instance is not None:
+            _wrap_errors(grp.typer_instance)
+
+
+# after every register() call above: every command maps domain errors to exit codes
+_wrap_errors(app)
