@@ -90,3 +90,14 @@ def test_threaded_scoring_equals_single_threaded(fitted: ScorecardClassifier,
     one, parts1 = score_frame(fitted.points_table_, X, threads=1)
     two, parts2 = score_frame(fitted.points_table_, X, threads=3)
     assert (one == two).all() and all((parts1[k] == parts2[k]).all() for k in parts1)
+
+
+def test_large_frames_take_the_lookup_path_and_still_equal_score_row(
+        fitted: ScorecardClassifier) -> None:
+    from tests.model.conftest import synthetic
+
+    X, _ = synthetic(60_000, seed=5)  # above LUT_MIN_ROWS: lookup-table binning
+    scores = fitted.predict_score(X)
+    table = fitted.points_table_
+    assert all(scores[i] == table.score_row(row)
+               for i, row in enumerate(X.iter_rows(named=True)))

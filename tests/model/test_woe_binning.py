@@ -102,3 +102,18 @@ def test_trend_detection_keeps_u_shapes_free_and_finds_noisy_trends() -> None:
     assert detect_trend(rising, w, 0.3) == 1
     assert detect_trend(-rising, w, 0.3) == -1
     assert detect_trend(np.zeros(11), w, 0.3) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=4, max_size=40, unique=True),
+       st.integers(0, 2**32 - 1))
+def test_lookup_table_binning_equals_binary_search(edges: list[float], seed: int) -> None:
+    from glasscredit.model._binning import bin_index
+
+    e = np.sort(np.asarray(edges))
+    rng = np.random.default_rng(seed)
+    near = np.concatenate([e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf)])
+    x = np.concatenate([near, rng.uniform(e[0] - 10, e[-1] + 10, 2000),
+                        [np.inf, -np.inf, -0.0, 0.0, 1e308, -1e308]])
+    got = bin_index(e, x, min_rows=0)
+    assert (got == np.searchsorted(e, x, side="right")).all()

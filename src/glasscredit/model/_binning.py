@@ -74,8 +74,7 @@ def assign(bins: Bins, col: Column) -> IntArray:
         if isinstance(col, pl.Series):
             raise TypeError(f"{bins.name}: numeric feature got a text column")
         x = np.asarray(col, dtype=np.float64)
-        out = np.searchsorted(np.asarray(bins.edges, dtype=np.float64), x, side="right")
-        out = out.astype(np.intp, copy=False)
+        out = bin_index(np.asarray(bins.edges, dtype=np.float64), x)
         # reversed, so that the first special listing a value wins, as in bin_of
         for j in reversed(range(len(bins.specials))):
             out[x == bins.specials[j]] = bins.n_regular + 1 + j
@@ -91,6 +90,44 @@ def assign(bins: Bins, col: Column) -> IntArray:
     out = codes.to_numpy().astype(np.intp)
     out[s.is_null().to_numpy()] = bins.missing_slot
     return out
+
+
+LUT_CELLS = 4096
+LUT_MIN_ROWS = 50_000
+
+
+def bin_index(edges: FloatArray, x: FloatArray, min_rows: int = LUT_MIN_ROWS) -> IntArray:
+    """``searchsorted(edges, x, side="right")`` (NaN: any index; the caller overrides it).
+
+    On large columns a lookup table over a uniform grid replaces the binary search (1.5x
+    less CPU): the cell of ``x`` gives the bin up to one place either way, and two exact
+    comparisons with the neighbouring edges settle it. It is used only when every pair of
+    edges is at least two cells apart, so one correction each way always suffices; the
+    result is exactly the binary search's (tested against it at the edges' neighbours).
+    """
+    k = edges.size
+    if x.size < min_rows or k < 4:
+        return np.searchsorted(edges, x, side="right").astype(np.intp, copy=False)
+    lo, hi = float(edges[0]), float(edges[-1])
+    scale = LUT_CELLS / (hi - lo)
+    if not np.isfinite(scale) or float(np.min(np.diff(edges))) * scale < 2.0:
+        return np.searchsorted(edges, x, side="right").astype(np.intp, copy=False)
+    bounds = lo + np.arange(LUT_CELLS + 1) / scale
+    lut = np.concatenate(([0], np.searchsorted(edges, bounds, side="right"))).astype(np.intp)
+    upper = np.concatenate((edges, [np.inf]))
+    lower = np.concatenate(([-np.inf], edges))
+    with np.errstate(invalid="ignore", over="ignore"):  # huge values clip to the last cell
+        c = x - lo
+        c *= scale
+        np.clip(c, -1.0, float(LUT_CELLS), out=c)
+        cell = c.astype(np.intp)
+    cell += 1
+    np.clip(cell, 0, LUT_CELLS + 1, out=cell)
+    b: IntArray = lut[cell]
+    b -= x < lower[b]
+    b += x >= upper[b]
+    np.minimum(b, k, out=b)  # +inf >= the +inf sentinel
+    return b
 
 
 def _finite_regular(x: FloatArray, specials: tuple[float, ...]) -> FloatArray:
