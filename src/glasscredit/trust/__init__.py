@@ -15,6 +15,7 @@ from glasscredit.trust._graph import (
     build_endorsement_graph,
 )
 from glasscredit.trust._holds import HOLD_REASON, hold_bursts, release_burst, scan_bursts
+from glasscredit.trust._monitor import Shift, population_shift, psi
 from glasscredit.trust._redteam import RedTeamReport, run_redteam
 from glasscredit.trust._report_snapshot import (
     ReportSnapshot,
@@ -74,6 +75,7 @@ __all__ = [
     "Scenario",
     "SeedPolicy",
     "SeedSelection",
+    "Shift",
     "TargetVerdict",
     "TrustResult",
     "TrustSettings",
@@ -90,7 +92,9 @@ __all__ = [
     "make_scenario",
     "normalise_trust",
     "overturn_counts",
+    "population_shift",
     "propagate",
+    "psi",
     "ranking_quality",
     "release_burst",
     "report_settings",
