@@ -36,7 +36,8 @@ def test_default_policy_score_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     # sources {bank} = 1 -> 0; trust missing -> 0.  545 + 20 - 10 + 10 + 10 + 45 + 25 = 645
     assert pts == {"on_time_payments_24m": 20, "late_payments_24m": 0, "max_days_late_24m": -10,
                    "on_time_share_24m": 0, "defaults_7y": 10, "loans_repaid_5y": 0,
-                   "contracts_kept_24m": 0, "breaches_24m": 10, "identity_level": 45,
+                   "contracts_kept_24m": 0, "breaches_24m": 10, "corroborated_reports": 0,
+                   "identity_level": 45,
                    "income_verified_24m": 0, "months_since_first_account": 25,
                    "active_sources_24m": 0, "trust": 0}
     assert exp.score == 645 and exp.tier == "good"

@@ -101,6 +101,8 @@ class FeatureSpec(BaseModel):
     denominator: str | None = None
     share: bool = False
     reason: str = ""
+    # a stable reason code for notices (default: "GC" and the feature's position)
+    code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9]{1,7}$")
     # how a person can move this feature, used by the path to the next tier:
     # "more" (more of the events helps), "less", "wait" (time heals), or "fixed"
     lever: Literal["more", "less", "wait", "fixed"] = "fixed"
