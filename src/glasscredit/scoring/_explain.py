@@ -103,8 +103,12 @@ def _clean(v: float | None) -> float | None:
 
 def explain_row(policy: Policy, table: PointsTable, subject: str, as_of_us: int,
                 values: dict[str, float | None], provenance: dict[str, list[dict[str, Any]]],
-                *, inputs_digest: str = "") -> Explanation:
-    """Build the explanation from one subject's feature values (the single code path)."""
+                *, inputs_digest: str = "", model_hash: str | None = None) -> Explanation:
+    """Build the explanation from one subject's feature values (the single code path).
+
+    ``model_hash`` is ``table_hash(table)`` when the caller has it already (a dump of
+    the table per call is a millisecond of the latency budget).
+    """
     dims = dimension_ranges(policy, table)
     lines: list[FeatureLine] = []
     for f in policy.features:
@@ -122,13 +126,14 @@ def explain_row(policy: Policy, table: PointsTable, subject: str, as_of_us: int,
     order = {f.name: i for i, f in enumerate(policy.features)}
     losing = sorted((ln for ln in lines if ln.max_points > ln.points),
                     key=lambda ln: (-(ln.max_points - ln.points), order[ln.name]))
-    reasons = [Reason(f"GC{order[ln.name] + 1:02d}", policy.feature(ln.name).reason or ln.name,
+    reasons = [Reason(policy.feature(ln.name).code or f"GC{order[ln.name] + 1:02d}",
+                      policy.feature(ln.name).reason or ln.name,
                       ln.max_points - ln.points, ln.name,
                       [e["event_id"] for e in provenance.get(ln.name, [])])
                for ln in losing[:policy.reason_codes]]
     granted, refused = _perks(policy, score, dim_out, values, as_of_us)
     return Explanation(subject, as_of_us, score, policy.tier_of(score), table.base, policy.hash,
-                       table_hash(table), dim_out, lines, reasons, granted, refused,
+                       model_hash or table_hash(table), dim_out, lines, reasons, granted, refused,
                        provenance, inputs_digest)
 
 
