@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from fairlearn.metrics import MetricFrame, count, selection_rate, true_positive_rate
 from sklearn.metrics import roc_auc_score
 
 from glasscredit.exceptions import FieldError, ValidationError
@@ -62,6 +61,10 @@ def audit(score: npt.ArrayLike, protected: dict[str, Any], cutoff: float,
           y_bad: npt.ArrayLike | None = None, pd_bad: npt.ArrayLike | None = None,
           bands: dict[str, list[float]] | None = None) -> dict[str, Any]:
     """Audit one scored population; ``protected`` maps attribute name to its values."""
+    # imported here: fairlearn (with its pandas) takes a while to import and only the
+    # audit needs it, so importing glasscredit.model stays cheap
+    from fairlearn.metrics import MetricFrame, count, selection_rate, true_positive_rate
+
     s = np.asarray(score, dtype=np.float64)
     approved = (s >= cutoff).astype(int)
     y = None if y_bad is None else np.asarray(y_bad, dtype=int)
