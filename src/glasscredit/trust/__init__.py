@@ -16,6 +16,13 @@ from glasscredit.trust._graph import (
 )
 from glasscredit.trust._holds import HOLD_REASON, hold_bursts, release_burst, scan_bursts
 from glasscredit.trust._monitor import Shift, population_shift, psi
+from glasscredit.trust._monitor_scores import (
+    MonitorReport,
+    MonitorSettings,
+    monitor_scores,
+    monitoring_settings,
+    period_population,
+)
 from glasscredit.trust._redteam import RedTeamReport, run_redteam
 from glasscredit.trust._report_snapshot import (
     ReportSnapshot,
@@ -66,6 +73,8 @@ __all__ = [
     "DroppedEdges",
     "EndorsementGraph",
     "GraphMode",
+    "MonitorReport",
+    "MonitorSettings",
     "RankingQuality",
     "RedTeamReport",
     "ReportSettings",
@@ -90,8 +99,11 @@ __all__ = [
     "explain_reports",
     "hold_bursts",
     "make_scenario",
+    "monitor_scores",
+    "monitoring_settings",
     "normalise_trust",
     "overturn_counts",
+    "period_population",
     "population_shift",
     "propagate",
     "psi",
