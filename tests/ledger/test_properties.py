@@ -228,3 +228,12 @@ def test_a_clean_generated_file_is_certified_whole(tmp_path: Path) -> None:
                                         ColumnValidator(POLICY, NOW_US + 10**15)))
     assert sum(p.rows for p in pieces) == total
     assert all(not p.exact for p in pieces)
+
+
+def test_ids_with_a_trailing_newline_are_refused() -> None:
+    """``$`` in Python also matches before a final newline; ids must match whole."""
+    exact = EventValidator(POLICY, NOW_US)
+    result = exact.validate({**event("e1\n"), "subject": "s1\n"}, 1)
+    assert isinstance(result, list)
+    assert [(e.field, e.rule) for e in result] == [("event_id", "event_id"),
+                                                   ("subject", "subject_id")]

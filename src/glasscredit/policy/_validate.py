@@ -83,11 +83,11 @@ class EventValidator:
                 err(k, "required", "is required")
         event_id = raw.get("event_id")
         if event_id is not None and (not isinstance(event_id, str)
-                                     or not EVENT_ID_PATTERN.match(event_id)):
+                                     or not EVENT_ID_PATTERN.fullmatch(event_id)):
             err("event_id", "event_id", "must be an id of A-Z a-z 0-9 . _ : / # -, max 128")
         subject = raw.get("subject")
         if subject is not None and (not isinstance(subject, str)
-                                    or not SUBJECT_PATTERN.match(subject)):
+                                    or not SUBJECT_PATTERN.fullmatch(subject)):
             err("subject", "subject_id",
                 "must be an opaque subject id (A-Z a-z 0-9 . _ : -, max 64), never a name")
         source = raw.get("source")
