@@ -4,10 +4,12 @@ from glasscredit.features._kernel import (
     EXCLUSION_SCHEMA,
     LAST_NEGATIVE,
     FeatureFrame,
+    SubjectPass,
     attribute_event_types,
     compute_features,
     countable_events,
     feature_provenance,
+    subject_pass,
     to_frame,
 )
 
@@ -15,9 +17,11 @@ __all__ = [
     "EXCLUSION_SCHEMA",
     "LAST_NEGATIVE",
     "FeatureFrame",
+    "SubjectPass",
     "attribute_event_types",
     "compute_features",
     "countable_events",
     "feature_provenance",
+    "subject_pass",
     "to_frame",
 ]

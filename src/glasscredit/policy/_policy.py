@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from glasscredit.exceptions import FieldError, ForbiddenDataError, PolicyError
 from glasscredit.policy._durations import parse_duration
@@ -106,6 +107,7 @@ class Policy(BaseModel):
     ingest: IngestSpec = Field(default_factory=IngestSpec)
     reason_codes: int = Field(default=4, ge=1, le=5)
     settings: dict[str, Any] = Field(default_factory=dict)
+    _hash: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_check(self) -> Policy:
@@ -115,10 +117,22 @@ class Policy(BaseModel):
     # -- derived views ----------------------------------------------------------
     @property
     def hash(self) -> str:
-        """sha256 of the canonical JSON form: every score records it."""
-        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
-                          separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        """sha256 of the canonical JSON form: every score records it.
+
+        Computed once (a full dump costs milliseconds): the policy is frozen, and
+        :meth:`model_copy` drops the cached value so a copy with updates rehashes.
+        """
+        if self._hash is None:
+            blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
+                              separators=(",", ":"), allow_nan=False)
+            self._hash = hashlib.sha256(blob.encode()).hexdigest()
+        return self._hash
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Policy:
+        copy = super().model_copy(update=update, deep=deep)
+        copy._hash = None
+        return copy
 
     def feature(self, name: str) -> FeatureSpec:
         for f in self.features:
