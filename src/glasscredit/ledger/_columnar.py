@@ -36,10 +36,17 @@ _READ = pacsv.ReadOptions(column_names=EVENT_SCHEMA.names, block_size=16 << 20)
 
 def _where(dialect: str, subjects_in: Collection[str] | None,
            subject_range: tuple[str, str] | None, recorded_by_us: int | None,
-           attribute_types: Collection[str] | None) -> tuple[str, str, dict[str, Any]]:
+           attribute_types: Collection[str] | None,
+           seq_range: tuple[int, int | None] | None = None) -> tuple[str, str, dict[str, Any]]:
     """The attributes expression and WHERE clause (named parameters) for one read."""
     params: dict[str, Any] = {}
     conds = []
+    if seq_range is not None:
+        params["seq_lo"] = int(seq_range[0])
+        conds.append("seq >= :seq_lo" if dialect == "sqlite" else "seq >= %(seq_lo)s")
+        if seq_range[1] is not None:
+            params["seq_hi"] = int(seq_range[1])
+            conds.append("seq <= :seq_hi" if dialect == "sqlite" else "seq <= %(seq_hi)s")
     if subjects_in is not None:
         names = [f"s{i}" for i in range(len(subjects_in))]
         params.update(zip(names, subjects_in, strict=True))
@@ -122,11 +129,13 @@ def read_event_batches(engine: Engine, *, subjects_in: Collection[str] | None = 
                        subject_range: tuple[str, str] | None = None,
                        recorded_by_us: int | None = None,
                        attribute_types: Collection[str] | None = None,
-                       rows_per_batch: int = 1_000_000) -> Iterator[pa.Table]:
+                       rows_per_batch: int = 1_000_000,
+                       seq_range: tuple[int, int | None] | None = None) -> Iterator[pa.Table]:
     """Events as Arrow tables of :data:`EVENT_SCHEMA`, in no particular order.
 
-    ``subject_range`` is inclusive at both ends; ``attribute_types`` limits which event
-    types carry their ``attributes`` (the others carry NULL).
+    ``subject_range`` and ``seq_range`` are inclusive at both ends (``seq_range``'s upper
+    end may be None: no bound); ``attribute_types`` limits which event types carry
+    their ``attributes`` (the others carry NULL).
     """
     dialect = engine.dialect.name
     if subjects_in is not None and len(subjects_in) > _MAX_SUBJECTS:
@@ -135,10 +144,10 @@ def read_event_batches(engine: Engine, *, subjects_in: Collection[str] | None = 
             yield from read_event_batches(
                 engine, subjects_in=who[i:i + _MAX_SUBJECTS], subject_range=subject_range,
                 recorded_by_us=recorded_by_us, attribute_types=attribute_types,
-                rows_per_batch=rows_per_batch)
+                rows_per_batch=rows_per_batch, seq_range=seq_range)
         return
     attrs, where, params = _where(dialect, subjects_in, subject_range, recorded_by_us,
-                                  attribute_types)
+                                  attribute_types, seq_range)
     if dialect == "sqlite":
         yield from _sqlite_batches(engine, attrs, where, params, rows_per_batch)
     else:

@@ -9,6 +9,7 @@ the system clock itself.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +25,7 @@ from glasscredit.exceptions import FieldError, LedgerError, NotFoundError
 from glasscredit.ledger._audit import ChainReport, subject_hash, verify_chain
 from glasscredit.ledger._columnar import EVENT_SCHEMA, read_event_batches
 from glasscredit.ledger._ingest import IngestReport, ingest_records
+from glasscredit.ledger._mirror import EventMirror
 from glasscredit.ledger._readers import BrokenRow, read_events
 from glasscredit.ledger._tables import erasures, event_tombstones, events, sources, subjects
 from glasscredit.policy import Policy, from_us
@@ -233,6 +235,19 @@ class Ledger:
 
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def mirror(self) -> EventMirror | None:
+        """The columnar mirror of ``events`` (see :mod:`._mirror`), or None.
+
+        SQLite: ``<file>.columns/`` next to the database; PostgreSQL: the folder in
+        ``GLASSCREDIT_MIRROR_DIR`` when set (otherwise batch reads go to the database).
+        """
+        u = make_url(self.url)
+        if u.get_backend_name() == "sqlite" and u.database:
+            return EventMirror(self.engine, Path(f"{u.database}.columns"))
+        where = os.environ.get("GLASSCREDIT_MIRROR_DIR")
+        return EventMirror(self.engine, Path(where)) if where else None
 
     def execute_sql(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Raw read for tests and tools (never for writes: events have no UPDATE path)."""

@@ -162,6 +162,8 @@ def erase_subject(ledger: Ledger, subject: str, *, now_us: int, actor: str,
                      details={"subject_hash": h, "events": len(own),
                               "naming_events": len(naming), "batches": vouched})
     report = ErasureReport(h, now_us, len(own), len(naming), rows)
+    if (mirror := ledger.mirror) is not None:  # the columnar cache must forget them too
+        mirror.purge([subject], event_ids=ids)
     others = sorted({r.subject for r in naming} - {subject})
     if others:  # their scores lose the erased person's endorsements or reports
         rescore(scorer or Scorer(ledger), now_us, now_us, subjects_in=others)
