@@ -25,10 +25,12 @@ from glasscredit.policy import MONTH_US, FeatureSpec, Policy
 __all__ = [
     "EXCLUSION_SCHEMA",
     "FeatureFrame",
+    "SubjectPass",
     "attribute_event_types",
     "compute_features",
     "countable_events",
     "feature_provenance",
+    "subject_pass",
     "to_frame",
 ]
 
@@ -81,11 +83,15 @@ def attribute_event_types(policy: Policy) -> frozenset[str]:
 
 
 def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
-                     exclusions: pl.DataFrame | None = None) -> pl.LazyFrame:
+                     exclusions: pl.DataFrame | None = None, *,
+                     ordered: bool = True) -> pl.LazyFrame:
     """Events that count at ``as_of_us``, with the attributes features need, as columns.
 
     Adds one boolean column ``_in_<feature>`` per event aggregate: whether the event
-    counts for that feature (type, window, filters and per-period caps applied).
+    counts for that feature (type, window, filters and per-period caps applied). Rows
+    come sorted by (subject, occurred_at_us, seq) when ``ordered``; otherwise only the
+    rows of capped types are sorted (the caps need their order), which is what a
+    batch of order-free aggregates needs.
     """
     df = to_frame(events)
     retention = pl.DataFrame({
@@ -108,13 +114,30 @@ def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
         lf = lf.with_columns([
             pl.when(pl.col("type").is_in(sorted(types))).then(pl.col("attributes"))
             .str.json_path_match(f"$.{a}").alias(f"_a_{a}") for a, types in attrs.items()])
-    lf = lf.sort(["subject", "occurred_at_us", "seq"])
-    flags = [_membership(f, as_of_us).alias(f"_in_{f.name}")
-             for f in policy.features if f.is_event_aggregate]
-    return lf.with_columns(flags)
+    order = ["subject", "occurred_at_us", "seq"]
+    if ordered:
+        lf = lf.sort(order)
+    aggs = [f for f in policy.features if f.is_event_aggregate]
+    # two steps: the raw conditions first, then the per-period caps over those columns
+    # (a cap refers to its condition three times; as a column it is computed once)
+    lf = lf.with_columns([_membership(f, as_of_us).alias(f"_in_{f.name}") for f in aggs])
+    capped = [f for f in aggs if f.max_per_period is not None]
+    if not capped:
+        return lf
+    caps = [(pl.col(f"_in_{f.name}") & (_running_count(
+        pl.col(f"_in_{f.name}"), f.max_per_period.period_us) <= f.max_per_period.max)
+    ).alias(f"_in_{f.name}") for f in capped if f.max_per_period is not None]
+    if ordered:
+        return lf.with_columns(caps)
+    # only events of capped types can be capped (elsewhere the flag is already False):
+    # sort and cap those, pass the rest through unsorted
+    kinds = pl.col("type").is_in(sorted({t for f in capped for t in f.types}))
+    return pl.concat([lf.filter(kinds).sort(order).with_columns(caps),
+                      lf.filter(~kinds)], how="vertical")
 
 
 def _membership(f: FeatureSpec, as_of_us: int) -> pl.Expr:
+    """Whether an event counts for ``f`` before its per-period cap."""
     cond = pl.col("type").is_in(f.types)
     if f.window_us is not None:
         cond = cond & (pl.col("occurred_at_us") > as_of_us - f.window_us)
@@ -126,11 +149,7 @@ def _membership(f: FeatureSpec, as_of_us: int) -> pl.Expr:
             cond = cond & (col.cast(pl.Float64, strict=False) <= flt.max)
         if flt.in_ is not None:
             cond = cond & col.is_in(flt.in_)
-    cond = cond.fill_null(False)
-    if f.max_per_period is not None:
-        cond = cond & (_running_count(cond, f.max_per_period.period_us)
-                       <= f.max_per_period.max)
-    return cond
+    return cond.fill_null(False)
 
 
 def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
@@ -199,15 +218,24 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
     ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject.
     """
     df = to_frame(events)
-    lf = countable_events(df, policy, as_of_us, exclusions)
-    aggs = [_aggregate(f, as_of_us) for f in policy.features if f.is_event_aggregate]
-    neg = pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE)
-    grouped = lf.group_by("subject").agg([*aggs, neg])
+    # float sums and means depend on the order they add up in: keep the single-subject
+    # order for them; every other aggregate is order-free, so skip the global sort
+    ordered = any(f.agg in ("sum", "mean") for f in policy.features)
+    lf = countable_events(df, policy, as_of_us, exclusions, ordered=ordered)
     if subjects is None:
         who = (df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject")
                .unique())
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
+    return FeatureFrame(as_of_us, _features_of(lf, who, policy, as_of_us, external).collect())
+
+
+def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, policy: Policy, as_of_us: int,
+                 external: pl.DataFrame | None) -> pl.LazyFrame:
+    """Features of the subjects in ``who`` from their countable events (one group_by)."""
+    aggs = [_aggregate(f, as_of_us) for f in policy.features if f.is_event_aggregate]
+    neg = pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE)
+    grouped = lf.group_by("subject").agg([*aggs, neg])
     out = who.join(grouped, on="subject", how="left")
     ext_names = [f.name for f in policy.features if f.agg == "external"]
     if ext_names:
@@ -223,10 +251,9 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
         if fin is not None:
             out = out.with_columns(fin)
     names = [f.name for f in policy.features]
-    result = (out.select(["subject", *[pl.col(n).cast(pl.Float64) for n in names],
-                          pl.col(LAST_NEGATIVE).cast(pl.Int64)])
-              .sort("subject").collect())
-    return FeatureFrame(as_of_us, result)
+    return (out.select(["subject", *[pl.col(n).cast(pl.Float64) for n in names],
+                        pl.col(LAST_NEGATIVE).cast(pl.Int64)])
+            .sort("subject"))
 
 
 def feature_provenance(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
@@ -239,7 +266,23 @@ def feature_provenance(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us
     of both inputs.
     """
     df = to_frame(events).filter(pl.col("subject") == subject)
-    rows = countable_events(df, policy, as_of_us, exclusions).collect()
+    return _provenance_of(countable_events(df, policy, as_of_us, exclusions).collect(), policy)
+
+
+def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[str, object]]]:
+    """Per feature, the events behind it, from one subject's countable events.
+
+    One subject has few events: the columns go to Python lists once and each feature
+    picks its rows there (a polars filter per feature cost a millisecond each).
+    """
+    aggs = [f for f in policy.features if f.is_event_aggregate]
+    vals = {f"_a_{f.attribute}": pl.col(f"_a_{f.attribute}").cast(pl.Float64, strict=False)
+            for f in aggs if f.agg in ("max", "min")}
+    cols = rows.select("event_id", "occurred_at_us", "source", "type",
+                       *[pl.col(f"_in_{f.name}") for f in aggs],
+                       *[e.alias(k) for k, e in vals.items()]).to_dict(as_series=False)
+    base = list(zip(cols["event_id"], cols["occurred_at_us"], cols["source"], cols["type"],
+                    strict=True))
     out: dict[str, list[dict[str, object]]] = {}
     for f in policy.features:
         if f.agg == "external":
@@ -249,17 +292,44 @@ def feature_provenance(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us
             assert f.numerator and f.denominator
             out[f.name] = out[f.numerator] + out[f.denominator]
             continue
-        sel = rows.filter(pl.col(f"_in_{f.name}"))
-        if sel.height and f.agg in ("max", "min"):
-            vals = sel[f"_a_{f.attribute}"].cast(pl.Float64, strict=False)
-            target = vals.max() if f.agg == "max" else vals.min()
-            sel = sel.filter(vals == target).head(1)
-        elif sel.height and f.agg == "months_since_first":
-            sel = sel.head(1)
-        elif sel.height and f.agg == "months_since_last":
-            sel = sel.tail(1)
-        out[f.name] = [{"event_id": r["event_id"], "occurred_at_us": r["occurred_at_us"],
-                        "source": r["source"], "type": r["type"]}
-                       for r in sel.select("event_id", "occurred_at_us", "source", "type")
-                       .iter_rows(named=True)]
+        idx = [i for i, hit in enumerate(cols[f"_in_{f.name}"]) if hit]
+        if idx and f.agg in ("max", "min"):
+            v = cols[f"_a_{f.attribute}"]
+            known = [v[i] for i in idx if v[i] is not None]
+            target = (max(known) if f.agg == "max" else min(known)) if known else None
+            idx = [i for i in idx if target is not None and v[i] == target][:1]
+        elif idx and f.agg == "months_since_first":
+            idx = idx[:1]
+        elif idx and f.agg == "months_since_last":
+            idx = idx[-1:]
+        out[f.name] = [{"event_id": base[i][0], "occurred_at_us": base[i][1],
+                        "source": base[i][2], "type": base[i][3]} for i in idx]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectPass:
+    """One subject's features, provenance and counted event ids from ONE kernel pass."""
+
+    features: FeatureFrame
+    provenance: dict[str, list[dict[str, object]]]
+    counted_ids: list[str]  # ids of the events that count, sorted (the digest's input)
+
+
+def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
+                 subject: str, *, exclusions: pl.DataFrame | None = None,
+                 external: pl.DataFrame | None = None) -> SubjectPass:
+    """Everything an explanation needs for one subject, sharing one countable frame.
+
+    The same :func:`countable_events` and aggregates as :func:`compute_features` (batch),
+    collected once instead of three times (features, provenance, digest).
+    """
+    df = to_frame(events).filter(pl.col("subject") == subject)
+    # a few hundred rows: planning costs more than it saves, so plans run as written
+    plain = pl.QueryOptFlags.none()
+    rows = countable_events(df, policy, as_of_us, exclusions).collect(optimizations=plain)
+    who = pl.DataFrame({"subject": [subject]}, schema={"subject": pl.String}).lazy()
+    feats = _features_of(rows.lazy(), who, policy, as_of_us, external).collect(
+        optimizations=plain)
+    return SubjectPass(FeatureFrame(as_of_us, feats), _provenance_of(rows, policy),
+                       sorted(rows["event_id"].to_list()))

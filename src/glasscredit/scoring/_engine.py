@@ -19,11 +19,10 @@ from sqlalchemy import select
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import (
     EXCLUSION_SCHEMA,
-    FeatureFrame,
     attribute_event_types,
     compute_features,
     countable_events,
-    feature_provenance,
+    subject_pass,
 )
 from glasscredit.ledger import Ledger
 from glasscredit.ledger._tables import (
@@ -35,8 +34,9 @@ from glasscredit.ledger._tables import (
 from glasscredit.policy import PointsTable
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
+from glasscredit.scoring._single import join_external, read_subject
 
-__all__ = ["Scorer", "inputs_digests"]
+__all__ = ["Scorer", "inputs_digests", "subject_digest"]
 
 
 def inputs_digests(events: pl.DataFrame, scorer: Scorer, as_of_us: int,
@@ -50,11 +50,7 @@ def inputs_digests(events: pl.DataFrame, scorer: Scorer, as_of_us: int,
     ids = (lf.group_by("subject").agg(pl.col("event_id").sort().str.join(","))
            .collect())
     if external is not None and external.height:
-        ext_cols = [c for c in external.columns if c != "subject"]
-        ext = external.select("subject", pl.concat_str(
-            [pl.col(c).cast(pl.String).fill_null("") for c in ext_cols], separator=";"
-        ).alias("_ext"))
-        ids = ids.join(ext, on="subject", how="full", coalesce=True)
+        ids = ids.join(_ext_text(external), on="subject", how="full", coalesce=True)
     else:
         ids = ids.with_columns(pl.lit("").alias("_ext"))
     ids = ids.with_columns(pl.col("event_id").fill_null(""), pl.col("_ext").fill_null(""))
@@ -62,6 +58,26 @@ def inputs_digests(events: pl.DataFrame, scorer: Scorer, as_of_us: int,
                for e, x in zip(ids["event_id"], ids["_ext"], strict=True)]
     return ids.select("subject").with_columns(pl.Series("inputs_digest", digests,
                                                         dtype=pl.String))
+
+
+def _ext_text(external: pl.DataFrame) -> pl.DataFrame:
+    """subject, ``_ext``: the external values as the digest spells them."""
+    cols = [c for c in external.columns if c != "subject"]
+    return external.select("subject", pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=";"
+    ).alias("_ext"))
+
+
+def subject_digest(subject: str, counted_ids: list[str],
+                   external: pl.DataFrame | None) -> str:
+    """:func:`inputs_digests` of one subject ("" when it has no input at all)."""
+    ext = None
+    if external is not None and external.height:
+        mine = _ext_text(external).filter(pl.col("subject") == subject)
+        ext = mine["_ext"][0] if mine.height else None
+    if not counted_ids and ext is None:
+        return ""
+    return hashlib.sha256(f"{','.join(counted_ids)}|{ext or ''}".encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -75,11 +91,14 @@ class ChunkResult:
 class Scorer:
     """Scores subjects of one ledger under its policy (or a given points table)."""
 
-    def __init__(self, ledger: Ledger, *, table: PointsTable | None = None) -> None:
+    def __init__(self, ledger: Ledger, *, table: PointsTable | None = None,
+                 use_mirror: bool = True) -> None:
         self.ledger = ledger
+        self.use_mirror = use_mirror  # batch reads from the ledger's columnar mirror
         self.policy = ledger.policy
         self.table = table_in_force(ledger.policy, table)
         self.model_hash = table_hash(self.table)
+        self._attribute_types = attribute_event_types(self.policy)
 
     # -- inputs ---------------------------------------------------------------------
     def exclusions(self, subjects_in: list[str] | None = None) -> pl.DataFrame:
@@ -118,12 +137,7 @@ class Scorer:
                 rows = conn.execute(stmt).all()
                 frames.append(pl.DataFrame([tuple(r) for r in rows], orient="row",
                                            schema={"subject": pl.String, name: pl.Float64}))
-        if not frames:
-            return None
-        out = frames[0]
-        for frame in frames[1:]:
-            out = out.join(frame, on="subject", how="full", coalesce=True)
-        return out
+        return join_external(frames)
 
     def events(self, subjects_in: list[str] | None, as_of_us: int, *,
                subject_range: tuple[str, str] | None = None) -> pl.DataFrame:
@@ -136,20 +150,24 @@ class Scorer:
 
     # -- one subject ------------------------------------------------------------------
     def explain(self, subject: str, as_of_us: int) -> Explanation:
-        """The exact explanation of one subject's score as of a time."""
-        if not self.ledger.has_subject(subject):
+        """The exact explanation of one subject's score as of a time.
+
+        Three raw queries (events, exclusions, external values) and one kernel pass
+        that yields features, provenance and digest together; the kernel and points
+        are the batch path's (a property test checks single == batch).
+        """
+        ext_names = [f.name for f in self.policy.features if f.agg == "external"]
+        inputs = read_subject(self.ledger, subject, as_of_us, self._attribute_types,
+                              ext_names)
+        if not inputs.known:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
-        result = self.score_chunk([subject], as_of_us)
-        events = result.events
-        values = FeatureFrame(as_of_us, result.scored.features.frame).row(subject)
-        prov = feature_provenance(events, self.policy, as_of_us, subject,
-                                  exclusions=result.exclusions)
-        digest = result.digests.filter(pl.col("subject") == subject)["inputs_digest"]
-        exp = explain_row(self.policy, self.table, subject, as_of_us, values, prov,
-                          inputs_digest=digest[0] if len(digest) else "")
-        row = result.scored.frame.filter(pl.col("subject") == subject).row(0, named=True)
-        assert row["score"] == exp.score, "batch and single-subject paths disagree"
-        return exp
+        one = subject_pass(inputs.events, self.policy, as_of_us, subject,
+                           exclusions=inputs.exclusions, external=inputs.external)
+        values = one.features.row(subject)
+        return explain_row(self.policy, self.table, subject, as_of_us, values,
+                           one.provenance, inputs_digest=subject_digest(
+                               subject, one.counted_ids, inputs.external),
+                           model_hash=self.model_hash)
 
     # -- many subjects ------------------------------------------------------------------
     def score_chunk(self, subjects_in: list[str], as_of_us: int,
@@ -181,11 +199,20 @@ class Scorer:
         who = self.all_subjects() if subjects_in is None else subjects_in
         parts = [who[i:i + chunk_subjects] for i in range(0, len(who), chunk_subjects)]
 
+        mirror = self.ledger.mirror if self.use_mirror else None
+        if mirror is not None:
+            mirror.sync()  # a count query when nothing is new
+
         def read(part: list[str]) -> pl.DataFrame:
             # the whole population in subject order: one range scan per chunk; a subject
             # list: its events by id (split to respect SQLite's parameter limit)
+            rng = (part[0], part[-1]) if everyone else None
+            if mirror is not None:
+                return mirror.scan(subject_range=rng, subjects_in=None if everyone else part,
+                                   recorded_by_us=as_of_us,
+                                   attribute_types=self._attribute_types)
             if everyone:
-                return self.events(None, as_of_us, subject_range=(part[0], part[-1]))
+                return self.events(None, as_of_us, subject_range=rng)
             return self.events(part, as_of_us)
 
         done = 0

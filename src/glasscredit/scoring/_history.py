@@ -19,6 +19,7 @@ from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events
 from glasscredit.ledger._audit import lock_chain
 from glasscredit.ledger._tables import score_changes, scores, scoring_cursor
+from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._engine import ChunkResult, Scorer
 from glasscredit.scoring._explain import iso
 
@@ -53,12 +54,6 @@ class StoredScore:
                 "inputs_digest": self.inputs_digest, "detail": self.detail}
 
 
-def _detail(row: dict[str, Any], feature_names: list[str], dims: list[str]) -> str:
-    return json.dumps({"f": {n: [row[n], row[f"p:{n}"]] for n in feature_names},
-                       "d": {d: row[f"d:{d}"] for d in dims}},
-                      separators=(",", ":"), allow_nan=False)
-
-
 def _previous(conn: Connection, subjects_in: list[str]) -> dict[str, dict[str, Any]]:
     stmt = (select(scoring_cursor.c.subject, scoring_cursor.c.last_score_id, scores.c.score,
                    scores.c.tier, scores.c.as_of_us, scores.c.detail)
@@ -72,10 +67,48 @@ def _previous(conn: Connection, subjects_in: list[str]) -> dict[str, dict[str, A
     return out
 
 
+_SCORE_COLS = ("score_id", "subject", "as_of_us", "computed_at_us", "score", "tier",
+               "policy_hash", "model_hash", "inputs_digest", "detail")
+_CURSOR_COLS = ("subject", "last_seq", "last_score_id")
+
+
+def _insert_rows(conn: Connection, table: str, cols: tuple[str, ...], frame: pl.DataFrame,
+                 *, upsert_key: str | None = None) -> None:
+    """Insert ``frame``'s rows through the raw driver (COPY on PostgreSQL).
+
+    ``upsert_key``: replace the row with the same key (``ON CONFLICT``, same text on
+    SQLite and PostgreSQL; COPY cannot upsert, so those go through executemany).
+    """
+    if frame.height == 0:
+        return
+    names = ", ".join(cols)
+    rows = frame.select(list(cols)).iter_rows()
+    cur = conn.connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql" and upsert_key is None:
+            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(cols))})"
+        if upsert_key is not None:
+            sql += f" ON CONFLICT ({upsert_key}) DO UPDATE SET " + ", ".join(
+                f"{c} = excluded.{c}" for c in cols if c != upsert_key)
+        cur.executemany(sql, list(rows))
+    finally:
+        cur.close()
+
+
 def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> StoreReport:
-    """Append one score per subject of the chunk; notices for those whose score changed."""
+    """Append one score per subject of the chunk; notices for those whose score changed.
+
+    Rows are built column-wise (detail JSON and reason codes included, see
+    :mod:`._batch_rows`) and inserted through the raw driver; score ids are assigned
+    under the chain lock, as every writer of scores does.
+    """
     policy = scorer.policy
-    names = [n for n in scorer.table.features]
+    names = list(scorer.table.features)
     dims = list(policy.dimensions)
     feats = chunk.scored.features.frame.select(["subject", *names])
     frame = (chunk.scored.frame.join(feats, on="subject", how="left")
@@ -84,38 +117,33 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
     last_seq = (chunk.events.group_by("subject").agg(pl.col("seq").max().alias("last_seq")))
     frame = frame.join(last_seq, on="subject", how="left").with_columns(
         pl.col("last_seq").fill_null(0))
-    as_of = chunk.scored.as_of_us
+    frame = frame.with_columns(detail_column(frame, names, dims, reason_codes(
+        policy, scorer.table, frame)))
     report = StoreReport()
-    engine = scorer.ledger.engine
-    with engine.begin() as conn:
+    with scorer.ledger.engine.begin() as conn:
         lock_chain(conn)  # serialise score id assignment with other writers
-        prev = _previous(conn, frame["subject"].to_list())
+        subjects_in = frame["subject"].to_list()
+        prev = _previous(conn, subjects_in)
         next_id = int(conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0)))
                       .scalar_one()) + 1
-        rows, cursor_rows, changed = [], [], []
-        policy_hash = policy.hash  # a property that hashes the whole policy: once, not per row
-        for r in frame.iter_rows(named=True):
-            sid = next_id
-            next_id += 1
-            detail = _detail(r, names, dims)
-            rows.append({"score_id": sid, "subject": r["subject"], "as_of_us": as_of,
-                         "computed_at_us": computed_at_us, "score": r["score"],
-                         "tier": r["tier"], "policy_hash": policy_hash,
-                         "model_hash": scorer.model_hash, "inputs_digest": r["inputs_digest"],
-                         "detail": detail})
-            cursor_rows.append({"subject": r["subject"], "last_seq": int(r["last_seq"]),
-                                "last_score_id": sid})
-            report.score_ids[r["subject"]] = sid
-            old = prev.get(r["subject"])
-            if old is not None and (old["score"] != r["score"] or old["tier"] != r["tier"]):
-                changed.append((r["subject"], sid, old, r, json.loads(detail)))
-        if rows:
-            conn.execute(scores.insert(), rows)
+        frame = frame.with_columns(
+            pl.int_range(next_id, next_id + frame.height, dtype=pl.Int64).alias("score_id"),
+            pl.lit(chunk.scored.as_of_us, dtype=pl.Int64).alias("as_of_us"),
+            pl.lit(computed_at_us, dtype=pl.Int64).alias("computed_at_us"),
+            pl.lit(policy.hash).alias("policy_hash"),
+            pl.lit(scorer.model_hash).alias("model_hash"),
+        ).with_columns(pl.col("score_id").alias("last_score_id"))
+        _insert_rows(conn, "scores", _SCORE_COLS, frame)
+        _insert_rows(conn, "scoring_cursor", _CURSOR_COLS, frame, upsert_key="subject")
+        report.score_ids = dict(zip(subjects_in, frame["score_id"].to_list(), strict=True))
+        changed = []
         if prev:
-            conn.execute(scoring_cursor.delete().where(scoring_cursor.c.subject.in_(
-                bindparam("s", expanding=True))), {"s": list(prev)})
-        if cursor_rows:
-            conn.execute(scoring_cursor.insert(), cursor_rows)
+            for r in frame.filter(pl.col("subject").is_in(list(prev))).select(
+                    "subject", "score_id", "score", "tier", "detail").iter_rows(named=True):
+                old = prev[r["subject"]]
+                if old["score"] != r["score"] or old["tier"] != r["tier"]:
+                    changed.append((r["subject"], int(r["score_id"]), old, r,
+                                    json.loads(r["detail"])))
         if changed:
             notices = _notices(scorer, chunk, changed)
             conn.execute(score_changes.insert(), [
@@ -124,7 +152,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
                  "new_tier": r["tier"], "at_us": computed_at_us,
                  "diff": json.dumps(notices[subj], separators=(",", ":"), allow_nan=False)}
                 for subj, sid, old, r, _ in changed])
-    report.stored = len(rows)
+    report.stored = frame.height
     report.changed = len(changed)
     return report
 
