@@ -23,6 +23,16 @@ from glasscredit.policy import Policy, default_policy, load_policy
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # scikit-learn loads only when the learned scorecard is asked for (CLI start-up stays fast)
+    if name == "ScorecardClassifier":
+        from glasscredit.model import ScorecardClassifier
+
+        return ScorecardClassifier
+    raise AttributeError(f"module 'glasscredit' has no attribute {name!r}")
+
+
 __all__ = [
     "AccessDeniedError",
     "AuditChainError",
@@ -38,6 +48,7 @@ __all__ = [
     "NotFoundError",
     "Policy",
     "PolicyError",
+    "ScorecardClassifier",
     "ValidationError",
     "__version__",
     "default_policy",

@@ -7,7 +7,7 @@ new error class needs no change there. Messages name the field and the rule::
     GlasscreditError
     ├── PolicyError                  the operator's policy is invalid
     │   └── ForbiddenDataError       it declares special-category or free-text data
-    ├── ValidationError              an input (event, request, file) breaks a rule
+    ├── ValidationError              an input (event, request, file) breaks a rule (a ValueError)
     │   └── IngestFileError          an input file cannot be read at all
     ├── ConflictError                same idempotency key, different content; double actions
     ├── NotFoundError                unknown subject, event, score, dispute
@@ -71,8 +71,12 @@ class ForbiddenDataError(PolicyError):
     """The policy (or a model fit) asks for data glasscredit refuses by construction."""
 
 
-class ValidationError(GlasscreditError):
-    """An input breaks a rule; ``errors`` lists each broken rule with its field."""
+class ValidationError(GlasscreditError, ValueError):
+    """An input breaks a rule; ``errors`` lists each broken rule with its field.
+
+    Also a ``ValueError``, so code written against the scientific Python convention
+    (scikit-learn's estimator checks, ``except ValueError``) handles it.
+    """
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = list(errors)

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from glasscredit.cli import _ledger, _monitor, _rights, _scoring, _trust
+from glasscredit.cli import _ledger, _model, _monitor, _rights, _scoring, _trust
 from glasscredit.cli._common import exit_code_for, print_error
 from glasscredit.exceptions import GlasscreditError
 
@@ -21,6 +21,7 @@ _scoring.register(app)
 _trust.register(app)
 _rights.register(app)
 _monitor.register(app)
+_model.register(app)
 
 
 def main() -> None:

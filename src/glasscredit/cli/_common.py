@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from glasscredit.config import Settings, system_clock
 from glasscredit.exceptions import (
@@ -61,4 +62,4 @@ def exit_code_for(exc: GlasscreditError) -> int:
 
 
 def print_error(exc: GlasscreditError) -> None:
-    err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
+    err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}")

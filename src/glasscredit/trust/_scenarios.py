@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import rankdata
 
 from glasscredit.exceptions import FieldError, ValidationError
 
@@ -208,6 +207,8 @@ def ranking_quality(
                         message="need trust and labels of equal length with both honest "
                         "and sybil subjects")]
         )
+    from scipy.stats import rankdata  # scipy.stats costs ~1.5 s to import: only when used
+
     ranks = rankdata(score)
     auc = (float(ranks[~sybil].sum()) - n_h * (n_h + 1) / 2) / (n_h * n_s)
     honest_sorted = np.sort(score[~sybil])
