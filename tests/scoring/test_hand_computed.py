@@ -42,9 +42,10 @@ def test_default_policy_score_by_hand(ledger: Ledger, clock: FakeClock) -> None:
                    "active_sources_24m": 0, "trust": 0}
     assert exp.score == 645 and exp.tier == "good"
     assert exp.base_points + sum(pts.values()) == exp.score
-    # points below max: trust 60, contracts 30, loans 25, then max_days_late 20 and
-    # tenure 20 tie -> declaration order puts max_days_late (GC03) first
-    assert [r.code for r in exp.reasons] == ["GC13", "GC07", "GC06", "GC03"]
+    # points below max: contracts 30 and trust 30 tie -> declaration order puts
+    # contracts (GC07) first; loans 25; then max_days_late 20 and tenure 20 tie ->
+    # max_days_late (GC03) first
+    assert [r.code for r in exp.reasons] == ["GC07", "GC13", "GC06", "GC03"]
     assert exp.reasons[3].events == ["late"]
     assert exp.dimensions["identity"] == {"points": 45, "percent": pytest.approx(
         100 * (45 - (-10)) / (60 - (-10)), abs=0.05)}

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import FakeClock, event
 
 from glasscredit.ledger import Ledger
-from glasscredit.policy import Policy, default_policy, parse_timestamp, policy_from_dict
+from glasscredit.policy import Policy, default_policy, parse_timestamp
 from glasscredit.scoring import Scorer
 from glasscredit.trust import (
     ReporterInfo,
@@ -111,14 +111,10 @@ AS_OF = "2026-09-01T00:00:00Z"
 
 @pytest.fixture
 def policy() -> Policy:
-    """The default policy plus the corroborated-reports feature (docs/manipulation.md)."""
-    data = default_policy().model_dump(mode="json", by_alias=True)
-    data["features"].append({"name": "corroborated_reports", "agg": "external",
-                             "dimension": "fulfilment", "lever": "wait",
-                             "reason": "Misconduct reported by several independent people"})
-    data["points"]["features"]["corroborated_reports"] = {"edges": [0.5], "points": [0, -5],
-                                                          "missing": 0}
-    return policy_from_dict(data)
+    """The default policy, which scores corroborated reports (docs/manipulation.md)."""
+    p = default_policy()
+    assert p.points is not None and "corroborated_reports" in p.points.features
+    return p
 
 
 def _mutual(a: str, b: str) -> list[dict[str, object]]:
@@ -157,5 +153,5 @@ def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) 
     assert snap.values == pytest.approx({"x": 3.0})
     exp = Scorer(ledger).explain("x", t)
     feats = {f.name: (f.value, f.points) for f in exp.features}
-    # 3.0 >= 0.5 -> the [0.5, inf) bin: -5 points
-    assert feats["corroborated_reports"] == (pytest.approx(3.0), -5)
+    # 3.0 >= 0.5 -> the [0.5, inf) bin: -30 points in the default table
+    assert feats["corroborated_reports"] == (pytest.approx(3.0), -30)

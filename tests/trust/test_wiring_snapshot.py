@@ -42,8 +42,8 @@ def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     scorer = Scorer(ledger)
     pts = {s: {f.name: f.points for f in scorer.explain(s, t).features}["trust"]
            for s in "abcd"}
-    # trust bins [0.2, 0.5, 0.8] -> points [0, 15, 35, 60]: a 1 -> 60, c 0.667 -> 35
-    assert pts == {"a": 60, "b": 0, "c": 35, "d": 0}
+    # trust bins [0.2, 0.5, 0.8] -> points [0, 10, 20, 30]: a 1 -> 30, c 0.667 -> 20
+    assert pts == {"a": 30, "b": 0, "c": 20, "d": 0}
     # a time before the snapshot sees no trust at all (missing -> 0 points)
     early = scorer.explain("a", t - 1)
     assert {f.name: f.value for f in early.features}["trust"] is None

@@ -21,7 +21,12 @@ _scoring.register(app)
 _trust.register(app)
 _rights.register(app)
 _monitor.register(app)
-_model.register(app)
+# the learned scorecard's commands live under "model": "export" and "audit" at the top
+# level are the subject's access export and the audit chain
+_model_app = typer.Typer(no_args_is_help=True,
+                         help="The learned scorecard: train, evaluate, audit, export, card.")
+_model.register(_model_app)
+app.add_typer(_model_app, name="model")
 
 
 def main() -> None:

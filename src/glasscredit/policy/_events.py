@@ -100,11 +100,11 @@ class AttributeSpec(BaseModel):
                 return ("enum", f"must be one of {', '.join(self.values)}")
             return None
         if t == "subject":
-            if not isinstance(value, str) or not SUBJECT_PATTERN.match(value):
+            if not isinstance(value, str) or not SUBJECT_PATTERN.fullmatch(value):
                 return ("subject_id", "must be an opaque subject id (A-Z a-z 0-9 . _ : -, max 64)")
             return None
         # reference
-        if not isinstance(value, str) or not REFERENCE_PATTERN.match(value):
+        if not isinstance(value, str) or not REFERENCE_PATTERN.fullmatch(value):
             return ("reference", "must be an opaque reference (A-Z a-z 0-9 . _ : / # -, max 128)")
         return None
 

@@ -210,9 +210,13 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     offs = rng.integers(1, 200, len(who)) * rng.choice([-1, 1], len(who))
     endorser = np.clip(who + offs, 0, n - 1)
     ok = endorser != who
-    c.add(who[ok], "endorsement", "community",
+    # most people who know each other vouch both ways: trust propagates over mutual edges
+    back = ok & (rng.random(len(who)) < 0.7)
+    endorsed = np.concatenate([who[ok], endorser[back]])
+    vouching = np.concatenate([endorser[ok], who[back]])
+    c.add(endorsed, "endorsement", "community",
           pl.concat_str([pl.lit('{"endorser":"'), pl.col("e"), pl.lit('"}')]),
-          extra={"e": ids[endorser[ok]].astype(str)})
+          extra={"e": ids[vouching].astype(str)})
     # misconduct reports, mostly against poor-quality subjects
     k_rep = rng.poisson(0.15 * (1 - q) ** 2 * 4, n)
     who = np.repeat(idx, k_rep)
