@@ -57,6 +57,7 @@ def duckdb_scores(events: pa.Table, policy: Policy, t: int) -> pl.DataFrame:
     con.register("events", events)
     con.register("retention", _retention(policy))
     names = [n for n in policy.points.features if f[n].agg != "external"]
+    ext = [n for n in policy.points.features if f[n].agg == "external"]  # no snapshots: null
     sql = f"""
     WITH e AS (
       SELECT subject, source, type, occurred_at_us, attributes FROM events JOIN retention
@@ -95,9 +96,9 @@ def duckdb_scores(events: pa.Table, policy: Policy, t: int) -> pl.DataFrame:
     feat2 AS (
       SELECT *, CASE WHEN on_time_payments_24m + late_payments_24m > 0
         THEN on_time_payments_24m / (on_time_payments_24m + late_payments_24m)
-        END AS on_time_share_24m, NULL::DOUBLE AS trust FROM feat)
+        END AS on_time_share_24m, {', '.join(f'NULL::DOUBLE AS {n}' for n in ext)} FROM feat)
     SELECT subject, {policy.points.base} + {' + '.join(_points_sql(policy, n)
-                                                     for n in [*names, 'trust'])} AS score
+                                                     for n in [*names, *ext])} AS score
     FROM feat2 ORDER BY subject
     """
     out = pl.from_arrow(con.sql(sql).to_arrow_table())
@@ -149,7 +150,8 @@ def polars_scores(events: pa.Table, policy: Policy, t: int) -> pl.DataFrame:
     feat = (agg.join(capped, on="subject", how="left")
             .with_columns(on.fill_null(0.0), pl.col("contracts_kept_24m").fill_null(0.0))
             .with_columns(on_time_share_24m=pl.when(on + late > 0).then(on / (on + late)),
-                          trust=pl.lit(None, dtype=pl.Float64)))
+                          **{x.name: pl.lit(None, dtype=pl.Float64)
+                             for x in policy.features if x.agg == "external"}))
     pts = [_points_pl(policy, n) for n in policy.points.features]
     return (feat.select("subject", (pl.lit(policy.points.base) + pl.sum_horizontal(pts))
                         .alias("score")).sort("subject").collect())

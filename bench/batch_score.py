@@ -135,6 +135,7 @@ def main() -> int:
     sc = Scorer(led)
 
     e2e, e2e_cpu, report = _median(lambda: rescore(sc, t, t), args.runs)
+    print(f"end-to-end rescore: {e2e:.2f} s wall, {e2e_cpu:.2f} s CPU", flush=True)
     n_subjects = report.subjects  # type: ignore[attr-defined]
     mirror = led.mirror
     assert mirror is not None

@@ -1,6 +1,7 @@
 """The columnar kernel: features of every subject as of ``t``, batch = single subject."""
 
 from glasscredit.features._kernel import (
+    COUNTED_IDS,
     EXCLUSION_SCHEMA,
     LAST_NEGATIVE,
     FeatureFrame,
@@ -14,6 +15,7 @@ from glasscredit.features._kernel import (
 )
 
 __all__ = [
+    "COUNTED_IDS",
     "EXCLUSION_SCHEMA",
     "LAST_NEGATIVE",
     "FeatureFrame",

@@ -23,6 +23,7 @@ import pyarrow as pa
 from glasscredit.policy import MONTH_US, FeatureSpec, Policy
 
 __all__ = [
+    "COUNTED_IDS",
     "EXCLUSION_SCHEMA",
     "FeatureFrame",
     "SubjectPass",
@@ -38,6 +39,7 @@ EXCLUSION_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.I
 _EVENT_COLUMNS = ("seq", "event_id", "subject", "source", "type", "occurred_at_us",
                   "recorded_at_us", "attributes")
 LAST_NEGATIVE = "_last_negative_us"
+COUNTED_IDS = "_counted_ids"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +213,14 @@ def _finish(f: FeatureSpec) -> pl.Expr | None:
 def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int, *,
                      exclusions: pl.DataFrame | None = None,
                      external: pl.DataFrame | None = None,
-                     subjects: list[str] | None = None) -> FeatureFrame:
+                     subjects: list[str] | None = None,
+                     with_ids: bool = False) -> FeatureFrame:
     """Every subject's features as of ``as_of_us`` (see the module docstring).
 
     ``subjects`` lists who to report (default: every subject with an event recorded by
-    ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject.
+    ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject;
+    ``with_ids`` adds :data:`COUNTED_IDS` (the sorted ids of the events that count,
+    comma-joined: the inputs digest's text) from the same pass.
     """
     df = to_frame(events)
     # float sums and means depend on the order they add up in: keep the single-subject
@@ -227,15 +232,21 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
                .unique())
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
-    return FeatureFrame(as_of_us, _features_of(lf, who, policy, as_of_us, external).collect())
+    ids = [pl.col("event_id").sort().str.join(",").alias(COUNTED_IDS)] if with_ids else []
+    frame = _features_of(lf, who, policy, as_of_us, external, ids).collect()
+    return FeatureFrame(as_of_us, frame)
 
 
 def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, policy: Policy, as_of_us: int,
-                 external: pl.DataFrame | None) -> pl.LazyFrame:
-    """Features of the subjects in ``who`` from their countable events (one group_by)."""
+                 external: pl.DataFrame | None, extra: list[pl.Expr] | None = None
+                 ) -> pl.LazyFrame:
+    """Features of the subjects in ``who`` from their countable events (one group_by).
+
+    ``extra`` aggregates ride along in the same group_by and are kept at the end.
+    """
     aggs = [_aggregate(f, as_of_us) for f in policy.features if f.is_event_aggregate]
     neg = pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE)
-    grouped = lf.group_by("subject").agg([*aggs, neg])
+    grouped = lf.group_by("subject").agg([*aggs, neg, *(extra or [])])
     out = who.join(grouped, on="subject", how="left")
     ext_names = [f.name for f in policy.features if f.agg == "external"]
     if ext_names:
@@ -252,7 +263,8 @@ def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, policy: Policy, as_of_us: 
             out = out.with_columns(fin)
     names = [f.name for f in policy.features]
     return (out.select(["subject", *[pl.col(n).cast(pl.Float64) for n in names],
-                        pl.col(LAST_NEGATIVE).cast(pl.Int64)])
+                        pl.col(LAST_NEGATIVE).cast(pl.Int64),
+                        *[pl.col(e.meta.output_name()) for e in extra or []]])
             .sort("subject"))
 
 

@@ -9,11 +9,12 @@ truth; the mirror is a cache that :meth:`EventMirror.sync` brings up to date:
 * the manifest (``manifest.json``) lists per segment its seq range, row count, size and
   sha256; columns are the policy-independent ``EVENT_SCHEMA`` (``attributes`` as JSON
   text), so the mirror never depends on a policy;
-* ``sync`` appends ``seq > max_seq`` as a new segment, checks that the database holds
-  as many events up to ``max_seq`` as the manifest says (an erasure not purged here, or
-  a reused seq, shows as a difference: the mirror is rebuilt), and rebuilds any segment
-  whose file is missing or whose size or mtime changed; :meth:`EventMirror.verify`
-  re-hashes every file;
+* ``sync`` appends ``seq > max_seq`` as a new segment; when the number of erasure
+  tombstones moved since the last sync (events leave the table only by erasure), it
+  checks that the database holds as many events up to ``max_seq`` as the manifest says
+  (an erasure not purged here, or a reused seq, shows as a difference: the mirror is
+  rebuilt); it rebuilds any segment whose file is missing or whose size or mtime
+  changed; :meth:`EventMirror.verify` re-hashes every file;
 * erasure calls :meth:`EventMirror.purge`, which rewrites the affected segments without
   the erased events and records the purge (subject hashes, never ids) in the manifest.
 
@@ -127,19 +128,28 @@ class EventMirror:
         man["max_seq"], man["total"] = hi, man["total"] + df.height
         self._save(man)
 
-    def _db_count(self, max_seq: int) -> tuple[int, int]:
+    def _db_count(self, max_seq: int) -> int:
         with self.engine.connect() as conn:
-            n, top = conn.execute(text(
-                "SELECT count(*), coalesce(max(seq), 0) FROM events WHERE seq <= :m"),
-                {"m": max_seq}).one()
-        return int(n), int(top)
+            n = conn.execute(text("SELECT count(*) FROM events WHERE seq <= :m"),
+                             {"m": max_seq}).scalar_one()
+        return int(n)
 
-    def sync(self) -> SyncReport:
-        """Bring the mirror up to date with the database (see the module docstring)."""
+    def _tombstones(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM event_tombstones")).scalar_one())
+
+    def sync(self, *, count: bool = False) -> SyncReport:
+        """Bring the mirror up to date with the database (see the module docstring).
+
+        Events leave the table only by erasure, which leaves a tombstone per event; so
+        the table's count up to ``max_seq`` (a scan: seconds at 50M events) is checked
+        when the tombstone count moved since the last sync, or when ``count`` is set.
+        """
         report = SyncReport()
         man = self.manifest()
-        n, _ = self._db_count(man["max_seq"])
-        if n != man["total"]:
+        tombs = self._tombstones()
+        if (count or tombs != man.get("tombstones", 0)) \
+                and self._db_count(man["max_seq"]) != man["total"]:
             for seg in man["segments"]:
                 (self.root / seg["file"]).unlink(missing_ok=True)
             man = {**man, "max_seq": 0, "total": 0, "segments": []}
@@ -157,7 +167,8 @@ class EventMirror:
             man["max_seq"], man["total"] = hi, man["total"] + new.height
             report.appended = new.height
         if report.appended or report.rebuilt_segments or report.full_rebuild \
-                or not (self.root / _MANIFEST).exists():
+                or tombs != man.get("tombstones", 0) or not (self.root / _MANIFEST).exists():
+            man["tombstones"] = tombs
             self._save(man)
         return report
 

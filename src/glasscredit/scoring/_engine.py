@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import (
+    COUNTED_IDS,
     EXCLUSION_SCHEMA,
+    FeatureFrame,
     attribute_event_types,
     compute_features,
     countable_events,
@@ -46,16 +48,29 @@ def inputs_digests(events: pl.DataFrame, scorer: Scorer, as_of_us: int,
     Event content is immutable per id (a changed resend is a conflict), so the ids that
     count pin the inputs exactly; a stored score is checked by recomputing this digest.
     """
-    lf = countable_events(events, scorer.policy, as_of_us, exclusions)
-    ids = (lf.group_by("subject").agg(pl.col("event_id").sort().str.join(","))
-           .collect())
+    lf = countable_events(events, scorer.policy, as_of_us, exclusions, ordered=False)
+    ids = (lf.group_by("subject").agg(pl.col("event_id").sort().str.join(",")
+                                      .alias(COUNTED_IDS)).collect())
     if external is not None and external.height:
-        ids = ids.join(_ext_text(external), on="subject", how="full", coalesce=True)
+        ids = ids.join(external.select("subject"), on="subject", how="full", coalesce=True)
+    return _digests(ids, external)
+
+
+def _digests(ids: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataFrame:
+    """subject, inputs_digest from subject, COUNTED_IDS (null: no event counts).
+
+    The text hashed is ``ids|external``; a subject with neither gets "" (nothing to pin).
+    """
+    if external is not None and external.height:
+        ids = ids.join(_ext_text(external), on="subject", how="left")
     else:
-        ids = ids.with_columns(pl.lit("").alias("_ext"))
-    ids = ids.with_columns(pl.col("event_id").fill_null(""), pl.col("_ext").fill_null(""))
-    digests = [hashlib.sha256(f"{e}|{x}".encode()).hexdigest()
-               for e, x in zip(ids["event_id"], ids["_ext"], strict=True)]
+        ids = ids.with_columns(pl.lit(None, dtype=pl.String).alias("_ext"))
+    text = pl.when(pl.col(COUNTED_IDS).is_null() & pl.col("_ext").is_null()).then(None) \
+        .otherwise(pl.concat_str([pl.col(COUNTED_IDS).fill_null(""), pl.lit("|"),
+                                  pl.col("_ext").fill_null("")]))
+    texts = ids.select(text.alias("t"))["t"].to_list()
+    digests = [hashlib.sha256(x.encode()).hexdigest() if x is not None else ""
+               for x in texts]
     return ids.select("subject").with_columns(pl.Series("inputs_digest", digests,
                                                         dtype=pl.String))
 
@@ -180,10 +195,11 @@ class Scorer:
         ext = self.external(as_of_us, subjects_in if few else None)
         if ext is not None and not few:
             ext = ext.filter(pl.col("subject").is_in(subjects_in))
-        ff = compute_features(ev, self.policy, as_of_us, exclusions=excl, external=ext,
-                              subjects=subjects_in)
+        both = compute_features(ev, self.policy, as_of_us, exclusions=excl, external=ext,
+                                subjects=subjects_in, with_ids=True)  # digests: same pass
+        ff = FeatureFrame(as_of_us, both.frame.drop(COUNTED_IDS))
         scored = score_frame(ff, self.policy, self.table)
-        digests = inputs_digests(ev, self, as_of_us, excl, ext)
+        digests = _digests(both.frame.select("subject", COUNTED_IDS), ext)
         return ChunkResult(scored, digests, ev, excl)
 
     def all_subjects(self) -> list[str]:

@@ -63,7 +63,7 @@ def _previous(conn: Connection, subjects_in: list[str]) -> dict[str, dict[str, A
     for i in range(0, len(subjects_in), 20_000):
         for r in conn.execute(stmt, {"s": subjects_in[i:i + 20_000]}):
             out[r[0]] = {"score_id": int(r[1]), "score": int(r[2]), "tier": r[3],
-                         "as_of_us": int(r[4]), "detail": json.loads(r[5])}
+                         "as_of_us": int(r[4]), "detail": r[5]}  # parsed if it changed
     return out
 
 
@@ -142,6 +142,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
                     "subject", "score_id", "score", "tier", "detail").iter_rows(named=True):
                 old = prev[r["subject"]]
                 if old["score"] != r["score"] or old["tier"] != r["tier"]:
+                    old["detail"] = json.loads(old["detail"])
                     changed.append((r["subject"], int(r["score_id"]), old, r,
                                     json.loads(r["detail"])))
         if changed:
