@@ -279,23 +279,41 @@ def _insert_sqlite(conn: Connection, rows: pl.DataFrame) -> int:
     return int(dbapi.total_changes - before)
 
 
+def _copy_csv(cur: Any, table: str, buf: io.BytesIO) -> None:
+    with cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        view = buf.getbuffer()
+        for i in range(0, len(view), 1 << 20):
+            copy.write(view[i:i + (1 << 20)])
+        view.release()
+
+
 def _insert_postgres(conn: Connection, rows: pl.DataFrame) -> int:
-    """COPY into a staging table, then insert what is new; returns how many rows were new."""
+    """COPY straight into ``events``; if an id is already there, staging + ON CONFLICT.
+
+    The common case (every event new) costs one COPY. A unique violation rolls back to
+    the savepoint (nothing of the attempt remains) and the batch takes the staging path,
+    which keeps exactly the rows that are new; returns how many rows were new.
+    """
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
+    import psycopg
+
     cur = dbapi.cursor()
     try:
+        buf = io.BytesIO()
+        rows.write_csv(buf, include_header=False)
+        cur.execute("SAVEPOINT gc_copy")
+        try:
+            _copy_csv(cur, "events", buf)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT gc_copy")
+        else:
+            cur.execute("RELEASE SAVEPOINT gc_copy")
+            return rows.height
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS gc_staging (event_id text, subject text, "
                     "source text, type text, occurred_at_us bigint, recorded_at_us bigint, "
                     "attributes text, content_hash text, batch bigint) ON COMMIT DELETE ROWS")
-        buf = io.BytesIO()
-        rows.write_csv(buf, include_header=False)
-        with cur.copy(f"COPY gc_staging ({', '.join(_COLUMNS)}) FROM STDIN "
-                      "WITH (FORMAT csv)") as copy:
-            view = buf.getbuffer()
-            for i in range(0, len(view), 1 << 20):
-                copy.write(view[i:i + (1 << 20)])
-            view.release()
+        _copy_csv(cur, "gc_staging", buf)
         cur.execute(f"INSERT INTO events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
                     "FROM gc_staging ORDER BY event_id ON CONFLICT (event_id) DO NOTHING")
         return int(cur.rowcount)
