@@ -115,3 +115,16 @@ def test_batch_scores_equal_with_and_without_the_mirror(ledger: Ledger,
     assert mirror.manifest()["total"] == 16  # 3 subjects x 5 + 1 late payment
     assert with_mirror.equals(without)
     assert without.height == 3
+
+
+def test_small_segments_are_compacted(ledger: Ledger, mirror: EventMirror) -> None:
+    small = EventMirror(mirror.engine, mirror.root, max_segments=3)
+    for i in range(4):
+        _ingest(ledger, 2, start=2 * i)
+        small.sync()
+    # the 4th sync makes 4 segments > 3: the run of 4 small ones becomes 1 (3 merged away)
+    man = small.manifest()
+    assert [(s["min_seq"], s["max_seq"], s["rows"]) for s in man["segments"]] == [(1, 8, 8)]
+    assert sorted(p.name for p in small.root.glob("*.parquet")) == [man["segments"][0]["file"]]
+    assert small.scan().sort("seq").equals(_sql(ledger))
+    assert small.verify() == []

@@ -45,6 +45,7 @@ __all__ = ["EventMirror", "SyncReport"]
 _MANIFEST = "manifest.json"
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
+_SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction
 _PL_SCHEMA = {"seq": pl.Int64, "event_id": pl.String, "subject": pl.String,
               "source": pl.String, "type": pl.String, "occurred_at_us": pl.Int64,
               "recorded_at_us": pl.Int64, "attributes": pl.String}
@@ -57,6 +58,7 @@ class SyncReport:
     appended: int = 0
     rebuilt_segments: int = 0
     full_rebuild: bool = False
+    compacted: int = 0  # segments merged away
 
 
 def _sha256(path: Path) -> str:
@@ -67,9 +69,10 @@ def _sha256(path: Path) -> str:
 class EventMirror:
     """The Parquet mirror of one ledger's ``events`` table, kept in ``root``."""
 
-    def __init__(self, engine: Engine, root: Path) -> None:
+    def __init__(self, engine: Engine, root: Path, *, max_segments: int = 32) -> None:
         self.engine = engine
         self.root = Path(root)
+        self.max_segments = max_segments  # beyond this, sync merges small segments
 
     # -- manifest -----------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
@@ -166,11 +169,37 @@ class EventMirror:
             man["segments"].append(self._write(new, lo, hi))
             man["max_seq"], man["total"] = hi, man["total"] + new.height
             report.appended = new.height
+        if len(man["segments"]) > self.max_segments:
+            report.compacted = self._compact(man)
         if report.appended or report.rebuilt_segments or report.full_rebuild \
-                or tombs != man.get("tombstones", 0) or not (self.root / _MANIFEST).exists():
+                or report.compacted or tombs != man.get("tombstones", 0) \
+                or not (self.root / _MANIFEST).exists():
             man["tombstones"] = tombs
             self._save(man)
         return report
+
+    def _compact(self, man: dict[str, Any]) -> int:
+        """Merge runs of adjacent small segments into one; how many segments went.
+
+        Every incremental sync adds a segment; a scan over thousands of small files
+        would cost more than the rows. Merged segments keep a contiguous seq range.
+        """
+        runs: list[list[dict[str, Any]]] = [[]]
+        for seg in man["segments"]:
+            if seg["rows"] < _SMALL_SEGMENT:
+                runs[-1].append(seg)
+            elif runs[-1]:
+                runs.append([])
+        gone = 0
+        for run in (r for r in runs if len(r) > 1):
+            df = pl.concat([pl.read_parquet(self.root / seg["file"]) for seg in run])
+            merged = self._write(df, run[0]["min_seq"], run[-1]["max_seq"])
+            at = man["segments"].index(run[0])
+            man["segments"][at:at + len(run)] = [merged]
+            for seg in run:
+                (self.root / seg["file"]).unlink(missing_ok=True)
+            gone += len(run) - 1
+        return gone
 
     def _rebuild(self, seg: dict[str, Any]) -> dict[str, Any]:
         df = self._read_sql(seg["min_seq"], seg["max_seq"])

@@ -95,6 +95,9 @@ def subject_digest(subject: str, counted_ids: list[str],
     return hashlib.sha256(f"{','.join(counted_ids)}|{ext or ''}".encode()).hexdigest()
 
 
+_MIRROR_MIN_SUBJECTS = 20_000  # below this, a named subject list reads SQL by index
+
+
 @dataclass(slots=True)
 class ChunkResult:
     scored: ScoredFrame
@@ -215,9 +218,11 @@ class Scorer:
         who = self.all_subjects() if subjects_in is None else subjects_in
         parts = [who[i:i + chunk_subjects] for i in range(0, len(who), chunk_subjects)]
 
-        mirror = self.ledger.mirror if self.use_mirror else None
+        # a few named subjects are cheaper by the SQL index than by scanning the mirror
+        large = everyone or len(who) > _MIRROR_MIN_SUBJECTS
+        mirror = self.ledger.mirror if self.use_mirror and large else None
         if mirror is not None:
-            mirror.sync()  # a count query when nothing is new
+            mirror.sync()  # two small queries when nothing is new
 
         def read(part: list[str]) -> pl.DataFrame:
             # the whole population in subject order: one range scan per chunk; a subject
