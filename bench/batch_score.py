@@ -3,11 +3,12 @@
     python bench/batch_score.py [--subjects 1000000] [--runs 3]
 
 Prepares (untimed, cached under bench/_data/) a generated population of ``--subjects``
-subjects (~50 events each) and a SQLite ledger holding it (see ``_bulk_load.py``). Then,
-in the same run, medians of ``--runs``:
+subjects (~50 events each), a SQLite ledger holding it and its columnar mirror written
+from the same Parquet (see ``_bulk_load.py``). Then, in the same run, medians of
+``--runs``, as wall and CPU seconds:
 
-* end to end: ``rescore`` of the whole population from the ledger (read, features,
-  points, tiers, digests, and the score rows and cursors written back);
+* end to end: ``rescore`` of the whole population (mirror sync check, read, features,
+  points, tiers, reasons, digests, and the score rows and cursors written back);
 * the feature+points stage alone (``compute_features`` + ``score_frame``) on the events
   in memory, next to one hand-written DuckDB query and one hand-written polars query
   computing the same features and points on the same in-memory events (checked equal);
