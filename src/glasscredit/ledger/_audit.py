@@ -221,7 +221,7 @@ def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
                                "row content does not match its hash (the row was edited)")
         prev = r.row_hash
         pairs: list[tuple[str, str]] = []
-        while pending is not None and pending[0] < r.seq:
+        if pending is not None and pending[0] < r.seq:
             return ChainReport(False, checked, n_events, pending[0],
                                f"events claim batch {pending[0]}, which has no ingest row")
         if pending is not None and pending[0] == r.seq:

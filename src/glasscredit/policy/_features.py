@@ -25,7 +25,7 @@ inflation: a bot pumping 500 events a day counts as a few), ``cap`` clips the va
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -33,7 +33,7 @@ from glasscredit.policy._durations import parse_duration
 
 __all__ = ["AGGREGATES", "AttributeFilter", "FeatureSpec", "PeriodCap"]
 
-AGGREGATES = (
+Aggregate = Literal[
     "count",
     "sum",
     "max",
@@ -44,7 +44,8 @@ AGGREGATES = (
     "distinct_sources",
     "ratio",
     "external",
-)
+]
+AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 _NEEDS_ATTRIBUTE = ("sum", "max", "min", "mean")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -78,18 +79,7 @@ class FeatureSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str
-    agg: Literal[
-        "count",
-        "sum",
-        "max",
-        "min",
-        "mean",
-        "months_since_first",
-        "months_since_last",
-        "distinct_sources",
-        "ratio",
-        "external",
-    ]
+    agg: Aggregate
     dimension: str
     types: list[str] = Field(default_factory=list)
     attribute: str | None = None

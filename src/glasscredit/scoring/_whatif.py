@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from glasscredit.exceptions import FieldError, ValidationError
-from glasscredit.features import compute_features, feature_provenance
+from glasscredit.features import compute_features, feature_provenance, subject_pass
 from glasscredit.policy import MONTH_US, YEAR_US, EventValidator, FeatureSpec, parse_duration
 from glasscredit.scoring._engine import Scorer
 from glasscredit.scoring._explain import Explanation, explain_row, iso
@@ -98,9 +98,8 @@ def whatif(scorer: Scorer, subject: str, as_of_us: int, *,
         ev = pl.concat([ev, hyp])
     excl = scorer.exclusions([subject])
     ext = scorer.external(as_of_us, [subject])
-    ff = compute_features(ev, scorer.policy, at, exclusions=excl, external=ext,
-                          subjects=[subject])
-    values = ff.row(subject)
+    one = subject_pass(ev, scorer.policy, at, subject, exclusions=excl, external=ext)
+    values = one.features.row(subject)
     unknown = [k for k in (set_values or {}) if k not in {f.name for f in scorer.policy.features}]
     if unknown:
         raise ValidationError([FieldError(f"set.{k}", "unknown_feature",
@@ -108,8 +107,7 @@ def whatif(scorer: Scorer, subject: str, as_of_us: int, *,
     for k, v in (set_values or {}).items():
         values[k] = v
     _rederive(scorer, values, set(set_values or {}))
-    prov = feature_provenance(ev, scorer.policy, at, subject, exclusions=excl)
-    after = _explain_values(scorer, subject, at, values, prov)
+    after = _explain_values(scorer, subject, at, values, one.provenance)
     changes = [{"feature": a.name, "old_value": b.value, "new_value": a.value,
                 "old_points": b.points, "new_points": a.points, "delta": a.points - b.points}
                for b, a in zip(before.features, after.features, strict=True)
