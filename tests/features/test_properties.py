@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glasscredit.features import compute_features
+from glasscredit.features import COUNTED_IDS, compute_features, subject_pass
 from glasscredit.policy import DAY_US, FeaturePoints, default_policy, parse_timestamp
 from glasscredit.scoring import explain_row, points_column, score_frame
 
@@ -55,9 +55,15 @@ def test_batch_equals_single_subject_and_points_add_up(rows: list[tuple[int, str
     batch = compute_features(df, POLICY, t)
     scored = score_frame(batch, POLICY).frame
     assert POLICY.points is not None
+    ids = compute_features(df, POLICY, t, with_ids=True).frame
     for subject in batch.frame["subject"].to_list():
         single = compute_features(df.filter(pl.col("subject") == subject), POLICY, t)
         assert single.row(subject) == batch.row(subject)
+        # explain's pass (its own plan and engine) over the whole frame agrees too
+        one = subject_pass(df, POLICY, t, subject)
+        assert one.features.row(subject) == batch.row(subject)
+        mine = ids.filter(pl.col("subject") == subject)[COUNTED_IDS][0]
+        assert ",".join(one.counted_ids) == (mine or "")
         exp = explain_row(POLICY, POLICY.points, subject, t, batch.row(subject), {})
         row = scored.filter(pl.col("subject") == subject).row(0, named=True)
         assert exp.score == row["score"] == exp.base_points + sum(f.points for f in exp.features)

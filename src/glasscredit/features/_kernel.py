@@ -337,11 +337,13 @@ def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
     collected once instead of three times (features, provenance, digest).
     """
     df = to_frame(events).filter(pl.col("subject") == subject)
-    # a few hundred rows: planning costs more than it saves, so plans run as written
+    # a few hundred rows: planning costs more than it saves, so plans run as written, and
+    # on the in-memory engine (the streaming one's set-up is most of a small query's time)
     plain = pl.QueryOptFlags.none()
-    rows = countable_events(df, policy, as_of_us, exclusions).collect(optimizations=plain)
+    rows = countable_events(df, policy, as_of_us, exclusions).collect(
+        engine="in-memory", optimizations=plain)
     who = pl.DataFrame({"subject": [subject]}, schema={"subject": pl.String}).lazy()
     feats = _features_of(rows.lazy(), who, policy, as_of_us, external).collect(
-        optimizations=plain)
+        engine="in-memory", optimizations=plain)
     return SubjectPass(FeatureFrame(as_of_us, feats), _provenance_of(rows, policy),
                        sorted(rows["event_id"].to_list()))
