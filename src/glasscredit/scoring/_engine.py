@@ -36,7 +36,7 @@ from glasscredit.ledger._tables import (
 from glasscredit.policy import PointsTable
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
-from glasscredit.scoring._single import join_external, read_subject
+from glasscredit.scoring._single import SubjectReader, join_external
 
 __all__ = ["Scorer", "inputs_digests", "subject_digest"]
 
@@ -117,6 +117,13 @@ class Scorer:
         self.table = table_in_force(ledger.policy, table)
         self.model_hash = table_hash(self.table)
         self._attribute_types = attribute_event_types(self.policy)
+        self._reader = SubjectReader(ledger, self._attribute_types,
+                                     [f.name for f in self.policy.features
+                                      if f.agg == "external"])
+
+    def close(self) -> None:
+        """Close the connection kept for single-subject reads (reopened on next use)."""
+        self._reader.close()
 
     # -- inputs ---------------------------------------------------------------------
     def exclusions(self, subjects_in: list[str] | None = None) -> pl.DataFrame:
@@ -170,13 +177,12 @@ class Scorer:
     def explain(self, subject: str, as_of_us: int) -> Explanation:
         """The exact explanation of one subject's score as of a time.
 
-        Three raw queries (events, exclusions, external values) and one kernel pass
-        that yields features, provenance and digest together; the kernel and points
-        are the batch path's (a property test checks single == batch).
+        Three raw queries (events, exclusions, external values) on the reader's kept
+        connection and one kernel pass that yields features, provenance and digest
+        together; the kernel and points are the batch path's (a property test checks
+        single == batch).
         """
-        ext_names = [f.name for f in self.policy.features if f.agg == "external"]
-        inputs = read_subject(self.ledger, subject, as_of_us, self._attribute_types,
-                              ext_names)
+        inputs = self._reader.read(subject, as_of_us)
         if not inputs.known:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
         one = subject_pass(inputs.events, self.policy, as_of_us, subject,
