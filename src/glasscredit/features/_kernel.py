@@ -16,6 +16,7 @@ as removed, a held burst: ``exclusions`` rows with ``from_us <= t < until_us``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 import polars as pl
 import pyarrow as pa
@@ -284,17 +285,15 @@ def feature_provenance(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us
 def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[str, object]]]:
     """Per feature, the events behind it, from one subject's countable events.
 
-    One subject has few events: the columns go to Python lists once and each feature
-    picks its rows there (a polars filter per feature cost a millisecond each).
+    One subject has few events: the columns go to Python lists once (Series by Series,
+    no query plan) and each feature picks its rows there (a polars filter per feature
+    cost a millisecond each).
     """
     aggs = [f for f in policy.features if f.is_event_aggregate]
-    vals = {f"_a_{f.attribute}": pl.col(f"_a_{f.attribute}").cast(pl.Float64, strict=False)
-            for f in aggs if f.agg in ("max", "min")}
-    cols = rows.select("event_id", "occurred_at_us", "source", "type",
-                       *[pl.col(f"_in_{f.name}") for f in aggs],
-                       *[e.alias(k) for k, e in vals.items()]).to_dict(as_series=False)
-    base = list(zip(cols["event_id"], cols["occurred_at_us"], cols["source"], cols["type"],
-                    strict=True))
+    base = list(zip(*(rows.get_column(c).to_list()
+                      for c in ("event_id", "occurred_at_us", "source", "type")), strict=True))
+    vals = {f.attribute: rows.get_column(f"_a_{f.attribute}").cast(pl.Float64, strict=False)
+            .to_list() for f in aggs if f.agg in ("max", "min") and f.attribute}
     out: dict[str, list[dict[str, object]]] = {}
     for f in policy.features:
         if f.agg == "external":
@@ -304,9 +303,9 @@ def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[st
             assert f.numerator and f.denominator
             out[f.name] = out[f.numerator] + out[f.denominator]
             continue
-        idx = [i for i, hit in enumerate(cols[f"_in_{f.name}"]) if hit]
-        if idx and f.agg in ("max", "min"):
-            v = cols[f"_a_{f.attribute}"]
+        idx = list(compress(range(len(base)), rows.get_column(f"_in_{f.name}").to_list()))
+        if idx and f.agg in ("max", "min") and f.attribute:
+            v = vals[f.attribute]
             known = [v[i] for i in idx if v[i] is not None]
             target = (max(known) if f.agg == "max" else min(known)) if known else None
             idx = [i for i in idx if target is not None and v[i] == target][:1]
@@ -327,6 +326,12 @@ class SubjectPass:
     provenance: dict[str, list[dict[str, object]]]
     counted_ids: list[str]  # ids of the events that count, sorted (the digest's input)
 
+    @property
+    def values(self) -> dict[str, float | None]:
+        """The subject's feature values (``features.row(subject)`` without a lookup)."""
+        row = self.features.frame.row(0, named=True)
+        return {k: v for k, v in row.items() if k != "subject"}
+
 
 def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
                  subject: str, *, exclusions: pl.DataFrame | None = None,
@@ -336,7 +341,9 @@ def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
     The same :func:`countable_events` and aggregates as :func:`compute_features` (batch),
     collected once instead of three times (features, provenance, digest).
     """
-    df = to_frame(events).filter(pl.col("subject") == subject)
+    df = to_frame(events)
+    if not (df.get_column("subject") == subject).all():  # a reader's frame holds one subject
+        df = df.filter(pl.col("subject") == subject)
     # a few hundred rows: planning costs more than it saves, so plans run as written, and
     # on the in-memory engine (the streaming one's set-up is most of a small query's time)
     plain = pl.QueryOptFlags.none()

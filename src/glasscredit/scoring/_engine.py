@@ -187,8 +187,7 @@ class Scorer:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
         one = subject_pass(inputs.events, self.policy, as_of_us, subject,
                            exclusions=inputs.exclusions, external=inputs.external)
-        values = one.features.row(subject)
-        return explain_row(self.policy, self.table, subject, as_of_us, values,
+        return explain_row(self.policy, self.table, subject, as_of_us, one.values,
                            one.provenance, inputs_digest=subject_digest(
                                subject, one.counted_ids, inputs.external),
                            model_hash=self.model_hash)
