@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,11 +136,8 @@ class SubjectReader:
             raise
         finally:
             cur.close()
-        return SubjectInputs(
-            known,
-            pl.DataFrame(ev_rows, schema=_EVENT_SCHEMA, orient="row"),
-            pl.DataFrame(excl_rows, schema=EXCLUSION_SCHEMA, orient="row"),
-            external)
+        return SubjectInputs(known, _frame(ev_rows, _EVENT_SCHEMA),
+                             _frame(excl_rows, EXCLUSION_SCHEMA), external)
 
     def _external_values(self, cur: Any, subject: str, as_of_us: int
                          ) -> pl.DataFrame | None:
@@ -152,9 +149,15 @@ class SubjectReader:
             if snap is None:
                 continue
             cur.execute(value_sql, [snap, subject])
-            frames.append(pl.DataFrame(cur.fetchall(), orient="row",
-                                       schema={"subject": pl.String, name: pl.Float64}))
+            frames.append(_frame(cur.fetchall(), {"subject": pl.String, name: pl.Float64}))
         return join_external(frames)
+
+
+def _frame(rows: list[tuple[Any, ...]], schema: Mapping[str, pl.DataType | type[pl.DataType]]
+           ) -> pl.DataFrame:
+    """A frame from DBAPI rows, column by column (half the cost of ``orient="row"``)."""
+    columns = list(zip(*rows, strict=True)) or [()] * len(schema)
+    return pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema)
 
 
 def join_external(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
