@@ -63,8 +63,12 @@ class PolicyError(GlasscreditError):
 
     def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
         self.errors = list(errors or [])
+        self.message = message
         detail = "; ".join(str(e) for e in self.errors)
         super().__init__(f"{message}: {detail}" if detail else message)
+
+    def __reduce__(self) -> tuple[type[PolicyError], tuple[str, list[FieldError]]]:
+        return type(self), (self.message, self.errors)  # pickles whole (ingest's reader)
 
 
 class ForbiddenDataError(PolicyError):
@@ -81,6 +85,9 @@ class ValidationError(GlasscreditError, ValueError):
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = list(errors)
         super().__init__("; ".join(str(e) for e in self.errors) or "invalid input")
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[list[FieldError]]]:
+        return type(self), (self.errors,)  # pickles whole (ingest's reader process)
 
 
 class IngestFileError(ValidationError):

@@ -17,11 +17,13 @@ from glasscredit.ledger import Ledger
 from glasscredit.policy import Policy
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 
-# the child ingests in small batches, so it is killed with many batches still to come
+# the child ingests in small batches, so it is killed with many batches still to come;
+# its file is read by a reader process of its own, as a large file's would be
 CHILD = """
 import sys
-from glasscredit.ledger import Ledger
+from glasscredit.ledger import Ledger, _ingest
 from glasscredit.policy import default_policy
+_ingest.PROCESS_MIN_BYTES = 0
 url, path, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with Ledger(url, default_policy(), clock=lambda: now) as led:
     led.ingest_file(path, batch_size=500)
@@ -39,6 +41,18 @@ def _batches_committed(url: str) -> int:
         engine.dispose()
 
 
+def _readers_alive() -> list[int]:
+    """Pids of ingest reader processes (their command line names the entry module)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"_pipeline_main" in (proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
 def test_killed_ingest_resent_ends_with_each_event_once(db_url: str, tmp_path: Path,
                                                         policy: Policy) -> None:
     path = tmp_path / "events.jsonl"
@@ -51,8 +65,13 @@ def test_killed_ingest_resent_ends_with_each_event_once(db_url: str, tmp_path: P
             assert child.poll() is None, child.stderr.read() if child.stderr else ""
             assert time.monotonic() < deadline, "the child never committed a batch"
             time.sleep(0.02)
+        assert _readers_alive(), "the child reads its file in a reader process"
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
+        deadline = time.monotonic() + 30
+        while _readers_alive():  # the orphaned reader exits at its next write
+            assert time.monotonic() < deadline, "the reader outlived the killed ingest"
+            time.sleep(0.05)
     finally:
         if child.poll() is None:
             child.kill()

@@ -5,18 +5,21 @@ together, so a process killed mid-ingest leaves whole batches only, and resendin
 file turns what was stored into duplicates (same id, same content) and stores the rest.
 
 Files take the columnar fast path (:mod:`._fastpath`): Arrow reads, polars certifies,
-and only rows it cannot certify meet the per-event validator; a background thread reads
-and validates the next piece while this one is written. Python records are validated
-one by one. Both paths meet here as one frame per batch, so repeats, conflicts, the
-audit digest and the database writes have a single implementation.
+and only rows it cannot certify meet the per-event validator. The next batch is read,
+validated, de-duplicated, sorted and digested while this one is written: in a thread,
+or for a large file in a process of its own (:mod:`._pipeline`), so that validation and
+the database each have a core. Python records are validated one by one. All paths meet
+as one prepared frame per batch, so repeats, conflicts, the audit digest and the
+database writes have a single implementation.
 
 Each dialect gets its fastest path with the same guarantees:
 
 * SQLite: rows sorted by ``event_id`` (the unique index is then filled in order),
   ``executemany`` with ``ON CONFLICT DO NOTHING`` and the change counter telling whether
   anything was already there.
-* PostgreSQL: ``COPY`` (CSV) into a temporary staging table, then one ``INSERT ...
-  SELECT ... ORDER BY event_id ON CONFLICT DO NOTHING``.
+* PostgreSQL: ``COPY`` (CSV) straight into ``events`` inside a savepoint; only when an
+  id is already stored, ``COPY`` into a staging table and one ``INSERT ... SELECT ...
+  ORDER BY event_id ON CONFLICT DO NOTHING``. New subjects in one ``unnest`` insert.
 """
 
 from __future__ import annotations
@@ -24,11 +27,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -36,6 +37,7 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from glasscredit.exceptions import FieldError
 from glasscredit.ledger._audit import append_audit, chain_head, lock_chain
 from glasscredit.ledger._fastpath import Piece, iter_pieces, row_pieces
+from glasscredit.ledger._pipeline import in_process, in_thread
 from glasscredit.ledger._readers import BrokenRow, EventFile
 from glasscredit.ledger._tables import events
 from glasscredit.policy import EventValidator, Policy, ValidEvent
@@ -43,7 +45,8 @@ from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValida
 
 __all__ = ["IngestReport", "ingest_records"]
 
-T = TypeVar("T")
+# a file this large is read and validated in a process of its own (see ._pipeline)
+PROCESS_MIN_BYTES = 16 << 20
 _CERTIFIED_SCHEMA = {c: (pl.Int64 if c in ("row", "occurred_at_us") else pl.String)
                      for c in CERTIFIED_COLUMNS}
 
@@ -83,33 +86,25 @@ def ingest_records(engine: Engine, policy: Policy,
                    progress: Callable[[int], None] | None = None) -> IngestReport:
     """Validate and append numbered records; see the module docstring for guarantees."""
     report = IngestReport()
-    validator = EventValidator(policy, now_us)
-    checked: Iterator[_Checked]
-    if isinstance(records, EventFile):
-        pieces = iter_pieces(records, ColumnValidator(policy, now_us))
-        checked = _prefetch(_check(p, validator) for p in pieces)
+    batches: Iterator[_Batch]
+    if isinstance(records, EventFile) and records.path.stat().st_size >= PROCESS_MIN_BYTES:
+        batches = in_process(_file_batches, records, now_us, batch_size)
+    elif isinstance(records, EventFile):
+        batches = in_thread(_file_batches(records, now_us, batch_size))
     else:
-        checked = (_check(p, validator) for p in row_pieces(records, batch_size))
-    pending: list[pl.DataFrame] = []
-    held = 0
-    for part in checked:
-        report.input += part.rows
-        report.invalid += part.invalid
-        report.errors.extend(part.errors)
-        if part.valid.height:
-            pending.append(part.valid)
-            held += part.valid.height
-        while held >= batch_size:
-            frame = pl.concat(pending, rechunk=False)
-            _write_batch(engine, report, frame.head(batch_size), now_us, actor)
-            rest = frame.slice(batch_size)
-            pending, held = [rest], rest.height
-            if progress:
-                progress(report.input)
-    if held:
-        _write_batch(engine, report, pl.concat(pending), now_us, actor)
-    if progress:
-        progress(report.input)
+        validator = EventValidator(policy, now_us)
+        batches = _batches((_check(p, validator) for p in row_pieces(records, batch_size)),
+                           batch_size)
+    for batch in batches:
+        report.input += batch.rows
+        report.invalid += batch.invalid
+        report.duplicates += batch.duplicates
+        report.conflicts += batch.conflicts
+        report.errors.extend(batch.errors)
+        if batch.frame.height:
+            _write_batch(engine, report, batch, now_us, actor)
+        if progress:
+            progress(report.input)
     report.errors.sort(key=lambda e: e.row or 0)  # stable: a row's errors keep their order
     report.check()
     return report
@@ -123,6 +118,74 @@ class _Checked:
     valid: pl.DataFrame
     invalid: int
     errors: list[FieldError]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one transaction writes, prepared away from the writer.
+
+    ``frame`` holds the batch's events, each id once (a repeat inside the batch is
+    already counted here), sorted by ``event_id``; ``digest`` is the audit digest if all
+    of them turn out new, ``subjects`` their sorted distinct subjects. ``rows`` and the
+    refusals are the input rows read since the previous batch.
+    """
+
+    rows: int
+    invalid: int
+    errors: list[FieldError]
+    duplicates: int
+    conflicts: int
+    frame: pl.DataFrame
+    subjects: list[str]
+    digest: str
+
+
+def _file_batches(source: EventFile, now_us: int, batch_size: int) -> Iterator[_Batch]:
+    """A file's batches; module level so that a reader process can run it."""
+    validator = EventValidator(source.policy, now_us)
+    pieces = iter_pieces(source, ColumnValidator(source.policy, now_us))
+    return _batches((_check(p, validator) for p in pieces), batch_size)
+
+
+def _batches(checked: Iterable[_Checked], batch_size: int) -> Iterator[_Batch]:
+    """Cut validated pieces into batches of ``batch_size`` events (the last may be short)."""
+    pending: list[pl.DataFrame] = []
+    held = rows = invalid = 0
+    errors: list[FieldError] = []
+    for part in checked:
+        rows += part.rows
+        invalid += part.invalid
+        errors.extend(part.errors)
+        if part.valid.height:
+            pending.append(part.valid)
+            held += part.valid.height
+        while held >= batch_size:
+            frame = pl.concat(pending, rechunk=False)
+            yield _prepare(frame.head(batch_size), rows, invalid, errors)
+            rows = invalid = 0
+            errors = []
+            rest = frame.slice(batch_size)
+            pending, held = [rest], rest.height
+    frame = pl.concat(pending) if pending else pl.DataFrame(schema=_CERTIFIED_SCHEMA)
+    yield _prepare(frame, rows, invalid, errors)
+
+
+def _prepare(frame: pl.DataFrame, rows: int, invalid: int, errors: list[FieldError]) -> _Batch:
+    """Count repeats inside the batch (the first occurrence counts), sort, digest."""
+    batch = _Batch(rows, invalid, errors, 0, 0, frame, [], "")
+    frame = frame.sort("row")
+    first = frame.get_column("event_id").is_first_distinct()
+    if not first.all():
+        firsts = frame.filter(first)
+        repeats = frame.filter(~first).join(
+            firsts.select("event_id", stored=pl.col("content_hash")), on="event_id")
+        for row, new, stored in repeats.select("row", "content_hash", "stored").iter_rows():
+            _classify_repeat(batch, row, stored, new)
+        frame = firsts
+    batch.frame = frame.sort("event_id").rechunk()
+    batch.subjects = batch.frame.get_column("subject").unique().sort().to_list()
+    batch.digest = _digest(batch.frame) if batch.frame.height else ""
+    return batch
 
 
 def _check(piece: Piece, validator: EventValidator) -> _Checked:
@@ -147,45 +210,8 @@ def _frame(valid: list[tuple[int, ValidEvent]]) -> pl.DataFrame:
           e.content_hash) for row, e in valid], schema=_CERTIFIED_SCHEMA, orient="row")
 
 
-def _prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Run ``items`` in a background thread, ``depth`` ahead: parse while writing."""
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(kind: str, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                q.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for item in items:
-                if not put("item", item):
-                    return
-            put("end", None)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put("error", exc)
-
-    worker = threading.Thread(target=run, name="glasscredit-ingest-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        worker.join()
-
-
-def _classify_repeat(report: IngestReport, row: int, stored_hash: str, new_hash: str) -> None:
+def _classify_repeat(report: IngestReport | _Batch, row: int, stored_hash: str,
+                     new_hash: str) -> None:
     if stored_hash == new_hash:
         report.duplicates += 1
     else:
@@ -195,24 +221,15 @@ def _classify_repeat(report: IngestReport, row: int, stored_hash: str, new_hash:
                                         row))
 
 
-def _write_batch(engine: Engine, report: IngestReport, frame: pl.DataFrame, now_us: int,
+def _write_batch(engine: Engine, report: IngestReport, batch: _Batch, now_us: int,
                  actor: str) -> None:
     """One transaction: the batch's new events and the audit row that vouches for them."""
-    frame = frame.sort("row")
-    first = frame.get_column("event_id").is_first_distinct()
-    if not first.all():  # the same id twice in one batch: the first occurrence counts
-        firsts = frame.filter(first)
-        repeats = frame.filter(~first).join(
-            firsts.select("event_id", stored=pl.col("content_hash")), on="event_id")
-        for row, new, stored in repeats.select("row", "content_hash", "stored").iter_rows():
-            _classify_repeat(report, row, stored, new)
-        frame = firsts
-    frame = frame.sort("event_id")
+    frame = batch.frame
     with engine.begin() as conn:
         lock_chain(conn)
         head = chain_head(conn)
         seq = head[0] + 1
-        _ensure_subjects(conn, frame.get_column("subject").unique().sort().to_list(), now_us)
+        _ensure_subjects(conn, batch.subjects, now_us)
         rows = frame.select("event_id", "subject", "source", "type", "occurred_at_us",
                             recorded_at_us=pl.lit(now_us, dtype=pl.Int64), attributes="attributes",
                             content_hash="content_hash", batch=pl.lit(seq, dtype=pl.Int64))
@@ -220,11 +237,12 @@ def _write_batch(engine: Engine, report: IngestReport, frame: pl.DataFrame, now_
             inserted = _insert_postgres(conn, rows)
         else:
             inserted = _insert_sqlite(conn, rows)
-        accepted = frame
+        accepted, digest = frame, batch.digest
         if inserted != frame.height:
             ids = _ids_of_batch(conn, frame.get_column("event_id").to_list(), seq)
             is_new = frame.get_column("event_id").is_in(list(ids))
             accepted = frame.filter(is_new)
+            digest = _digest(accepted)
             leftover = frame.filter(~is_new)
             stored = _stored_hashes(conn, leftover.get_column("event_id").to_list())
             for row, eid, new in leftover.select("row", "event_id", "content_hash").iter_rows():
@@ -232,7 +250,7 @@ def _write_batch(engine: Engine, report: IngestReport, frame: pl.DataFrame, now_
         if accepted.height:
             entry = append_audit(
                 conn, at_us=now_us, actor=actor, action="ingest", head=head,
-                details={"count": accepted.height, "digest": _digest(accepted),
+                details={"count": accepted.height, "digest": digest,
                          "sources": accepted.get_column("source").unique().sort().to_list()})
             report.batches.append(entry.seq)
     report.accepted += accepted.height
@@ -253,16 +271,19 @@ def _digest(frame: pl.DataFrame) -> str:
 def _ensure_subjects(conn: Connection, subjects: list[str], now_us: int) -> None:
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
-    salts = os.urandom(16 * len(subjects)).hex()
-    rows = [(s, salts[32 * i:32 * i + 32], now_us) for i, s in enumerate(subjects)]
+    hexed = os.urandom(16 * len(subjects)).hex()
+    salts = [hexed[32 * i:32 * i + 32] for i in range(len(subjects))]
     cur = dbapi.cursor()
     try:
-        if conn.dialect.name == "postgresql":
-            cur.executemany("INSERT INTO subjects (subject, salt, first_seen_us) "
-                            "VALUES (%s, %s, %s) ON CONFLICT (subject) DO NOTHING", rows)
+        if conn.dialect.name == "postgresql":  # one statement: executemany is a round trip each
+            cur.execute("INSERT INTO subjects (subject, salt, first_seen_us) "
+                        "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
+                        "ON CONFLICT (subject) DO NOTHING",
+                        (subjects, salts, [now_us] * len(subjects)))
         else:
             cur.executemany("INSERT INTO subjects (subject, salt, first_seen_us) "
-                            "VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING", rows)
+                            "VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
+                            zip(subjects, salts, [now_us] * len(subjects), strict=True))
     finally:
         cur.close()
 
