@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from glasscredit.exceptions import NotFoundError
+from glasscredit.features import id_hash_sums
 from glasscredit.ledger import Ledger
 from glasscredit.ledger._tables import event_exclusions
 from glasscredit.policy import Policy, parse_timestamp
@@ -45,9 +46,11 @@ def test_explain_equals_batch(ledger: Ledger, clock: FakeClock) -> None:
     assert batch["score"][0] == exp.score and batch["tier"][0] == exp.tier
     digest = chunk.digests.filter(pl.col("subject") == "s1")["inputs_digest"][0]
     assert exp.inputs_digest == digest
-    # the digest is over every countable event (p3 is over the cap but still countable):
-    # sha256("late,p1,p2,p3|"), no external values
-    assert exp.inputs_digest == hashlib.sha256(b"late,p1,p2,p3|").hexdigest()
+    # the digest is over every countable event (p3 is over the cap but still countable),
+    # no external values: version 2 over the ids' count and hash sums
+    n, lo, hi = id_hash_sums(["late", "p1", "p2", "p3"])
+    assert n == 4
+    assert exp.inputs_digest == "v2" + hashlib.sha256(f"4:{lo}:{hi}|".encode()).hexdigest()[:62]
 
 
 def test_stored_batch_score_verifies_through_the_fast_path(ledger: Ledger,

@@ -1,7 +1,13 @@
 """The columnar kernel: features of every subject as of ``t``, batch = single subject."""
 
+from glasscredit.features._idhash import (
+    ID_HASH,
+    ID_SUMS,
+    id_hash_sums,
+    id_hashes,
+    id_sum_aggregates,
+)
 from glasscredit.features._kernel import (
-    COUNTED_IDS,
     EXCLUSION_SCHEMA,
     LAST_NEGATIVE,
     FeatureFrame,
@@ -15,8 +21,9 @@ from glasscredit.features._kernel import (
 )
 
 __all__ = [
-    "COUNTED_IDS",
     "EXCLUSION_SCHEMA",
+    "ID_HASH",
+    "ID_SUMS",
     "LAST_NEGATIVE",
     "FeatureFrame",
     "SubjectPass",
@@ -24,6 +31,9 @@ __all__ = [
     "compute_features",
     "countable_events",
     "feature_provenance",
+    "id_hash_sums",
+    "id_hashes",
+    "id_sum_aggregates",
     "subject_pass",
     "to_frame",
 ]

@@ -21,10 +21,10 @@ from itertools import compress
 import polars as pl
 import pyarrow as pa
 
+from glasscredit.features._idhash import ID_HASH, id_hashes, id_sum_aggregates
 from glasscredit.policy import MONTH_US, FeatureSpec, Policy
 
 __all__ = [
-    "COUNTED_IDS",
     "EXCLUSION_SCHEMA",
     "FeatureFrame",
     "SubjectPass",
@@ -40,7 +40,6 @@ EXCLUSION_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.I
 _EVENT_COLUMNS = ("seq", "event_id", "subject", "source", "type", "occurred_at_us",
                   "recorded_at_us", "attributes")
 LAST_NEGATIVE = "_last_negative_us"
-COUNTED_IDS = "_counted_ids"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +219,14 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
 
     ``subjects`` lists who to report (default: every subject with an event recorded by
     ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject;
-    ``with_ids`` adds :data:`COUNTED_IDS` (the sorted ids of the events that count,
-    comma-joined: the inputs digest's text) from the same pass.
+    ``with_ids`` adds :data:`~glasscredit.features.ID_SUMS` (how many events count and the
+    sums of their id hashes: the version-2 inputs digest's input) from the same pass; the
+    hashes come from the events' ``id_hash`` column (the mirror stores it) or are
+    computed here.
     """
     df = to_frame(events)
+    if with_ids and ID_HASH not in df.columns:
+        df = df.with_columns(pl.Series(ID_HASH, id_hashes(df["event_id"])))
     # float sums and means depend on the order they add up in: keep the single-subject
     # order for them; every other aggregate is order-free, so skip the global sort
     ordered = any(f.agg in ("sum", "mean") for f in policy.features)
@@ -233,7 +236,7 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
                .unique())
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
-    ids = [pl.col("event_id").sort().str.join(",").alias(COUNTED_IDS)] if with_ids else []
+    ids = id_sum_aggregates() if with_ids else []
     frame = _features_of(lf, who, policy, as_of_us, external, ids).collect()
     return FeatureFrame(as_of_us, frame)
 

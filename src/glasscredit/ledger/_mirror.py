@@ -8,7 +8,9 @@ truth; the mirror is a cache that :meth:`EventMirror.sync` brings up to date:
   seq), so a subject-range scan skips most row groups by their statistics;
 * the manifest (``manifest.json``) lists per segment its seq range, row count, size and
   sha256; columns are the policy-independent ``EVENT_SCHEMA`` (``attributes`` as JSON
-  text), so the mirror never depends on a policy;
+  text), so the mirror never depends on a policy; plus ``id_hash``, each event id's
+  stable 64-bit hash (the version-2 inputs digest's input), computed once here instead
+  of at every rescoring; a mirror of an older format is rebuilt by the next sync;
 * ``sync`` appends ``seq > max_seq`` as a new segment; when the number of erasure
   tombstones moved since the last sync (events leave the table only by erasure), it
   checks that the database holds as many events up to ``max_seq`` as the manifest says
@@ -37,12 +39,14 @@ import pyarrow as pa
 from sqlalchemy import Engine, text
 
 from glasscredit.exceptions import LedgerError
+from glasscredit.features._idhash import ID_HASH, id_hashes
 from glasscredit.ledger._audit import subject_hash
 from glasscredit.ledger._columnar import EVENT_SCHEMA, read_event_batches
 
 __all__ = ["EventMirror", "SyncReport"]
 
 _MANIFEST = "manifest.json"
+_FORMAT = 2  # 2: segments carry id_hash
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
 _SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction
@@ -78,7 +82,7 @@ class EventMirror:
     def manifest(self) -> dict[str, Any]:
         path = self.root / _MANIFEST
         if not path.exists():
-            return {"version": 1, "max_seq": 0, "total": 0, "segments": [], "purges": []}
+            return {"version": _FORMAT, "max_seq": 0, "total": 0, "segments": [], "purges": []}
         data: dict[str, Any] = json.loads(path.read_text())
         return data
 
@@ -96,6 +100,8 @@ class EventMirror:
         """Write rows of seq ``lo..hi`` as one sorted segment; its manifest entry."""
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"seg-{lo:012d}-{hi:012d}.parquet"
+        if ID_HASH not in df.columns:
+            df = df.with_columns(pl.Series(ID_HASH, id_hashes(df["event_id"])))
         path = self.root / name
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         df.sort(_ORDER).write_parquet(tmp, compression="lz4", statistics=True,
@@ -151,11 +157,11 @@ class EventMirror:
         report = SyncReport()
         man = self.manifest()
         tombs = self._tombstones()
-        if (count or tombs != man.get("tombstones", 0)) \
-                and self._db_count(man["max_seq"]) != man["total"]:
+        if man.get("version") != _FORMAT or ((count or tombs != man.get("tombstones", 0))
+                                             and self._db_count(man["max_seq"]) != man["total"]):
             for seg in man["segments"]:
                 (self.root / seg["file"]).unlink(missing_ok=True)
-            man = {**man, "max_seq": 0, "total": 0, "segments": []}
+            man = {**man, "version": _FORMAT, "max_seq": 0, "total": 0, "segments": []}
             report.full_rebuild = True
         for i, seg in enumerate(man["segments"]):
             path = self.root / seg["file"]
@@ -244,14 +250,20 @@ class EventMirror:
     # -- reading ------------------------------------------------------------------
     def scan(self, *, subject_range: tuple[str, str] | None = None,
              subjects_in: Collection[str] | None = None, recorded_by_us: int | None = None,
-             attribute_types: Collection[str] | None = None) -> pl.DataFrame:
-        """Events as the SQL reader gives them (same columns, NULL attributes likewise)."""
+             attribute_types: Collection[str] | None = None,
+             with_id_hash: bool = False) -> pl.DataFrame:
+        """Events as the SQL reader gives them (same columns, NULL attributes likewise).
+
+        ``with_id_hash`` keeps the ``id_hash`` column (for the batch digest).
+        """
         files = [str(p) for p in self.files()]
         if not files:
             df = pl.from_arrow(EVENT_SCHEMA.empty_table())
             assert isinstance(df, pl.DataFrame)
             return df
         lf = pl.scan_parquet(files)
+        if not with_id_hash:
+            lf = lf.drop(ID_HASH, strict=False)
         if subject_range is not None:
             lo, hi = subject_range
             lf = lf.filter((pl.col("subject") >= pl.lit(lo)) & (pl.col("subject") <= pl.lit(hi)))

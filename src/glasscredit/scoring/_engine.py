@@ -8,7 +8,6 @@ partitions the population.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,12 +17,15 @@ from sqlalchemy import select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import (
-    COUNTED_IDS,
     EXCLUSION_SCHEMA,
+    ID_HASH,
+    ID_SUMS,
     FeatureFrame,
     attribute_event_types,
     compute_features,
     countable_events,
+    id_hashes,
+    id_sum_aggregates,
     subject_pass,
 )
 from glasscredit.ledger import Ledger
@@ -34,6 +36,7 @@ from glasscredit.ledger._tables import (
     trust_values,
 )
 from glasscredit.policy import PointsTable
+from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
 from glasscredit.scoring._single import SubjectReader, join_external
@@ -43,56 +46,17 @@ __all__ = ["Scorer", "inputs_digests", "subject_digest"]
 
 def inputs_digests(events: pl.DataFrame, scorer: Scorer, as_of_us: int,
                    exclusions: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataFrame:
-    """Per subject: sha256 over the ids of the events that count, and external values.
+    """Per subject: the (version-2) digest of the events that count and external values.
 
-    Event content is immutable per id (a changed resend is a conflict), so the ids that
-    count pin the inputs exactly; a stored score is checked by recomputing this digest.
+    See :mod:`._digest`; a stored score is checked by recomputing its digest.
     """
-    lf = countable_events(events, scorer.policy, as_of_us, exclusions, ordered=False)
-    ids = (lf.group_by("subject").agg(pl.col("event_id").sort().str.join(",")
-                                      .alias(COUNTED_IDS)).collect())
+    df = events if ID_HASH in events.columns else events.with_columns(
+        pl.Series(ID_HASH, id_hashes(events["event_id"])))
+    lf = countable_events(df, scorer.policy, as_of_us, exclusions, ordered=False)
+    sums = lf.group_by("subject").agg(id_sum_aggregates()).collect()
     if external is not None and external.height:
-        ids = ids.join(external.select("subject"), on="subject", how="full", coalesce=True)
-    return _digests(ids, external)
-
-
-def _digests(ids: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataFrame:
-    """subject, inputs_digest from subject, COUNTED_IDS (null: no event counts).
-
-    The text hashed is ``ids|external``; a subject with neither gets "" (nothing to pin).
-    """
-    if external is not None and external.height:
-        ids = ids.join(_ext_text(external), on="subject", how="left")
-    else:
-        ids = ids.with_columns(pl.lit(None, dtype=pl.String).alias("_ext"))
-    text = pl.when(pl.col(COUNTED_IDS).is_null() & pl.col("_ext").is_null()).then(None) \
-        .otherwise(pl.concat_str([pl.col(COUNTED_IDS).fill_null(""), pl.lit("|"),
-                                  pl.col("_ext").fill_null("")]))
-    texts = ids.select(text.alias("t"))["t"].to_list()
-    digests = [hashlib.sha256(x.encode()).hexdigest() if x is not None else ""
-               for x in texts]
-    return ids.select("subject").with_columns(pl.Series("inputs_digest", digests,
-                                                        dtype=pl.String))
-
-
-def _ext_text(external: pl.DataFrame) -> pl.DataFrame:
-    """subject, ``_ext``: the external values as the digest spells them."""
-    cols = [c for c in external.columns if c != "subject"]
-    return external.select("subject", pl.concat_str(
-        [pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=";"
-    ).alias("_ext"))
-
-
-def subject_digest(subject: str, counted_ids: list[str],
-                   external: pl.DataFrame | None) -> str:
-    """:func:`inputs_digests` of one subject ("" when it has no input at all)."""
-    ext = None
-    if external is not None and external.height:
-        mine = _ext_text(external).filter(pl.col("subject") == subject)
-        ext = mine["_ext"][0] if mine.height else None
-    if not counted_ids and ext is None:
-        return ""
-    return hashlib.sha256(f"{','.join(counted_ids)}|{ext or ''}".encode()).hexdigest()
+        sums = sums.join(external.select("subject"), on="subject", how="full", coalesce=True)
+    return batch_digests(sums, external)
 
 
 _MIRROR_MIN_SUBJECTS = 20_000  # below this, a named subject list reads SQL by index
@@ -205,9 +169,9 @@ class Scorer:
             ext = ext.filter(pl.col("subject").is_in(subjects_in))
         both = compute_features(ev, self.policy, as_of_us, exclusions=excl, external=ext,
                                 subjects=subjects_in, with_ids=True)  # digests: same pass
-        ff = FeatureFrame(as_of_us, both.frame.drop(COUNTED_IDS))
+        ff = FeatureFrame(as_of_us, both.frame.drop(ID_SUMS))
         scored = score_frame(ff, self.policy, self.table)
-        digests = _digests(both.frame.select("subject", COUNTED_IDS), ext)
+        digests = batch_digests(both.frame.select("subject", *ID_SUMS), ext)
         return ChunkResult(scored, digests, ev, excl)
 
     def all_subjects(self) -> list[str]:
@@ -236,7 +200,7 @@ class Scorer:
             if mirror is not None:
                 return mirror.scan(subject_range=rng, subjects_in=None if everyone else part,
                                    recorded_by_us=as_of_us,
-                                   attribute_types=self._attribute_types)
+                                   attribute_types=self._attribute_types, with_id_hash=True)
             if everyone:
                 return self.events(None, as_of_us, subject_range=rng)
             return self.events(part, as_of_us)

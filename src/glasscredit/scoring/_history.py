@@ -16,10 +16,11 @@ import polars as pl
 from sqlalchemy import Connection, bindparam, func, select
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.features import countable_events
+from glasscredit.features import countable_events, subject_pass
 from glasscredit.ledger._audit import lock_chain
 from glasscredit.ledger._tables import score_changes, scores, scoring_cursor
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
+from glasscredit.scoring._digest import V2, digest_v1, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
 from glasscredit.scoring._explain import iso
 
@@ -237,6 +238,21 @@ def score_notices(scorer: Scorer, subject: str) -> list[dict[str, Any]]:
              "at": iso(int(r.at_us)), **json.loads(r.diff)} for r in rows]
 
 
+def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str:
+    """The stored score's digest recomputed in its own version (``current`` is version 2).
+
+    A version-1 digest (64 hex digits) is recomputed from the ids of the events that
+    count now, read and passed through the kernel again (old scores only).
+    """
+    if current == stored.inputs_digest or stored.inputs_digest.startswith(V2):
+        return current
+    subject, t = stored.subject, stored.as_of_us
+    ext = scorer.external(t, [subject])
+    one = subject_pass(scorer.events([subject], t), scorer.policy, t, subject,
+                       exclusions=scorer.exclusions([subject]), external=ext)
+    return digest_v1(one.counted_ids, external_text(subject, ext))
+
+
 def verify_score(scorer: Scorer, score_id: int) -> dict[str, Any]:
     """Recompute a stored score from the ledger; identical, or the exact difference."""
     with scorer.ledger.engine.connect() as conn:
@@ -254,7 +270,7 @@ def verify_score(scorer: Scorer, score_id: int) -> dict[str, Any]:
         diffs.append("policy_hash: the policy in force differs from the one stored")
     if now.model_hash != stored.model_hash:
         diffs.append("model_hash: the points table in force differs from the one stored")
-    if now.inputs_digest != stored.inputs_digest:
+    if _recomputed_digest(scorer, stored, now.inputs_digest) != stored.inputs_digest:
         diffs.append("inputs_digest: the events that count differ from those at scoring")
     for line in now.features:
         old = stored.detail["f"].get(line.name)

@@ -1,0 +1,89 @@
+"""The inputs digest of a score, versioned: what pins the events that counted.
+
+Event content is immutable per id (a changed resend is a conflict), so the ids of the
+events that count, plus the external values, pin a score's inputs exactly.
+
+* version 1 (scores stored before version 2): ``sha256("<sorted ids, comma-joined>|<ext>")``
+  as 64 hex digits. Sorting and joining id strings per subject cost more than all the
+  features of a batch, so new scores use
+* version 2: ``"v2"`` + the first 62 hex digits of
+  ``sha256("<n>:<lo>:<hi>|<ext>")``, where ``n`` counts the ids and ``lo``/``hi`` sum
+  the low and high 32 bits of each id's stable 64-bit hash
+  (:mod:`glasscredit.features._idhash`): an order-free sum the batch kernel aggregates
+  in its one ``group_by``.
+
+Both fit the stored 64 characters; a version-1 digest is 64 hex digits, so it never
+starts with ``v``. ``verify_score`` recomputes a stored digest in its own version. A
+subject with no counted event and no external value has the digest ``""`` in both.
+Version 2 is an integrity check against changed inputs (a different set of ids collides
+with probability about 2**-64); unlike version 1 it does not resist ids crafted to
+collide, since the per-id hash is not cryptographic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from glasscredit.features import ID_SUMS, id_hash_sums
+
+__all__ = ["V2", "batch_digests", "digest_v1", "digest_v2", "ext_text", "external_text",
+           "subject_digest"]
+
+V2 = "v2"
+
+
+def digest_v1(counted_ids: list[str], ext: str | None) -> str:
+    """Version 1 of one subject (``counted_ids`` in any order)."""
+    if not counted_ids and ext is None:
+        return ""
+    return hashlib.sha256(f"{','.join(sorted(counted_ids))}|{ext or ''}".encode()).hexdigest()
+
+
+def digest_v2(n: int, lo: int, hi: int, ext: str | None) -> str:
+    """Version 2 from the id count and hash sums of one subject."""
+    if n == 0 and ext is None:
+        return ""
+    return V2 + hashlib.sha256(f"{n}:{lo}:{hi}|{ext or ''}".encode()).hexdigest()[:62]
+
+
+def ext_text(external: pl.DataFrame) -> pl.DataFrame:
+    """subject, ``_ext``: the external values as both versions spell them."""
+    cols = [c for c in external.columns if c != "subject"]
+    return external.select("subject", pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=";"
+    ).alias("_ext"))
+
+
+def external_text(subject: str, external: pl.DataFrame | None) -> str | None:
+    """One subject's external values as the digest spells them (None: no row)."""
+    if external is None or external.height == 0:
+        return None
+    mine = ext_text(external).filter(pl.col("subject") == subject)
+    return mine["_ext"][0] if mine.height else None
+
+
+def subject_digest(subject: str, counted_ids: list[str],
+                   external: pl.DataFrame | None) -> str:
+    """Version 2 of one subject from the ids of its counted events."""
+    n, lo, hi = id_hash_sums(counted_ids)
+    return digest_v2(n, lo, hi, external_text(subject, external))
+
+
+def batch_digests(sums: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataFrame:
+    """subject, inputs_digest (version 2) from subject and the kernel's ``ID_SUMS``.
+
+    Null sums (no counted event) count as zero.
+    """
+    n, lo, hi = ID_SUMS
+    if external is not None and external.height:
+        sums = sums.join(ext_text(external), on="subject", how="left")
+    else:
+        sums = sums.with_columns(pl.lit(None, dtype=pl.String).alias("_ext"))
+    rows = sums.select("subject", pl.col(n).fill_null(0), pl.col(lo).fill_null(0),
+                       pl.col(hi).fill_null(0), "_ext")
+    digests = [digest_v2(a, b, c, e) for a, b, c, e in
+               zip(*(rows[k].to_list() for k in (n, lo, hi, "_ext")), strict=True)]
+    return rows.select("subject").with_columns(pl.Series("inputs_digest", digests,
+                                                         dtype=pl.String))
