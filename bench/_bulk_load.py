@@ -90,25 +90,29 @@ def load_sqlite(parquet: Path, db: Path) -> int:
     return total
 
 
-def write_mirror(parquet: Path, db: Path) -> int:
+def write_mirror(parquet: Path, db: Path, *, rows_per_segment: int = 8_000_000) -> int:
     """Write the columnar mirror of a ledger ``load_sqlite`` filled from ``parquet``.
 
     Equivalent to a full ``mirror.sync()`` (the same rows: seq is the load order from 1,
     recorded at ``DEFAULT_END_US``, attributes as the same JSON text) and far faster
     than reading SQLite back; the next sync still checks the count against the table.
+    One segment per ``rows_per_segment`` consecutive seqs: holding all 62M events of
+    the 1M population to sort them at once took more than the machine's 24 GiB.
     """
     led = Ledger(sqlite_url(db), default_policy(), clock=lambda: DEFAULT_END_US, create=False)
     try:
         mirror = led.mirror
         assert mirror is not None
-        df = pl.scan_parquet(parquet).select(
-            (pl.int_range(1, pl.len() + 1, dtype=pl.Int64)).alias("seq"), "event_id",
-            "subject", "source", "type",
-            pl.col("occurred_at").str.to_datetime(time_unit="us", time_zone="UTC")
-            .dt.epoch("us").alias("occurred_at_us"),
-            pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
-            "attributes").collect()
-        mirror.append(df)
-        return df.height
+        total = pl.scan_parquet(parquet).select(pl.len()).collect().item()
+        for lo in range(0, total, rows_per_segment):
+            df = pl.scan_parquet(parquet).slice(lo, rows_per_segment).select(
+                pl.int_range(lo + 1, lo + 1 + pl.len(), dtype=pl.Int64).alias("seq"),
+                "event_id", "subject", "source", "type",
+                pl.col("occurred_at").str.to_datetime(time_unit="us", time_zone="UTC")
+                .dt.epoch("us").alias("occurred_at_us"),
+                pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
+                "attributes").collect()
+            mirror.append(df)
+        return int(total)
     finally:
         led.close()
