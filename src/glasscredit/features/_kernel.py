@@ -40,6 +40,7 @@ EXCLUSION_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.I
 _EVENT_COLUMNS = ("seq", "event_id", "subject", "source", "type", "occurred_at_us",
                   "recorded_at_us", "attributes")
 LAST_NEGATIVE = "_last_negative_us"
+AS_OF = "_as_of_us"  # the single-subject plan's scoring time, as a column
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,54 +96,111 @@ def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
     rows of capped types are sorted (the caps need their order), which is what a
     batch of order-free aggregates needs.
     """
-    df = to_frame(events)
-    retention = pl.DataFrame({
-        "type": list(policy.event_types),
-        "_retention_us": [policy.retention_us(t) for t in policy.event_types],
-        "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
-    })
-    lf = (df.lazy()
-          .filter((pl.col("recorded_at_us") <= as_of_us) & (pl.col("occurred_at_us") <= as_of_us))
-          .join(retention.lazy(), on="type", how="inner")
-          .filter(pl.col("occurred_at_us") > as_of_us - pl.col("_retention_us")))
+    return _countable(to_frame(events).lazy(), _Exprs.of(policy, as_of_us, as_of_us),
+                      as_of_us, exclusions, ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class _Exprs:
+    """A policy's kernel expressions for one scoring time ``now``.
+
+    ``now`` is an int (batch: a literal in every expression) or, for the single-subject
+    plan, the :data:`AS_OF` column, so that plan's expressions are built once per
+    policy (:meth:`for_policy`) instead of once per call.
+    """
+
+    retention: pl.DataFrame
+    recorded: pl.Expr  # recorded and happened by now
+    retained: pl.Expr  # within the type's retention
+    attrs: list[pl.Expr]
+    members: list[pl.Expr]
+    caps: list[pl.Expr]
+    capped_types: list[str]
+    aggs: list[pl.Expr]  # event aggregates and LAST_NEGATIVE, for one group_by
+    ext_names: list[str]
+    finishes: list[pl.Expr]  # in declaration order: ratios use earlier features
+    out: list[pl.Expr]
+
+    @staticmethod
+    def of(policy: Policy, now: int | pl.Expr, now_agg: int | pl.Expr) -> _Exprs:
+        """``now`` in row context, ``now_agg`` in the group_by (one value per group)."""
+        aggs = [f for f in policy.features if f.is_event_aggregate]
+        capped = [f for f in aggs if f.max_per_period is not None]
+        return _Exprs(
+            retention=pl.DataFrame({
+                "type": list(policy.event_types),
+                "_retention_us": [policy.retention_us(t) for t in policy.event_types],
+                "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
+            }),
+            recorded=(pl.col("recorded_at_us") <= now) & (pl.col("occurred_at_us") <= now),
+            retained=pl.col("occurred_at_us") > now - pl.col("_retention_us"),
+            attrs=[pl.when(pl.col("type").is_in(sorted(types))).then(pl.col("attributes"))
+                   .str.json_path_match(f"$.{a}").alias(f"_a_{a}")
+                   for a, types in _attribute_types(policy).items()],
+            # the raw conditions, then the per-period caps over those columns (a cap
+            # refers to its condition three times; as a column it is computed once)
+            members=[_membership(f, now).alias(f"_in_{f.name}") for f in aggs],
+            caps=[(pl.col(f"_in_{f.name}") & (_running_count(
+                pl.col(f"_in_{f.name}"), f.max_per_period.period_us) <= f.max_per_period.max)
+            ).alias(f"_in_{f.name}") for f in capped if f.max_per_period is not None],
+            capped_types=sorted({t for f in capped for t in f.types}),
+            aggs=[*[_aggregate(f, now_agg) for f in aggs],
+                  pl.col("occurred_at_us").filter(pl.col("_negative")).max()
+                  .alias(LAST_NEGATIVE)],
+            ext_names=[f.name for f in policy.features if f.agg == "external"],
+            finishes=[fin for f in policy.features if (fin := _finish(f)) is not None],
+            out=[*[pl.col(f.name).cast(pl.Float64) for f in policy.features],
+                 pl.col(LAST_NEGATIVE).cast(pl.Int64)])
+
+    @staticmethod
+    def for_policy(policy: Policy) -> _Exprs:
+        """The single-subject plan's expressions (scoring time in :data:`AS_OF`), cached."""
+        key = policy.hash
+        found = _SINGLE_EXPRS.get(key)
+        if found is None:
+            if len(_SINGLE_EXPRS) >= 16:
+                _SINGLE_EXPRS.clear()
+            found = _SINGLE_EXPRS[key] = _Exprs.of(policy, pl.col(AS_OF),
+                                                   pl.col(AS_OF).first())
+        return found
+
+
+_SINGLE_EXPRS: dict[str, _Exprs] = {}
+
+
+def _countable(lf: pl.LazyFrame, ex: _Exprs, as_of_us: int,
+               exclusions: pl.DataFrame | None, ordered: bool) -> pl.LazyFrame:
+    """:func:`countable_events` from a policy's expressions."""
+    lf = lf.filter(ex.recorded).join(ex.retention.lazy(), on="type", how="inner") \
+        .filter(ex.retained)
     if exclusions is not None and exclusions.height:
         active = exclusions.lazy().filter(
             (pl.col("from_us") <= as_of_us)
             & (pl.col("until_us").is_null() | (pl.col("until_us") > as_of_us))
         ).select("event_id").unique()
         lf = lf.join(active, on="event_id", how="anti")
-    attrs = _attribute_types(policy)
-    if attrs:
-        lf = lf.with_columns([
-            pl.when(pl.col("type").is_in(sorted(types))).then(pl.col("attributes"))
-            .str.json_path_match(f"$.{a}").alias(f"_a_{a}") for a, types in attrs.items()])
+    if ex.attrs:
+        lf = lf.with_columns(ex.attrs)
     order = ["subject", "occurred_at_us", "seq"]
     if ordered:
         lf = lf.sort(order)
-    aggs = [f for f in policy.features if f.is_event_aggregate]
-    # two steps: the raw conditions first, then the per-period caps over those columns
-    # (a cap refers to its condition three times; as a column it is computed once)
-    lf = lf.with_columns([_membership(f, as_of_us).alias(f"_in_{f.name}") for f in aggs])
-    capped = [f for f in aggs if f.max_per_period is not None]
-    if not capped:
+    lf = lf.with_columns(ex.members)
+    if not ex.caps:
         return lf
-    caps = [(pl.col(f"_in_{f.name}") & (_running_count(
-        pl.col(f"_in_{f.name}"), f.max_per_period.period_us) <= f.max_per_period.max)
-    ).alias(f"_in_{f.name}") for f in capped if f.max_per_period is not None]
     if ordered:
-        return lf.with_columns(caps)
+        return lf.with_columns(ex.caps)
     # only events of capped types can be capped (elsewhere the flag is already False):
     # sort and cap those, pass the rest through unsorted
-    kinds = pl.col("type").is_in(sorted({t for f in capped for t in f.types}))
-    return pl.concat([lf.filter(kinds).sort(order).with_columns(caps),
+    kinds = pl.col("type").is_in(ex.capped_types)
+    return pl.concat([lf.filter(kinds).sort(order).with_columns(ex.caps),
                       lf.filter(~kinds)], how="vertical")
 
 
-def _membership(f: FeatureSpec, as_of_us: int) -> pl.Expr:
+def _membership(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
     """Whether an event counts for ``f`` before its per-period cap."""
     cond = pl.col("type").is_in(f.types)
     if f.window_us is not None:
-        cond = cond & (pl.col("occurred_at_us") > as_of_us - f.window_us)
+        cond = cond & (pl.col("occurred_at_us") > now - f.window_us)
     for attr, flt in f.where.items():
         col = pl.col(f"_a_{attr}")
         if flt.min is not None:
@@ -170,7 +228,7 @@ def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
     return total - before
 
 
-def _aggregate(f: FeatureSpec, as_of_us: int) -> pl.Expr:
+def _aggregate(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
     inside = pl.col(f"_in_{f.name}")
     attr = pl.col(f"_a_{f.attribute}").cast(pl.Float64, strict=False) if f.attribute else None
     if f.agg == "count":
@@ -186,7 +244,7 @@ def _aggregate(f: FeatureSpec, as_of_us: int) -> pl.Expr:
     elif f.agg in ("months_since_first", "months_since_last"):
         t = pl.col("occurred_at_us").filter(inside)
         t = t.min() if f.agg == "months_since_first" else t.max()
-        expr = ((pl.lit(as_of_us) - t) // MONTH_US).cast(pl.Float64)
+        expr = ((now - t) // MONTH_US).cast(pl.Float64)
     elif f.agg == "distinct_sources":
         expr = pl.col("source").filter(inside).n_unique().cast(pl.Float64)
     else:  # pragma: no cover - ratio and external are not event aggregates
@@ -230,44 +288,38 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
     # float sums and means depend on the order they add up in: keep the single-subject
     # order for them; every other aggregate is order-free, so skip the global sort
     ordered = any(f.agg in ("sum", "mean") for f in policy.features)
-    lf = countable_events(df, policy, as_of_us, exclusions, ordered=ordered)
+    ex = _Exprs.of(policy, as_of_us, as_of_us)
+    lf = _countable(df.lazy(), ex, as_of_us, exclusions, ordered)
     if subjects is None:
         who = (df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject")
                .unique())
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
     ids = id_sum_aggregates() if with_ids else []
-    frame = _features_of(lf, who, policy, as_of_us, external, ids).collect()
+    frame = _features_of(lf, who, ex, external, ids).collect()
     return FeatureFrame(as_of_us, frame)
 
 
-def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, policy: Policy, as_of_us: int,
+def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, ex: _Exprs,
                  external: pl.DataFrame | None, extra: list[pl.Expr] | None = None
                  ) -> pl.LazyFrame:
     """Features of the subjects in ``who`` from their countable events (one group_by).
 
     ``extra`` aggregates ride along in the same group_by and are kept at the end.
     """
-    aggs = [_aggregate(f, as_of_us) for f in policy.features if f.is_event_aggregate]
-    neg = pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE)
-    grouped = lf.group_by("subject").agg([*aggs, neg, *(extra or [])])
+    grouped = lf.group_by("subject").agg([*ex.aggs, *(extra or [])])
     out = who.join(grouped, on="subject", how="left")
-    ext_names = [f.name for f in policy.features if f.agg == "external"]
-    if ext_names:
+    if ex.ext_names:
         if external is not None:
-            cols = ["subject", *[n for n in ext_names if n in external.columns]]
+            cols = ["subject", *[n for n in ex.ext_names if n in external.columns]]
             out = out.join(external.lazy().select(cols), on="subject", how="left")
         have = set(out.collect_schema().names())
         out = out.with_columns([pl.lit(None, dtype=pl.Float64).alias(n)
-                                for n in ext_names if n not in have])
+                                for n in ex.ext_names if n not in have])
     # features in declaration order: ratios may use earlier features (after their caps)
-    for f in policy.features:
-        fin = _finish(f)
-        if fin is not None:
-            out = out.with_columns(fin)
-    names = [f.name for f in policy.features]
-    return (out.select(["subject", *[pl.col(n).cast(pl.Float64) for n in names],
-                        pl.col(LAST_NEGATIVE).cast(pl.Int64),
+    for fin in ex.finishes:
+        out = out.with_columns(fin)
+    return (out.select(["subject", *ex.out,
                         *[pl.col(e.meta.output_name()) for e in extra or []]])
             .sort("subject"))
 
@@ -347,13 +399,16 @@ def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
     df = to_frame(events)
     if not (df.get_column("subject") == subject).all():  # a reader's frame holds one subject
         df = df.filter(pl.col("subject") == subject)
-    # a few hundred rows: planning costs more than it saves, so plans run as written, and
-    # on the in-memory engine (the streaming one's set-up is most of a small query's time)
+    # the policy's expressions are built once and read the time from a column; a few
+    # hundred rows: planning costs more than it saves, so plans run as written, and on
+    # the in-memory engine (the streaming one's set-up is most of a small query's time)
+    ex = _Exprs.for_policy(policy)
     plain = pl.QueryOptFlags.none()
-    rows = countable_events(df, policy, as_of_us, exclusions).collect(
+    lf = df.lazy().with_columns(pl.lit(as_of_us, dtype=pl.Int64).alias(AS_OF))
+    rows = _countable(lf, ex, as_of_us, exclusions, True).collect(
         engine="in-memory", optimizations=plain)
     who = pl.DataFrame({"subject": [subject]}, schema={"subject": pl.String}).lazy()
-    feats = _features_of(rows.lazy(), who, policy, as_of_us, external).collect(
+    feats = _features_of(rows.lazy(), who, ex, external).collect(
         engine="in-memory", optimizations=plain)
     return SubjectPass(FeatureFrame(as_of_us, feats), _provenance_of(rows, policy),
                        sorted(rows["event_id"].to_list()))
