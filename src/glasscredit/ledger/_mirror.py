@@ -143,6 +143,12 @@ class EventMirror:
                              {"m": max_seq}).scalar_one()
         return int(n)
 
+    def _db_max_seq(self) -> int:
+        """The table's newest seq (one index lookup: spares the reader when none is new)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM events"))
+                       .scalar_one())
+
     def _tombstones(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM event_tombstones")).scalar_one())
@@ -169,7 +175,8 @@ class EventMirror:
             if st is None or st.st_size != seg["bytes"] or st.st_mtime_ns != seg["mtime_ns"]:
                 man["segments"][i] = self._rebuild(seg)
                 report.rebuilt_segments += 1
-        new = self._read_sql(man["max_seq"] + 1, None)
+        new = self._read_sql(man["max_seq"] + 1, None) \
+            if self._db_max_seq() > man["max_seq"] else pl.DataFrame()
         if new.height:
             lo, hi = int(new["seq"].min()), int(new["seq"].max())  # type: ignore[arg-type]
             man["segments"].append(self._write(new, lo, hi))

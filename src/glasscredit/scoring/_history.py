@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, func, select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events, subject_pass
 from glasscredit.ledger._audit import lock_chain
-from glasscredit.ledger._tables import score_changes, scores, scoring_cursor
+from glasscredit.ledger._tables import score_changes, scores
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._digest import V2, digest_v1, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
@@ -55,17 +55,39 @@ class StoredScore:
                 "inputs_digest": self.inputs_digest, "detail": self.detail}
 
 
-def _previous(conn: Connection, subjects_in: list[str]) -> dict[str, dict[str, Any]]:
-    stmt = (select(scoring_cursor.c.subject, scoring_cursor.c.last_score_id, scores.c.score,
-                   scores.c.tier, scores.c.as_of_us, scores.c.detail)
-            .join(scores, scores.c.score_id == scoring_cursor.c.last_score_id)
-            .where(scoring_cursor.c.subject.in_(bindparam("s", expanding=True))))
-    out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(subjects_in), 20_000):
-        for r in conn.execute(stmt, {"s": subjects_in[i:i + 20_000]}):
-            out[r[0]] = {"score_id": int(r[1]), "score": int(r[2]), "tier": r[3],
-                         "as_of_us": int(r[4]), "detail": r[5]}  # parsed if it changed
-    return out
+_PREVIOUS_SCHEMA = {"subject": pl.String, "prev_score_id": pl.Int64, "prev_score": pl.Int64,
+                    "prev_tier": pl.String, "prev_as_of_us": pl.Int64}
+
+
+def _raw_query(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``{}`` stands for the list of ``params``) through the raw driver."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(sql.format(", ".join([mark] * len(params))), params)
+        return [tuple(r) for r in cur.fetchall()]
+    finally:
+        cur.close()
+
+
+def _previous(conn: Connection, subjects_in: list[str]) -> pl.DataFrame:
+    """Each subject's newest stored score (id, score, tier, as-of), without its detail.
+
+    Through the raw driver: the SQLAlchemy row objects cost more than the query.
+    """
+    sql = ("SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us "
+           "FROM scoring_cursor c JOIN scores s ON s.score_id = c.last_score_id "
+           "WHERE c.subject IN ({})")
+    rows = [r for i in range(0, len(subjects_in), 20_000)
+            for r in _raw_query(conn, sql, subjects_in[i:i + 20_000])]
+    return pl.DataFrame(rows, schema=_PREVIOUS_SCHEMA, orient="row")
+
+
+def _details(conn: Connection, score_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Parsed ``detail`` of these stored scores (those whose successor changed)."""
+    sql = "SELECT score_id, detail FROM scores WHERE score_id IN ({})"
+    return {int(r[0]): json.loads(r[1]) for i in range(0, len(score_ids), 20_000)
+            for r in _raw_query(conn, sql, score_ids[i:i + 20_000])}
 
 
 _SCORE_COLS = ("score_id", "subject", "as_of_us", "computed_at_us", "score", "tier",
@@ -137,15 +159,15 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
         _insert_rows(conn, "scores", _SCORE_COLS, frame)
         _insert_rows(conn, "scoring_cursor", _CURSOR_COLS, frame, upsert_key="subject")
         report.score_ids = dict(zip(subjects_in, frame["score_id"].to_list(), strict=True))
-        changed = []
-        if prev:
-            for r in frame.filter(pl.col("subject").is_in(list(prev))).select(
-                    "subject", "score_id", "score", "tier", "detail").iter_rows(named=True):
-                old = prev[r["subject"]]
-                if old["score"] != r["score"] or old["tier"] != r["tier"]:
-                    old["detail"] = json.loads(old["detail"])
-                    changed.append((r["subject"], int(r["score_id"]), old, r,
-                                    json.loads(r["detail"])))
+        moved = frame.select("subject", "score_id", "score", "tier", "detail").join(
+            prev, on="subject", how="inner").filter(
+            (pl.col("score") != pl.col("prev_score")) | (pl.col("tier") != pl.col("prev_tier")))
+        olds = _details(conn, moved["prev_score_id"].to_list())
+        changed = [(r["subject"], int(r["score_id"]),
+                    {"score_id": r["prev_score_id"], "score": r["prev_score"],
+                     "tier": r["prev_tier"], "as_of_us": r["prev_as_of_us"],
+                     "detail": olds[r["prev_score_id"]]}, r, json.loads(r["detail"]))
+                   for r in moved.iter_rows(named=True)]
         if changed:
             notices = _notices(scorer, chunk, changed)
             conn.execute(score_changes.insert(), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from glasscredit.ledger._tables import events, scoring_cursor
 from glasscredit.scoring._engine import Scorer
-from glasscredit.scoring._history import store_chunk
+from glasscredit.scoring._history import StoreReport, store_chunk
 
 __all__ = ["RescoreReport", "rescore", "subjects_with_new_events"]
 
@@ -47,13 +48,24 @@ def rescore(scorer: Scorer, as_of_us: int, computed_at_us: int, *,
     report = RescoreReport(as_of_us)
     if who is not None and not who:
         return report
-    for chunk in scorer.iter_chunks(as_of_us, who, chunk_subjects, progress):
-        st = store_chunk(scorer, chunk, computed_at_us)
-        report.subjects += chunk.scored.frame.height
-        report.stored += st.stored
-        report.changed += st.changed
-        counts = chunk.scored.frame.group_by("tier").agg(pl.len())
-        for tier, n in counts.iter_rows():
-            report.tiers[tier] = report.tiers.get(tier, 0) + int(n)
-        report.scores.extend(chunk.scored.frame["score"].to_list())
+    # store chunk n in a thread while chunk n+1 computes (SQLite and polars release the
+    # GIL); one store at a time, in chunk order, so score ids stay in order
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        storing: Future[StoreReport] | None = None
+        for chunk in scorer.iter_chunks(as_of_us, who, chunk_subjects, progress):
+            if storing is not None:
+                _add(report, storing.result())
+            storing = pool.submit(store_chunk, scorer, chunk, computed_at_us)
+            report.subjects += chunk.scored.frame.height
+            counts = chunk.scored.frame.group_by("tier").agg(pl.len())
+            for tier, n in counts.iter_rows():
+                report.tiers[tier] = report.tiers.get(tier, 0) + int(n)
+            report.scores.extend(chunk.scored.frame["score"].to_list())
+        if storing is not None:
+            _add(report, storing.result())
     return report
+
+
+def _add(report: RescoreReport, stored: StoreReport) -> None:
+    report.stored += stored.stored
+    report.changed += stored.changed
