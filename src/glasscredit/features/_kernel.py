@@ -118,7 +118,7 @@ class _Exprs:
     capped_types: list[str]
     aggs: list[pl.Expr]  # event aggregates and LAST_NEGATIVE, for one group_by
     ext_names: list[str]
-    finishes: list[pl.Expr]  # in declaration order: ratios use earlier features
+    finishes: list[list[pl.Expr]]  # layers: a ratio after the features it divides
     out: list[pl.Expr]
 
     @staticmethod
@@ -148,7 +148,7 @@ class _Exprs:
                   pl.col("occurred_at_us").filter(pl.col("_negative")).max()
                   .alias(LAST_NEGATIVE)],
             ext_names=[f.name for f in policy.features if f.agg == "external"],
-            finishes=[fin for f in policy.features if (fin := _finish(f)) is not None],
+            finishes=_layers(policy),
             out=[*[pl.col(f.name).cast(pl.Float64) for f in policy.features],
                  pl.col(LAST_NEGATIVE).cast(pl.Int64)])
 
@@ -166,6 +166,24 @@ class _Exprs:
 
 
 _SINGLE_EXPRS: dict[str, _Exprs] = {}
+
+
+def _layers(policy: Policy) -> list[list[pl.Expr]]:
+    """The features' finishing expressions, as few ``with_columns`` as their order allows.
+
+    A ratio reads its inputs after their caps, so it goes one layer after the later of
+    them; every other feature reads only its own aggregate.
+    """
+    depth: dict[str, int] = {}
+    layers: list[list[pl.Expr]] = []
+    for f in policy.features:
+        inputs = [n for n in (f.numerator, f.denominator) if n] if f.agg == "ratio" else []
+        depth[f.name] = 1 + max((depth.get(n, -1) for n in inputs), default=-1)
+        fin = _finish(f)
+        if fin is not None:
+            layers.extend([] for _ in range(depth[f.name] + 1 - len(layers)))
+            layers[depth[f.name]].append(fin)
+    return [layer for layer in layers if layer]
 
 
 def _countable(lf: pl.LazyFrame, ex: _Exprs, as_of_us: int,
@@ -316,9 +334,8 @@ def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, ex: _Exprs,
         have = set(out.collect_schema().names())
         out = out.with_columns([pl.lit(None, dtype=pl.Float64).alias(n)
                                 for n in ex.ext_names if n not in have])
-    # features in declaration order: ratios may use earlier features (after their caps)
-    for fin in ex.finishes:
-        out = out.with_columns(fin)
+    for layer in ex.finishes:
+        out = out.with_columns(layer)
     return (out.select(["subject", *ex.out,
                         *[pl.col(e.meta.output_name()) for e in extra or []]])
             .sort("subject"))
