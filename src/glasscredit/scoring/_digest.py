@@ -81,9 +81,13 @@ def batch_digests(sums: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataF
         sums = sums.join(ext_text(external), on="subject", how="left")
     else:
         sums = sums.with_columns(pl.lit(None, dtype=pl.String).alias("_ext"))
-    rows = sums.select("subject", pl.col(n).fill_null(0), pl.col(lo).fill_null(0),
-                       pl.col(hi).fill_null(0), "_ext")
-    digests = [digest_v2(a, b, c, e) for a, b, c, e in
-               zip(*(rows[k].to_list() for k in (n, lo, hi, "_ext")), strict=True)]
-    return rows.select("subject").with_columns(pl.Series("inputs_digest", digests,
+    n0, lo0, hi0 = (pl.col(c).fill_null(0) for c in (n, lo, hi))
+    # the text digest_v2 hashes, built column-wise; null where there is nothing to pin
+    text = pl.when((n0 == 0) & pl.col("_ext").is_null()).then(None).otherwise(
+        pl.concat_str([n0, pl.lit(":"), lo0, pl.lit(":"), hi0, pl.lit("|"),
+                       pl.col("_ext").fill_null("")]))
+    texts = sums.select(text.alias("t"))["t"].to_list()
+    sha = hashlib.sha256
+    digests = ["" if x is None else V2 + sha(x.encode()).hexdigest()[:62] for x in texts]
+    return sums.select("subject").with_columns(pl.Series("inputs_digest", digests,
                                                          dtype=pl.String))

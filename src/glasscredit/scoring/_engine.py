@@ -32,7 +32,6 @@ from glasscredit.ledger import Ledger
 from glasscredit.ledger._tables import (
     event_exclusions,
     report_values,
-    subjects,
     trust_values,
 )
 from glasscredit.policy import PointsTable
@@ -175,9 +174,14 @@ class Scorer:
         return ChunkResult(scored, digests, ev, excl)
 
     def all_subjects(self) -> list[str]:
+        """Every subject, sorted (through the raw driver: a million rows)."""
         with self.ledger.engine.connect() as conn:
-            return list(conn.execute(select(subjects.c.subject).order_by(
-                subjects.c.subject)).scalars())
+            cur = conn.connection.cursor()
+            try:
+                cur.execute("SELECT subject FROM subjects ORDER BY subject")
+                return [r[0] for r in cur.fetchall()]
+            finally:
+                cur.close()
 
     def iter_chunks(self, as_of_us: int, subjects_in: list[str] | None = None,
                     chunk_subjects: int = 100_000,
