@@ -15,13 +15,14 @@ as removed, a held burst: ``exclusions`` rows with ``from_us <= t < until_us``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress
 
 import polars as pl
 import pyarrow as pa
 
 from glasscredit.features._idhash import ID_HASH, id_hashes, id_sum_aggregates
+from glasscredit.features._period_caps import foldable, period_counts
 from glasscredit.policy import MONTH_US, FeatureSpec, Policy
 
 __all__ = [
@@ -307,6 +308,10 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
     # order for them; every other aggregate is order-free, so skip the global sort
     ordered = any(f.agg in ("sum", "mean") for f in policy.features)
     ex = _Exprs.of(policy, as_of_us, as_of_us)
+    # capped counts are folded per period instead of sorted (batch only: see the module)
+    folded = [] if ordered else foldable(list(policy.features))
+    if folded:
+        ex = _without(ex, policy, {f.name for f in folded})
     lf = _countable(df.lazy(), ex, as_of_us, exclusions, ordered)
     if subjects is None:
         who = (df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject")
@@ -314,18 +319,30 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
     ids = id_sum_aggregates() if with_ids else []
-    frame = _features_of(lf, who, ex, external, ids).collect()
+    frame = _features_of(lf, who, ex, external, ids, period_counts(lf, folded)).collect()
     return FeatureFrame(as_of_us, frame)
 
 
+def _without(ex: _Exprs, policy: Policy, folded: set[str]) -> _Exprs:
+    """``ex`` without the caps and aggregates of the ``folded`` features."""
+    rest = [f for f in policy.features if f.name not in folded and f.max_per_period]
+    return replace(
+        ex, caps=[c for c in ex.caps if c.meta.output_name()[len("_in_"):] not in folded],
+        aggs=[a for a in ex.aggs if a.meta.output_name() not in folded],
+        capped_types=sorted({t for f in rest for t in f.types}))
+
+
 def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, ex: _Exprs,
-                 external: pl.DataFrame | None, extra: list[pl.Expr] | None = None
-                 ) -> pl.LazyFrame:
+                 external: pl.DataFrame | None, extra: list[pl.Expr] | None = None,
+                 parts: list[pl.LazyFrame] | None = None) -> pl.LazyFrame:
     """Features of the subjects in ``who`` from their countable events (one group_by).
 
-    ``extra`` aggregates ride along in the same group_by and are kept at the end.
+    ``extra`` aggregates ride along in the same group_by and are kept at the end;
+    ``parts`` are per-subject feature columns computed apart (batch's capped counts).
     """
     grouped = lf.group_by("subject").agg([*ex.aggs, *(extra or [])])
+    for part in parts or []:
+        grouped = grouped.join(part, on="subject", how="left")
     out = who.join(grouped, on="subject", how="left")
     if ex.ext_names:
         # an external feature is never an aggregate: only ``external`` can supply it
