@@ -12,7 +12,9 @@ from the same Parquet (see ``_bulk_load.py``). Then, in the same run, medians of
   points, tiers, reasons, digests, and the score rows and cursors written back);
 * the feature+points stage alone (``compute_features`` + ``score_frame``) on the events
   in memory, next to one hand-written DuckDB query and one hand-written polars query
-  computing the same features and points on the same in-memory events (checked equal);
+  computing the same features and points on the same in-memory events (checked equal),
+  by chunks of ``--compare-subjects`` subjects (100,000: one chunk at that size; the
+  1M population's events would not fit in memory three times over);
 * single-subject ``Scorer.explain`` latency (p50, p99, wall and CPU ms) for a subject
   with 500 events in a SQLite ledger.
 
@@ -31,12 +33,14 @@ import time
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from _bulk_load import load_sqlite, write_mirror
 from _reference import duckdb_scores, polars_scores
 from glasscredit.features import attribute_event_types, compute_features
 from glasscredit.ledger import Ledger, sqlite_url
-from glasscredit.policy import DAY_US, default_policy, from_us
+from glasscredit.ledger._mirror import EventMirror
+from glasscredit.policy import DAY_US, Policy, default_policy, from_us
 from glasscredit.scoring import Scorer, rescore, score_frame
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 
@@ -80,6 +84,66 @@ def _prepare_sql(subjects: int) -> Path:
     load_sqlite(parquet, tmp)
     tmp.rename(db)
     return db
+
+
+Figures = tuple[float, float]
+
+
+def _compare(mirror: EventMirror, policy: Policy, t: int, everyone: list[str], runs: int,
+             chunk: int) -> tuple[int, Figures, Figures, Figures, Figures] | None:
+    """Events read, then glasscredit / DuckDB / polars feature+points, chunk by chunk.
+
+    The population is cut into ranges of ``chunk`` subjects (1M subjects' events do not
+    fit in memory three times over); each engine runs ``runs`` times on each chunk and
+    a run's time is its sum over the chunks: medians of those sums, as wall / CPU s.
+    Scores are checked equal chunk by chunk; None (after saying so) when they differ.
+    """
+    attrs = attribute_event_types(policy)
+    read = [0.0, 0.0]
+    took = {name: [[0.0, 0.0] for _ in range(runs)] for name in ("ours", "duck", "polars")}
+    n_events = 0
+    for lo in range(0, len(everyone), chunk):
+        part = everyone[lo:lo + chunk]
+        t0, c0 = time.perf_counter(), time.process_time()
+        events = mirror.scan(subject_range=(part[0], part[-1]), recorded_by_us=t,
+                             attribute_types=attrs)
+        read[0] += time.perf_counter() - t0
+        read[1] += time.process_time() - c0
+        n_events += events.height
+        out = _engines(events.to_arrow(), policy, t, took)
+        del events
+        mine = out["ours"].select("subject", "score")
+        for name in ("duck", "polars"):
+            diff = mine.join(out[name].with_columns(pl.col("score").cast(pl.Int64)),
+                             on="subject", how="full").filter(
+                pl.col("score").ne_missing(pl.col("score_right"))).height
+            if diff:
+                print(f"FAIL: {diff} subjects score differently in the {name} reference")
+                return None
+
+    def med(name: str) -> Figures:
+        return (statistics.median(w for w, _ in took[name]),
+                statistics.median(c for _, c in took[name]))
+
+    return n_events, (read[0], read[1]), med("ours"), med("duck"), med("polars")
+
+
+def _engines(arrow: pa.Table, policy: Policy, t: int,
+             took: dict[str, list[list[float]]]) -> dict[str, pl.DataFrame]:
+    """Run each engine once per run on one chunk; add wall / CPU s to ``took``."""
+    out: dict[str, pl.DataFrame] = {}
+    for name, runs in took.items():
+        for acc in runs:
+            t0, c0 = time.perf_counter(), time.process_time()
+            if name == "ours":
+                out[name] = score_frame(compute_features(arrow, policy, t), policy).frame
+            elif name == "duck":
+                out[name] = duckdb_scores(arrow, policy, t)
+            else:
+                out[name] = polars_scores(arrow, policy, t)
+            acc[0] += time.perf_counter() - t0
+            acc[1] += time.process_time() - c0
+    return out
 
 
 def _median(fn: object, runs: int) -> tuple[float, float, object]:
@@ -144,6 +208,8 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--latency-runs", type=int, default=200)
+    ap.add_argument("--compare-subjects", type=int, default=100_000,
+                    help="subjects held in memory at once by the feature+points comparison")
     ap.add_argument("--latency-only", action="store_true",
                     help="measure only the single-subject explain latency")
     args = ap.parse_args()
@@ -162,29 +228,15 @@ def main() -> int:
     n_subjects = report.subjects  # type: ignore[attr-defined]
     mirror = led.mirror
     assert mirror is not None
-    read_s, read_cpu, events = _median(lambda: mirror.scan(
-        recorded_by_us=t, attribute_types=attribute_event_types(policy)), 1)
-    n_events = events.height  # type: ignore[attr-defined]
-    arrow = events.to_arrow()  # type: ignore[attr-defined]
-
-    def ours() -> pl.DataFrame:
-        return score_frame(compute_features(arrow, policy, t), policy).frame
-
-    gc_s, gc_cpu, gc = _median(ours, args.runs)
-    duck_s, duck_cpu, duck = _median(lambda: duckdb_scores(arrow, policy, t), args.runs)
-    pol_s, pol_cpu, polr = _median(lambda: polars_scores(arrow, policy, t), args.runs)
-    mine = gc.select("subject", "score")  # type: ignore[attr-defined]
-    for name, ref in (("duckdb", duck), ("polars", polr)):
-        diff = mine.join(ref.with_columns(pl.col("score").cast(pl.Int64)),  # type: ignore[attr-defined]
-                         on="subject", how="full").filter(
-            pl.col("score").ne_missing(pl.col("score_right"))).height
-        if diff:
-            print(f"FAIL: {diff} subjects score differently in the {name} reference")
-            return 1
+    cmp = _compare(mirror, policy, t, sc.all_subjects(), args.runs, args.compare_subjects)
+    if cmp is None:
+        return 1
+    n_events, (read_s, read_cpu), (gc_s, gc_cpu), (duck_s, duck_cpu), (pol_s, pol_cpu) = cmp
     latency, p99 = _latency_line(args.latency_runs)
     best = min(duck_s, pol_s)
     print(f"population: {n_subjects:,} subjects, {n_events:,} events (SQLite ledger {db.name}"
-          f"; load average {os.getloadavg()[0]:.1f}); wall s / CPU s, medians of {args.runs}")
+          f"; load average {os.getloadavg()[0]:.1f}); wall s / CPU s, medians of {args.runs}"
+          f"; feature+points in chunks of {args.compare_subjects:,} subjects)")
     print(f"read events from the mirror:            {read_s:7.2f} / {read_cpu:7.2f}")
     print(f"feature+points, glasscredit kernel:     {gc_s:7.2f} / {gc_cpu:7.2f}")
     print(f"feature+points, hand-written DuckDB:    {duck_s:7.2f} / {duck_cpu:7.2f}  "
