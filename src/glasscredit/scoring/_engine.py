@@ -67,6 +67,12 @@ class ChunkResult:
     digests: pl.DataFrame
     events: pl.DataFrame
     exclusions: pl.DataFrame
+    last_seq: pl.DataFrame  # subject, last_seq: the newest event each score has seen
+
+
+def last_seqs(events: pl.DataFrame) -> pl.DataFrame:
+    """subject, last_seq: each subject's newest event seq (the scoring cursor's mark)."""
+    return events.group_by("subject").agg(pl.col("seq").max().alias("last_seq"))
 
 
 class Scorer:
@@ -157,8 +163,12 @@ class Scorer:
 
     # -- many subjects ------------------------------------------------------------------
     def score_chunk(self, subjects_in: list[str], as_of_us: int,
-                    events: pl.DataFrame | None = None) -> ChunkResult:
-        """Features, points and digests for a list of subjects (a partition)."""
+                    events: pl.DataFrame | None = None,
+                    last_seq: pl.DataFrame | None = None) -> ChunkResult:
+        """Features, points and digests for a list of subjects (a partition).
+
+        ``last_seq`` is :func:`last_seqs` of ``events`` when the caller has it already.
+        """
         ev = events if events is not None else self.events(subjects_in, as_of_us)
         # a long IN list would pass SQLite's 32,766 parameters: read all, keep the chunk's
         few = len(subjects_in) <= 20_000
@@ -171,7 +181,8 @@ class Scorer:
         ff = FeatureFrame(as_of_us, both.frame.drop(ID_SUMS))
         scored = score_frame(ff, self.policy, self.table)
         digests = batch_digests(both.frame.select("subject", *ID_SUMS), ext)
-        return ChunkResult(scored, digests, ev, excl)
+        return ChunkResult(scored, digests, ev, excl,
+                           last_seq if last_seq is not None else last_seqs(ev))
 
     def all_subjects(self) -> list[str]:
         """Every subject, sorted (through the raw driver: a million rows)."""
@@ -197,28 +208,31 @@ class Scorer:
         if mirror is not None:
             mirror.sync()  # two small queries when nothing is new
 
-        def read(part: list[str]) -> pl.DataFrame:
+        def read(part: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
             # the whole population in subject order: one range scan per chunk; a subject
             # list: its events by id (split to respect SQLite's parameter limit)
             rng = (part[0], part[-1]) if everyone else None
             if mirror is not None:
-                return mirror.scan(subject_range=rng, subjects_in=None if everyone else part,
-                                   recorded_by_us=as_of_us,
-                                   attribute_types=self._attribute_types, with_id_hash=True)
-            if everyone:
-                return self.events(None, as_of_us, subject_range=rng)
-            return self.events(part, as_of_us)
+                ev = mirror.scan(subject_range=rng, subjects_in=None if everyone else part,
+                                 recorded_by_us=as_of_us,
+                                 attribute_types=self._attribute_types, with_id_hash=True)
+            elif everyone:
+                ev = self.events(None, as_of_us, subject_range=rng)
+            else:
+                ev = self.events(part, as_of_us)
+            return ev, last_seqs(ev)  # the cursor marks, off the kernel's thread
 
         done = 0
-        # read chunk n+1 while chunk n computes: the sqlite3 driver and polars both
-        # release the GIL, so the two cores overlap I/O with the kernel
+        # read chunk n+1 (and its cursor marks) while chunk n computes: the sqlite3
+        # driver and polars both release the GIL, so the two cores overlap I/O with the
+        # kernel
         with ThreadPoolExecutor(max_workers=1) as pool:
             ahead = pool.submit(read, parts[0]) if parts else None
             for n, part in enumerate(parts):
                 assert ahead is not None
-                ev = ahead.result()
+                ev, marks = ahead.result()
                 ahead = pool.submit(read, parts[n + 1]) if n + 1 < len(parts) else None
-                yield self.score_chunk(part, as_of_us, ev)
+                yield self.score_chunk(part, as_of_us, ev, marks)
                 done += len(part)
                 if progress:
                     progress(done, len(who))

@@ -137,8 +137,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
     frame = (chunk.scored.frame.join(feats, on="subject", how="left")
              .join(chunk.digests, on="subject", how="left")
              .with_columns(pl.col("inputs_digest").fill_null("")))
-    last_seq = (chunk.events.group_by("subject").agg(pl.col("seq").max().alias("last_seq")))
-    frame = frame.join(last_seq, on="subject", how="left").with_columns(
+    frame = frame.join(chunk.last_seq, on="subject", how="left").with_columns(
         pl.col("last_seq").fill_null(0))
     frame = frame.with_columns(detail_column(frame, names, dims, reason_codes(
         policy, scorer.table, frame)))
