@@ -73,20 +73,30 @@ def _mix_words(h: U64, raw: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64]
         np.copyto(h, mixed, where=left > 0)
 
 
+def _buffers(ids: pl.Series | list[str]) -> tuple[npt.NDArray[np.uint8],
+                                                  npt.NDArray[np.int64]]:
+    """The ids' UTF-8 bytes back to back, and the n + 1 offsets into them."""
+    if isinstance(ids, list):  # one subject's ids (explain): no Arrow round trip
+        data = [i.encode() for i in ids]
+        offsets = np.zeros(len(data) + 1, dtype=np.int64)
+        np.cumsum([len(d) for d in data], out=offsets[1:])
+        return np.frombuffer(b"".join(data), dtype=np.uint8), offsets
+    if ids.null_count():
+        raise ValueError("event ids must not be null (rule: every event has an id)")
+    arr = pc.cast(ids.to_arrow(), pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    raw = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None \
+        else np.zeros(0, dtype=np.uint8)
+    return raw[offsets[0]:offsets[-1]], offsets - offsets[0]
+
+
 def id_hashes(ids: pl.Series | list[str]) -> U64:
     """The 64-bit hash of every id (see the module docstring); ids must not be null."""
-    series = ids if isinstance(ids, pl.Series) else pl.Series(ids, dtype=pl.String)
-    if series.null_count():
-        raise ValueError("event ids must not be null (rule: every event has an id)")
-    arr = pc.cast(series.to_arrow(), pa.large_string())
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    n = len(arr)
-    if n == 0:
+    if len(ids) == 0:
         return np.zeros(0, dtype=np.uint64)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
-    raw = np.frombuffer(bufs[2], dtype=np.uint8)[:offsets[-1]] if bufs[2] is not None \
-        else np.zeros(0, dtype=np.uint8)
+    raw, offsets = _buffers(ids)
     lens = np.diff(offsets)
     h: U64 = (lens.astype(np.uint64) * _K0) ^ _SEED
     _mix_words(h, raw, offsets[:-1], lens)
