@@ -11,7 +11,7 @@ Rows go in the generator's order (subject by subject), which is also the best ca
 reads by subject range; see docs/performance.md.
 
 Speed: filling the ``event_id`` unique index row by row in random id order ran at about
-11,000 events/s (over an hour for 49M events). The table is therefore created without
+11,000 events/s (over an hour for 62M events). The table is therefore created without
 the inline ``UNIQUE (event_id)`` and filled in append order, and the unique index and
 the subject index are built afterwards, each by one sort (``CREATE [UNIQUE] INDEX``).
 The one difference from the migrated schema: uniqueness of ``event_id`` is held by the
