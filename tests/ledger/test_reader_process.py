@@ -63,3 +63,33 @@ def test_a_file_error_in_the_reader_process_reaches_the_caller(
 def test_a_reader_process_that_dies_is_reported_not_waited_on() -> None:
     with pytest.raises(LedgerError, match="exit code 3"):
         list(in_process(os._exit, 3))
+
+
+def test_values_with_copy_escape_characters_are_stored_exactly(
+        tmp_path: Path, db_url: str, clock: FakeClock) -> None:
+    """A canonical JSON with a backslash (a non-ASCII enum value) survives PostgreSQL's COPY.
+
+    Such a batch cannot use COPY's text format, whose escape character is the backslash.
+    """
+    from importlib.resources import files
+
+    from glasscredit.policy import load_policy
+
+    yaml = (files("glasscredit.policy") / "default.yaml").read_text(encoding="utf-8")
+    assert "values: [bike, scooter," in yaml
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.replace("values: [bike, scooter,", 'values: ["vélo", bike, scooter,'),
+                    encoding="utf-8")
+    policy = load_policy(path)
+    plain = {**event("r1", type_="rental.started"), "source": "rentals",
+             "attributes": {"asset": "bike"}}
+    accented = {**plain, "event_id": "r2", "attributes": {"asset": "vélo"}}
+    with Ledger(db_url, policy, clock=clock) as led:
+        assert led.ingest([plain]).accepted == 1  # a batch in the text format
+        assert led.ingest([accented]).accepted == 1  # a batch that needs CSV
+        stored = dict(led.execute_sql("SELECT event_id, attributes FROM events"))
+        assert stored == {"r1": '{"asset":"bike"}', "r2": '{"asset":"v\\u00e9lo"}'}
+        assert [e.attributes for e in led.events_of("s1")] == [{"asset": "bike"},
+                                                               {"asset": "vélo"}]
+        assert led.ingest([plain, accented]).duplicates == 2
+        assert led.verify_audit().ok

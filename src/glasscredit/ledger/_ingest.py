@@ -49,7 +49,7 @@ __all__ = ["IngestReport", "ingest_records"]
 
 # a file this large is read and validated in a process of its own (see ._pipeline)
 PROCESS_MIN_BYTES = 16 << 20
-FIRST_BATCH = 50_000
+FIRST_BATCH = 25_000
 _CERTIFIED_SCHEMA = {c: (pl.Int64 if c in ("row", "occurred_at_us") else pl.String)
                      for c in CERTIFIED_COLUMNS}
 
@@ -169,7 +169,9 @@ def _file_batches(source: EventFile, now_us: int, batch_size: int) -> Iterator[_
 def _batches(checked: Iterable[_Checked], batch_size: int) -> Iterator[_Batch]:
     """Cut validated pieces into batches of ``batch_size`` events (the last may be short).
 
-    The first batch holds at most ``FIRST_BATCH`` events: the writer starts sooner.
+    Sizes ramp up from ``FIRST_BATCH``, doubling: the writer starts soon and is not
+    left waiting while the reader fills one large batch after a small one. Batches
+    after the input ends hold at most ``FIRST_BATCH``: the last write, alone, is short.
     """
     pending: list[pl.DataFrame] = []
     held = rows = invalid = 0
@@ -189,8 +191,14 @@ def _batches(checked: Iterable[_Checked], batch_size: int) -> Iterator[_Batch]:
             errors = []
             rest = frame.slice(size)
             pending, held = [rest], rest.height
-            size = batch_size
+            size = min(batch_size, 2 * size)
+    # the rest in short batches: the last write, which nothing overlaps, stays short
     frame = pl.concat(pending) if pending else pl.DataFrame(schema=_CERTIFIED_SCHEMA)
+    while frame.height > FIRST_BATCH:
+        yield _prepare(frame.head(FIRST_BATCH), rows, invalid, errors)
+        rows = invalid = 0
+        errors = []
+        frame = frame.slice(FIRST_BATCH)
     yield _prepare(frame, rows, invalid, errors)
 
 
@@ -338,8 +346,25 @@ def _insert_sqlite(conn: Connection, frame: pl.DataFrame, now_us: int, seq: int)
     return int(dbapi.total_changes - before)
 
 
-def _copy_csv(cur: Any, table: str, buf: io.BytesIO) -> None:
-    with cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy:
+def _copy_payload(rows: pl.DataFrame) -> tuple[io.BytesIO, str]:
+    """The rows for ``COPY`` and its options: PostgreSQL's text format where it applies.
+
+    The text format (tab-separated, no quoting) costs the server about a tenth less to
+    parse than CSV, whose quoted JSON it must un-double. It is exact only when no value
+    holds a backslash, tab, newline or carriage return (its escape characters, all
+    absent from ids and canonical attributes under the default policy); otherwise CSV.
+    """
+    buf = io.BytesIO()
+    texts = [c for c, t in rows.schema.items() if t == pl.String]
+    if not rows.select(pl.any_horizontal(pl.col(texts).str.contains(r"[\\\t\n\r]").any())).item():
+        rows.write_csv(buf, include_header=False, separator="\t", quote_style="never")
+        return buf, ""
+    rows.write_csv(buf, include_header=False)
+    return buf, " WITH (FORMAT csv)"
+
+
+def _copy(cur: Any, table: str, buf: io.BytesIO, options: str) -> None:
+    with cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN{options}") as copy:
         view = buf.getbuffer()
         for i in range(0, len(view), 1 << 20):
             copy.write(view[i:i + (1 << 20)])
@@ -359,11 +384,10 @@ def _insert_postgres(conn: Connection, rows: pl.DataFrame) -> int:
 
     cur = dbapi.cursor()
     try:
-        buf = io.BytesIO()
-        rows.write_csv(buf, include_header=False)
+        buf, options = _copy_payload(rows)
         cur.execute("SAVEPOINT gc_copy")
         try:
-            _copy_csv(cur, "events", buf)
+            _copy(cur, "events", buf, options)
         except psycopg.errors.UniqueViolation:
             cur.execute("ROLLBACK TO SAVEPOINT gc_copy")
         else:
@@ -372,7 +396,7 @@ def _insert_postgres(conn: Connection, rows: pl.DataFrame) -> int:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS gc_staging (event_id text, subject text, "
                     "source text, type text, occurred_at_us bigint, recorded_at_us bigint, "
                     "attributes text, content_hash text, batch bigint) ON COMMIT DELETE ROWS")
-        _copy_csv(cur, "gc_staging", buf)
+        _copy(cur, "gc_staging", buf, options)
         cur.execute(f"INSERT INTO events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
                     "FROM gc_staging ORDER BY event_id ON CONFLICT (event_id) DO NOTHING")
         return int(cur.rowcount)

@@ -20,7 +20,8 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
@@ -31,8 +32,13 @@ __all__ = ["in_process", "in_thread", "run_producer"]
 T = TypeVar("T")
 
 
-def in_thread(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Run ``items`` in a background thread, ``depth`` ahead of the consumer."""
+def in_thread(items: Iterator[T], depth: int = 2, *,
+              interrupt: Callable[[], None] | None = None) -> Generator[T, None, None]:
+    """Run ``items`` in a background thread, ``depth`` ahead of the consumer.
+
+    ``interrupt`` is called when the consumer stops early, before the thread is joined:
+    it must unblock whatever the thread may be waiting on.
+    """
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -60,15 +66,18 @@ def in_thread(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         yield from _unwrap(iter(q.get, None))
     finally:
         stop.set()
+        if interrupt is not None:
+            interrupt()
         worker.join()
 
 
-def in_process(produce: Callable[..., Iterator[T]], *args: Any) -> Iterator[T]:
-    """Run ``produce(*args)`` in a new Python process, one item ahead of the consumer.
+def in_process(produce: Callable[..., Iterator[T]], *args: Any, depth: int = 3) -> Iterator[T]:
+    """Run ``produce(*args)`` in a new Python process, ``depth`` items ahead of the consumer.
 
     ``produce`` must be a module-level function and ``args`` and the items picklable.
     The process is a plain ``python -m`` child (not :mod:`multiprocessing`), so the
-    caller's ``__main__`` is never re-run: a script without a main guard works.
+    caller's ``__main__`` is never re-run: a script without a main guard works. A thread
+    drains the pipe, so the child is never held up by a consumer busy with one item.
     """
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])  # the folder holding glasscredit/
@@ -76,13 +85,18 @@ def in_process(produce: Callable[..., Iterator[T]], *args: Any) -> Iterator[T]:
     proc = subprocess.Popen([sys.executable, "-m", "glasscredit.ledger._pipeline_main"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     assert proc.stdin is not None and proc.stdout is not None
+
+    def stop() -> None:  # also ends a blocked read of the pipe (end of file)
+        if proc.poll() is None:
+            proc.kill()
+
     try:
         pickle.dump((produce, args), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         proc.stdin.close()
-        yield from _unwrap(_read_messages(proc))
+        with closing(in_thread(_read_messages(proc), depth, interrupt=stop)) as messages:
+            yield from _unwrap(messages)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop()
         proc.wait()
         proc.stdout.close()
 
