@@ -173,33 +173,45 @@ def _batches(checked: Iterable[_Checked], batch_size: int) -> Iterator[_Batch]:
     left waiting while the reader fills one large batch after a small one. Batches
     after the input ends hold at most ``FIRST_BATCH``: the last write, alone, is short.
     """
-    pending: list[pl.DataFrame] = []
-    held = rows = invalid = 0
+    pending = _Pending()
     size = min(batch_size, FIRST_BATCH)
-    errors: list[FieldError] = []
     for part in checked:
-        rows += part.rows
-        invalid += part.invalid
-        errors.extend(part.errors)
-        if part.valid.height:
-            pending.append(part.valid)
-            held += part.valid.height
-        while held >= size:
-            frame = pl.concat(pending, rechunk=False)
-            yield _prepare(frame.head(size), rows, invalid, errors)
-            rows = invalid = 0
-            errors = []
-            rest = frame.slice(size)
-            pending, held = [rest], rest.height
+        pending.add(part)
+        while pending.held >= size:
+            yield pending.take(size)
             size = min(batch_size, 2 * size)
-    # the rest in short batches: the last write, which nothing overlaps, stays short
-    frame = pl.concat(pending) if pending else pl.DataFrame(schema=_CERTIFIED_SCHEMA)
-    while frame.height > FIRST_BATCH:
-        yield _prepare(frame.head(FIRST_BATCH), rows, invalid, errors)
-        rows = invalid = 0
-        errors = []
-        frame = frame.slice(FIRST_BATCH)
-    yield _prepare(frame, rows, invalid, errors)
+    while pending.held > FIRST_BATCH:
+        yield pending.take(FIRST_BATCH)
+    yield pending.take(pending.held)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """Validated events not yet in a batch, and the input rows read since the last one."""
+
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    held: int = 0
+    rows: int = 0
+    invalid: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, part: _Checked) -> None:
+        self.rows += part.rows
+        self.invalid += part.invalid
+        self.errors.extend(part.errors)
+        if part.valid.height:
+            self.frames.append(part.valid)
+            self.held += part.valid.height
+
+    def take(self, n: int) -> _Batch:
+        """The next ``n`` events as a batch, with the rows read since the previous one."""
+        frame = pl.concat(self.frames, rechunk=False) if self.frames \
+            else pl.DataFrame(schema=_CERTIFIED_SCHEMA)
+        batch = _prepare(frame.head(n), self.rows, self.invalid, self.errors)
+        rest = frame.slice(n)
+        self.frames, self.held = [rest], rest.height
+        self.rows, self.invalid, self.errors = 0, 0, []
+        return batch
 
 
 def _prepare(frame: pl.DataFrame, rows: int, invalid: int, errors: list[FieldError]) -> _Batch:

@@ -46,7 +46,7 @@ from glasscredit.ledger._columnar import EVENT_SCHEMA, read_event_batches
 __all__ = ["EventMirror", "SyncReport"]
 
 _MANIFEST = "manifest.json"
-_FORMAT = 2  # 2: segments carry id_hash
+_FORMAT = 3  # 2: segments carry id_hash; 3: id_hash is XXH64
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
 _SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction
