@@ -29,25 +29,28 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from glasscredit.ledger import Ledger, sqlite_url
 from glasscredit.policy import content_hash, default_policy
 from glasscredit.simulate import DEFAULT_END_US
+from glasscredit.store import Ledger, sqlite_url
 
 __all__ = ["load_sqlite", "write_mirror"]
 
-_INSERT = ("INSERT INTO events (seq, event_id, subject, source, type, occurred_at_us, "
-           "recorded_at_us, attributes, content_hash, batch) VALUES (?,?,?,?,?,?,?,?,?,0)")
+_INSERT = (
+    "INSERT INTO events (seq, event_id, subject, source, type, occurred_at_us, "
+    "recorded_at_us, attributes, content_hash, batch) VALUES (?,?,?,?,?,?,?,?,?,0)"
+)
 _INLINE_UNIQUE = ", \n\tUNIQUE (event_id)\n)"
 
 
 def _events_without_unique(con: sqlite3.Connection) -> None:
     """Recreate the (empty) events table without its inline unique constraint."""
-    ddl = con.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='events'"
-                      ).fetchone()[0]
+    ddl = con.execute(
+        "SELECT sql FROM sqlite_master WHERE type='table' AND name='events'"
+    ).fetchone()[0]
     if not ddl.endswith(_INLINE_UNIQUE):
         raise RuntimeError(f"unexpected events DDL, cannot bulk-load: {ddl!r}")
     con.execute("DROP TABLE events")  # drops its indexes too
-    con.execute(ddl[:-len(_INLINE_UNIQUE)] + "\n)")
+    con.execute(ddl[: -len(_INLINE_UNIQUE)] + "\n)")
 
 
 def load_sqlite(parquet: Path, db: Path) -> int:
@@ -65,18 +68,36 @@ def load_sqlite(parquet: Path, db: Path) -> int:
         for batch in pq.ParquetFile(parquet).iter_batches(batch_size=500_000):
             df = pl.from_arrow(batch)
             assert isinstance(df, pl.DataFrame)
-            df = df.with_columns(occurred_at_us=pl.col("occurred_at").str.to_datetime(
-                time_unit="us", time_zone="UTC").dt.epoch("us"))
-            rows = [(total + i, e, s, src, t, occ, DEFAULT_END_US, a,
-                     content_hash(e, s, src, t, occ, a))
-                    for i, (e, s, src, t, occ, a) in enumerate(df.select(
-                        "event_id", "subject", "source", "type", "occurred_at_us",
-                        "attributes").iter_rows(), start=1)]
+            df = df.with_columns(
+                occurred_at_us=pl.col("occurred_at")
+                .str.to_datetime(time_unit="us", time_zone="UTC")
+                .dt.epoch("us")
+            )
+            rows = [
+                (
+                    total + i,
+                    e,
+                    s,
+                    src,
+                    t,
+                    occ,
+                    DEFAULT_END_US,
+                    a,
+                    content_hash(e, s, src, t, occ, a),
+                )
+                for i, (e, s, src, t, occ, a) in enumerate(
+                    df.select(
+                        "event_id", "subject", "source", "type", "occurred_at_us", "attributes"
+                    ).iter_rows(),
+                    start=1,
+                )
+            ]
             con.executemany(_INSERT, rows)
             subs = df["subject"].unique().sort().to_list()
-            con.executemany("INSERT OR IGNORE INTO subjects (subject, salt, first_seen_us) "
-                            "VALUES (?,?,?)",
-                            [(s, os.urandom(16).hex(), DEFAULT_END_US) for s in subs])
+            con.executemany(
+                "INSERT OR IGNORE INTO subjects (subject, salt, first_seen_us) VALUES (?,?,?)",
+                [(s, os.urandom(16).hex(), DEFAULT_END_US) for s in subs],
+            )
             total += len(rows)
             print(f"  loaded {total:,} events ({time.perf_counter() - t0:.0f} s)", flush=True)
         con.execute("CREATE UNIQUE INDEX uq_events_event_id ON events (event_id)")
@@ -105,13 +126,24 @@ def write_mirror(parquet: Path, db: Path, *, rows_per_segment: int = 8_000_000) 
         assert mirror is not None
         total = pl.scan_parquet(parquet).select(pl.len()).collect().item()
         for lo in range(0, total, rows_per_segment):
-            df = pl.scan_parquet(parquet).slice(lo, rows_per_segment).select(
-                pl.int_range(lo + 1, lo + 1 + pl.len(), dtype=pl.Int64).alias("seq"),
-                "event_id", "subject", "source", "type",
-                pl.col("occurred_at").str.to_datetime(time_unit="us", time_zone="UTC")
-                .dt.epoch("us").alias("occurred_at_us"),
-                pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
-                "attributes").collect()
+            df = (
+                pl.scan_parquet(parquet)
+                .slice(lo, rows_per_segment)
+                .select(
+                    pl.int_range(lo + 1, lo + 1 + pl.len(), dtype=pl.Int64).alias("seq"),
+                    "event_id",
+                    "subject",
+                    "source",
+                    "type",
+                    pl.col("occurred_at")
+                    .str.to_datetime(time_unit="us", time_zone="UTC")
+                    .dt.epoch("us")
+                    .alias("occurred_at_us"),
+                    pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
+                    "attributes",
+                )
+                .collect()
+            )
             mirror.append(df)
         return int(total)
     finally:

@@ -38,11 +38,11 @@ import pyarrow as pa
 from _bulk_load import load_sqlite, write_mirror
 from _reference import duckdb_scores, polars_scores
 from glasscredit.features import attribute_event_types, compute_features
-from glasscredit.ledger import Ledger, sqlite_url
-from glasscredit.ledger._mirror import EventMirror
 from glasscredit.policy import DAY_US, Policy, default_policy, from_us
 from glasscredit.scoring import Scorer, rescore, score_frame
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
+from glasscredit.store import Ledger, sqlite_url
+from glasscredit.store._mirror import EventMirror
 
 DATA = Path(__file__).parent / "_data"
 EVENTS_PER_SUBJECT = 67.0  # the generator's knob; gives ~49 events per subject
@@ -63,8 +63,11 @@ def _prepare(subjects: int) -> Path:
     if mirror.manifest()["total"] == 0:
         t0 = time.perf_counter()
         n = write_mirror(_parquet(subjects), db)
-        print(f"setup (untimed): mirror of {n:,} events written from the Parquet in "
-              f"{time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"setup (untimed): mirror of {n:,} events written from the Parquet in "
+            f"{time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
     return db
 
 
@@ -76,8 +79,9 @@ def _prepare_sql(subjects: int) -> Path:
     parquet = _parquet(subjects)
     if not parquet.exists():
         print(f"generating {subjects:,} subjects -> {parquet}", flush=True)
-        write_population(PopulationSpec(subjects=subjects,
-                                        events_per_subject=EVENTS_PER_SUBJECT), parquet)
+        write_population(
+            PopulationSpec(subjects=subjects, events_per_subject=EVENTS_PER_SUBJECT), parquet
+        )
     print(f"bulk-loading {parquet} -> {db}", flush=True)
     tmp = db.with_suffix(".loading")
     tmp.unlink(missing_ok=True)
@@ -89,8 +93,9 @@ def _prepare_sql(subjects: int) -> Path:
 Figures = tuple[float, float]
 
 
-def _compare(mirror: EventMirror, policy: Policy, t: int, everyone: list[str], runs: int,
-             chunk: int) -> tuple[int, Figures, Figures, Figures, Figures] | None:
+def _compare(
+    mirror: EventMirror, policy: Policy, t: int, everyone: list[str], runs: int, chunk: int
+) -> tuple[int, Figures, Figures, Figures, Figures] | None:
     """Events read, then glasscredit / DuckDB / polars feature+points, chunk by chunk.
 
     The population is cut into ranges of ``chunk`` subjects (1M subjects' events do not
@@ -103,10 +108,11 @@ def _compare(mirror: EventMirror, policy: Policy, t: int, everyone: list[str], r
     took = {name: [[0.0, 0.0] for _ in range(runs)] for name in ("ours", "duck", "polars")}
     n_events = 0
     for lo in range(0, len(everyone), chunk):
-        part = everyone[lo:lo + chunk]
+        part = everyone[lo : lo + chunk]
         t0, c0 = time.perf_counter(), time.process_time()
-        events = mirror.scan(subject_range=(part[0], part[-1]), recorded_by_us=t,
-                             attribute_types=attrs)
+        events = mirror.scan(
+            subject_range=(part[0], part[-1]), recorded_by_us=t, attribute_types=attrs
+        )
         read[0] += time.perf_counter() - t0
         read[1] += time.process_time() - c0
         n_events += events.height
@@ -114,22 +120,29 @@ def _compare(mirror: EventMirror, policy: Policy, t: int, everyone: list[str], r
         del events
         mine = out["ours"].select("subject", "score")
         for name in ("duck", "polars"):
-            diff = mine.join(out[name].with_columns(pl.col("score").cast(pl.Int64)),
-                             on="subject", how="full").filter(
-                pl.col("score").ne_missing(pl.col("score_right"))).height
+            diff = (
+                mine.join(
+                    out[name].with_columns(pl.col("score").cast(pl.Int64)), on="subject", how="full"
+                )
+                .filter(pl.col("score").ne_missing(pl.col("score_right")))
+                .height
+            )
             if diff:
                 print(f"FAIL: {diff} subjects score differently in the {name} reference")
                 return None
 
     def med(name: str) -> Figures:
-        return (statistics.median(w for w, _ in took[name]),
-                statistics.median(c for _, c in took[name]))
+        return (
+            statistics.median(w for w, _ in took[name]),
+            statistics.median(c for _, c in took[name]),
+        )
 
     return n_events, (read[0], read[1]), med("ours"), med("duck"), med("polars")
 
 
-def _engines(arrow: pa.Table, policy: Policy, t: int,
-             took: dict[str, list[list[float]]]) -> dict[str, pl.DataFrame]:
+def _engines(
+    arrow: pa.Table, policy: Policy, t: int, took: dict[str, list[list[float]]]
+) -> dict[str, pl.DataFrame]:
     """Run each engine once per run on one chunk; add wall / CPU s to ``took``."""
     out: dict[str, pl.DataFrame] = {}
     for name, runs in took.items():
@@ -167,18 +180,35 @@ def _latency(runs: int) -> tuple[float, float, float, float]:
     now = DEFAULT_END_US
     with tempfile.TemporaryDirectory() as tmp:
         led = Ledger(sqlite_url(Path(tmp) / "l.db"), policy, clock=lambda: now)
-        kinds = [("payment.on_time", {"amount": 12.5}), ("bill.paid", {"amount": 30,
-                                                                       "kind": "phone"}),
-                 ("payment.late", {"amount": 20, "days_late": 9}),
-                 ("rental.returned", {"asset": "bike"})]
-        recs = [{"event_id": f"lat-{i}", "subject": "s-lat", "source":
-                 "rentals" if kinds[i % 4][0].startswith("rental") else "bank",
-                 "type": kinds[i % 4][0], "attributes": kinds[i % 4][1],
-                 "occurred_at": from_us(now - (i * 3 + 1) * DAY_US).isoformat()
-                 .replace("+00:00", "Z")} for i in range(499)]
-        recs.append({"event_id": "lat-id", "subject": "s-lat", "source": "bank",
-                     "type": "identity.verified", "attributes": {"level": 2},
-                     "occurred_at": from_us(now - DAY_US).isoformat().replace("+00:00", "Z")})
+        kinds = [
+            ("payment.on_time", {"amount": 12.5}),
+            ("bill.paid", {"amount": 30, "kind": "phone"}),
+            ("payment.late", {"amount": 20, "days_late": 9}),
+            ("rental.returned", {"asset": "bike"}),
+        ]
+        recs = [
+            {
+                "event_id": f"lat-{i}",
+                "subject": "s-lat",
+                "source": "rentals" if kinds[i % 4][0].startswith("rental") else "bank",
+                "type": kinds[i % 4][0],
+                "attributes": kinds[i % 4][1],
+                "occurred_at": from_us(now - (i * 3 + 1) * DAY_US)
+                .isoformat()
+                .replace("+00:00", "Z"),
+            }
+            for i in range(499)
+        ]
+        recs.append(
+            {
+                "event_id": "lat-id",
+                "subject": "s-lat",
+                "source": "bank",
+                "type": "identity.verified",
+                "attributes": {"level": 2},
+                "occurred_at": from_us(now - DAY_US).isoformat().replace("+00:00", "Z"),
+            }
+        )
         led.ingest(recs).check()
         sc = Scorer(led)
         sc.explain("s-lat", now)  # warm-up
@@ -199,8 +229,10 @@ def _latency(runs: int) -> tuple[float, float, float, float]:
 def _latency_line(runs: int) -> tuple[str, float]:
     """The explain line as printed, and the wall p99 it reports."""
     p50, p99, c50, c99 = _latency(runs)
-    return (f"explain one subject with 500 events:   p50 {p50:.1f} ms, p99 {p99:.1f} ms wall; "
-            f"p50 {c50:.1f} ms, p99 {c99:.1f} ms CPU (target p99 < 10 ms)"), p99
+    return (
+        f"explain one subject with 500 events:   p50 {p50:.1f} ms, p99 {p99:.1f} ms wall; "
+        f"p50 {c50:.1f} ms, p99 {c99:.1f} ms CPU (target p99 < 10 ms)"
+    ), p99
 
 
 def main() -> int:
@@ -208,10 +240,17 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--latency-runs", type=int, default=200)
-    ap.add_argument("--compare-subjects", type=int, default=100_000,
-                    help="subjects held in memory at once by the feature+points comparison")
-    ap.add_argument("--latency-only", action="store_true",
-                    help="measure only the single-subject explain latency")
+    ap.add_argument(
+        "--compare-subjects",
+        type=int,
+        default=100_000,
+        help="subjects held in memory at once by the feature+points comparison",
+    )
+    ap.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="measure only the single-subject explain latency",
+    )
     args = ap.parse_args()
     if args.latency_only:
         line, p99 = _latency_line(args.latency_runs)
@@ -236,24 +275,34 @@ def main() -> int:
         return 1
     n_events, (read_s, read_cpu), (gc_s, gc_cpu), (duck_s, duck_cpu), (pol_s, pol_cpu) = cmp
     best = min(duck_s, pol_s)
-    print(f"population: {n_subjects:,} subjects, {n_events:,} events (SQLite ledger {db.name}"
-          f"; load average {os.getloadavg()[0]:.1f}); wall s / CPU s, medians of {args.runs}"
-          f"; feature+points in chunks of {args.compare_subjects:,} subjects)")
+    print(
+        f"population: {n_subjects:,} subjects, {n_events:,} events (SQLite ledger {db.name}"
+        f"; load average {os.getloadavg()[0]:.1f}); wall s / CPU s, medians of {args.runs}"
+        f"; feature+points in chunks of {args.compare_subjects:,} subjects)"
+    )
     print(f"read events from the mirror:            {read_s:7.2f} / {read_cpu:7.2f}")
     print(f"feature+points, glasscredit kernel:     {gc_s:7.2f} / {gc_cpu:7.2f}")
-    print(f"feature+points, hand-written DuckDB:    {duck_s:7.2f} / {duck_cpu:7.2f}  "
-          f"(glasscredit / DuckDB = {gc_s / duck_s:.2f}x wall, {gc_cpu / duck_cpu:.2f}x CPU)")
-    print(f"feature+points, hand-written polars:    {pol_s:7.2f} / {pol_cpu:7.2f}  "
-          f"(glasscredit / polars = {gc_s / pol_s:.2f}x wall, {gc_cpu / pol_cpu:.2f}x CPU)")
-    print(f"end-to-end rescore (sync check, read, features, points, tiers, reasons, digests, "
-          f"store): {e2e:.2f} / {e2e_cpu:.2f}")
+    print(
+        f"feature+points, hand-written DuckDB:    {duck_s:7.2f} / {duck_cpu:7.2f}  "
+        f"(glasscredit / DuckDB = {gc_s / duck_s:.2f}x wall, {gc_cpu / duck_cpu:.2f}x CPU)"
+    )
+    print(
+        f"feature+points, hand-written polars:    {pol_s:7.2f} / {pol_cpu:7.2f}  "
+        f"(glasscredit / polars = {gc_s / pol_s:.2f}x wall, {gc_cpu / pol_cpu:.2f}x CPU)"
+    )
+    print(
+        f"end-to-end rescore (sync check, read, features, points, tiers, reasons, digests, "
+        f"store): {e2e:.2f} / {e2e_cpu:.2f}"
+    )
     print(latency)
     ratio = gc_s / best
     ok = e2e < 60 and ratio <= 1.2 and p99 < 10
-    print(f"HEADLINE: end-to-end rescore of {n_subjects:,} subjects / {n_events:,} events "
-          f"on SQLite: {e2e:.1f} s wall, {e2e_cpu:.1f} s CPU (target < 60 s for 1,000,000 "
-          f"subjects); feature+points {ratio:.2f}x the faster hand-written query (target <= "
-          f"1.2x); explain p99 {p99:.1f} ms (target < 10 ms)")
+    print(
+        f"HEADLINE: end-to-end rescore of {n_subjects:,} subjects / {n_events:,} events "
+        f"on SQLite: {e2e:.1f} s wall, {e2e_cpu:.1f} s CPU (target < 60 s for 1,000,000 "
+        f"subjects); feature+points {ratio:.2f}x the faster hand-written query (target <= "
+        f"1.2x); explain p99 {p99:.1f} ms (target < 10 ms)"
+    )
     return 0 if ok else 1
 
 

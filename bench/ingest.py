@@ -38,17 +38,27 @@ from typing import Any
 import polars as pl
 from sqlalchemy import create_engine, text
 
-from glasscredit.ledger import Ledger
 from glasscredit.policy import default_policy
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
+from glasscredit.store import Ledger
 
 TARGET = 100_000  # events/s into each database
 BATCH = 50_000
 DATA = Path(__file__).parent / "_data"
-PG_URL = os.environ.get("GLASSCREDIT_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-COLUMNS = ("event_id", "subject", "source", "type", "occurred_at_us", "recorded_at_us",
-           "attributes", "content_hash", "batch")
+PG_URL = os.environ.get(
+    "GLASSCREDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+COLUMNS = (
+    "event_id",
+    "subject",
+    "source",
+    "type",
+    "occurred_at_us",
+    "recorded_at_us",
+    "attributes",
+    "content_hash",
+    "batch",
+)
 
 
 def events_file(n_events: int) -> Path:
@@ -113,15 +123,21 @@ def raw_sqlite(url: str, rows: list[tuple[Any, ...]]) -> float:
     """sqlite3 executemany into the ledger schema, same pragmas, same unique index."""
     Ledger(url, default_policy(), clock=lambda: DEFAULT_END_US).close()  # schema only
     conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-262144",
-                   "temp_store=MEMORY"):
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "cache_size=-262144",
+        "temp_store=MEMORY",
+    ):
         conn.execute(f"PRAGMA {pragma}")
-    sql = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
-           "ON CONFLICT (event_id) DO NOTHING")
+    sql = (
+        f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
+        "ON CONFLICT (event_id) DO NOTHING"
+    )
     t0 = time.perf_counter()
     for i in range(0, len(rows), BATCH):
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(sql, rows[i:i + BATCH])
+        conn.executemany(sql, rows[i : i + BATCH])
         conn.execute("COMMIT")
     seconds = time.perf_counter() - t0
     conn.close()
@@ -137,12 +153,14 @@ def _pg_conn(url: str) -> Any:
 
 def raw_pg_executemany(url: str, rows: list[tuple[Any, ...]]) -> float:
     with _pg_conn(url) as conn:
-        sql = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * 9)}) "
-               "ON CONFLICT (event_id) DO NOTHING")
+        sql = (
+            f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * 9)}) "
+            "ON CONFLICT (event_id) DO NOTHING"
+        )
         t0 = time.perf_counter()
         for i in range(0, len(rows), BATCH):
             with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(sql, rows[i:i + BATCH])
+                cur.executemany(sql, rows[i : i + BATCH])
         return time.perf_counter() - t0
 
 
@@ -150,9 +168,12 @@ def raw_pg_copy(url: str, rows: list[tuple[Any, ...]]) -> float:
     with _pg_conn(url) as conn:
         t0 = time.perf_counter()
         for i in range(0, len(rows), BATCH):
-            with conn.transaction(), conn.cursor() as cur, \
-                    cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for r in rows[i:i + BATCH]:
+            with (
+                conn.transaction(),
+                conn.cursor() as cur,
+                cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+            ):
+                for r in rows[i : i + BATCH]:
                     copy.write_row(r)
         return time.perf_counter() - t0
 
@@ -166,8 +187,10 @@ def bench_db(kind: str, path: Path, n: int, repeat: int) -> float:
     gc_runs: list[float] = []
     rows: list[tuple[Any, ...]] = []
     refs: dict[str, Callable[[str, list[tuple[Any, ...]]], float]] = (
-        {"sqlite3 executemany": raw_sqlite} if kind == "sqlite"
-        else {"psycopg executemany": raw_pg_executemany, "psycopg COPY": raw_pg_copy})
+        {"sqlite3 executemany": raw_sqlite}
+        if kind == "sqlite"
+        else {"psycopg executemany": raw_pg_executemany, "psycopg COPY": raw_pg_copy}
+    )
     ref_runs: dict[str, list[float]] = {name: [] for name in refs}
     for r in range(repeat):
         with database(kind) as url:
@@ -179,14 +202,19 @@ def bench_db(kind: str, path: Path, n: int, repeat: int) -> float:
         for name, fn in refs.items():
             with database(kind) as url:
                 ref_runs[name].append(fn(url, rows))
-        print(f"  {kind} run {r + 1}/{repeat}: glasscredit {n / seconds:,.0f} ev/s; " + "; ".join(
-            f"{name} {n / ref_runs[name][-1]:,.0f}/s" for name in refs), flush=True)
+        print(
+            f"  {kind} run {r + 1}/{repeat}: glasscredit {n / seconds:,.0f} ev/s; "
+            + "; ".join(f"{name} {n / ref_runs[name][-1]:,.0f}/s" for name in refs),
+            flush=True,
+        )
     gc = median_rate(n, gc_runs)
     print(f"{kind:10s} glasscredit ingest_file (end to end)  {gc:>10,.0f} events/s")
     for name in refs:
         ref = median_rate(n, ref_runs[name])
-        print(f"{kind:10s} {name + ' (raw, rows prepared)':37s} {ref:>10,.0f} rows/s   "
-              f"glasscredit = {gc / ref:.2f}x")
+        print(
+            f"{kind:10s} {name + ' (raw, rows prepared)':37s} {ref:>10,.0f} rows/s   "
+            f"glasscredit = {gc / ref:.2f}x"
+        )
     return gc
 
 
@@ -197,15 +225,20 @@ def main() -> int:
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = ap.parse_args()
     path = events_file(args.events)
-    print(f"ingest of {args.events:,} generated events ({path.stat().st_size / 1e6:.0f} MB "
-          f"JSON Lines), median of {args.repeat} runs, {os.cpu_count()} cores", flush=True)
+    print(
+        f"ingest of {args.events:,} generated events ({path.stat().st_size / 1e6:.0f} MB "
+        f"JSON Lines), median of {args.repeat} runs, {os.cpu_count()} cores",
+        flush=True,
+    )
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     rates = {kind: bench_db(kind, path, args.events, args.repeat) for kind in kinds}
     missed = [k for k, v in rates.items() if v < TARGET]
     verdict = "met" if not missed else f"MISSED on {', '.join(missed)}"
-    print(f"glasscredit ingest of {args.events:,} events: " + ", ".join(
-        f"{k} {v:,.0f} events/s" for k, v in rates.items())
-        + f" (target >= {TARGET:,} events/s into each database: {verdict})")
+    print(
+        f"glasscredit ingest of {args.events:,} events: "
+        + ", ".join(f"{k} {v:,.0f} events/s" for k, v in rates.items())
+        + f" (target >= {TARGET:,} events/s into each database: {verdict})"
+    )
     return 1 if missed else 0
 
 

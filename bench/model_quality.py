@@ -58,26 +58,33 @@ def cats_of(X: pd.DataFrame) -> list[str]:
 
 
 # -- tools: each fits on (Xtr, ytr) and returns P(bad) on Xte ------------------------
-def fit_glasscredit(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
-                    cats: list[str]) -> np.ndarray:
+def fit_glasscredit(
+    Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[str]
+) -> np.ndarray:
     m = ScorecardClassifier(random_state=42).fit(Xtr, ytr)
     return m.predict_proba(Xte)[:, 1]
 
 
-def fit_optbinning(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
-                   cats: list[str]) -> np.ndarray:
+def fit_optbinning(
+    Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[str]
+) -> np.ndarray:
     from optbinning import BinningProcess, Scorecard
     from sklearn.linear_model import LogisticRegression
 
     bp = BinningProcess(list(Xtr.columns), categorical_variables=cats)
-    sc = Scorecard(binning_process=bp, estimator=LogisticRegression(max_iter=1000),
-                   scaling_method="min_max", scaling_method_params={"min": 300, "max": 850})
+    sc = Scorecard(
+        binning_process=bp,
+        estimator=LogisticRegression(max_iter=1000),
+        scaling_method="min_max",
+        scaling_method_params={"min": 300, "max": 850},
+    )
     sc.fit(Xtr, ytr)
     return np.asarray(sc.predict_proba(Xte)[:, 1])
 
 
-def fit_scorecardpy(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
-                    cats: list[str]) -> np.ndarray:
+def fit_scorecardpy(
+    Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[str]
+) -> np.ndarray:
     import scorecardpy as sc
     from sklearn.linear_model import LogisticRegression
 
@@ -90,8 +97,7 @@ def fit_scorecardpy(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
     return np.asarray(lr.predict_proba(wte[cols])[:, 1])
 
 
-def fit_toad(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
-             cats: list[str]) -> np.ndarray:
+def fit_toad(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[str]) -> np.ndarray:
     import toad
     from sklearn.linear_model import LogisticRegression
 
@@ -119,11 +125,24 @@ def fit_lr(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[str
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     nums = [c for c in Xtr.columns if c not in cats]
-    pre = ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
-                              StandardScaler()), nums),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                              OneHotEncoder(handle_unknown="ignore")), cats)])
+    pre = ColumnTransformer(
+        [
+            (
+                "num",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
+                nums,
+            ),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+                ),
+                cats,
+            ),
+        ]
+    )
     model = make_pipeline(pre, LogisticRegression(max_iter=2000))
     model.fit(Xtr, ytr)
     return np.asarray(model.predict_proba(Xte)[:, 1])
@@ -136,16 +155,18 @@ def fit_ebm(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[st
     return np.asarray(m.predict_proba(Xte)[:, 1])
 
 
-def fit_lightgbm(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
-                 cats: list[str]) -> np.ndarray:
+def fit_lightgbm(
+    Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame, cats: list[str]
+) -> np.ndarray:
     import lightgbm as lgb
     from scipy.stats import spearmanr
 
     def prep(X: pd.DataFrame) -> pd.DataFrame:
         X = X.copy()
         for c in cats:
-            X[c] = pd.Categorical(X[c].astype(object), categories=sorted(
-                Xtr[c].dropna().astype(str).unique()))
+            X[c] = pd.Categorical(
+                X[c].astype(object), categories=sorted(Xtr[c].dropna().astype(str).unique())
+            )
         return X
 
     mono = []
@@ -156,10 +177,18 @@ def fit_lightgbm(Xtr: pd.DataFrame, ytr: np.ndarray, Xte: pd.DataFrame,
         ok = Xtr[c].notna().to_numpy()
         rho = spearmanr(Xtr[c].to_numpy()[ok], ytr[ok]).statistic
         mono.append(int(np.sign(rho)) if abs(rho) > 0.03 else 0)
-    m = lgb.LGBMClassifier(n_estimators=300, learning_rate=0.03, num_leaves=7,
-                           min_child_samples=30, subsample=0.8, subsample_freq=1,
-                           colsample_bytree=0.8, monotone_constraints=mono,
-                           random_state=42, verbose=-1)
+    m = lgb.LGBMClassifier(
+        n_estimators=300,
+        learning_rate=0.03,
+        num_leaves=7,
+        min_child_samples=30,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.8,
+        monotone_constraints=mono,
+        random_state=42,
+        verbose=-1,
+    )
     m.fit(prep(Xtr), ytr)
     return np.asarray(m.predict_proba(prep(Xte))[:, 1])
 
@@ -187,8 +216,7 @@ def evaluate(fit: Fitter, X: pd.DataFrame, y: np.ndarray, folds: list[Any]) -> d
     aucs, kss, secs = [], [], []
     for tr, te in folds:
         t0 = time.perf_counter()
-        p = fit(X.iloc[tr].reset_index(drop=True), y[tr], X.iloc[te].reset_index(drop=True),
-                cats)
+        p = fit(X.iloc[tr].reset_index(drop=True), y[tr], X.iloc[te].reset_index(drop=True), cats)
         secs.append(time.perf_counter() - t0)
         aucs.append(roc_auc_score(y[te], p))
         kss.append(ks(y[te], p))
@@ -218,26 +246,35 @@ def main() -> int:
     for ds, load in sets.items():
         X, y = load()
         X, dropped = admissible(X)
-        print(f"\n== {ds}: {len(X)} rows, {X.shape[1]} features, bad rate {y.mean():.3f}; "
-              f"dropped for every tool (protected/forbidden): {dropped}")
+        print(
+            f"\n== {ds}: {len(X)} rows, {X.shape[1]} features, bad rate {y.mean():.3f}; "
+            f"dropped for every tool (protected/forbidden): {dropped}"
+        )
         folds = list(StratifiedKFold(5, shuffle=True, random_state=42).split(X, y))
         res: dict[str, dict[str, float]] = {}
         for t in tools:
             try:
-                runs = [evaluate(TOOLS[t][1], X, y, folds)
-                        for _ in range(args.repeats if t == "glasscredit" else 1)]
+                runs = [
+                    evaluate(TOOLS[t][1], X, y, folds)
+                    for _ in range(args.repeats if t == "glasscredit" else 1)
+                ]
             except Exception as exc:
                 if t == "glasscredit":
                     raise
                 print(f"  {t}: failed on this data ({type(exc).__name__}: {exc}); skipped")
                 continue
-            res[t] = {"auc": runs[0]["auc"], "ks": runs[0]["ks"],
-                      "fit_s": float(np.median([r["fit_s"] for r in runs]))}
+            res[t] = {
+                "auc": runs[0]["auc"],
+                "ks": runs[0]["ks"],
+                "fit_s": float(np.median([r["fit_s"] for r in runs])),
+            }
         g = res["glasscredit"]
         print(f"{'tool':<12}{'AUC':>8}{'KS':>8}{'fit s':>9}  glasscredit: dAUC, fit-time ratio")
         for t, r in res.items():
-            print(f"{t:<12}{r['auc']:8.4f}{r['ks']:8.4f}{r['fit_s']:9.3f}  "
-                  f"{g['auc'] - r['auc']:+.4f}, {g['fit_s'] / r['fit_s']:.2f}x")
+            print(
+                f"{t:<12}{r['auc']:8.4f}{r['ks']:8.4f}{r['fit_s']:9.3f}  "
+                f"{g['auc'] - r['auc']:+.4f}, {g['fit_s'] / r['fit_s']:.2f}x"
+            )
         best_sc = max((res[t]["auc"] for t in SCORECARDS if t in res), default=0.0)
         best_boost = max((res[t]["auc"] for t in BOOSTERS if t in res), default=0.0)
         if g["auc"] < best_sc:
@@ -245,14 +282,19 @@ def main() -> int:
         if best_boost and g["auc"] < best_boost - 0.005:
             misses.append(f"{ds}: AUC {g['auc']:.4f} < best booster {best_boost:.4f} - 0.005")
         if "optbinning" in res and g["fit_s"] > res["optbinning"]["fit_s"]:
-            misses.append(f"{ds}: fit {g['fit_s']:.3f}s > optbinning "
-                          f"{res['optbinning']['fit_s']:.3f}s")
-        print(f"{ds}: glasscredit AUC {g['auc']:.4f} vs best scorecard/LR {best_sc:.4f}, "
-              f"best EBM/LightGBM {best_boost:.4f}")
+            misses.append(
+                f"{ds}: fit {g['fit_s']:.3f}s > optbinning {res['optbinning']['fit_s']:.3f}s"
+            )
+        print(
+            f"{ds}: glasscredit AUC {g['auc']:.4f} vs best scorecard/LR {best_sc:.4f}, "
+            f"best EBM/LightGBM {best_boost:.4f}"
+        )
     for m in misses:
         print("MISSED:", m)
-    print(f"headline: glasscredit AUC >= best scorecard/LR and >= best EBM/LightGBM - 0.005, "
-          f"fit <= optbinning on every data set: {'MET' if not misses else 'MISSED'}")
+    print(
+        f"headline: glasscredit AUC >= best scorecard/LR and >= best EBM/LightGBM - 0.005, "
+        f"fit <= optbinning on every data set: {'MET' if not misses else 'MISSED'}"
+    )
     return 1 if misses else 0
 
 

@@ -38,9 +38,9 @@ def synthetic(n: int, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
     x = rng.normal(size=(n, N_FEATURES))
     truth = np.random.default_rng(7)
     w = truth.uniform(0.2, 0.8, N_FEATURES) * truth.choice([-1, 1], N_FEATURES)
-    eta = -1.6 + x[:, :10] @ w[:10]                          # linear
-    eta += 0.9 * (x[:, 10:15] > 0.5).sum(axis=1) - 0.7       # thresholds
-    eta += 0.4 * (x[:, 15:20] ** 2).sum(axis=1) - 2.0        # U shapes
+    eta = -1.6 + x[:, :10] @ w[:10]  # linear
+    eta += 0.9 * (x[:, 10:15] > 0.5).sum(axis=1) - 0.7  # thresholds
+    eta += 0.4 * (x[:, 15:20] ** 2).sum(axis=1) - 2.0  # U shapes
     # features 20..24 carry no signal
     y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(np.int64)
     x[rng.random((n, N_FEATURES)) < 0.02] = np.nan
@@ -71,9 +71,11 @@ def main() -> int:
     args = ap.parse_args()
     X, y = synthetic(args.rows, 1)
     Xh, yh = synthetic(200_000, 2)
-    print(f"data: {args.rows} x {N_FEATURES} fit, 200000 holdout, bad rate {y.mean():.3f}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (timings are "
-          "wall-clock: a busy machine slows every tool)")
+    print(
+        f"data: {args.rows} x {N_FEATURES} fit, 200000 holdout, bad rate {y.mean():.3f}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (timings are "
+        "wall-clock: a busy machine slows every tool)"
+    )
 
     def fit_gc() -> ScorecardClassifier:
         return ScorecardClassifier(special_values={"f03": [-999.0]}, random_state=42).fit(X, y)
@@ -81,8 +83,10 @@ def main() -> int:
     gc_fit, model = timed(fit_gc, args.repeats, "gc_fit")
     assert isinstance(model, ScorecardClassifier)
     gc_auc = roc_auc_score(yh, model.predict_score(Xh) * -1)
-    print(f"glasscredit fit {gc_fit:.2f} s (median of {args.repeats}; CPU {CPU['gc_fit']:.2f} s), "
-          f"holdout AUC {gc_auc:.4f}")
+    print(
+        f"glasscredit fit {gc_fit:.2f} s (median of {args.repeats}; CPU {CPU['gc_fit']:.2f} s), "
+        f"holdout AUC {gc_auc:.4f}"
+    )
 
     table = model.points_table_
     names = list(table.features)[:20]
@@ -92,8 +96,10 @@ def main() -> int:
     t20 = PointsTable(base=table.base, features={n: table.features[n] for n in names})
     score_s, _ = timed(lambda: score_frame(t20, sub), args.repeats, "gc_score")
     rate = args.rows / score_s
-    print(f"glasscredit scores {args.rows} x {len(names)} in {score_s:.3f} s: {rate:,.0f} rows/s "
-          f"(CPU {CPU['gc_score']:.3f} s over its threads)")
+    print(
+        f"glasscredit scores {args.rows} x {len(names)} in {score_s:.3f} s: {rate:,.0f} rows/s "
+        f"(CPU {CPU['gc_score']:.3f} s over its threads)"
+    )
 
     ob_fit = ob_auc = ob_score = None
     try:
@@ -107,19 +113,26 @@ def main() -> int:
 
         def fit_ob() -> Scorecard:
             bp = BinningProcess(cols, special_codes=[-999.0])
-            sc = Scorecard(binning_process=bp, estimator=LogisticRegression(max_iter=1000),
-                           scaling_method="min_max", scaling_method_params={"min": 300,
-                                                                            "max": 850})
+            sc = Scorecard(
+                binning_process=bp,
+                estimator=LogisticRegression(max_iter=1000),
+                scaling_method="min_max",
+                scaling_method_params={"min": 300, "max": 850},
+            )
             return sc.fit(Xp, y)
 
         ob_fit, sc = timed(fit_ob, 1, "ob_fit")
         ob_auc = roc_auc_score(yh, sc.predict_proba(Xhp)[:, 1])
         ob_score, _ = timed(lambda: sc.score(Xp), 1)
-        print(f"optbinning  fit {ob_fit:.2f} s (1 run; CPU {CPU['ob_fit']:.2f} s), "
-              f"holdout AUC {ob_auc:.4f}, "
-              f"scores 1M rows in {ob_score:.2f} s")
-        print(f"ratios: fit {ob_fit / gc_fit:.1f}x faster, AUC {gc_auc - ob_auc:+.4f}, "
-              f"scoring {ob_score / score_s:.1f}x faster")
+        print(
+            f"optbinning  fit {ob_fit:.2f} s (1 run; CPU {CPU['ob_fit']:.2f} s), "
+            f"holdout AUC {ob_auc:.4f}, "
+            f"scores 1M rows in {ob_score:.2f} s"
+        )
+        print(
+            f"ratios: fit {ob_fit / gc_fit:.1f}x faster, AUC {gc_auc - ob_auc:+.4f}, "
+            f"scoring {ob_score / score_s:.1f}x faster"
+        )
     misses = []
     if ob_fit is not None and ob_auc is not None:
         if ob_fit / gc_fit < 3:
@@ -131,9 +144,11 @@ def main() -> int:
     for m in misses:
         print("MISSED:", m)
     ratio = f"{ob_fit / gc_fit:.1f}x" if ob_fit else "n/a"
-    print(f"headline: fit {gc_fit:.2f} s ({ratio} optbinning; target >= 3x), AUC {gc_auc:.4f} "
-          f"(optbinning {ob_auc if ob_auc is None else round(ob_auc, 4)}; target within 0.002), "
-          f"scoring {rate:,.0f} rows/s (target > 2,000,000): {'MET' if not misses else 'MISSED'}")
+    print(
+        f"headline: fit {gc_fit:.2f} s ({ratio} optbinning; target >= 3x), AUC {gc_auc:.4f} "
+        f"(optbinning {ob_auc if ob_auc is None else round(ob_auc, 4)}; target within 0.002), "
+        f"scoring {rate:,.0f} rows/s (target > 2,000,000): {'MET' if not misses else 'MISSED'}"
+    )
     return 1 if misses else 0
 
 

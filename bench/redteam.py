@@ -36,8 +36,9 @@ def _median(reports: list[RedTeamReport], name: str, key: str) -> float:
     values = []
     for r in reports:
         a = next(x for x in r.attacks if x.name == name)
-        values.append(float(getattr(a, key)) if key in ("glasscredit", "naive")
-                      else float(a.detail[key]))
+        values.append(
+            float(getattr(a, key)) if key in ("glasscredit", "naive") else float(a.detail[key])
+        )
     return statistics.median(values)
 
 
@@ -52,16 +53,21 @@ def main() -> int:
     for name in ("a_sybil_ring", "b_lone_reporter", "c_fresh_colluders", "d_bot_farm"):
         gc, nv = _median(reports, name, "glasscredit"), _median(reports, name, "naive")
         rows.append((name, gc, nv))
-        print(f"{name:20s} glasscredit {gc:+7.1f} pts   naive {nv:+7.1f} pts   "
-              f"ratio {_ratio(gc, nv)}")
+        print(
+            f"{name:20s} glasscredit {gc:+7.1f} pts   naive {nv:+7.1f} pts   ratio {_ratio(gc, nv)}"
+        )
     for name in ("b_lone_reporter", "c_fresh_colluders"):
-        print(f"{name:20s} corroborated value {_median(reports, name, 'corroborated_value'):.3f}"
-              f"   raw reports {_median(reports, name, 'raw_reports'):.0f}")
+        print(
+            f"{name:20s} corroborated value {_median(reports, name, 'corroborated_value'):.3f}"
+            f"   raw reports {_median(reports, name, 'raw_reports'):.0f}"
+        )
     flagged = min(int(_median([r], "d_bot_farm", "bursts_flagged")) for r in reports)
     drift = _median(reports, "d_bot_farm", "honest_median_drift")
     caps_only = _median(reports, "d_bot_farm", "bots_gain_caps_without_hold")
-    print(f"d_bot_farm           bursts flagged (min over seeds) {flagged}   honest median "
-          f"drift {drift:+.1f} pts   bots' gain with caps but no hold {caps_only:+.1f} pts")
+    print(
+        f"d_bot_farm           bursts flagged (min over seeds) {flagged}   honest median "
+        f"drift {drift:+.1f} pts   bots' gain with caps but no hold {caps_only:+.1f} pts"
+    )
     fp_share = _median(reports, "e_honest_no_attack", "glasscredit")
     print(f"e_honest_no_attack   honest losing > 10 pts vs naive: {100 * fp_share:.2f}%")
     auc = statistics.median(r.auc for r in reports)
@@ -80,12 +86,14 @@ def main() -> int:
         "auc>=0.95": auc >= 0.95,
     }
     missed = [k for k, ok in checks.items() if not ok]
-    print(f"HEADLINE redteam: a {gains['a_sybil_ring'][0]:+.0f} (naive "
-          f"{gains['a_sybil_ring'][1]:+.0f}, target <= +5), b {gains['b_lone_reporter'][0]:+.0f} "
-          f"(target 0), c {gains['c_fresh_colluders'][0]:+.0f} (target >= -5), d "
-          f"{_ratio(*gains['d_bot_farm'])} of naive (target <= 0.10), e {100 * fp_share:.2f}% "
-          f"(target < 1%), AUC {auc:.3f} (target >= 0.95)"
-          + (f"; MISSED {missed}" if missed else "; all targets met"))
+    print(
+        f"HEADLINE redteam: a {gains['a_sybil_ring'][0]:+.0f} (naive "
+        f"{gains['a_sybil_ring'][1]:+.0f}, target <= +5), b {gains['b_lone_reporter'][0]:+.0f} "
+        f"(target 0), c {gains['c_fresh_colluders'][0]:+.0f} (target >= -5), d "
+        f"{_ratio(*gains['d_bot_farm'])} of naive (target <= 0.10), e {100 * fp_share:.2f}% "
+        f"(target < 1%), AUC {auc:.3f} (target >= 0.95)"
+        + (f"; MISSED {missed}" if missed else "; all targets met")
+    )
     return 1 if missed else 0
 
 

@@ -61,17 +61,22 @@ def timed(label: str, runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
         cpu.append(time.process_time() - start_cpu)
     median = statistics.median(times)
     shown = ", ".join(f"{t:.2f}" for t in times)
-    print(f"  {label:<46} median {median:7.2f} s wall, {statistics.median(cpu):7.2f} s CPU "
-          f"(runs: {shown}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
-          flush=True)
+    print(
+        f"  {label:<46} median {median:7.2f} s wall, {statistics.median(cpu):7.2f} s CPU "
+        f"(runs: {shown}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
+        flush=True,
+    )
     return median, result
 
 
 def seeds_for(scenario: Any) -> np.ndarray:
     return select_seeds(
-        np.arange(scenario.n_subjects), scenario.identity_level,
-        scenario.clean_history_months, scenario.flagged,
-        policy=SeedPolicy(), community=scenario.community,
+        np.arange(scenario.n_subjects),
+        scenario.identity_level,
+        scenario.clean_history_months,
+        scenario.flagged,
+        policy=SeedPolicy(),
+        community=scenario.community,
     ).seeds
 
 
@@ -81,7 +86,10 @@ def quality(ig: Any) -> tuple[float, float, float, float]:
     for seed in range(5):
         sc = make_scenario(10_000, 1_000, 10, seed=100 + seed)
         g = build_endorsement_graph(
-            sc.endorser, sc.endorsed, sc.occurred_at_us, as_of_us=sc.as_of_us,
+            sc.endorser,
+            sc.endorsed,
+            sc.occurred_at_us,
+            as_of_us=sc.as_of_us,
             subjects=np.arange(sc.n_subjects),
         )
         r = sybilrank(g, seeds_for(sc))
@@ -91,76 +99,103 @@ def quality(ig: Any) -> tuple[float, float, float, float]:
         coo = g.adjacency.tocoo()
         upper = coo.row < coo.col
         graph = ig.Graph(n=g.n_nodes, edges=np.column_stack([coo.row[upper], coo.col[upper]]))
-        ppr = np.array(graph.personalized_pagerank(reset_vertices=r.seeds_used.tolist(),
-                                                   implementation="prpack"))
+        ppr = np.array(
+            graph.personalized_pagerank(
+                reset_vertices=r.seeds_used.tolist(), implementation="prpack"
+            )
+        )
         degree = np.maximum(g.degree, 1)
         p = ranking_quality(ppr / degree, sc.is_sybil)
         theirs.append(p.auc)
         theirs95.append(p.sybils_below_95)
-    return (statistics.median(ours), statistics.median(ours95),
-            statistics.median(theirs), statistics.median(theirs95))
+    return (
+        statistics.median(ours),
+        statistics.median(ours95),
+        statistics.median(theirs),
+        statistics.median(theirs95),
+    )
 
 
 def main() -> int:
     try:
         import igraph as ig
     except ImportError:
-        print("igraph is not installed: install the bench extra (pip install igraph); "
-              "no comparison without it")
+        print(
+            "igraph is not installed: install the bench extra (pip install igraph); "
+            "no comparison without it"
+        )
         return 2
     print(f"glasscredit trust benchmark: {N_SUBJECTS:,} subjects, igraph {ig.__version__}")
     start = time.perf_counter()
-    sc = make_scenario(N_SUBJECTS, 0, 0, communities=COMMUNITIES,
-                       honest_mean_degree=MEAN_DEGREE, seed=1)
+    sc = make_scenario(
+        N_SUBJECTS, 0, 0, communities=COMMUNITIES, honest_mean_degree=MEAN_DEGREE, seed=1
+    )
     names = pa.array([f"subject-{i:07d}" for i in range(sc.n_subjects)])
     endorser = names.take(pa.array(sc.endorser))
     endorsed = names.take(pa.array(sc.endorsed))
     times = pa.array(sc.occurred_at_us)
-    print(f"  generated {len(endorser):,} endorsement events (string ids, numbered community "
-          f"by community) in {time.perf_counter() - start:.1f} s", flush=True)
+    print(
+        f"  generated {len(endorser):,} endorsement events (string ids, numbered community "
+        f"by community) in {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
 
     build_s, graph = timed(
-        "build graph from string ids", 3,
+        "build graph from string ids",
+        3,
         lambda: build_endorsement_graph(endorser, endorsed, times, as_of_us=sc.as_of_us),
     )
     timed(
-        "build graph from string ids, known subjects", 1,
-        lambda: build_endorsement_graph(endorser, endorsed, times, as_of_us=sc.as_of_us,
-                                        subjects=names),
+        "build graph from string ids, known subjects",
+        1,
+        lambda: build_endorsement_graph(
+            endorser, endorsed, times, as_of_us=sc.as_of_us, subjects=names
+        ),
     )
-    print(f"  graph: {graph.n_nodes:,} nodes, {graph.n_edges:,} undirected edges; dropped "
-          f"{graph.dropped.as_dict()}", flush=True)
+    print(
+        f"  graph: {graph.n_nodes:,} nodes, {graph.n_edges:,} undirected edges; dropped "
+        f"{graph.dropped.as_dict()}",
+        flush=True,
+    )
     seeds = names.take(pa.array(seeds_for(sc)))
     sybilrank(graph, seeds, iterations=1)  # warm-up; also validates the seeds
-    prop_s, result = timed(
-        "sybilrank (20 steps, 2 threads)", 5, lambda: sybilrank(graph, seeds))
-    one_s, _ = timed("sybilrank (20 steps, 1 thread)", 3,
-                     lambda: sybilrank(graph, seeds, threads=1))
+    prop_s, result = timed("sybilrank (20 steps, 2 threads)", 5, lambda: sybilrank(graph, seeds))
+    one_s, _ = timed(
+        "sybilrank (20 steps, 1 thread)", 3, lambda: sybilrank(graph, seeds, threads=1)
+    )
 
     start = time.perf_counter()
     coo = graph.adjacency.tocoo()
     upper = coo.row < coo.col
-    igraph_graph = ig.Graph(n=graph.n_nodes,
-                            edges=np.column_stack([coo.row[upper], coo.col[upper]]))
-    print(f"  igraph Graph construction (not compared): {time.perf_counter() - start:.1f} s",
-          flush=True)
+    igraph_graph = ig.Graph(
+        n=graph.n_nodes, edges=np.column_stack([coo.row[upper], coo.col[upper]])
+    )
+    print(
+        f"  igraph Graph construction (not compared): {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
     reset = result.seeds_used.tolist()
     ppr_s, _ = timed(
-        "igraph personalized_pagerank (prpack)", 3,
-        lambda: igraph_graph.personalized_pagerank(reset_vertices=reset,
-                                                   implementation="prpack"),
+        "igraph personalized_pagerank (prpack)",
+        3,
+        lambda: igraph_graph.personalized_pagerank(reset_vertices=reset, implementation="prpack"),
     )
     speedup = ppr_s / prop_s
-    print(f"  ratio igraph PPR / glasscredit sybilrank: {speedup:.1f}x (2 threads), "
-          f"{ppr_s / one_s:.1f}x (1 thread)", flush=True)
+    print(
+        f"  ratio igraph PPR / glasscredit sybilrank: {speedup:.1f}x (2 threads), "
+        f"{ppr_s / one_s:.1f}x (1 thread)",
+        flush=True,
+    )
 
     auc, below, ig_auc, ig_below = quality(ig)
-    print("  ranking quality, 10,000 honest + 1,000 sybils, 10 attack edges "
-          "(median of 5 scenarios):")
-    print(f"    glasscredit sybilrank      AUC {auc:.4f}   sybils below 95% of honest "
-          f"{below:.1%}")
-    print(f"    igraph PPR / degree        AUC {ig_auc:.4f}   sybils below 95% of honest "
-          f"{ig_below:.1%}")
+    print(
+        "  ranking quality, 10,000 honest + 1,000 sybils, 10 attack edges (median of 5 scenarios):"
+    )
+    print(f"    glasscredit sybilrank      AUC {auc:.4f}   sybils below 95% of honest {below:.1%}")
+    print(
+        f"    igraph PPR / degree        AUC {ig_auc:.4f}   sybils below 95% of honest "
+        f"{ig_below:.1%}"
+    )
 
     missed = []
     if prop_s >= TARGET_PROPAGATION_S:
@@ -172,10 +207,12 @@ def main() -> int:
     if auc < TARGET_AUC:
         missed.append("AUC")
     verdict = "all targets met" if not missed else "MISSED: " + ", ".join(missed)
-    print(f"trust 1M subjects/{graph.n_edges / 1e6:.1f}M edges: propagation {prop_s:.2f} s "
-          f"(target < {TARGET_PROPAGATION_S:.0f} s), {speedup:.1f}x igraph PPR (target >= "
-          f"{TARGET_SPEEDUP:.0f}x), build {build_s:.1f} s (target < {TARGET_BUILD_S:.0f} s), "
-          f"AUC {auc:.3f} (target >= {TARGET_AUC}): {verdict}")
+    print(
+        f"trust 1M subjects/{graph.n_edges / 1e6:.1f}M edges: propagation {prop_s:.2f} s "
+        f"(target < {TARGET_PROPAGATION_S:.0f} s), {speedup:.1f}x igraph PPR (target >= "
+        f"{TARGET_SPEEDUP:.0f}x), build {build_s:.1f} s (target < {TARGET_BUILD_S:.0f} s), "
+        f"AUC {auc:.3f} (target >= {TARGET_AUC}): {verdict}"
+    )
     return 1 if missed else 0
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from glasscredit.ledger import Ledger
 from glasscredit.policy import Policy, default_policy, parse_timestamp
+from glasscredit.store import Ledger
 
-PG_URL = os.environ.get("GLASSCREDIT_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "GLASSCREDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 NOW_US = parse_timestamp("2026-09-01T00:00:00Z")
 
 
@@ -107,28 +108,53 @@ def ledger(db_url: str, policy: Policy, clock: FakeClock) -> Iterator[Ledger]:
         led.close()
 
 
-def event(event_id: str, subject: str = "s1", type_: str = "payment.on_time",
-          occurred_at: str = "2026-03-02T10:00:00Z", source: str | None = None,
-          **attributes: object) -> dict[str, object]:
+def event(
+    event_id: str,
+    subject: str = "s1",
+    type_: str = "payment.on_time",
+    occurred_at: str = "2026-03-02T10:00:00Z",
+    source: str | None = None,
+    **attributes: object,
+) -> dict[str, object]:
     """A valid event of the default policy (amount 10 unless given)."""
     defaults: dict[str, dict[str, object]] = {
-        "payment.on_time": {"amount": 10}, "payment.late": {"amount": 10, "days_late": 5},
+        "payment.on_time": {"amount": 10},
+        "payment.late": {"amount": 10, "days_late": 5},
         "bill.paid": {"amount": 10, "kind": "phone"},
         "bill.missed": {"amount": 10, "kind": "phone"},
-        "loan.repaid": {"amount": 100}, "loan.defaulted": {"amount": 100},
-        "loan.opened": {"amount": 100}, "identity.verified": {"level": 2},
-        "account.opened": {"kind": "current"}, "income.verified": {"band": "3000_5999"},
-        "contract.fulfilled": {}, "contract.breached": {}, "rental.returned": {"asset": "bike"},
+        "loan.repaid": {"amount": 100},
+        "loan.defaulted": {"amount": 100},
+        "loan.opened": {"amount": 100},
+        "identity.verified": {"level": 2},
+        "account.opened": {"kind": "current"},
+        "income.verified": {"band": "3000_5999"},
+        "contract.fulfilled": {},
+        "contract.breached": {},
+        "rental.returned": {"asset": "bike"},
         "rental.started": {"asset": "bike"},
         "rental.returned_late": {"asset": "bike", "days_late": 2},
         "rental.damaged": {"asset": "bike", "amount": 50, "severity": "minor"},
         "endorsement": {"endorser": "s2"},
         "report.misconduct": {"reporter": "s2", "category": "fraud", "evidence": "case-1"},
     }
-    sources = {"payment": "bank", "loan": "bank", "bill": "bank", "identity": "bank",
-               "income": "bank", "account": "bank", "rental": "rentals", "contract": "rentals",
-               "endorsement": "community", "report": "community"}
+    sources = {
+        "payment": "bank",
+        "loan": "bank",
+        "bill": "bank",
+        "identity": "bank",
+        "income": "bank",
+        "account": "bank",
+        "rental": "rentals",
+        "contract": "rentals",
+        "endorsement": "community",
+        "report": "community",
+    }
     attrs = {**defaults.get(type_, {}), **attributes}
-    return {"event_id": event_id, "subject": subject,
-            "source": source or sources[type_.split(".")[0]], "type": type_,
-            "occurred_at": occurred_at, "attributes": attrs}
+    return {
+        "event_id": event_id,
+        "subject": subject,
+        "source": source or sources[type_.split(".")[0]],
+        "type": type_,
+        "occurred_at": occurred_at,
+        "attributes": attrs,
+    }

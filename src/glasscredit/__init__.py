@@ -18,8 +18,8 @@ from glasscredit.exceptions import (
     PolicyError,
     ValidationError,
 )
-from glasscredit.ledger import IngestReport, Ledger
 from glasscredit.policy import Policy, default_policy, load_policy
+from glasscredit.store import IngestReport, Ledger
 
 __version__ = "0.1.0"
 

@@ -37,30 +37,51 @@ def test_explain_json_contract(demo_db: str) -> None:
     result = runner.invoke(app, ["explain", "s0000007", "--json", "--db", demo_db])
     assert result.exit_code == 0, result.output
     d = json.loads(result.output)
-    assert {"subject", "as_of", "score", "tier", "base_points", "policy_hash", "model_hash",
-            "dimensions", "features", "reasons", "perks"} <= set(d)
+    assert {
+        "subject",
+        "as_of",
+        "score",
+        "tier",
+        "base_points",
+        "policy_hash",
+        "model_hash",
+        "dimensions",
+        "features",
+        "reasons",
+        "perks",
+    } <= set(d)
     assert d["score"] == d["base_points"] + sum(f["points"] for f in d["features"])
-    assert set(d["dimensions"]) == {"payment_history", "fulfilment", "identity", "tenure",
-                                    "connections"}
+    assert set(d["dimensions"]) == {
+        "payment_history",
+        "fulfilment",
+        "identity",
+        "tenure",
+        "connections",
+    }
     assert all({"points", "percent"} == set(v) for v in d["dimensions"].values())
-    assert all({"name", "dimension", "value", "bin", "points", "max_points"} <= set(f)
-               for f in d["features"])
+    assert all(
+        {"name", "dimension", "value", "bin", "points", "max_points"} <= set(f)
+        for f in d["features"]
+    )
     assert len(d["reasons"]) <= 4
-    assert all({"code", "text", "points_below_max", "feature", "events"} <= set(r)
-               for r in d["reasons"])
+    assert all(
+        {"code", "text", "points_below_max", "feature", "events"} <= set(r) for r in d["reasons"]
+    )
     losses = [r["points_below_max"] for r in d["reasons"]]
     assert losses == sorted(losses, reverse=True)
 
 
 def test_whatif_next_tier_history_verify(demo_db: str) -> None:
-    w = json.loads(runner.invoke(app, ["whatif", "s0000007", "--set", "identity_level=3",
-                                       "--json", "--db", demo_db]).output)
+    w = json.loads(
+        runner.invoke(
+            app, ["whatif", "s0000007", "--set", "identity_level=3", "--json", "--db", demo_db]
+        ).output
+    )
     assert w["after"]["score"] - w["before"]["score"] == w["delta"]
     assert any(c["feature"] == "identity_level" for c in w["changes"]) or w["delta"] == 0
     nt = runner.invoke(app, ["next-tier", "s0000007", "--json", "--db", demo_db])
     assert nt.exit_code == 0, nt.output
-    h = json.loads(runner.invoke(app, ["history", "s0000007", "--json", "--db",
-                                       demo_db]).output)
+    h = json.loads(runner.invoke(app, ["history", "s0000007", "--json", "--db", demo_db]).output)
     sid = h["scores"][0]["score_id"]
     v = runner.invoke(app, ["verify-score", str(sid), "--json", "--db", demo_db])
     assert v.exit_code == 0 and json.loads(v.output)["identical"]
@@ -68,10 +89,16 @@ def test_whatif_next_tier_history_verify(demo_db: str) -> None:
 
 def test_errors_map_to_exit_codes(demo_db: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["events", "nobody", "--db", demo_db]).exit_code == 4
-    assert runner.invoke(app, ["explain", "s0000007", "--as-of", "yesterday",
-                               "--db", demo_db]).exit_code == 3
-    assert runner.invoke(app, ["whatif", "s0000007", "--set", "nope=1",
-                               "--db", demo_db]).exit_code == 3
+    assert (
+        runner.invoke(
+            app, ["explain", "s0000007", "--as-of", "yesterday", "--db", demo_db]
+        ).exit_code
+        == 3
+    )
+    assert (
+        runner.invoke(app, ["whatif", "s0000007", "--set", "nope=1", "--db", demo_db]).exit_code
+        == 3
+    )
     assert runner.invoke(app, ["verify-score", "999999999", "--db", demo_db]).exit_code == 4
 
 

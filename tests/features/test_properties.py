@@ -15,41 +15,69 @@ from glasscredit.scoring import explain_row, points_column, score_frame
 
 POLICY = default_policy()
 T0 = parse_timestamp("2026-09-01T00:00:00Z")
-TYPES = {"payment.on_time": '{"amount":%d}', "payment.late": '{"amount":%d,"days_late":%d}',
-         "bill.paid": '{"amount":%d,"kind":"phone"}', "loan.defaulted": '{"amount":%d}',
-         "identity.verified": '{"level":%d}', "account.opened": '{"kind":"current"}',
-         "rental.returned": '{"asset":"bike"}', "contract.breached": "{}"}
+TYPES = {
+    "payment.on_time": '{"amount":%d}',
+    "payment.late": '{"amount":%d,"days_late":%d}',
+    "bill.paid": '{"amount":%d,"kind":"phone"}',
+    "loan.defaulted": '{"amount":%d}',
+    "identity.verified": '{"level":%d}',
+    "account.opened": '{"kind":"current"}',
+    "rental.returned": '{"asset":"bike"}',
+    "contract.breached": "{}",
+}
 SOURCE = {"rental.returned": "rentals", "contract.breached": "rentals"}
 
-event_rows = st.lists(st.tuples(
-    st.integers(0, 5),                      # subject
-    st.sampled_from(sorted(TYPES)),         # type
-    st.integers(0, 9 * 365),                # days before T0 it happened
-    st.integers(0, 30),                     # days after occurring it was recorded
-    st.integers(1, 3),                      # small attribute value
-), min_size=0, max_size=120)
+event_rows = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # subject
+        st.sampled_from(sorted(TYPES)),  # type
+        st.integers(0, 9 * 365),  # days before T0 it happened
+        st.integers(0, 30),  # days after occurring it was recorded
+        st.integers(1, 3),  # small attribute value
+    ),
+    min_size=0,
+    max_size=120,
+)
 
 
 def _frame(rows: list[tuple[int, str, int, int, int]]) -> pl.DataFrame:
     recs = []
     for i, (s, t, ago, lag, v) in enumerate(rows):
         tmpl = TYPES[t]
-        attrs = tmpl % ((v * 10, v) if tmpl.count("%d") == 2 else (v,)) if "%d" in tmpl \
-            else tmpl
+        attrs = tmpl % ((v * 10, v) if tmpl.count("%d") == 2 else (v,)) if "%d" in tmpl else tmpl
         occ = T0 - ago * DAY_US
-        recs.append({"seq": i + 1, "event_id": f"e{i}", "subject": f"s{s}",
-                     "source": SOURCE.get(t, "bank"), "type": t, "occurred_at_us": occ,
-                     "recorded_at_us": occ + lag * DAY_US, "attributes": attrs})
-    return pl.DataFrame(recs, schema={"seq": pl.Int64, "event_id": pl.String,
-                                      "subject": pl.String, "source": pl.String,
-                                      "type": pl.String, "occurred_at_us": pl.Int64,
-                                      "recorded_at_us": pl.Int64, "attributes": pl.String})
+        recs.append(
+            {
+                "seq": i + 1,
+                "event_id": f"e{i}",
+                "subject": f"s{s}",
+                "source": SOURCE.get(t, "bank"),
+                "type": t,
+                "occurred_at_us": occ,
+                "recorded_at_us": occ + lag * DAY_US,
+                "attributes": attrs,
+            }
+        )
+    return pl.DataFrame(
+        recs,
+        schema={
+            "seq": pl.Int64,
+            "event_id": pl.String,
+            "subject": pl.String,
+            "source": pl.String,
+            "type": pl.String,
+            "occurred_at_us": pl.Int64,
+            "recorded_at_us": pl.Int64,
+            "attributes": pl.String,
+        },
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @given(event_rows, st.integers(0, 400))
-def test_batch_equals_single_subject_and_points_add_up(rows: list[tuple[int, str, int, int, int]],
-                                                       back_days: int) -> None:
+def test_batch_equals_single_subject_and_points_add_up(
+    rows: list[tuple[int, str, int, int, int]], back_days: int
+) -> None:
     df = _frame(rows)
     t = T0 - back_days * DAY_US
     batch = compute_features(df, POLICY, t)
@@ -73,15 +101,25 @@ def test_batch_equals_single_subject_and_points_add_up(rows: list[tuple[int, str
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=0, max_size=6, unique=True),
-       st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
-                min_size=1, max_size=30),
-       st.integers(-50, 50))
-def test_vectorised_points_equal_bin_of(edges: list[float], values: list[float | None],
-                                        missing: int) -> None:
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=0, max_size=6, unique=True),
+    st.lists(
+        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(-50, 50),
+)
+def test_vectorised_points_equal_bin_of(
+    edges: list[float], values: list[float | None], missing: int
+) -> None:
     edges = sorted(edges)
-    fp = FeaturePoints(edges=edges, points=list(range(len(edges) + 1)), missing=missing,
-                       specials=[{"values": [-999.0], "points": 77}])  # type: ignore[list-item]
+    fp = FeaturePoints(
+        edges=edges,
+        points=list(range(len(edges) + 1)),
+        missing=missing,
+        specials=[{"values": [-999.0], "points": 77}],
+    )  # type: ignore[list-item]
     x = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
     vec = points_column(fp, x).tolist()
     assert vec == [fp.bin_of(v)[1] for v in values]

@@ -26,15 +26,38 @@ def app() -> typer.Typer:
 @pytest.fixture(scope="module")
 def model_path(app: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cli") / "model.json"
-    r = CliRunner().invoke(app, ["train", "builtin:german", "--target", "creditability",
-                                 "--bad", "bad", "--out", str(out), *DROP])
+    r = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "builtin:german",
+            "--target",
+            "creditability",
+            "--bad",
+            "bad",
+            "--out",
+            str(out),
+            *DROP,
+        ],
+    )
     assert r.exit_code == 0, r.output
     return out
 
 
 def test_train_refuses_protected_columns(app: typer.Typer, tmp_path: Path) -> None:
-    r = CliRunner().invoke(app, ["train", "builtin:german", "--target", "creditability",
-                                 "--bad", "bad", "--out", str(tmp_path / "m.json")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "builtin:german",
+            "--target",
+            "creditability",
+            "--bad",
+            "bad",
+            "--out",
+            str(tmp_path / "m.json"),
+        ],
+    )
     assert r.exit_code == 3
     assert "personal_status_and_sex" in r.output and "protected_basis" in r.output
     assert not (tmp_path / "m.json").exists()
@@ -48,16 +71,33 @@ def test_train_writes_a_json_points_table(model_path: Path) -> None:
     assert m.table.min_total >= 350 and m.table.max_total <= 950
 
 
-def test_evaluate_prints_metrics_and_writes_the_report(app: typer.Typer, model_path: Path,
-                                                       tmp_path: Path) -> None:
+def test_evaluate_prints_metrics_and_writes_the_report(
+    app: typer.Typer, model_path: Path, tmp_path: Path
+) -> None:
     report, out = tmp_path / "r.html", tmp_path / "ev.json"
-    r = CliRunner().invoke(app, ["evaluate", str(model_path), "builtin:german", "--target",
-                                 "creditability", "--bad", "bad", "--report", str(report),
-                                 "--compare", "builtin:german", "--out", str(out)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            str(model_path),
+            "builtin:german",
+            "--target",
+            "creditability",
+            "--bad",
+            "bad",
+            "--report",
+            str(report),
+            "--compare",
+            "builtin:german",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     html = report.read_text()
     assert html.count("<svg") >= 4 and "http://" not in html.replace(
-        "http://www.w3.org/2000/svg", "")
+        "http://www.w3.org/2000/svg", ""
+    )
     ev = json.loads(out.read_text())
     assert 0.75 < ev["evaluation"]["auc"] < 1
     dur = ev["evaluation"]["features"]["duration_in_month"]
@@ -66,17 +106,36 @@ def test_evaluate_prints_metrics_and_writes_the_report(app: typer.Typer, model_p
     assert ev["stability"]["score"]["psi"] == pytest.approx(0.0)
 
 
-def test_audit_reports_adverse_impact_by_group_and_month(app: typer.Typer, model_path: Path,
-                                                         tmp_path: Path) -> None:
+def test_audit_reports_adverse_impact_by_group_and_month(
+    app: typer.Typer, model_path: Path, tmp_path: Path
+) -> None:
     df = load_german_credit().with_row_index("i")
     months = df.with_columns(month=(df["i"] % 3).cast(str).str.replace(r"^", "2026-0"))
     data = tmp_path / "pop.csv"
     months.drop("i").write_csv(data)
     out = tmp_path / "audit.json"
-    r = CliRunner().invoke(app, ["audit", str(model_path), str(data), "--protected",
-                                 "foreign_worker", "--protected", "age_in_years", "--cutoff",
-                                 "520", "--target", "creditability", "--bad", "bad",
-                                 "--period", "month", "--out", str(out)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            str(model_path),
+            str(data),
+            "--protected",
+            "foreign_worker",
+            "--protected",
+            "age_in_years",
+            "--cutoff",
+            "520",
+            "--target",
+            "creditability",
+            "--bad",
+            "bad",
+            "--period",
+            "month",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(out.read_text())
     assert [row["period"] for row in doc["over_time"]] == ["2026-00", "2026-01", "2026-02"]
@@ -100,13 +159,30 @@ def test_export_rejects_unknown_format(app: typer.Typer, model_path: Path) -> No
 
 def test_card_writes_markdown_and_html(app: typer.Typer, model_path: Path, tmp_path: Path) -> None:
     md, html = tmp_path / "card.md", tmp_path / "card.html"
-    args = ["--data", "builtin:german", "--target", "creditability", "--bad", "bad",
-            "--protected", "foreign_worker", "--cutoff", "520"]
-    assert CliRunner().invoke(app, ["card", str(model_path), "--out", str(md), *args]
-                              ).exit_code == 0
+    args = [
+        "--data",
+        "builtin:german",
+        "--target",
+        "creditability",
+        "--bad",
+        "bad",
+        "--protected",
+        "foreign_worker",
+        "--cutoff",
+        "520",
+    ]
+    assert (
+        CliRunner().invoke(app, ["card", str(model_path), "--out", str(md), *args]).exit_code == 0
+    )
     text = md.read_text()
-    for section in ("## Data", "## Features and their points", "excluded by design",
-                    "## Performance", "## Fairness", "## Limitations"):
+    for section in (
+        "## Data",
+        "## Features and their points",
+        "excluded by design",
+        "## Performance",
+        "## Fairness",
+        "## Limitations",
+    ):
         assert section in text
     assert "AUC 0." in text and "foreign_worker" in text
     assert CliRunner().invoke(app, ["card", str(model_path), "--out", str(html)]).exit_code == 0

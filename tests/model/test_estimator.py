@@ -19,17 +19,26 @@ from glasscredit.model import ScorecardClassifier
 # raises glasscredit's ValidationError (a ValueError) whose message names the field and
 # the rule instead (tested below). Each check's condition is still refused.
 GLASSCREDIT_ERRORS = "refused with glasscredit's field-and-rule message, not sklearn's wording"
-EXPECTED_FAILED = dict.fromkeys([
-    "check_n_features_in_after_fitting", "check_complex_data",
-    "check_estimators_empty_data_messages", "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix", "check_classifiers_regression_target",
-    "check_classifier_not_supporting_multiclass", "check_fit2d_1sample",
-    "check_fit2d_predict1d", "check_requires_y_none",
-], GLASSCREDIT_ERRORS)
+EXPECTED_FAILED = dict.fromkeys(
+    [
+        "check_n_features_in_after_fitting",
+        "check_complex_data",
+        "check_estimators_empty_data_messages",
+        "check_estimator_sparse_array",
+        "check_estimator_sparse_matrix",
+        "check_classifiers_regression_target",
+        "check_classifier_not_supporting_multiclass",
+        "check_fit2d_1sample",
+        "check_fit2d_predict1d",
+        "check_requires_y_none",
+    ],
+    GLASSCREDIT_ERRORS,
+)
 
 
-@parametrize_with_checks([ScorecardClassifier(min_bin_share=0.05)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED)
+@parametrize_with_checks(
+    [ScorecardClassifier(min_bin_share=0.05)], expected_failed_checks=lambda est: EXPECTED_FAILED
+)
 def test_sklearn_contract(estimator: ScorecardClassifier, check: object) -> None:
     check(estimator)  # type: ignore[operator]
 
@@ -42,7 +51,8 @@ def test_pipeline_and_cross_val_score(german: tuple[pl.DataFrame, np.ndarray]) -
 
 
 def test_pandas_polars_and_arrow_inputs_fit_the_same_table(
-        data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    data: tuple[pl.DataFrame, np.ndarray],
+) -> None:
     X, y = data
     kw = {"special_values": {"b": [-999.0]}, "random_state": 0}
     t_pl = ScorecardClassifier(**kw).fit(X, y).points_table_
@@ -51,8 +61,9 @@ def test_pandas_polars_and_arrow_inputs_fit_the_same_table(
     assert t_pl == t_pd == t_pa
 
 
-def test_probabilities_come_from_the_integer_score(fitted: ScorecardClassifier,
-                                                   data: tuple[pl.DataFrame, np.ndarray]) -> None:
+def test_probabilities_come_from_the_integer_score(
+    fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]
+) -> None:
     X, _ = data
     s = fitted.predict_score(X).astype(float)
     sc = fitted.scaling_
@@ -62,7 +73,8 @@ def test_probabilities_come_from_the_integer_score(fitted: ScorecardClassifier,
 
 
 def test_table_fits_the_score_range_and_accuracy_is_real(
-        fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]
+) -> None:
     t = fitted.points_table_
     assert t.min_total >= 350 and t.max_total <= 950
     from sklearn.metrics import roc_auc_score
@@ -88,8 +100,9 @@ def test_special_values_have_their_own_bin_everywhere(fitted: ScorecardClassifie
     assert s[0] == fitted.points_table_.score_row({"a": 0.0, "b": -999.0, "colour": "red"})
 
 
-def test_classic_method_fits_monotone_woe_scorecard(german: tuple[pl.DataFrame, np.ndarray],
-                                                    ) -> None:
+def test_classic_method_fits_monotone_woe_scorecard(
+    german: tuple[pl.DataFrame, np.ndarray],
+) -> None:
     X, y = german
     m = ScorecardClassifier(method="classic", min_iv=0.02).fit(X, y)
     dur = m.points_table_.features["duration_in_month"]
@@ -98,8 +111,9 @@ def test_classic_method_fits_monotone_woe_scorecard(german: tuple[pl.DataFrame, 
     assert len(dur.points) <= 8
 
 
-@pytest.mark.parametrize(("y", "rule"), [
-    (np.zeros(50), "two_classes"), (np.arange(50) % 3, "binary_target")])
+@pytest.mark.parametrize(
+    ("y", "rule"), [(np.zeros(50), "two_classes"), (np.arange(50) % 3, "binary_target")]
+)
 def test_target_must_have_exactly_two_classes(y: np.ndarray, rule: str) -> None:
     with pytest.raises(ValidationError) as exc:
         ScorecardClassifier().fit(pd.DataFrame({"x": np.arange(50.0)}), y)
@@ -143,7 +157,8 @@ def test_special_category_columns_are_refused_by_fit() -> None:
 
 
 def test_missing_model_columns_at_predict_raise_and_extra_are_ignored(
-        fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]
+) -> None:
     X, _ = data
     with pytest.raises(ValidationError) as exc:
         fitted.predict_score(X.drop("colour"))
@@ -162,5 +177,6 @@ def test_nan_and_infinity_score_missing_and_outer_bins(fitted: ScorecardClassifi
     fp = fitted.points_table_.features["a"]
     X = pl.DataFrame({"a": [np.nan, np.inf, -np.inf], "b": [1.0] * 3, "colour": ["red"] * 3})
     _, parts = __import__("glasscredit.model", fromlist=["score_frame"]).score_frame(
-        fitted.points_table_, X)
+        fitted.points_table_, X
+    )
     assert parts["a"].tolist() == [fp.missing, fp.points[-1], fp.points[0]]

@@ -16,14 +16,36 @@ import pytest
 from glasscredit.model import ScorecardClassifier, sql_case, to_json, to_sql
 from glasscredit.policy import FeaturePoints, PointsTable, SpecialBin
 
-TABLE = PointsTable(base=600, features={
-    "x": FeaturePoints(edges=[-1.5, 0.0, 0.1, 1e16], points=[-10, 0, 5, 12, 20], missing=-3,
-                       specials=[SpecialBin(values=[-999.0], points=-7)]),
-    "c": FeaturePoints(kind="categorical", groups=[["a", "it's"], ["z"]], points=[4, -4],
-                       missing=1, other=-9),
-})
-X_VALUES = [None, math.nan, math.inf, -math.inf, -999.0, -1.5, -1.5000000000000002, 0.0, -0.0,
-            0.1, 0.09999999999999999, 1e16, 1e300, 7.0]
+TABLE = PointsTable(
+    base=600,
+    features={
+        "x": FeaturePoints(
+            edges=[-1.5, 0.0, 0.1, 1e16],
+            points=[-10, 0, 5, 12, 20],
+            missing=-3,
+            specials=[SpecialBin(values=[-999.0], points=-7)],
+        ),
+        "c": FeaturePoints(
+            kind="categorical", groups=[["a", "it's"], ["z"]], points=[4, -4], missing=1, other=-9
+        ),
+    },
+)
+X_VALUES = [
+    None,
+    math.nan,
+    math.inf,
+    -math.inf,
+    -999.0,
+    -1.5,
+    -1.5000000000000002,
+    0.0,
+    -0.0,
+    0.1,
+    0.09999999999999999,
+    1e16,
+    1e300,
+    7.0,
+]
 C_VALUES = ["a", "it's", "z", "unseen", None, "A"]
 ROWS = [(i, X_VALUES[i % len(X_VALUES)], C_VALUES[i % len(C_VALUES)]) for i in range(84)]
 
@@ -37,8 +59,9 @@ def test_sqlite_scores_equal_python() -> None:
     con.execute('CREATE TABLE applicants (id INTEGER, "x" REAL, "c" TEXT)')
     # SQLite stores NaN as NULL: both are the missing bin, as in Python
     con.executemany("INSERT INTO applicants VALUES (?, ?, ?)", ROWS)
-    got = [r[1] for r in con.execute(to_sql(TABLE, "applicants", "sqlite", ["id"]) +
-                                     " ORDER BY id")]
+    got = [
+        r[1] for r in con.execute(to_sql(TABLE, "applicants", "sqlite", ["id"]) + " ORDER BY id")
+    ]
     assert got == expected()
 
 
@@ -47,8 +70,12 @@ def test_duckdb_scores_equal_python() -> None:
     con.execute('CREATE TABLE applicants (id INTEGER, "x" DOUBLE, "c" VARCHAR)')
     con.executemany("INSERT INTO applicants VALUES (?, ?, ?)", ROWS)
     assert con.execute("SELECT count(*) FROM applicants WHERE isnan(x)").fetchone() == (6,)
-    got = [r[1] for r in con.execute(to_sql(TABLE, "applicants", "duckdb", ["id"]) +
-                                     " ORDER BY id").fetchall()]
+    got = [
+        r[1]
+        for r in con.execute(
+            to_sql(TABLE, "applicants", "duckdb", ["id"]) + " ORDER BY id"
+        ).fetchall()
+    ]
     assert got == expected()
 
 
@@ -71,7 +98,8 @@ def test_postgresql_scores_equal_python(pg: psycopg.Connection[tuple[object, ...
 
 
 def test_fitted_model_sql_equals_predict_score_in_duckdb(
-        fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]
+) -> None:
     X, _ = data
     con = duckdb.connect()
     arrow_table = X.with_row_index("id").to_arrow()

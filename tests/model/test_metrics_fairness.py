@@ -103,13 +103,20 @@ def test_audit_over_time_tracks_the_ratio_month_by_month() -> None:
 
 
 def test_german_credit_audit_uses_the_protected_columns_the_fit_refused(
-        german_model: ScorecardClassifier) -> None:
+    german_model: ScorecardClassifier,
+) -> None:
     df = load_german_credit()
     score = german_model.predict_score(df)
     y = (df.get_column("creditability") == "bad").to_numpy().astype(int)
-    res = audit(score, {c: df.get_column(c).to_list() for c in
-                        ("personal_status_and_sex", "foreign_worker", "age_in_years")},
-                cutoff=float(np.quantile(score, 0.3)), y_bad=y)
+    res = audit(
+        score,
+        {
+            c: df.get_column(c).to_list()
+            for c in ("personal_status_and_sex", "foreign_worker", "age_in_years")
+        },
+        cutoff=float(np.quantile(score, 0.3)),
+        y_bad=y,
+    )
     age = res["attributes"]["age_in_years"]
     assert sum(g["n"] for g in age["groups"].values()) == 1000
     assert len(age["groups"]) == 4  # quartile bands
@@ -119,8 +126,9 @@ def test_german_credit_audit_uses_the_protected_columns_the_fit_refused(
 
 
 def test_numeric_bands_can_be_given() -> None:
-    res = audit([1, 2, 3], {"age": pl.Series([20, 30, 70]).to_list()}, cutoff=2,
-                bands={"age": [25, 60]})
+    res = audit(
+        [1, 2, 3], {"age": pl.Series([20, 30, 70]).to_list()}, cutoff=2, bands={"age": [25, 60]}
+    )
     assert set(res["attributes"]["age"]["groups"]) == {"<25", "25-60", ">=60"}
 
 
@@ -134,6 +142,8 @@ def test_audit_figures_equal_fairlearns_own_functions() -> None:
     a = audit(s, {"g": g}, 600, y)["attributes"]["g"]
     approved = (s >= 600).astype(int)
     assert a["demographic_parity_ratio"] == pytest.approx(
-        demographic_parity_ratio(1 - y, approved, sensitive_features=g))
+        demographic_parity_ratio(1 - y, approved, sensitive_features=g)
+    )
     assert a["equal_opportunity_difference"] == pytest.approx(
-        equal_opportunity_difference(1 - y, approved, sensitive_features=g))
+        equal_opportunity_difference(1 - y, approved, sensitive_features=g)
+    )

@@ -6,15 +6,44 @@ import glasscredit.model as model
 
 
 def test_exported_members_are_pinned() -> None:
-    assert sorted(model.__all__) == sorted([
-        "FOUR_FIFTHS", "GERMAN_CREDIT_PROTECTED", "GERMAN_CREDIT_TARGET", "ModelDocument",
-        "Scaling", "ScorecardClassifier", "auc_gini_ks", "audit", "audit_over_time",
-        "calibration_table", "card_html", "card_markdown", "characteristic_stability",
-        "evaluate", "explain_rows", "fit_additive", "iv_strength", "load_german_credit",
-        "load_model", "model_document", "pav", "psi", "report_html", "save_model",
-        "scaling_from_pdo", "score_frame", "score_psi", "score_table", "sql_case",
-        "sql_score_expression", "stability", "to_json", "to_sql", "woe_iv",
-    ])
+    assert sorted(model.__all__) == sorted(
+        [
+            "FOUR_FIFTHS",
+            "GERMAN_CREDIT_PROTECTED",
+            "GERMAN_CREDIT_TARGET",
+            "ModelDocument",
+            "Scaling",
+            "ScorecardClassifier",
+            "auc_gini_ks",
+            "audit",
+            "audit_over_time",
+            "calibration_table",
+            "card_html",
+            "card_markdown",
+            "characteristic_stability",
+            "evaluate",
+            "explain_rows",
+            "fit_additive",
+            "iv_strength",
+            "load_german_credit",
+            "load_model",
+            "model_document",
+            "pav",
+            "psi",
+            "report_html",
+            "save_model",
+            "scaling_from_pdo",
+            "score_frame",
+            "score_psi",
+            "score_table",
+            "sql_case",
+            "sql_score_expression",
+            "stability",
+            "to_json",
+            "to_sql",
+            "woe_iv",
+        ]
+    )
     for name in model.__all__:
         assert getattr(model, name) is not None
 

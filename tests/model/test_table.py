@@ -14,24 +14,39 @@ from glasscredit.model._binning import Bins
 from glasscredit.model._table import feature_points
 from glasscredit.policy import FeaturePoints, PointsTable, SpecialBin
 
-TABLE = PointsTable(base=500, features={
-    "x": FeaturePoints(edges=[-1.0, 0.0, 2.5], points=[-10, 0, 5, 12], missing=-3,
-                       specials=[SpecialBin(values=[-999.0, 7.0], points=-7),
-                                 SpecialBin(values=[7.0], points=99)]),
-    "c": FeaturePoints(kind="categorical", groups=[["a", "b"], ["z"]], points=[4, -4],
-                       missing=1),
-})
+TABLE = PointsTable(
+    base=500,
+    features={
+        "x": FeaturePoints(
+            edges=[-1.0, 0.0, 2.5],
+            points=[-10, 0, 5, 12],
+            missing=-3,
+            specials=[
+                SpecialBin(values=[-999.0, 7.0], points=-7),
+                SpecialBin(values=[7.0], points=99),
+            ],
+        ),
+        "c": FeaturePoints(
+            kind="categorical", groups=[["a", "b"], ["z"]], points=[4, -4], missing=1
+        ),
+    },
+)
 
-num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(
-    [-999.0, 7.0, -1.0, 0.0, 2.5, math.inf, -math.inf, math.nan]), st.none())
+num = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([-999.0, 7.0, -1.0, 0.0, 2.5, math.inf, -math.inf, math.nan]),
+    st.none(),
+)
 cat = st.one_of(st.sampled_from(["a", "b", "z", "unseen", ""]), st.none())
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(num, cat), min_size=1, max_size=50))
 def test_vectorised_scores_equal_score_row(rows: list[tuple[float | None, str | None]]) -> None:
-    frame = pl.DataFrame({"x": [r[0] for r in rows], "c": [r[1] for r in rows]},
-                         schema={"x": pl.Float64, "c": pl.Utf8})
+    frame = pl.DataFrame(
+        {"x": [r[0] for r in rows], "c": [r[1] for r in rows]},
+        schema={"x": pl.Float64, "c": pl.Utf8},
+    )
     total, parts = score_frame(TABLE, frame)
     for i, (x, c) in enumerate(rows):
         assert total[i] == TABLE.score_row({"x": x, "c": c})
@@ -63,7 +78,8 @@ def test_bins_unseen_at_fit_get_the_least_favourable_points() -> None:
 
 
 def test_fitted_model_scores_equal_its_table_row_by_row(
-        fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]) -> None:
+    fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]
+) -> None:
     X, _ = data
     head = X.head(300)
     scores = fitted.predict_score(head)
@@ -84,8 +100,9 @@ def test_explanation_flags_unseen_categories_and_missing(fitted: ScorecardClassi
     assert second["b"]["bin"] == "special -999"
 
 
-def test_threaded_scoring_equals_single_threaded(fitted: ScorecardClassifier,
-                                                 data: tuple[pl.DataFrame, np.ndarray]) -> None:
+def test_threaded_scoring_equals_single_threaded(
+    fitted: ScorecardClassifier, data: tuple[pl.DataFrame, np.ndarray]
+) -> None:
     X, _ = data
     one, parts1 = score_frame(fitted.points_table_, X, threads=1)
     two, parts2 = score_frame(fitted.points_table_, X, threads=3)
@@ -93,11 +110,11 @@ def test_threaded_scoring_equals_single_threaded(fitted: ScorecardClassifier,
 
 
 def test_large_frames_take_the_lookup_path_and_still_equal_score_row(
-        fitted: ScorecardClassifier) -> None:
+    fitted: ScorecardClassifier,
+) -> None:
     from tests.model.conftest import synthetic
 
     X, _ = synthetic(60_000, seed=5)  # above LUT_MIN_ROWS: lookup-table binning
     scores = fitted.predict_score(X)
     table = fitted.points_table_
-    assert all(scores[i] == table.score_row(row)
-               for i, row in enumerate(X.iter_rows(named=True)))
+    assert all(scores[i] == table.score_row(row) for i, row in enumerate(X.iter_rows(named=True)))

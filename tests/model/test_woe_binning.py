@@ -41,8 +41,9 @@ values = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=5, max_size=30
 
 @settings(max_examples=60, deadline=None)
 @given(values, st.integers(2, 40), st.floats(0.0, 0.3))
-def test_fine_edges_respect_min_share_and_order(xs: list[float], max_bins: int,
-                                                 share: float) -> None:
+def test_fine_edges_respect_min_share_and_order(
+    xs: list[float], max_bins: int, share: float
+) -> None:
     x = np.asarray(xs)
     edges = fine_numeric_edges(x, (), max_bins, share, 10_000, np.random.default_rng(0))
     assert list(edges) == sorted(set(edges))
@@ -53,10 +54,14 @@ def test_fine_edges_respect_min_share_and_order(xs: list[float], max_bins: int,
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(-100, 100), st.booleans()), min_size=20, max_size=300),
-       st.sampled_from(["ascending", "descending", "auto"]), st.floats(0.0, 0.2))
-def test_monotone_binning_is_monotone_with_min_share(rows: list[tuple[float, bool]], trend: str,
-                                                      share: float) -> None:
+@given(
+    st.lists(st.tuples(st.floats(-100, 100), st.booleans()), min_size=20, max_size=300),
+    st.sampled_from(["ascending", "descending", "auto"]),
+    st.floats(0.0, 0.2),
+)
+def test_monotone_binning_is_monotone_with_min_share(
+    rows: list[tuple[float, bool]], trend: str, share: float
+) -> None:
     x = np.array([r[0] for r in rows])
     y = np.array([float(r[1]) for r in rows])
     edges, ascending = monotone_numeric_edges(x, y, (), trend, 6, share, prebins=20)
@@ -105,15 +110,21 @@ def test_trend_detection_keeps_u_shapes_free_and_finds_noisy_trends() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3), min_size=4, max_size=40, unique=True),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=4, max_size=40, unique=True), st.integers(0, 2**32 - 1)
+)
 def test_lookup_table_binning_equals_binary_search(edges: list[float], seed: int) -> None:
     from glasscredit.model._binning import bin_index
 
     e = np.sort(np.asarray(edges))
     rng = np.random.default_rng(seed)
     near = np.concatenate([e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf)])
-    x = np.concatenate([near, rng.uniform(e[0] - 10, e[-1] + 10, 2000),
-                        [np.inf, -np.inf, -0.0, 0.0, 1e308, -1e308]])
+    x = np.concatenate(
+        [
+            near,
+            rng.uniform(e[0] - 10, e[-1] + 10, 2000),
+            [np.inf, -np.inf, -0.0, 0.0, 1e308, -1e308],
+        ]
+    )
     got = bin_index(e, x, min_rows=0)
     assert (got == np.searchsorted(e, x, side="right")).all()

@@ -18,51 +18,87 @@ from glasscredit.policy import (
 from glasscredit.policy._loader import DEFAULT_POLICY_NAME
 
 
-@pytest.mark.parametrize(("name", "category"), [
-    ("political_party_affiliation", "political_opinion"),
-    ("voter_registration", "political_opinion"),
-    ("religion", "religion_or_belief"),
-    ("churchAttendance", "religion_or_belief"),
-    ("ethnicity", "ethnic_or_racial_origin"),
-    ("skin_colour", "ethnic_or_racial_origin"),
-    ("health_score", "health"),
-    ("hasDisability", "health"),
-    ("sexual_orientation", "sex_life_or_orientation"),
-    ("union_member", "trade_union_membership"),
-    ("fingerprint_hash", "biometric"),
-    ("face_template", "biometric"),
-    ("dna_marker", "genetic"),
-    ("free_text", "free_text"),
-    ("comment", "free_text"),
-    ("notes", "free_text"),
-    ("chat_log", "free_text"),
-])
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("political_party_affiliation", "political_opinion"),
+        ("voter_registration", "political_opinion"),
+        ("religion", "religion_or_belief"),
+        ("churchAttendance", "religion_or_belief"),
+        ("ethnicity", "ethnic_or_racial_origin"),
+        ("skin_colour", "ethnic_or_racial_origin"),
+        ("health_score", "health"),
+        ("hasDisability", "health"),
+        ("sexual_orientation", "sex_life_or_orientation"),
+        ("union_member", "trade_union_membership"),
+        ("fingerprint_hash", "biometric"),
+        ("face_template", "biometric"),
+        ("dna_marker", "genetic"),
+        ("free_text", "free_text"),
+        ("comment", "free_text"),
+        ("notes", "free_text"),
+        ("chat_log", "free_text"),
+    ],
+)
 def test_special_category_names_are_caught(name: str, category: str) -> None:
     assert forbidden_category(name) == category
 
 
-@pytest.mark.parametrize("name", [
-    "amount", "days_late", "level", "band", "endorser", "reporter", "category", "evidence",
-    "wealth", "kind", "asset", "severity", "term_months", "account", "loan", "rental",
-    "contract", "mortgage", "third_party", "deposit_waived",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "amount",
+        "days_late",
+        "level",
+        "band",
+        "endorser",
+        "reporter",
+        "category",
+        "evidence",
+        "wealth",
+        "kind",
+        "asset",
+        "severity",
+        "term_months",
+        "account",
+        "loan",
+        "rental",
+        "contract",
+        "mortgage",
+        "third_party",
+        "deposit_waived",
+    ],
+)
 def test_ordinary_names_pass(name: str) -> None:
     assert forbidden_category(name) is None
 
 
 def test_every_category_has_patterns() -> None:
     assert set(SPECIAL_CATEGORIES) == {
-        "political_opinion", "religion_or_belief", "ethnic_or_racial_origin", "health",
-        "sex_life_or_orientation", "trade_union_membership", "biometric", "genetic",
-        "free_text"}
+        "political_opinion",
+        "religion_or_belief",
+        "ethnic_or_racial_origin",
+        "health",
+        "sex_life_or_orientation",
+        "trade_union_membership",
+        "biometric",
+        "genetic",
+        "free_text",
+    }
     assert all(SPECIAL_CATEGORIES.values())
 
 
-@pytest.mark.parametrize(("name", "basis"), [
-    ("personal_status_and_sex", "sex_or_gender"), ("gender", "sex_or_gender"),
-    ("age", "age"), ("age_in_years", "age"), ("foreign_worker", "national_origin"),
-    ("marital_status", "marital_status"),
-])
+@pytest.mark.parametrize(
+    ("name", "basis"),
+    [
+        ("personal_status_and_sex", "sex_or_gender"),
+        ("gender", "sex_or_gender"),
+        ("age", "age"),
+        ("age_in_years", "age"),
+        ("foreign_worker", "national_origin"),
+        ("marital_status", "marital_status"),
+    ],
+)
 def test_protected_bases(name: str, basis: str) -> None:
     assert protected_basis(name) == basis
 
@@ -83,7 +119,9 @@ def _default_dict() -> dict[str, object]:
 def test_policy_with_religion_attribute_is_refused_naming_it() -> None:
     data = copy.deepcopy(_default_dict())
     data["event_types"]["payment.on_time"]["attributes"]["religion"] = {  # type: ignore[index]
-        "type": "enum", "values": ["a", "b"]}
+        "type": "enum",
+        "values": ["a", "b"],
+    }
     with pytest.raises(ForbiddenDataError) as info:
         policy_from_dict(data)
     assert "event_types.payment.on_time.attributes.religion" in str(info.value)
@@ -93,7 +131,8 @@ def test_policy_with_religion_attribute_is_refused_naming_it() -> None:
 def test_policy_with_free_text_type_is_refused() -> None:
     data = copy.deepcopy(_default_dict())
     data["event_types"]["payment.on_time"]["attributes"]["memo"] = {  # type: ignore[index]
-        "type": "string"}
+        "type": "string"
+    }
     with pytest.raises(ForbiddenDataError) as info:
         policy_from_dict(data)
     assert "memo" in str(info.value) and "free_text" in str(info.value)
@@ -109,11 +148,25 @@ def test_health_event_type_is_refused() -> None:
 def test_default_policy_declares_the_public_types() -> None:
     p = default_policy()
     assert set(p.event_types) >= {
-        "payment.on_time", "payment.late", "loan.opened", "loan.repaid", "loan.defaulted",
-        "rental.started", "rental.returned", "rental.returned_late", "rental.damaged",
-        "contract.fulfilled", "contract.breached", "bill.paid", "bill.missed",
-        "identity.verified", "income.verified", "account.opened", "endorsement",
-        "report.misconduct"}
+        "payment.on_time",
+        "payment.late",
+        "loan.opened",
+        "loan.repaid",
+        "loan.defaulted",
+        "rental.started",
+        "rental.returned",
+        "rental.returned_late",
+        "rental.damaged",
+        "contract.fulfilled",
+        "contract.breached",
+        "bill.paid",
+        "bill.missed",
+        "identity.verified",
+        "income.verified",
+        "account.opened",
+        "endorsement",
+        "report.misconduct",
+    }
     assert set(p.sources) == {"bank", "rentals", "community"}
     assert p.event_types["endorsement"].attributes["endorser"].type == "subject"
     assert p.event_types["report.misconduct"].attributes["reporter"].type == "subject"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from glasscredit.cli import app
-from glasscredit.ledger import Ledger
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -20,12 +20,14 @@ def _run(db_url: str, *args: str) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-def test_dispute_export_verify_erase(ledger: Ledger, clock: FakeClock, db_url: str,
-                                     tmp_path: Path) -> None:
+def test_dispute_export_verify_erase(
+    ledger: Ledger, clock: FakeClock, db_url: str, tmp_path: Path
+) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ledger.ingest(s1_events())
-    code, out = _run(db_url, "dispute", "open", "s1", "s1-default", "--reason", "not mine",
-                     "--json")
+    code, out = _run(
+        db_url, "dispute", "open", "s1", "s1-default", "--reason", "not mine", "--json"
+    )
     assert code == 0, out
     opened = json.loads(out)
     # no stored score yet: a baseline 600 is stored, then 645 (the default's 45 points)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from glasscredit.ledger import Ledger
 from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, export_subject, open_dispute, source_stats
 from glasscredit.scoring import Scorer, rescore
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -23,11 +23,15 @@ def _all_text(ledger: Ledger) -> str:
 
 def test_erasure_leaves_no_trace_and_chain_verifies(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events(WHO) + s1_events("s2")
-                  + [event("vouch", "s2", "endorsement", "2026-06-01T00:00:00Z", endorser=WHO)])
+    ledger.ingest(
+        s1_events(WHO)
+        + s1_events("s2")
+        + [event("vouch", "s2", "endorsement", "2026-06-01T00:00:00Z", endorser=WHO)]
+    )
     rescore(Scorer(ledger), T0, T0)
-    open_dispute(ledger, WHO, f"{WHO}-late", "my bank made a mistake", now_us=T0 + DAY_US,
-                 actor="subject")
+    open_dispute(
+        ledger, WHO, f"{WHO}-late", "my bank made a mistake", now_us=T0 + DAY_US, actor="subject"
+    )
     assert WHO in _all_text(ledger)
     clock.now_us = T0 + 2 * DAY_US
     rep = erase_subject(ledger, WHO, now_us=clock(), actor="operator:dpo")
@@ -44,11 +48,16 @@ def test_erasure_leaves_no_trace_and_chain_verifies(ledger: Ledger, clock: FakeC
     assert source_stats(ledger)["bank"]["disputes"] == 1
     # every read path refuses the subject; resends are refused at ingest
     assert not ledger.has_subject(WHO)
-    again = ledger.ingest([event("new-1", WHO, occurred_at="2026-08-01T00:00:00Z"),
-                           event("new-2", "s2", "endorsement", "2026-08-01T00:00:00Z",
-                                 endorser=WHO)])
+    again = ledger.ingest(
+        [
+            event("new-1", WHO, occurred_at="2026-08-01T00:00:00Z"),
+            event("new-2", "s2", "endorsement", "2026-08-01T00:00:00Z", endorser=WHO),
+        ]
+    )
     assert again.accepted == 0 and [(e.field, e.rule) for e in again.errors] == [
-        ("subject", "erased"), ("attributes.endorser", "erased")]
+        ("subject", "erased"),
+        ("attributes.endorser", "erased"),
+    ]
     assert Scorer(ledger).all_subjects() == ["s2"]
     try:
         export_subject(ledger, WHO, now_us=clock())
@@ -65,12 +74,14 @@ def test_tampered_row_is_still_located_after_erasure(ledger: Ledger, clock: Fake
     erase_subject(ledger, WHO, now_us=T0, actor="operator")
     assert ledger.verify_audit().ok
     with ledger.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE events SET attributes = '{\"amount\":1}' "
-                             "WHERE event_id = 's2-pay-2026-01'")
+        conn.exec_driver_sql(
+            "UPDATE events SET attributes = '{\"amount\":1}' WHERE event_id = 's2-pay-2026-01'"
+        )
     rep = ledger.verify_audit()
     assert not rep.ok and rep.first_bad_seq == 2 and "s2-pay-2026-01" in rep.problem
     with ledger.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE event_tombstones SET leaf = 'f' || substr(leaf, 2) "
-                             "WHERE id = 1")
+        conn.exec_driver_sql(
+            "UPDATE event_tombstones SET leaf = 'f' || substr(leaf, 2) WHERE id = 1"
+        )
     rep = ledger.verify_audit()
     assert not rep.ok and rep.first_bad_seq == 1  # the erased batch is located too

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import json
 
-from glasscredit.ledger import Ledger
 from glasscredit.policy import DAY_US, YEAR_US, parse_timestamp
 from glasscredit.rights import export_html, export_subject, open_dispute, verify_export
 from glasscredit.scoring import Scorer, rescore
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -17,19 +17,20 @@ T0 = parse_timestamp("2026-09-01T00:00:00Z")
 
 def _exported(ledger: Ledger, clock: FakeClock) -> dict[str, object]:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events() + s1_events("s2")
-                  + [event("old-default", "s1", "loan.defaulted", "2019-06-01T00:00:00Z")])
+    ledger.ingest(
+        s1_events()
+        + s1_events("s2")
+        + [event("old-default", "s1", "loan.defaulted", "2019-06-01T00:00:00Z")]
+    )
     rescore(Scorer(ledger), T0, T0)
-    open_dispute(ledger, "s1", "s1-late", "I paid on time", now_us=T0 + DAY_US,
-                 actor="subject")
+    open_dispute(ledger, "s1", "s1-late", "I paid on time", now_us=T0 + DAY_US, actor="subject")
     data = export_subject(ledger, "s1", now_us=T0 + 2 * DAY_US)
     # through JSON and back, as the person receives it
     out: dict[str, object] = json.loads(json.dumps(data, allow_nan=False))
     return out
 
 
-def test_export_holds_everything_and_recomputes_offline(ledger: Ledger,
-                                                        clock: FakeClock) -> None:
+def test_export_holds_everything_and_recomputes_offline(ledger: Ledger, clock: FakeClock) -> None:
     data = _exported(ledger, clock)
     events = {e["event_id"]: e for e in data["events"]}  # type: ignore[attr-defined]
     assert len(events) == 17 and "s2-late" not in events
@@ -47,7 +48,9 @@ def test_export_holds_everything_and_recomputes_offline(ledger: Ledger,
     result = verify_export(data)
     assert result["identical"] and result["recomputed_score"] == 645
     assert [(h["recomputed"], h["identical"]) for h in result["history"]] == [
-        (600, True), (645, True)]
+        (600, True),
+        (645, True),
+    ]
 
 
 def test_tampered_export_is_caught(ledger: Ledger, clock: FakeClock) -> None:

@@ -13,20 +13,29 @@ from glasscredit.exceptions import (
     NotFoundError,
     ValidationError,
 )
-from glasscredit.ledger import Ledger
 from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, open_dispute, resolve_dispute
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
 T0 = parse_timestamp("2026-09-01T00:00:00Z")
-TABLES = ("events", "subjects", "audit_log", "event_exclusions", "scores", "score_changes",
-          "disputes", "dispute_notices", "event_tombstones", "erasures")
+TABLES = (
+    "events",
+    "subjects",
+    "audit_log",
+    "event_exclusions",
+    "scores",
+    "score_changes",
+    "disputes",
+    "dispute_notices",
+    "event_tombstones",
+    "erasures",
+)
 
 
 def _snapshot(ledger: Ledger) -> dict[str, list[tuple[object, ...]]]:
-    return {t: sorted(tuple(r) for r in ledger.execute_sql(f"SELECT * FROM {t}"))
-            for t in TABLES}
+    return {t: sorted(tuple(r) for r in ledger.execute_sql(f"SELECT * FROM {t}")) for t in TABLES}
 
 
 @pytest.fixture
@@ -40,46 +49,81 @@ def busy(ledger: Ledger, clock: FakeClock) -> Ledger:
 
 
 CASES: list[tuple[str, Callable[[Ledger], object], type[GlasscreditError], str]] = [
-    ("another subject's event",
-     lambda led: open_dispute(led, "s1", "s2-late", "x", now_us=T0 + DAY_US, actor="subject"),
-     AccessDeniedError, "own_event"),
-    ("unknown event",
-     lambda led: open_dispute(led, "s1", "nope", "x", now_us=T0 + DAY_US, actor="subject"),
-     NotFoundError, "event_id"),
-    ("erased event",
-     lambda led: open_dispute(led, "s1", "s3-late", "x", now_us=T0 + DAY_US, actor="subject"),
-     NotFoundError, "event_id"),
-    ("erased subject",
-     lambda led: open_dispute(led, "s3", "s3-late", "x", now_us=T0 + DAY_US, actor="subject"),
-     NotFoundError, "subject"),
-    ("second dispute on the same event",
-     lambda led: open_dispute(led, "s1", "s1-default", "again", now_us=T0 + DAY_US,
-                              actor="subject"),
-     ConflictError, "one_open_dispute"),
-    ("empty reason",
-     lambda led: open_dispute(led, "s1", "s1-late", "  ", now_us=T0 + DAY_US, actor="subject"),
-     ValidationError, "reason"),
-    ("actor naming the subject",
-     lambda led: open_dispute(led, "s1", "s1-late", "x", now_us=T0 + DAY_US, actor="s1"),
-     ValidationError, "no_id_in_audit"),
-    ("unknown outcome",
-     lambda led: resolve_dispute(led, 1, "maybe", now_us=T0 + DAY_US, actor="operator"),
-     ValidationError, "outcome"),
-    ("unknown dispute",
-     lambda led: resolve_dispute(led, 99, "upheld", now_us=T0 + DAY_US, actor="operator"),
-     NotFoundError, "dispute_id"),
-    ("unknown subject to erase",
-     lambda led: erase_subject(led, "nobody", now_us=T0 + DAY_US, actor="operator"),
-     NotFoundError, "unknown"),
-    ("subject erased twice",
-     lambda led: erase_subject(led, "s3", now_us=T0 + DAY_US, actor="operator"),
-     NotFoundError, "was erased"),
+    (
+        "another subject's event",
+        lambda led: open_dispute(led, "s1", "s2-late", "x", now_us=T0 + DAY_US, actor="subject"),
+        AccessDeniedError,
+        "own_event",
+    ),
+    (
+        "unknown event",
+        lambda led: open_dispute(led, "s1", "nope", "x", now_us=T0 + DAY_US, actor="subject"),
+        NotFoundError,
+        "event_id",
+    ),
+    (
+        "erased event",
+        lambda led: open_dispute(led, "s1", "s3-late", "x", now_us=T0 + DAY_US, actor="subject"),
+        NotFoundError,
+        "event_id",
+    ),
+    (
+        "erased subject",
+        lambda led: open_dispute(led, "s3", "s3-late", "x", now_us=T0 + DAY_US, actor="subject"),
+        NotFoundError,
+        "subject",
+    ),
+    (
+        "second dispute on the same event",
+        lambda led: open_dispute(
+            led, "s1", "s1-default", "again", now_us=T0 + DAY_US, actor="subject"
+        ),
+        ConflictError,
+        "one_open_dispute",
+    ),
+    (
+        "empty reason",
+        lambda led: open_dispute(led, "s1", "s1-late", "  ", now_us=T0 + DAY_US, actor="subject"),
+        ValidationError,
+        "reason",
+    ),
+    (
+        "actor naming the subject",
+        lambda led: open_dispute(led, "s1", "s1-late", "x", now_us=T0 + DAY_US, actor="s1"),
+        ValidationError,
+        "no_id_in_audit",
+    ),
+    (
+        "unknown outcome",
+        lambda led: resolve_dispute(led, 1, "maybe", now_us=T0 + DAY_US, actor="operator"),
+        ValidationError,
+        "outcome",
+    ),
+    (
+        "unknown dispute",
+        lambda led: resolve_dispute(led, 99, "upheld", now_us=T0 + DAY_US, actor="operator"),
+        NotFoundError,
+        "dispute_id",
+    ),
+    (
+        "unknown subject to erase",
+        lambda led: erase_subject(led, "nobody", now_us=T0 + DAY_US, actor="operator"),
+        NotFoundError,
+        "unknown",
+    ),
+    (
+        "subject erased twice",
+        lambda led: erase_subject(led, "s3", now_us=T0 + DAY_US, actor="operator"),
+        NotFoundError,
+        "was erased",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_refused_and_nothing_changes(busy: Ledger, case: tuple[
-        str, Callable[[Ledger], object], type[GlasscreditError], str]) -> None:
+def test_refused_and_nothing_changes(
+    busy: Ledger, case: tuple[str, Callable[[Ledger], object], type[GlasscreditError], str]
+) -> None:
     _, action, error, words = case
     before = _snapshot(busy)
     with pytest.raises(error, match=words):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from glasscredit.ledger import Ledger
 from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import open_dispute
 from glasscredit.scoring import Scorer
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
 
-def test_expired_negative_stops_counting_as_time_passes(ledger: Ledger,
-                                                        clock: FakeClock) -> None:
+def test_expired_negative_stops_counting_as_time_passes(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-08-01T00:00:00Z")  # recorded before both as-of times below
     ledger.ingest([event("old", "s1", "loan.defaulted", "2019-09-01T00:00:00Z")])
     scorer = Scorer(ledger)

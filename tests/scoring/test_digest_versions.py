@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import scores
 from glasscredit.policy import parse_timestamp
 from glasscredit.scoring import Scorer, rescore, verify_score
 from glasscredit.scoring._digest import digest_v1, digest_v2
 from glasscredit.scoring._history import score_history
+from glasscredit.store import Ledger
+from glasscredit.store._tables import scores
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -17,10 +17,13 @@ AS_OF = "2026-09-01T00:00:00Z"
 
 def _stored(ledger: Ledger, clock: FakeClock) -> tuple[Scorer, int]:
     clock.set(AS_OF)
-    ledger.ingest([event("p1", occurred_at="2026-05-01T08:00:00Z"),
-                   event("p2", occurred_at="2026-05-02T08:00:00Z"),
-                   event("late", type_="payment.late", days_late=12,
-                         occurred_at="2026-06-01T00:00:00Z")]).check()
+    ledger.ingest(
+        [
+            event("p1", occurred_at="2026-05-01T08:00:00Z"),
+            event("p2", occurred_at="2026-05-02T08:00:00Z"),
+            event("late", type_="payment.late", days_late=12, occurred_at="2026-06-01T00:00:00Z"),
+        ]
+    ).check()
     sc = Scorer(ledger)
     t = parse_timestamp(AS_OF)
     rescore(sc, t, t)
@@ -29,8 +32,9 @@ def _stored(ledger: Ledger, clock: FakeClock) -> tuple[Scorer, int]:
 
 def _set_digest(ledger: Ledger, score_id: int, digest: str) -> None:
     with ledger.engine.begin() as conn:
-        conn.execute(update(scores).where(scores.c.score_id == score_id)
-                     .values(inputs_digest=digest))
+        conn.execute(
+            update(scores).where(scores.c.score_id == score_id).values(inputs_digest=digest)
+        )
 
 
 def test_new_scores_store_version_2_and_verify(ledger: Ledger, clock: FakeClock) -> None:
@@ -53,8 +57,9 @@ def test_a_version_1_score_still_verifies(ledger: Ledger, clock: FakeClock) -> N
     _set_digest(ledger, sid, digest_v1(["late", "p1"], None))
     out = verify_score(sc, sid)
     assert not out["identical"]
-    assert out["differences"] == ["inputs_digest: the events that count differ from "
-                                  "those at scoring"]
+    assert out["differences"] == [
+        "inputs_digest: the events that count differ from those at scoring"
+    ]
 
 
 def test_digest_of_nothing_is_empty_in_both_versions() -> None:

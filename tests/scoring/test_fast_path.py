@@ -9,12 +9,12 @@ import pytest
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import id_hash_sums
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import event_exclusions
 from glasscredit.policy import Policy, parse_timestamp
 from glasscredit.scoring import Scorer, rescore, verify_score
 from glasscredit.scoring._batch_rows import detail_column
 from glasscredit.scoring._history import score_history
+from glasscredit.store import Ledger
+from glasscredit.store._tables import event_exclusions
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -22,11 +22,13 @@ AS_OF = "2026-09-01T00:00:00Z"
 
 def _events() -> list[dict[str, object]]:
     # three on-time payments on one day: the 2-per-day cap keeps 2; one late payment
-    return [event("p1", occurred_at="2026-05-01T08:00:00Z"),
-            event("p2", occurred_at="2026-05-01T09:00:00Z"),
-            event("p3", occurred_at="2026-05-01T10:00:00Z"),
-            event("late", type_="payment.late", days_late=12, occurred_at="2026-06-01T00:00:00Z"),
-            event("other", subject="s2", occurred_at="2026-06-01T00:00:00Z")]
+    return [
+        event("p1", occurred_at="2026-05-01T08:00:00Z"),
+        event("p2", occurred_at="2026-05-01T09:00:00Z"),
+        event("p3", occurred_at="2026-05-01T10:00:00Z"),
+        event("late", type_="payment.late", days_late=12, occurred_at="2026-06-01T00:00:00Z"),
+        event("other", subject="s2", occurred_at="2026-06-01T00:00:00Z"),
+    ]
 
 
 def test_explain_equals_batch(ledger: Ledger, clock: FakeClock) -> None:
@@ -53,8 +55,9 @@ def test_explain_equals_batch(ledger: Ledger, clock: FakeClock) -> None:
     assert exp.inputs_digest == "v2" + hashlib.sha256(f"4:{lo}:{hi}|".encode()).hexdigest()[:62]
 
 
-def test_stored_batch_score_verifies_through_the_fast_path(ledger: Ledger,
-                                                          clock: FakeClock) -> None:
+def test_stored_batch_score_verifies_through_the_fast_path(
+    ledger: Ledger, clock: FakeClock
+) -> None:
     clock.set(AS_OF)
     ledger.ingest(_events()).check()
     t = parse_timestamp(AS_OF)
@@ -77,9 +80,16 @@ def test_exclusion_takes_the_event_out_of_explain(ledger: Ledger, clock: FakeClo
     ledger.ingest(_events()).check()
     t = parse_timestamp(AS_OF)
     with ledger.engine.begin() as conn:
-        conn.execute(event_exclusions.insert().values(
-            event_id="late", subject="s1", from_us=t - 1, until_us=None, reason="dispute",
-            ref="d1"))
+        conn.execute(
+            event_exclusions.insert().values(
+                event_id="late",
+                subject="s1",
+                from_us=t - 1,
+                until_us=None,
+                reason="dispute",
+                ref="d1",
+            )
+        )
     exp = Scorer(ledger).explain("s1", t)
     values = {f.name: f.value for f in exp.features}
     # the disputed late payment no longer counts: late 0, max days late missing
@@ -113,14 +123,24 @@ def test_stored_reasons_equal_explain(ledger: Ledger, clock: FakeClock) -> None:
 def test_detail_text_is_json_dumps() -> None:
     import json
 
-    frame = pl.DataFrame({"a": [0.1, 1 / 3, None], "b": [1e20, 12.0, -0.0],
-                          "p:a": [5, -3, 0], "p:b": [0, 1, 2], "d:x": [5, -2, 2]})
+    frame = pl.DataFrame(
+        {
+            "a": [0.1, 1 / 3, None],
+            "b": [1e20, 12.0, -0.0],
+            "p:a": [5, -3, 0],
+            "p:b": [0, 1, 2],
+            "d:x": [5, -2, 2],
+        }
+    )
     reasons = pl.Series(["", '"GC01"', '"GC02","GC01"'])
     got = detail_column(frame, ["a", "b"], ["x"], reasons).to_list()
-    want = [{"f": {"a": [0.1, 5], "b": [1e20, 0]}, "d": {"x": 5}, "r": []},
-            {"f": {"a": [1 / 3, -3], "b": [12.0, 1]}, "d": {"x": -2}, "r": ["GC01"]},
-            {"f": {"a": [None, 0], "b": [-0.0, 2]}, "d": {"x": 2}, "r": ["GC02", "GC01"]}]
+    want = [
+        {"f": {"a": [0.1, 5], "b": [1e20, 0]}, "d": {"x": 5}, "r": []},
+        {"f": {"a": [1 / 3, -3], "b": [12.0, 1]}, "d": {"x": -2}, "r": ["GC01"]},
+        {"f": {"a": [None, 0], "b": [-0.0, 2]}, "d": {"x": 2}, "r": ["GC02", "GC01"]},
+    ]
     assert [json.loads(g) for g in got] == want
     with pytest.raises(ValueError, match="'a': NaN"):
-        detail_column(frame.with_columns(pl.lit(float("nan")).alias("a")), ["a", "b"], ["x"],
-                      reasons)
+        detail_column(
+            frame.with_columns(pl.lit(float("nan")).alias("a")), ["a", "b"], ["x"], reasons
+        )

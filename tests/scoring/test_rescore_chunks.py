@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import score_changes, scores, scoring_cursor
 from glasscredit.policy import parse_timestamp
 from glasscredit.scoring import Scorer, rescore
+from glasscredit.store import Ledger
+from glasscredit.store._tables import score_changes, scores, scoring_cursor
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -16,38 +16,67 @@ LATER = "2026-10-01T00:00:00Z"
 
 def _rows(ledger: Ledger) -> list[tuple[object, ...]]:
     with ledger.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(
-            scores.c.score_id, scores.c.subject, scores.c.score, scores.c.tier,
-            scores.c.inputs_digest, scores.c.detail).order_by(scores.c.score_id))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    scores.c.score_id,
+                    scores.c.subject,
+                    scores.c.score,
+                    scores.c.tier,
+                    scores.c.inputs_digest,
+                    scores.c.detail,
+                ).order_by(scores.c.score_id)
+            )
+        ]
 
 
 def test_chunked_rescore_stores_what_one_chunk_stores(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest([event(f"{s}-{i}", subject=s, occurred_at=f"2026-0{1 + i}-02T10:00:00Z")
-                   for s in ("s1", "s2", "s3", "s4", "s5") for i in range(int(s[1]))]).check()
+    ledger.ingest(
+        [
+            event(f"{s}-{i}", subject=s, occurred_at=f"2026-0{1 + i}-02T10:00:00Z")
+            for s in ("s1", "s2", "s3", "s4", "s5")
+            for i in range(int(s[1]))
+        ]
+    ).check()
     t = parse_timestamp(AS_OF)
     sc = Scorer(ledger)
     one = rescore(sc, t, t)
     first = _rows(ledger)
     many = rescore(sc, t, t, chunk_subjects=2)  # three chunks: s1-s2, s3-s4, s5
-    again = _rows(ledger)[len(first):]
+    again = _rows(ledger)[len(first) :]
     assert (many.subjects, many.stored, many.changed) == (one.subjects, one.stored, 0) == (5, 5, 0)
     assert many.tiers == one.tiers and many.scores == one.scores
     # the same scores, in subject order, with consecutive ids after the first run's
     assert [r[1:] for r in again] == [r[1:] for r in first]
     assert [r[0] for r in again] == list(range(6, 11))
     with ledger.engine.connect() as conn:
-        cursor = dict(conn.execute(select(scoring_cursor.c.subject,
-                                          scoring_cursor.c.last_score_id)).all())
+        cursor = dict(
+            conn.execute(select(scoring_cursor.c.subject, scoring_cursor.c.last_score_id)).all()
+        )
     assert cursor == {f"s{i}": 5 + i for i in range(1, 6)}
     # new late payments for s2 and s5 (in different chunks): a notice for each, nobody else
     clock.set(LATER)
-    ledger.ingest([event(f"late-{s}", subject=s, type_="payment.late", days_late=40,
-                         occurred_at="2026-09-15T00:00:00Z") for s in ("s2", "s5")]).check()
+    ledger.ingest(
+        [
+            event(
+                f"late-{s}",
+                subject=s,
+                type_="payment.late",
+                days_late=40,
+                occurred_at="2026-09-15T00:00:00Z",
+            )
+            for s in ("s2", "s5")
+        ]
+    ).check()
     t2 = parse_timestamp(LATER)
     third = rescore(sc, t2, t2, chunk_subjects=2)
     assert third.changed == 2
     with ledger.engine.connect() as conn:
-        notices = conn.execute(select(score_changes.c.subject, score_changes.c.prev_score_id)
-                               .order_by(score_changes.c.id)).all()
+        notices = conn.execute(
+            select(score_changes.c.subject, score_changes.c.prev_score_id).order_by(
+                score_changes.c.id
+            )
+        ).all()
     assert [tuple(n) for n in notices] == [("s2", 7), ("s5", 10)]

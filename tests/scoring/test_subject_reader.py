@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.ledger import Ledger
 from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, open_dispute
 from glasscredit.scoring import Scorer
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock, event
 
 T = parse_timestamp("2026-09-01T00:00:00Z")
@@ -20,8 +20,9 @@ def _values(sc: Scorer, subject: str) -> dict[str, float | None]:
     return {f.name: f.value for f in sc.explain(subject, T).features}
 
 
-def test_a_kept_connection_sees_what_is_committed_after_it(ledger: Ledger,
-                                                           clock: FakeClock) -> None:
+def test_a_kept_connection_sees_what_is_committed_after_it(
+    ledger: Ledger, clock: FakeClock
+) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ledger.ingest([event("p1", occurred_at="2026-05-01T08:00:00Z")]).check()
     sc = Scorer(ledger)
@@ -29,9 +30,13 @@ def test_a_kept_connection_sees_what_is_committed_after_it(ledger: Ledger,
     with pytest.raises(NotFoundError):
         sc.explain("s9", T)
     # an ingest, a new subject and a dispute after the first explain: all seen at once
-    ledger.ingest([event("p2", occurred_at="2026-06-01T08:00:00Z"),
-                   event("late", type_="payment.late", occurred_at="2026-07-01T00:00:00Z"),
-                   event("q1", subject="s9", occurred_at="2026-06-01T08:00:00Z")]).check()
+    ledger.ingest(
+        [
+            event("p2", occurred_at="2026-06-01T08:00:00Z"),
+            event("late", type_="payment.late", occurred_at="2026-07-01T00:00:00Z"),
+            event("q1", subject="s9", occurred_at="2026-06-01T08:00:00Z"),
+        ]
+    ).check()
     assert _values(sc, "s1")["on_time_payments_24m"] == 2.0
     assert _values(sc, "s9")["on_time_payments_24m"] == 1.0
     open_dispute(ledger, "s1", "late", "not mine", now_us=T - DAY_US, actor="subject")
@@ -43,13 +48,15 @@ def test_a_kept_connection_sees_what_is_committed_after_it(ledger: Ledger,
 
 def test_threads_share_a_scorer(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest([event(f"p{i}", subject=f"s{i % 3}", occurred_at="2026-05-01T08:00:00Z")
-                   for i in range(30)]).check()
+    ledger.ingest(
+        [event(f"p{i}", subject=f"s{i % 3}", occurred_at="2026-05-01T08:00:00Z") for i in range(30)]
+    ).check()
     sc = Scorer(ledger)
     alone = {s: sc.explain(s, T).as_dict() for s in ("s0", "s1", "s2")}
     with ThreadPoolExecutor(max_workers=4) as pool:
-        got = list(pool.map(lambda i: (f"s{i % 3}", sc.explain(f"s{i % 3}", T).as_dict()),
-                            range(24)))
+        got = list(
+            pool.map(lambda i: (f"s{i % 3}", sc.explain(f"s{i % 3}", T).as_dict()), range(24))
+        )
     assert all(exp == alone[s] for s, exp in got)
 
 

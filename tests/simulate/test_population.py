@@ -49,8 +49,13 @@ def test_population_is_realistic_and_heterogeneous() -> None:
     for kind in ("payment.late", "loan.defaulted", "endorsement", "report.misconduct"):
         assert counts.get(kind, 0) > 0, kind
     truth = population_truth(SMALL)
-    late = (df.filter(pl.col("type") == "payment.late").group_by("subject").len()
-            .join(truth, on="subject", how="right").fill_null(0))
+    late = (
+        df.filter(pl.col("type") == "payment.late")
+        .group_by("subject")
+        .len()
+        .join(truth, on="subject", how="right")
+        .fill_null(0)
+    )
     worst = late.filter(pl.col("quality") < 0.5).get_column("len").mean()
     best = late.filter(pl.col("quality") > 0.9).get_column("len").mean()
     assert isinstance(worst, float) and isinstance(best, float) and worst > 3 * best

@@ -10,29 +10,43 @@ from typer.testing import CliRunner
 
 from glasscredit.cli import app
 from glasscredit.exceptions import PolicyError, ValidationError
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import scores
 from glasscredit.policy import DAY_US, default_policy, parse_timestamp, policy_from_dict
+from glasscredit.store import Ledger
+from glasscredit.store._tables import scores
 from glasscredit.trust import monitor_scores, monitoring_settings
 
 T0 = parse_timestamp("2026-01-15T00:00:00Z")
 
 
 def _store(ledger: Ledger, as_of_us: int, values: list[int], first_id: int) -> None:
-    detail = lambda s: json.dumps({"f": {}, "d": {d: s - 600 for d in  # noqa: E731
-                                                  ledger.policy.dimensions}})
+    def detail(s: int) -> str:
+        return json.dumps({"f": {}, "d": {d: s - 600 for d in ledger.policy.dimensions}})
+
     with ledger.engine.begin() as conn:
-        conn.execute(scores.insert(), [
-            {"score_id": first_id + i, "subject": f"s{i}", "as_of_us": as_of_us,
-             "computed_at_us": as_of_us, "score": v, "tier": "", "policy_hash": "p",
-             "model_hash": "m", "inputs_digest": "", "detail": detail(v)}
-            for i, v in enumerate(values)])
+        conn.execute(
+            scores.insert(),
+            [
+                {
+                    "score_id": first_id + i,
+                    "subject": f"s{i}",
+                    "as_of_us": as_of_us,
+                    "computed_at_us": as_of_us,
+                    "score": v,
+                    "tier": "",
+                    "policy_hash": "p",
+                    "model_hash": "m",
+                    "inputs_digest": "",
+                    "detail": detail(v),
+                }
+                for i, v in enumerate(values)
+            ],
+        )
 
 
 def test_shift_detected_per_dimension_and_quiet_period_passes(ledger: Ledger) -> None:
     ref = [600 + (i % 50) for i in range(500)]
     _store(ledger, T0, ref, 1)
-    _store(ledger, T0 + 31 * DAY_US, ref, 1001)              # same distribution
+    _store(ledger, T0 + 31 * DAY_US, ref, 1001)  # same distribution
     _store(ledger, T0 + 62 * DAY_US, [v + 40 for v in ref], 2001)  # inflated by 40
     reference = (T0 - DAY_US, T0 + DAY_US)
     quiet = monitor_scores(ledger, reference, (T0 + 30 * DAY_US, T0 + 32 * DAY_US))
@@ -62,9 +76,19 @@ def test_monitor_command_alerts_with_exit_9(sqlite_url: str, clock: FakeClock) -
         ref = [600 + (i % 50) for i in range(300)]
         _store(led, T0, ref, 1)
         _store(led, T0 + 40 * DAY_US, [v + 30 for v in ref], 1001)
-    result = CliRunner().invoke(app, [
-        "monitor", "--reference", "2026-01-01T00:00:00Z/2026-02-01T00:00:00Z",
-        "--until", "2026-04-01T00:00:00Z", "--json", "--db", sqlite_url])
+    result = CliRunner().invoke(
+        app,
+        [
+            "monitor",
+            "--reference",
+            "2026-01-01T00:00:00Z/2026-02-01T00:00:00Z",
+            "--until",
+            "2026-04-01T00:00:00Z",
+            "--json",
+            "--db",
+            sqlite_url,
+        ],
+    )
     assert result.exit_code == 9, result.output
     months = json.loads(result.output)
     assert len(months) == 1 and months[0]["alert"]

@@ -26,15 +26,23 @@ def graph_of(
     sc: Scenario, src: Ids, dst: Ids, times: Ids, mode: str = "mutual"
 ) -> EndorsementGraph:
     return build_endorsement_graph(
-        src, dst, times, as_of_us=sc.as_of_us, subjects=np.arange(sc.n_subjects),
+        src,
+        dst,
+        times,
+        as_of_us=sc.as_of_us,
+        subjects=np.arange(sc.n_subjects),
         mode=mode,  # type: ignore[arg-type]
     )
 
 
 def seeds_of(sc: Scenario) -> Ids:
     return select_seeds(
-        np.arange(sc.n_subjects), sc.identity_level, sc.clean_history_months, sc.flagged,
-        policy=SeedPolicy(), community=sc.community,
+        np.arange(sc.n_subjects),
+        sc.identity_level,
+        sc.clean_history_months,
+        sc.flagged,
+        policy=SeedPolicy(),
+        community=sc.community,
     ).seeds
 
 
@@ -90,8 +98,12 @@ def test_bad_or_future_endorsements_are_neutral(
     g = graph_of(
         sc, np.r_[sc.endorser, src], np.r_[sc.endorsed, dst], np.r_[sc.occurred_at_us, times]
     )
-    counted = {"duplicate": g.dropped.duplicate, "self": g.dropped.self_endorsement,
-               "unknown": g.dropped.unknown_subject, "future": g.dropped.future}[bad]
+    counted = {
+        "duplicate": g.dropped.duplicate,
+        "self": g.dropped.self_endorsement,
+        "unknown": g.dropped.unknown_subject,
+        "future": g.dropped.future,
+    }[bad]
     assert counted >= k
     assert np.array_equal(sybilrank(g, seeds_of(sc)).trust, baseline)
 
@@ -142,10 +154,10 @@ def honest_plus_sybils(draw: st.DrawFn) -> tuple[list[tuple[int, int]], int, int
     h = draw(st.integers(3, 15))
     s = draw(st.integers(1, 15))
     pairs = [(i, (i + 1) % h) for i in range(h)]
-    pairs += draw(st.lists(st.tuples(st.integers(0, h - 1), st.integers(0, h - 1)),
-                           max_size=20))
-    pairs += draw(st.lists(st.tuples(st.integers(h, h + s - 1), st.integers(h, h + s - 1)),
-                           max_size=60))
+    pairs += draw(st.lists(st.tuples(st.integers(0, h - 1), st.integers(0, h - 1)), max_size=20))
+    pairs += draw(
+        st.lists(st.tuples(st.integers(h, h + s - 1), st.integers(h, h + s - 1)), max_size=60)
+    )
     attack = (draw(st.integers(0, h - 1)), draw(st.integers(h, h + s - 1)))
     return [*pairs, attack], h, s, attack[0]
 
@@ -161,8 +173,7 @@ def test_sybil_region_trust_is_bounded_by_one_attack_edge(
     pairs, h, s, endpoint = case
     src = [a for a, _ in pairs] + [b for _, b in pairs]
     dst = [b for _, b in pairs] + [a for a, _ in pairs]
-    g = build_endorsement_graph(src, dst, [T0] * len(src), as_of_us=T0,
-                                subjects=np.arange(h + s))
+    g = build_endorsement_graph(src, dst, [T0] * len(src), as_of_us=T0, subjects=np.arange(h + s))
     total = 1.0
     r = sybilrank(g, [0], iterations=steps, total_trust=total)
     bound = steps * total / g.degree[endpoint]

@@ -15,16 +15,12 @@ T0 = 1_700_000_000_000_000  # an instant, microseconds since the epoch
 def edges_of(graph_ids: list[object], adjacency: object) -> set[tuple[object, object]]:
     """The undirected edges as a set of (smaller id, larger id) pairs."""
     coo = adjacency.tocoo()  # type: ignore[attr-defined]
-    return {
-        (graph_ids[i], graph_ids[j]) for i, j in zip(coo.row, coo.col, strict=True) if i < j
-    }
+    return {(graph_ids[i], graph_ids[j]) for i, j in zip(coo.row, coo.col, strict=True) if i < j}
 
 
 def test_mutual_mode_keeps_only_reciprocated_pairs() -> None:
     # a<->b reciprocated, a->c one-sided: only a-b is an edge.
-    g = build_endorsement_graph(
-        ["a", "b", "a"], ["b", "a", "c"], [T0, T0, T0], as_of_us=T0
-    )
+    g = build_endorsement_graph(["a", "b", "a"], ["b", "a", "c"], [T0, T0, T0], as_of_us=T0)
     ids = g.subject_ids.to_pylist()
     assert ids == ["a", "b", "c"]
     assert edges_of(ids, g.adjacency) == {("a", "b")}
@@ -101,8 +97,10 @@ def test_pyarrow_dictionary_and_chunked_inputs_match_numpy() -> None:
 
 def test_empty_input_gives_an_empty_graph() -> None:
     g = build_endorsement_graph(
-        np.array([], dtype=np.int64), np.array([], dtype=np.int64),
-        np.array([], dtype=np.int64), as_of_us=T0,
+        np.array([], dtype=np.int64),
+        np.array([], dtype=np.int64),
+        np.array([], dtype=np.int64),
+        as_of_us=T0,
     )
     assert g.n_nodes == 0
     assert g.n_edges == 0

@@ -17,9 +17,13 @@ def test_seeds_meet_every_threshold_and_strongest_come_first() -> None:
     flagged = np.array([False, False, False, True, False, False])
     # eligible: a (3, 30), b (3, 24), f (3, 48); c fails level, d is flagged, e history.
     # strongest two: f (48 months), a (30 months)
-    sel = select_seeds(ids, level, months, flagged,
-                       policy=SeedPolicy(min_identity_level=3, min_clean_months=24,
-                                         per_community=2))
+    sel = select_seeds(
+        ids,
+        level,
+        months,
+        flagged,
+        policy=SeedPolicy(min_identity_level=3, min_clean_months=24, per_community=2),
+    )
     assert sel.seeds.tolist() == ["a", "f"]
     every = select_seeds(ids, level, months, flagged, policy=SeedPolicy(per_community=None))
     assert every.seeds.tolist() == ["a", "b", "f"]
@@ -33,8 +37,9 @@ def test_seeds_per_community_and_unseeded_communities_reported() -> None:
     community = np.array([0, 0, 0, 1, 1, 2, 2, 1])
     # community 0: 2 (50), 1 (40) of three; community 1: ties on (3, 30) -> by id 3, 4;
     # community 2: nobody reaches level 3.
-    sel = select_seeds(ids, level, months, flagged,
-                       policy=SeedPolicy(per_community=2), community=community)
+    sel = select_seeds(
+        ids, level, months, flagged, policy=SeedPolicy(per_community=2), community=community
+    )
     assert sel.seeds.tolist() == [1, 2, 3, 4]
     assert sel.communities_without_seed.tolist() == [2]
 
@@ -45,8 +50,9 @@ def test_seed_selection_does_not_depend_on_row_order() -> None:
     perm = np.random.default_rng(1).permutation(sc.n_subjects)
     args = (sc.identity_level, sc.clean_history_months, sc.flagged, sc.community)
     a = select_seeds(ids, *args[:3], policy=SeedPolicy(), community=args[3])
-    b = select_seeds(ids[perm], *(x[perm] for x in args[:3]), policy=SeedPolicy(),
-                     community=args[3][perm])
+    b = select_seeds(
+        ids[perm], *(x[perm] for x in args[:3]), policy=SeedPolicy(), community=args[3][perm]
+    )
     assert a.seeds.tolist() == b.seeds.tolist()
 
 
@@ -62,8 +68,10 @@ def test_seed_selection_does_not_depend_on_row_order() -> None:
 )
 def test_seed_selection_refuses_bad_arrays(kwargs: dict[str, object], field: str) -> None:
     args: dict[str, object] = {
-        "subject_ids": np.array([1, 2]), "identity_level": np.array([3, 3]),
-        "clean_history_months": np.array([30, 30]), "flagged": np.array([False, False]),
+        "subject_ids": np.array([1, 2]),
+        "identity_level": np.array([3, 3]),
+        "clean_history_months": np.array([30, 30]),
+        "flagged": np.array([False, False]),
         "policy": SeedPolicy(),
     }
     args.update(kwargs)
@@ -77,8 +85,9 @@ def test_ranking_quality_by_hand() -> None:
     # 2>0 1, 1<2 0, 1>0 1 -> 4.5 / 6 = 0.75.
     # below 95% of honest = more trust in at least 2.85 of 3 honest, i.e. all 3:
     # sybil 0 yes, sybil 2 no (2 is not below 2) -> 1/2.
-    q = ranking_quality(np.array([3.0, 2.0, 1.0, 2.0, 0.0]),
-                        np.array([False, False, False, True, True]))
+    q = ranking_quality(
+        np.array([3.0, 2.0, 1.0, 2.0, 0.0]), np.array([False, False, False, True, True])
+    )
     assert q.auc == 0.75
     assert q.sybils_below_95 == 0.5
     with pytest.raises(ValidationError, match="both_classes"):
@@ -104,10 +113,22 @@ def test_scenario_is_reproducible_and_shaped_as_asked() -> None:
 def test_public_surface_is_pinned() -> None:
     # The core's names are pinned; the ledger wiring may add its own next to them.
     assert set(trust.__all__) >= {
-        "DroppedEdges", "EndorsementGraph", "GraphMode", "RankingQuality", "Scenario",
-        "SeedPolicy", "SeedSelection", "TrustResult", "build_endorsement_graph",
-        "default_iterations", "make_scenario", "normalise_trust", "propagate",
-        "ranking_quality", "select_seeds", "sybilrank",
+        "DroppedEdges",
+        "EndorsementGraph",
+        "GraphMode",
+        "RankingQuality",
+        "Scenario",
+        "SeedPolicy",
+        "SeedSelection",
+        "TrustResult",
+        "build_endorsement_graph",
+        "default_iterations",
+        "make_scenario",
+        "normalise_trust",
+        "propagate",
+        "ranking_quality",
+        "select_seeds",
+        "sybilrank",
     }
     for name in trust.__all__:
         assert getattr(trust, name) is not None

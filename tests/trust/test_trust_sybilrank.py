@@ -66,8 +66,7 @@ def test_two_triangles_joined_by_one_edge() -> None:
     #         c (1/4) -> a, b, d 1/12 each; d (1/6) -> c, e, f 1/18 each
     #         a = 1/12 + 1/12 = 1/6; b = 5/24 + 1/12 = 7/24;
     #         c = 5/24 + 1/12 + 1/18 = 25/72; d = 1/12; e = f = 1/18
-    g = mutual([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"), ("d", "e"), ("e", "f"),
-                ("d", "f")])
+    g = mutual([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"), ("d", "e"), ("e", "f"), ("d", "f")])
     two = sybilrank(g, ["a"], iterations=2, total_trust=1.0)
     expected_mass_2 = [5 / 12, 1 / 6, 1 / 4, 1 / 6, 0.0, 0.0]
     np.testing.assert_allclose(two.mass, expected_mass_2, rtol=1e-15)
@@ -158,9 +157,7 @@ def test_normalised_is_monotone_and_bounded(values: list[float]) -> None:
 def random_pairs(draw: st.DrawFn) -> list[tuple[str, str]]:
     n = draw(st.integers(min_value=2, max_value=12))
     pairs = draw(
-        st.lists(
-            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=40
-        )
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=40)
     )
     return [(f"s{a:02d}", f"s{b:02d}") for a, b in pairs]
 

@@ -9,8 +9,8 @@ from tests.conftest import FakeClock, event
 from typer.testing import CliRunner
 
 from glasscredit.cli import app
-from glasscredit.ledger import Ledger
 from glasscredit.policy import default_policy, parse_timestamp
+from glasscredit.store import Ledger
 
 AS_OF = "2026-09-01T00:00:00Z"
 
@@ -19,11 +19,19 @@ def test_trust_command_stores_a_snapshot(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     clock = FakeClock(parse_timestamp(AS_OF))
     with Ledger(url, default_policy(), clock=clock) as ledger:
-        ledger.ingest([
-            event("a-id", subject="a", type_="identity.verified", level=3,
-                  occurred_at="2023-01-01T00:00:00Z"),
-            event("ab", subject="b", type_="endorsement", endorser="a"),
-            event("ba", subject="a", type_="endorsement", endorser="b")])
+        ledger.ingest(
+            [
+                event(
+                    "a-id",
+                    subject="a",
+                    type_="identity.verified",
+                    level=3,
+                    occurred_at="2023-01-01T00:00:00Z",
+                ),
+                event("ab", subject="b", type_="endorsement", endorser="a"),
+                event("ba", subject="a", type_="endorsement", endorser="b"),
+            ]
+        )
     out = CliRunner().invoke(app, ["trust", "--as-of", AS_OF, "--db", url, "--json"])
     assert out.exit_code == 0, out.output
     summary = json.loads(out.output)

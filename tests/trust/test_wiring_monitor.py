@@ -16,7 +16,7 @@ def test_psi_by_hand() -> None:
     # shares [0.5, 0.5] -> [0.25, 0.75]:
     # (0.25 - 0.5) ln(0.25 / 0.5) + (0.75 - 0.5) ln(0.75 / 0.5) = 0.173287 + 0.101366
     assert psi([50, 50], [25, 75]) == pytest.approx(0.274653, abs=1e-6)
-    assert psi([10, 20, 30], [1, 2, 3]) == 0.0          # same shares, any scale
+    assert psi([10, 20, 30], [1, 2, 3]) == 0.0  # same shares, any scale
     with pytest.raises(ValidationError, match="same_bins"):
         psi([1, 2], [1, 2, 3])
 

@@ -6,26 +6,32 @@ import pytest
 from tests.conftest import FakeClock, event
 
 from glasscredit.exceptions import PolicyError
-from glasscredit.ledger import Ledger
 from glasscredit.policy import Policy, parse_timestamp, policy_from_dict
 from glasscredit.scoring import Scorer
+from glasscredit.store import Ledger
 from glasscredit.trust import compute_trust, trust_settings
 
 AS_OF = "2026-09-01T00:00:00Z"
-OLD = "2023-01-01T00:00:00Z"   # 44 months before AS_OF: a long clean history
+OLD = "2023-01-01T00:00:00Z"  # 44 months before AS_OF: a long clean history
 
 
 def _mutual(a: str, b: str, when: str = "2026-01-01T00:00:00Z") -> list[dict[str, object]]:
-    return [event(f"e-{a}-{b}", subject=b, type_="endorsement", endorser=a, occurred_at=when),
-            event(f"e-{b}-{a}", subject=a, type_="endorsement", endorser=b, occurred_at=when)]
+    return [
+        event(f"e-{a}-{b}", subject=b, type_="endorsement", endorser=a, occurred_at=when),
+        event(f"e-{b}-{a}", subject=a, type_="endorsement", endorser=b, occurred_at=when),
+    ]
 
 
 def _path_ledger(ledger: Ledger, clock: FakeClock) -> None:
     """Path a - b - c - d; ``a`` is the only seed (identity 3, known since 2023)."""
     clock.set(AS_OF)
-    evs = [event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD),
-           event("b-id", subject="b", type_="identity.verified", level=2, occurred_at=OLD),
-           *_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
+    evs = [
+        event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD),
+        event("b-id", subject="b", type_="identity.verified", level=2, occurred_at=OLD),
+        *_mutual("a", "b"),
+        *_mutual("b", "c"),
+        *_mutual("c", "d"),
+    ]
     assert ledger.ingest(evs).accepted == 8
 
 
@@ -40,8 +46,7 @@ def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     assert snap.seeds == ["a"] and snap.iterations == 2 and snap.n_edges == 3
     assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})
     scorer = Scorer(ledger)
-    pts = {s: {f.name: f.points for f in scorer.explain(s, t).features}["trust"]
-           for s in "abcd"}
+    pts = {s: {f.name: f.points for f in scorer.explain(s, t).features}["trust"] for s in "abcd"}
     # trust bins [0.2, 0.5, 0.8] -> points [0, 10, 20, 30]: a 1 -> 30, c 0.667 -> 20
     assert pts == {"a": 30, "b": 0, "c": 20, "d": 0}
     # a time before the snapshot sees no trust at all (missing -> 0 points)

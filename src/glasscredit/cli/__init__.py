@@ -14,8 +14,12 @@ from glasscredit.exceptions import GlasscreditError
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="glasscredit: transparent, manipulation-resistant credit and trust scores.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="glasscredit: transparent, manipulation-resistant credit and trust scores.",
+)
 _ledger.register(app)
 _scoring.register(app)
 _trust.register(app)
@@ -23,8 +27,9 @@ _rights.register(app)
 _monitor.register(app)
 # the learned scorecard's commands live under "model": "export" and "audit" at the top
 # level are the subject's access export and the audit chain
-_model_app = typer.Typer(no_args_is_help=True,
-                         help="The learned scorecard: train, evaluate, audit, export, card.")
+_model_app = typer.Typer(
+    no_args_is_help=True, help="The learned scorecard: train, evaluate, audit, export, card."
+)
 _model.register(_model_app)
 app.add_typer(_model_app, name="model")
 

@@ -20,18 +20,35 @@ from glasscredit.exceptions import (
     PolicyError,
     ValidationError,
 )
-from glasscredit.ledger import Ledger
+from glasscredit.store import Ledger
 
-__all__ = ["DbOption", "JsonOption", "PolicyOption", "console", "emit_json", "exit_code_for",
-           "open_ledger", "print_error", "settings_from"]
+__all__ = [
+    "DbOption",
+    "JsonOption",
+    "PolicyOption",
+    "console",
+    "emit_json",
+    "exit_code_for",
+    "open_ledger",
+    "print_error",
+    "settings_from",
+]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: $GLASSCREDIT_DATABASE_URL or sqlite:///glasscredit.db)")]
-PolicyOption = Annotated[Path | None, typer.Option(
-    "--policy", help="Policy YAML (default: $GLASSCREDIT_POLICY or the shipped default)")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: $GLASSCREDIT_DATABASE_URL or sqlite:///glasscredit.db)"
+    ),
+]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="Policy YAML (default: $GLASSCREDIT_POLICY or the shipped default)"
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
 
 
@@ -54,8 +71,14 @@ def emit_json(data: Any) -> None:
 
 
 def exit_code_for(exc: GlasscreditError) -> int:
-    for cls, code in ((ValidationError, 3), (PolicyError, 3), (NotFoundError, 4),
-                      (ConflictError, 5), (AccessDeniedError, 6), (AuditChainError, 7)):
+    for cls, code in (
+        (ValidationError, 3),
+        (PolicyError, 3),
+        (NotFoundError, 4),
+        (ConflictError, 5),
+        (AccessDeniedError, 6),
+        (AuditChainError, 7),
+    ):
         if isinstance(exc, cls):
             return code
     return 1

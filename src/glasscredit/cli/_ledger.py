@@ -24,9 +24,9 @@ from glasscredit.cli._scoring import (
 )
 from glasscredit.cli._trust import print_trust
 from glasscredit.exceptions import AuditChainError
-from glasscredit.ledger import IngestReport, Ledger
 from glasscredit.scoring import Scorer
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
+from glasscredit.store import IngestReport, Ledger
 from glasscredit.trust import compute_trust
 
 __all__ = ["register"]
@@ -35,8 +35,14 @@ _MAX_ERRORS_SHOWN = 20
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:
@@ -50,12 +56,14 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
     for e in report.errors[:_MAX_ERRORS_SHOWN]:
         console.print(f"  [red]rejected[/] {e}")
     if len(report.errors) > _MAX_ERRORS_SHOWN:
-        console.print(f"  ... and {len(report.errors) - _MAX_ERRORS_SHOWN:,} more "
-                      "(use --json for all)")
+        console.print(
+            f"  ... and {len(report.errors) - _MAX_ERRORS_SHOWN:,} more (use --json for all)"
+        )
 
 
-def _ingest_with_progress(ledger: Ledger, path: Path | None, fmt: str | None,
-                          spec: PopulationSpec | None, actor: str) -> IngestReport:
+def _ingest_with_progress(
+    ledger: Ledger, path: Path | None, fmt: str | None, spec: PopulationSpec | None, actor: str
+) -> IngestReport:
     with _progress() as bar:
         task = bar.add_task("ingesting", total=None)
 
@@ -76,15 +84,20 @@ def register(app: typer.Typer) -> None:
     def init(db: DbOption = None, policy: PolicyOption = None) -> None:
         """Create (or migrate) the ledger and register the policy's sources."""
         with open_ledger(db, policy) as ledger:
-            console.print(f"ledger ready: {ledger.url} ({ledger.dialect()}), "
-                          f"policy {ledger.policy.name} {ledger.policy.hash[:12]}")
+            console.print(
+                f"ledger ready: {ledger.url} ({ledger.dialect()}), "
+                f"policy {ledger.policy.name} {ledger.policy.hash[:12]}"
+            )
 
     @app.command()
-    def ingest(file: Annotated[Path, typer.Argument(help=".jsonl, .json, .csv or .parquet")],
-               fmt: Annotated[str | None, typer.Option("--format")] = None,
-               actor: Annotated[str, typer.Option(help="who is ingesting (audit log)")] =
-               "cli", db: DbOption = None, policy: PolicyOption = None,
-               as_json: JsonOption = False) -> None:
+    def ingest(
+        file: Annotated[Path, typer.Argument(help=".jsonl, .json, .csv or .parquet")],
+        fmt: Annotated[str | None, typer.Option("--format")] = None,
+        actor: Annotated[str, typer.Option(help="who is ingesting (audit log)")] = "cli",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
         """Append events from a file; invalid rows are reported one by one, never stored."""
         with open_ledger(db, policy) as ledger:
             report = _ingest_with_progress(ledger, file, fmt, None, actor)
@@ -93,8 +106,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(3)
 
     @app.command()
-    def events(subject: str, db: DbOption = None, policy: PolicyOption = None,
-               as_json: JsonOption = False) -> None:
+    def events(
+        subject: str, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
+    ) -> None:
         """Every event recorded about one subject, in the order they happened."""
         with open_ledger(db, policy) as ledger:
             evs = ledger.events_of(subject)
@@ -106,36 +120,56 @@ def register(app: typer.Typer) -> None:
             t.add_column(col)
         for e in evs:
             d = e.as_dict()
-            t.add_row(d["occurred_at"], e.type, e.source, e.event_id,
-                      ", ".join(f"{k}={v}" for k, v in e.attributes.items()))
+            t.add_row(
+                d["occurred_at"],
+                e.type,
+                e.source,
+                e.event_id,
+                ", ".join(f"{k}={v}" for k, v in e.attributes.items()),
+            )
         console.print(t)
 
     @audit.command("verify")
-    def audit_verify(db: DbOption = None, policy: PolicyOption = None,
-                     as_json: JsonOption = False) -> None:
+    def audit_verify(
+        db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
+    ) -> None:
         """Recompute the audit chain and every batch digest; name the first bad row."""
         with open_ledger(db, policy) as ledger:
             rep = ledger.verify_audit()
         if as_json:
-            emit_json({"ok": rep.ok, "rows": rep.rows, "events": rep.events,
-                       "first_bad_seq": rep.first_bad_seq, "problem": rep.problem})
+            emit_json(
+                {
+                    "ok": rep.ok,
+                    "rows": rep.rows,
+                    "events": rep.events,
+                    "first_bad_seq": rep.first_bad_seq,
+                    "problem": rep.problem,
+                }
+            )
         elif rep.ok:
-            console.print(f"[green]audit chain verifies[/]: {rep.rows:,} rows, "
-                          f"{rep.events:,} events")
+            console.print(
+                f"[green]audit chain verifies[/]: {rep.rows:,} rows, {rep.events:,} events"
+            )
         if not rep.ok:
-            raise AuditChainError(f"audit chain broken at row {rep.first_bad_seq}: {rep.problem}",
-                                  rep.first_bad_seq)
+            raise AuditChainError(
+                f"audit chain broken at row {rep.first_bad_seq}: {rep.problem}", rep.first_bad_seq
+            )
 
     @app.command()
-    def demo(subjects: Annotated[int, typer.Option(help="population size")] = 10_000,
-             seed: Annotated[int, typer.Option(help="generator seed")] = 42,
-             db: DbOption = None, policy: PolicyOption = None) -> None:
+    def demo(
+        subjects: Annotated[int, typer.Option(help="population size")] = 10_000,
+        seed: Annotated[int, typer.Option(help="generator seed")] = 42,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+    ) -> None:
         """Generate a demo population, ingest it, and summarise the ledger."""
         with open_ledger(db, policy) as ledger:
-            spec = PopulationSpec(subjects=subjects, seed=seed,
-                                  end_us=min(DEFAULT_END_US, ledger.clock()))
-            console.print(f"[bold]glasscredit demo[/]: {subjects:,} subjects (seed {seed}) "
-                          f"into {ledger.url}")
+            spec = PopulationSpec(
+                subjects=subjects, seed=seed, end_us=min(DEFAULT_END_US, ledger.clock())
+            )
+            console.print(
+                f"[bold]glasscredit demo[/]: {subjects:,} subjects (seed {seed}) into {ledger.url}"
+            )
             report = _ingest_with_progress(ledger, None, None, spec, "demo")
             _print_report(report, False)
             counts = ledger.counts()
@@ -146,8 +180,10 @@ def register(app: typer.Typer) -> None:
             for k, v in counts.items():
                 t.add_row(k, f"{v:,}")
             console.print(t)
-            console.print(f"audit chain: {'[green]verifies' if chain.ok else '[red]BROKEN'}[/] "
-                          f"({chain.rows:,} rows)")
+            console.print(
+                f"audit chain: {'[green]verifies' if chain.ok else '[red]BROKEN'}[/] "
+                f"({chain.rows:,} rows)"
+            )
             scorer = Scorer(ledger)
             as_of = ledger.clock()
             print_trust(compute_trust(ledger, as_of))

@@ -22,8 +22,12 @@ from glasscredit.exceptions import FieldError, GlasscreditError, ValidationError
 __all__ = ["register"]
 
 TargetOpt = Annotated[str, typer.Option("--target", help="Outcome column")]
-BadOpt = Annotated[str | None, typer.Option(
-    "--bad", help="Value of the target that means default (default: 1 / 'bad' / 'yes')")]
+BadOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--bad", help="Value of the target that means default (default: 1 / 'bad' / 'yes')"
+    ),
+]
 
 
 def read_data(path: str) -> pl.DataFrame:
@@ -34,8 +38,11 @@ def read_data(path: str) -> pl.DataFrame:
         return load_german_credit()
     p = Path(path)
     try:
-        return pl.read_parquet(p) if p.suffix in (".parquet", ".pq") else pl.read_csv(
-            p, infer_schema_length=10_000)
+        return (
+            pl.read_parquet(p)
+            if p.suffix in (".parquet", ".pq")
+            else pl.read_csv(p, infer_schema_length=10_000)
+        )
     except (OSError, pl.exceptions.PolarsError) as exc:
         from glasscredit.exceptions import IngestFileError
 
@@ -54,11 +61,19 @@ def bad_vector(frame: pl.DataFrame, target: str, bad: str | None) -> np.ndarray[
                 bad = guess
                 break
         else:
-            raise ValidationError([FieldError(target, "bad_value", f"name the bad outcome with "
-                                              f"--bad (values: {sorted(values)[:5]})")])
+            raise ValidationError(
+                [
+                    FieldError(
+                        target,
+                        "bad_value",
+                        f"name the bad outcome with --bad (values: {sorted(values)[:5]})",
+                    )
+                ]
+            )
     if s.null_count():
-        raise ValidationError([FieldError(target, "no_missing_target",
-                                          f"{s.null_count()} rows have no outcome")])
+        raise ValidationError(
+            [FieldError(target, "no_missing_target", f"{s.null_count()} rows have no outcome")]
+        )
     return (s.cast(pl.Utf8) == bad).to_numpy().astype(np.int64)
 
 
@@ -84,16 +99,25 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(
         data: Annotated[str, typer.Argument(help="CSV/Parquet file or builtin:german")],
-        target: TargetOpt, bad: BadOpt = None,
+        target: TargetOpt,
+        bad: BadOpt = None,
         out: Annotated[Path, typer.Option("--out", help="Model JSON to write")] = Path(
-            "model.json"),
-        drop: Annotated[list[str] | None, typer.Option(
-            "--drop", help="Column to leave out (repeat); protected columns must be dropped")
+            "model.json"
+        ),
+        drop: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--drop", help="Column to leave out (repeat); protected columns must be dropped"
+            ),
         ] = None,
-        categorical: Annotated[list[str] | None, typer.Option(
-            "--categorical", help="Numeric-looking column to bin as categories")] = None,
-        special: Annotated[list[str] | None, typer.Option(
-            "--special", help="COL=VALUE sentinel with its own bin (repeat)")] = None,
+        categorical: Annotated[
+            list[str] | None,
+            typer.Option("--categorical", help="Numeric-looking column to bin as categories"),
+        ] = None,
+        special: Annotated[
+            list[str] | None,
+            typer.Option("--special", help="COL=VALUE sentinel with its own bin (repeat)"),
+        ] = None,
         method: Annotated[str, typer.Option(help="additive or classic")] = "additive",
         seed: Annotated[int, typer.Option(help="random_state")] = 0,
     ) -> None:
@@ -108,15 +132,29 @@ def register(app: typer.Typer) -> None:
             for item in special or []:
                 col, _, val = item.partition("=")
                 specials.setdefault(col, []).append(float(val))
-            est = ScorecardClassifier(method=method, categorical_features=categorical,
-                                      special_values=specials or None, random_state=seed)
+            est = ScorecardClassifier(
+                method=method,
+                categorical_features=categorical,
+                special_values=specials or None,
+                random_state=seed,
+            )
             est.fit(X, y)
-            save_model(est, out, data={"source": data, "rows": frame.height,
-                                       "bad_rate": round(float(y.mean()), 4), "target": target,
-                                       "left_out_by_operator": drop or []})
+            save_model(
+                est,
+                out,
+                data={
+                    "source": data,
+                    "rows": frame.height,
+                    "bad_rate": round(float(y.mean()), 4),
+                    "target": target,
+                    "left_out_by_operator": drop or [],
+                },
+            )
             t = est.to_points_table()
-            console.print(f"trained on {frame.height} rows, {len(t.features)} features, "
-                          f"scores {t.min_total}-{t.max_total}; wrote {out}")
+            console.print(
+                f"trained on {frame.height} rows, {len(t.features)} features, "
+                f"scores {t.min_total}-{t.max_total}; wrote {out}"
+            )
             for k, v in est.excluded_.items():
                 console.print(f"  excluded {k}: {v}")
 
@@ -126,10 +164,12 @@ def register(app: typer.Typer) -> None:
     def evaluate(
         model: Annotated[Path, typer.Argument(help="Model JSON")],
         data: Annotated[str, typer.Argument(help="Labelled CSV/Parquet or builtin:german")],
-        target: TargetOpt, bad: BadOpt = None,
+        target: TargetOpt,
+        bad: BadOpt = None,
         report: Annotated[Path | None, typer.Option(help="Write the HTML report here")] = None,
-        compare: Annotated[str | None, typer.Option(
-            help="Second population for PSI and characteristic stability")] = None,
+        compare: Annotated[
+            str | None, typer.Option(help="Second population for PSI and characteristic stability")
+        ] = None,
         out: Annotated[Path | None, typer.Option(help="Write metrics JSON here")] = None,
     ) -> None:
         """AUC, Gini, KS, IV, calibration (and PSI with --compare); HTML with --report."""
@@ -149,8 +189,9 @@ def register(app: typer.Typer) -> None:
                 console.print(f"wrote {report}")
             if out:
                 slim = {k: v for k, v in ev.items() if k not in ("score", "y")}
-                out.write_text(json.dumps({"evaluation": slim, "stability": stab},
-                                          indent=2, allow_nan=False))
+                out.write_text(
+                    json.dumps({"evaluation": slim, "stability": stab}, indent=2, allow_nan=False)
+                )
 
         _run(go)
 
@@ -174,8 +215,9 @@ def register(app: typer.Typer) -> None:
             frame = read_data(data)
             missing = [c for c in protected if c not in frame.columns]
             if missing:
-                raise ValidationError([FieldError(c, "column_present", "no such column")
-                                       for c in missing])
+                raise ValidationError(
+                    [FieldError(c, "column_present", "no such column") for c in missing]
+                )
             score = score_table(m.table, frame)
             y = bad_vector(frame, target, bad) if target else None
             groups = {c: frame.get_column(c).to_list() for c in protected}
@@ -185,14 +227,19 @@ def register(app: typer.Typer) -> None:
                 t = Table("group", "n", "approval", "AIR", title=f"{attr} (cut-off {cutoff})")
                 for g, r in a["groups"].items():
                     air = r["adverse_impact_ratio"]
-                    t.add_row(g, str(r["n"]), f"{r['approval_rate']:.3f}",
-                              "n/a" if air is None else f"{air:.3f}")
+                    t.add_row(
+                        g,
+                        str(r["n"]),
+                        f"{r['approval_rate']:.3f}",
+                        "n/a" if air is None else f"{air:.3f}",
+                    )
                 console.print(t)
                 if a["four_fifths_flag"]:
                     console.print(f"[yellow]{attr}: adverse impact ratio below 0.8[/]")
             if period:
-                doc["over_time"] = audit_over_time(score, groups, frame.get_column(
-                    period).to_list(), cutoff, y)
+                doc["over_time"] = audit_over_time(
+                    score, groups, frame.get_column(period).to_list(), cutoff, y
+                )
                 for row in doc["over_time"]:
                     airs = {k: v["min_adverse_impact_ratio"] for k, v in row["attributes"].items()}
                     console.print(f"{row['period']}: min AIR {airs}")
@@ -220,8 +267,9 @@ def register(app: typer.Typer) -> None:
             elif fmt == "sql":
                 text = to_sql(m.table, table, dialect, keep) + ";"
             else:
-                raise ValidationError([FieldError("--format", "export_format",
-                                                  f"{fmt!r} is not sql or json")])
+                raise ValidationError(
+                    [FieldError("--format", "export_format", f"{fmt!r} is not sql or json")]
+                )
             if out:
                 out.write_text(text + "\n")
             else:
@@ -253,8 +301,13 @@ def register(app: typer.Typer) -> None:
                 ev = run_eval(m, frame, y)
                 if protected and cutoff is not None:
                     score = score_table(m.table, frame)
-                    fair = run_audit(score, {c: frame.get_column(c).to_list() for c in protected},
-                                     cutoff, y, m.pd_bad(score))
+                    fair = run_audit(
+                        score,
+                        {c: frame.get_column(c).to_list() for c in protected},
+                        cutoff,
+                        y,
+                        m.pd_bad(score),
+                    )
             md = card_markdown(m, ev, fair, name=model.stem)
             out.write_text(card_html(md) if out.suffix in (".html", ".htm") else md)
             console.print(f"wrote {out}")

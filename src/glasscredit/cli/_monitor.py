@@ -35,16 +35,28 @@ def _period(name: str, text: str) -> tuple[int, int]:
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def monitor(reference: Annotated[str, typer.Option(
-                    help="reference period FROM/TO (RFC 3339), e.g. "
-                         "2026-01-01T00:00:00Z/2026-02-01T00:00:00Z")],
-                current: Annotated[str | None, typer.Option(
-                    help="one period FROM/TO to compare (default: every month after the "
-                         "reference, up to --until)")] = None,
-                until: Annotated[str | None, typer.Option(
-                    help="with monthly periods: the end (default: now)")] = None,
-                db: DbOption = None, policy: PolicyOption = None,
-                as_json: JsonOption = False) -> None:
+    def monitor(
+        reference: Annotated[
+            str,
+            typer.Option(
+                help="reference period FROM/TO (RFC 3339), e.g. "
+                "2026-01-01T00:00:00Z/2026-02-01T00:00:00Z"
+            ),
+        ],
+        current: Annotated[
+            str | None,
+            typer.Option(
+                help="one period FROM/TO to compare (default: every month after the "
+                "reference, up to --until)"
+            ),
+        ] = None,
+        until: Annotated[
+            str | None, typer.Option(help="with monthly periods: the end (default: now)")
+        ] = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
         """PSI and median shift of the score and each dimension; alerts past the policy's
         thresholds (exit 9 when any period alerts)."""
         with open_ledger(db, policy) as ledger:
@@ -69,14 +81,20 @@ def register(app: typer.Typer) -> None:
             emit_json([r.as_dict() for r in reports])
         else:
             for r in reports:
-                t = Table(title=f"{iso(r.current[0])[:10]} .. {iso(r.current[1])[:10]} "
-                                f"({r.current_subjects:,} subjects) vs reference "
-                                f"({r.reference_subjects:,})")
+                t = Table(
+                    title=f"{iso(r.current[0])[:10]} .. {iso(r.current[1])[:10]} "
+                    f"({r.current_subjects:,} subjects) vs reference "
+                    f"({r.reference_subjects:,})"
+                )
                 for col in ("column", "PSI", "median shift", "alert"):
                     t.add_column(col)
                 for s in r.shifts:
-                    t.add_row(s.column, f"{s.psi:.4f}", f"{s.median_shift:+.1f}",
-                              f"[red]{s.why}[/]" if s.alert else "")
+                    t.add_row(
+                        s.column,
+                        f"{s.psi:.4f}",
+                        f"{s.median_shift:+.1f}",
+                        f"[red]{s.why}[/]" if s.alert else "",
+                    )
                 console.print(t)
             if not reports:
                 console.print("no period after the reference has stored scores")

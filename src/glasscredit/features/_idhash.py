@@ -28,8 +28,7 @@ U64 = npt.NDArray[np.uint64]
 
 def id_hashes(ids: pl.Series | list[str]) -> U64:
     """The 64-bit hash of every id (see the module docstring); ids must not be null."""
-    column = ids.cast(pl.String) if isinstance(ids, pl.Series) else pl.Series(
-        ids, dtype=pl.String)
+    column = ids.cast(pl.String) if isinstance(ids, pl.Series) else pl.Series(ids, dtype=pl.String)
     if column.null_count():
         raise ValueError("event ids must not be null (rule: every event has an id)")
     hashed = column.rename("id").to_frame().select(plh.col("id").nchash.xxhash64())
@@ -42,9 +41,11 @@ def id_sum_aggregates() -> list[pl.Expr]:
     Each half is below 2**32, so a UInt64 sum is exact below 2**32 events a subject.
     """
     col = pl.col(ID_HASH)
-    return [col.count().cast(pl.Int64).alias(ID_SUMS[0]),
-            (col & pl.lit(0xFFFFFFFF, dtype=pl.UInt64)).sum().alias(ID_SUMS[1]),
-            (col // pl.lit(1 << 32, dtype=pl.UInt64)).sum().alias(ID_SUMS[2])]
+    return [
+        col.count().cast(pl.Int64).alias(ID_SUMS[0]),
+        (col & pl.lit(0xFFFFFFFF, dtype=pl.UInt64)).sum().alias(ID_SUMS[1]),
+        (col // pl.lit(1 << 32, dtype=pl.UInt64)).sum().alias(ID_SUMS[2]),
+    ]
 
 
 def id_hash_sums(ids: list[str]) -> tuple[int, int, int]:

@@ -38,8 +38,16 @@ __all__ = [
 ]
 
 EXCLUSION_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.Int64}
-_EVENT_COLUMNS = ("seq", "event_id", "subject", "source", "type", "occurred_at_us",
-                  "recorded_at_us", "attributes")
+_EVENT_COLUMNS = (
+    "seq",
+    "event_id",
+    "subject",
+    "source",
+    "type",
+    "occurred_at_us",
+    "recorded_at_us",
+    "attributes",
+)
 LAST_NEGATIVE = "_last_negative_us"
 AS_OF = "_as_of_us"  # the single-subject plan's scoring time, as a column
 
@@ -86,9 +94,14 @@ def attribute_event_types(policy: Policy) -> frozenset[str]:
     return frozenset(t for types in _attribute_types(policy).values() for t in types)
 
 
-def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
-                     exclusions: pl.DataFrame | None = None, *,
-                     ordered: bool = True) -> pl.LazyFrame:
+def countable_events(
+    events: pl.DataFrame | pa.Table,
+    policy: Policy,
+    as_of_us: int,
+    exclusions: pl.DataFrame | None = None,
+    *,
+    ordered: bool = True,
+) -> pl.LazyFrame:
     """Events that count at ``as_of_us``, with the attributes features need, as columns.
 
     Adds one boolean column ``_in_<feature>`` per event aggregate: whether the event
@@ -97,8 +110,13 @@ def countable_events(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
     rows of capped types are sorted (the caps need their order), which is what a
     batch of order-free aggregates needs.
     """
-    return _countable(to_frame(events).lazy(), _Exprs.of(policy, as_of_us, as_of_us),
-                      as_of_us, exclusions, ordered)
+    return _countable(
+        to_frame(events).lazy(),
+        _Exprs.of(policy, as_of_us, as_of_us),
+        as_of_us,
+        exclusions,
+        ordered,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,30 +146,48 @@ class _Exprs:
         aggs = [f for f in policy.features if f.is_event_aggregate]
         capped = [f for f in aggs if f.max_per_period is not None]
         return _Exprs(
-            retention=pl.DataFrame({
-                "type": list(policy.event_types),
-                "_retention_us": [policy.retention_us(t) for t in policy.event_types],
-                "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
-            }),
+            retention=pl.DataFrame(
+                {
+                    "type": list(policy.event_types),
+                    "_retention_us": [policy.retention_us(t) for t in policy.event_types],
+                    "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
+                }
+            ),
             recorded=(pl.col("recorded_at_us") <= now) & (pl.col("occurred_at_us") <= now),
             retained=pl.col("occurred_at_us") > now - pl.col("_retention_us"),
-            attrs=[pl.when(pl.col("type").is_in(sorted(types))).then(pl.col("attributes"))
-                   .str.json_path_match(f"$.{a}").alias(f"_a_{a}")
-                   for a, types in _attribute_types(policy).items()],
+            attrs=[
+                pl.when(pl.col("type").is_in(sorted(types)))
+                .then(pl.col("attributes"))
+                .str.json_path_match(f"$.{a}")
+                .alias(f"_a_{a}")
+                for a, types in _attribute_types(policy).items()
+            ],
             # the raw conditions, then the per-period caps over those columns (a cap
             # refers to its condition three times; as a column it is computed once)
             members=[_membership(f, now).alias(f"_in_{f.name}") for f in aggs],
-            caps=[(pl.col(f"_in_{f.name}") & (_running_count(
-                pl.col(f"_in_{f.name}"), f.max_per_period.period_us) <= f.max_per_period.max)
-            ).alias(f"_in_{f.name}") for f in capped if f.max_per_period is not None],
+            caps=[
+                (
+                    pl.col(f"_in_{f.name}")
+                    & (
+                        _running_count(pl.col(f"_in_{f.name}"), f.max_per_period.period_us)
+                        <= f.max_per_period.max
+                    )
+                ).alias(f"_in_{f.name}")
+                for f in capped
+                if f.max_per_period is not None
+            ],
             capped_types=sorted({t for f in capped for t in f.types}),
-            aggs=[*[_aggregate(f, now_agg) for f in aggs],
-                  pl.col("occurred_at_us").filter(pl.col("_negative")).max()
-                  .alias(LAST_NEGATIVE)],
+            aggs=[
+                *[_aggregate(f, now_agg) for f in aggs],
+                pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE),
+            ],
             ext_names=[f.name for f in policy.features if f.agg == "external"],
             finishes=_layers(policy),
-            out=[*[pl.col(f.name).cast(pl.Float64) for f in policy.features],
-                 pl.col(LAST_NEGATIVE).cast(pl.Int64)])
+            out=[
+                *[pl.col(f.name).cast(pl.Float64) for f in policy.features],
+                pl.col(LAST_NEGATIVE).cast(pl.Int64),
+            ],
+        )
 
     @staticmethod
     def for_policy(policy: Policy) -> _Exprs:
@@ -161,8 +197,7 @@ class _Exprs:
         if found is None:
             if len(_SINGLE_EXPRS) >= 16:
                 _SINGLE_EXPRS.clear()
-            found = _SINGLE_EXPRS[key] = _Exprs.of(policy, pl.col(AS_OF),
-                                                   pl.col(AS_OF).first())
+            found = _SINGLE_EXPRS[key] = _Exprs.of(policy, pl.col(AS_OF), pl.col(AS_OF).first())
         return found
 
 
@@ -187,16 +222,23 @@ def _layers(policy: Policy) -> list[list[pl.Expr]]:
     return [layer for layer in layers if layer]
 
 
-def _countable(lf: pl.LazyFrame, ex: _Exprs, as_of_us: int,
-               exclusions: pl.DataFrame | None, ordered: bool) -> pl.LazyFrame:
+def _countable(
+    lf: pl.LazyFrame, ex: _Exprs, as_of_us: int, exclusions: pl.DataFrame | None, ordered: bool
+) -> pl.LazyFrame:
     """:func:`countable_events` from a policy's expressions."""
-    lf = lf.filter(ex.recorded).join(ex.retention.lazy(), on="type", how="inner") \
-        .filter(ex.retained)
+    lf = (
+        lf.filter(ex.recorded).join(ex.retention.lazy(), on="type", how="inner").filter(ex.retained)
+    )
     if exclusions is not None and exclusions.height:
-        active = exclusions.lazy().filter(
-            (pl.col("from_us") <= as_of_us)
-            & (pl.col("until_us").is_null() | (pl.col("until_us") > as_of_us))
-        ).select("event_id").unique()
+        active = (
+            exclusions.lazy()
+            .filter(
+                (pl.col("from_us") <= as_of_us)
+                & (pl.col("until_us").is_null() | (pl.col("until_us") > as_of_us))
+            )
+            .select("event_id")
+            .unique()
+        )
         lf = lf.join(active, on="event_id", how="anti")
     if ex.attrs:
         lf = lf.with_columns(ex.attrs)
@@ -211,8 +253,9 @@ def _countable(lf: pl.LazyFrame, ex: _Exprs, as_of_us: int,
     # only events of capped types can be capped (elsewhere the flag is already False):
     # sort and cap those, pass the rest through unsorted
     kinds = pl.col("type").is_in(ex.capped_types)
-    return pl.concat([lf.filter(kinds).sort(order).with_columns(ex.caps),
-                      lf.filter(~kinds)], how="vertical")
+    return pl.concat(
+        [lf.filter(kinds).sort(order).with_columns(ex.caps), lf.filter(~kinds)], how="vertical"
+    )
 
 
 def _membership(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
@@ -241,8 +284,9 @@ def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
     hits = cond.cast(pl.Int64)
     total = hits.cum_sum()
     bucket = pl.col("occurred_at_us") // period_us
-    starts = ((pl.col("subject") != pl.col("subject").shift(1))
-              | (bucket != bucket.shift(1))).fill_null(True)
+    starts = (
+        (pl.col("subject") != pl.col("subject").shift(1)) | (bucket != bucket.shift(1))
+    ).fill_null(True)
     before = pl.when(starts).then(total - hits).otherwise(None).forward_fill()
     return total - before
 
@@ -258,8 +302,7 @@ def _aggregate(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
     elif f.agg in ("max", "min", "mean"):
         assert attr is not None
         picked = attr.filter(inside)
-        expr = picked.max() if f.agg == "max" else picked.min() if f.agg == "min" \
-            else picked.mean()
+        expr = picked.max() if f.agg == "max" else picked.min() if f.agg == "min" else picked.mean()
     elif f.agg in ("months_since_first", "months_since_last"):
         t = pl.col("occurred_at_us").filter(inside)
         t = t.min() if f.agg == "months_since_first" else t.max()
@@ -287,11 +330,16 @@ def _finish(f: FeatureSpec) -> pl.Expr | None:
     return col.cast(pl.Float64).alias(f.name)
 
 
-def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int, *,
-                     exclusions: pl.DataFrame | None = None,
-                     external: pl.DataFrame | None = None,
-                     subjects: list[str] | None = None,
-                     with_ids: bool = False) -> FeatureFrame:
+def compute_features(
+    events: pl.DataFrame | pa.Table,
+    policy: Policy,
+    as_of_us: int,
+    *,
+    exclusions: pl.DataFrame | None = None,
+    external: pl.DataFrame | None = None,
+    subjects: list[str] | None = None,
+    with_ids: bool = False,
+) -> FeatureFrame:
     """Every subject's features as of ``as_of_us`` (see the module docstring).
 
     ``subjects`` lists who to report (default: every subject with an event recorded by
@@ -314,8 +362,7 @@ def compute_features(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: 
         ex = _without(ex, policy, {f.name for f in folded})
     lf = _countable(df.lazy(), ex, as_of_us, exclusions, ordered)
     if subjects is None:
-        who = (df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject")
-               .unique())
+        who = df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject").unique()
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
     ids = id_sum_aggregates() if with_ids else []
@@ -327,14 +374,21 @@ def _without(ex: _Exprs, policy: Policy, folded: set[str]) -> _Exprs:
     """``ex`` without the caps and aggregates of the ``folded`` features."""
     rest = [f for f in policy.features if f.name not in folded and f.max_per_period]
     return replace(
-        ex, caps=[c for c in ex.caps if c.meta.output_name()[len("_in_"):] not in folded],
+        ex,
+        caps=[c for c in ex.caps if c.meta.output_name()[len("_in_") :] not in folded],
         aggs=[a for a in ex.aggs if a.meta.output_name() not in folded],
-        capped_types=sorted({t for f in rest for t in f.types}))
+        capped_types=sorted({t for f in rest for t in f.types}),
+    )
 
 
-def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, ex: _Exprs,
-                 external: pl.DataFrame | None, extra: list[pl.Expr] | None = None,
-                 parts: list[pl.LazyFrame] | None = None) -> pl.LazyFrame:
+def _features_of(
+    lf: pl.LazyFrame,
+    who: pl.LazyFrame,
+    ex: _Exprs,
+    external: pl.DataFrame | None,
+    extra: list[pl.Expr] | None = None,
+    parts: list[pl.LazyFrame] | None = None,
+) -> pl.LazyFrame:
     """Features of the subjects in ``who`` from their countable events (one group_by).
 
     ``extra`` aggregates ride along in the same group_by and are kept at the end;
@@ -349,20 +403,25 @@ def _features_of(lf: pl.LazyFrame, who: pl.LazyFrame, ex: _Exprs,
         # (known without resolving the plan's schema, a tenth of a millisecond)
         have = [n for n in ex.ext_names if external is not None and n in external.columns]
         if external is not None:
-            out = out.join(external.lazy().select(["subject", *have]), on="subject",
-                           how="left")
-        out = out.with_columns([pl.lit(None, dtype=pl.Float64).alias(n)
-                                for n in ex.ext_names if n not in have])
+            out = out.join(external.lazy().select(["subject", *have]), on="subject", how="left")
+        out = out.with_columns(
+            [pl.lit(None, dtype=pl.Float64).alias(n) for n in ex.ext_names if n not in have]
+        )
     for layer in ex.finishes:
         out = out.with_columns(layer)
-    return (out.select(["subject", *ex.out,
-                        *[pl.col(e.meta.output_name()) for e in extra or []]])
-            .sort("subject"))
+    return out.select(
+        ["subject", *ex.out, *[pl.col(e.meta.output_name()) for e in extra or []]]
+    ).sort("subject")
 
 
-def feature_provenance(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
-                       subject: str, *, exclusions: pl.DataFrame | None = None
-                       ) -> dict[str, list[dict[str, object]]]:
+def feature_provenance(
+    events: pl.DataFrame | pa.Table,
+    policy: Policy,
+    as_of_us: int,
+    subject: str,
+    *,
+    exclusions: pl.DataFrame | None = None,
+) -> dict[str, list[dict[str, object]]]:
     """For one subject: per feature, the events that put it where it is.
 
     For ``max``/``min`` the attaining event, for ``months_since_*`` the first/last event,
@@ -381,10 +440,20 @@ def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[st
     cost a millisecond each).
     """
     aggs = [f for f in policy.features if f.is_event_aggregate]
-    base = list(zip(*(rows.get_column(c).to_list()
-                      for c in ("event_id", "occurred_at_us", "source", "type")), strict=True))
-    vals = {f.attribute: rows.get_column(f"_a_{f.attribute}").cast(pl.Float64, strict=False)
-            .to_list() for f in aggs if f.agg in ("max", "min") and f.attribute}
+    base = list(
+        zip(
+            *(
+                rows.get_column(c).to_list()
+                for c in ("event_id", "occurred_at_us", "source", "type")
+            ),
+            strict=True,
+        )
+    )
+    vals = {
+        f.attribute: rows.get_column(f"_a_{f.attribute}").cast(pl.Float64, strict=False).to_list()
+        for f in aggs
+        if f.agg in ("max", "min") and f.attribute
+    }
     out: dict[str, list[dict[str, object]]] = {}
     for f in policy.features:
         if f.agg == "external":
@@ -404,8 +473,15 @@ def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[st
             idx = idx[:1]
         elif idx and f.agg == "months_since_last":
             idx = idx[-1:]
-        out[f.name] = [{"event_id": base[i][0], "occurred_at_us": base[i][1],
-                        "source": base[i][2], "type": base[i][3]} for i in idx]
+        out[f.name] = [
+            {
+                "event_id": base[i][0],
+                "occurred_at_us": base[i][1],
+                "source": base[i][2],
+                "type": base[i][3],
+            }
+            for i in idx
+        ]
     return out
 
 
@@ -424,9 +500,15 @@ class SubjectPass:
         return {k: v for k, v in row.items() if k != "subject"}
 
 
-def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
-                 subject: str, *, exclusions: pl.DataFrame | None = None,
-                 external: pl.DataFrame | None = None) -> SubjectPass:
+def subject_pass(
+    events: pl.DataFrame | pa.Table,
+    policy: Policy,
+    as_of_us: int,
+    subject: str,
+    *,
+    exclusions: pl.DataFrame | None = None,
+    external: pl.DataFrame | None = None,
+) -> SubjectPass:
     """Everything an explanation needs for one subject, sharing one countable frame.
 
     The same :func:`countable_events` and aggregates as :func:`compute_features` (batch),
@@ -442,9 +524,14 @@ def subject_pass(events: pl.DataFrame | pa.Table, policy: Policy, as_of_us: int,
     plain = pl.QueryOptFlags.none()
     lf = df.lazy().with_columns(pl.lit(as_of_us, dtype=pl.Int64).alias(AS_OF))
     rows = _countable(lf, ex, as_of_us, exclusions, True).collect(
-        engine="in-memory", optimizations=plain)
+        engine="in-memory", optimizations=plain
+    )
     who = pl.DataFrame({"subject": [subject]}, schema={"subject": pl.String}).lazy()
     feats = _features_of(rows.lazy(), who, ex, external).collect(
-        engine="in-memory", optimizations=plain)
-    return SubjectPass(FeatureFrame(as_of_us, feats), _provenance_of(rows, policy),
-                       sorted(rows["event_id"].to_list()))
+        engine="in-memory", optimizations=plain
+    )
+    return SubjectPass(
+        FeatureFrame(as_of_us, feats),
+        _provenance_of(rows, policy),
+        sorted(rows["event_id"].to_list()),
+    )

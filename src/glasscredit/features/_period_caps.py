@@ -20,8 +20,11 @@ __all__ = ["foldable", "period_counts"]
 
 def foldable(features: list[FeatureSpec]) -> list[FeatureSpec]:
     """The capped features whose value is the number of events kept: ``count``."""
-    return [f for f in features if f.is_event_aggregate and f.agg == "count"
-            and f.max_per_period is not None]
+    return [
+        f
+        for f in features
+        if f.is_event_aggregate and f.agg == "count" and f.max_per_period is not None
+    ]
 
 
 def period_counts(lf: pl.LazyFrame, features: list[FeatureSpec]) -> list[pl.LazyFrame]:
@@ -36,12 +39,18 @@ def period_counts(lf: pl.LazyFrame, features: list[FeatureSpec]) -> list[pl.Lazy
     out = []
     for period_us, fs in periods.items():
         flags = [pl.col(f"_in_{f.name}") for f in fs]
-        per_period = (lf.filter(pl.any_horizontal(flags))
-                      .group_by("subject", (pl.col("occurred_at_us") // period_us)
-                                .alias("_period"))
-                      .agg([flag.sum().clip(upper_bound=f.max_per_period.max).alias(f.name)
-                            for flag, f in zip(flags, fs, strict=True)
-                            if f.max_per_period is not None]))
-        out.append(per_period.group_by("subject").agg(
-            [pl.col(f.name).sum().cast(pl.Float64) for f in fs]))
+        per_period = (
+            lf.filter(pl.any_horizontal(flags))
+            .group_by("subject", (pl.col("occurred_at_us") // period_us).alias("_period"))
+            .agg(
+                [
+                    flag.sum().clip(upper_bound=f.max_per_period.max).alias(f.name)
+                    for flag, f in zip(flags, fs, strict=True)
+                    if f.max_per_period is not None
+                ]
+            )
+        )
+        out.append(
+            per_period.group_by("subject").agg([pl.col(f.name).sum().cast(pl.Float64) for f in fs])
+        )
     return out

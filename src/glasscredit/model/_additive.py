@@ -68,8 +68,14 @@ def _band_matvec(ab: FloatArray, v: FloatArray) -> FloatArray:
 
 
 def fit_additive(
-    blocks: list[Block], y: FloatArray, ridge: float, smooth: float, max_cycles: int = 100,
-    tol: float = 1e-3, rel_tol: float = 1e-6, init: AdditiveFit | None = None,
+    blocks: list[Block],
+    y: FloatArray,
+    ridge: float,
+    smooth: float,
+    max_cycles: int = 100,
+    tol: float = 1e-3,
+    rel_tol: float = 1e-6,
+    init: AdditiveFit | None = None,
 ) -> AdditiveFit:
     """Cyclic block Newton for the penalised additive logistic model.
 
@@ -80,8 +86,9 @@ def fit_additive(
     n = y.size
     rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     b0 = float(np.log(rate / (1 - rate))) if init is None else init.intercept
-    betas = [np.zeros(b.n_slots) for b in blocks] if init is None else [
-        b.copy() for b in init.betas]
+    betas = (
+        [np.zeros(b.n_slots) for b in blocks] if init is None else [b.copy() for b in init.betas]
+    )
     eta = np.full(n, b0)
     for blk, beta in zip(blocks, betas, strict=True):
         if np.any(beta):
@@ -118,7 +125,8 @@ def fit_additive(
         b0 += step
         eta += step
         objective = float(np.logaddexp(0.0, eta).sum() - y @ eta) + 0.5 * sum(
-            float(beta @ _band_matvec(pen, beta)) for beta, pen in zip(betas, pens, strict=True))
+            float(beta @ _band_matvec(pen, beta)) for beta, pen in zip(betas, pens, strict=True)
+        )
         if max(change, abs(step)) < tol or previous - objective < rel_tol * abs(objective):
             break
         previous = objective
@@ -140,8 +148,9 @@ def _unimodal_sse(beta: FloatArray, w: FloatArray) -> float:
     return best
 
 
-def detect_trend(beta: FloatArray, weights: FloatArray, min_r2: float,
-                 max_shape_loss: float = 0.1) -> int:
+def detect_trend(
+    beta: FloatArray, weights: FloatArray, min_r2: float, max_shape_loss: float = 0.1
+) -> int:
     """Direction of a clear monotone trend in fitted bin log-odds, 0 when there is none.
 
     The trend is the PAV fit (ascending or descending) closer in weighted L2. It counts

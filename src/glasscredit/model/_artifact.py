@@ -60,21 +60,33 @@ def model_document(est: ScorecardClassifier, data: dict[str, Any] | None = None)
     table = est.to_points_table()
     params = {k: _jsonable(v) for k, v in est.get_params().items()}
     training = {
-        "iv": est.iv_, "bin_stats": est.bin_stats_, "trends": est.trends_,
-        "excluded": est.excluded_, "bad_class": _jsonable(est.bad_class_),
+        "iv": est.iv_,
+        "bin_stats": est.bin_stats_,
+        "trends": est.trends_,
+        "excluded": est.excluded_,
+        "bad_class": _jsonable(est.bad_class_),
         "classes": _jsonable(est.classes_.tolist()),
     }
-    return {"format": FORMAT, "points_table": table.model_dump(mode="json"),
-            "params": params, "training": training, "data": data or {}}
+    return {
+        "format": FORMAT,
+        "points_table": table.model_dump(mode="json"),
+        "params": params,
+        "training": training,
+        "data": data or {},
+    }
 
 
-def save_model(est: ScorecardClassifier, path: str | Path, data: dict[str, Any] | None = None,
-               ) -> None:
+def save_model(
+    est: ScorecardClassifier,
+    path: str | Path,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Write the model document as JSON (NaN refused)."""
     doc = model_document(est, data)
     table = est.to_points_table()
-    Path(path).write_text(to_json(table, {k: v for k, v in doc.items()
-                                          if k not in ("format", "points_table")}) + "\n")
+    Path(path).write_text(
+        to_json(table, {k: v for k, v in doc.items() if k not in ("format", "points_table")}) + "\n"
+    )
 
 
 def load_model(path: str | Path) -> ModelDocument:

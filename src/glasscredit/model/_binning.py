@@ -138,8 +138,12 @@ def _finite_regular(x: FloatArray, specials: tuple[float, ...]) -> FloatArray:
 
 
 def fine_numeric_edges(
-    x: FloatArray, specials: tuple[float, ...], max_bins: int, min_share: float,
-    sample: int, rng: np.random.Generator,
+    x: FloatArray,
+    specials: tuple[float, ...],
+    max_bins: int,
+    min_share: float,
+    sample: int,
+    rng: np.random.Generator,
 ) -> tuple[float, ...]:
     """Quantile cut points on the finite, non-special values, each bin at least ``min_share``.
 
@@ -164,8 +168,9 @@ def fine_numeric_edges(
     return enforce_min_share(v, tuple(float(e) for e in edges), min_share)
 
 
-def enforce_min_share(sorted_v: FloatArray, edges: tuple[float, ...], min_share: float) -> tuple[
-        float, ...]:
+def enforce_min_share(
+    sorted_v: FloatArray, edges: tuple[float, ...], min_share: float
+) -> tuple[float, ...]:
     """Drop edges until every bin holds at least ``min_share`` of the values.
 
     The smallest bin is merged with its smaller neighbour, repeatedly; merging never
@@ -214,8 +219,13 @@ def pav(values: FloatArray, weights: FloatArray, increasing: bool = True) -> Flo
 
 
 def monotone_numeric_edges(
-    x: FloatArray, y: FloatArray, specials: tuple[float, ...], trend: str, max_bins: int,
-    min_share: float, prebins: int,
+    x: FloatArray,
+    y: FloatArray,
+    specials: tuple[float, ...],
+    trend: str,
+    max_bins: int,
+    min_share: float,
+    prebins: int,
 ) -> tuple[tuple[float, ...], bool]:
     """Classic optimal monotonic binning: the bad rate rises or falls across bins.
 
@@ -261,8 +271,9 @@ def _pav_groups(rate: FloatArray, w: FloatArray, increasing: bool) -> list[int]:
     return out
 
 
-def _pool(cnt: FloatArray, bad: FloatArray, edges: list[float], groups: list[int]) -> tuple[
-        FloatArray, FloatArray, list[float]]:
+def _pool(
+    cnt: FloatArray, bad: FloatArray, edges: list[float], groups: list[int]
+) -> tuple[FloatArray, FloatArray, list[float]]:
     g = np.asarray(groups)
     n_g = int(g.max()) + 1
     g_cnt = np.bincount(g, weights=cnt, minlength=n_g).astype(np.float64)
@@ -277,19 +288,20 @@ def _iv_of(cnt: FloatArray, bad: FloatArray) -> float:
     return float(woe_iv(cnt - bad, bad)[1].sum())
 
 
-def _merge_cheapest(cnt: FloatArray, bad: FloatArray, edges: list[float]) -> tuple[
-        FloatArray, FloatArray, list[float]]:
+def _merge_cheapest(
+    cnt: FloatArray, bad: FloatArray, edges: list[float]
+) -> tuple[FloatArray, FloatArray, list[float]]:
     best_i, best_iv = 0, -np.inf
     for i in range(len(edges)):
-        c = np.concatenate((cnt[:i], [cnt[i] + cnt[i + 1]], cnt[i + 2:]))
-        b = np.concatenate((bad[:i], [bad[i] + bad[i + 1]], bad[i + 2:]))
+        c = np.concatenate((cnt[:i], [cnt[i] + cnt[i + 1]], cnt[i + 2 :]))
+        b = np.concatenate((bad[:i], [bad[i] + bad[i + 1]], bad[i + 2 :]))
         iv = _iv_of(c, b)
         if iv > best_iv:
             best_i, best_iv = i, iv
     i = best_i
-    c = np.concatenate((cnt[:i], [cnt[i] + cnt[i + 1]], cnt[i + 2:]))
-    b = np.concatenate((bad[:i], [bad[i] + bad[i + 1]], bad[i + 2:]))
-    return c, b, edges[:i] + edges[i + 1:]
+    c = np.concatenate((cnt[:i], [cnt[i] + cnt[i + 1]], cnt[i + 2 :]))
+    b = np.concatenate((bad[:i], [bad[i] + bad[i + 1]], bad[i + 2 :]))
+    return c, b, edges[:i] + edges[i + 1 :]
 
 
 def categorical_bins(name: str, s: pl.Series, min_share: float) -> Bins:

@@ -59,15 +59,24 @@ def refuse_forbidden(columns: list[str], protected: list[str]) -> None:
     for c in columns:
         cat = forbidden_category(c)
         if cat is not None:
-            errors.append(FieldError(c, f"forbidden_category:{cat}",
-                                     "special-category or free-text data is never a model input"))
+            errors.append(
+                FieldError(
+                    c,
+                    f"forbidden_category:{cat}",
+                    "special-category or free-text data is never a model input",
+                )
+            )
             continue
         basis = protected_basis(c) or ("declared protected" if c in protected else None)
         if basis is not None:
-            errors.append(FieldError(
-                c, f"protected_basis:{basis}",
-                "a protected attribute is for the fairness audit only; drop it from the "
-                "training data and pass it to audit(..., protected=...)"))
+            errors.append(
+                FieldError(
+                    c,
+                    f"protected_basis:{basis}",
+                    "a protected attribute is for the fairness audit only; drop it from the "
+                    "training data and pass it to audit(..., protected=...)",
+                )
+            )
     if errors:
         raise ForbiddenDataError("the fit refuses these columns", errors)
 
@@ -114,15 +123,27 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """
 
     def __init__(
-        self, method: str = "additive", max_bins: int | None = None,
-        min_bin_share: float | None = None, min_category_share: float = 0.01,
-        monotonic: dict[str, str] | None = None, default_trend: str = "auto",
-        trend_r2: float = 0.3, special_values: dict[str, list[float]] | list[float] | None = None,
-        categorical_features: list[str] | None = None, protected: list[str] | None = None,
-        min_iv: float | None = None, max_corr: float | None = 0.95, ridge: float = 2.0,
-        smooth: float = 16.0, C: float = 1.0, base_score: float = 600.0,
-        base_odds: float = 50.0, pdo: float = 20.0,
-        score_range: tuple[float, float] | None = (350.0, 950.0), bad_class: Any = None,
+        self,
+        method: str = "additive",
+        max_bins: int | None = None,
+        min_bin_share: float | None = None,
+        min_category_share: float = 0.01,
+        monotonic: dict[str, str] | None = None,
+        default_trend: str = "auto",
+        trend_r2: float = 0.3,
+        special_values: dict[str, list[float]] | list[float] | None = None,
+        categorical_features: list[str] | None = None,
+        protected: list[str] | None = None,
+        min_iv: float | None = None,
+        max_corr: float | None = 0.95,
+        ridge: float = 2.0,
+        smooth: float = 16.0,
+        C: float = 1.0,
+        base_score: float = 600.0,
+        base_odds: float = 50.0,
+        pdo: float = 20.0,
+        score_range: tuple[float, float] | None = (350.0, 950.0),
+        bad_class: Any = None,
         random_state: int | None = None,
     ) -> None:
         self.method = method
@@ -169,19 +190,28 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _target(self, y: Any, n: int) -> FloatArray:
         arr = target_vector(y)
         if arr.shape[0] != n:
-            raise ValidationError([FieldError("target", "same_length",
-                                              f"{arr.shape[0]} outcomes for {n} rows")])
+            raise ValidationError(
+                [FieldError("target", "same_length", f"{arr.shape[0]} outcomes for {n} rows")]
+            )
         classes = np.unique(arr)
         if classes.size != 2:
             rule = "two_classes" if classes.size < 2 else "binary_target"
-            raise ValidationError([FieldError(
-                "target", rule, f"a scorecard needs exactly two outcomes, got {classes.size}: "
-                f"{classes[:5].tolist()}")])
+            raise ValidationError(
+                [
+                    FieldError(
+                        "target",
+                        rule,
+                        f"a scorecard needs exactly two outcomes, got {classes.size}: "
+                        f"{classes[:5].tolist()}",
+                    )
+                ]
+            )
         self.classes_ = classes
         bad = classes[1] if self.bad_class is None else self.bad_class
         if bad not in classes.tolist():
-            raise ValidationError([FieldError("target", "bad_class_present",
-                                              f"bad_class {bad!r} is not an outcome")])
+            raise ValidationError(
+                [FieldError("target", "bad_class_present", f"bad_class {bad!r} is not an outcome")]
+            )
         self.bad_class_ = bad
         return np.asarray(arr == bad, dtype=np.float64)
 
@@ -210,8 +240,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         rng = self._rng = np.random.default_rng(self.random_state)
         classic = self.method == "classic"
         max_bins = self.max_bins or (8 if classic else 32)
-        share = self.min_bin_share if self.min_bin_share is not None else (
-            0.05 if classic else 0.01)
+        share = (
+            self.min_bin_share if self.min_bin_share is not None else (0.05 if classic else 0.01)
+        )
         cats = set(self.categorical_features or [])
         self.excluded_: dict[str, str] = {}
         bins: dict[str, Bins] = {}
@@ -228,7 +259,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 trend = self._trend(name)
                 if classic:
                     edges, asc[name] = monotone_numeric_edges(
-                        x, target, sp, trend, max_bins, share, prebins=20)
+                        x, target, sp, trend, max_bins, share, prebins=20
+                    )
                 else:
                     edges = fine_numeric_edges(x, sp, max_bins, share, 200_000, rng)
                 b = Bins(name=name, kind="numeric", edges=edges, specials=sp)
@@ -243,15 +275,23 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             bins[name], slots[name] = b, sl
         self._select(bins, slots, target, rng)
         if not bins:
-            raise ModelError("no usable feature: every column was constant, empty or "
-                             f"uninformative ({self.excluded_})")
+            raise ModelError(
+                "no usable feature: every column was constant, empty or "
+                f"uninformative ({self.excluded_})"
+            )
         intercept, betas = (self._fit_classic if classic else self._fit_additive)(
-            bins, slots, target, asc)
+            bins, slots, target, asc
+        )
         self._build_table(bins, slots, target, intercept, betas)
         return self
 
-    def _select(self, bins: dict[str, Bins], slots: dict[str, npt.NDArray[np.intp]],
-                target: FloatArray, rng: np.random.Generator) -> None:
+    def _select(
+        self,
+        bins: dict[str, Bins],
+        slots: dict[str, npt.NDArray[np.intp]],
+        target: FloatArray,
+        rng: np.random.Generator,
+    ) -> None:
         """IV threshold, then the correlation filter on WoE-encoded features."""
         woe: dict[str, FloatArray] = {}
         iv: dict[str, float] = {}
@@ -275,29 +315,40 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for i, name in enumerate(names):
             clash = [j for j in kept if abs(corr[i, j]) > self.max_corr]
             if clash:
-                self.excluded_[name] = (f"WoE correlation {corr[i, clash[0]]:.2f} with "
-                                        f"{names[clash[0]]} > max_corr {self.max_corr}")
+                self.excluded_[name] = (
+                    f"WoE correlation {corr[i, clash[0]]:.2f} with "
+                    f"{names[clash[0]]} > max_corr {self.max_corr}"
+                )
                 del bins[name], slots[name]
             else:
                 kept.append(i)
 
-    def _fit_additive(self, bins: dict[str, Bins], slots: dict[str, npt.NDArray[np.intp]],
-                      target: FloatArray, asc: dict[str, bool]) -> tuple[float, list[FloatArray]]:
+    def _fit_additive(
+        self,
+        bins: dict[str, Bins],
+        slots: dict[str, npt.NDArray[np.intp]],
+        target: FloatArray,
+        asc: dict[str, bool],
+    ) -> tuple[float, list[FloatArray]]:
         names = list(bins)
         blocks = []
         for name in names:
             b = bins[name]
             ordered = b.n_regular if b.kind == "numeric" else 0
             t = self._trend(name)
-            blocks.append(Block(slots[name], b.n_slots, ordered,
-                                {"ascending": 1, "descending": -1}.get(t, 0)))
+            blocks.append(
+                Block(slots[name], b.n_slots, ordered, {"ascending": 1, "descending": -1}.get(t, 0))
+            )
         # On large data the shapes and trends are found on a sample first (every row
         # still enters the final fit, warm-started): a full pass per block step is the
         # cost, and most cycles are spent getting close, which a sample does as well.
         n = target.size
         sample = np.flatnonzero(self._rng.random(n) < FIT_SAMPLE / n) if n > FIT_SAMPLE else None
-        sub = blocks if sample is None else [
-            Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks]
+        sub = (
+            blocks
+            if sample is None
+            else [Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks]
+        )
         y_sub = target if sample is None else target[sample]
         fit = fit_additive(sub, y_sub, self.ridge, self.smooth)
         detected = {}
@@ -307,32 +358,56 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 w = np.bincount(sub[i].slots, minlength=sub[i].n_slots)[:k].astype(np.float64)
                 detected[i] = detect_trend(fit.betas[i][:k], w, self.trend_r2)
         if any(detected.values()):
-            blocks = [Block(b.slots, b.n_slots, b.n_ordered, detected.get(i, b.trend))
-                      for i, b in enumerate(blocks)]
+            blocks = [
+                Block(b.slots, b.n_slots, b.n_ordered, detected.get(i, b.trend))
+                for i, b in enumerate(blocks)
+            ]
             if sample is not None:
-                fit = fit_additive([Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend)
-                                    for b in blocks], y_sub, self.ridge, self.smooth, init=fit)
+                fit = fit_additive(
+                    [Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks],
+                    y_sub,
+                    self.ridge,
+                    self.smooth,
+                    init=fit,
+                )
         if any(detected.values()) or sample is not None:
             fit = fit_additive(blocks, target, self.ridge, self.smooth, init=fit)
-        self.trends_ = {n: {1: "ascending", -1: "descending"}.get(b.trend, "none")
-                        for n, b in zip(names, blocks, strict=True)}
+        self.trends_ = {
+            n: {1: "ascending", -1: "descending"}.get(b.trend, "none")
+            for n, b in zip(names, blocks, strict=True)
+        }
         self.n_cycles_ = fit.cycles
         return fit.intercept, fit.betas
 
-    def _fit_classic(self, bins: dict[str, Bins], slots: dict[str, npt.NDArray[np.intp]],
-                     target: FloatArray, asc: dict[str, bool]) -> tuple[float, list[FloatArray]]:
+    def _fit_classic(
+        self,
+        bins: dict[str, Bins],
+        slots: dict[str, npt.NDArray[np.intp]],
+        target: FloatArray,
+        asc: dict[str, bool],
+    ) -> tuple[float, list[FloatArray]]:
         names = list(bins)
         woes = [slot_stats(slots[n], target, bins[n].n_slots).woe for n in names]
         design = np.column_stack([w[slots[n]] for w, n in zip(woes, names, strict=True)])
         lr = LogisticRegression(C=self.C, max_iter=1000)
         lr.fit(design, target)
-        self.trends_ = {n: ("ascending" if asc.get(n, True) else "descending")
-                        if bins[n].kind == "numeric" else "none" for n in names}
+        self.trends_ = {
+            n: ("ascending" if asc.get(n, True) else "descending")
+            if bins[n].kind == "numeric"
+            else "none"
+            for n in names
+        }
         self.n_cycles_ = int(lr.n_iter_[0])
         return float(lr.intercept_[0]), [c * w for c, w in zip(lr.coef_[0], woes, strict=True)]
 
-    def _build_table(self, bins: dict[str, Bins], slots: dict[str, npt.NDArray[np.intp]],
-                     target: FloatArray, intercept: float, betas: list[FloatArray]) -> None:
+    def _build_table(
+        self,
+        bins: dict[str, Bins],
+        slots: dict[str, npt.NDArray[np.intp]],
+        target: FloatArray,
+        intercept: float,
+        betas: list[FloatArray],
+    ) -> None:
         """Centre each feature on its training mean, scale, round, record bin statistics."""
         names = list(bins)
         counts = [np.bincount(slots[n], minlength=bins[n].n_slots) for n in names]
@@ -352,8 +427,12 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             fp, fb = feature_points(bins[name], scaling.points(beta), (cnt == 0).tolist())
             features[name], final_bins[name] = fp, fb
         self.scaling_ = scaling
-        self.points_table_ = PointsTable(base=scaling.base(intercept), features=features,
-                                         scaling=scaling.as_dict(), source="glasscredit.model")
+        self.points_table_ = PointsTable(
+            base=scaling.base(intercept),
+            features=features,
+            scaling=scaling.as_dict(),
+            source="glasscredit.model",
+        )
         self.bins_ = final_bins
         self.bin_stats_ = {}
         self.iv_ = {}
@@ -369,10 +448,16 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self, "points_table_")
         frame, named = as_frame(X)
         if not named and frame.width != self.n_features_in_:
-            raise ValidationError([FieldError(
-                "X", "feature_count",
-                f"X has {frame.width} features, but the model was fitted with "
-                f"{self.n_features_in_}")])
+            raise ValidationError(
+                [
+                    FieldError(
+                        "X",
+                        "feature_count",
+                        f"X has {frame.width} features, but the model was fitted with "
+                        f"{self.n_features_in_}",
+                    )
+                ]
+            )
         return frame
 
     def predict_score(self, X: Any) -> npt.NDArray[np.int64]:

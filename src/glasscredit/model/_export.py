@@ -81,13 +81,14 @@ def sql_case(name: str, fp: FeaturePoints, dialect: str = "sqlite") -> str:
 def sql_score_expression(table: PointsTable, dialect: str = "sqlite") -> str:
     """``base + CASE ... + CASE ...``: the integer score of a row, in any of the dialects."""
     terms = [str(table.base)] + [
-        f"({sql_case(n, fp, dialect)})" for n, fp in table.features.items()]
+        f"({sql_case(n, fp, dialect)})" for n, fp in table.features.items()
+    ]
     return "\n  + ".join(terms)
 
 
-def to_sql(table: PointsTable, source: str, dialect: str = "sqlite",
-           keep: list[str] | None = None) -> str:
+def to_sql(
+    table: PointsTable, source: str, dialect: str = "sqlite", keep: list[str] | None = None
+) -> str:
     """A SELECT that scores every row of ``source`` (a table name), keeping ``keep`` columns."""
     cols = "".join(f"{_ident(c)}, " for c in keep or [])
-    return (f"SELECT {cols}{sql_score_expression(table, dialect)} AS score\n"
-            f"FROM {_ident(source)}")
+    return f"SELECT {cols}{sql_score_expression(table, dialect)} AS score\nFROM {_ident(source)}"

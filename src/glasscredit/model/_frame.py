@@ -47,14 +47,20 @@ def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
     if isinstance(X, dict):
         return pl.DataFrame(X), True
     if hasattr(X, "tocsr") or hasattr(X, "toarray"):
-        raise ValidationError([FieldError(
-            "X", "dense_input", "sparse input is not supported: pass a dense table")])
+        raise ValidationError(
+            [FieldError("X", "dense_input", "sparse input is not supported: pass a dense table")]
+        )
     arr = np.asarray(X)
     if arr.dtype.kind == "c":
         raise ValidationError([FieldError("X", "real_numbers", "complex data is not supported")])
     if arr.ndim != 2:
-        raise ValidationError([FieldError(
-            "X", "two_dimensional", f"expected a 2-D table of features, got {arr.ndim}-D")])
+        raise ValidationError(
+            [
+                FieldError(
+                    "X", "two_dimensional", f"expected a 2-D table of features, got {arr.ndim}-D"
+                )
+            ]
+        )
     names = [f"x{i}" for i in range(arr.shape[1])]
     if arr.dtype.kind in "biuf":
         return pl.DataFrame({n: arr[:, i].astype(np.float64) for i, n in enumerate(names)}), False
@@ -86,18 +92,37 @@ def target_vector(y: Any) -> npt.NDArray[Any]:
     if isinstance(y, pl.Series) or module == "pyarrow":
         s = pl.Series(y)
         if s.null_count():
-            raise ValidationError([FieldError("target", "no_missing_target",
-                                              f"{s.null_count()} rows have no outcome")])
+            raise ValidationError(
+                [
+                    FieldError(
+                        "target", "no_missing_target", f"{s.null_count()} rows have no outcome"
+                    )
+                ]
+            )
         return s.to_numpy()
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = column_or_1d(arr, warn=True)  # scikit-learn's DataConversionWarning
     if arr.ndim != 1:
-        raise ValidationError([FieldError("target", "one_dimensional",
-                                          f"expected one outcome per row, got shape {arr.shape}")])
+        raise ValidationError(
+            [
+                FieldError(
+                    "target",
+                    "one_dimensional",
+                    f"expected one outcome per row, got shape {arr.shape}",
+                )
+            ]
+        )
     if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise ValidationError([FieldError("target", "no_missing_target",
-                                          f"{int(np.isnan(arr).sum())} rows have no outcome")])
+        raise ValidationError(
+            [
+                FieldError(
+                    "target",
+                    "no_missing_target",
+                    f"{int(np.isnan(arr).sum())} rows have no outcome",
+                )
+            ]
+        )
     if arr.dtype.kind == "O" and any(v is None for v in arr.tolist()):
         raise ValidationError([FieldError("target", "no_missing_target", "rows have no outcome")])
     return arr

@@ -68,8 +68,9 @@ def psi(expected: npt.ArrayLike, actual: npt.ArrayLike, eps: float = 1e-4) -> fl
     return float(((pa - pe) * np.log(pa / pe)).sum())
 
 
-def score_psi(expected_scores: npt.ArrayLike, actual_scores: npt.ArrayLike,
-              n_bands: int = 10) -> dict[str, Any]:
+def score_psi(
+    expected_scores: npt.ArrayLike, actual_scores: npt.ArrayLike, n_bands: int = 10
+) -> dict[str, Any]:
     """PSI of the score between two populations on the expected population's deciles."""
     es = np.asarray(expected_scores, dtype=np.float64)
     acts = np.asarray(actual_scores, dtype=np.float64)
@@ -77,12 +78,19 @@ def score_psi(expected_scores: npt.ArrayLike, actual_scores: npt.ArrayLike,
     ce = np.bincount(np.searchsorted(edges, es, side="right"), minlength=edges.size + 1)
     ca = np.bincount(np.searchsorted(edges, acts, side="right"), minlength=edges.size + 1)
     value = psi(ce, ca)
-    return {"psi": value, "reading": psi_bands(value), "edges": edges.tolist(),
-            "expected": ce.tolist(), "actual": ca.tolist()}
+    return {
+        "psi": value,
+        "reading": psi_bands(value),
+        "edges": edges.tolist(),
+        "expected": ce.tolist(),
+        "actual": ca.tolist(),
+    }
 
 
-def characteristic_stability(expected_points: npt.ArrayLike, actual_points: npt.ArrayLike,
-                             ) -> dict[str, float]:
+def characteristic_stability(
+    expected_points: npt.ArrayLike,
+    actual_points: npt.ArrayLike,
+) -> dict[str, float]:
     """How one feature's contribution moved between two populations.
 
     Bins are the distinct point values of the feature (a feature's bins with equal points
@@ -99,8 +107,9 @@ def characteristic_stability(expected_points: npt.ArrayLike, actual_points: npt.
     return {"psi": psi(ce, ca), "points_shift": shift}
 
 
-def calibration_table(y: npt.ArrayLike, score: npt.ArrayLike, pd_bad: npt.ArrayLike,
-                      n_bands: int = 10) -> list[dict[str, float]]:
+def calibration_table(
+    y: npt.ArrayLike, score: npt.ArrayLike, pd_bad: npt.ArrayLike, n_bands: int = 10
+) -> list[dict[str, float]]:
     """Observed bad rate against mean predicted probability, by score band (deciles)."""
     yy = np.asarray(y, dtype=np.float64)
     s = np.asarray(score, dtype=np.float64)
@@ -112,7 +121,14 @@ def calibration_table(y: npt.ArrayLike, score: npt.ArrayLike, pd_bad: npt.ArrayL
         m = band == b
         if not m.any():
             continue
-        rows.append({"band": b, "score_min": float(s[m].min()), "score_max": float(s[m].max()),
-                     "n": int(m.sum()), "observed_bad_rate": float(yy[m].mean()),
-                     "predicted_bad_rate": float(p[m].mean())})
+        rows.append(
+            {
+                "band": b,
+                "score_min": float(s[m].min()),
+                "score_max": float(s[m].max()),
+                "n": int(m.sum()),
+                "observed_bad_rate": float(yy[m].mean()),
+                "predicted_bad_rate": float(p[m].mean()),
+            }
+        )
     return rows

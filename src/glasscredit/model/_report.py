@@ -34,8 +34,11 @@ def _bin_labels(model: ModelDocument, name: str) -> list[str]:
     fp = model.table.features[name]
     if fp.kind == "categorical":
         return [fp.group_label(i) for i in range(len(fp.groups))] + ["missing", "other"]
-    return ([fp.bin_label(i) for i in range(len(fp.points))] + ["missing"]
-            + [sp.label or f"special {v:g}" for sp in fp.specials for v in sp.values])
+    return (
+        [fp.bin_label(i) for i in range(len(fp.points))]
+        + ["missing"]
+        + [sp.label or f"special {v:g}" for sp in fp.specials for v in sp.values]
+    )
 
 
 def evaluate(model: ModelDocument, X: Any, y_bad: npt.ArrayLike) -> dict[str, Any]:
@@ -47,22 +50,34 @@ def evaluate(model: ModelDocument, X: Any, y_bad: npt.ArrayLike) -> dict[str, An
     features: dict[str, Any] = {}
     for name, fp in model.table.features.items():
         b = bins_of(name, fp)
-        st = slot_stats(assign(b, feature_column(fp, frame, name)), y.astype(np.float64),
-                        b.n_slots)
+        st = slot_stats(assign(b, feature_column(fp, frame, name)), y.astype(np.float64), b.n_slots)
         iv = float(st.iv.sum())
-        features[name] = {**st.as_dict(), "iv_by_bin": st.iv.tolist(), "iv": iv,
-                          "strength": iv_strength(iv), "bins": _bin_labels(model, name)}
-    return {"n": int(y.size), "bad_rate": float(y.mean()), **auc_gini_ks(y, score),
-            "calibration": calibration_table(y, score, pd_bad), "features": features,
-            "score": score.tolist(), "y": y.tolist()}
+        features[name] = {
+            **st.as_dict(),
+            "iv_by_bin": st.iv.tolist(),
+            "iv": iv,
+            "strength": iv_strength(iv),
+            "bins": _bin_labels(model, name),
+        }
+    return {
+        "n": int(y.size),
+        "bad_rate": float(y.mean()),
+        **auc_gini_ks(y, score),
+        "calibration": calibration_table(y, score, pd_bad),
+        "features": features,
+        "score": score.tolist(),
+        "y": y.tolist(),
+    }
 
 
 def stability(model: ModelDocument, expected: Any, actual: Any) -> dict[str, Any]:
     """Score PSI and per-feature characteristic stability between two populations."""
     se, pe = score_frame(model.table, as_frame(expected)[0])
     sa, pa = score_frame(model.table, as_frame(actual)[0])
-    return {"score": score_psi(se, sa),
-            "features": {n: characteristic_stability(pe[n], pa[n]) for n in pe}}
+    return {
+        "score": score_psi(se, sa),
+        "features": {n: characteristic_stability(pe[n], pa[n]) for n in pe},
+    }
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -70,55 +85,88 @@ def _table(rows: list[dict[str, Any]]) -> str:
         return "<p>none</p>"
     head = "".join(f"<th>{escape(str(k))}</th>" for k in rows[0])
     body = "".join(
-        "<tr>" + "".join(f"<td>{v:.4g}</td>" if isinstance(v, float) else
-                         f"<td>{escape(str(v))}</td>" for v in r.values()) + "</tr>"
-        for r in rows)
+        "<tr>"
+        + "".join(
+            f"<td>{v:.4g}</td>" if isinstance(v, float) else f"<td>{escape(str(v))}</td>"
+            for v in r.values()
+        )
+        + "</tr>"
+        for r in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def report_html(model: ModelDocument, ev: dict[str, Any], title: str = "Scorecard report",
-                stab: dict[str, Any] | None = None) -> str:
+def report_html(
+    model: ModelDocument,
+    ev: dict[str, Any],
+    title: str = "Scorecard report",
+    stab: dict[str, Any] | None = None,
+) -> str:
     """A self-contained HTML report: metrics, ROC, KS, score distribution, WoE per feature."""
     y = np.asarray(ev["y"])
     score = np.asarray(ev["score"], dtype=np.float64)
     fpr, tpr, _ = roc_curve(y, -score)
     step = max(1, fpr.size // 200)
-    roc = line_chart("ROC", [(f"AUC {ev['auc']:.3f}", [*fpr[::step].tolist(), 1.0],
-                              [*tpr[::step].tolist(), 1.0])], "false positive rate",
-                     "true positive rate", diagonal=True)
+    roc = line_chart(
+        "ROC",
+        [(f"AUC {ev['auc']:.3f}", [*fpr[::step].tolist(), 1.0], [*tpr[::step].tolist(), 1.0])],
+        "false positive rate",
+        "true positive rate",
+        diagonal=True,
+    )
     grid, cb, cg = ks_curve(y, score)
     st = max(1, grid.size // 200)
-    ks = line_chart(f"KS {ev['ks']:.3f}", [("bads", grid[::st].tolist(), cb[::st].tolist()),
-                                           ("goods", grid[::st].tolist(), cg[::st].tolist())],
-                    "score", "cumulative share")
+    ks = line_chart(
+        f"KS {ev['ks']:.3f}",
+        [
+            ("bads", grid[::st].tolist(), cb[::st].tolist()),
+            ("goods", grid[::st].tolist(), cg[::st].tolist()),
+        ],
+        "score",
+        "cumulative share",
+    )
     edges = np.linspace(score.min(), score.max() + 1, 21)
     hb = np.histogram(score[y == 1], edges)[0] / max(int((y == 1).sum()), 1)
     hg = np.histogram(score[y == 0], edges)[0] / max(int((y == 0).sum()), 1)
     labels = [f"{e:.0f}" for e in edges[:-1]]
-    dist = bar_chart("score distribution", labels, [("bads", hb.tolist()), ("goods", hg.tolist())],
-                     "share of group")
+    dist = bar_chart(
+        "score distribution",
+        labels,
+        [("bads", hb.tolist()), ("goods", hg.tolist())],
+        "share of group",
+    )
     feats = sorted(ev["features"].items(), key=lambda kv: -kv[1]["iv"])
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{ev['n']} rows, bad rate {ev['bad_rate']:.3f}. AUC {ev['auc']:.4f}, "
         f"Gini {ev['gini']:.4f}, KS {ev['ks']:.4f}.</p>",
         f"<div class='plots'>{roc}{ks}{dist}</div>",
-        "<h2>Calibration by score band</h2>", _table(ev["calibration"]),
+        "<h2>Calibration by score band</h2>",
+        _table(ev["calibration"]),
         "<h2>Information value</h2>",
         _table([{"feature": n, "iv": f["iv"], "strength": f["strength"]} for n, f in feats]),
     ]
     if stab is not None:
-        parts += [f"<h2>Stability</h2><p>score PSI {stab['score']['psi']:.4f} "
-                  f"({escape(stab['score']['reading'])})</p>",
-                  _table([{"feature": n, **v} for n, v in stab["features"].items()])]
+        parts += [
+            f"<h2>Stability</h2><p>score PSI {stab['score']['psi']:.4f} "
+            f"({escape(stab['score']['reading'])})</p>",
+            _table([{"feature": n, **v} for n, v in stab["features"].items()]),
+        ]
     parts.append("<h2>Weight of evidence by bin</h2><div class='plots'>")
     for name, f in feats:
         used = [i for i, c in enumerate(f["count"]) if c > 0]
-        parts.append(bar_chart(name, [f["bins"][i] for i in used],
-                               [("WoE", [f["woe"][i] for i in used])], "WoE"))
+        parts.append(
+            bar_chart(
+                name, [f["bins"][i] for i in used], [("WoE", [f["woe"][i] for i in used])], "WoE"
+            )
+        )
     parts.append("</div>")
-    style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
-             ".plots svg{margin:4px;border:1px solid #eee}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
+    style = (
+        "body{font-family:sans-serif;margin:2em;max-width:1400px}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+        ".plots svg{margin:4px;border:1px solid #eee}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n"
+    )

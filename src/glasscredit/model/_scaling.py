@@ -31,8 +31,13 @@ class Scaling:
     base_odds: float
 
     def as_dict(self) -> dict[str, float]:
-        return {"offset": self.offset, "factor": self.factor, "pdo": self.pdo,
-                "base_score": self.base_score, "base_odds": self.base_odds}
+        return {
+            "offset": self.offset,
+            "factor": self.factor,
+            "pdo": self.pdo,
+            "base_score": self.base_score,
+            "base_odds": self.base_odds,
+        }
 
     def points(self, beta: FloatArray) -> list[int]:
         """Integer points of bins whose log-odds of bad are ``beta``."""
@@ -51,12 +56,23 @@ def scaling_from_pdo(base_score: float, base_odds: float, pdo: float) -> Scaling
     if pdo <= 0 or base_odds <= 0:
         raise ValueError("pdo and base_odds must be positive")
     factor = pdo / math.log(2.0)
-    return Scaling(offset=base_score - factor * math.log(base_odds), factor=factor, pdo=pdo,
-                   base_score=base_score, base_odds=base_odds)
+    return Scaling(
+        offset=base_score - factor * math.log(base_odds),
+        factor=factor,
+        pdo=pdo,
+        base_score=base_score,
+        base_odds=base_odds,
+    )
 
 
-def fit_range(scaling: Scaling, intercept: float, lo_beta: float, hi_beta: float,
-              score_range: tuple[float, float], n_features: int) -> Scaling:
+def fit_range(
+    scaling: Scaling,
+    intercept: float,
+    lo_beta: float,
+    hi_beta: float,
+    score_range: tuple[float, float],
+    n_features: int,
+) -> Scaling:
     """Shrink the scaling so every achievable score lies in ``score_range``.
 
     ``lo_beta``/``hi_beta`` are the smallest and largest achievable sums of bin log-odds.
@@ -79,6 +95,10 @@ def fit_range(scaling: Scaling, intercept: float, lo_beta: float, hi_beta: float
     bottom = scaling.offset - factor * (intercept + hi_beta)
     shift = max(0.0, lo_s + margin - bottom) - max(0.0, top + margin - hi_s)
     offset = scaling.offset + shift
-    return Scaling(offset=offset, factor=factor, pdo=factor * math.log(2.0),
-                   base_score=offset + factor * math.log(scaling.base_odds),
-                   base_odds=scaling.base_odds)
+    return Scaling(
+        offset=offset,
+        factor=factor,
+        pdo=factor * math.log(2.0),
+        base_score=offset + factor * math.log(scaling.base_odds),
+        base_odds=scaling.base_odds,
+    )

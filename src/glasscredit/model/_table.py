@@ -54,8 +54,13 @@ def feature_points(bins: Bins, points: list[int], empty: list[bool]) -> tuple[Fe
     worst = min(regular) if regular else 0
     missing = worst if empty[bins.missing_slot] else points[bins.missing_slot]
     if bins.kind == "categorical":
-        fp = FeaturePoints(kind="categorical", groups=[list(g) for g in bins.groups],
-                           points=regular, missing=missing, other=min(worst, missing))
+        fp = FeaturePoints(
+            kind="categorical",
+            groups=[list(g) for g in bins.groups],
+            points=regular,
+            missing=missing,
+            other=min(worst, missing),
+        )
         return fp, bins
     edges: list[float] = []
     merged = [regular[0]]
@@ -64,12 +69,16 @@ def feature_points(bins: Bins, points: list[int], empty: list[bool]) -> tuple[Fe
             edges.append(e)
             merged.append(p)
     specials = [
-        SpecialBin(values=[v], points=worst if empty[k + 1 + j] else points[k + 1 + j],
-                   label=f"special {v:g}")
+        SpecialBin(
+            values=[v],
+            points=worst if empty[k + 1 + j] else points[k + 1 + j],
+            label=f"special {v:g}",
+        )
         for j, v in enumerate(bins.specials)
     ]
-    fp = FeaturePoints(kind="numeric", edges=edges, points=merged, missing=missing,
-                       specials=specials)
+    fp = FeaturePoints(
+        kind="numeric", edges=edges, points=merged, missing=missing, specials=specials
+    )
     return fp, bins_of(bins.name, fp)
 
 
@@ -96,8 +105,10 @@ def feature_column(fp: FeaturePoints, frame: pl.DataFrame, name: str) -> Any:
     if fp.kind == "categorical":
         return text_column(s)
     if not (s.dtype.is_numeric() or s.dtype in (pl.Boolean, pl.Null)):
-        raise ModelError(f"{name}: the model bins this feature as numeric but the column holds "
-                         f"{s.dtype} [numeric_column]")
+        raise ModelError(
+            f"{name}: the model bins this feature as numeric but the column holds "
+            f"{s.dtype} [numeric_column]"
+        )
     return numeric_column(s)
 
 
@@ -107,14 +118,21 @@ def check_columns(table: PointsTable, frame: pl.DataFrame) -> None:
     if absent:
         from glasscredit.exceptions import ValidationError
 
-        raise ValidationError([
-            FieldError(n, "model_feature_present",
-                       "the model needs this column; pass it (nulls score the missing bin)")
-            for n in absent])
+        raise ValidationError(
+            [
+                FieldError(
+                    n,
+                    "model_feature_present",
+                    "the model needs this column; pass it (nulls score the missing bin)",
+                )
+                for n in absent
+            ]
+        )
 
 
-def score_frame(table: PointsTable, X: Any, threads: int | None = None) -> tuple[
-        IntArray, dict[str, IntArray]]:
+def score_frame(
+    table: PointsTable, X: Any, threads: int | None = None
+) -> tuple[IntArray, dict[str, IntArray]]:
     """Total score and points per feature of every row (columns the table lacks are ignored).
 
     Features are scored in parallel threads on large frames (NumPy releases the GIL in
@@ -167,8 +185,7 @@ def explain_rows(table: PointsTable, X: Any) -> list[dict[str, Any]]:
                 flags.append("missing")
             if label == OTHER_BIN:
                 flags.append("unseen_category")
-            items.append({"feature": name, "value": v, "bin": label, "points": pts,
-                          "flags": flags})
+            items.append({"feature": name, "value": v, "bin": label, "points": pts, "flags": flags})
         score = table.base + sum(int(i["points"]) for i in items)
         out.append({"score": score, "base": table.base, "features": items})
     return out

@@ -21,8 +21,9 @@ __all__ = ["SlotStats", "iv_strength", "slot_stats", "woe_iv"]
 FloatArray = npt.NDArray[np.float64]
 
 
-def woe_iv(good: npt.ArrayLike, bad: npt.ArrayLike, smoothing: float = 0.5) -> tuple[
-        FloatArray, FloatArray]:
+def woe_iv(
+    good: npt.ArrayLike, bad: npt.ArrayLike, smoothing: float = 0.5
+) -> tuple[FloatArray, FloatArray]:
     """WoE and IV contribution of each bin from its good and bad counts."""
     g = np.asarray(good, dtype=np.float64)
     b = np.asarray(bad, dtype=np.float64)
@@ -45,8 +46,12 @@ class SlotStats:
     iv: FloatArray
 
     def as_dict(self) -> dict[str, list[float]]:
-        return {"count": self.count.tolist(), "bad": self.bad.tolist(),
-                "woe": self.woe.tolist(), "iv": self.iv.tolist()}
+        return {
+            "count": self.count.tolist(),
+            "bad": self.bad.tolist(),
+            "woe": self.woe.tolist(),
+            "iv": self.iv.tolist(),
+        }
 
 
 def slot_stats(slots: npt.NDArray[np.intp], y_bad: FloatArray, n_slots: int) -> SlotStats:

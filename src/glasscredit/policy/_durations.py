@@ -27,8 +27,15 @@ DAY_US = 86_400 * SECOND_US
 MONTH_US = 2_629_746 * SECOND_US
 YEAR_US = 31_556_952 * SECOND_US
 
-_UNITS = {"s": SECOND_US, "min": 60 * SECOND_US, "h": 3_600 * SECOND_US,
-          "d": DAY_US, "w": 7 * DAY_US, "mo": MONTH_US, "y": YEAR_US}
+_UNITS = {
+    "s": SECOND_US,
+    "min": 60 * SECOND_US,
+    "h": 3_600 * SECOND_US,
+    "d": DAY_US,
+    "w": 7 * DAY_US,
+    "mo": MONTH_US,
+    "y": YEAR_US,
+}
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|min|h|d|w|mo|y)\s*$")
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"

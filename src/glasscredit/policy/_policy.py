@@ -123,13 +123,16 @@ class Policy(BaseModel):
         :meth:`model_copy` drops the cached value so a copy with updates rehashes.
         """
         if self._hash is None:
-            blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
-                              separators=(",", ":"), allow_nan=False)
+            blob = json.dumps(
+                self.model_dump(mode="json", by_alias=True),
+                sort_keys=True,
+                separators=(",", ":"),
+                allow_nan=False,
+            )
             self._hash = hashlib.sha256(blob.encode()).hexdigest()
         return self._hash
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None,
-                   deep: bool = False) -> Policy:
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Policy:
         copy = super().model_copy(update=update, deep=deep)
         copy._hash = None
         return copy
@@ -152,8 +155,9 @@ class Policy(BaseModel):
         return ""
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
-                          indent=2, allow_nan=False)
+        return json.dumps(
+            self.model_dump(mode="json", by_alias=True), sort_keys=True, indent=2, allow_nan=False
+        )
 
 
 def _check_policy(p: Policy) -> None:
@@ -164,28 +168,49 @@ def _check_policy(p: Policy) -> None:
         for part in tname.split("."):
             cat = forbidden_category(part)
             if cat and cat != FREE_TEXT_RULE:
-                forbidden.append(FieldError(f"event_types.{tname}", cat,
-                                            f"event type names special-category data ({cat})"))
+                forbidden.append(
+                    FieldError(
+                        f"event_types.{tname}",
+                        cat,
+                        f"event type names special-category data ({cat})",
+                    )
+                )
         for aname in et.attributes:
             cat = forbidden_category(aname)
             if cat:
                 what = "free text" if cat == FREE_TEXT_RULE else f"special-category data ({cat})"
-                forbidden.append(FieldError(f"event_types.{tname}.attributes.{aname}", cat,
-                                            f"attribute {aname!r} declares {what}"))
+                forbidden.append(
+                    FieldError(
+                        f"event_types.{tname}.attributes.{aname}",
+                        cat,
+                        f"attribute {aname!r} declares {what}",
+                    )
+                )
     for f in p.features:
         cat = forbidden_category(f.name)
         if cat and cat != FREE_TEXT_RULE:
-            forbidden.append(FieldError(f"features.{f.name}", cat,
-                                        f"feature {f.name!r} names special-category data ({cat})"))
+            forbidden.append(
+                FieldError(
+                    f"features.{f.name}",
+                    cat,
+                    f"feature {f.name!r} names special-category data ({cat})",
+                )
+            )
     if forbidden:
-        raise ForbiddenDataError("policy refused: it declares data glasscredit never processes",
-                                 forbidden)
+        raise ForbiddenDataError(
+            "policy refused: it declares data glasscredit never processes", forbidden
+        )
     # 2. cross references
     for sname, src in p.sources.items():
         for t in src.types:
             if t not in p.event_types:
-                errors.append(FieldError(f"sources.{sname}.types", "unknown_type",
-                                         f"event type {t!r} is not declared"))
+                errors.append(
+                    FieldError(
+                        f"sources.{sname}.types",
+                        "unknown_type",
+                        f"event type {t!r} is not declared",
+                    )
+                )
     for tname, et in p.event_types.items():
         if et.retention is not None:
             _duration(errors, f"event_types.{tname}.retention", et.retention)
@@ -197,44 +222,80 @@ def _check_policy(p: Policy) -> None:
     for i, f in enumerate(p.features):
         where = f"features.{f.name}"
         if p.dimensions and f.dimension not in p.dimensions:
-            errors.append(FieldError(f"{where}.dimension", "unknown_dimension",
-                                     f"dimension {f.dimension!r} is not declared"))
+            errors.append(
+                FieldError(
+                    f"{where}.dimension",
+                    "unknown_dimension",
+                    f"dimension {f.dimension!r} is not declared",
+                )
+            )
         for t in f.types:
             if t not in p.event_types:
-                errors.append(FieldError(f"{where}.types", "unknown_type",
-                                         f"event type {t!r} is not declared"))
+                errors.append(
+                    FieldError(
+                        f"{where}.types", "unknown_type", f"event type {t!r} is not declared"
+                    )
+                )
             elif f.attribute and f.attribute not in p.event_types[t].attributes:
-                errors.append(FieldError(f"{where}.attribute", "unknown_attribute",
-                                         f"{t!r} has no attribute {f.attribute!r}"))
+                errors.append(
+                    FieldError(
+                        f"{where}.attribute",
+                        "unknown_attribute",
+                        f"{t!r} has no attribute {f.attribute!r}",
+                    )
+                )
             for a in f.where:
                 if t in p.event_types and a not in p.event_types[t].attributes:
-                    errors.append(FieldError(f"{where}.where", "unknown_attribute",
-                                             f"{t!r} has no attribute {a!r}"))
+                    errors.append(
+                        FieldError(
+                            f"{where}.where", "unknown_attribute", f"{t!r} has no attribute {a!r}"
+                        )
+                    )
         for ref in (f.numerator, f.denominator):
             if ref is not None and ref not in [g.name for g in p.features[:i]]:
-                errors.append(FieldError(f"{where}", "ratio_order",
-                                         f"{ref!r} must be declared before {f.name!r}"))
+                errors.append(
+                    FieldError(
+                        f"{where}", "ratio_order", f"{ref!r} must be declared before {f.name!r}"
+                    )
+                )
     if p.points is not None:
         for fname in p.points.features:
             if fname not in declared:
-                errors.append(FieldError(f"points.features.{fname}", "unknown_feature",
-                                         "points given for an undeclared feature"))
+                errors.append(
+                    FieldError(
+                        f"points.features.{fname}",
+                        "unknown_feature",
+                        "points given for an undeclared feature",
+                    )
+                )
         lo, hi = p.points.min_total, p.points.max_total
         if lo < SCORE_MIN or hi > SCORE_MAX:
-            errors.append(FieldError("points", "score_range",
-                                     f"attainable scores {lo}..{hi} leave "
-                                     f"{SCORE_MIN}..{SCORE_MAX}; rescale so that no score "
-                                     "is ever clipped"))
+            errors.append(
+                FieldError(
+                    "points",
+                    "score_range",
+                    f"attainable scores {lo}..{hi} leave "
+                    f"{SCORE_MIN}..{SCORE_MAX}; rescale so that no score "
+                    "is ever clipped",
+                )
+            )
     _check_tiers(p, errors)
     for perk in p.perks:
         for d in perk.min_dimension_percent:
             if d not in p.dimensions:
-                errors.append(FieldError(f"perks.{perk.name}", "unknown_dimension",
-                                         f"dimension {d!r} is not declared"))
+                errors.append(
+                    FieldError(
+                        f"perks.{perk.name}",
+                        "unknown_dimension",
+                        f"dimension {d!r} is not declared",
+                    )
+                )
         if perk.no_negative_within:
             _duration(errors, f"perks.{perk.name}.no_negative_within", perk.no_negative_within)
-    for fld, text in (("disputes.deadline", p.disputes.deadline),
-                      ("retention.negative", p.retention.negative)):
+    for fld, text in (
+        ("disputes.deadline", p.disputes.deadline),
+        ("retention.negative", p.retention.negative),
+    ):
         _duration(errors, fld, text)
     if errors:
         raise PolicyError("policy is invalid", errors)
@@ -252,12 +313,14 @@ def _check_tiers(p: Policy, errors: list[FieldError]) -> None:
         return
     tiers = sorted(p.tiers, key=lambda t: t.min)
     if tiers[0].min != SCORE_MIN or tiers[-1].max != SCORE_MAX:
-        errors.append(FieldError("tiers", "cover_range",
-                                 f"tiers must cover {SCORE_MIN}..{SCORE_MAX} exactly"))
+        errors.append(
+            FieldError("tiers", "cover_range", f"tiers must cover {SCORE_MIN}..{SCORE_MAX} exactly")
+        )
     for a, b in itertools.pairwise(tiers):
         if b.min != a.max + 1:
-            errors.append(FieldError("tiers", "contiguous",
-                                     f"tier {b.name!r} must start at {a.max + 1}"))
+            errors.append(
+                FieldError("tiers", "contiguous", f"tier {b.name!r} must start at {a.max + 1}")
+            )
     for t in tiers:
         if t.min > t.max:
             errors.append(FieldError(f"tiers.{t.name}", "range", "min is above max"))

@@ -44,8 +44,9 @@ class ValidEvent:
         return result
 
 
-def content_hash(event_id: str, subject: str, source: str, type_: str, occurred_at_us: int,
-                 attributes_json: str) -> str:
+def content_hash(
+    event_id: str, subject: str, source: str, type_: str, occurred_at_us: int, attributes_json: str
+) -> str:
     """The identity of an event's content: same id + same hash = the same event."""
     h = hashlib.sha256()
     h.update(f"{event_id}\x1f{subject}\x1f{source}\x1f{type_}\x1f{occurred_at_us}\x1f".encode())
@@ -82,14 +83,19 @@ class EventValidator:
             if k not in raw or raw[k] is None:
                 err(k, "required", "is required")
         event_id = raw.get("event_id")
-        if event_id is not None and (not isinstance(event_id, str)
-                                     or not EVENT_ID_PATTERN.fullmatch(event_id)):
+        if event_id is not None and (
+            not isinstance(event_id, str) or not EVENT_ID_PATTERN.fullmatch(event_id)
+        ):
             err("event_id", "event_id", "must be an id of A-Z a-z 0-9 . _ : / # -, max 128")
         subject = raw.get("subject")
-        if subject is not None and (not isinstance(subject, str)
-                                    or not SUBJECT_PATTERN.fullmatch(subject)):
-            err("subject", "subject_id",
-                "must be an opaque subject id (A-Z a-z 0-9 . _ : -, max 64), never a name")
+        if subject is not None and (
+            not isinstance(subject, str) or not SUBJECT_PATTERN.fullmatch(subject)
+        ):
+            err(
+                "subject",
+                "subject_id",
+                "must be an opaque subject id (A-Z a-z 0-9 . _ : -, max 64), never a name",
+            )
         source = raw.get("source")
         type_ = raw.get("type")
         spec = None
@@ -102,8 +108,7 @@ class EventValidator:
             else:
                 spec = self.policy.event_types[type_]
                 if isinstance(source, str) and type_ not in self._allowed[source]:
-                    err("type", "source_not_allowed",
-                        f"source {source!r} may not report {type_!r}")
+                    err("type", "source_not_allowed", f"source {source!r} may not report {type_!r}")
         occurred = raw.get("occurred_at")
         occurred_us = 0
         if occurred is not None:
@@ -113,16 +118,23 @@ class EventValidator:
                 err("occurred_at", "timestamp", str(exc))
             else:
                 if occurred_us > self.latest_us:
-                    err("occurred_at", "future", "is in the future (beyond the clock-skew "
-                        f"allowance of {self.policy.ingest.clock_skew})")
+                    err(
+                        "occurred_at",
+                        "future",
+                        "is in the future (beyond the clock-skew "
+                        f"allowance of {self.policy.ingest.clock_skew})",
+                    )
         attrs = raw.get("attributes")
         if attrs is not None and not isinstance(attrs, Mapping):
             err("attributes", "object", "must be a JSON object")
         elif isinstance(attrs, Mapping) and spec is not None:
             for name in attrs:
                 if name not in spec.attributes:
-                    err(f"attributes.{name}", "unknown_attribute",
-                        f"{type_!r} has no attribute {name!r} (closed schema)")
+                    err(
+                        f"attributes.{name}",
+                        "unknown_attribute",
+                        f"{type_!r} has no attribute {name!r} (closed schema)",
+                    )
             for name, aspec in spec.attributes.items():
                 value = attrs.get(name)
                 if value is None:
@@ -136,21 +148,30 @@ class EventValidator:
                 if problem is not None:
                     err(f"attributes.{name}", problem[0], problem[1])
                 elif aspec.type == "subject" and value == subject:
-                    err(f"attributes.{name}", "self_reference",
-                        "a subject cannot vouch for or report themselves")
+                    err(
+                        f"attributes.{name}",
+                        "self_reference",
+                        "a subject cannot vouch for or report themselves",
+                    )
         if errors:
             return errors
         assert isinstance(attrs, Mapping) and spec is not None
-        clean = {k: _normalise(v, spec.attributes[k].type) for k, v in attrs.items()
-                 if v is not None}
-        attributes_json = json.dumps(clean, sort_keys=True, separators=(",", ":"),
-                                     allow_nan=False)
+        clean = {
+            k: _normalise(v, spec.attributes[k].type) for k, v in attrs.items() if v is not None
+        }
+        attributes_json = json.dumps(clean, sort_keys=True, separators=(",", ":"), allow_nan=False)
         if len(attributes_json.encode()) > self._max_bytes:
-            return [FieldError("attributes", "size",
-                               f"larger than {self._max_bytes} bytes", row)]
+            return [FieldError("attributes", "size", f"larger than {self._max_bytes} bytes", row)]
         eid, subj, src, typ = str(event_id), str(subject), str(source), str(type_)
-        return ValidEvent(eid, subj, src, typ, occurred_us, attributes_json,
-                          content_hash(eid, subj, src, typ, occurred_us, attributes_json))
+        return ValidEvent(
+            eid,
+            subj,
+            src,
+            typ,
+            occurred_us,
+            attributes_json,
+            content_hash(eid, subj, src, typ, occurred_us, attributes_json),
+        )
 
 
 def _normalise(value: Any, type_: str) -> Any:

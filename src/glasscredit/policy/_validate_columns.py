@@ -6,7 +6,7 @@ computes their canonical attributes and content hash; every other row is handed 
 the per-event validator, which accepts it or names each broken rule. So refusal
 messages have one source, and the fast path can only be conservative, never different:
 a row it is unsure about (an unusual timestamp form, a tiny float, a trailing newline in
-an id) simply takes the exact path. ``tests/ledger/test_properties.py`` checks that
+an id) simply takes the exact path. ``tests/store/test_properties.py`` checks that
 both paths give the same report on generated good and bad input.
 """
 
@@ -28,8 +28,16 @@ from glasscredit.policy._policy import Policy
 __all__ = ["CERTIFIED_COLUMNS", "ColumnValidator"]
 
 # the columns of a certified frame, in the order the ledger stores them
-CERTIFIED_COLUMNS = ("row", "event_id", "subject", "source", "type", "occurred_at_us",
-                     "attributes", "content_hash")
+CERTIFIED_COLUMNS = (
+    "row",
+    "event_id",
+    "subject",
+    "source",
+    "type",
+    "occurred_at_us",
+    "attributes",
+    "content_hash",
+)
 _TOP = ("event_id", "subject", "source", "type", "occurred_at")
 # the patterns of _validate/_events, anchored at the very end (Python's ``$`` also
 # accepts a trailing newline; such rows take the exact path) and ASCII-only
@@ -37,11 +45,19 @@ _EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"
 _SUBJECT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 _REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"
 # the one timestamp form certified here (whole seconds, UTC); others take the exact path
-_TIMESTAMP = (r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
-              r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-              r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$")
-_ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-                "enum": pa.string(), "subject": pa.string(), "reference": pa.string()}
+_TIMESTAMP = (
+    r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+    r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+)
+_ARROW_TYPES = {
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "enum": pa.string(),
+    "subject": pa.string(),
+    "reference": pa.string(),
+}
 # below this magnitude Python writes floats in exponent form; such rows take the exact path
 _SMALLEST_POSITIONAL = 1e-4
 
@@ -74,8 +90,9 @@ class ColumnValidator:
         self.schema: pa.Schema | None = None
         if self.attributes is not None:
             struct = pa.struct([(a.name, a.arrow) for a in self.attributes])
-            self.schema = pa.schema([*((name, pa.string()) for name in _TOP),
-                                     ("attributes", struct)])
+            self.schema = pa.schema(
+                [*((name, pa.string()) for name in _TOP), ("attributes", struct)]
+            )
 
     def certify(self, table: pa.Table, rows: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
         """Split ``table`` (read with :attr:`schema`) into certified events and the rest.
@@ -87,10 +104,17 @@ class ColumnValidator:
         df = pl.from_arrow(table)
         assert isinstance(df, pl.DataFrame)
         attrs_missing = table.column("attributes").is_null()
-        df = df.with_columns(pl.col("attributes").struct.rename_fields(
-            [_col(a.name) for a in self.attributes])).unnest("attributes").with_columns(
-            row=pl.Series(rows, dtype=pl.Int64), _pos=pl.int_range(pl.len(), dtype=pl.Int64),
-            _attrs_missing=pl.Series(attrs_missing.to_numpy(zero_copy_only=False)))
+        df = (
+            df.with_columns(
+                pl.col("attributes").struct.rename_fields([_col(a.name) for a in self.attributes])
+            )
+            .unnest("attributes")
+            .with_columns(
+                row=pl.Series(rows, dtype=pl.Int64),
+                _pos=pl.int_range(pl.len(), dtype=pl.Int64),
+                _attrs_missing=pl.Series(attrs_missing.to_numpy(zero_copy_only=False)),
+            )
+        )
         mask = df.select(self._ok(df)).to_series().to_numpy()
         good = self._canonical(df.filter(pl.Series(mask)))
         keep = np.zeros(df.height, dtype=bool)
@@ -100,8 +124,11 @@ class ColumnValidator:
     def _ok(self, df: pl.DataFrame) -> pl.Expr:
         assert self.attributes is not None
         c = pl.col
-        stamp = c("occurred_at").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ",
-                                              strict=False).dt.epoch("us")
+        stamp = (
+            c("occurred_at")
+            .str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ", strict=False)
+            .dt.epoch("us")
+        )
         checks = [
             c("event_id").str.contains(_EVENT_ID),
             c("subject").str.contains(_SUBJECT),
@@ -131,22 +158,37 @@ class ColumnValidator:
             pieces.append(pl.concat_str([key, _json_value(a)]))
         stamp = pl.col("occurred_at").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ")
         out = df.select(
-            "_pos", "row", "event_id", "subject", "source", "type",
+            "_pos",
+            "row",
+            "event_id",
+            "subject",
+            "source",
+            "type",
             occurred_at_us=stamp.dt.epoch("us"),
-            attributes=pl.concat_str([pl.lit("{"), pl.concat_str(pieces, separator=",",
-                                                                 ignore_nulls=True),
-                                      pl.lit("}")]),
+            attributes=pl.concat_str(
+                [pl.lit("{"), pl.concat_str(pieces, separator=",", ignore_nulls=True), pl.lit("}")]
+            ),
         )
         too_big = out.get_column("attributes").str.len_bytes() > self.max_bytes
         if too_big.any():  # refused with a message by the exact path
             out = out.filter(~too_big)
         preimage = pl.concat_str(
-            [pl.col("event_id"), pl.col("subject"), pl.col("source"), pl.col("type"),
-             pl.col("occurred_at_us").cast(pl.String), pl.col("attributes")],
-            separator="\x1f")
+            [
+                pl.col("event_id"),
+                pl.col("subject"),
+                pl.col("source"),
+                pl.col("type"),
+                pl.col("occurred_at_us").cast(pl.String),
+                pl.col("attributes"),
+            ],
+            separator="\x1f",
+        )
         # sha256 in polars' threads (polars-hash), not one Python call per row
-        return out.with_columns(_preimage=preimage).with_columns(
-            content_hash=plh.col("_preimage").chash.sha2_256()).drop("_preimage")
+        return (
+            out.with_columns(_preimage=preimage)
+            .with_columns(content_hash=plh.col("_preimage").chash.sha2_256())
+            .drop("_preimage")
+        )
 
 
 def _col(name: str) -> str:
@@ -168,9 +210,16 @@ def _attributes(policy: Policy) -> list[_Attribute] | None:
             return None
         kind = kinds.pop()
         specs = tuple((s, tuple(ts)) for s, ts in groups.values())
-        out.append(_Attribute(name, _ARROW_TYPES[kind], kind, specs,
-                              tuple(t for _, ts in specs for t in ts),
-                              tuple(t for s, ts in specs if s.required for t in ts)))
+        out.append(
+            _Attribute(
+                name,
+                _ARROW_TYPES[kind],
+                kind,
+                specs,
+                tuple(t for _, ts in specs for t in ts),
+                tuple(t for s, ts in specs if s.required for t in ts),
+            )
+        )
     return out
 
 
@@ -183,8 +232,11 @@ def _value_ok(spec: AttributeSpec, value: pl.Expr) -> pl.Expr:
         x = value.cast(pl.Float64)
         limit = MAX_ABS_INTEGER if t == "integer" else MAX_ABS_NUMBER
         # integers compare exactly (2**53 + 1 is out of range, though not as a float)
-        ok = ((value >= -limit) & (value <= limit)) if t == "integer" \
+        ok = (
+            ((value >= -limit) & (value <= limit))
+            if t == "integer"
             else (x.is_finite() & (x.abs() <= limit))
+        )
         if spec.minimum is not None:
             ok &= x >= spec.minimum
         if spec.maximum is not None:
@@ -209,8 +261,9 @@ def _json_value(a: _Attribute) -> pl.Expr:
         return pl.when(value).then(pl.lit("true")).when(~value).then(pl.lit("false"))
     if a.kind == "enum":
         values = sorted({v for s, _ in a.specs for v in (s.values or ())})
-        return value.replace_strict(values, [json.dumps(v) for v in values], default=None,
-                                    return_dtype=pl.String)
+        return value.replace_strict(
+            values, [json.dumps(v) for v in values], default=None, return_dtype=pl.String
+        )
     if a.kind in ("subject", "reference"):  # the pattern leaves nothing to escape
         return pl.concat_str([pl.lit('"'), value, pl.lit('"')])
     # number: integral values print as integers, the rest as Python's float repr. Both
@@ -218,5 +271,8 @@ def _json_value(a: _Attribute) -> pl.Expr:
     # 1e-4 <= |x| < 1e16; certified numbers lie in [1e-4, 1e12] (``_value_ok``), so
     # polars' own float text is repr's text (property-tested against the exact path).
     whole = (value == value.round(0)) & (value.abs() < 2**53)
-    return pl.when(whole).then(value.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
-        value.cast(pl.String))
+    return (
+        pl.when(whole)
+        .then(value.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(value.cast(pl.String))
+    )

@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._audit import subject_tag
-from glasscredit.ledger._tables import audit_log, event_exclusions, events, subjects
 from glasscredit.rights._dispute_reads import list_disputes
 from glasscredit.scoring import Scorer, score_history, score_notices
 from glasscredit.scoring._explain import iso
+from glasscredit.store import Ledger
+from glasscredit.store._audit import subject_tag
+from glasscredit.store._tables import audit_log, event_exclusions, events, subjects
 
 __all__ = ["EXPORT_FORMAT", "export_subject"]
 
@@ -39,50 +39,85 @@ def _external(scorer: Scorer, subject: str, as_of_us: int) -> dict[str, float] |
     return {k: float(v) for k, v in row.items() if k != "subject" and v is not None}
 
 
-def _statuses(scorer: Scorer, events: pl.DataFrame, exclusions: list[dict[str, Any]],
-              as_of_us: int) -> dict[str, str]:
-    counting = set(countable_events(events, scorer.policy, as_of_us,
-                                    pl.DataFrame(exclusions, schema=_EXCL_SCHEMA))
-                   .select("event_id").collect()["event_id"].to_list())
+def _statuses(
+    scorer: Scorer, events: pl.DataFrame, exclusions: list[dict[str, Any]], as_of_us: int
+) -> dict[str, str]:
+    counting = set(
+        countable_events(
+            events, scorer.policy, as_of_us, pl.DataFrame(exclusions, schema=_EXCL_SCHEMA)
+        )
+        .select("event_id")
+        .collect()["event_id"]
+        .to_list()
+    )
     out: dict[str, str] = {}
     for r in events.iter_rows(named=True):
         eid = r["event_id"]
-        active = [x for x in exclusions if x["event_id"] == eid and x["from_us"] <= as_of_us
-                  and (x["until_us"] is None or x["until_us"] > as_of_us)]
+        active = [
+            x
+            for x in exclusions
+            if x["event_id"] == eid
+            and x["from_us"] <= as_of_us
+            and (x["until_us"] is None or x["until_us"] > as_of_us)
+        ]
         if eid in counting:
             out[eid] = "counts"
         elif active:
             out[eid] = f"does not count: {active[-1]['reason']} {active[-1]['ref']}"
         else:
             ends = r["occurred_at_us"] + scorer.policy.retention_us(r["type"])
-            out[eid] = f"does not count: retention ended {iso(ends)}" if ends <= as_of_us \
+            out[eid] = (
+                f"does not count: retention ended {iso(ends)}"
+                if ends <= as_of_us
                 else "does not count: not yet in force"
+            )
     return out
 
 
-_EXCL_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.Int64,
-                "reason": pl.String, "ref": pl.String}
+_EXCL_SCHEMA = {
+    "event_id": pl.String,
+    "from_us": pl.Int64,
+    "until_us": pl.Int64,
+    "reason": pl.String,
+    "ref": pl.String,
+}
 
 
-def export_subject(ledger: Ledger, subject: str, *, now_us: int,
-                   scorer: Scorer | None = None) -> dict[str, Any]:
+def export_subject(
+    ledger: Ledger, subject: str, *, now_us: int, scorer: Scorer | None = None
+) -> dict[str, Any]:
     """Everything held about ``subject`` as of ``now_us``, as a JSON-ready dict."""
     scorer = scorer or Scorer(ledger)
     with ledger.engine.connect() as conn:
         subj = conn.execute(select(subjects).where(subjects.c.subject == subject)).first()
         if subj is None:
-            raise NotFoundError(f"subject: {subject!r} is not in the ledger (unknown or "
-                                "erased) [exists]")
+            raise NotFoundError(
+                f"subject: {subject!r} is not in the ledger (unknown or erased) [exists]"
+            )
         tag = subject_tag(subj.salt, subject)
-        audit = conn.execute(select(audit_log).where(audit_log.c.subject_tag == tag)
-                             .order_by(audit_log.c.seq)).all()
-        excl = [dict(r._mapping) for r in conn.execute(
-            select(event_exclusions.c.event_id, event_exclusions.c.from_us,
-                   event_exclusions.c.until_us, event_exclusions.c.reason,
-                   event_exclusions.c.ref)
-            .where(event_exclusions.c.subject == subject).order_by(event_exclusions.c.id))]
-        hashes = {str(e): str(h) for e, h in conn.execute(
-            select(events.c.event_id, events.c.content_hash).where(events.c.subject == subject))}
+        audit = conn.execute(
+            select(audit_log).where(audit_log.c.subject_tag == tag).order_by(audit_log.c.seq)
+        ).all()
+        excl = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(
+                    event_exclusions.c.event_id,
+                    event_exclusions.c.from_us,
+                    event_exclusions.c.until_us,
+                    event_exclusions.c.reason,
+                    event_exclusions.c.ref,
+                )
+                .where(event_exclusions.c.subject == subject)
+                .order_by(event_exclusions.c.id)
+            )
+        ]
+        hashes = {
+            str(e): str(h)
+            for e, h in conn.execute(
+                select(events.c.event_id, events.c.content_hash).where(events.c.subject == subject)
+            )
+        }
     rows = ledger.events_of(subject)
     frame = pl.from_arrow(ledger.event_table(subjects_in=[subject]))
     assert isinstance(frame, pl.DataFrame)
@@ -90,23 +125,48 @@ def export_subject(ledger: Ledger, subject: str, *, now_us: int,
     exp = scorer.explain(subject, now_us)
     history = score_history(scorer, subject)
     return {
-        "format": EXPORT_FORMAT, "subject": subject, "as_of": iso(now_us), "as_of_us": now_us,
+        "format": EXPORT_FORMAT,
+        "subject": subject,
+        "as_of": iso(now_us),
+        "as_of_us": now_us,
         "first_seen": iso(int(subj.first_seen_us)),
-        "policy": json.loads(ledger.policy.to_json()), "policy_hash": ledger.policy.hash,
-        "points_table": scorer.table.model_dump(mode="json"), "model_hash": scorer.model_hash,
-        "score": exp.as_dict(), "external": _external(scorer, subject, now_us),
-        "events": [{"seq": e.seq, **e.as_dict(), "occurred_at_us": e.occurred_at_us,
-                    "recorded_at_us": e.recorded_at_us,
-                    "content_hash": hashes.get(e.event_id),
-                    "status": status.get(e.event_id, "does not count: recorded after as_of")}
-                   for e in rows],
+        "policy": json.loads(ledger.policy.to_json()),
+        "policy_hash": ledger.policy.hash,
+        "points_table": scorer.table.model_dump(mode="json"),
+        "model_hash": scorer.model_hash,
+        "score": exp.as_dict(),
+        "external": _external(scorer, subject, now_us),
+        "events": [
+            {
+                "seq": e.seq,
+                **e.as_dict(),
+                "occurred_at_us": e.occurred_at_us,
+                "recorded_at_us": e.recorded_at_us,
+                "content_hash": hashes.get(e.event_id),
+                "status": status.get(e.event_id, "does not count: recorded after as_of"),
+            }
+            for e in rows
+        ],
         "exclusions": excl,
-        "history": [{**s.as_dict(), "as_of_us": s.as_of_us,
-                     "external": _external(scorer, subject, s.as_of_us)} for s in history],
+        "history": [
+            {
+                **s.as_dict(),
+                "as_of_us": s.as_of_us,
+                "external": _external(scorer, subject, s.as_of_us),
+            }
+            for s in history
+        ],
         "notices": score_notices(scorer, subject),
         "disputes": [d.as_dict() for d in list_disputes(ledger, subject=subject)],
-        "audit": [{"seq": int(a.seq), "at": iso(int(a.at_us)), "actor": a.actor,
-                   "action": a.action, "details": json.loads(a.details),
-                   "row_hash": a.row_hash} for a in audit],
+        "audit": [
+            {
+                "seq": int(a.seq),
+                "at": iso(int(a.at_us)),
+                "actor": a.actor,
+                "action": a.action,
+                "details": json.loads(a.details),
+                "row_hash": a.row_hash,
+            }
+            for a in audit
+        ],
     }
-

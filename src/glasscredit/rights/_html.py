@@ -22,8 +22,14 @@ th{background:#f4f4f6}.num{text-align:right}.big{font-size:2.2rem;font-weight:70
 def _table(headers: list[str], rows: list[list[Any]], numeric: tuple[int, ...] = ()) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{escape(_fmt(c))}</td>"
-                         for i, c in enumerate(r)) + "</tr>" for r in rows)
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if i in numeric else ''}>{escape(_fmt(c))}</td>"
+            for i, c in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -47,40 +53,88 @@ def export_html(data: dict[str, Any]) -> str:
         f"{s['range'][0]}-{s['range'][1]}: {s['base_points']} base points plus the points "
         "of each feature below, exactly.</p>",
         "<h2>Points per feature</h2>",
-        _table(["feature", "dimension", "value", "bin", "points", "best possible"],
-               [[f["name"], f["dimension"], f["value"], f["bin"], f["points"], f["max_points"]]
-                for f in s["features"]], (2, 4, 5)),
+        _table(
+            ["feature", "dimension", "value", "bin", "points", "best possible"],
+            [
+                [f["name"], f["dimension"], f["value"], f["bin"], f["points"], f["max_points"]]
+                for f in s["features"]
+            ],
+            (2, 4, 5),
+        ),
         "<h2>Key factors</h2>",
-        _table(["code", "factor", "points below best", "events"],
-               [[r["code"], r["text"], r["points_below_max"], ", ".join(r["events"])]
-                for r in s["reasons"]], (2,)),
+        _table(
+            ["code", "factor", "points below best", "events"],
+            [
+                [r["code"], r["text"], r["points_below_max"], ", ".join(r["events"])]
+                for r in s["reasons"]
+            ],
+            (2,),
+        ),
         "<h2>Records about you</h2>",
-        _table(["event", "source", "type", "occurred", "attributes", "status"],
-               [[e["event_id"], e["source"], e["type"], e["occurred_at"], e["attributes"],
-                 e["status"]] for e in data["events"]]),
+        _table(
+            ["event", "source", "type", "occurred", "attributes", "status"],
+            [
+                [
+                    e["event_id"],
+                    e["source"],
+                    e["type"],
+                    e["occurred_at"],
+                    e["attributes"],
+                    e["status"],
+                ]
+                for e in data["events"]
+            ],
+        ),
         "<h2>Your disputes</h2>",
-        _table(["dispute", "event", "reason", "opened", "deadline", "status", "resolved"],
-               [[d["dispute_id"], d["event_id"], d["reason"], d["opened_at"], d["deadline"],
-                 d["status"], d["resolved_at"]] for d in data["disputes"]]),
+        _table(
+            ["dispute", "event", "reason", "opened", "deadline", "status", "resolved"],
+            [
+                [
+                    d["dispute_id"],
+                    d["event_id"],
+                    d["reason"],
+                    d["opened_at"],
+                    d["deadline"],
+                    d["status"],
+                    d["resolved_at"],
+                ]
+                for d in data["disputes"]
+            ],
+        ),
         "<h2>Score history</h2>",
-        _table(["score id", "as of", "score", "tier", "policy"],
-               [[h["score_id"], h["as_of"], h["score"], h["tier"], h["policy_hash"][:12]]
-                for h in data["history"]], (2,)),
+        _table(
+            ["score id", "as of", "score", "tier", "policy"],
+            [
+                [h["score_id"], h["as_of"], h["score"], h["tier"], h["policy_hash"][:12]]
+                for h in data["history"]
+            ],
+            (2,),
+        ),
         "<h2>Changes to your score</h2>",
-        _table(["at", "from", "to", "why"],
-               [[n["at"], n["old_score"], n["new_score"], "; ".join(n["lines"])]
-                for n in data["notices"]], (1, 2)),
+        _table(
+            ["at", "from", "to", "why"],
+            [
+                [n["at"], n["old_score"], n["new_score"], "; ".join(n["lines"])]
+                for n in data["notices"]
+            ],
+            (1, 2),
+        ),
         "<h2>Audit log entries about you</h2>",
-        _table(["seq", "at", "by", "action", "details"],
-               [[a["seq"], a["at"], a["actor"], a["action"], a["details"]]
-                for a in data["audit"]], (0,)),
+        _table(
+            ["seq", "at", "by", "action", "details"],
+            [[a["seq"], a["at"], a["actor"], a["action"], a["details"]] for a in data["audit"]],
+            (0,),
+        ),
         "<h2>Check the arithmetic yourself</h2>",
         "<p>Save this page's data (below) as <code>export.json</code> and run "
         "<code>glasscredit verify-export export.json</code>: it recomputes your score from "
         "this file alone, with the policy and points table shown here.</p>",
         "<script type=application/json id=export>"
-        + json.dumps(data, allow_nan=False).replace("</", "<\\/") + "</script>",
+        + json.dumps(data, allow_nan=False).replace("</", "<\\/")
+        + "</script>",
     ]
-    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
-            f"<title>glasscredit export: {escape(data['subject'])}</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>glasscredit export: {escape(data['subject'])}</title>"
+        f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n"
+    )

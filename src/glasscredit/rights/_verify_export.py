@@ -22,34 +22,61 @@ from glasscredit.scoring._explain import explain_row, table_hash
 
 __all__ = ["verify_export"]
 
-_EVENT_SCHEMA = {"seq": pl.Int64, "event_id": pl.String, "subject": pl.String,
-                 "source": pl.String, "type": pl.String, "occurred_at_us": pl.Int64,
-                 "recorded_at_us": pl.Int64, "attributes": pl.String}
+_EVENT_SCHEMA = {
+    "seq": pl.Int64,
+    "event_id": pl.String,
+    "subject": pl.String,
+    "source": pl.String,
+    "type": pl.String,
+    "occurred_at_us": pl.Int64,
+    "recorded_at_us": pl.Int64,
+    "attributes": pl.String,
+}
 
 
 def _need(data: dict[str, Any], key: str) -> Any:
     if key not in data:
-        raise ValidationError([FieldError(key, "required", "the export lacks this field; "
-                                          "is it a glasscredit access export?")])
+        raise ValidationError(
+            [
+                FieldError(
+                    key,
+                    "required",
+                    "the export lacks this field; is it a glasscredit access export?",
+                )
+            ]
+        )
     return data[key]
 
 
-def _frames(data: dict[str, Any], subject: str, problems: list[str]
-            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _frames(
+    data: dict[str, Any], subject: str, problems: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = []
     for e in _need(data, "events"):
-        attrs = json.dumps(e["attributes"], sort_keys=True, separators=(",", ":"),
-                           allow_nan=False)
-        ch = content_hash(e["event_id"], subject, e["source"], e["type"],
-                          int(e["occurred_at_us"]), attrs)
+        attrs = json.dumps(e["attributes"], sort_keys=True, separators=(",", ":"), allow_nan=False)
+        ch = content_hash(
+            e["event_id"], subject, e["source"], e["type"], int(e["occurred_at_us"]), attrs
+        )
         if ch != e.get("content_hash"):
             problems.append(f"event {e['event_id']}: content does not match its hash")
-        rows.append((int(e["seq"]), e["event_id"], subject, e["source"], e["type"],
-                     int(e["occurred_at_us"]), int(e["recorded_at_us"]), attrs))
+        rows.append(
+            (
+                int(e["seq"]),
+                e["event_id"],
+                subject,
+                e["source"],
+                e["type"],
+                int(e["occurred_at_us"]),
+                int(e["recorded_at_us"]),
+                attrs,
+            )
+        )
     events = pl.DataFrame(rows, schema=_EVENT_SCHEMA, orient="row")
-    excl = pl.DataFrame([(x["event_id"], x["from_us"], x["until_us"])
-                         for x in _need(data, "exclusions")],
-                        schema=EXCLUSION_SCHEMA, orient="row")
+    excl = pl.DataFrame(
+        [(x["event_id"], x["from_us"], x["until_us"]) for x in _need(data, "exclusions")],
+        schema=EXCLUSION_SCHEMA,
+        orient="row",
+    )
     return events, excl
 
 
@@ -72,8 +99,14 @@ def verify_export(data: dict[str, Any]) -> dict[str, Any]:
     events, excl = _frames(data, subject, problems)
 
     def score_at(as_of_us: int, external: dict[str, float] | None) -> tuple[int, dict[str, Any]]:
-        ff = compute_features(events, policy, as_of_us, exclusions=excl,
-                              external=_external(external, subject), subjects=[subject])
+        ff = compute_features(
+            events,
+            policy,
+            as_of_us,
+            exclusions=excl,
+            external=_external(external, subject),
+            subjects=[subject],
+        )
         prov = feature_provenance(events, policy, as_of_us, subject, exclusions=excl)
         exp = explain_row(policy, table, subject, as_of_us, ff.row(subject), prov)
         return exp.score, {ln.name: [ln.value, ln.points] for ln in exp.features}
@@ -85,20 +118,41 @@ def verify_export(data: dict[str, Any]) -> dict[str, Any]:
     for f in claimed.get("features", []):
         got = lines.get(f["name"])
         if got is None or got[1] != f["points"] or got[0] != f["value"]:
-            problems.append(f"{f['name']}: the export says {f['value']} ({f['points']:+d} "
-                            f"points), recomputed {got}")
+            problems.append(
+                f"{f['name']}: the export says {f['value']} ({f['points']:+d} "
+                f"points), recomputed {got}"
+            )
     history = []
     for h in data.get("history", []):
         if h["policy_hash"] != policy.hash or h["model_hash"] != table_hash(table):
-            history.append({"score_id": h["score_id"], "checked": False,
-                            "why": "scored under another policy or points table"})
+            history.append(
+                {
+                    "score_id": h["score_id"],
+                    "checked": False,
+                    "why": "scored under another policy or points table",
+                }
+            )
             continue
         again, _ = score_at(int(h["as_of_us"]), h.get("external"))
-        history.append({"score_id": h["score_id"], "checked": True, "stored": h["score"],
-                        "recomputed": again, "identical": again == h["score"]})
+        history.append(
+            {
+                "score_id": h["score_id"],
+                "checked": True,
+                "stored": h["score"],
+                "recomputed": again,
+                "identical": again == h["score"],
+            }
+        )
         if again != h["score"]:
-            problems.append(f"history score {h['score_id']}: stored {h['score']}, "
-                            f"recomputed {again}")
-    return {"subject": subject, "as_of": data.get("as_of"), "claimed_score": claimed.get("score"),
-            "recomputed_score": score, "identical": not problems, "problems": problems,
-            "history": history}
+            problems.append(
+                f"history score {h['score_id']}: stored {h['score']}, recomputed {again}"
+            )
+    return {
+        "subject": subject,
+        "as_of": data.get("as_of"),
+        "claimed_score": claimed.get("score"),
+        "recomputed_score": score,
+        "identical": not problems,
+        "problems": problems,
+        "history": history,
+    }

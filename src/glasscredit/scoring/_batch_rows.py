@@ -30,15 +30,25 @@ def reason_codes(policy: Policy, table: PointsTable, scored: pl.DataFrame) -> pl
     top = np.array([table.features[n].max_points for n in names], dtype=np.int64)
     below = top[None, :] - pts
     # larger shortfall first; a stable sort keeps ties in policy order (names are)
-    rank = np.argsort(-below, axis=1, kind="stable")[:, :policy.reason_codes]
+    rank = np.argsort(-below, axis=1, kind="stable")[:, : policy.reason_codes]
     picked = np.take_along_axis(below, rank, axis=1)
     codes = pl.Series([f'"{code[n]}"' for n in names], dtype=pl.String)
     k = rank.shape[1]
-    frame = pl.DataFrame({**{f"c{j}": codes.gather(rank[:, j]) for j in range(k)},
-                          **{f"m{j}": picked[:, j] > 0 for j in range(k)}})
-    return frame.select(pl.concat_str(
-        [pl.when(pl.col(f"m{j}")).then(pl.col(f"c{j}")) for j in range(k)],
-        separator=",", ignore_nulls=True).fill_null("").alias("_r"))["_r"]
+    frame = pl.DataFrame(
+        {
+            **{f"c{j}": codes.gather(rank[:, j]) for j in range(k)},
+            **{f"m{j}": picked[:, j] > 0 for j in range(k)},
+        }
+    )
+    return frame.select(
+        pl.concat_str(
+            [pl.when(pl.col(f"m{j}")).then(pl.col(f"c{j}")) for j in range(k)],
+            separator=",",
+            ignore_nulls=True,
+        )
+        .fill_null("")
+        .alias("_r")
+    )["_r"]
 
 
 def _num(col: pl.Expr) -> pl.Expr:
@@ -46,8 +56,9 @@ def _num(col: pl.Expr) -> pl.Expr:
     return pl.when(col.is_null()).then(pl.lit("null")).otherwise(col.cast(pl.String))
 
 
-def detail_column(frame: pl.DataFrame, names: list[str], dims: list[str],
-                  reasons: pl.Series) -> pl.Series:
+def detail_column(
+    frame: pl.DataFrame, names: list[str], dims: list[str], reasons: pl.Series
+) -> pl.Series:
     """The ``detail`` JSON of every row, equal to ``json.dumps`` of the same dict.
 
     ``frame`` holds the feature values (Float64, by name), ``p:<name>`` and ``d:<dim>``.
@@ -57,8 +68,13 @@ def detail_column(frame: pl.DataFrame, names: list[str], dims: list[str],
             raise ValueError(f"feature {n!r}: NaN value (rule: features are finite or null)")
     parts: list[pl.Expr] = [pl.lit('{"f":{')]
     for i, n in enumerate(names):
-        parts += [pl.lit(("," if i else "") + f'"{n}":['), _num(pl.col(n)), pl.lit(","),
-                  pl.col(f"p:{n}").cast(pl.String), pl.lit("]")]
+        parts += [
+            pl.lit(("," if i else "") + f'"{n}":['),
+            _num(pl.col(n)),
+            pl.lit(","),
+            pl.col(f"p:{n}").cast(pl.String),
+            pl.lit("]"),
+        ]
     parts.append(pl.lit('},"d":{'))
     for i, d in enumerate(dims):
         parts += [pl.lit(("," if i else "") + f'"{d}":'), pl.col(f"d:{d}").cast(pl.String)]

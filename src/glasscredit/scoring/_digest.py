@@ -28,8 +28,15 @@ import polars as pl
 
 from glasscredit.features import ID_SUMS, id_hash_sums
 
-__all__ = ["V2", "batch_digests", "digest_v1", "digest_v2", "ext_text", "external_text",
-           "subject_digest"]
+__all__ = [
+    "V2",
+    "batch_digests",
+    "digest_v1",
+    "digest_v2",
+    "ext_text",
+    "external_text",
+    "subject_digest",
+]
 
 V2 = "v2"
 
@@ -51,9 +58,12 @@ def digest_v2(n: int, lo: int, hi: int, ext: str | None) -> str:
 def ext_text(external: pl.DataFrame) -> pl.DataFrame:
     """subject, ``_ext``: the external values as both versions spell them."""
     cols = [c for c in external.columns if c != "subject"]
-    return external.select("subject", pl.concat_str(
-        [pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=";"
-    ).alias("_ext"))
+    return external.select(
+        "subject",
+        pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=";").alias(
+            "_ext"
+        ),
+    )
 
 
 def external_text(subject: str, external: pl.DataFrame | None) -> str | None:
@@ -64,8 +74,7 @@ def external_text(subject: str, external: pl.DataFrame | None) -> str | None:
     return mine["_ext"][0] if mine.height else None
 
 
-def subject_digest(subject: str, counted_ids: list[str],
-                   external: pl.DataFrame | None) -> str:
+def subject_digest(subject: str, counted_ids: list[str], external: pl.DataFrame | None) -> str:
     """Version 2 of one subject from the ids of its counted events."""
     n, lo, hi = id_hash_sums(counted_ids)
     return digest_v2(n, lo, hi, external_text(subject, external))
@@ -83,11 +92,16 @@ def batch_digests(sums: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataF
         sums = sums.with_columns(pl.lit(None, dtype=pl.String).alias("_ext"))
     n0, lo0, hi0 = (pl.col(c).fill_null(0) for c in (n, lo, hi))
     # the text digest_v2 hashes, built column-wise; null where there is nothing to pin
-    text = pl.when((n0 == 0) & pl.col("_ext").is_null()).then(None).otherwise(
-        pl.concat_str([n0, pl.lit(":"), lo0, pl.lit(":"), hi0, pl.lit("|"),
-                       pl.col("_ext").fill_null("")]))
+    text = (
+        pl.when((n0 == 0) & pl.col("_ext").is_null())
+        .then(None)
+        .otherwise(
+            pl.concat_str(
+                [n0, pl.lit(":"), lo0, pl.lit(":"), hi0, pl.lit("|"), pl.col("_ext").fill_null("")]
+            )
+        )
+    )
     texts = sums.select(text.alias("t"))["t"].to_list()
     sha = hashlib.sha256
     digests = ["" if x is None else V2 + sha(x.encode()).hexdigest()[:62] for x in texts]
-    return sums.select("subject").with_columns(pl.Series("inputs_digest", digests,
-                                                         dtype=pl.String))
+    return sums.select("subject").with_columns(pl.Series("inputs_digest", digests, dtype=pl.String))

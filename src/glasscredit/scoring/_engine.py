@@ -28,29 +28,37 @@ from glasscredit.features import (
     id_sum_aggregates,
     subject_pass,
 )
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import (
-    event_exclusions,
-    report_values,
-    trust_values,
-)
 from glasscredit.policy import PointsTable
 from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
 from glasscredit.scoring._single import SubjectReader, join_external
+from glasscredit.store import Ledger
+from glasscredit.store._tables import (
+    event_exclusions,
+    report_values,
+    trust_values,
+)
 
 __all__ = ["Scorer", "inputs_digests", "subject_digest"]
 
 
-def inputs_digests(events: pl.DataFrame, scorer: Scorer, as_of_us: int,
-                   exclusions: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataFrame:
+def inputs_digests(
+    events: pl.DataFrame,
+    scorer: Scorer,
+    as_of_us: int,
+    exclusions: pl.DataFrame,
+    external: pl.DataFrame | None,
+) -> pl.DataFrame:
     """Per subject: the (version-2) digest of the events that count and external values.
 
     See :mod:`._digest`; a stored score is checked by recomputing its digest.
     """
-    df = events if ID_HASH in events.columns else events.with_columns(
-        pl.Series(ID_HASH, id_hashes(events["event_id"])))
+    df = (
+        events
+        if ID_HASH in events.columns
+        else events.with_columns(pl.Series(ID_HASH, id_hashes(events["event_id"])))
+    )
     lf = countable_events(df, scorer.policy, as_of_us, exclusions, ordered=False)
     sums = lf.group_by("subject").agg(id_sum_aggregates()).collect()
     if external is not None and external.height:
@@ -78,17 +86,20 @@ def last_seqs(events: pl.DataFrame) -> pl.DataFrame:
 class Scorer:
     """Scores subjects of one ledger under its policy (or a given points table)."""
 
-    def __init__(self, ledger: Ledger, *, table: PointsTable | None = None,
-                 use_mirror: bool = True) -> None:
+    def __init__(
+        self, ledger: Ledger, *, table: PointsTable | None = None, use_mirror: bool = True
+    ) -> None:
         self.ledger = ledger
         self.use_mirror = use_mirror  # batch reads from the ledger's columnar mirror
         self.policy = ledger.policy
         self.table = table_in_force(ledger.policy, table)
         self.model_hash = table_hash(self.table)
         self._attribute_types = attribute_event_types(self.policy)
-        self._reader = SubjectReader(ledger, self._attribute_types,
-                                     [f.name for f in self.policy.features
-                                      if f.agg == "external"])
+        self._reader = SubjectReader(
+            ledger,
+            self._attribute_types,
+            [f.name for f in self.policy.features if f.agg == "external"],
+        )
 
     def close(self) -> None:
         """Close the connection kept for single-subject reads (reopened on next use)."""
@@ -96,49 +107,71 @@ class Scorer:
 
     # -- inputs ---------------------------------------------------------------------
     def exclusions(self, subjects_in: list[str] | None = None) -> pl.DataFrame:
-        stmt = select(event_exclusions.c.event_id, event_exclusions.c.from_us,
-                      event_exclusions.c.until_us)
+        stmt = select(
+            event_exclusions.c.event_id, event_exclusions.c.from_us, event_exclusions.c.until_us
+        )
         if subjects_in is not None:
             stmt = stmt.where(event_exclusions.c.subject.in_(subjects_in))
         with self.ledger.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return pl.DataFrame([tuple(r) for r in rows], schema=EXCLUSION_SCHEMA, orient="row")
 
-    def external(self, as_of_us: int, subjects_in: list[str] | None = None
-                 ) -> pl.DataFrame | None:
+    def external(self, as_of_us: int, subjects_in: list[str] | None = None) -> pl.DataFrame | None:
         """External features from the newest snapshot at or before ``as_of_us``.
 
         ``trust`` comes from ``trust_values``, ``corroborated_reports`` from
         ``report_values``; each table's snapshot is chosen on its own, so a time with
         no snapshot of one kind leaves that feature missing.
         """
-        wanted = [(f.name, t) for f in self.policy.features if f.agg == "external"
-                  for name, t in (("trust", trust_values),
-                                  ("corroborated_reports", report_values)) if f.name == name]
+        wanted = [
+            (f.name, t)
+            for f in self.policy.features
+            if f.agg == "external"
+            for name, t in (("trust", trust_values), ("corroborated_reports", report_values))
+            if f.name == name
+        ]
         if not wanted:
             return None
         frames: list[pl.DataFrame] = []
         with self.ledger.engine.connect() as conn:
             for name, table in wanted:
-                snap = conn.execute(select(table.c.as_of_us).where(
-                    table.c.as_of_us <= as_of_us).order_by(
-                    table.c.as_of_us.desc()).limit(1)).scalar()
+                snap = conn.execute(
+                    select(table.c.as_of_us)
+                    .where(table.c.as_of_us <= as_of_us)
+                    .order_by(table.c.as_of_us.desc())
+                    .limit(1)
+                ).scalar()
                 if snap is None:
                     continue
                 stmt = select(table.c.subject, table.c.value).where(table.c.as_of_us == snap)
                 if subjects_in is not None:
                     stmt = stmt.where(table.c.subject.in_(subjects_in))
                 rows = conn.execute(stmt).all()
-                frames.append(pl.DataFrame([tuple(r) for r in rows], orient="row",
-                                           schema={"subject": pl.String, name: pl.Float64}))
+                frames.append(
+                    pl.DataFrame(
+                        [tuple(r) for r in rows],
+                        orient="row",
+                        schema={"subject": pl.String, name: pl.Float64},
+                    )
+                )
         return join_external(frames)
 
-    def events(self, subjects_in: list[str] | None, as_of_us: int, *,
-               subject_range: tuple[str, str] | None = None) -> pl.DataFrame:
+    def events(
+        self,
+        subjects_in: list[str] | None,
+        as_of_us: int,
+        *,
+        subject_range: tuple[str, str] | None = None,
+    ) -> pl.DataFrame:
         """Events recorded by ``as_of_us``; attributes only where a feature reads them."""
-        df = pl.from_arrow(self.ledger.event_table(
-            subjects_in=subjects_in, subject_range=subject_range, recorded_by_us=as_of_us,
-            attribute_types=attribute_event_types(self.policy)))
+        df = pl.from_arrow(
+            self.ledger.event_table(
+                subjects_in=subjects_in,
+                subject_range=subject_range,
+                recorded_by_us=as_of_us,
+                attribute_types=attribute_event_types(self.policy),
+            )
+        )
         assert isinstance(df, pl.DataFrame)
         return df
 
@@ -154,17 +187,33 @@ class Scorer:
         inputs = self._reader.read(subject, as_of_us)
         if not inputs.known:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
-        one = subject_pass(inputs.events, self.policy, as_of_us, subject,
-                           exclusions=inputs.exclusions, external=inputs.external)
-        return explain_row(self.policy, self.table, subject, as_of_us, one.values,
-                           one.provenance, inputs_digest=subject_digest(
-                               subject, one.counted_ids, inputs.external),
-                           model_hash=self.model_hash)
+        one = subject_pass(
+            inputs.events,
+            self.policy,
+            as_of_us,
+            subject,
+            exclusions=inputs.exclusions,
+            external=inputs.external,
+        )
+        return explain_row(
+            self.policy,
+            self.table,
+            subject,
+            as_of_us,
+            one.values,
+            one.provenance,
+            inputs_digest=subject_digest(subject, one.counted_ids, inputs.external),
+            model_hash=self.model_hash,
+        )
 
     # -- many subjects ------------------------------------------------------------------
-    def score_chunk(self, subjects_in: list[str], as_of_us: int,
-                    events: pl.DataFrame | None = None,
-                    last_seq: pl.DataFrame | None = None) -> ChunkResult:
+    def score_chunk(
+        self,
+        subjects_in: list[str],
+        as_of_us: int,
+        events: pl.DataFrame | None = None,
+        last_seq: pl.DataFrame | None = None,
+    ) -> ChunkResult:
         """Features, points and digests for a list of subjects (a partition).
 
         ``last_seq`` is :func:`last_seqs` of ``events`` when the caller has it already.
@@ -176,13 +225,21 @@ class Scorer:
         ext = self.external(as_of_us, subjects_in if few else None)
         if ext is not None and not few:
             ext = ext.filter(pl.col("subject").is_in(subjects_in))
-        both = compute_features(ev, self.policy, as_of_us, exclusions=excl, external=ext,
-                                subjects=subjects_in, with_ids=True)  # digests: same pass
+        both = compute_features(
+            ev,
+            self.policy,
+            as_of_us,
+            exclusions=excl,
+            external=ext,
+            subjects=subjects_in,
+            with_ids=True,
+        )  # digests: same pass
         ff = FeatureFrame(as_of_us, both.frame.drop(ID_SUMS))
         scored = score_frame(ff, self.policy, self.table)
         digests = batch_digests(both.frame.select("subject", *ID_SUMS), ext)
-        return ChunkResult(scored, digests, ev, excl,
-                           last_seq if last_seq is not None else last_seqs(ev))
+        return ChunkResult(
+            scored, digests, ev, excl, last_seq if last_seq is not None else last_seqs(ev)
+        )
 
     def all_subjects(self) -> list[str]:
         """Every subject, sorted (through the raw driver: a million rows)."""
@@ -194,13 +251,16 @@ class Scorer:
             finally:
                 cur.close()
 
-    def iter_chunks(self, as_of_us: int, subjects_in: list[str] | None = None,
-                    chunk_subjects: int = 100_000,
-                    progress: Callable[[int, int], None] | None = None
-                    ) -> Iterator[ChunkResult]:
+    def iter_chunks(
+        self,
+        as_of_us: int,
+        subjects_in: list[str] | None = None,
+        chunk_subjects: int = 100_000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[ChunkResult]:
         everyone = subjects_in is None
         who = self.all_subjects() if subjects_in is None else subjects_in
-        parts = [who[i:i + chunk_subjects] for i in range(0, len(who), chunk_subjects)]
+        parts = [who[i : i + chunk_subjects] for i in range(0, len(who), chunk_subjects)]
 
         # a few named subjects are cheaper by the SQL index than by scanning the mirror
         large = everyone or len(who) > _MIRROR_MIN_SUBJECTS
@@ -213,9 +273,13 @@ class Scorer:
             # list: its events by id (split to respect SQLite's parameter limit)
             rng = (part[0], part[-1]) if everyone else None
             if mirror is not None:
-                ev = mirror.scan(subject_range=rng, subjects_in=None if everyone else part,
-                                 recorded_by_us=as_of_us,
-                                 attribute_types=self._attribute_types, with_id_hash=True)
+                ev = mirror.scan(
+                    subject_range=rng,
+                    subjects_in=None if everyone else part,
+                    recorded_by_us=as_of_us,
+                    attribute_types=self._attribute_types,
+                    with_id_hash=True,
+                )
             elif everyone:
                 ev = self.events(None, as_of_us, subject_range=rng)
             else:

@@ -25,8 +25,9 @@ def iso(us: int) -> str:
 
 
 def table_hash(table: PointsTable) -> str:
-    blob = json.dumps(table.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
-                      allow_nan=False)
+    blob = json.dumps(
+        table.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -40,8 +41,14 @@ class FeatureLine:
     max_points: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "dimension": self.dimension, "value": self.value,
-                "bin": self.bin, "points": self.points, "max_points": self.max_points}
+        return {
+            "name": self.name,
+            "dimension": self.dimension,
+            "value": self.value,
+            "bin": self.bin,
+            "points": self.points,
+            "max_points": self.max_points,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +60,13 @@ class Reason:
     events: list[str]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "text": self.text, "points_below_max": self.points_below_max,
-                "feature": self.feature, "events": self.events}
+        return {
+            "code": self.code,
+            "text": self.text,
+            "points_below_max": self.points_below_max,
+            "feature": self.feature,
+            "events": self.events,
+        }
 
 
 @dataclass(slots=True)
@@ -82,16 +94,24 @@ class Explanation:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "subject": self.subject, "as_of": iso(self.as_of_us), "score": self.score,
-            "tier": self.tier, "range": [SCORE_MIN, SCORE_MAX], "base_points": self.base_points,
-            "policy_hash": self.policy_hash, "model_hash": self.model_hash,
+            "subject": self.subject,
+            "as_of": iso(self.as_of_us),
+            "score": self.score,
+            "tier": self.tier,
+            "range": [SCORE_MIN, SCORE_MAX],
+            "base_points": self.base_points,
+            "policy_hash": self.policy_hash,
+            "model_hash": self.model_hash,
             "inputs_digest": self.inputs_digest,
             "dimensions": self.dimensions,
             "features": [f.as_dict() for f in self.features],
             "reasons": [r.as_dict() for r in self.reasons],
-            "perks": self.perks, "perks_not_granted": self.perks_not_granted,
-            "events": {name: [{**e, "occurred_at": iso(int(e["occurred_at_us"]))}
-                              for e in evs] for name, evs in self.provenance.items()},
+            "perks": self.perks,
+            "perks_not_granted": self.perks_not_granted,
+            "events": {
+                name: [{**e, "occurred_at": iso(int(e["occurred_at_us"]))} for e in evs]
+                for name, evs in self.provenance.items()
+            },
         }
 
 
@@ -101,9 +121,17 @@ def _clean(v: float | None) -> float | None:
     return float(v)
 
 
-def explain_row(policy: Policy, table: PointsTable, subject: str, as_of_us: int,
-                values: dict[str, float | None], provenance: dict[str, list[dict[str, Any]]],
-                *, inputs_digest: str = "", model_hash: str | None = None) -> Explanation:
+def explain_row(
+    policy: Policy,
+    table: PointsTable,
+    subject: str,
+    as_of_us: int,
+    values: dict[str, float | None],
+    provenance: dict[str, list[dict[str, Any]]],
+    *,
+    inputs_digest: str = "",
+    model_hash: str | None = None,
+) -> Explanation:
     """Build the explanation from one subject's feature values (the single code path).
 
     ``model_hash`` is ``table_hash(table)`` when the caller has it already (a dump of
@@ -124,22 +152,46 @@ def explain_row(policy: Policy, table: PointsTable, subject: str, as_of_us: int,
         pts = sum(ln.points for ln in lines if ln.name in rng.features)
         dim_out[dim] = {"points": pts, "percent": rng.percent(pts)}
     order = {f.name: i for i, f in enumerate(policy.features)}
-    losing = sorted((ln for ln in lines if ln.max_points > ln.points),
-                    key=lambda ln: (-(ln.max_points - ln.points), order[ln.name]))
-    reasons = [Reason(policy.feature(ln.name).code or f"GC{order[ln.name] + 1:02d}",
-                      policy.feature(ln.name).reason or ln.name,
-                      ln.max_points - ln.points, ln.name,
-                      [e["event_id"] for e in provenance.get(ln.name, [])])
-               for ln in losing[:policy.reason_codes]]
+    losing = sorted(
+        (ln for ln in lines if ln.max_points > ln.points),
+        key=lambda ln: (-(ln.max_points - ln.points), order[ln.name]),
+    )
+    reasons = [
+        Reason(
+            policy.feature(ln.name).code or f"GC{order[ln.name] + 1:02d}",
+            policy.feature(ln.name).reason or ln.name,
+            ln.max_points - ln.points,
+            ln.name,
+            [e["event_id"] for e in provenance.get(ln.name, [])],
+        )
+        for ln in losing[: policy.reason_codes]
+    ]
     granted, refused = _perks(policy, score, dim_out, values, as_of_us)
-    return Explanation(subject, as_of_us, score, policy.tier_of(score), table.base, policy.hash,
-                       model_hash or table_hash(table), dim_out, lines, reasons, granted, refused,
-                       provenance, inputs_digest)
+    return Explanation(
+        subject,
+        as_of_us,
+        score,
+        policy.tier_of(score),
+        table.base,
+        policy.hash,
+        model_hash or table_hash(table),
+        dim_out,
+        lines,
+        reasons,
+        granted,
+        refused,
+        provenance,
+        inputs_digest,
+    )
 
 
-def _perks(policy: Policy, score: int, dims: dict[str, dict[str, float]],
-           values: dict[str, float | None], as_of_us: int
-           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _perks(
+    policy: Policy,
+    score: int,
+    dims: dict[str, dict[str, float]],
+    values: dict[str, float | None],
+    as_of_us: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     granted: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     last_negative = values.get("_last_negative_us")
@@ -151,12 +203,17 @@ def _perks(policy: Policy, score: int, dims: dict[str, dict[str, float]],
             have = dims.get(dim, {}).get("percent", 0.0)
             if have < pct:
                 why.append(f"{dim} is {have:g}% (needs {pct:g}%)")
-        if perk.no_negative_within and last_negative is not None and not (
-                isinstance(last_negative, float) and math.isnan(last_negative)):
+        if (
+            perk.no_negative_within
+            and last_negative is not None
+            and not (isinstance(last_negative, float) and math.isnan(last_negative))
+        ):
             window = parse_duration(perk.no_negative_within)
             if int(last_negative) > as_of_us - window:
-                why.append(f"a negative record within {perk.no_negative_within} "
-                           f"(latest {iso(int(last_negative))[:10]})")
+                why.append(
+                    f"a negative record within {perk.no_negative_within} "
+                    f"(latest {iso(int(last_negative))[:10]})"
+                )
         entry = {"name": perk.name, "description": perk.description}
         if why:
             refused.append({**entry, "why": why})

@@ -17,15 +17,21 @@ from sqlalchemy import Connection, func, select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events, subject_pass
-from glasscredit.ledger._audit import lock_chain
-from glasscredit.ledger._tables import score_changes, scores
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._digest import V2, digest_v1, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
 from glasscredit.scoring._explain import iso
+from glasscredit.store._audit import lock_chain
+from glasscredit.store._tables import score_changes, scores
 
-__all__ = ["StoreReport", "StoredScore", "score_history", "score_notices", "store_chunk",
-           "verify_score"]
+__all__ = [
+    "StoreReport",
+    "StoredScore",
+    "score_history",
+    "score_notices",
+    "store_chunk",
+    "verify_score",
+]
 
 
 @dataclass(slots=True)
@@ -49,14 +55,27 @@ class StoredScore:
     detail: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"score_id": self.score_id, "subject": self.subject, "as_of": iso(self.as_of_us),
-                "computed_at": iso(self.computed_at_us), "score": self.score, "tier": self.tier,
-                "policy_hash": self.policy_hash, "model_hash": self.model_hash,
-                "inputs_digest": self.inputs_digest, "detail": self.detail}
+        return {
+            "score_id": self.score_id,
+            "subject": self.subject,
+            "as_of": iso(self.as_of_us),
+            "computed_at": iso(self.computed_at_us),
+            "score": self.score,
+            "tier": self.tier,
+            "policy_hash": self.policy_hash,
+            "model_hash": self.model_hash,
+            "inputs_digest": self.inputs_digest,
+            "detail": self.detail,
+        }
 
 
-_PREVIOUS_SCHEMA = {"subject": pl.String, "prev_score_id": pl.Int64, "prev_score": pl.Int64,
-                    "prev_tier": pl.String, "prev_as_of_us": pl.Int64}
+_PREVIOUS_SCHEMA = {
+    "subject": pl.String,
+    "prev_score_id": pl.Int64,
+    "prev_score": pl.Int64,
+    "prev_tier": pl.String,
+    "prev_as_of_us": pl.Int64,
+}
 
 
 def _raw_query(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -75,28 +94,52 @@ def _previous(conn: Connection, subjects_in: list[str]) -> pl.DataFrame:
 
     Through the raw driver: the SQLAlchemy row objects cost more than the query.
     """
-    sql = ("SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us "
-           "FROM scoring_cursor c JOIN scores s ON s.score_id = c.last_score_id "
-           "WHERE c.subject IN ({})")
-    rows = [r for i in range(0, len(subjects_in), 20_000)
-            for r in _raw_query(conn, sql, subjects_in[i:i + 20_000])]
+    sql = (
+        "SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us "
+        "FROM scoring_cursor c JOIN scores s ON s.score_id = c.last_score_id "
+        "WHERE c.subject IN ({})"
+    )
+    rows = [
+        r
+        for i in range(0, len(subjects_in), 20_000)
+        for r in _raw_query(conn, sql, subjects_in[i : i + 20_000])
+    ]
     return pl.DataFrame(rows, schema=_PREVIOUS_SCHEMA, orient="row")
 
 
 def _details(conn: Connection, score_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Parsed ``detail`` of these stored scores (those whose successor changed)."""
     sql = "SELECT score_id, detail FROM scores WHERE score_id IN ({})"
-    return {int(r[0]): json.loads(r[1]) for i in range(0, len(score_ids), 20_000)
-            for r in _raw_query(conn, sql, score_ids[i:i + 20_000])}
+    return {
+        int(r[0]): json.loads(r[1])
+        for i in range(0, len(score_ids), 20_000)
+        for r in _raw_query(conn, sql, score_ids[i : i + 20_000])
+    }
 
 
-_SCORE_COLS = ("score_id", "subject", "as_of_us", "computed_at_us", "score", "tier",
-               "policy_hash", "model_hash", "inputs_digest", "detail")
+_SCORE_COLS = (
+    "score_id",
+    "subject",
+    "as_of_us",
+    "computed_at_us",
+    "score",
+    "tier",
+    "policy_hash",
+    "model_hash",
+    "inputs_digest",
+    "detail",
+)
 _CURSOR_COLS = ("subject", "last_seq", "last_score_id")
 
 
-def _insert_rows(conn: Connection, table: str, cols: tuple[str, ...], frame: pl.DataFrame,
-                 *, upsert_key: str | None = None) -> None:
+def _insert_rows(
+    conn: Connection,
+    table: str,
+    cols: tuple[str, ...],
+    frame: pl.DataFrame,
+    *,
+    upsert_key: str | None = None,
+) -> None:
     """Insert ``frame``'s rows through the raw driver (COPY on PostgreSQL).
 
     ``upsert_key``: replace the row with the same key (``ON CONFLICT``, same text on
@@ -117,7 +160,8 @@ def _insert_rows(conn: Connection, table: str, cols: tuple[str, ...], frame: pl.
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(cols))})"
         if upsert_key is not None:
             sql += f" ON CONFLICT ({upsert_key}) DO UPDATE SET " + ", ".join(
-                f"{c} = excluded.{c}" for c in cols if c != upsert_key)
+                f"{c} = excluded.{c}" for c in cols if c != upsert_key
+            )
         cur.executemany(sql, list(rows))
     finally:
         cur.close()
@@ -134,20 +178,26 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
     names = list(scorer.table.features)
     dims = list(policy.dimensions)
     feats = chunk.scored.features.frame.select(["subject", *names])
-    frame = (chunk.scored.frame.join(feats, on="subject", how="left")
-             .join(chunk.digests, on="subject", how="left")
-             .with_columns(pl.col("inputs_digest").fill_null("")))
+    frame = (
+        chunk.scored.frame.join(feats, on="subject", how="left")
+        .join(chunk.digests, on="subject", how="left")
+        .with_columns(pl.col("inputs_digest").fill_null(""))
+    )
     frame = frame.join(chunk.last_seq, on="subject", how="left").with_columns(
-        pl.col("last_seq").fill_null(0))
-    frame = frame.with_columns(detail_column(frame, names, dims, reason_codes(
-        policy, scorer.table, frame)))
+        pl.col("last_seq").fill_null(0)
+    )
+    frame = frame.with_columns(
+        detail_column(frame, names, dims, reason_codes(policy, scorer.table, frame))
+    )
     report = StoreReport()
     with scorer.ledger.engine.begin() as conn:
         lock_chain(conn)  # serialise score id assignment with other writers
         subjects_in = frame["subject"].to_list()
         prev = _previous(conn, subjects_in)
-        next_id = int(conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0)))
-                      .scalar_one()) + 1
+        next_id = (
+            int(conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0))).scalar_one())
+            + 1
+        )
         frame = frame.with_columns(
             pl.int_range(next_id, next_id + frame.height, dtype=pl.Int64).alias("score_id"),
             pl.lit(chunk.scored.as_of_us, dtype=pl.Int64).alias("as_of_us"),
@@ -158,43 +208,85 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
         _insert_rows(conn, "scores", _SCORE_COLS, frame)
         _insert_rows(conn, "scoring_cursor", _CURSOR_COLS, frame, upsert_key="subject")
         report.score_ids = dict(zip(subjects_in, frame["score_id"].to_list(), strict=True))
-        moved = frame.select("subject", "score_id", "score", "tier", "detail").join(
-            prev, on="subject", how="inner").filter(
-            (pl.col("score") != pl.col("prev_score")) | (pl.col("tier") != pl.col("prev_tier")))
+        moved = (
+            frame.select("subject", "score_id", "score", "tier", "detail")
+            .join(prev, on="subject", how="inner")
+            .filter(
+                (pl.col("score") != pl.col("prev_score")) | (pl.col("tier") != pl.col("prev_tier"))
+            )
+        )
         olds = _details(conn, moved["prev_score_id"].to_list())
-        changed = [(r["subject"], int(r["score_id"]),
-                    {"score_id": r["prev_score_id"], "score": r["prev_score"],
-                     "tier": r["prev_tier"], "as_of_us": r["prev_as_of_us"],
-                     "detail": olds[r["prev_score_id"]]}, r, json.loads(r["detail"]))
-                   for r in moved.iter_rows(named=True)]
+        changed = [
+            (
+                r["subject"],
+                int(r["score_id"]),
+                {
+                    "score_id": r["prev_score_id"],
+                    "score": r["prev_score"],
+                    "tier": r["prev_tier"],
+                    "as_of_us": r["prev_as_of_us"],
+                    "detail": olds[r["prev_score_id"]],
+                },
+                r,
+                json.loads(r["detail"]),
+            )
+            for r in moved.iter_rows(named=True)
+        ]
         if changed:
             notices = _notices(scorer, chunk, changed)
-            conn.execute(score_changes.insert(), [
-                {"subject": subj, "score_id": sid, "prev_score_id": old["score_id"],
-                 "old_score": old["score"], "new_score": r["score"], "old_tier": old["tier"],
-                 "new_tier": r["tier"], "at_us": computed_at_us,
-                 "diff": json.dumps(notices[subj], separators=(",", ":"), allow_nan=False)}
-                for subj, sid, old, r, _ in changed])
+            conn.execute(
+                score_changes.insert(),
+                [
+                    {
+                        "subject": subj,
+                        "score_id": sid,
+                        "prev_score_id": old["score_id"],
+                        "old_score": old["score"],
+                        "new_score": r["score"],
+                        "old_tier": old["tier"],
+                        "new_tier": r["tier"],
+                        "at_us": computed_at_us,
+                        "diff": json.dumps(notices[subj], separators=(",", ":"), allow_nan=False),
+                    }
+                    for subj, sid, old, r, _ in changed
+                ],
+            )
     report.stored = frame.height
     report.changed = len(changed)
     return report
 
 
-def _counted_pairs(scorer: Scorer, chunk: ChunkResult, subjects_in: list[str],
-                   as_of_us: int) -> pl.DataFrame:
+def _counted_pairs(
+    scorer: Scorer, chunk: ChunkResult, subjects_in: list[str], as_of_us: int
+) -> pl.DataFrame:
     names = [f.name for f in scorer.policy.features if f.is_event_aggregate]
     ev = chunk.events.filter(pl.col("subject").is_in(subjects_in))
     lf = countable_events(ev, scorer.policy, as_of_us, chunk.exclusions)
-    return (lf.select("subject", "event_id", "type", "source", "occurred_at_us",
-                      *[pl.col(f"_in_{n}").alias(n) for n in names])
-            .unpivot(index=["subject", "event_id", "type", "source", "occurred_at_us"],
-                     variable_name="feature", value_name="counts")
-            .filter(pl.col("counts")).drop("counts").collect())
+    return (
+        lf.select(
+            "subject",
+            "event_id",
+            "type",
+            "source",
+            "occurred_at_us",
+            *[pl.col(f"_in_{n}").alias(n) for n in names],
+        )
+        .unpivot(
+            index=["subject", "event_id", "type", "source", "occurred_at_us"],
+            variable_name="feature",
+            value_name="counts",
+        )
+        .filter(pl.col("counts"))
+        .drop("counts")
+        .collect()
+    )
 
 
-def _notices(scorer: Scorer, chunk: ChunkResult,
-             changed: list[tuple[str, int, dict[str, Any], dict[str, Any], dict[str, Any]]]
-             ) -> dict[str, dict[str, Any]]:
+def _notices(
+    scorer: Scorer,
+    chunk: ChunkResult,
+    changed: list[tuple[str, int, dict[str, Any], dict[str, Any], dict[str, Any]]],
+) -> dict[str, dict[str, Any]]:
     """Per changed subject: points delta per feature with the events that moved it."""
     as_of = chunk.scored.as_of_us
     who = [c[0] for c in changed]
@@ -207,8 +299,9 @@ def _notices(scorer: Scorer, chunk: ChunkResult,
     entered = now.join(before.select(keys), on=keys, how="anti")
     left = before.join(now.select(keys), on=keys, how="anti")
     labels = {t: (spec.label or t) for t, spec in scorer.policy.event_types.items()}
-    ratio_inputs = {f.name: [f.numerator, f.denominator] for f in scorer.policy.features
-                    if f.agg == "ratio"}
+    ratio_inputs = {
+        f.name: [f.numerator, f.denominator] for f in scorer.policy.features if f.agg == "ratio"
+    }
     out: dict[str, dict[str, Any]] = {}
     for subj, _, old, r, new_detail in changed:
         lines, feats = [], {}
@@ -219,44 +312,91 @@ def _notices(scorer: Scorer, chunk: ChunkResult,
             srcs = ratio_inputs.get(name, [name])
             ev_in = entered.filter((pl.col("subject") == subj) & pl.col("feature").is_in(srcs))
             ev_out = left.filter((pl.col("subject") == subj) & pl.col("feature").is_in(srcs))
-            evs = ([{"event_id": e["event_id"], "change": "counted", "type": e["type"],
-                     "source": e["source"], "occurred_at": iso(e["occurred_at_us"])}
-                    for e in ev_in.unique("event_id").iter_rows(named=True)]
-                   + [{"event_id": e["event_id"], "change": "stopped counting",
-                       "type": e["type"], "source": e["source"],
-                       "occurred_at": iso(e["occurred_at_us"])}
-                      for e in ev_out.unique("event_id").iter_rows(named=True)])
-            feats[name] = {"old_value": old_val, "new_value": value, "old_points": old_pts,
-                           "new_points": pts, "delta": pts - old_pts, "events": evs}
+            evs = [
+                {
+                    "event_id": e["event_id"],
+                    "change": "counted",
+                    "type": e["type"],
+                    "source": e["source"],
+                    "occurred_at": iso(e["occurred_at_us"]),
+                }
+                for e in ev_in.unique("event_id").iter_rows(named=True)
+            ] + [
+                {
+                    "event_id": e["event_id"],
+                    "change": "stopped counting",
+                    "type": e["type"],
+                    "source": e["source"],
+                    "occurred_at": iso(e["occurred_at_us"]),
+                }
+                for e in ev_out.unique("event_id").iter_rows(named=True)
+            ]
+            feats[name] = {
+                "old_value": old_val,
+                "new_value": value,
+                "old_points": old_pts,
+                "new_points": pts,
+                "delta": pts - old_pts,
+                "events": evs,
+            }
             if pts != old_pts:
-                causes = "; ".join(f"{labels[e['type']]} of {e['occurred_at'][:10]} reported by "
-                                   f"{e['source']} {e['change']}" for e in evs[:5])
+                causes = "; ".join(
+                    f"{labels[e['type']]} of {e['occurred_at'][:10]} reported by "
+                    f"{e['source']} {e['change']}"
+                    for e in evs[:5]
+                )
                 lines.append(f"{pts - old_pts:+d}: {name}" + (f" ({causes})" if causes else ""))
-        out[subj] = {"old_score": old["score"], "new_score": r["score"],
-                     "old_tier": old["tier"], "new_tier": r["tier"],
-                     "delta": r["score"] - old["score"], "features": feats, "lines": lines}
+        out[subj] = {
+            "old_score": old["score"],
+            "new_score": r["score"],
+            "old_tier": old["tier"],
+            "new_tier": r["tier"],
+            "delta": r["score"] - old["score"],
+            "features": feats,
+            "lines": lines,
+        }
     return out
 
 
 def _stored(row: Any) -> StoredScore:
-    return StoredScore(int(row.score_id), row.subject, int(row.as_of_us),
-                       int(row.computed_at_us), int(row.score), row.tier, row.policy_hash,
-                       row.model_hash, row.inputs_digest, json.loads(row.detail))
+    return StoredScore(
+        int(row.score_id),
+        row.subject,
+        int(row.as_of_us),
+        int(row.computed_at_us),
+        int(row.score),
+        row.tier,
+        row.policy_hash,
+        row.model_hash,
+        row.inputs_digest,
+        json.loads(row.detail),
+    )
 
 
 def score_history(scorer: Scorer, subject: str) -> list[StoredScore]:
     with scorer.ledger.engine.connect() as conn:
-        rows = conn.execute(select(scores).where(scores.c.subject == subject)
-                            .order_by(scores.c.score_id)).all()
+        rows = conn.execute(
+            select(scores).where(scores.c.subject == subject).order_by(scores.c.score_id)
+        ).all()
     return [_stored(r) for r in rows]
 
 
 def score_notices(scorer: Scorer, subject: str) -> list[dict[str, Any]]:
     with scorer.ledger.engine.connect() as conn:
-        rows = conn.execute(select(score_changes).where(score_changes.c.subject == subject)
-                            .order_by(score_changes.c.id)).all()
-    return [{"score_id": int(r.score_id), "prev_score_id": int(r.prev_score_id),
-             "at": iso(int(r.at_us)), **json.loads(r.diff)} for r in rows]
+        rows = conn.execute(
+            select(score_changes)
+            .where(score_changes.c.subject == subject)
+            .order_by(score_changes.c.id)
+        ).all()
+    return [
+        {
+            "score_id": int(r.score_id),
+            "prev_score_id": int(r.prev_score_id),
+            "at": iso(int(r.at_us)),
+            **json.loads(r.diff),
+        }
+        for r in rows
+    ]
 
 
 def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str:
@@ -269,8 +409,14 @@ def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str
         return current
     subject, t = stored.subject, stored.as_of_us
     ext = scorer.external(t, [subject])
-    one = subject_pass(scorer.events([subject], t), scorer.policy, t, subject,
-                       exclusions=scorer.exclusions([subject]), external=ext)
+    one = subject_pass(
+        scorer.events([subject], t),
+        scorer.policy,
+        t,
+        subject,
+        exclusions=scorer.exclusions([subject]),
+        external=ext,
+    )
     return digest_v1(one.counted_ids, external_text(subject, ext))
 
 
@@ -298,8 +444,16 @@ def verify_score(scorer: Scorer, score_id: int) -> dict[str, Any]:
         if old is None:
             diffs.append(f"{line.name}: not in the stored score")
         elif old[1] != line.points or old[0] != line.value:
-            diffs.append(f"{line.name}: stored value {old[0]} ({old[1]:+d} points), "
-                         f"recomputed {line.value} ({line.points:+d} points)")
-    return {"score_id": score_id, "subject": stored.subject, "as_of": iso(stored.as_of_us),
-            "identical": not diffs, "stored_score": stored.score, "recomputed_score": now.score,
-            "differences": diffs}
+            diffs.append(
+                f"{line.name}: stored value {old[0]} ({old[1]:+d} points), "
+                f"recomputed {line.value} ({line.points:+d} points)"
+            )
+    return {
+        "score_id": score_id,
+        "subject": stored.subject,
+        "as_of": iso(stored.as_of_us),
+        "identical": not diffs,
+        "stored_score": stored.score,
+        "recomputed_score": now.score,
+        "differences": diffs,
+    }

@@ -16,8 +16,14 @@ import polars as pl
 from glasscredit.features import FeatureFrame
 from glasscredit.policy import FeaturePoints, PointsTable, Policy
 
-__all__ = ["DimensionRange", "ScoredFrame", "dimension_ranges", "points_column",
-           "score_frame", "table_in_force"]
+__all__ = [
+    "DimensionRange",
+    "ScoredFrame",
+    "dimension_ranges",
+    "points_column",
+    "score_frame",
+    "table_in_force",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +56,14 @@ def table_in_force(policy: Policy, table: PointsTable | None = None) -> PointsTa
 def dimension_ranges(policy: Policy, table: PointsTable) -> dict[str, DimensionRange]:
     out: dict[str, DimensionRange] = {}
     for dim in policy.dimensions:
-        feats = tuple(f.name for f in policy.features
-                      if f.dimension == dim and f.name in table.features)
-        out[dim] = DimensionRange(feats,
-                                  sum(table.features[n].min_points for n in feats),
-                                  sum(table.features[n].max_points for n in feats))
+        feats = tuple(
+            f.name for f in policy.features if f.dimension == dim and f.name in table.features
+        )
+        out[dim] = DimensionRange(
+            feats,
+            sum(table.features[n].min_points for n in feats),
+            sum(table.features[n].max_points for n in feats),
+        )
     return out
 
 
@@ -69,8 +78,9 @@ def points_column(fp: FeaturePoints, values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), fp.missing, out).astype(np.int64)
 
 
-def score_frame(features: FeatureFrame, policy: Policy,
-                table: PointsTable | None = None) -> ScoredFrame:
+def score_frame(
+    features: FeatureFrame, policy: Policy, table: PointsTable | None = None
+) -> ScoredFrame:
     """Points, score, dimensions and tier for every row of a feature frame."""
     tbl = table_in_force(policy, table)
     df = features.frame
@@ -79,20 +89,27 @@ def score_frame(features: FeatureFrame, policy: Policy,
     for name, fp in tbl.features.items():
         if fp.kind != "numeric":
             raise ValueError(f"feature {name!r}: the engine scores numeric features only")
-        vals = df[name].to_numpy(allow_copy=True).astype(np.float64) if name in df.columns \
+        vals = (
+            df[name].to_numpy(allow_copy=True).astype(np.float64)
+            if name in df.columns
             else np.full(df.height, np.nan)
+        )
         p = points_column(fp, vals)
         cols[f"p:{name}"] = p
         total += p
     dims = dimension_ranges(policy, tbl)
     for dim, rng in dims.items():
-        cols[f"d:{dim}"] = sum((cols[f"p:{n}"] for n in rng.features),
-                               start=np.zeros(df.height, dtype=np.int64))
+        cols[f"d:{dim}"] = sum(
+            (cols[f"p:{n}"] for n in rng.features), start=np.zeros(df.height, dtype=np.int64)
+        )
     tiers = sorted(policy.tiers, key=lambda t: t.min)
     bounds = np.array([t.min for t in tiers[1:]], dtype=np.int64)
     names = np.array([t.name for t in tiers] or [""], dtype=object)
-    tier = names[np.searchsorted(bounds, total, side="right")] if tiers else names[
-        np.zeros(df.height, dtype=np.int64)]
+    tier = (
+        names[np.searchsorted(bounds, total, side="right")]
+        if tiers
+        else names[np.zeros(df.height, dtype=np.int64)]
+    )
     frame = df.select("subject").with_columns(
         pl.Series("score", total, dtype=pl.Int64),
         pl.Series("tier", tier.tolist(), dtype=pl.String),

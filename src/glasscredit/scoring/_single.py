@@ -26,13 +26,20 @@ from typing import Any
 import polars as pl
 
 from glasscredit.features import EXCLUSION_SCHEMA
-from glasscredit.ledger import Ledger
+from glasscredit.store import Ledger
 
 __all__ = ["SubjectInputs", "SubjectReader", "join_external"]
 
-_EVENT_SCHEMA = {"seq": pl.Int64, "event_id": pl.String, "subject": pl.String,
-                 "source": pl.String, "type": pl.String, "occurred_at_us": pl.Int64,
-                 "recorded_at_us": pl.Int64, "attributes": pl.String}
+_EVENT_SCHEMA = {
+    "seq": pl.Int64,
+    "event_id": pl.String,
+    "subject": pl.String,
+    "source": pl.String,
+    "type": pl.String,
+    "occurred_at_us": pl.Int64,
+    "recorded_at_us": pl.Int64,
+    "attributes": pl.String,
+}
 _EXTERNAL_TABLES = {"trust": "trust_values", "corroborated_reports": "report_values"}
 
 
@@ -56,24 +63,36 @@ class SubjectReader:
     its own for that read, so readers never wait on each other.
     """
 
-    def __init__(self, ledger: Ledger, attribute_types: Collection[str],
-                 external_names: Sequence[str]) -> None:
+    def __init__(
+        self, ledger: Ledger, attribute_types: Collection[str], external_names: Sequence[str]
+    ) -> None:
         self._engine = ledger.engine
         self._sqlite = ledger.engine.dialect.name == "sqlite"
         p = "?" if self._sqlite else "%s"
         self._types = sorted(attribute_types)
-        attrs = (f"CASE WHEN type IN ({','.join([p] * len(self._types))}) "
-                 f"THEN attributes END") if self._types else "NULL"
-        self._events_sql = (f"SELECT seq, event_id, subject, source, type, occurred_at_us, "
-                            f"recorded_at_us, {attrs} FROM events WHERE subject = {p} "
-                            f"AND recorded_at_us <= {p}")
+        attrs = (
+            (f"CASE WHEN type IN ({','.join([p] * len(self._types))}) THEN attributes END")
+            if self._types
+            else "NULL"
+        )
+        self._events_sql = (
+            f"SELECT seq, event_id, subject, source, type, occurred_at_us, "
+            f"recorded_at_us, {attrs} FROM events WHERE subject = {p} "
+            f"AND recorded_at_us <= {p}"
+        )
         self._known_sql = f"SELECT 1 FROM subjects WHERE subject = {p}"
-        self._exclusions_sql = (f"SELECT event_id, from_us, until_us FROM event_exclusions "
-                                f"WHERE subject = {p}")
+        self._exclusions_sql = (
+            f"SELECT event_id, from_us, until_us FROM event_exclusions WHERE subject = {p}"
+        )
         self._external = [
-            (name, f"SELECT max(as_of_us) FROM {table} WHERE as_of_us <= {p}",
-             f"SELECT subject, value FROM {table} WHERE as_of_us = {p} AND subject = {p}")
-            for name in external_names if (table := _EXTERNAL_TABLES.get(name)) is not None]
+            (
+                name,
+                f"SELECT max(as_of_us) FROM {table} WHERE as_of_us <= {p}",
+                f"SELECT subject, value FROM {table} WHERE as_of_us = {p} AND subject = {p}",
+            )
+            for name in external_names
+            if (table := _EXTERNAL_TABLES.get(name)) is not None
+        ]
         self._lock = threading.Lock()
         self._kept: Any = None  # the pooled DBAPI connection, opened on first use
         self._kept_pid = 0
@@ -136,11 +155,11 @@ class SubjectReader:
             raise
         finally:
             cur.close()
-        return SubjectInputs(known, _frame(ev_rows, _EVENT_SCHEMA),
-                             _frame(excl_rows, EXCLUSION_SCHEMA), external)
+        return SubjectInputs(
+            known, _frame(ev_rows, _EVENT_SCHEMA), _frame(excl_rows, EXCLUSION_SCHEMA), external
+        )
 
-    def _external_values(self, cur: Any, subject: str, as_of_us: int
-                         ) -> pl.DataFrame | None:
+    def _external_values(self, cur: Any, subject: str, as_of_us: int) -> pl.DataFrame | None:
         """The same frame ``Scorer.external(as_of_us, [subject])`` returns."""
         frames: list[pl.DataFrame] = []
         for name, snap_sql, value_sql in self._external:
@@ -153,8 +172,9 @@ class SubjectReader:
         return join_external(frames)
 
 
-def _frame(rows: list[tuple[Any, ...]], schema: Mapping[str, pl.DataType | type[pl.DataType]]
-           ) -> pl.DataFrame:
+def _frame(
+    rows: list[tuple[Any, ...]], schema: Mapping[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
     """A frame from DBAPI rows, column by column (half the cost of ``orient="row"``)."""
     columns = list(zip(*rows, strict=True)) or [()] * len(schema)
     return pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema)

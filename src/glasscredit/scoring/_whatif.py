@@ -28,16 +28,26 @@ from glasscredit.scoring._explain import Explanation, explain_row, iso
 __all__ = ["Move", "monthly_events", "path_to_next_tier", "whatif"]
 
 
-def monthly_events(subject: str, type_: str, source: str, start_us: int, months: int,
-                   attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
+def monthly_events(
+    subject: str, type_: str, source: str, start_us: int, months: int, attributes: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Hypothetical events, one a month after ``start_us`` (e.g. pay on time for 6 months)."""
-    return [{"event_id": f"whatif-{type_}-{i}", "subject": subject, "source": source,
-             "type": type_, "occurred_at": iso(start_us + (i + 1) * MONTH_US),
-             "attributes": dict(attributes)} for i in range(months)]
+    return [
+        {
+            "event_id": f"whatif-{type_}-{i}",
+            "subject": subject,
+            "source": source,
+            "type": type_,
+            "occurred_at": iso(start_us + (i + 1) * MONTH_US),
+            "attributes": dict(attributes),
+        }
+        for i in range(months)
+    ]
 
 
-def _hypothetical_frame(scorer: Scorer, subject: str, add_events: list[dict[str, Any]],
-                        latest_us: int) -> pl.DataFrame:
+def _hypothetical_frame(
+    scorer: Scorer, subject: str, add_events: list[dict[str, Any]], latest_us: int
+) -> pl.DataFrame:
     # hypothetical events lie in the future by design: no clock-skew limit applies
     validator = EventValidator(scorer.policy, latest_us + 100 * YEAR_US)
     rows = []
@@ -48,18 +58,39 @@ def _hypothetical_frame(scorer: Scorer, subject: str, add_events: list[dict[str,
             errors.extend(res)
             continue
         if res.subject != subject:
-            errors.append(FieldError("subject", "own_events",
-                                     "hypothetical events must be about the subject", i))
+            errors.append(
+                FieldError(
+                    "subject", "own_events", "hypothetical events must be about the subject", i
+                )
+            )
             continue
-        rows.append({"seq": 2**62 + i, "event_id": res.event_id, "subject": res.subject,
-                     "source": res.source, "type": res.type, "occurred_at_us": res.occurred_at_us,
-                     "recorded_at_us": res.occurred_at_us, "attributes": res.attributes_json})
+        rows.append(
+            {
+                "seq": 2**62 + i,
+                "event_id": res.event_id,
+                "subject": res.subject,
+                "source": res.source,
+                "type": res.type,
+                "occurred_at_us": res.occurred_at_us,
+                "recorded_at_us": res.occurred_at_us,
+                "attributes": res.attributes_json,
+            }
+        )
     if errors:
         raise ValidationError(errors)
-    return pl.DataFrame(rows, schema={"seq": pl.Int64, "event_id": pl.String,
-                                      "subject": pl.String, "source": pl.String,
-                                      "type": pl.String, "occurred_at_us": pl.Int64,
-                                      "recorded_at_us": pl.Int64, "attributes": pl.String})
+    return pl.DataFrame(
+        rows,
+        schema={
+            "seq": pl.Int64,
+            "event_id": pl.String,
+            "subject": pl.String,
+            "source": pl.String,
+            "type": pl.String,
+            "occurred_at_us": pl.Int64,
+            "recorded_at_us": pl.Int64,
+            "attributes": pl.String,
+        },
+    )
 
 
 def _rederive(scorer: Scorer, values: dict[str, float | None], fixed: set[str]) -> None:
@@ -77,16 +108,25 @@ def _rederive(scorer: Scorer, values: dict[str, float | None], fixed: set[str]) 
         values[f.name] = min(v, f.cap) if (v is not None and f.cap is not None) else v
 
 
-def _explain_values(scorer: Scorer, subject: str, as_of_us: int,
-                    values: dict[str, float | None],
-                    prov: dict[str, list[dict[str, Any]]]) -> Explanation:
+def _explain_values(
+    scorer: Scorer,
+    subject: str,
+    as_of_us: int,
+    values: dict[str, float | None],
+    prov: dict[str, list[dict[str, Any]]],
+) -> Explanation:
     return explain_row(scorer.policy, scorer.table, subject, as_of_us, values, prov)
 
 
-def whatif(scorer: Scorer, subject: str, as_of_us: int, *,
-           add_events: list[dict[str, Any]] | None = None,
-           set_values: Mapping[str, float | None] | None = None,
-           horizon: str | None = None) -> dict[str, Any]:
+def whatif(
+    scorer: Scorer,
+    subject: str,
+    as_of_us: int,
+    *,
+    add_events: list[dict[str, Any]] | None = None,
+    set_values: Mapping[str, float | None] | None = None,
+    horizon: str | None = None,
+) -> dict[str, Any]:
     """The score now and under the hypothesis, with per-feature differences."""
     before = scorer.explain(subject, as_of_us)
     at = as_of_us + (parse_duration(horizon) if horizon else 0)
@@ -102,21 +142,41 @@ def whatif(scorer: Scorer, subject: str, as_of_us: int, *,
     values = one.features.row(subject)
     unknown = [k for k in (set_values or {}) if k not in {f.name for f in scorer.policy.features}]
     if unknown:
-        raise ValidationError([FieldError(f"set.{k}", "unknown_feature",
-                                          "no such feature in the policy") for k in unknown])
+        raise ValidationError(
+            [
+                FieldError(f"set.{k}", "unknown_feature", "no such feature in the policy")
+                for k in unknown
+            ]
+        )
     for k, v in (set_values or {}).items():
         values[k] = v
     _rederive(scorer, values, set(set_values or {}))
     after = _explain_values(scorer, subject, at, values, one.provenance)
-    changes = [{"feature": a.name, "old_value": b.value, "new_value": a.value,
-                "old_points": b.points, "new_points": a.points, "delta": a.points - b.points}
-               for b, a in zip(before.features, after.features, strict=True)
-               if a.points != b.points or a.value != b.value]
-    return {"subject": subject, "as_of": iso(as_of_us), "hypothesis_at": iso(at),
-            "before": {"score": before.score, "tier": before.tier},
-            "after": {"score": after.score, "tier": after.tier,
-                      "perks": [p["name"] for p in after.perks]},
-            "delta": after.score - before.score, "changes": changes}
+    changes = [
+        {
+            "feature": a.name,
+            "old_value": b.value,
+            "new_value": a.value,
+            "old_points": b.points,
+            "new_points": a.points,
+            "delta": a.points - b.points,
+        }
+        for b, a in zip(before.features, after.features, strict=True)
+        if a.points != b.points or a.value != b.value
+    ]
+    return {
+        "subject": subject,
+        "as_of": iso(as_of_us),
+        "hypothesis_at": iso(at),
+        "before": {"score": before.score, "tier": before.tier},
+        "after": {
+            "score": after.score,
+            "tier": after.tier,
+            "perks": [p["name"] for p in after.perks],
+        },
+        "delta": after.score - before.score,
+        "changes": changes,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,15 +205,24 @@ def _more_moves(f: FeatureSpec, value: float | None, edges: list[float]) -> list
             if f.max_per_period is not None:
                 months = math.ceil(k / f.max_per_period.max) * f.max_per_period.period_us / MONTH_US
             noun = "sources" if f.agg == "distinct_sources" else "events"
-            moves.append(Move(f.name, v + k, "more", float(k),
-                              f"{k} more {noun} of {', '.join(f.types)} ({f.name})", months))
+            moves.append(
+                Move(
+                    f.name,
+                    v + k,
+                    "more",
+                    float(k),
+                    f"{k} more {noun} of {', '.join(f.types)} ({f.name})",
+                    months,
+                )
+            )
         elif f.agg in ("max", "external"):
             moves.append(Move(f.name, e, "more", 1.0, f"raise {f.name} to {e:g}"))
     return moves
 
 
-def path_to_next_tier(scorer: Scorer, subject: str, as_of_us: int, *, max_moves: int = 3,
-                      horizon_years: int = 7) -> dict[str, Any]:
+def path_to_next_tier(
+    scorer: Scorer, subject: str, as_of_us: int, *, max_moves: int = 3, horizon_years: int = 7
+) -> dict[str, Any]:
     """The smallest sets of realistic changes that reach the next tier, best first."""
     now = scorer.explain(subject, as_of_us)
     tiers = sorted(scorer.policy.tiers, key=lambda t: t.min)
@@ -180,27 +249,49 @@ def path_to_next_tier(scorer: Scorer, subject: str, as_of_us: int, *, max_moves:
                 exp = _explain_values(scorer, subject, as_of_us + wait_us, vals, {})
                 if exp.score >= nxt.min:
                     wait_m = max([wait_us / MONTH_US, *(m.wait_months for m in combo)])
-                    candidates.append(((n, round(wait_m, 1), sum(m.effort for m in combo)), {
-                        "actions": [m.text for m in combo],
-                        "wait_until": iso(as_of_us + wait_us) if wait_us else None,
-                        "months": round(wait_m, 1), "score": exp.score, "tier": exp.tier}))
+                    candidates.append(
+                        (
+                            (n, round(wait_m, 1), sum(m.effort for m in combo)),
+                            {
+                                "actions": [m.text for m in combo],
+                                "wait_until": iso(as_of_us + wait_us) if wait_us else None,
+                                "months": round(wait_m, 1),
+                                "score": exp.score,
+                                "tier": exp.tier,
+                            },
+                        )
+                    )
                     break
         if candidates:
             break
     for wait_us, wait_vals in waits:  # waiting alone
         exp = _explain_values(scorer, subject, as_of_us + wait_us, dict(wait_vals), {})
         if exp.score >= nxt.min:
-            candidates.append(((0.5, round(wait_us / MONTH_US, 1), 0.0), {
-                "actions": [], "wait_until": iso(as_of_us + wait_us),
-                "months": round(wait_us / MONTH_US, 1), "score": exp.score, "tier": exp.tier}))
+            candidates.append(
+                (
+                    (0.5, round(wait_us / MONTH_US, 1), 0.0),
+                    {
+                        "actions": [],
+                        "wait_until": iso(as_of_us + wait_us),
+                        "months": round(wait_us / MONTH_US, 1),
+                        "score": exp.score,
+                        "tier": exp.tier,
+                    },
+                )
+            )
             break
     candidates.sort(key=lambda c: c[0])
-    return {**base, "next_tier": nxt.name, "needs": nxt.min - now.score,
-            "paths": [c[1] for c in candidates[:5]]}
+    return {
+        **base,
+        "next_tier": nxt.name,
+        "needs": nxt.min - now.score,
+        "paths": [c[1] for c in candidates[:5]],
+    }
 
 
-def _wait_states(scorer: Scorer, subject: str, as_of_us: int, now: Explanation,
-                 horizon_years: int) -> list[tuple[int, dict[str, float | None]]]:
+def _wait_states(
+    scorer: Scorer, subject: str, as_of_us: int, now: Explanation, horizon_years: int
+) -> list[tuple[int, dict[str, float | None]]]:
     """Feature values at the dates on which counted records leave windows or retention."""
     ev = scorer.events([subject], as_of_us)
     excl = scorer.exclusions([subject])
@@ -219,7 +310,8 @@ def _wait_states(scorer: Scorer, subject: str, as_of_us: int, now: Explanation,
     limit = horizon_years * 12 * MONTH_US
     out = []
     for dt in sorted(t for t in times if 0 < t <= limit)[:24]:
-        ff = compute_features(ev, scorer.policy, as_of_us + dt, exclusions=excl, external=ext,
-                              subjects=[subject])
+        ff = compute_features(
+            ev, scorer.policy, as_of_us + dt, exclusions=excl, external=ext, subjects=[subject]
+        )
         out.append((dt, ff.row(subject)))
     return out

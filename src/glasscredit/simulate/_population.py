@@ -24,8 +24,14 @@ import pyarrow as pa
 
 from glasscredit.policy import DAY_US, MONTH_US
 
-__all__ = ["DEFAULT_END_US", "PopulationSpec", "generate_population", "iter_event_dicts",
-           "population_truth", "write_population"]
+__all__ = [
+    "DEFAULT_END_US",
+    "PopulationSpec",
+    "generate_population",
+    "iter_event_dicts",
+    "population_truth",
+    "write_population",
+]
 
 
 DEFAULT_END_US = 1_790_000_000_000_000  # 2026-09-21T14:13:20Z: generation "now"
@@ -59,21 +65,32 @@ def population_truth(spec: PopulationSpec) -> pl.DataFrame:
     for lo in range(0, spec.subjects, spec.chunk_subjects):
         hi = min(spec.subjects, lo + spec.chunk_subjects)
         rng = np.random.default_rng([spec.seed, lo])
-        frames.append(pl.DataFrame({"subject": _subject_ids(spec, lo, hi).tolist(),
-                                    "quality": _quality(rng, hi - lo)}))
+        frames.append(
+            pl.DataFrame(
+                {"subject": _subject_ids(spec, lo, hi).tolist(), "quality": _quality(rng, hi - lo)}
+            )
+        )
     return pl.concat(frames)
 
 
 class _Chunk:
     """Collects one chunk's events as columns before they become an Arrow table."""
 
-    def __init__(self, rng: np.random.Generator, ids: np.ndarray, start: np.ndarray,
-                 end_us: int) -> None:
+    def __init__(
+        self, rng: np.random.Generator, ids: np.ndarray, start: np.ndarray, end_us: int
+    ) -> None:
         self.rng, self.ids, self.start, self.end_us = rng, ids, start, end_us
         self.frames: list[pl.DataFrame] = []
 
-    def add(self, who: np.ndarray, type_: str, source: str, attrs: pl.Expr | str,
-            extra: dict[str, Any] | None = None, times: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        who: np.ndarray,
+        type_: str,
+        source: str,
+        attrs: pl.Expr | str,
+        extra: dict[str, Any] | None = None,
+        times: np.ndarray | None = None,
+    ) -> None:
         if len(who) == 0:
             return
         if times is None:
@@ -81,23 +98,25 @@ class _Chunk:
             times = self.start[who] + (self.rng.random(len(who)) * span).astype(np.int64)
         times = (times // 1_000_000) * 1_000_000  # whole seconds
         rand = self.rng.integers(0, 2**62, len(who))
-        df = pl.DataFrame({"_who": who, "_t": times, "_rand": rand,
-                           **(extra or {})})
+        df = pl.DataFrame({"_who": who, "_t": times, "_rand": rand, **(extra or {})})
         df = df.with_columns(
             event_id=pl.concat_str([pl.lit(f"{source}-"), pl.col("_rand").cast(pl.String)]),
-            source=pl.lit(source), type=pl.lit(type_),
+            source=pl.lit(source),
+            type=pl.lit(type_),
             occurred_at=pl.from_epoch("_t", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
             attributes=attrs if isinstance(attrs, pl.Expr) else pl.lit(attrs),
         )
-        self.frames.append(df.select("_who", "event_id", "source", "type", "occurred_at",
-                                     "attributes"))
+        self.frames.append(
+            df.select("_who", "event_id", "source", "type", "occurred_at", "attributes")
+        )
 
     def table(self) -> pa.Table:
         df = pl.concat(self.frames)
         subj = pl.Series("subject", self.ids.tolist(), dtype=pl.String)
         df = df.with_columns(subject=subj.gather(df["_who"]))
-        return df.select("event_id", "subject", "source", "type", "occurred_at",
-                         "attributes").to_arrow()
+        return df.select(
+            "event_id", "subject", "source", "type", "occurred_at", "attributes"
+        ).to_arrow()
 
 
 def _money(expr: pl.Expr) -> pl.Expr:
@@ -115,9 +134,14 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c = _Chunk(rng, ids, start, spec.end_us)
     idx = np.arange(n)
     # account opened: at the start of the tenure
-    c.add(idx, "account.opened", "bank",
-          pl.concat_str([pl.lit('{"kind":"'), pl.col("k"), pl.lit('"}')]),
-          extra={"k": rng.choice(["current", "savings", "credit"], n)}, times=start)
+    c.add(
+        idx,
+        "account.opened",
+        "bank",
+        pl.concat_str([pl.lit('{"kind":"'), pl.col("k"), pl.lit('"}')]),
+        extra={"k": rng.choice(["current", "savings", "credit"], n)},
+        times=start,
+    )
     # monthly payments over the last up-to-24 months, late with probability by quality
     months = np.minimum(tenure // MONTH_US, 24)
     k_pay = rng.binomial(np.maximum(months, 0).astype(np.int64), min(1.0, 0.9 * rate))
@@ -125,22 +149,38 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     p_late = 0.02 + 0.45 * (1 - q[who]) ** 2
     late = rng.random(len(who)) < p_late
     amt = np.round(rng.lognormal(4.5, 0.8, len(who)), 2)
-    c.add(who[~late], "payment.on_time", "bank",
-          pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit("}")]),
-          extra={"a": amt[~late]})
+    c.add(
+        who[~late],
+        "payment.on_time",
+        "bank",
+        pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit("}")]),
+        extra={"a": amt[~late]},
+    )
     days = np.clip(rng.geometric(1 / (5 + 60 * (1 - q[who[late]])), late.sum()), 1, 400)
-    c.add(who[late], "payment.late", "bank",
-          pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit(',"days_late":'),
-                         pl.col("d").cast(pl.String), pl.lit("}")]),
-          extra={"a": amt[late], "d": days})
+    c.add(
+        who[late],
+        "payment.late",
+        "bank",
+        pl.concat_str(
+            [
+                pl.lit('{"amount":'),
+                _money(pl.col("a")),
+                pl.lit(',"days_late":'),
+                pl.col("d").cast(pl.String),
+                pl.lit("}"),
+            ]
+        ),
+        extra={"a": amt[late], "d": days},
+    )
     # bills
     k_bill = rng.poisson(12 * rate, n)
     who = np.repeat(idx, k_bill)
     missed = rng.random(len(who)) < 0.01 + 0.25 * (1 - q[who]) ** 2
     kinds = rng.choice(["utility", "phone", "internet", "rent", "insurance"], len(who))
     amt = np.round(rng.lognormal(3.8, 0.6, len(who)), 2)
-    bill = pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit(',"kind":"'),
-                          pl.col("k"), pl.lit('"}')])
+    bill = pl.concat_str(
+        [pl.lit('{"amount":'), _money(pl.col("a")), pl.lit(',"kind":"'), pl.col("k"), pl.lit('"}')]
+    )
     c.add(who[~missed], "bill.paid", "bank", bill, extra={"a": amt[~missed], "k": kinds[~missed]})
     c.add(who[missed], "bill.missed", "bank", bill, extra={"a": amt[missed], "k": kinds[missed]})
     # loans: opened, then repaid or defaulted
@@ -157,33 +197,73 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     done = t_close < spec.end_us
     defaulted = done & (outcome < p_def)
     repaid = done & ~defaulted
-    c.add(who[repaid], "loan.repaid", "bank", loan, extra={"a": amt[repaid]},
-          times=t_close[repaid])
-    c.add(who[defaulted], "loan.defaulted", "bank", loan, extra={"a": amt[defaulted]},
-          times=t_close[defaulted])
+    c.add(who[repaid], "loan.repaid", "bank", loan, extra={"a": amt[repaid]}, times=t_close[repaid])
+    c.add(
+        who[defaulted],
+        "loan.defaulted",
+        "bank",
+        loan,
+        extra={"a": amt[defaulted]},
+        times=t_close[defaulted],
+    )
     # rentals: started, then returned (maybe late), sometimes damaged
     k_rent = rng.poisson(4.5 * rate, n)
     who = np.repeat(idx, k_rent)
-    asset = rng.choice(["bike", "scooter", "car", "home", "equipment"], len(who),
-                       p=[0.4, 0.25, 0.2, 0.05, 0.1])
+    asset = rng.choice(
+        ["bike", "scooter", "car", "home", "equipment"], len(who), p=[0.4, 0.25, 0.2, 0.05, 0.1]
+    )
     t0 = start[who] + (rng.random(len(who)) * (spec.end_us - start[who])).astype(np.int64)
     t1 = np.minimum(t0 + rng.integers(1, 15, len(who)) * DAY_US, spec.end_us)
     a_asset = pl.concat_str([pl.lit('{"asset":"'), pl.col("s"), pl.lit('"}')])
     c.add(who, "rental.started", "rentals", a_asset, extra={"s": asset}, times=t0)
     late = rng.random(len(who)) < 0.02 + 0.3 * (1 - q[who]) ** 2
-    c.add(who[~late], "rental.returned", "rentals", a_asset, extra={"s": asset[~late]},
-          times=t1[~late])
-    c.add(who[late], "rental.returned_late", "rentals",
-          pl.concat_str([pl.lit('{"asset":"'), pl.col("s"), pl.lit('","days_late":'),
-                         pl.col("d").cast(pl.String), pl.lit("}")]),
-          extra={"s": asset[late], "d": rng.integers(1, 20, int(late.sum()))}, times=t1[late])
+    c.add(
+        who[~late],
+        "rental.returned",
+        "rentals",
+        a_asset,
+        extra={"s": asset[~late]},
+        times=t1[~late],
+    )
+    c.add(
+        who[late],
+        "rental.returned_late",
+        "rentals",
+        pl.concat_str(
+            [
+                pl.lit('{"asset":"'),
+                pl.col("s"),
+                pl.lit('","days_late":'),
+                pl.col("d").cast(pl.String),
+                pl.lit("}"),
+            ]
+        ),
+        extra={"s": asset[late], "d": rng.integers(1, 20, int(late.sum()))},
+        times=t1[late],
+    )
     dmg = rng.random(len(who)) < 0.005 + 0.08 * (1 - q[who]) ** 2
-    c.add(who[dmg], "rental.damaged", "rentals",
-          pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit(',"asset":"'),
-                         pl.col("s"), pl.lit('","severity":"'), pl.col("v"), pl.lit('"}')]),
-          extra={"a": np.round(rng.lognormal(4, 1, int(dmg.sum())), 2), "s": asset[dmg],
-                 "v": rng.choice(["minor", "moderate", "severe"], int(dmg.sum()),
-                                 p=[0.6, 0.3, 0.1])}, times=t1[dmg])
+    c.add(
+        who[dmg],
+        "rental.damaged",
+        "rentals",
+        pl.concat_str(
+            [
+                pl.lit('{"amount":'),
+                _money(pl.col("a")),
+                pl.lit(',"asset":"'),
+                pl.col("s"),
+                pl.lit('","severity":"'),
+                pl.col("v"),
+                pl.lit('"}'),
+            ]
+        ),
+        extra={
+            "a": np.round(rng.lognormal(4, 1, int(dmg.sum())), 2),
+            "s": asset[dmg],
+            "v": rng.choice(["minor", "moderate", "severe"], int(dmg.sum()), p=[0.6, 0.3, 0.1]),
+        },
+        times=t1[dmg],
+    )
     # contracts
     k_con = rng.poisson(3.5 * rate, n)
     who = np.repeat(idx, k_con)
@@ -195,15 +275,23 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     # identity and income checks
     idv = rng.random(n) < 0.85
     lvl = np.clip(1 + rng.binomial(2, 0.3 + 0.5 * q), 1, 3)
-    c.add(idx[idv], "identity.verified", "bank",
-          pl.concat_str([pl.lit('{"level":'), pl.col("l").cast(pl.String), pl.lit("}")]),
-          extra={"l": lvl[idv]})
+    c.add(
+        idx[idv],
+        "identity.verified",
+        "bank",
+        pl.concat_str([pl.lit('{"level":'), pl.col("l").cast(pl.String), pl.lit("}")]),
+        extra={"l": lvl[idv]},
+    )
     inc = rng.random(n) < 0.5
     bands = np.array(["lt_1000", "1000_2999", "3000_5999", "6000_9999", "ge_10000"])
     band = bands[np.clip(rng.binomial(4, 0.35 + 0.2 * q), 0, 4)]
-    c.add(idx[inc], "income.verified", "bank",
-          pl.concat_str([pl.lit('{"band":"'), pl.col("b"), pl.lit('"}')]),
-          extra={"b": band[inc]})
+    c.add(
+        idx[inc],
+        "income.verified",
+        "bank",
+        pl.concat_str([pl.lit('{"band":"'), pl.col("b"), pl.lit('"}')]),
+        extra={"b": band[inc]},
+    )
     # endorsements between nearby subjects (communities are contiguous id ranges)
     k_end = rng.poisson(2.0 * q, n)
     who = np.repeat(idx, k_end)
@@ -214,22 +302,50 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     back = ok & (rng.random(len(who)) < 0.7)
     endorsed = np.concatenate([who[ok], endorser[back]])
     vouching = np.concatenate([endorser[ok], who[back]])
-    c.add(endorsed, "endorsement", "community",
-          pl.concat_str([pl.lit('{"endorser":"'), pl.col("e"), pl.lit('"}')]),
-          extra={"e": ids[vouching].astype(str)})
+    c.add(
+        endorsed,
+        "endorsement",
+        "community",
+        pl.concat_str([pl.lit('{"endorser":"'), pl.col("e"), pl.lit('"}')]),
+        extra={"e": ids[vouching].astype(str)},
+    )
     # misconduct reports, mostly against poor-quality subjects
     k_rep = rng.poisson(0.15 * (1 - q) ** 2 * 4, n)
     who = np.repeat(idx, k_rep)
     reporter = (who + rng.integers(1, n, len(who))) % n
     ok = reporter != who
-    cats = rng.choice(["non_payment", "fraud", "property_damage", "no_show",
-                       "contract_abandonment", "fake_listing"], int(ok.sum()))
-    c.add(who[ok], "report.misconduct", "community",
-          pl.concat_str([pl.lit('{"category":"'), pl.col("c"), pl.lit('","evidence":"case-'),
-                         pl.col("r").cast(pl.String), pl.lit('","reporter":"'), pl.col("p"),
-                         pl.lit('"}')]),
-          extra={"c": cats, "r": rng.integers(10_000, 99_999, int(ok.sum())),
-                 "p": ids[reporter[ok]].astype(str)})
+    cats = rng.choice(
+        [
+            "non_payment",
+            "fraud",
+            "property_damage",
+            "no_show",
+            "contract_abandonment",
+            "fake_listing",
+        ],
+        int(ok.sum()),
+    )
+    c.add(
+        who[ok],
+        "report.misconduct",
+        "community",
+        pl.concat_str(
+            [
+                pl.lit('{"category":"'),
+                pl.col("c"),
+                pl.lit('","evidence":"case-'),
+                pl.col("r").cast(pl.String),
+                pl.lit('","reporter":"'),
+                pl.col("p"),
+                pl.lit('"}'),
+            ]
+        ),
+        extra={
+            "c": cats,
+            "r": rng.integers(10_000, 99_999, int(ok.sum())),
+            "p": ids[reporter[ok]].astype(str),
+        },
+    )
     return c.table()
 
 
@@ -269,12 +385,25 @@ def write_population(spec: PopulationSpec, path: str | Path) -> int:
         for table in generate_population(spec):
             df = pl.from_arrow(table)
             assert isinstance(df, pl.DataFrame)
-            lines = df.select(pl.concat_str([
-                pl.lit('{"event_id":"'), pl.col("event_id"), pl.lit('","subject":"'),
-                pl.col("subject"), pl.lit('","source":"'), pl.col("source"),
-                pl.lit('","type":"'), pl.col("type"), pl.lit('","occurred_at":"'),
-                pl.col("occurred_at"), pl.lit('","attributes":'), pl.col("attributes"),
-                pl.lit("}")]))
+            lines = df.select(
+                pl.concat_str(
+                    [
+                        pl.lit('{"event_id":"'),
+                        pl.col("event_id"),
+                        pl.lit('","subject":"'),
+                        pl.col("subject"),
+                        pl.lit('","source":"'),
+                        pl.col("source"),
+                        pl.lit('","type":"'),
+                        pl.col("type"),
+                        pl.lit('","occurred_at":"'),
+                        pl.col("occurred_at"),
+                        pl.lit('","attributes":'),
+                        pl.col("attributes"),
+                        pl.lit("}"),
+                    ]
+                )
+            )
             fh.write("\n".join(lines.to_series().to_list()))
             fh.write("\n")
             total += table.num_rows

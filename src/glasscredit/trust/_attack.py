@@ -29,8 +29,16 @@ class AttackResult:
 def feature_points(policy: Policy, name: str) -> FeaturePoints:
     """The points of feature ``name``; a policy without them cannot be red-teamed."""
     if policy.points is None or name not in policy.points.features:
-        raise PolicyError("policy cannot be red-teamed", [FieldError(
-            f"points.features.{name}", "required", f"the simulator needs points for {name!r}")])
+        raise PolicyError(
+            "policy cannot be red-teamed",
+            [
+                FieldError(
+                    f"points.features.{name}",
+                    "required",
+                    f"the simulator needs points for {name!r}",
+                )
+            ],
+        )
     return policy.points.features[name]
 
 

@@ -39,8 +39,13 @@ class Burst:
         return f"burst:{self.source}:{self.bucket_start_us}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"ref": self.ref, "source": self.source, "bucket_start_us": self.bucket_start_us,
-                "subjects": self.subjects, "events": self.events}
+        return {
+            "ref": self.ref,
+            "source": self.source,
+            "bucket_start_us": self.bucket_start_us,
+            "subjects": self.subjects,
+            "events": self.events,
+        }
 
 
 def detect_bursts(events: pl.DataFrame, policy: Policy, settings: BurstSettings) -> list[Burst]:
@@ -57,17 +62,35 @@ def detect_bursts(events: pl.DataFrame, policy: Policy, settings: BurstSettings)
     """
     positive = [t for t, s in policy.event_types.items() if s.polarity == "positive"]
     period = settings.period_us
-    ev = (events.lazy().filter(pl.col("type").is_in(positive))
-          .with_columns((pl.col("occurred_at_us") // period * period).alias("_bucket")))
-    heavy = (ev.group_by("source", "_bucket", "subject").agg(pl.len().alias("_n"))
-             .filter(pl.col("_n") >= settings.min_events_per_subject))
-    flagged = (heavy.group_by("source", "_bucket")
-               .agg(pl.len().alias("_subjects"), pl.col("_n").sum().alias("_events"))
-               .filter(pl.col("_subjects") >= settings.min_subjects))
-    held = (ev.join(heavy.select("source", "_bucket", "subject"), on=["source", "_bucket",
-                                                                      "subject"])
-            .join(flagged.select("source", "_bucket"), on=["source", "_bucket"])
-            .group_by("source", "_bucket").agg(pl.col("event_id").sort()))
+    ev = (
+        events.lazy()
+        .filter(pl.col("type").is_in(positive))
+        .with_columns((pl.col("occurred_at_us") // period * period).alias("_bucket"))
+    )
+    heavy = (
+        ev.group_by("source", "_bucket", "subject")
+        .agg(pl.len().alias("_n"))
+        .filter(pl.col("_n") >= settings.min_events_per_subject)
+    )
+    flagged = (
+        heavy.group_by("source", "_bucket")
+        .agg(pl.len().alias("_subjects"), pl.col("_n").sum().alias("_events"))
+        .filter(pl.col("_subjects") >= settings.min_subjects)
+    )
+    held = (
+        ev.join(heavy.select("source", "_bucket", "subject"), on=["source", "_bucket", "subject"])
+        .join(flagged.select("source", "_bucket"), on=["source", "_bucket"])
+        .group_by("source", "_bucket")
+        .agg(pl.col("event_id").sort())
+    )
     rows = flagged.join(held, on=["source", "_bucket"]).sort("source", "_bucket").collect()
-    return [Burst(r["source"], int(r["_bucket"]), int(r["_subjects"]), int(r["_events"]),
-                  list(r["event_id"])) for r in rows.iter_rows(named=True)]
+    return [
+        Burst(
+            r["source"],
+            int(r["_bucket"]),
+            int(r["_subjects"]),
+            int(r["_events"]),
+            list(r["event_id"]),
+        )
+        for r in rows.iter_rows(named=True)
+    ]

@@ -146,8 +146,13 @@ def _as_arrow(values: IdArray, field: str) -> pa.Array:
         arr = arr.cast(pa.string())
     if not (pa.types.is_string(arr.type) or pa.types.is_integer(arr.type)):
         raise ValidationError(
-            [FieldError(field=field, rule="id_type", message=f"ids must be strings or integers, "
-                        f"got {arr.type}")]
+            [
+                FieldError(
+                    field=field,
+                    rule="id_type",
+                    message=f"ids must be strings or integers, got {arr.type}",
+                )
+            ]
         )
     if pa.types.is_integer(arr.type) and arr.type != pa.int64():
         arr = arr.cast(pa.int64())
@@ -162,16 +167,26 @@ def _as_times(values: Any) -> npt.NDArray[np.int64]:
     if isinstance(values, pa.ChunkedArray | pa.Array):
         if values.null_count:
             raise ValidationError(
-                [FieldError(field="occurred_at_us", rule="not_null",
-                            message=f"{values.null_count} null time(s)")]
+                [
+                    FieldError(
+                        field="occurred_at_us",
+                        rule="not_null",
+                        message=f"{values.null_count} null time(s)",
+                    )
+                ]
             )
         values = values.to_numpy(zero_copy_only=False)
     arr = np.asarray(values)
     if arr.dtype.kind not in "iu":
         raise ValidationError(
-            [FieldError(field="occurred_at_us", rule="int64_microseconds",
-                        message=f"times must be integer microseconds since the epoch (UTC), "
-                        f"got dtype {arr.dtype}")]
+            [
+                FieldError(
+                    field="occurred_at_us",
+                    rule="int64_microseconds",
+                    message=f"times must be integer microseconds since the epoch (UTC), "
+                    f"got dtype {arr.dtype}",
+                )
+            ]
         )
     return arr.astype(np.int64, copy=False)
 
@@ -187,17 +202,27 @@ def _encode(
     """
     if endorser.type != endorsed.type:
         raise ValidationError(
-            [FieldError(field="endorsed_id", rule="id_type",
-                        message=f"endorser ids are {endorser.type} but endorsed ids are "
-                        f"{endorsed.type}")]
+            [
+                FieldError(
+                    field="endorsed_id",
+                    rule="id_type",
+                    message=f"endorser ids are {endorser.type} but endorsed ids are "
+                    f"{endorsed.type}",
+                )
+            ]
         )
     n = len(endorser)
     if subjects is not None:
         if subjects.type != endorser.type:
             raise ValidationError(
-                [FieldError(field="subjects", rule="id_type",
-                            message=f"subjects are {subjects.type} but endorsements name "
-                            f"{endorser.type} ids")]
+                [
+                    FieldError(
+                        field="subjects",
+                        rule="id_type",
+                        message=f"subjects are {subjects.type} but endorsements name "
+                        f"{endorser.type} ids",
+                    )
+                ]
             )
         if len(pc.unique(subjects)) != len(subjects):
             raise ValidationError(
@@ -250,9 +275,14 @@ def build_endorsement_graph(
     times = _as_times(occurred_at_us)
     if not (len(src) == len(dst) == len(times)):
         raise ValidationError(
-            [FieldError(field="occurred_at_us", rule="same_length",
-                        message=f"endorser_id, endorsed_id and occurred_at_us have lengths "
-                        f"{len(src)}, {len(dst)}, {len(times)}")]
+            [
+                FieldError(
+                    field="occurred_at_us",
+                    rule="same_length",
+                    message=f"endorser_id, endorsed_id and occurred_at_us have lengths "
+                    f"{len(src)}, {len(dst)}, {len(times)}",
+                )
+            ]
         )
     known = _as_arrow(subjects, "subjects") if subjects is not None else None
 
@@ -297,17 +327,13 @@ def build_endorsement_graph(
     return EndorsementGraph(adjacency, nodes, int(as_of_us), mode, dropped)
 
 
-def _symmetric_csr(
-    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], n: int
-) -> sp.csr_array:
+def _symmetric_csr(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], n: int) -> sp.csr_array:
     """CSR with both directions of each (lo < hi) pair, sorted indices, int32 if it fits."""
     rows = np.concatenate([lo, hi])
     cols = np.concatenate([hi, lo])
     index_dtype = np.int32 if max(n, len(rows)) < np.iinfo(np.int32).max else np.int64
     data = np.ones(len(rows), dtype=np.float64)
-    coo = sp.coo_array(
-        (data, (rows.astype(index_dtype), cols.astype(index_dtype))), shape=(n, n)
-    )
+    coo = sp.coo_array((data, (rows.astype(index_dtype), cols.astype(index_dtype))), shape=(n, n))
     adjacency = sp.csr_array(coo.tocsr())  # counting sort, O(nnz)
     adjacency.sort_indices()
     return adjacency

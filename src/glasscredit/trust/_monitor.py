@@ -33,9 +33,15 @@ def psi(expected: npt.ArrayLike, actual: npt.ArrayLike) -> float:
     e = np.asarray(expected, dtype=np.float64)
     a = np.asarray(actual, dtype=np.float64)
     if e.shape != a.shape or e.ndim != 1 or e.sum() <= 0 or a.sum() <= 0:
-        raise ValidationError([FieldError("actual", "same_bins",
-                                          "expected and actual must be non-empty counts over "
-                                          "the same bins")])
+        raise ValidationError(
+            [
+                FieldError(
+                    "actual",
+                    "same_bins",
+                    "expected and actual must be non-empty counts over the same bins",
+                )
+            ]
+        )
     e = np.maximum(e / e.sum(), EMPTY_SHARE)
     a = np.maximum(a / a.sum(), EMPTY_SHARE)
     return float(np.sum((a - e) * np.log(a / e)))
@@ -52,13 +58,19 @@ class Shift:
     why: str
 
 
-def population_shift(reference: pl.DataFrame, current: pl.DataFrame, *,
-                     psi_alert: float = 0.25, inflation_points: float = 10.0,
-                     bins: int = 10) -> list[Shift]:
+def population_shift(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    *,
+    psi_alert: float = 0.25,
+    inflation_points: float = 10.0,
+    bins: int = 10,
+) -> list[Shift]:
     """PSI over the reference's quantile bins and median shift, per shared numeric column."""
     out = []
-    columns = [c for c in reference.columns if c in current.columns
-               and reference[c].dtype.is_numeric()]
+    columns = [
+        c for c in reference.columns if c in current.columns and reference[c].dtype.is_numeric()
+    ]
     for col in columns:
         ref = reference[col].drop_nulls().to_numpy().astype(np.float64)
         cur = current[col].drop_nulls().to_numpy().astype(np.float64)
@@ -74,6 +86,13 @@ def population_shift(reference: pl.DataFrame, current: pl.DataFrame, *,
             reasons.append(f"PSI {value:.3f} > {psi_alert}")
         if shift > inflation_points:
             reasons.append(f"median up {shift:+.1f} > {inflation_points}")
-        out.append(Shift(col, value if math.isfinite(value) else float("inf"), shift,
-                         bool(reasons), "; ".join(reasons)))
+        out.append(
+            Shift(
+                col,
+                value if math.isfinite(value) else float("inf"),
+                shift,
+                bool(reasons),
+                "; ".join(reasons),
+            )
+        )
     return out

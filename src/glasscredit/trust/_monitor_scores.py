@@ -22,13 +22,18 @@ import polars as pl
 from sqlalchemy import select
 
 from glasscredit.exceptions import FieldError, PolicyError, ValidationError
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import scores
 from glasscredit.policy import Policy
+from glasscredit.store import Ledger
+from glasscredit.store._tables import scores
 from glasscredit.trust._monitor import Shift, population_shift
 
-__all__ = ["MonitorReport", "MonitorSettings", "monitor_scores", "monitoring_settings",
-           "period_population"]
+__all__ = [
+    "MonitorReport",
+    "MonitorSettings",
+    "monitor_scores",
+    "monitoring_settings",
+    "period_population",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +46,27 @@ def monitoring_settings(policy: Policy) -> MonitorSettings:
     """The policy's ``settings.monitoring``; unknown keys and bad values are refused."""
     raw = policy.settings.get("monitoring", {})
     if not isinstance(raw, dict):
-        raise PolicyError("policy is invalid", [FieldError(
-            "settings.monitoring", "mapping", "settings.monitoring must be a mapping")])
+        raise PolicyError(
+            "policy is invalid",
+            [FieldError("settings.monitoring", "mapping", "settings.monitoring must be a mapping")],
+        )
     errors = []
     out: dict[str, float] = {}
     for key, value in raw.items():
         if key not in ("psi_alert", "inflation_points"):
-            errors.append(FieldError(f"settings.monitoring.{key}", "unknown_setting",
-                                     f"{key!r} is not a monitoring setting"))
+            errors.append(
+                FieldError(
+                    f"settings.monitoring.{key}",
+                    "unknown_setting",
+                    f"{key!r} is not a monitoring setting",
+                )
+            )
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            errors.append(FieldError(f"settings.monitoring.{key}", "positive",
-                                     f"{key} must be a positive number"))
+            errors.append(
+                FieldError(
+                    f"settings.monitoring.{key}", "positive", f"{key} must be a positive number"
+                )
+            )
         else:
             out[key] = float(value)
     if errors:
@@ -61,19 +76,22 @@ def monitoring_settings(policy: Policy) -> MonitorSettings:
 
 def period_population(ledger: Ledger, start_us: int, end_us: int) -> pl.DataFrame:
     """Newest stored score per subject with ``start_us <= as_of < end_us``: score + dims."""
-    stmt = (select(scores.c.score_id, scores.c.subject, scores.c.score, scores.c.detail)
-            .where(scores.c.as_of_us >= start_us, scores.c.as_of_us < end_us))
+    stmt = select(scores.c.score_id, scores.c.subject, scores.c.score, scores.c.detail).where(
+        scores.c.as_of_us >= start_us, scores.c.as_of_us < end_us
+    )
     with ledger.engine.connect() as conn:
         rows = conn.execute(stmt).all()
     dims = list(ledger.policy.dimensions)
-    schema = {"score_id": pl.Int64, "subject": pl.String, "score": pl.Int64,
-              "detail": pl.String}
+    schema = {"score_id": pl.Int64, "subject": pl.String, "score": pl.Int64, "detail": pl.String}
     df = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
     df = df.sort("score_id").unique("subject", keep="last")
     dtype = pl.Struct({"d": pl.Struct({d: pl.Int64 for d in dims})})
     decoded = df["detail"].str.json_decode(dtype).struct.field("d")
-    return df.select("subject", "score").with_columns(
-        *[decoded.struct.field(d).alias(d) for d in dims]).sort("subject")
+    return (
+        df.select("subject", "score")
+        .with_columns(*[decoded.struct.field(d).alias(d) for d in dims])
+        .sort("subject")
+    )
 
 
 @dataclass(slots=True)
@@ -89,29 +107,46 @@ class MonitorReport:
         return [s for s in self.shifts if s.alert]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"reference": list(self.reference), "current": list(self.current),
-                "reference_subjects": self.reference_subjects,
-                "current_subjects": self.current_subjects,
-                "shifts": [{"column": s.column, "psi": round(s.psi, 6),
-                            "median_shift": s.median_shift, "alert": s.alert, "why": s.why}
-                           for s in self.shifts],
-                "alert": bool(self.alerts)}
+        return {
+            "reference": list(self.reference),
+            "current": list(self.current),
+            "reference_subjects": self.reference_subjects,
+            "current_subjects": self.current_subjects,
+            "shifts": [
+                {
+                    "column": s.column,
+                    "psi": round(s.psi, 6),
+                    "median_shift": s.median_shift,
+                    "alert": s.alert,
+                    "why": s.why,
+                }
+                for s in self.shifts
+            ],
+            "alert": bool(self.alerts),
+        }
 
 
-def monitor_scores(ledger: Ledger, reference: tuple[int, int],
-                   current: tuple[int, int]) -> MonitorReport:
+def monitor_scores(
+    ledger: Ledger, reference: tuple[int, int], current: tuple[int, int]
+) -> MonitorReport:
     """Compare the current period's stored scores with the reference period's."""
     for name, (a, b) in (("reference", reference), ("current", current)):
         if a >= b:
-            raise ValidationError([FieldError(name, "period", "the period's start must be "
-                                              "before its end")])
+            raise ValidationError(
+                [FieldError(name, "period", "the period's start must be before its end")]
+            )
     cfg = monitoring_settings(ledger.policy)
     ref = period_population(ledger, *reference)
     cur = period_population(ledger, *current)
     for name, pop in (("reference", ref), ("current", cur)):
         if pop.height == 0:
-            raise ValidationError([FieldError(name, "empty_period",
-                                              "no stored scores have an as-of time in it")])
-    shifts = population_shift(ref.drop("subject"), cur.drop("subject"),
-                              psi_alert=cfg.psi_alert, inflation_points=cfg.inflation_points)
+            raise ValidationError(
+                [FieldError(name, "empty_period", "no stored scores have an as-of time in it")]
+            )
+    shifts = population_shift(
+        ref.drop("subject"),
+        cur.drop("subject"),
+        psi_alert=cfg.psi_alert,
+        inflation_points=cfg.inflation_points,
+    )
     return MonitorReport(reference, current, ref.height, cur.height, shifts)

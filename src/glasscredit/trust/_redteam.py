@@ -62,10 +62,21 @@ class RedTeamReport:
     n_honest: int
 
     def as_dict(self) -> dict[str, object]:
-        return {"n_honest": self.n_honest, "trust_auc": self.auc,
-                "sybils_below_95": self.sybils_below_95,
-                "attacks": [{"name": a.name, "glasscredit": a.glasscredit, "naive": a.naive,
-                             "cost": a.cost, **a.detail} for a in self.attacks]}
+        return {
+            "n_honest": self.n_honest,
+            "trust_auc": self.auc,
+            "sybils_below_95": self.sybils_below_95,
+            "attacks": [
+                {
+                    "name": a.name,
+                    "glasscredit": a.glasscredit,
+                    "naive": a.naive,
+                    "cost": a.cost,
+                    **a.detail,
+                }
+                for a in self.attacks
+            ],
+        }
 
 
 def report_points(policy: Policy) -> FeaturePoints:
@@ -75,9 +86,11 @@ def report_points(policy: Policy) -> FeaturePoints:
     return DEFAULT_REPORT_POINTS
 
 
-def _trust(sc: Scenario, policy: Policy, extra: tuple[npt.NDArray[np.int64],
-           npt.NDArray[np.int64]] | None = None) -> tuple[npt.NDArray[np.float64],
-                                                          npt.NDArray[np.float64]]:
+def _trust(
+    sc: Scenario,
+    policy: Policy,
+    extra: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(raw SybilRank trust, normalised trust) of every node 0..n-1 (+1 target node)."""
     ts = trust_settings(policy)
     a, b = sc.endorser, sc.endorsed
@@ -85,33 +98,43 @@ def _trust(sc: Scenario, policy: Policy, extra: tuple[npt.NDArray[np.int64],
     if extra is not None:
         a, b = np.concatenate([a, extra[0]]), np.concatenate([b, extra[1]])
     times = np.full(len(a), sc.as_of_us - DAY_US, dtype=np.int64)
-    graph = build_endorsement_graph(a, b, times, as_of_us=sc.as_of_us,
-                                    subjects=np.arange(n, dtype=np.int64), mode=ts.graph_mode)
+    graph = build_endorsement_graph(
+        a, b, times, as_of_us=sc.as_of_us, subjects=np.arange(n, dtype=np.int64), mode=ts.graph_mode
+    )
     level = np.append(sc.identity_level, 0)[:n]
     months = np.append(sc.clean_history_months, 0)[:n]
     flagged = np.append(sc.flagged, False)[:n]
-    seeds = select_seeds(np.arange(n), level, months, flagged,
-                         policy=SeedPolicy(ts.min_identity_level, ts.min_clean_months, None))
+    seeds = select_seeds(
+        np.arange(n),
+        level,
+        months,
+        flagged,
+        policy=SeedPolicy(ts.min_identity_level, ts.min_clean_months, None),
+    )
     result = sybilrank(graph, seeds.seeds.astype(np.int64), iterations=ts.iterations)
     return result.trust, result.normalised
 
 
-def _naive_connections(received: npt.NDArray[np.int64], honest: npt.NDArray[np.bool_]
-                       ) -> npt.NDArray[np.float64]:
+def _naive_connections(
+    received: npt.NDArray[np.int64], honest: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
     """Raw endorsements received, relative to the median honest count, capped at 1."""
     ref = float(np.median(received[honest & (received > 0)]))
     return np.minimum(1.0, received / ref)
 
 
-def sybil_ring(policy: Policy, n_honest: int, n_sybil: int, attack_edges: int,
-               seed: int) -> tuple[AttackResult, float, float]:
+def sybil_ring(
+    policy: Policy, n_honest: int, n_sybil: int, attack_edges: int, seed: int
+) -> tuple[AttackResult, float, float]:
     """Scenario (a) and the ranking quality of trust on the attacked graph."""
     sc = make_scenario(n_honest, n_sybil, attack_edges, seed=seed)
     fp = feature_points(policy, "trust")
     target = sc.n_subjects
     sybils = np.arange(n_honest, sc.n_subjects, dtype=np.int64)
-    ring = (np.concatenate([sybils, np.full(len(sybils), target)]),
-            np.concatenate([np.full(len(sybils), target), sybils]))
+    ring = (
+        np.concatenate([sybils, np.full(len(sybils), target)]),
+        np.concatenate([np.full(len(sybils), target), sybils]),
+    )
     raw, norm = _trust(sc, policy, ring)
     quality = ranking_quality(raw[:target], sc.is_sybil)
     received = np.bincount(np.concatenate([sc.endorsed, ring[1]]), minlength=target + 1)
@@ -120,25 +143,48 @@ def sybil_ring(policy: Policy, n_honest: int, n_sybil: int, attack_edges: int,
     # without the attack the target is a fresh account: no endorsement, no trust
     gc_gain = points(fp, float(norm[target])) - points(fp, 0.0)
     naive_gain = points(fp, float(naive[target])) - points(fp, 0.0)
-    res = AttackResult("a_sybil_ring", gc_gain, naive_gain,
-                       f"{n_sybil} fake accounts, {attack_edges} attack edges",
-                       {"target_trust": round(float(norm[target]), 6),
-                        "target_raw_endorsements": int(received[target])})
+    res = AttackResult(
+        "a_sybil_ring",
+        gc_gain,
+        naive_gain,
+        f"{n_sybil} fake accounts, {attack_edges} attack edges",
+        {
+            "target_trust": round(float(norm[target]), 6),
+            "target_raw_endorsements": int(received[target]),
+        },
+    )
     return res, quality.auc, quality.sybils_below_95
 
 
-def _reports_against(policy: Policy, reporters: list[str], infos: dict[str, ReporterInfo],
-                     trust: dict[str, float], days: list[int], as_of: int,
-                     ties: set[tuple[str, str]]) -> tuple[float, int]:
+def _reports_against(
+    policy: Policy,
+    reporters: list[str],
+    infos: dict[str, ReporterInfo],
+    trust: dict[str, float],
+    days: list[int],
+    as_of: int,
+    ties: set[tuple[str, str]],
+) -> tuple[float, int]:
     """(corroborated value, raw report count) for reports filed ``days`` before as_of."""
-    frame = pl.DataFrame({
-        "event_id": [f"r{i}" for i in range(len(reporters))], "reporter": reporters,
-        "target": ["target"] * len(reporters), "category": ["fraud"] * len(reporters),
-        "occurred_at_us": [as_of - d * DAY_US for d in days]})
+    frame = pl.DataFrame(
+        {
+            "event_id": [f"r{i}" for i in range(len(reporters))],
+            "reporter": reporters,
+            "target": ["target"] * len(reporters),
+            "category": ["fraud"] * len(reporters),
+            "occurred_at_us": [as_of - d * DAY_US for d in days],
+        }
+    )
     spec = policy.event_types["report.misconduct"].attributes["category"]
-    verdict = corroborate_reports(frame, as_of_us=as_of, trust=trust, reporters=infos,
-                                  ties=ties, categories=list(spec.values or []),
-                                  settings=report_settings(policy))
+    verdict = corroborate_reports(
+        frame,
+        as_of_us=as_of,
+        trust=trust,
+        reporters=infos,
+        ties=ties,
+        categories=list(spec.values or []),
+        settings=report_settings(policy),
+    )
     return verdict["target"].value, len(reporters)
 
 
@@ -146,24 +192,35 @@ def lone_reporter(policy: Policy, as_of: int) -> AttackResult:
     """Scenario (b): one trusted account files 100 reports over 100 days."""
     fp = report_points(policy)
     infos = {"m": ReporterInfo(as_of - 900 * DAY_US, "community")}
-    value, raw = _reports_against(policy, ["m"] * 100, infos, {"m": 1.0},
-                                  list(range(100)), as_of, set())
-    return AttackResult("b_lone_reporter", points(fp, value) - points(fp, None),
-                        points(fp, float(raw)) - points(fp, None), "1 account, 100 reports",
-                        {"corroborated_value": value, "raw_reports": raw})
+    value, raw = _reports_against(
+        policy, ["m"] * 100, infos, {"m": 1.0}, list(range(100)), as_of, set()
+    )
+    return AttackResult(
+        "b_lone_reporter",
+        points(fp, value) - points(fp, None),
+        points(fp, float(raw)) - points(fp, None),
+        "1 account, 100 reports",
+        {"corroborated_value": value, "raw_reports": raw},
+    )
 
 
 def fresh_reporters(policy: Policy, as_of: int) -> AttackResult:
     """Scenario (c): 50 accounts created 1-10 days before reporting, each fully trusted."""
     fp = report_points(policy)
     names = [f"f{i}" for i in range(50)]
-    infos = {n: ReporterInfo(as_of - (1 + i % 10) * DAY_US, f"src{i % 7}")
-             for i, n in enumerate(names)}
-    value, raw = _reports_against(policy, names, infos, dict.fromkeys(names, 1.0),
-                                  [0] * 50, as_of, set())
-    return AttackResult("c_fresh_colluders", points(fp, value) - points(fp, None),
-                        points(fp, float(raw)) - points(fp, None), "50 new accounts, 50 reports",
-                        {"corroborated_value": value, "raw_reports": raw})
+    infos = {
+        n: ReporterInfo(as_of - (1 + i % 10) * DAY_US, f"src{i % 7}") for i, n in enumerate(names)
+    }
+    value, raw = _reports_against(
+        policy, names, infos, dict.fromkeys(names, 1.0), [0] * 50, as_of, set()
+    )
+    return AttackResult(
+        "c_fresh_colluders",
+        points(fp, value) - points(fp, None),
+        points(fp, float(raw)) - points(fp, None),
+        "50 new accounts, 50 reports",
+        {"corroborated_value": value, "raw_reports": raw},
+    )
 
 
 def honest_population(policy: Policy, n_honest: int, seed: int) -> AttackResult:
@@ -177,18 +234,35 @@ def honest_population(policy: Policy, n_honest: int, seed: int) -> AttackResult:
     naive_pts = np.array([points(fp, float(v)) for v in naive])
     loss = naive_pts - gc_pts
     share = float(np.mean(loss > 10))
-    return AttackResult("e_honest_no_attack", share, 0.0, "none",
-                        {"honest_losing_gt_10": int(np.count_nonzero(loss > 10)),
-                         "median_change": float(np.median(gc_pts - naive_pts))})
+    return AttackResult(
+        "e_honest_no_attack",
+        share,
+        0.0,
+        "none",
+        {
+            "honest_losing_gt_10": int(np.count_nonzero(loss > 10)),
+            "median_change": float(np.median(gc_pts - naive_pts)),
+        },
+    )
 
 
-def run_redteam(policy: Policy, *, n_honest: int = 10_000, n_sybil: int = 1_000,
-                attack_edges: int = 10, n_bots: int = 1_000, seed: int = 0,
-                as_of_us: int = 1_790_000_000_000_000) -> RedTeamReport:
+def run_redteam(
+    policy: Policy,
+    *,
+    n_honest: int = 10_000,
+    n_sybil: int = 1_000,
+    attack_edges: int = 10,
+    n_bots: int = 1_000,
+    seed: int = 0,
+    as_of_us: int = 1_790_000_000_000_000,
+) -> RedTeamReport:
     """Run every scenario on one seeded population and collect the results."""
     a, auc, below = sybil_ring(policy, n_honest, n_sybil, attack_edges, seed)
-    attacks = [a, lone_reporter(policy, as_of_us), fresh_reporters(policy, as_of_us),
-               bot_farm(policy, n_honest=n_honest, n_bots=n_bots, as_of_us=as_of_us,
-                        seed=seed),
-               honest_population(policy, n_honest, seed)]
+    attacks = [
+        a,
+        lone_reporter(policy, as_of_us),
+        fresh_reporters(policy, as_of_us),
+        bot_farm(policy, n_honest=n_honest, n_bots=n_bots, as_of_us=as_of_us, seed=seed),
+        honest_population(policy, n_honest, seed),
+    ]
     return RedTeamReport(attacks, auc, below, n_honest)

@@ -22,9 +22,16 @@ from glasscredit.trust._settings import burst_settings
 
 __all__ = ["bot_farm", "uncapped"]
 
-_EVENT_SCHEMA = {"seq": pl.Int64, "event_id": pl.String, "subject": pl.String,
-                 "source": pl.String, "type": pl.String, "occurred_at_us": pl.Int64,
-                 "recorded_at_us": pl.Int64, "attributes": pl.String}
+_EVENT_SCHEMA = {
+    "seq": pl.Int64,
+    "event_id": pl.String,
+    "subject": pl.String,
+    "source": pl.String,
+    "type": pl.String,
+    "occurred_at_us": pl.Int64,
+    "recorded_at_us": pl.Int64,
+    "attributes": pl.String,
+}
 
 
 def uncapped(policy: Policy) -> Policy:
@@ -36,26 +43,43 @@ def uncapped(policy: Policy) -> Policy:
     return policy_from_dict(data)
 
 
-def _events(subjects: list[str], source: str, type_: str, times: list[int],
-            attributes: str, prefix: str) -> pl.DataFrame:
-    return pl.DataFrame({
-        "seq": np.zeros(len(subjects), dtype=np.int64), "subject": subjects,
-        "event_id": [f"{prefix}{i}" for i in range(len(subjects))],
-        "source": [source] * len(subjects), "type": [type_] * len(subjects),
-        "occurred_at_us": times, "recorded_at_us": times,
-        "attributes": [attributes] * len(subjects)}, schema=_EVENT_SCHEMA)
+def _events(
+    subjects: list[str], source: str, type_: str, times: list[int], attributes: str, prefix: str
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "seq": np.zeros(len(subjects), dtype=np.int64),
+            "subject": subjects,
+            "event_id": [f"{prefix}{i}" for i in range(len(subjects))],
+            "source": [source] * len(subjects),
+            "type": [type_] * len(subjects),
+            "occurred_at_us": times,
+            "recorded_at_us": times,
+            "attributes": [attributes] * len(subjects),
+        },
+        schema=_EVENT_SCHEMA,
+    )
 
 
-def _population(n_honest: int, n_bots: int, pump: int, as_of: int, seed: int
-                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _population(
+    n_honest: int, n_bots: int, pump: int, as_of: int, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(base events of everyone, the bots' pump events)."""
     rng = np.random.default_rng(seed)
     honest = [f"h{i:06d}" for i in range(n_honest)]
     bots = [f"b{i:06d}" for i in range(n_bots)]
     opened = (as_of - rng.integers(400, 3000, n_honest) * DAY_US).tolist()
-    parts = [_events(honest, "bank", "account.opened", opened, '{"kind":"current"}', "ho"),
-             _events(bots, "careless", "account.opened", [as_of - 20 * DAY_US] * n_bots,
-                     '{"kind":"current"}', "bo")]
+    parts = [
+        _events(honest, "bank", "account.opened", opened, '{"kind":"current"}', "ho"),
+        _events(
+            bots,
+            "careless",
+            "account.opened",
+            [as_of - 20 * DAY_US] * n_bots,
+            '{"kind":"current"}',
+            "bo",
+        ),
+    ]
     months = np.arange(12)
     who = np.repeat(honest, 12).tolist()
     jitter = rng.integers(0, 28 * DAY_US, n_honest * 12)
@@ -64,32 +88,49 @@ def _population(n_honest: int, n_bots: int, pump: int, as_of: int, seed: int
     base = pl.concat(parts)
     day = as_of - 2 * DAY_US
     pump_times = (day + rng.integers(0, DAY_US // 2, n_bots * pump)).tolist()
-    pumped = _events(np.repeat(bots, pump).tolist(), "careless", "payment.on_time",
-                     pump_times, '{"amount":0.01}', "bp")
+    pumped = _events(
+        np.repeat(bots, pump).tolist(),
+        "careless",
+        "payment.on_time",
+        pump_times,
+        '{"amount":0.01}',
+        "bp",
+    )
     return base, pumped
 
 
-def _scores(events: pl.DataFrame, policy: Policy, as_of: int,
-            held: list[str] | None = None) -> dict[str, int]:
-    excl = pl.DataFrame({"event_id": held or [], "from_us": [0] * len(held or []),
-                         "until_us": [None] * len(held or [])}, schema=EXCLUSION_SCHEMA)
+def _scores(
+    events: pl.DataFrame, policy: Policy, as_of: int, held: list[str] | None = None
+) -> dict[str, int]:
+    excl = pl.DataFrame(
+        {
+            "event_id": held or [],
+            "from_us": [0] * len(held or []),
+            "until_us": [None] * len(held or []),
+        },
+        schema=EXCLUSION_SCHEMA,
+    )
     ff = compute_features(events, policy, as_of, exclusions=excl)
     assert policy.points is not None
     table = policy.points
     return {r["subject"]: table.score_row(r) for r in ff.frame.iter_rows(named=True)}
 
 
-def bot_farm(policy: Policy, *, n_honest: int, n_bots: int, as_of_us: int, seed: int,
-             pump: int = 300) -> AttackResult:
+def bot_farm(
+    policy: Policy, *, n_honest: int, n_bots: int, as_of_us: int, seed: int, pump: int = 300
+) -> AttackResult:
     """Scenario (d): bots' median gain under both scorers, burst flags, honest drift."""
     base, pumped = _population(n_honest, n_bots, pump, as_of_us, seed)
     attacked = pl.concat([base, pumped])
     bursts = detect_bursts(attacked, policy, burst_settings(policy))
     held = sorted({e for b in bursts for e in b.event_ids})
     naive_policy = uncapped(policy)
-    gc_before = _scores(base, policy, as_of_us,
-                        [e for b in detect_bursts(base, policy, burst_settings(policy))
-                         for e in b.event_ids])
+    gc_before = _scores(
+        base,
+        policy,
+        as_of_us,
+        [e for b in detect_bursts(base, policy, burst_settings(policy)) for e in b.event_ids],
+    )
     gc_after = _scores(attacked, policy, as_of_us, held)
     nv_before = _scores(base, naive_policy, as_of_us)
     nv_after = _scores(attacked, naive_policy, as_of_us)
@@ -102,10 +143,18 @@ def bot_farm(policy: Policy, *, n_honest: int, n_bots: int, as_of_us: int, seed:
     honest_held = int(pumped.height and base.filter(pl.col("event_id").is_in(held_set)).height)
     capped_only = _scores(attacked, policy, as_of_us)
     return AttackResult(
-        "d_bot_farm", gc_gain, nv_gain, f"{n_bots} fresh accounts x {pump} events, 1 source",
-        {"bursts_flagged": len(bursts),
-         "burst_sources": ",".join(sorted({b.source for b in bursts})),
-         "events_held": len(held), "honest_events_held": honest_held,
-         "honest_median_drift": drift,
-         "bots_gain_caps_without_hold": float(np.median(
-             [capped_only[b] - gc_before[b] for b in bots]))})
+        "d_bot_farm",
+        gc_gain,
+        nv_gain,
+        f"{n_bots} fresh accounts x {pump} events, 1 source",
+        {
+            "bursts_flagged": len(bursts),
+            "burst_sources": ",".join(sorted({b.source for b in bursts})),
+            "events_held": len(held),
+            "honest_events_held": honest_held,
+            "honest_median_drift": drift,
+            "bots_gain_caps_without_hold": float(
+                np.median([capped_only[b] - gc_before[b] for b in bots])
+            ),
+        },
+    )

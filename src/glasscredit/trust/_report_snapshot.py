@@ -19,8 +19,8 @@ import polars as pl
 from sqlalchemy import delete, select
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import event_exclusions, events, report_values
+from glasscredit.store import Ledger
+from glasscredit.store._tables import event_exclusions, events, report_values
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
 from glasscredit.trust._settings import report_settings, trust_settings
@@ -46,11 +46,16 @@ class ReportSnapshot:
 
 def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
     """Reporter -> misconduct reports of theirs removed for good by ``as_of_us``."""
-    stmt = (select(events.c.attributes)
-            .join(event_exclusions, event_exclusions.c.event_id == events.c.event_id)
-            .where(events.c.type == "report.misconduct", event_exclusions.c.until_us.is_(None),
-                   event_exclusions.c.from_us <= as_of_us,
-                   event_exclusions.c.reason.not_in(HOLD_REASONS)))
+    stmt = (
+        select(events.c.attributes)
+        .join(event_exclusions, event_exclusions.c.event_id == events.c.event_id)
+        .where(
+            events.c.type == "report.misconduct",
+            event_exclusions.c.until_us.is_(None),
+            event_exclusions.c.from_us <= as_of_us,
+            event_exclusions.c.reason.not_in(HOLD_REASONS),
+        )
+    )
     with ledger.engine.connect() as conn:
         rows = conn.execute(stmt).all()
     counts: dict[str, int] = {}
@@ -60,26 +65,44 @@ def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
     return counts
 
 
-def _verdicts(ledger: Ledger, inputs: TrustInputs, trust: TrustSnapshot,
-              overturned: Mapping[str, int] | None, reports: pl.DataFrame
-              ) -> dict[str, TargetVerdict]:
+def _verdicts(
+    ledger: Ledger,
+    inputs: TrustInputs,
+    trust: TrustSnapshot,
+    overturned: Mapping[str, int] | None,
+    reports: pl.DataFrame,
+) -> dict[str, TargetVerdict]:
     subj = inputs.subjects.filter(pl.col("first_event_us").is_not_null())
-    infos = {s: ReporterInfo(int(t), str(src)) for s, t, src in zip(
-        subj["subject"].to_list(), subj["first_event_us"].to_list(),
-        subj["first_source"].to_list(), strict=True)}
+    infos = {
+        s: ReporterInfo(int(t), str(src))
+        for s, t, src in zip(
+            subj["subject"].to_list(),
+            subj["first_event_us"].to_list(),
+            subj["first_source"].to_list(),
+            strict=True,
+        )
+    }
     spec = ledger.policy.event_types["report.misconduct"].attributes["category"]
     categories = [str(c) for c in (spec.values or [])]
     return corroborate_reports(
-        reports, as_of_us=inputs.as_of_us, trust=trust.values, reporters=infos,
-        ties=set(trust.ties), categories=categories,
+        reports,
+        as_of_us=inputs.as_of_us,
+        trust=trust.values,
+        reporters=infos,
+        ties=set(trust.ties),
+        categories=categories,
         settings=report_settings(ledger.policy),
-        overturned=overturn_counts(ledger, inputs.as_of_us) if overturned is None
-        else overturned)
+        overturned=overturn_counts(ledger, inputs.as_of_us) if overturned is None else overturned,
+    )
 
 
-def compute_reports(ledger: Ledger, as_of_us: int, *,
-                    overturned: Mapping[str, int] | None = None,
-                    store: bool = True) -> ReportSnapshot:
+def compute_reports(
+    ledger: Ledger,
+    as_of_us: int,
+    *,
+    overturned: Mapping[str, int] | None = None,
+    store: bool = True,
+) -> ReportSnapshot:
     """Corroborate every report that counts at ``as_of_us`` and store the values.
 
     Trust is recomputed from the same inputs (so the weights are those of this very
@@ -90,8 +113,7 @@ def compute_reports(ledger: Ledger, as_of_us: int, *,
     targets = _verdicts(ledger, inputs, trust, overturned, inputs.reports)
     snap = ReportSnapshot(as_of_us, targets)
     if store:
-        rows = [{"as_of_us": as_of_us, "subject": s, "value": v}
-                for s, v in snap.values.items()]
+        rows = [{"as_of_us": as_of_us, "subject": s, "value": v} for s, v in snap.values.items()]
         with ledger.engine.begin() as conn:
             conn.execute(delete(report_values).where(report_values.c.as_of_us == as_of_us))
             if rows:
@@ -99,8 +121,9 @@ def compute_reports(ledger: Ledger, as_of_us: int, *,
     return snap
 
 
-def explain_reports(ledger: Ledger, subject: str, as_of_us: int, *,
-                    overturned: Mapping[str, int] | None = None) -> TargetVerdict:
+def explain_reports(
+    ledger: Ledger, subject: str, as_of_us: int, *, overturned: Mapping[str, int] | None = None
+) -> TargetVerdict:
     """Which reports about ``subject`` counted at ``as_of_us``, and why the others did not."""
     if not ledger.has_subject(subject):
         raise NotFoundError(f"subject {subject!r} is not in the ledger")

@@ -59,8 +59,14 @@ class ReportVerdict:
     group: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"event_id": self.event_id, "reporter": self.reporter, "counted": self.counted,
-                "reason": self.reason, "weight": round(self.weight, 6), "group": self.group}
+        return {
+            "event_id": self.event_id,
+            "reporter": self.reporter,
+            "counted": self.counted,
+            "reason": self.reason,
+            "weight": round(self.weight, 6),
+            "group": self.group,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +128,7 @@ def corroborate_reports(
     ordered = reports.sort(["target", "occurred_at_us", "event_id"])
     for (target,), rows in ordered.group_by(["target"], maintain_order=True):
         verdicts: list[ReportVerdict] = []
-        kept: dict[str, ReportVerdict] = {}   # reporter -> heaviest surviving report
+        kept: dict[str, ReportVerdict] = {}  # reporter -> heaviest surviving report
         seen: set[tuple[str, int]] = set()
         for r in rows.iter_rows(named=True):
             rep, t = str(r["reporter"]), int(r["occurred_at_us"])
@@ -137,8 +143,11 @@ def corroborate_reports(
             else:
                 seen.add((rep, t // period))
                 decay = 0.5 ** (max(0, as_of_us - t) / settings.half_life_us)
-                w = (trust.get(rep, 0.0) * settings.overturn_penalty ** overturned.get(rep, 0)
-                     * decay)
+                w = (
+                    trust.get(rep, 0.0)
+                    * settings.overturn_penalty ** overturned.get(rep, 0)
+                    * decay
+                )
                 if w < settings.min_reporter_trust:
                     verdicts.append(_verdict(r, "untrusted_reporter", w))
                 elif rep in kept and kept[rep].weight >= w:
@@ -147,34 +156,51 @@ def corroborate_reports(
                     if rep in kept:
                         verdicts.append(_replace(kept[rep], "reporter_cap"))
                     kept[rep] = _verdict(r, "candidate", w)
-        out[str(target)] = _group(str(target), verdicts, kept, reporters, ties, fresh_us,
-                                  settings.min_reporters)
+        out[str(target)] = _group(
+            str(target), verdicts, kept, reporters, ties, fresh_us, settings.min_reporters
+        )
     return out
 
 
 def _verdict(r: dict[str, Any], reason: str, weight: float = 0.0) -> ReportVerdict:
-    return ReportVerdict(str(r["event_id"]), str(r["reporter"]), str(r["target"]),
-                         int(r["occurred_at_us"]), False, reason, weight)
+    return ReportVerdict(
+        str(r["event_id"]),
+        str(r["reporter"]),
+        str(r["target"]),
+        int(r["occurred_at_us"]),
+        False,
+        reason,
+        weight,
+    )
 
 
 def _replace(v: ReportVerdict, reason: str) -> ReportVerdict:
-    return ReportVerdict(v.event_id, v.reporter, v.target, v.occurred_at_us, False, reason,
-                         v.weight)
+    return ReportVerdict(
+        v.event_id, v.reporter, v.target, v.occurred_at_us, False, reason, v.weight
+    )
 
 
-def _group(target: str, verdicts: list[ReportVerdict], kept: dict[str, ReportVerdict],
-           reporters: Mapping[str, ReporterInfo], ties: set[tuple[str, str]], fresh_us: int,
-           k: int) -> TargetVerdict:
+def _group(
+    target: str,
+    verdicts: list[ReportVerdict],
+    kept: dict[str, ReportVerdict],
+    reporters: Mapping[str, ReporterInfo],
+    ties: set[tuple[str, str]],
+    fresh_us: int,
+    k: int,
+) -> TargetVerdict:
     names = sorted(kept)
     groups = _Groups(names)
     fresh = [n for n in names if kept[n].occurred_at_us - reporters[n].first_event_us < fresh_us]
     for a in fresh[1:]:
         groups.union(fresh[0], a)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             ia, ib = reporters[a], reporters[b]
-            if (a, b) in ties or (ia.first_source == ib.first_source
-                                  and abs(ia.first_event_us - ib.first_event_us) < fresh_us):
+            if (a, b) in ties or (
+                ia.first_source == ib.first_source
+                and abs(ia.first_event_us - ib.first_event_us) < fresh_us
+            ):
                 groups.union(a, b)
     heaviest: dict[str, ReportVerdict] = {}
     for n in names:
@@ -190,7 +216,8 @@ def _group(target: str, verdicts: list[ReportVerdict], kept: dict[str, ReportVer
             reason, ok = "same_group", False
         else:
             reason, ok = ("counted", True) if counted else ("not_corroborated", False)
-        verdicts.append(ReportVerdict(v.event_id, v.reporter, target, v.occurred_at_us, ok,
-                                      reason, v.weight, g))
+        verdicts.append(
+            ReportVerdict(v.event_id, v.reporter, target, v.occurred_at_us, ok, reason, v.weight, g)
+        )
     verdicts.sort(key=lambda v: (v.occurred_at_us, v.event_id))
     return TargetVerdict(target, value, len(heaviest), verdicts)

@@ -123,15 +123,27 @@ def make_scenario(
     """
     errors: list[FieldError] = []
     if n_honest < communities or communities < 1:
-        errors.append(FieldError(field="communities", rule="range",
-                                 message="need 1 <= communities <= n_honest"))
+        errors.append(
+            FieldError(
+                field="communities", rule="range", message="need 1 <= communities <= n_honest"
+            )
+        )
     if n_sybil < 0 or attack_edges < 0 or (attack_edges > 0 and n_sybil == 0):
-        errors.append(FieldError(field="attack_edges", rule="range",
-                                 message="n_sybil and attack_edges must be >= 0, and attack "
-                                 "edges need sybils"))
+        errors.append(
+            FieldError(
+                field="attack_edges",
+                rule="range",
+                message="n_sybil and attack_edges must be >= 0, and attack edges need sybils",
+            )
+        )
     if degree_exponent <= 2.0:
-        errors.append(FieldError(field="degree_exponent", rule="range",
-                                 message="degree_exponent must be > 2 (finite mean degree)"))
+        errors.append(
+            FieldError(
+                field="degree_exponent",
+                rule="range",
+                message="degree_exponent must be > 2 (finite mean degree)",
+            )
+        )
     if errors:
         raise ValidationError(errors)
     rng = np.random.default_rng(seed)
@@ -143,8 +155,9 @@ def make_scenario(
     parts_a, parts_b = [ha], [hb]
     if n_sybil:
         m_sybil = round(n_sybil * sybil_mean_degree / 2)
-        sa, sb = _region_edges(rng, n_honest, np.array([n_sybil], dtype=np.int64), m_sybil,
-                               0.0, degree_exponent)
+        sa, sb = _region_edges(
+            rng, n_honest, np.array([n_sybil], dtype=np.int64), m_sybil, 0.0, degree_exponent
+        )
         parts_a += [sa, rng.integers(0, n_honest, attack_edges)]
         parts_b += [sb, rng.integers(n_honest, n_honest + n_sybil, attack_edges)]
     a = np.concatenate(parts_a)
@@ -203,9 +216,14 @@ def ranking_quality(
     n_h = len(sybil) - n_s
     if n_s == 0 or n_h == 0 or score.shape != sybil.shape:
         raise ValidationError(
-            [FieldError(field="is_sybil", rule="both_classes",
-                        message="need trust and labels of equal length with both honest "
-                        "and sybil subjects")]
+            [
+                FieldError(
+                    field="is_sybil",
+                    rule="both_classes",
+                    message="need trust and labels of equal length with both honest "
+                    "and sybil subjects",
+                )
+            ]
         )
     from scipy.stats import rankdata  # scipy.stats costs ~1.5 s to import: only when used
 

@@ -71,25 +71,43 @@ def select_seeds(
     flag = np.asarray(flagged)
     groups = np.zeros(len(ids), dtype=np.int64) if community is None else np.asarray(community)
     errors: list[FieldError] = []
-    for name, arr in (("identity_level", level), ("clean_history_months", months),
-                      ("flagged", flag), ("community", groups)):
+    for name, arr in (
+        ("identity_level", level),
+        ("clean_history_months", months),
+        ("flagged", flag),
+        ("community", groups),
+    ):
         if arr.shape != ids.shape:
-            errors.append(FieldError(field=name, rule="same_length",
-                                     message=f"{name} has shape {arr.shape}, "
-                                     f"subject_ids {ids.shape}"))
+            errors.append(
+                FieldError(
+                    field=name,
+                    rule="same_length",
+                    message=f"{name} has shape {arr.shape}, subject_ids {ids.shape}",
+                )
+            )
     for name, arr in (("identity_level", level), ("clean_history_months", months)):
         if arr.shape == ids.shape and arr.dtype.kind not in "iu":
-            errors.append(FieldError(field=name, rule="integer",
-                                     message=f"{name} must be integers, got {arr.dtype}"))
+            errors.append(
+                FieldError(
+                    field=name, rule="integer", message=f"{name} must be integers, got {arr.dtype}"
+                )
+            )
     if flag.shape == ids.shape and flag.dtype != np.bool_:
-        errors.append(FieldError(field="flagged", rule="boolean",
-                                 message=f"flagged must be booleans, got {flag.dtype}"))
+        errors.append(
+            FieldError(
+                field="flagged",
+                rule="boolean",
+                message=f"flagged must be booleans, got {flag.dtype}",
+            )
+        )
     if policy.per_community is not None and policy.per_community < 1:
-        errors.append(FieldError(field="per_community", rule="positive",
-                                 message="per_community must be >= 1 or None"))
+        errors.append(
+            FieldError(
+                field="per_community", rule="positive", message="per_community must be >= 1 or None"
+            )
+        )
     if len(np.unique(ids)) != len(ids):
-        errors.append(FieldError(field="subject_ids", rule="unique",
-                                 message="subject ids repeat"))
+        errors.append(FieldError(field="subject_ids", rule="unique", message="subject ids repeat"))
     if errors:
         raise ValidationError(errors)
 

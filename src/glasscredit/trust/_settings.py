@@ -90,18 +90,31 @@ def _read(policy: Policy, section: str, defaults: Any) -> dict[str, Any]:
     raw = policy.settings.get(section, {})
     where = f"settings.{section}"
     if not isinstance(raw, dict):
-        raise PolicyError("policy is invalid", [FieldError(where, "mapping",
-                                                           f"{where} must be a mapping")])
+        raise PolicyError(
+            "policy is invalid", [FieldError(where, "mapping", f"{where} must be a mapping")]
+        )
     known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}
-    errors = [FieldError(f"{where}.{k}", "unknown_setting", f"{k!r} is not a {section} setting; "
-                         f"known: {sorted(known)}") for k in raw if k not in known]
+    errors = [
+        FieldError(
+            f"{where}.{k}",
+            "unknown_setting",
+            f"{k!r} is not a {section} setting; known: {sorted(known)}",
+        )
+        for k in raw
+        if k not in known
+    ]
     for key, value in raw.items():
         default = known.get(key)
-        if key in known and default is not None and value is not None \
-                and not isinstance(value, type(default)) \
-                and not (isinstance(default, float) and isinstance(value, int)):
-            errors.append(FieldError(f"{where}.{key}", "type",
-                                     f"{key} must be {type(default).__name__}"))
+        if (
+            key in known
+            and default is not None
+            and value is not None
+            and not isinstance(value, type(default))
+            and not (isinstance(default, float) and isinstance(value, int))
+        ):
+            errors.append(
+                FieldError(f"{where}.{key}", "type", f"{key} must be {type(default).__name__}")
+            )
     if errors:
         raise PolicyError("policy is invalid", errors)
     return {**known, **raw}
@@ -112,12 +125,21 @@ def trust_settings(policy: Policy) -> TrustSettings:
     values = _read(policy, "trust", TrustSettings())
     errors = []
     if values["graph_mode"] not in ("mutual", "either"):
-        errors.append(FieldError("settings.trust.graph_mode", "one_of",
-                                 "graph_mode must be 'mutual' or 'either'"))
-    if values["iterations"] is not None and (not isinstance(values["iterations"], int)
-                                             or values["iterations"] < 1):
-        errors.append(FieldError("settings.trust.iterations", "positive",
-                                 "iterations must be an integer >= 1 or null"))
+        errors.append(
+            FieldError(
+                "settings.trust.graph_mode", "one_of", "graph_mode must be 'mutual' or 'either'"
+            )
+        )
+    if values["iterations"] is not None and (
+        not isinstance(values["iterations"], int) or values["iterations"] < 1
+    ):
+        errors.append(
+            FieldError(
+                "settings.trust.iterations",
+                "positive",
+                "iterations must be an integer >= 1 or null",
+            )
+        )
     if errors:
         raise PolicyError("policy is invalid", errors)
     return TrustSettings(**values)
@@ -128,11 +150,15 @@ def report_settings(policy: Policy) -> ReportSettings:
     values = _read(policy, "reports", ReportSettings())
     errors = []
     if values["min_reporters"] < 1:
-        errors.append(FieldError("settings.reports.min_reporters", "positive",
-                                 "min_reporters must be >= 1"))
+        errors.append(
+            FieldError("settings.reports.min_reporters", "positive", "min_reporters must be >= 1")
+        )
     if not 0.0 < float(values["overturn_penalty"]) <= 1.0:
-        errors.append(FieldError("settings.reports.overturn_penalty", "range",
-                                 "overturn_penalty must be in (0, 1]"))
+        errors.append(
+            FieldError(
+                "settings.reports.overturn_penalty", "range", "overturn_penalty must be in (0, 1]"
+            )
+        )
     for key in ("per_target_period", "half_life"):
         try:
             parse_duration(values[key])
@@ -148,8 +174,11 @@ def report_settings(policy: Policy) -> ReportSettings:
 def burst_settings(policy: Policy) -> BurstSettings:
     """The policy's ``settings.bursts``, defaults filled in, refused when malformed."""
     values = _read(policy, "bursts", BurstSettings())
-    errors = [FieldError(f"settings.bursts.{k}", "positive", f"{k} must be >= 1")
-              for k in ("min_events_per_subject", "min_subjects") if values[k] < 1]
+    errors = [
+        FieldError(f"settings.bursts.{k}", "positive", f"{k} must be >= 1")
+        for k in ("min_events_per_subject", "min_subjects")
+        if values[k] < 1
+    ]
     try:
         parse_duration(values["period"])
     except ValueError as exc:

@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy import delete
 
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._tables import trust_values
+from glasscredit.store import Ledger
+from glasscredit.store._tables import trust_values
 from glasscredit.trust._graph import DroppedEdges, build_endorsement_graph
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._seeds import SeedPolicy, select_seeds
@@ -53,11 +53,16 @@ class TrustSnapshot:
 
     def summary(self) -> dict[str, Any]:
         vals = np.array(list(self.values.values()), dtype=np.float64)
-        return {"as_of_us": self.as_of_us, "subjects": len(self.values),
-                "seeds": len(self.seeds), "edges": self.n_edges,
-                "iterations": self.iterations, "dropped": self.dropped.as_dict(),
-                "median": float(np.median(vals)) if len(vals) else 0.0,
-                "reached": int(np.count_nonzero(vals > 0))}
+        return {
+            "as_of_us": self.as_of_us,
+            "subjects": len(self.values),
+            "seeds": len(self.seeds),
+            "edges": self.n_edges,
+            "iterations": self.iterations,
+            "dropped": self.dropped.as_dict(),
+            "median": float(np.median(vals)) if len(vals) else 0.0,
+            "reached": int(np.count_nonzero(vals > 0)),
+        }
 
 
 def snapshot_from_inputs(inputs: TrustInputs, settings: TrustSettings) -> TrustSnapshot:
@@ -68,39 +73,50 @@ def snapshot_from_inputs(inputs: TrustInputs, settings: TrustSettings) -> TrustS
     graph = build_endorsement_graph(
         pa.array(end["endorser"].to_list(), type=pa.string()),
         pa.array(end["endorsed"].to_list(), type=pa.string()),
-        end["occurred_at_us"].to_numpy().astype(np.int64), as_of_us=inputs.as_of_us,
-        subjects=ids, mode=settings.graph_mode)
+        end["occurred_at_us"].to_numpy().astype(np.int64),
+        as_of_us=inputs.as_of_us,
+        subjects=ids,
+        mode=settings.graph_mode,
+    )
     seeds = select_seeds(
         np.array(subj["subject"].to_list(), dtype=object),
         subj["identity_level"].to_numpy().astype(np.int64),
         subj["clean_months"].to_numpy().astype(np.int64),
         np.zeros(subj.height, dtype=bool),
-        policy=SeedPolicy(settings.min_identity_level, settings.min_clean_months, None))
+        policy=SeedPolicy(settings.min_identity_level, settings.min_clean_months, None),
+    )
     seed_ids = [str(s) for s in seeds.seeds]
     coo = graph.adjacency.tocoo()
     names = graph.subject_ids.to_pylist()
-    ties = frozenset((names[i], names[j]) for i, j in zip(coo.row.tolist(), coo.col.tolist(),
-                                                           strict=True) if names[i] < names[j])
+    ties = frozenset(
+        (names[i], names[j])
+        for i, j in zip(coo.row.tolist(), coo.col.tolist(), strict=True)
+        if names[i] < names[j]
+    )
     degree = graph.degree
-    connected = [s for s, i in zip(seed_ids, graph.index_of(seed_ids) if seed_ids else [],
-                                   strict=True) if degree[i] > 0]
+    connected = [
+        s
+        for s, i in zip(seed_ids, graph.index_of(seed_ids) if seed_ids else [], strict=True)
+        if degree[i] > 0
+    ]
     if not connected:
         # Trust starts nowhere: nobody is vouched for by a verified seed, so nobody
         # gains from connections. Every subject is stored at 0, not left out.
         values = dict.fromkeys(subj["subject"].to_list(), 0.0)
-        return TrustSnapshot(inputs.as_of_us, values, [], graph.n_edges, 0, graph.dropped,
-                             ties)
-    result = sybilrank(graph, pa.array(connected, type=pa.string()),
-                       iterations=settings.iterations)
+        return TrustSnapshot(inputs.as_of_us, values, [], graph.n_edges, 0, graph.dropped, ties)
+    result = sybilrank(graph, pa.array(connected, type=pa.string()), iterations=settings.iterations)
     values = dict(zip(graph.subject_ids.to_pylist(), result.normalised.tolist(), strict=True))
-    return TrustSnapshot(inputs.as_of_us, values, connected, graph.n_edges,
-                         result.iterations, graph.dropped, ties)
+    return TrustSnapshot(
+        inputs.as_of_us, values, connected, graph.n_edges, result.iterations, graph.dropped, ties
+    )
 
 
 def store_trust(ledger: Ledger, snapshot: TrustSnapshot) -> None:
     """Replace the stored snapshot for ``snapshot.as_of_us`` (same time, same rows)."""
-    rows = [{"as_of_us": snapshot.as_of_us, "subject": s, "value": v}
-            for s, v in snapshot.values.items()]
+    rows = [
+        {"as_of_us": snapshot.as_of_us, "subject": s, "value": v}
+        for s, v in snapshot.values.items()
+    ]
     with ledger.engine.begin() as conn:
         conn.execute(delete(trust_values).where(trust_values.c.as_of_us == snapshot.as_of_us))
         if rows:
@@ -119,8 +135,9 @@ def compute_trust(ledger: Ledger, as_of_us: int, *, store: bool = True) -> Trust
     store:
         Write the values to ``trust_values`` (the ``trust`` feature reads them).
     """
-    snapshot = snapshot_from_inputs(load_trust_inputs(ledger, as_of_us),
-                                    trust_settings(ledger.policy))
+    snapshot = snapshot_from_inputs(
+        load_trust_inputs(ledger, as_of_us), trust_settings(ledger.policy)
+    )
     if store:
         store_trust(ledger, snapshot)
     return snapshot

@@ -199,11 +199,19 @@ def sybilrank(
     n = graph.n_nodes
     errors: list[FieldError] = []
     if iterations is not None and (isinstance(iterations, bool) or iterations < 1):
-        errors.append(FieldError(field="iterations", rule="positive",
-                                 message="iterations must be an integer >= 1"))
+        errors.append(
+            FieldError(
+                field="iterations", rule="positive", message="iterations must be an integer >= 1"
+            )
+        )
     if total_trust is not None and not (math.isfinite(total_trust) and total_trust > 0):
-        errors.append(FieldError(field="total_trust", rule="positive_finite",
-                                 message="total_trust must be a finite number > 0"))
+        errors.append(
+            FieldError(
+                field="total_trust",
+                rule="positive_finite",
+                message="total_trust must be a finite number > 0",
+            )
+        )
     if errors:
         raise ValidationError(errors)
     steps = default_iterations(n) if iterations is None else int(iterations)
@@ -214,9 +222,14 @@ def sybilrank(
     used = seed_idx[degree[seed_idx] > 0]
     if len(used) == 0:
         raise ValidationError(
-            [FieldError(field="seeds", rule="connected_seed",
-                        message=f"none of the {len(seed_idx)} seed(s) has an edge as of "
-                        f"{graph.as_of_us}; trust cannot start anywhere")]
+            [
+                FieldError(
+                    field="seeds",
+                    rule="connected_seed",
+                    message=f"none of the {len(seed_idx)} seed(s) has an edge as of "
+                    f"{graph.as_of_us}; trust cannot start anywhere",
+                )
+            ]
         )
     start = np.zeros(n, dtype=np.float64)
     start[used] = total / len(used)

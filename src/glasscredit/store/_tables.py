@@ -49,8 +49,9 @@ subjects = Table(
 events = Table(
     "events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("event_id", String(128), nullable=False, unique=True),
     Column("subject", String(64), nullable=False),
     Column("source", String(64), nullable=False),
@@ -66,8 +67,9 @@ events = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=False),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
     Column("at_us", BigInteger, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("action", String(64), nullable=False),
@@ -85,8 +87,9 @@ audit_log = Table(
 event_exclusions = Table(
     "event_exclusions",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("event_id", String(128), nullable=False, index=True),
     Column("subject", String(64), nullable=False, index=True),
     Column("from_us", BigInteger, nullable=False),
@@ -98,8 +101,12 @@ event_exclusions = Table(
 scores = Table(
     "scores",
     metadata,
-    Column("score_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "score_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     Column("subject", String(64), nullable=False),
     Column("as_of_us", BigInteger, nullable=False),
     Column("computed_at_us", BigInteger, nullable=False),
@@ -115,8 +122,9 @@ scores = Table(
 score_changes = Table(
     "score_changes",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("subject", String(64), nullable=False, index=True),
     Column("score_id", BigInteger, nullable=False),
     Column("prev_score_id", BigInteger, nullable=False),
@@ -162,8 +170,12 @@ report_values = Table(
 disputes = Table(
     "disputes",
     metadata,
-    Column("dispute_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "dispute_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     Column("event_id", String(128), nullable=True, index=True),
     Column("subject", String(64), nullable=True, index=True),
     Column("source", String(64), nullable=False, index=True),
@@ -181,8 +193,9 @@ disputes = Table(
 dispute_notices = Table(
     "dispute_notices",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("dispute_id", BigInteger, nullable=False, index=True),
     Column("source", String(64), nullable=False, index=True),
     Column("kind", String(16), nullable=False),  # opened | resolved
@@ -194,8 +207,9 @@ dispute_notices = Table(
 event_tombstones = Table(
     "event_tombstones",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("batch", BigInteger, nullable=False, index=True),
     Column("leaf", String(64), nullable=False),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from glasscredit.ledger._pipeline import run_producer
+from glasscredit.store._pipeline import run_producer
 
 if __name__ == "__main__":
     run_producer(sys.stdin.buffer, sys.stdout.buffer)

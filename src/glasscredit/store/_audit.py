@@ -27,8 +27,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from glasscredit.ledger._tables import audit_log, events
 from glasscredit.policy import content_hash
+from glasscredit.store._tables import audit_log, events
 
 __all__ = [
     "GENESIS_HASH",
@@ -85,8 +85,15 @@ def subject_hash(subject: str) -> str:
     return hashlib.sha256(f"glasscredit-erased\x1f{subject}".encode()).hexdigest()
 
 
-def row_hash(prev_hash: str, seq: int, at_us: int, actor: str, action: str,
-             tag: str | None, details_json: str) -> str:
+def row_hash(
+    prev_hash: str,
+    seq: int,
+    at_us: int,
+    actor: str,
+    action: str,
+    tag: str | None,
+    details_json: str,
+) -> str:
     h = hashlib.sha256()
     h.update(f"{prev_hash}\x1f{seq}\x1f{at_us}\x1f{actor}\x1f{action}\x1f{tag or ''}\x1f".encode())
     h.update(details_json.encode())
@@ -128,17 +135,33 @@ def chain_head(conn: Connection) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
 
-def append_audit(conn: Connection, *, at_us: int, actor: str, action: str,
-                 details: dict[str, Any], tag: str | None = None,
-                 head: tuple[int, str] | None = None) -> AuditEntry:
+def append_audit(
+    conn: Connection,
+    *,
+    at_us: int,
+    actor: str,
+    action: str,
+    details: dict[str, Any],
+    tag: str | None = None,
+    head: tuple[int, str] | None = None,
+) -> AuditEntry:
     """Append one row; the caller holds the chain lock inside its transaction."""
     seq, prev = head if head is not None else chain_head(conn)
     seq += 1
     details_json = json.dumps(details, sort_keys=True, separators=(",", ":"), allow_nan=False)
     rh = row_hash(prev, seq, at_us, actor, action, tag, details_json)
-    conn.execute(audit_log.insert().values(seq=seq, at_us=at_us, actor=actor, action=action,
-                                           subject_tag=tag, details=details_json,
-                                           prev_hash=prev, row_hash=rh))
+    conn.execute(
+        audit_log.insert().values(
+            seq=seq,
+            at_us=at_us,
+            actor=actor,
+            action=action,
+            subject_tag=tag,
+            details=details_json,
+            prev_hash=prev,
+            row_hash=rh,
+        )
+    )
     return AuditEntry(seq, at_us, actor, action, tag, details, prev, rh)
 
 
@@ -158,24 +181,39 @@ def _event_pairs_by_batch(result: Any) -> Iterator[tuple[int, list[tuple[str, st
         yield current, pairs
 
 
-def verify_chain(conn: Connection, *, extra_pairs: dict[int, list[tuple[str, str]]] | None
-                 = None, tombstones: dict[int, list[str]] | None = None) -> ChainReport:
+def verify_chain(
+    conn: Connection,
+    *,
+    extra_pairs: dict[int, list[tuple[str, str]]] | None = None,
+    tombstones: dict[int, list[str]] | None = None,
+) -> ChainReport:
     """Recompute every row hash and every batch digest; report the first bad row.
 
     ``extra_pairs`` adds (event_id, content_hash) pairs per batch that live outside the
     events table. ``tombstones`` gives the leaves of erased events per batch: such a
     batch is checked against the leaf digest its ``erase`` row vouches for.
     """
-    cols = (events.c.batch, events.c.event_id, events.c.subject, events.c.source,
-            events.c.type, events.c.occurred_at_us, events.c.attributes, events.c.content_hash)
+    cols = (
+        events.c.batch,
+        events.c.event_id,
+        events.c.subject,
+        events.c.source,
+        events.c.type,
+        events.c.occurred_at_us,
+        events.c.attributes,
+        events.c.content_hash,
+    )
     vouched = vouched_digests(conn) if tombstones else {}
     ev_result = conn.execution_options(stream_results=True, yield_per=50_000).execute(
-        select(*cols).order_by(events.c.batch))
+        select(*cols).order_by(events.c.batch)
+    )
     rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(
-        select(audit_log).order_by(audit_log.c.seq))
+        select(audit_log).order_by(audit_log.c.seq)
+    )
     try:
-        return _verify(_event_pairs_by_batch(ev_result), rows, extra_pairs,
-                       (tombstones or {}, vouched))
+        return _verify(
+            _event_pairs_by_batch(ev_result), rows, extra_pairs, (tombstones or {}, vouched)
+        )
     finally:
         ev_result.close()
         rows.close()
@@ -184,25 +222,32 @@ def verify_chain(conn: Connection, *, extra_pairs: dict[int, list[tuple[str, str
 def vouched_digests(conn: Connection) -> dict[int, str]:
     """Per batch, the leaf digest the first ``erase`` row touching it vouches for."""
     vouched: dict[int, str] = {}
-    for details in conn.execute(select(audit_log.c.details).where(
-            audit_log.c.action == "erase").order_by(audit_log.c.seq)).scalars():
+    for details in conn.execute(
+        select(audit_log.c.details).where(audit_log.c.action == "erase").order_by(audit_log.c.seq)
+    ).scalars():
         for b, dg in json.loads(details).get("batches", {}).items():
             vouched.setdefault(int(b), dg)
     return vouched
 
 
-def batch_matches(pairs: list[tuple[str, str]], tombs: list[str], digest: object,
-                  vouched: str | None) -> bool:
+def batch_matches(
+    pairs: list[tuple[str, str]], tombs: list[str], digest: object, vouched: str | None
+) -> bool:
     """Whether a batch's events (and tombstones) match what the chain says of it."""
     if not tombs:
         return batch_digest(pairs) == digest
-    return vouched is not None and \
-        leaf_digest([event_leaf(e, ch) for e, ch in pairs] + tombs) == vouched
+    return (
+        vouched is not None
+        and leaf_digest([event_leaf(e, ch) for e, ch in pairs] + tombs) == vouched
+    )
 
 
-def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
-            extra_pairs: dict[int, list[tuple[str, str]]] | None,
-            erased: tuple[dict[int, list[str]], dict[int, str]]) -> ChainReport:
+def _verify(
+    batches: Iterator[tuple[int, list[tuple[str, str]]]],
+    rows: Any,
+    extra_pairs: dict[int, list[tuple[str, str]]] | None,
+    erased: tuple[dict[int, list[str]], dict[int, str]],
+) -> ChainReport:
     pending = next(batches, None)
     n_events = 0
     prev = GENESIS_HASH
@@ -210,20 +255,42 @@ def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
     for checked, r in enumerate(rows, start=1):
         expected_seq = checked
         if r.seq != expected_seq:
-            return ChainReport(False, checked, n_events, int(r.seq),
-                               f"row {expected_seq} is missing (next row is {r.seq})")
+            return ChainReport(
+                False,
+                checked,
+                n_events,
+                int(r.seq),
+                f"row {expected_seq} is missing (next row is {r.seq})",
+            )
         if r.prev_hash != prev:
-            return ChainReport(False, checked, n_events, int(r.seq),
-                               "prev_hash does not match the previous row's hash")
-        if row_hash(prev, r.seq, r.at_us, r.actor, r.action, r.subject_tag, r.details) \
-                != r.row_hash:
-            return ChainReport(False, checked, n_events, int(r.seq),
-                               "row content does not match its hash (the row was edited)")
+            return ChainReport(
+                False,
+                checked,
+                n_events,
+                int(r.seq),
+                "prev_hash does not match the previous row's hash",
+            )
+        if (
+            row_hash(prev, r.seq, r.at_us, r.actor, r.action, r.subject_tag, r.details)
+            != r.row_hash
+        ):
+            return ChainReport(
+                False,
+                checked,
+                n_events,
+                int(r.seq),
+                "row content does not match its hash (the row was edited)",
+            )
         prev = r.row_hash
         pairs: list[tuple[str, str]] = []
         if pending is not None and pending[0] < r.seq:
-            return ChainReport(False, checked, n_events, pending[0],
-                               f"events claim batch {pending[0]}, which has no ingest row")
+            return ChainReport(
+                False,
+                checked,
+                n_events,
+                pending[0],
+                f"events claim batch {pending[0]}, which has no ingest row",
+            )
         if pending is not None and pending[0] == r.seq:
             pairs = pending[1]
             pending = next(batches, None)
@@ -234,19 +301,39 @@ def _verify(batches: Iterator[tuple[int, list[tuple[str, str]]]], rows: Any,
             d = json.loads(r.details)
             n_events += len(pairs)
             if len(pairs) + len(tombs) != d.get("count"):
-                return ChainReport(False, checked, n_events, int(r.seq),
-                                   f"batch holds {len(pairs) + len(tombs)} events (with "
-                                   f"{len(tombs)} erased), the row vouches for "
-                                   f"{d.get('count')}")
+                return ChainReport(
+                    False,
+                    checked,
+                    n_events,
+                    int(r.seq),
+                    f"batch holds {len(pairs) + len(tombs)} events (with "
+                    f"{len(tombs)} erased), the row vouches for "
+                    f"{d.get('count')}",
+                )
             if not batch_matches(pairs, tombs, d.get("digest"), erased[1].get(int(r.seq))):
                 bad = [e for e, ch in pairs if ch.startswith("edited:")]
                 hint = f" (edited event {bad[0]})" if bad else ""
-                return ChainReport(False, checked, n_events, int(r.seq),
-                                   f"events of this batch do not match its digest{hint}")
+                return ChainReport(
+                    False,
+                    checked,
+                    n_events,
+                    int(r.seq),
+                    f"events of this batch do not match its digest{hint}",
+                )
         elif pairs or tombs:
-            return ChainReport(False, checked, n_events, int(r.seq),
-                               "events claim a batch that is not an ingest row")
+            return ChainReport(
+                False,
+                checked,
+                n_events,
+                int(r.seq),
+                "events claim a batch that is not an ingest row",
+            )
     if pending is not None:
-        return ChainReport(False, checked, n_events, pending[0],
-                           f"events claim batch {pending[0]}, beyond the chain's end")
+        return ChainReport(
+            False,
+            checked,
+            n_events,
+            pending[0],
+            f"events claim batch {pending[0]}, beyond the chain's end",
+        )
     return ChainReport(True, checked, n_events)

@@ -13,15 +13,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from glasscredit.ledger import Ledger
 from glasscredit.policy import Policy
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
+from glasscredit.store import Ledger
 
 # the child ingests in small batches, so it is killed with many batches still to come;
 # its file is read by a reader process of its own, as a large file's would be
 CHILD = """
 import sys
-from glasscredit.ledger import Ledger, _ingest
+from glasscredit.store import Ledger, _ingest
 from glasscredit.policy import default_policy
 _ingest.PROCESS_MIN_BYTES = 0
 url, path, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -53,12 +53,15 @@ def _readers_alive() -> list[int]:
     return pids
 
 
-def test_killed_ingest_resent_ends_with_each_event_once(db_url: str, tmp_path: Path,
-                                                        policy: Policy) -> None:
+def test_killed_ingest_resent_ends_with_each_event_once(
+    db_url: str, tmp_path: Path, policy: Policy
+) -> None:
     path = tmp_path / "events.jsonl"
     total = write_population(PopulationSpec(subjects=300, seed=3, chunk_subjects=100), path)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(path),
-                              str(DEFAULT_END_US)], stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, str(path), str(DEFAULT_END_US)],
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while _batches_committed(db_url) < 1:
@@ -84,8 +87,12 @@ def test_killed_ingest_resent_ends_with_each_event_once(db_url: str, tmp_path: P
         assert 0 < before < total and before % 500 == 0  # killed mid-ingest: whole batches
         assert led.verify_audit().ok
         rep = led.ingest_file(path)
-        assert (rep.input, rep.accepted, rep.duplicates, rep.rejected) == \
-            (total, total - before, before, 0)
+        assert (rep.input, rep.accepted, rep.duplicates, rep.rejected) == (
+            total,
+            total - before,
+            before,
+            0,
+        )
         ids = [r[0] for r in led.execute_sql("SELECT event_id FROM events")]
         assert len(ids) == len(set(ids)) == total
         with path.open() as fh:

@@ -23,15 +23,18 @@ depends_on = None
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute('ALTER TABLE events ALTER COLUMN event_id TYPE varchar(128) COLLATE "C", '
-               'ALTER COLUMN subject TYPE varchar(64) COLLATE "C"')
+    op.execute(
+        'ALTER TABLE events ALTER COLUMN event_id TYPE varchar(128) COLLATE "C", '
+        'ALTER COLUMN subject TYPE varchar(64) COLLATE "C"'
+    )
     op.execute('ALTER TABLE subjects ALTER COLUMN subject TYPE varchar(64) COLLATE "C"')
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute('ALTER TABLE events ALTER COLUMN event_id TYPE varchar(128) COLLATE "default", '
-               'ALTER COLUMN subject TYPE varchar(64) COLLATE "default"')
-    op.execute('ALTER TABLE subjects ALTER COLUMN subject TYPE varchar(64) '
-               'COLLATE "default"')
+    op.execute(
+        'ALTER TABLE events ALTER COLUMN event_id TYPE varchar(128) COLLATE "default", '
+        'ALTER COLUMN subject TYPE varchar(64) COLLATE "default"'
+    )
+    op.execute('ALTER TABLE subjects ALTER COLUMN subject TYPE varchar(64) COLLATE "default"')

@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 
 from glasscredit.features import id_hashes
-from glasscredit.ledger import Ledger
-from glasscredit.ledger._mirror import EventMirror
 from glasscredit.policy import parse_timestamp
 from glasscredit.rights import erase_subject
 from glasscredit.scoring import Scorer
+from glasscredit.store import Ledger
+from glasscredit.store._mirror import EventMirror
 from tests.conftest import FakeClock, event
 
 T = parse_timestamp("2026-09-01T00:00:00Z")
@@ -35,9 +35,16 @@ def _sql(ledger: Ledger) -> pl.DataFrame:
 
 
 def _ingest(ledger: Ledger, n: int, start: int = 0, subject: str = "s1") -> None:
-    ledger.ingest([event(f"{subject}-{i}", subject=subject,
-                         occurred_at=f"2026-0{1 + i % 8}-0{1 + i % 9}T10:00:00Z")
-                   for i in range(start, start + n)]).check()
+    ledger.ingest(
+        [
+            event(
+                f"{subject}-{i}",
+                subject=subject,
+                occurred_at=f"2026-0{1 + i % 8}-0{1 + i % 9}T10:00:00Z",
+            )
+            for i in range(start, start + n)
+        ]
+    ).check()
 
 
 def test_sync_after_ingests_equals_the_table(ledger: Ledger, mirror: EventMirror) -> None:
@@ -89,8 +96,7 @@ def test_purge_removes_a_subject(ledger: Ledger, mirror: EventMirror) -> None:
     assert mirror.scan().sort("seq").equals(_sql(ledger))
 
 
-def test_erasure_purges_the_mirror(ledger: Ledger, mirror: EventMirror,
-                                   clock: FakeClock) -> None:
+def test_erasure_purges_the_mirror(ledger: Ledger, mirror: EventMirror, clock: FakeClock) -> None:
     _ingest(ledger, 2, subject="s1")
     _ingest(ledger, 1, subject="s2")
     mirror.sync()
@@ -99,8 +105,9 @@ def test_erasure_purges_the_mirror(ledger: Ledger, mirror: EventMirror,
     assert not mirror.sync().full_rebuild  # the purge kept the counts equal
 
 
-def test_batch_scores_equal_with_and_without_the_mirror(ledger: Ledger,
-                                                        mirror: EventMirror) -> None:
+def test_batch_scores_equal_with_and_without_the_mirror(
+    ledger: Ledger, mirror: EventMirror
+) -> None:
     for s in ("a", "b", "c"):
         _ingest(ledger, 5, subject=s)
     ledger.ingest([event("b-late", subject="b", type_="payment.late", days_late=40)]).check()
@@ -108,8 +115,9 @@ def test_batch_scores_equal_with_and_without_the_mirror(ledger: Ledger,
     def scores(use_mirror: bool) -> pl.DataFrame:
         sc = Scorer(ledger, use_mirror=use_mirror)
         chunks = list(sc.iter_chunks(T, chunk_subjects=2))
-        return pl.concat([c.scored.frame.join(c.digests, on="subject") for c in chunks]
-                         ).sort("subject")
+        return pl.concat([c.scored.frame.join(c.digests, on="subject") for c in chunks]).sort(
+            "subject"
+        )
 
     without = scores(False)
     assert mirror.manifest()["total"] == 0  # nothing has synced yet
@@ -133,7 +141,8 @@ def test_small_segments_are_compacted(ledger: Ledger, mirror: EventMirror) -> No
 
 
 def test_segments_carry_each_ids_hash_and_older_formats_are_rebuilt(
-        ledger: Ledger, mirror: EventMirror) -> None:
+    ledger: Ledger, mirror: EventMirror
+) -> None:
     _ingest(ledger, 5)
     mirror.sync()
     got = mirror.scan(with_id_hash=True).sort("seq")

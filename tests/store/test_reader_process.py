@@ -9,33 +9,44 @@ from pathlib import Path
 import pytest
 
 from glasscredit.exceptions import IngestFileError, LedgerError
-from glasscredit.ledger import Ledger, _ingest
-from glasscredit.ledger._pipeline import in_process
 from glasscredit.policy import Policy
+from glasscredit.store import Ledger, _ingest
+from glasscredit.store._pipeline import in_process
 from tests.conftest import FakeClock, event
 
 
 def _mixed_file(path: Path) -> Path:
     """Valid events, a repeat, a conflict, a broken line and an invalid event."""
     lines = [json.dumps(event(f"e{i}", subject=f"s{i % 7}")) for i in range(300)]
-    lines += [json.dumps(event("e5", subject="s5")),            # duplicate
-              json.dumps(event("e6", subject="s6", amount=99)),  # conflict
-              "{not json",
-              json.dumps(event("e900", subject="Jane Doe"))]    # invalid subject
+    lines += [
+        json.dumps(event("e5", subject="s5")),  # duplicate
+        json.dumps(event("e6", subject="s6", amount=99)),  # conflict
+        "{not json",
+        json.dumps(event("e900", subject="Jane Doe")),
+    ]  # invalid subject
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def _outcome(led: Ledger, path: Path) -> tuple[object, ...]:
     rep = led.ingest_file(path, batch_size=64)
-    return (rep.input, rep.accepted, rep.duplicates, rep.conflicts, rep.invalid,
-            [(e.row, e.field, e.rule) for e in rep.errors], len(rep.batches),
-            sorted(rep.subjects), led.counts()["events"], led.verify_audit().ok)
+    return (
+        rep.input,
+        rep.accepted,
+        rep.duplicates,
+        rep.conflicts,
+        rep.invalid,
+        [(e.row, e.field, e.rule) for e in rep.errors],
+        len(rep.batches),
+        sorted(rep.subjects),
+        led.counts()["events"],
+        led.verify_audit().ok,
+    )
 
 
-def test_process_and_thread_give_the_same_report(tmp_path: Path, db_url: str, policy: Policy,
-                                                 clock: FakeClock,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_process_and_thread_give_the_same_report(
+    tmp_path: Path, db_url: str, policy: Policy, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _mixed_file(tmp_path / "mixed.jsonl")
     with Ledger(f"sqlite:///{tmp_path / 'thread.db'}", policy, clock=clock) as led:
         in_thread = _outcome(led, path)
@@ -50,7 +61,8 @@ def test_process_and_thread_give_the_same_report(tmp_path: Path, db_url: str, po
 
 
 def test_a_file_error_in_the_reader_process_reaches_the_caller(
-        tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_ingest, "PROCESS_MIN_BYTES", 0)
     bad = tmp_path / "x.parquet"
     bad.write_bytes(b"PAR1garbage")
@@ -66,7 +78,8 @@ def test_a_reader_process_that_dies_is_reported_not_waited_on() -> None:
 
 
 def test_values_with_copy_escape_characters_are_stored_exactly(
-        tmp_path: Path, db_url: str, clock: FakeClock) -> None:
+    tmp_path: Path, db_url: str, clock: FakeClock
+) -> None:
     """A canonical JSON with a backslash (a non-ASCII enum value) survives PostgreSQL's COPY.
 
     Such a batch cannot use COPY's text format, whose escape character is the backslash.
@@ -78,18 +91,21 @@ def test_values_with_copy_escape_characters_are_stored_exactly(
     yaml = (files("glasscredit.policy") / "default.yaml").read_text(encoding="utf-8")
     assert "values: [bike, scooter," in yaml
     path = tmp_path / "policy.yaml"
-    path.write_text(yaml.replace("values: [bike, scooter,", 'values: ["vélo", bike, scooter,'),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.replace("values: [bike, scooter,", 'values: ["vélo", bike, scooter,'), encoding="utf-8"
+    )
     policy = load_policy(path)
-    plain = {**event("r1", type_="rental.started"), "source": "rentals",
-             "attributes": {"asset": "bike"}}
+    plain = {
+        **event("r1", type_="rental.started"),
+        "source": "rentals",
+        "attributes": {"asset": "bike"},
+    }
     accented = {**plain, "event_id": "r2", "attributes": {"asset": "vélo"}}
     with Ledger(db_url, policy, clock=clock) as led:
         assert led.ingest([plain]).accepted == 1  # a batch in the text format
         assert led.ingest([accented]).accepted == 1  # a batch that needs CSV
         stored = dict(led.execute_sql("SELECT event_id, attributes FROM events"))
         assert stored == {"r1": '{"asset":"bike"}', "r2": '{"asset":"v\\u00e9lo"}'}
-        assert [e.attributes for e in led.events_of("s1")] == [{"asset": "bike"},
-                                                               {"asset": "vélo"}]
+        assert [e.attributes for e in led.events_of("s1")] == [{"asset": "bike"}, {"asset": "vélo"}]
         assert led.ingest([plain, accented]).duplicates == 2
         assert led.verify_audit().ok

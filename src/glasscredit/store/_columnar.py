@@ -22,22 +22,35 @@ from sqlalchemy import Engine
 
 __all__ = ["EVENT_SCHEMA", "read_event_batches"]
 
-EVENT_SCHEMA = pa.schema([
-    ("seq", pa.int64()), ("event_id", pa.string()), ("subject", pa.string()),
-    ("source", pa.string()), ("type", pa.string()), ("occurred_at_us", pa.int64()),
-    ("recorded_at_us", pa.int64()), ("attributes", pa.string()),
-])
+EVENT_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("event_id", pa.string()),
+        ("subject", pa.string()),
+        ("source", pa.string()),
+        ("type", pa.string()),
+        ("occurred_at_us", pa.int64()),
+        ("recorded_at_us", pa.int64()),
+        ("attributes", pa.string()),
+    ]
+)
 _CONVERT = pacsv.ConvertOptions(
-    column_types={f.name: f.type for f in EVENT_SCHEMA}, strings_can_be_null=True,
-    quoted_strings_can_be_null=False)
+    column_types={f.name: f.type for f in EVENT_SCHEMA},
+    strings_can_be_null=True,
+    quoted_strings_can_be_null=False,
+)
 _MAX_SUBJECTS = 20_000
 _READ = pacsv.ReadOptions(column_names=EVENT_SCHEMA.names, block_size=16 << 20)
 
 
-def _where(dialect: str, subjects_in: Collection[str] | None,
-           subject_range: tuple[str, str] | None, recorded_by_us: int | None,
-           attribute_types: Collection[str] | None,
-           seq_range: tuple[int, int | None] | None = None) -> tuple[str, str, dict[str, Any]]:
+def _where(
+    dialect: str,
+    subjects_in: Collection[str] | None,
+    subject_range: tuple[str, str] | None,
+    recorded_by_us: int | None,
+    attribute_types: Collection[str] | None,
+    seq_range: tuple[int, int | None] | None = None,
+) -> tuple[str, str, dict[str, Any]]:
     """The attributes expression and WHERE clause (named parameters) for one read."""
     params: dict[str, Any] = {}
     conds = []
@@ -54,19 +67,24 @@ def _where(dialect: str, subjects_in: Collection[str] | None,
         conds.append(f"subject IN ({marks})" if names else "1=0")
     if subject_range is not None:
         params["lo"], params["hi"] = subject_range
-        conds.append("subject BETWEEN :lo AND :hi" if dialect == "sqlite"
-                     else "subject BETWEEN %(lo)s AND %(hi)s")
+        conds.append(
+            "subject BETWEEN :lo AND :hi"
+            if dialect == "sqlite"
+            else "subject BETWEEN %(lo)s AND %(hi)s"
+        )
     if recorded_by_us is not None:
         params["rec"] = int(recorded_by_us)
-        conds.append("recorded_at_us <= :rec" if dialect == "sqlite"
-                     else "recorded_at_us <= %(rec)s")
+        conds.append(
+            "recorded_at_us <= :rec" if dialect == "sqlite" else "recorded_at_us <= %(rec)s"
+        )
     attrs = "attributes"
     if attribute_types is not None:
         types = sorted(attribute_types)
         for i, t in enumerate(types):
             params[f"t{i}"] = t
-        marks = ",".join(f":t{i}" if dialect == "sqlite" else f"%(t{i})s"
-                         for i in range(len(types)))
+        marks = ",".join(
+            f":t{i}" if dialect == "sqlite" else f"%(t{i})s" for i in range(len(types))
+        )
         attrs = f"CASE WHEN type IN ({marks}) THEN attributes END" if types else "NULL"
     return attrs, (" WHERE " + " AND ".join(conds)) if conds else "", params
 
@@ -77,12 +95,17 @@ def _parse(data: bytes) -> pa.Table:
     return pacsv.read_csv(pa.py_buffer(data), read_options=_READ, convert_options=_CONVERT)
 
 
-def _sqlite_batches(engine: Engine, attrs: str, where: str, params: dict[str, Any],
-                    rows_per_batch: int) -> Iterator[pa.Table]:
+def _sqlite_batches(
+    engine: Engine, attrs: str, where: str, params: dict[str, Any], rows_per_batch: int
+) -> Iterator[pa.Table]:
     quoted = f"""coalesce('"' || replace({attrs}, '"', '""') || '"', '')"""
-    sql = ("SELECT seq || ',' || event_id || ',' || subject || ',' || source || ',' || type"
-           " || ',' || occurred_at_us || ',' || recorded_at_us || ',' || " + quoted
-           + " FROM events" + where)
+    sql = (
+        "SELECT seq || ',' || event_id || ',' || subject || ',' || source || ',' || type"
+        " || ',' || occurred_at_us || ',' || recorded_at_us || ',' || "
+        + quoted
+        + " FROM events"
+        + where
+    )
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -96,10 +119,13 @@ def _sqlite_batches(engine: Engine, attrs: str, where: str, params: dict[str, An
         raw.close()
 
 
-def _postgres_batches(engine: Engine, attrs: str, where: str, params: dict[str, Any],
-                      bytes_per_batch: int) -> Iterator[pa.Table]:
-    sql = ("COPY (SELECT seq, event_id, subject, source, type, occurred_at_us, "
-           f"recorded_at_us, {attrs} FROM events{where}) TO STDOUT WITH (FORMAT csv)")
+def _postgres_batches(
+    engine: Engine, attrs: str, where: str, params: dict[str, Any], bytes_per_batch: int
+) -> Iterator[pa.Table]:
+    sql = (
+        "COPY (SELECT seq, event_id, subject, source, type, occurred_at_us, "
+        f"recorded_at_us, {attrs} FROM events{where}) TO STDOUT WITH (FORMAT csv)"
+    )
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -125,12 +151,16 @@ def _postgres_batches(engine: Engine, attrs: str, where: str, params: dict[str, 
         raw.close()
 
 
-def read_event_batches(engine: Engine, *, subjects_in: Collection[str] | None = None,
-                       subject_range: tuple[str, str] | None = None,
-                       recorded_by_us: int | None = None,
-                       attribute_types: Collection[str] | None = None,
-                       rows_per_batch: int = 1_000_000,
-                       seq_range: tuple[int, int | None] | None = None) -> Iterator[pa.Table]:
+def read_event_batches(
+    engine: Engine,
+    *,
+    subjects_in: Collection[str] | None = None,
+    subject_range: tuple[str, str] | None = None,
+    recorded_by_us: int | None = None,
+    attribute_types: Collection[str] | None = None,
+    rows_per_batch: int = 1_000_000,
+    seq_range: tuple[int, int | None] | None = None,
+) -> Iterator[pa.Table]:
     """Events as Arrow tables of :data:`EVENT_SCHEMA`, in no particular order.
 
     ``subject_range`` and ``seq_range`` are inclusive at both ends (``seq_range``'s upper
@@ -142,12 +172,18 @@ def read_event_batches(engine: Engine, *, subjects_in: Collection[str] | None = 
         who = list(subjects_in)  # SQLite caps a statement's parameters at 32,766
         for i in range(0, len(who), _MAX_SUBJECTS):
             yield from read_event_batches(
-                engine, subjects_in=who[i:i + _MAX_SUBJECTS], subject_range=subject_range,
-                recorded_by_us=recorded_by_us, attribute_types=attribute_types,
-                rows_per_batch=rows_per_batch, seq_range=seq_range)
+                engine,
+                subjects_in=who[i : i + _MAX_SUBJECTS],
+                subject_range=subject_range,
+                recorded_by_us=recorded_by_us,
+                attribute_types=attribute_types,
+                rows_per_batch=rows_per_batch,
+                seq_range=seq_range,
+            )
         return
-    attrs, where, params = _where(dialect, subjects_in, subject_range, recorded_by_us,
-                                  attribute_types, seq_range)
+    attrs, where, params = _where(
+        dialect, subjects_in, subject_range, recorded_by_us, attribute_types, seq_range
+    )
     if dialect == "sqlite":
         yield from _sqlite_batches(engine, attrs, where, params, rows_per_batch)
     else:

@@ -3,10 +3,10 @@
 SQLite (a file) is the embedded default; PostgreSQL is selected by a database URL.
 """
 
-from glasscredit.ledger._audit import ChainReport, subject_tag, verify_chain
-from glasscredit.ledger._ingest import IngestReport
-from glasscredit.ledger._readers import FORMATS, BrokenRow, read_events
-from glasscredit.ledger._store import EVENT_SCHEMA, Ledger, StoredEvent, migrate, sqlite_url
+from glasscredit.store._audit import ChainReport, subject_tag, verify_chain
+from glasscredit.store._ingest import IngestReport
+from glasscredit.store._readers import FORMATS, BrokenRow, read_events
+from glasscredit.store._store import EVENT_SCHEMA, Ledger, StoredEvent, migrate, sqlite_url
 
 __all__ = [
     "EVENT_SCHEMA",

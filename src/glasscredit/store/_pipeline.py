@@ -32,8 +32,9 @@ __all__ = ["in_process", "in_thread", "run_producer"]
 T = TypeVar("T")
 
 
-def in_thread(items: Iterator[T], depth: int = 2, *,
-              interrupt: Callable[[], None] | None = None) -> Generator[T, None, None]:
+def in_thread(
+    items: Iterator[T], depth: int = 2, *, interrupt: Callable[[], None] | None = None
+) -> Generator[T, None, None]:
     """Run ``items`` in a background thread, ``depth`` ahead of the consumer.
 
     ``interrupt`` is called when the consumer stops early, before the thread is joined:
@@ -82,8 +83,12 @@ def in_process(produce: Callable[..., Iterator[T]], *args: Any, depth: int = 3) 
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])  # the folder holding glasscredit/
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-    proc = subprocess.Popen([sys.executable, "-m", "glasscredit.ledger._pipeline_main"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glasscredit.store._pipeline_main"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
     assert proc.stdin is not None and proc.stdout is not None
 
     def stop() -> None:  # also ends a blocked read of the pipe (end of file)
@@ -116,8 +121,10 @@ def _read_messages(proc: subprocess.Popen[bytes]) -> Iterator[tuple[str, Any]]:
     while True:
         head = proc.stdout.read(8)
         if len(head) < 8:
-            raise LedgerError(f"the ingest reader process died (exit code {proc.wait()}); "
-                              "nothing of the unread rest was stored")
+            raise LedgerError(
+                f"the ingest reader process died (exit code {proc.wait()}); "
+                "nothing of the unread rest was stored"
+            )
         body = proc.stdout.read(int.from_bytes(head, "little"))
         yield cast("tuple[str, Any]", pickle.loads(body))
 

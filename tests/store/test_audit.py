@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glasscredit.ledger import Ledger
+from glasscredit.store import Ledger
 from tests.conftest import event
 
 

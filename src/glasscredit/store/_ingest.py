@@ -37,24 +37,34 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from glasscredit.exceptions import FieldError
-from glasscredit.ledger._audit import append_audit, chain_head, lock_chain
-from glasscredit.ledger._fastpath import Piece, iter_pieces, row_pieces
-from glasscredit.ledger._pipeline import in_process, in_thread
-from glasscredit.ledger._readers import BrokenRow, EventFile
-from glasscredit.ledger._tables import events
 from glasscredit.policy import EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
+from glasscredit.store._audit import append_audit, chain_head, lock_chain
+from glasscredit.store._fastpath import Piece, iter_pieces, row_pieces
+from glasscredit.store._pipeline import in_process, in_thread
+from glasscredit.store._readers import BrokenRow, EventFile
+from glasscredit.store._tables import events
 
 __all__ = ["IngestReport", "ingest_records"]
 
 # a file this large is read and validated in a process of its own (see ._pipeline)
 PROCESS_MIN_BYTES = 16 << 20
 FIRST_BATCH = 25_000
-_CERTIFIED_SCHEMA = {c: (pl.Int64 if c in ("row", "occurred_at_us") else pl.String)
-                     for c in CERTIFIED_COLUMNS}
+_CERTIFIED_SCHEMA = {
+    c: (pl.Int64 if c in ("row", "occurred_at_us") else pl.String) for c in CERTIFIED_COLUMNS
+}
 
-_COLUMNS = ("event_id", "subject", "source", "type", "occurred_at_us", "recorded_at_us",
-            "attributes", "content_hash", "batch")
+_COLUMNS = (
+    "event_id",
+    "subject",
+    "source",
+    "type",
+    "occurred_at_us",
+    "recorded_at_us",
+    "attributes",
+    "content_hash",
+    "batch",
+)
 
 
 @dataclass(slots=True)
@@ -78,15 +88,27 @@ class IngestReport:
         assert self.accepted + self.duplicates + self.rejected == self.input, self
 
     def as_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "accepted": self.accepted, "duplicates": self.duplicates,
-                "conflicts": self.conflicts, "invalid": self.invalid,
-                "rejected": self.rejected, "errors": [e.as_dict() for e in self.errors]}
+        return {
+            "input": self.input,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "invalid": self.invalid,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }
 
 
-def ingest_records(engine: Engine, policy: Policy,
-                   records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]], *,
-                   now_us: int, actor: str, batch_size: int = 50_000,
-                   progress: Callable[[int], None] | None = None) -> IngestReport:
+def ingest_records(
+    engine: Engine,
+    policy: Policy,
+    records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
+    *,
+    now_us: int,
+    actor: str,
+    batch_size: int = 50_000,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
     """Validate and append numbered records; see the module docstring for guarantees."""
     report = IngestReport()
     batches: Iterator[_Batch]
@@ -96,8 +118,9 @@ def ingest_records(engine: Engine, policy: Policy,
         batches = in_thread(_file_batches(records, now_us, batch_size))
     else:
         validator = EventValidator(policy, now_us)
-        batches = _batches((_check(p, validator) for p in row_pieces(records, batch_size)),
-                           batch_size)
+        batches = _batches(
+            (_check(p, validator) for p in row_pieces(records, batch_size)), batch_size
+        )
     known: set[str] = set()  # subjects this ingest has already put in the subjects table
     for batch in batches:
         report.input += batch.rows
@@ -146,14 +169,28 @@ class _Batch:
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # the frame travels as an Arrow table: pickled ten times faster than polars' own
-        return _batch_from_arrow, (self.rows, self.invalid, self.errors, self.duplicates,
-                                   self.conflicts, self.frame.to_arrow(), self.subjects,
-                                   self.digest)
+        return _batch_from_arrow, (
+            self.rows,
+            self.invalid,
+            self.errors,
+            self.duplicates,
+            self.conflicts,
+            self.frame.to_arrow(),
+            self.subjects,
+            self.digest,
+        )
 
 
-def _batch_from_arrow(rows: int, invalid: int, errors: list[FieldError], duplicates: int,
-                      conflicts: int, table: pa.Table, subjects: list[str],
-                      digest: str) -> _Batch:
+def _batch_from_arrow(
+    rows: int,
+    invalid: int,
+    errors: list[FieldError],
+    duplicates: int,
+    conflicts: int,
+    table: pa.Table,
+    subjects: list[str],
+    digest: str,
+) -> _Batch:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return _Batch(rows, invalid, errors, duplicates, conflicts, frame, subjects, digest)
@@ -205,8 +242,11 @@ class _Pending:
 
     def take(self, n: int) -> _Batch:
         """The next ``n`` events as a batch, with the rows read since the previous one."""
-        frame = pl.concat(self.frames, rechunk=False) if self.frames \
+        frame = (
+            pl.concat(self.frames, rechunk=False)
+            if self.frames
             else pl.DataFrame(schema=_CERTIFIED_SCHEMA)
+        )
         batch = _prepare(frame.head(n), self.rows, self.invalid, self.errors)
         rest = frame.slice(n)
         self.frames, self.held = [rest], rest.height
@@ -222,7 +262,8 @@ def _prepare(frame: pl.DataFrame, rows: int, invalid: int, errors: list[FieldErr
     if not first.all():
         firsts = frame.filter(first)
         repeats = frame.filter(~first).join(
-            firsts.select("event_id", stored=pl.col("content_hash")), on="event_id")
+            firsts.select("event_id", stored=pl.col("content_hash")), on="event_id"
+        )
         for row, new, stored in repeats.select("row", "content_hash", "stored").iter_rows():
             _classify_repeat(batch, row, stored, new)
         frame = firsts
@@ -250,23 +291,41 @@ def _check(piece: Piece, validator: EventValidator) -> _Checked:
 
 def _frame(valid: list[tuple[int, ValidEvent]]) -> pl.DataFrame:
     return pl.DataFrame(
-        [(row, e.event_id, e.subject, e.source, e.type, e.occurred_at_us, e.attributes_json,
-          e.content_hash) for row, e in valid], schema=_CERTIFIED_SCHEMA, orient="row")
+        [
+            (
+                row,
+                e.event_id,
+                e.subject,
+                e.source,
+                e.type,
+                e.occurred_at_us,
+                e.attributes_json,
+                e.content_hash,
+            )
+            for row, e in valid
+        ],
+        schema=_CERTIFIED_SCHEMA,
+        orient="row",
+    )
 
 
-def _classify_repeat(report: IngestReport | _Batch, row: int, stored_hash: str,
-                     new_hash: str) -> None:
+def _classify_repeat(
+    report: IngestReport | _Batch, row: int, stored_hash: str, new_hash: str
+) -> None:
     if stored_hash == new_hash:
         report.duplicates += 1
     else:
         report.conflicts += 1
-        report.errors.append(FieldError("event_id", "conflict",
-                                        "this event_id was already received with other content",
-                                        row))
+        report.errors.append(
+            FieldError(
+                "event_id", "conflict", "this event_id was already received with other content", row
+            )
+        )
 
 
-def _write_batch(engine: Engine, report: IngestReport, batch: _Batch, now_us: int,
-                 actor: str, known: set[str]) -> None:
+def _write_batch(
+    engine: Engine, report: IngestReport, batch: _Batch, now_us: int, actor: str, known: set[str]
+) -> None:
     """One transaction: the batch's new events and the audit row that vouches for them."""
     frame = batch.frame
     with engine.begin() as conn:
@@ -275,10 +334,20 @@ def _write_batch(engine: Engine, report: IngestReport, batch: _Batch, now_us: in
         seq = head[0] + 1
         _ensure_subjects(conn, [s for s in batch.subjects if s not in known], now_us)
         if conn.dialect.name == "postgresql":
-            inserted = _insert_postgres(conn, frame.select(
-                "event_id", "subject", "source", "type", "occurred_at_us",
-                recorded_at_us=pl.lit(now_us, dtype=pl.Int64), attributes="attributes",
-                content_hash="content_hash", batch=pl.lit(seq, dtype=pl.Int64)))
+            inserted = _insert_postgres(
+                conn,
+                frame.select(
+                    "event_id",
+                    "subject",
+                    "source",
+                    "type",
+                    "occurred_at_us",
+                    recorded_at_us=pl.lit(now_us, dtype=pl.Int64),
+                    attributes="attributes",
+                    content_hash="content_hash",
+                    batch=pl.lit(seq, dtype=pl.Int64),
+                ),
+            )
         else:
             inserted = _insert_sqlite(conn, frame, now_us, seq)
         accepted, digest = frame, batch.digest
@@ -293,29 +362,42 @@ def _write_batch(engine: Engine, report: IngestReport, batch: _Batch, now_us: in
                 _classify_repeat(report, row, stored[eid], new)
         if accepted.height:
             entry = append_audit(
-                conn, at_us=now_us, actor=actor, action="ingest", head=head,
-                details={"count": accepted.height, "digest": digest,
-                         "sources": accepted.get_column("source").unique().sort().to_list()})
+                conn,
+                at_us=now_us,
+                actor=actor,
+                action="ingest",
+                head=head,
+                details={
+                    "count": accepted.height,
+                    "digest": digest,
+                    "sources": accepted.get_column("source").unique().sort().to_list(),
+                },
+            )
             report.batches.append(entry.seq)
     report.accepted += accepted.height
     report.subjects.update(accepted.get_column("subject").unique().to_list())
 
 
 def _digest(frame: pl.DataFrame) -> str:
-    """:func:`~glasscredit.ledger._audit.batch_digest` of a frame sorted by event_id.
+    """:func:`~glasscredit.store._audit.batch_digest` of a frame sorted by event_id.
 
     sha256 over the concatenation equals sha256 fed piece by piece, and byte order of
     UTF-8 is code-point order, so this is the same digest in one call: over the data
     buffer of the line column, which holds exactly the lines one after the other.
     """
-    lines = frame.select(pl.concat_str([pl.col("event_id"), pl.lit("\x1f"),
-                                        pl.col("content_hash"), pl.lit("\n")]))
+    lines = frame.select(
+        pl.concat_str([pl.col("event_id"), pl.lit("\x1f"), pl.col("content_hash"), pl.lit("\n")])
+    )
     column = lines.to_series().rechunk().to_arrow().cast(pa.large_string())
     _, offsets, data = column.buffers()
     if data is None:
         return hashlib.sha256().hexdigest()
-    first, last = (int(x) for x in np.frombuffer(offsets, dtype=np.int64)[
-        column.offset:column.offset + len(column) + 1][[0, -1]])
+    first, last = (
+        int(x)
+        for x in np.frombuffer(offsets, dtype=np.int64)[
+            column.offset : column.offset + len(column) + 1
+        ][[0, -1]]
+    )
     return hashlib.sha256(memoryview(data)[first:last]).hexdigest()
 
 
@@ -323,18 +405,22 @@ def _ensure_subjects(conn: Connection, subjects: list[str], now_us: int) -> None
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
     hexed = os.urandom(16 * len(subjects)).hex()
-    salts = [hexed[32 * i:32 * i + 32] for i in range(len(subjects))]
+    salts = [hexed[32 * i : 32 * i + 32] for i in range(len(subjects))]
     cur = dbapi.cursor()
     try:
         if conn.dialect.name == "postgresql":  # one statement: executemany is a round trip each
-            cur.execute("INSERT INTO subjects (subject, salt, first_seen_us) "
-                        "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
-                        "ON CONFLICT (subject) DO NOTHING",
-                        (subjects, salts, [now_us] * len(subjects)))
+            cur.execute(
+                "INSERT INTO subjects (subject, salt, first_seen_us) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
+                "ON CONFLICT (subject) DO NOTHING",
+                (subjects, salts, [now_us] * len(subjects)),
+            )
         else:
-            cur.executemany("INSERT INTO subjects (subject, salt, first_seen_us) "
-                            "VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
-                            zip(subjects, salts, [now_us] * len(subjects), strict=True))
+            cur.executemany(
+                "INSERT INTO subjects (subject, salt, first_seen_us) "
+                "VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
+                zip(subjects, salts, [now_us] * len(subjects), strict=True),
+            )
     finally:
         cur.close()
 
@@ -348,13 +434,16 @@ def _insert_sqlite(conn: Connection, frame: pl.DataFrame, now_us: int, seq: int)
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
     bound = [c for c in _COLUMNS if c not in ("recorded_at_us", "batch")]
-    values = ", ".join(f"{int(now_us)}" if c == "recorded_at_us" else f"{int(seq)}"
-                       if c == "batch" else "?" for c in _COLUMNS)
+    values = ", ".join(
+        f"{int(now_us)}" if c == "recorded_at_us" else f"{int(seq)}" if c == "batch" else "?"
+        for c in _COLUMNS
+    )
     before = dbapi.total_changes
     dbapi.executemany(
         f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({values}) "
         "ON CONFLICT (event_id) DO NOTHING",
-        zip(*(frame.get_column(c).to_list() for c in bound), strict=True))
+        zip(*(frame.get_column(c).to_list() for c in bound), strict=True),
+    )
     return int(dbapi.total_changes - before)
 
 
@@ -379,7 +468,7 @@ def _copy(cur: Any, table: str, buf: io.BytesIO, options: str) -> None:
     with cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN{options}") as copy:
         view = buf.getbuffer()
         for i in range(0, len(view), 1 << 20):
-            copy.write(view[i:i + (1 << 20)])
+            copy.write(view[i : i + (1 << 20)])
         view.release()
 
 
@@ -405,12 +494,16 @@ def _insert_postgres(conn: Connection, rows: pl.DataFrame) -> int:
         else:
             cur.execute("RELEASE SAVEPOINT gc_copy")
             return rows.height
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS gc_staging (event_id text, subject text, "
-                    "source text, type text, occurred_at_us bigint, recorded_at_us bigint, "
-                    "attributes text, content_hash text, batch bigint) ON COMMIT DELETE ROWS")
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS gc_staging (event_id text, subject text, "
+            "source text, type text, occurred_at_us bigint, recorded_at_us bigint, "
+            "attributes text, content_hash text, batch bigint) ON COMMIT DELETE ROWS"
+        )
         _copy(cur, "gc_staging", buf, options)
-        cur.execute(f"INSERT INTO events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
-                    "FROM gc_staging ORDER BY event_id ON CONFLICT (event_id) DO NOTHING")
+        cur.execute(
+            f"INSERT INTO events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
+            "FROM gc_staging ORDER BY event_id ON CONFLICT (event_id) DO NOTHING"
+        )
         return int(cur.rowcount)
     finally:
         cur.close()
@@ -419,17 +512,19 @@ def _insert_postgres(conn: Connection, rows: pl.DataFrame) -> int:
 def _ids_of_batch(conn: Connection, ids: list[str], seq: int) -> set[str]:
     """Which of ``ids`` this batch (audit row ``seq``) stored."""
     found: set[str] = set()
-    stmt = select(events.c.event_id).where(events.c.batch == seq,
-                                           events.c.event_id.in_(bindparam("ids", expanding=True)))
+    stmt = select(events.c.event_id).where(
+        events.c.batch == seq, events.c.event_id.in_(bindparam("ids", expanding=True))
+    )
     for i in range(0, len(ids), 10_000):
-        found.update(r[0] for r in conn.execute(stmt, {"ids": ids[i:i + 10_000]}))
+        found.update(r[0] for r in conn.execute(stmt, {"ids": ids[i : i + 10_000]}))
     return found
 
 
 def _stored_hashes(conn: Connection, ids: list[str]) -> dict[str, str]:
     stmt = select(events.c.event_id, events.c.content_hash).where(
-        events.c.event_id.in_(bindparam("ids", expanding=True)))
+        events.c.event_id.in_(bindparam("ids", expanding=True))
+    )
     out: dict[str, str] = {}
     for i in range(0, len(ids), 10_000):
-        out.update({r[0]: r[1] for r in conn.execute(stmt, {"ids": ids[i:i + 10_000]})})
+        out.update({r[0]: r[1] for r in conn.execute(stmt, {"ids": ids[i : i + 10_000]})})
     return out

@@ -73,6 +73,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("trust_values", "scoring_cursor", "score_changes", "scores",
-                 "event_exclusions"):
+    for name in ("trust_values", "scoring_cursor", "score_changes", "scores", "event_exclusions"):
         op.drop_table(name)

@@ -7,7 +7,7 @@ header is not a row).
 
 :func:`read_events` returns an :class:`EventFile`: iterating it gives the rows one by
 one (the exact path); ingest asks it for columnar pieces instead (the fast path of
-:mod:`glasscredit.ledger._fastpath`), which yields the same rows with the same numbers.
+:mod:`glasscredit.store._fastpath`), which yields the same rows with the same numbers.
 """
 
 from __future__ import annotations
@@ -23,8 +23,15 @@ from typing import Any
 from glasscredit.exceptions import FieldError, IngestFileError
 from glasscredit.policy import Policy
 
-__all__ = ["FORMATS", "BrokenRow", "EventFile", "detect_format", "jsonl_row", "parquet_row",
-           "read_events"]
+__all__ = [
+    "FORMATS",
+    "BrokenRow",
+    "EventFile",
+    "detect_format",
+    "jsonl_row",
+    "parquet_row",
+    "read_events",
+]
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 
@@ -42,9 +49,16 @@ def detect_format(path: Path) -> str:
         return "jsonl"
     if suffix in FORMATS:
         return suffix
-    raise IngestFileError([FieldError("(file)", "format",
-                                      f"cannot tell the format of {path.name}; use .jsonl, "
-                                      ".json, .csv or .parquet, or pass the format")])
+    raise IngestFileError(
+        [
+            FieldError(
+                "(file)",
+                "format",
+                f"cannot tell the format of {path.name}; use .jsonl, "
+                ".json, .csv or .parquet, or pass the format",
+            )
+        ]
+    )
 
 
 class EventFile:
@@ -64,8 +78,11 @@ class EventFile:
     def __next__(self) -> tuple[int, Mapping[str, Any] | BrokenRow]:
         if self._rows is None:
             readers = {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet}
-            self._rows = _read_csv(self.path, self.policy) if self.kind == "csv" \
+            self._rows = (
+                _read_csv(self.path, self.policy)
+                if self.kind == "csv"
                 else readers[self.kind](self.path)
+            )
         return next(self._rows)
 
 
@@ -97,8 +114,11 @@ def jsonl_row(raw: bytes, n: int) -> Mapping[str, Any] | BrokenRow:
         return BrokenRow(FieldError("(row)", "encoding", "not valid UTF-8", n))
     except (json.JSONDecodeError, ValueError) as exc:
         return BrokenRow(FieldError("(row)", "json", f"not valid JSON: {exc}", n))
-    return rec if isinstance(rec, Mapping) else BrokenRow(
-        FieldError("(event)", "object", "an event must be a JSON object", n))
+    return (
+        rec
+        if isinstance(rec, Mapping)
+        else BrokenRow(FieldError("(event)", "object", "an event must be a JSON object", n))
+    )
 
 
 def _no_constant(name: str) -> Any:
@@ -109,14 +129,20 @@ def _read_json(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
     try:
         data = json.loads(p.read_bytes().decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        raise IngestFileError([FieldError("(file)", "json", f"not a valid JSON file: {exc}")]) \
-            from exc
+        raise IngestFileError(
+            [FieldError("(file)", "json", f"not a valid JSON file: {exc}")]
+        ) from exc
     if not isinstance(data, list):
-        raise IngestFileError([FieldError("(file)", "json_array",
-                                          "a .json file must hold an array of events")])
+        raise IngestFileError(
+            [FieldError("(file)", "json_array", "a .json file must hold an array of events")]
+        )
     for n, rec in enumerate(data, start=1):
-        yield n, rec if isinstance(rec, Mapping) else BrokenRow(
-            FieldError("(event)", "object", "an event must be a JSON object", n))
+        yield (
+            n,
+            rec
+            if isinstance(rec, Mapping)
+            else BrokenRow(FieldError("(event)", "object", "an event must be a JSON object", n)),
+        )
 
 
 def _coerce(text: str, type_: str) -> Any:
@@ -141,8 +167,9 @@ def _read_csv(p: Path, policy: Policy) -> Iterator[tuple[int, Mapping[str, Any] 
         reader = csv.reader(fh)
         header = next(reader)
     except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
-        raise IngestFileError([FieldError("(file)", "csv_header",
-                                          f"no readable CSV header: {exc}")]) from exc
+        raise IngestFileError(
+            [FieldError("(file)", "csv_header", f"no readable CSV header: {exc}")]
+        ) from exc
     n = 0
     with fh:
         while True:
@@ -155,8 +182,17 @@ def _read_csv(p: Path, policy: Policy) -> Iterator[tuple[int, Mapping[str, Any] 
                 yield n, BrokenRow(FieldError("(row)", "csv", f"unreadable row: {exc}", n))
                 continue
             if len(cells) != len(header):
-                yield n, BrokenRow(FieldError("(row)", "csv_columns",
-                                              f"{len(cells)} cells for {len(header)} columns", n))
+                yield (
+                    n,
+                    BrokenRow(
+                        FieldError(
+                            "(row)",
+                            "csv_columns",
+                            f"{len(cells)} cells for {len(header)} columns",
+                            n,
+                        )
+                    ),
+                )
                 continue
             yield n, _csv_record(dict(zip(header, cells, strict=True)), policy, n)
 
@@ -174,8 +210,14 @@ def _csv_record(row: dict[str, str], policy: Policy, n: int) -> Mapping[str, Any
             try:
                 attrs[name] = _coerce(v, spec.type) if spec else v
             except ValueError:
-                return BrokenRow(FieldError(f"attributes.{name}", "type",
-                                            f"cannot read {v!r} as {spec.type if spec else ''}", n))
+                return BrokenRow(
+                    FieldError(
+                        f"attributes.{name}",
+                        "type",
+                        f"cannot read {v!r} as {spec.type if spec else ''}",
+                        n,
+                    )
+                )
         elif k == "attributes":
             try:
                 parsed = json.loads(v, parse_constant=_no_constant) if v else {}
@@ -194,8 +236,9 @@ def _read_parquet(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]
     try:
         pf = pq.ParquetFile(p)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise IngestFileError([FieldError("(file)", "parquet",
-                                          f"not a readable Parquet file: {exc}")]) from exc
+        raise IngestFileError(
+            [FieldError("(file)", "parquet", f"not a readable Parquet file: {exc}")]
+        ) from exc
     n = 0
     for batch in pf.iter_batches(batch_size=65_536):
         for rec in batch.to_pylist():

@@ -40,8 +40,8 @@ from sqlalchemy import Engine, text
 
 from glasscredit.exceptions import LedgerError
 from glasscredit.features._idhash import ID_HASH, id_hashes
-from glasscredit.ledger._audit import subject_hash
-from glasscredit.ledger._columnar import EVENT_SCHEMA, read_event_batches
+from glasscredit.store._audit import subject_hash
+from glasscredit.store._columnar import EVENT_SCHEMA, read_event_batches
 
 __all__ = ["EventMirror", "SyncReport"]
 
@@ -50,9 +50,16 @@ _FORMAT = 3  # 2: segments carry id_hash; 3: id_hash is XXH64
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
 _SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction
-_PL_SCHEMA = {"seq": pl.Int64, "event_id": pl.String, "subject": pl.String,
-              "source": pl.String, "type": pl.String, "occurred_at_us": pl.Int64,
-              "recorded_at_us": pl.Int64, "attributes": pl.String}
+_PL_SCHEMA = {
+    "seq": pl.Int64,
+    "event_id": pl.String,
+    "subject": pl.String,
+    "source": pl.String,
+    "type": pl.String,
+    "occurred_at_us": pl.Int64,
+    "recorded_at_us": pl.Int64,
+    "attributes": pl.String,
+}
 
 
 @dataclass(slots=True)
@@ -104,12 +111,20 @@ class EventMirror:
             df = df.with_columns(pl.Series(ID_HASH, id_hashes(df["event_id"])))
         path = self.root / name
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        df.sort(_ORDER).write_parquet(tmp, compression="lz4", statistics=True,
-                                      row_group_size=_ROW_GROUP)
+        df.sort(_ORDER).write_parquet(
+            tmp, compression="lz4", statistics=True, row_group_size=_ROW_GROUP
+        )
         os.replace(tmp, path)
         st = path.stat()
-        return {"file": name, "min_seq": lo, "max_seq": hi, "rows": df.height,
-                "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(path)}
+        return {
+            "file": name,
+            "min_seq": lo,
+            "max_seq": hi,
+            "rows": df.height,
+            "bytes": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "sha256": _sha256(path),
+        }
 
     def _read_sql(self, lo: int, hi: int | None) -> pl.DataFrame:
         tables = list(read_event_batches(self.engine, seq_range=(lo, hi)))
@@ -131,23 +146,25 @@ class EventMirror:
         man = self.manifest()
         lo, hi = int(df["seq"].min()), int(df["seq"].max())  # type: ignore[arg-type]
         if lo <= man["max_seq"]:
-            raise LedgerError(f"mirror append: seq {lo} is not above the mirror's max_seq "
-                              f"{man['max_seq']} (rule: segments hold new seq ranges only)")
+            raise LedgerError(
+                f"mirror append: seq {lo} is not above the mirror's max_seq "
+                f"{man['max_seq']} (rule: segments hold new seq ranges only)"
+            )
         man["segments"].append(self._write(df, lo, hi))
         man["max_seq"], man["total"] = hi, man["total"] + df.height
         self._save(man)
 
     def _db_count(self, max_seq: int) -> int:
         with self.engine.connect() as conn:
-            n = conn.execute(text("SELECT count(*) FROM events WHERE seq <= :m"),
-                             {"m": max_seq}).scalar_one()
+            n = conn.execute(
+                text("SELECT count(*) FROM events WHERE seq <= :m"), {"m": max_seq}
+            ).scalar_one()
         return int(n)
 
     def _db_max_seq(self) -> int:
         """The table's newest seq (one index lookup: spares the reader when none is new)."""
         with self.engine.connect() as conn:
-            return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM events"))
-                       .scalar_one())
+            return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM events")).scalar_one())
 
     def _tombstones(self) -> int:
         with self.engine.connect() as conn:
@@ -163,8 +180,10 @@ class EventMirror:
         report = SyncReport()
         man = self.manifest()
         tombs = self._tombstones()
-        if man.get("version") != _FORMAT or ((count or tombs != man.get("tombstones", 0))
-                                             and self._db_count(man["max_seq"]) != man["total"]):
+        if man.get("version") != _FORMAT or (
+            (count or tombs != man.get("tombstones", 0))
+            and self._db_count(man["max_seq"]) != man["total"]
+        ):
             for seg in man["segments"]:
                 (self.root / seg["file"]).unlink(missing_ok=True)
             man = {**man, "version": _FORMAT, "max_seq": 0, "total": 0, "segments": []}
@@ -175,8 +194,11 @@ class EventMirror:
             if st is None or st.st_size != seg["bytes"] or st.st_mtime_ns != seg["mtime_ns"]:
                 man["segments"][i] = self._rebuild(seg)
                 report.rebuilt_segments += 1
-        new = self._read_sql(man["max_seq"] + 1, None) \
-            if self._db_max_seq() > man["max_seq"] else pl.DataFrame()
+        new = (
+            self._read_sql(man["max_seq"] + 1, None)
+            if self._db_max_seq() > man["max_seq"]
+            else pl.DataFrame()
+        )
         if new.height:
             lo, hi = int(new["seq"].min()), int(new["seq"].max())  # type: ignore[arg-type]
             man["segments"].append(self._write(new, lo, hi))
@@ -184,9 +206,14 @@ class EventMirror:
             report.appended = new.height
         if len(man["segments"]) > self.max_segments:
             report.compacted = self._compact(man)
-        if report.appended or report.rebuilt_segments or report.full_rebuild \
-                or report.compacted or tombs != man.get("tombstones", 0) \
-                or not (self.root / _MANIFEST).exists():
+        if (
+            report.appended
+            or report.rebuilt_segments
+            or report.full_rebuild
+            or report.compacted
+            or tombs != man.get("tombstones", 0)
+            or not (self.root / _MANIFEST).exists()
+        ):
             man["tombstones"] = tombs
             self._save(man)
         return report
@@ -208,7 +235,7 @@ class EventMirror:
             df = pl.concat([pl.read_parquet(self.root / seg["file"]) for seg in run])
             merged = self._write(df, run[0]["min_seq"], run[-1]["max_seq"])
             at = man["segments"].index(run[0])
-            man["segments"][at:at + len(run)] = [merged]
+            man["segments"][at : at + len(run)] = [merged]
             for seg in run:
                 (self.root / seg["file"]).unlink(missing_ok=True)
             gone += len(run) - 1
@@ -217,9 +244,11 @@ class EventMirror:
     def _rebuild(self, seg: dict[str, Any]) -> dict[str, Any]:
         df = self._read_sql(seg["min_seq"], seg["max_seq"])
         if df.height != seg["rows"]:
-            raise LedgerError(f"mirror segment {seg['file']}: the database holds {df.height} "
-                              f"events of seq {seg['min_seq']}..{seg['max_seq']}, the "
-                              f"manifest {seg['rows']} (rule: run sync to rebuild all)")
+            raise LedgerError(
+                f"mirror segment {seg['file']}: the database holds {df.height} "
+                f"events of seq {seg['min_seq']}..{seg['max_seq']}, the "
+                f"manifest {seg['rows']} (rule: run sync to rebuild all)"
+            )
         return self._write(df, seg["min_seq"], seg["max_seq"])
 
     def verify(self) -> list[str]:
@@ -234,8 +263,7 @@ class EventMirror:
     def purge(self, subjects: Collection[str], event_ids: Collection[str] = ()) -> int:
         """Rewrite segments without these subjects' events (and these ids); rows removed."""
         man = self.manifest()
-        gone = pl.col("subject").is_in(list(subjects)) | pl.col("event_id").is_in(
-            list(event_ids))
+        gone = pl.col("subject").is_in(list(subjects)) | pl.col("event_id").is_in(list(event_ids))
         removed = 0
         for i, seg in enumerate(man["segments"]):
             path = self.root / seg["file"]
@@ -249,16 +277,22 @@ class EventMirror:
             man["segments"][i] = {**self._write(keep, seg["min_seq"], seg["max_seq"])}
         if removed:
             man["total"] -= removed
-            man["purges"].append({"subject_hashes": sorted(subject_hash(s) for s in subjects),
-                                  "events": removed})
+            man["purges"].append(
+                {"subject_hashes": sorted(subject_hash(s) for s in subjects), "events": removed}
+            )
             self._save(man)
         return removed
 
     # -- reading ------------------------------------------------------------------
-    def scan(self, *, subject_range: tuple[str, str] | None = None,
-             subjects_in: Collection[str] | None = None, recorded_by_us: int | None = None,
-             attribute_types: Collection[str] | None = None,
-             with_id_hash: bool = False) -> pl.DataFrame:
+    def scan(
+        self,
+        *,
+        subject_range: tuple[str, str] | None = None,
+        subjects_in: Collection[str] | None = None,
+        recorded_by_us: int | None = None,
+        attribute_types: Collection[str] | None = None,
+        with_id_hash: bool = False,
+    ) -> pl.DataFrame:
         """Events as the SQL reader gives them (same columns, NULL attributes likewise).
 
         ``with_id_hash`` keeps the ``id_hash`` column (for the batch digest).
@@ -279,6 +313,9 @@ class EventMirror:
         if recorded_by_us is not None:
             lf = lf.filter(pl.col("recorded_at_us") <= recorded_by_us)
         if attribute_types is not None:
-            lf = lf.with_columns(pl.when(pl.col("type").is_in(sorted(attribute_types)))
-                                 .then(pl.col("attributes")).alias("attributes"))
+            lf = lf.with_columns(
+                pl.when(pl.col("type").is_in(sorted(attribute_types)))
+                .then(pl.col("attributes"))
+                .alias("attributes")
+            )
         return lf.collect()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from glasscredit.ledger._tables import metadata
+from glasscredit.store._tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - glasscredit always passes a connection
-    raise RuntimeError("glasscredit migrations run through glasscredit.ledger.migrate()")
+    raise RuntimeError("glasscredit migrations run through glasscredit.store.migrate()")
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

@@ -10,13 +10,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from glasscredit.exceptions import IngestFileError, NotFoundError
-from glasscredit.ledger import Ledger
+from glasscredit.store import Ledger
 from tests.conftest import FakeClock, event
 
 
 def test_valid_events_are_stored_with_both_times(ledger: Ledger, clock: FakeClock) -> None:
-    rep = ledger.ingest([event("e1", occurred_at="2026-03-02T10:00:00+02:00"),
-                         event("e2", type_="payment.late", days_late=12)])
+    rep = ledger.ingest(
+        [
+            event("e1", occurred_at="2026-03-02T10:00:00+02:00"),
+            event("e2", type_="payment.late", days_late=12),
+        ]
+    )
     assert (rep.input, rep.accepted, rep.duplicates, rep.rejected) == (2, 2, 0, 0)
     evs = ledger.events_of("s1")
     assert [e.event_id for e in evs] == ["e1", "e2"]
@@ -45,26 +49,33 @@ def test_number_forms_of_the_same_value_are_the_same_event(ledger: Ledger) -> No
     assert rep.duplicates == 1
 
 
-@pytest.mark.parametrize(("mutate", "field", "rule"), [
-    (lambda e: e.pop("subject"), "subject", "required"),
-    (lambda e: e.update(subject="Jane Doe"), "subject", "subject_id"),
-    (lambda e: e.update(type="payment.never"), "type", "unknown_type"),
-    (lambda e: e.update(source="rentals"), "type", "source_not_allowed"),
-    (lambda e: e.update(source="nsa"), "source", "unknown_source"),
-    (lambda e: e.update(occurred_at="2026-03-02 10:00"), "occurred_at", "timestamp"),
-    (lambda e: e.update(occurred_at="2026-03-02T10:00:00"), "occurred_at", "timestamp"),
-    (lambda e: e.update(occurred_at="2030-01-01T00:00:00Z"), "occurred_at", "future"),
-    (lambda e: e.update(extra=1), "extra", "unknown_field"),
-    (lambda e: e["attributes"].update(amount="ten"), "attributes.amount", "type"),
-    (lambda e: e["attributes"].update(amount=-1), "attributes.amount", "range"),
-    (lambda e: e["attributes"].update(amount=float("inf")), "attributes.amount", "finite"),
-    (lambda e: e["attributes"].update(amount=1e300), "attributes.amount", "range"),
-    (lambda e: e["attributes"].update(note="I vote green"), "attributes.note",
-     "unknown_attribute"),
-    (lambda e: e["attributes"].pop("amount"), "attributes.amount", "required"),
-])
-def test_invalid_events_are_refused_naming_field_and_rule(ledger: Ledger, mutate: object,
-                                                          field: str, rule: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "field", "rule"),
+    [
+        (lambda e: e.pop("subject"), "subject", "required"),
+        (lambda e: e.update(subject="Jane Doe"), "subject", "subject_id"),
+        (lambda e: e.update(type="payment.never"), "type", "unknown_type"),
+        (lambda e: e.update(source="rentals"), "type", "source_not_allowed"),
+        (lambda e: e.update(source="nsa"), "source", "unknown_source"),
+        (lambda e: e.update(occurred_at="2026-03-02 10:00"), "occurred_at", "timestamp"),
+        (lambda e: e.update(occurred_at="2026-03-02T10:00:00"), "occurred_at", "timestamp"),
+        (lambda e: e.update(occurred_at="2030-01-01T00:00:00Z"), "occurred_at", "future"),
+        (lambda e: e.update(extra=1), "extra", "unknown_field"),
+        (lambda e: e["attributes"].update(amount="ten"), "attributes.amount", "type"),
+        (lambda e: e["attributes"].update(amount=-1), "attributes.amount", "range"),
+        (lambda e: e["attributes"].update(amount=float("inf")), "attributes.amount", "finite"),
+        (lambda e: e["attributes"].update(amount=1e300), "attributes.amount", "range"),
+        (
+            lambda e: e["attributes"].update(note="I vote green"),
+            "attributes.note",
+            "unknown_attribute",
+        ),
+        (lambda e: e["attributes"].pop("amount"), "attributes.amount", "required"),
+    ],
+)
+def test_invalid_events_are_refused_naming_field_and_rule(
+    ledger: Ledger, mutate: object, field: str, rule: str
+) -> None:
     bad = event("bad")
     mutate(bad)  # type: ignore[operator]
     rep = ledger.ingest([event("ok"), bad])
@@ -80,8 +91,12 @@ def test_self_endorsement_is_refused(ledger: Ledger) -> None:
 
 def test_clock_skew_allowance(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    rep = ledger.ingest([event("soon", occurred_at="2026-09-01T00:04:00Z"),
-                         event("later", occurred_at="2026-09-01T00:06:00Z")])
+    rep = ledger.ingest(
+        [
+            event("soon", occurred_at="2026-09-01T00:04:00Z"),
+            event("later", occurred_at="2026-09-01T00:06:00Z"),
+        ]
+    )
     assert rep.accepted == 1 and rep.errors[0].rule == "future"
 
 
@@ -96,35 +111,49 @@ def test_unknown_subject_is_not_found(ledger: Ledger) -> None:
         ledger.events_of("nobody")
 
 
-def test_files_of_every_format_ingest_the_same(tmp_path: Path, sqlite_url: str,
-                                               policy: object, clock: FakeClock) -> None:
-    evs = [event("e1"), event("e2", type_="payment.late", days_late=3),
-           event("e3", type_="identity.verified", level=3)]
+def test_files_of_every_format_ingest_the_same(
+    tmp_path: Path, sqlite_url: str, policy: object, clock: FakeClock
+) -> None:
+    evs = [
+        event("e1"),
+        event("e2", type_="payment.late", days_late=3),
+        event("e3", type_="identity.verified", level=3),
+    ]
     jl = tmp_path / "a.jsonl"
     jl.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     js = tmp_path / "a.json"
     js.write_text(json.dumps(evs))
     cs = tmp_path / "a.csv"
-    cs.write_text("event_id,subject,source,type,occurred_at,attributes.amount,"
-                  "attributes.days_late,attributes.level\n"
-                  "e1,s1,bank,payment.on_time,2026-03-02T10:00:00Z,10,,\n"
-                  "e2,s1,bank,payment.late,2026-03-02T10:00:00Z,10,3,\n"
-                  "e3,s1,bank,identity.verified,2026-03-02T10:00:00Z,,,3\n")
+    cs.write_text(
+        "event_id,subject,source,type,occurred_at,attributes.amount,"
+        "attributes.days_late,attributes.level\n"
+        "e1,s1,bank,payment.on_time,2026-03-02T10:00:00Z,10,,\n"
+        "e2,s1,bank,payment.late,2026-03-02T10:00:00Z,10,3,\n"
+        "e3,s1,bank,identity.verified,2026-03-02T10:00:00Z,,,3\n"
+    )
     pqf = tmp_path / "a.parquet"
-    pq.write_table(pa.Table.from_pylist([{**e, "attributes": json.dumps(e["attributes"])}
-                                         for e in evs]), pqf)
+    pq.write_table(
+        pa.Table.from_pylist([{**e, "attributes": json.dumps(e["attributes"])} for e in evs]), pqf
+    )
     for i, f in enumerate((jl, js, cs, pqf)):
         with Ledger(f"sqlite:///{tmp_path / f'l{i}.db'}", policy, clock=clock) as led:  # type: ignore[arg-type]
             rep = led.ingest_file(f)
             assert rep.accepted == 3, (f, rep.errors)
             assert [e.attributes for e in led.events_of("s1")] == [
-                {"amount": 10}, {"amount": 10, "days_late": 3}, {"level": 3}]
+                {"amount": 10},
+                {"amount": 10, "days_late": 3},
+                {"level": 3},
+            ]
 
 
 def test_broken_lines_are_reported_by_row(tmp_path: Path, ledger: Ledger) -> None:
     f = tmp_path / "b.jsonl"
-    f.write_bytes(json.dumps(event("e1")).encode() + b"\n{not json\n\xff\xfe\n[1,2]\n"
-                  + json.dumps(event("e2")).encode() + b"\n")
+    f.write_bytes(
+        json.dumps(event("e1")).encode()
+        + b"\n{not json\n\xff\xfe\n[1,2]\n"
+        + json.dumps(event("e2")).encode()
+        + b"\n"
+    )
     rep = ledger.ingest_file(f)
     assert (rep.input, rep.accepted, rep.invalid) == (5, 2, 3)
     assert [(e.row, e.rule) for e in rep.errors] == [(2, "json"), (3, "encoding"), (4, "object")]

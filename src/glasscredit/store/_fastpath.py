@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.json as pj
 
 from glasscredit.exceptions import FieldError, IngestFileError
-from glasscredit.ledger._readers import BrokenRow, EventFile, jsonl_row, parquet_row
 from glasscredit.policy._validate_columns import ColumnValidator
+from glasscredit.store._readers import BrokenRow, EventFile, jsonl_row, parquet_row
 
 __all__ = ["Piece", "iter_pieces", "row_pieces"]
 
@@ -57,8 +57,9 @@ def iter_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[Piece
         yield from row_pieces(source, 50_000)
 
 
-def row_pieces(records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
-               size: int) -> Iterator[Piece]:
+def row_pieces(
+    records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]], size: int
+) -> Iterator[Piece]:
     """Numbered records in pieces of ``size`` rows, all for the exact path."""
     piece = Piece()
     for pair in records:
@@ -92,21 +93,25 @@ def _line_count(block: bytes) -> int:
     return block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
 
 
-def _jsonl_block(block: bytes, before: int, validator: ColumnValidator,
-                 options: pj.ParseOptions) -> Iterator[Piece]:
+def _jsonl_block(
+    block: bytes, before: int, validator: ColumnValidator, options: pj.ParseOptions
+) -> Iterator[Piece]:
     lines = _line_count(block)
     table = _parse_jsonl(block, lines, options)
     if table is None:
         if lines <= EXACT_LINES:
-            yield Piece(exact=[(before + i + 1, jsonl_row(raw, before + i + 1))
-                               for i, raw in enumerate(block.split(b"\n")[:lines])])
+            yield Piece(
+                exact=[
+                    (before + i + 1, jsonl_row(raw, before + i + 1))
+                    for i, raw in enumerate(block.split(b"\n")[:lines])
+                ]
+            )
             return
         mid = block.find(b"\n", len(block) // 2) + 1
         if mid == 0 or mid == len(block):
             mid = block.find(b"\n") + 1
         yield from _jsonl_block(block[:mid], before, validator, options)
-        yield from _jsonl_block(block[mid:], before + block[:mid].count(b"\n"), validator,
-                                options)
+        yield from _jsonl_block(block[mid:], before + block[:mid].count(b"\n"), validator, options)
         return
     rows = np.arange(before + 1, before + lines + 1, dtype=np.int64)
     certified, others = validator.certify(table, rows)
@@ -139,12 +144,14 @@ def _parquet_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[P
     try:
         pf = pq.ParquetFile(source.path)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise IngestFileError([FieldError("(file)", "parquet",
-                                          f"not a readable Parquet file: {exc}")]) from exc
+        raise IngestFileError(
+            [FieldError("(file)", "parquet", f"not a readable Parquet file: {exc}")]
+        ) from exc
     names = [f.name for f in validator.schema]
     schema = pf.schema_arrow
     columnar = sorted(schema.names) == sorted(names) and all(
-        schema.field(n).type in (pa.string(), pa.large_string()) for n in names)
+        schema.field(n).type in (pa.string(), pa.large_string()) for n in names
+    )
     attr_schema = pa.schema(list(validator.schema.field("attributes").type))
     options = pj.ParseOptions(explicit_schema=attr_schema, unexpected_field_behavior="error")
     n = 0
@@ -153,20 +160,27 @@ def _parquet_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[P
         n += batch.num_rows
         table = _parquet_table(batch, names, options) if columnar else None
         if table is None:
-            yield Piece(exact=[(int(r), parquet_row(rec, int(r)))
-                               for r, rec in zip(rows, batch.to_pylist(), strict=True)])
+            yield Piece(
+                exact=[
+                    (int(r), parquet_row(rec, int(r)))
+                    for r, rec in zip(rows, batch.to_pylist(), strict=True)
+                ]
+            )
             continue
         certified, others = validator.certify(table, rows)
         piece = Piece(certified=certified)
         if len(others):
             recs = batch.take(pa.array(others)).to_pylist()
-            piece.exact = [(int(rows[i]), parquet_row(rec, int(rows[i])))
-                           for i, rec in zip(others, recs, strict=True)]
+            piece.exact = [
+                (int(rows[i]), parquet_row(rec, int(rows[i])))
+                for i, rec in zip(others, recs, strict=True)
+            ]
         yield piece
 
 
-def _parquet_table(batch: pa.RecordBatch, names: list[str],
-                   options: pj.ParseOptions) -> pa.Table | None:
+def _parquet_table(
+    batch: pa.RecordBatch, names: list[str], options: pj.ParseOptions
+) -> pa.Table | None:
     """Top-level string columns as they are; the attributes JSON parsed by Arrow."""
     attrs = batch.column("attributes").cast(pa.string())
     if attrs.null_count:
@@ -179,8 +193,11 @@ def _parquet_table(batch: pa.RecordBatch, names: list[str],
     if parsed is None:
         return None
     parsed = parsed.combine_chunks()
-    struct = pa.StructArray.from_arrays([c.chunk(0) if c.num_chunks else pa.array([], c.type)
-                                         for c in parsed.columns], names=parsed.column_names)
+    struct = pa.StructArray.from_arrays(
+        [c.chunk(0) if c.num_chunks else pa.array([], c.type) for c in parsed.columns],
+        names=parsed.column_names,
+    )
     top = [n for n in names if n != "attributes"]
-    return pa.Table.from_arrays([*(batch.column(n).cast(pa.string()) for n in top), struct],
-                                names=[*top, "attributes"])
+    return pa.Table.from_arrays(
+        [*(batch.column(n).cast(pa.string()) for n in top), struct], names=[*top, "attributes"]
+    )
