@@ -27,7 +27,7 @@ import statistics
 import sys
 
 from glasscredit.policy import default_policy
-from glasscredit.trust import RedTeamReport, run_redteam
+from glasscredit.simulate import RedTeamReport, run_redteam
 
 SEEDS = (0, 1, 2)
 

@@ -32,14 +32,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from glasscredit.trust import (
-    SeedPolicy,
-    build_endorsement_graph,
-    make_scenario,
-    ranking_quality,
-    select_seeds,
-    sybilrank,
-)
+from glasscredit.simulate import make_scenario, ranking_quality
+from glasscredit.trust import SeedPolicy, build_endorsement_graph, select_seeds, sybilrank
 
 N_SUBJECTS = 1_000_000
 MEAN_DEGREE = 20.0  # 10M undirected pairs on 1M subjects

@@ -7,13 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from glasscredit.simulate import Scenario, make_scenario, ranking_quality
 from glasscredit.trust import (
     EndorsementGraph,
-    Scenario,
     SeedPolicy,
     build_endorsement_graph,
-    make_scenario,
-    ranking_quality,
     select_seeds,
     sybilrank,
 )

@@ -7,7 +7,8 @@ import pytest
 
 import glasscredit.trust as trust
 from glasscredit.exceptions import ValidationError
-from glasscredit.trust import SeedPolicy, make_scenario, ranking_quality, select_seeds
+from glasscredit.simulate import make_scenario, ranking_quality
+from glasscredit.trust import SeedPolicy, select_seeds
 
 
 def test_seeds_meet_every_threshold_and_strongest_come_first() -> None:
@@ -116,17 +117,13 @@ def test_public_surface_is_pinned() -> None:
         "DroppedEdges",
         "EndorsementGraph",
         "GraphMode",
-        "RankingQuality",
-        "Scenario",
         "SeedPolicy",
         "SeedSelection",
         "TrustResult",
         "build_endorsement_graph",
         "default_iterations",
-        "make_scenario",
         "normalise_trust",
         "propagate",
-        "ranking_quality",
         "select_seeds",
         "sybilrank",
     }

@@ -16,9 +16,9 @@ from glasscredit.cli._common import (
     open_ledger,
 )
 from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.model import monitor_scores
 from glasscredit.policy import MONTH_US, parse_timestamp
 from glasscredit.scoring._explain import iso
-from glasscredit.trust import monitor_scores
 
 __all__ = ["register"]
 

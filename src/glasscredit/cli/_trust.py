@@ -19,6 +19,7 @@ from glasscredit.cli._common import (
 )
 from glasscredit.cli._scoring import _as_of
 from glasscredit.policy import DAY_US
+from glasscredit.simulate import run_redteam
 from glasscredit.trust import (
     TrustSnapshot,
     compute_reports,
@@ -26,7 +27,6 @@ from glasscredit.trust import (
     explain_reports,
     hold_bursts,
     release_burst,
-    run_redteam,
     scan_bursts,
 )
 

@@ -19,10 +19,20 @@ from glasscredit.model._frame import (
 )
 from glasscredit.model._metrics import (
     auc_gini_ks,
+    binned_psi,
     calibration_table,
     characteristic_stability,
     psi,
+    reference_edges,
     score_psi,
+)
+from glasscredit.model._monitor import Shift, population_shift
+from glasscredit.model._monitor_scores import (
+    MonitorReport,
+    MonitorSettings,
+    monitor_scores,
+    monitoring_settings,
+    period_population,
 )
 from glasscredit.model._report import evaluate, report_html, stability
 from glasscredit.model._scaling import Scaling, scaling_from_pdo
@@ -34,11 +44,15 @@ __all__ = [
     "GERMAN_CREDIT_PROTECTED",
     "GERMAN_CREDIT_TARGET",
     "ModelDocument",
+    "MonitorReport",
+    "MonitorSettings",
     "Scaling",
     "ScorecardClassifier",
+    "Shift",
     "auc_gini_ks",
     "audit",
     "audit_over_time",
+    "binned_psi",
     "calibration_table",
     "card_html",
     "card_markdown",
@@ -50,8 +64,13 @@ __all__ = [
     "load_german_credit",
     "load_model",
     "model_document",
+    "monitor_scores",
+    "monitoring_settings",
     "pav",
+    "period_population",
+    "population_shift",
     "psi",
+    "reference_edges",
     "report_html",
     "save_model",
     "scaling_from_pdo",

@@ -12,13 +12,18 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from glasscredit.exceptions import FieldError, ValidationError
+
 __all__ = [
+    "EMPTY_SHARE",
     "auc_gini_ks",
+    "binned_psi",
     "calibration_table",
     "characteristic_stability",
     "ks_curve",
     "psi",
     "psi_bands",
+    "reference_edges",
     "score_psi",
 ]
 
@@ -55,29 +60,70 @@ def psi_bands(psi_value: float) -> str:
     return "significant change"
 
 
-def psi(expected: npt.ArrayLike, actual: npt.ArrayLike, eps: float = 1e-4) -> float:
+#: share given to an empty bin so that ln(a / e) stays finite
+EMPTY_SHARE = 1e-4
+
+
+def psi(expected: npt.ArrayLike, actual: npt.ArrayLike, eps: float = EMPTY_SHARE) -> float:
     """Population stability index between two distributions over the same bins.
 
-    ``expected`` and ``actual`` are counts (or shares) per bin; empty shares are floored
-    at ``eps`` so a bin present in one population only gives a large but finite term.
+    ``sum((a - e) * ln(a / e))`` over shares; ``expected`` and ``actual`` are counts (or
+    shares) per bin, and an empty share is floored at ``eps`` so a bin present in one
+    population only gives a large but finite term.
     """
     e = np.asarray(expected, dtype=np.float64)
     a = np.asarray(actual, dtype=np.float64)
+    if e.shape != a.shape or e.ndim != 1 or e.sum() <= 0 or a.sum() <= 0:
+        raise ValidationError(
+            [
+                FieldError(
+                    "actual",
+                    "same_bins",
+                    "expected and actual must be non-empty counts over the same bins",
+                )
+            ]
+        )
     pe = np.maximum(e / e.sum(), eps)
     pa = np.maximum(a / a.sum(), eps)
     return float(((pa - pe) * np.log(pa / pe)).sum())
 
 
+def reference_edges(reference: npt.ArrayLike, n_bands: int = 10) -> FloatArray:
+    """Right-open bin edges at the reference's quantiles, tied values merged into one bin.
+
+    A value that holds a whole quantile step or more of the reference (a tie, common when
+    scores are integers or a policy gives many people the same points) gets a bin of its
+    own, closed just above it: without that, the bins collapse onto the tie and a shift of
+    the other population above or below it reads as no change at all.
+    """
+    r = np.asarray(reference, dtype=np.float64)
+    cuts = np.quantile(r, np.linspace(0, 1, n_bands + 1)[1:-1]) if r.size else np.empty(0)
+    values, counts = np.unique(r, return_counts=True)
+    tied = values[counts * n_bands >= max(r.size, 1)]
+    above = np.nextafter(tied, np.inf)
+    return np.unique(np.concatenate((cuts, tied, above)))
+
+
+def binned_psi(
+    reference: npt.ArrayLike, current: npt.ArrayLike, n_bands: int = 10
+) -> tuple[float, FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """PSI of ``current`` against ``reference`` on :func:`reference_edges`.
+
+    Returns the PSI, the edges and both populations' counts per bin.
+    """
+    r = np.asarray(reference, dtype=np.float64)
+    c = np.asarray(current, dtype=np.float64)
+    edges = reference_edges(r, n_bands)
+    ce = np.bincount(np.searchsorted(edges, r, side="right"), minlength=edges.size + 1)
+    ca = np.bincount(np.searchsorted(edges, c, side="right"), minlength=edges.size + 1)
+    return psi(ce, ca), edges, ce, ca
+
+
 def score_psi(
     expected_scores: npt.ArrayLike, actual_scores: npt.ArrayLike, n_bands: int = 10
 ) -> dict[str, Any]:
-    """PSI of the score between two populations on the expected population's deciles."""
-    es = np.asarray(expected_scores, dtype=np.float64)
-    acts = np.asarray(actual_scores, dtype=np.float64)
-    edges = np.unique(np.quantile(es, np.linspace(0, 1, n_bands + 1)[1:-1]))
-    ce = np.bincount(np.searchsorted(edges, es, side="right"), minlength=edges.size + 1)
-    ca = np.bincount(np.searchsorted(edges, acts, side="right"), minlength=edges.size + 1)
-    value = psi(ce, ca)
+    """PSI of the score between two populations on the expected population's quantiles."""
+    value, edges, ce, ca = binned_psi(expected_scores, actual_scores, n_bands)
     return {
         "psi": value,
         "reading": psi_bands(value),

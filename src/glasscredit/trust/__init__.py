@@ -6,7 +6,6 @@ Everything here is engine-independent: columnar arrays in, arrays out, time alwa
 argument. See ``docs/trust.md`` for the design choices and measured figures.
 """
 
-from glasscredit.trust._attack import AttackResult
 from glasscredit.trust._bursts import Burst, detect_bursts
 from glasscredit.trust._graph import (
     DroppedEdges,
@@ -15,15 +14,6 @@ from glasscredit.trust._graph import (
     build_endorsement_graph,
 )
 from glasscredit.trust._holds import HOLD_REASON, hold_bursts, release_burst, scan_bursts
-from glasscredit.trust._monitor import Shift, population_shift, psi
-from glasscredit.trust._monitor_scores import (
-    MonitorReport,
-    MonitorSettings,
-    monitor_scores,
-    monitoring_settings,
-    period_population,
-)
-from glasscredit.trust._redteam import RedTeamReport, run_redteam
 from glasscredit.trust._report_snapshot import (
     ReportSnapshot,
     compute_reports,
@@ -35,12 +25,6 @@ from glasscredit.trust._reports import (
     ReportVerdict,
     TargetVerdict,
     corroborate_reports,
-)
-from glasscredit.trust._scenarios import (
-    RankingQuality,
-    Scenario,
-    make_scenario,
-    ranking_quality,
 )
 from glasscredit.trust._seeds import SeedPolicy, SeedSelection, select_seeds
 from glasscredit.trust._settings import (
@@ -67,24 +51,17 @@ from glasscredit.trust._sybilrank import (
 
 __all__ = [
     "HOLD_REASON",
-    "AttackResult",
     "Burst",
     "BurstSettings",
     "DroppedEdges",
     "EndorsementGraph",
     "GraphMode",
-    "MonitorReport",
-    "MonitorSettings",
-    "RankingQuality",
-    "RedTeamReport",
     "ReportSettings",
     "ReportSnapshot",
     "ReportVerdict",
     "ReporterInfo",
-    "Scenario",
     "SeedPolicy",
     "SeedSelection",
-    "Shift",
     "TargetVerdict",
     "TrustResult",
     "TrustSettings",
@@ -98,19 +75,11 @@ __all__ = [
     "detect_bursts",
     "explain_reports",
     "hold_bursts",
-    "make_scenario",
-    "monitor_scores",
-    "monitoring_settings",
     "normalise_trust",
     "overturn_counts",
-    "period_population",
-    "population_shift",
     "propagate",
-    "psi",
-    "ranking_quality",
     "release_burst",
     "report_settings",
-    "run_redteam",
     "scan_bursts",
     "select_seeds",
     "snapshot_from_inputs",

@@ -16,9 +16,8 @@ import polars as pl
 
 from glasscredit.features import EXCLUSION_SCHEMA, compute_features
 from glasscredit.policy import Policy, policy_from_dict
-from glasscredit.trust._attack import DAY_US, AttackResult
-from glasscredit.trust._bursts import detect_bursts
-from glasscredit.trust._settings import burst_settings
+from glasscredit.simulate._attack import DAY_US, AttackResult
+from glasscredit.trust import burst_settings, detect_bursts
 
 __all__ = ["bot_farm", "uncapped"]
 

@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from tests.conftest import FakeClock, event
 from typer.testing import CliRunner
 
 from glasscredit.cli import app
 from glasscredit.policy import DAY_US, Policy, default_policy, parse_timestamp
 from glasscredit.scoring import Scorer
+from glasscredit.simulate import run_redteam
 from glasscredit.store import Ledger
-from glasscredit.trust import (
-    BurstSettings,
-    detect_bursts,
-    hold_bursts,
-    release_burst,
-    run_redteam,
-    scan_bursts,
-)
+from glasscredit.trust import BurstSettings, detect_bursts, hold_bursts, release_burst, scan_bursts
+from tests.conftest import FakeClock, event
 
 DAY0 = parse_timestamp("2026-08-30T00:00:00Z")
 

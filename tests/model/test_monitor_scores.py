@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.conftest import FakeClock
 from typer.testing import CliRunner
 
 from glasscredit.cli import app
 from glasscredit.exceptions import PolicyError, ValidationError
+from glasscredit.model import monitor_scores, monitoring_settings
 from glasscredit.policy import DAY_US, default_policy, parse_timestamp, policy_from_dict
 from glasscredit.store import Ledger
 from glasscredit.store._tables import scores
-from glasscredit.trust import monitor_scores, monitoring_settings
+from tests.conftest import FakeClock
 
 T0 = parse_timestamp("2026-01-15T00:00:00Z")
 

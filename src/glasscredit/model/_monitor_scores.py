@@ -22,10 +22,10 @@ import polars as pl
 from sqlalchemy import select
 
 from glasscredit.exceptions import FieldError, PolicyError, ValidationError
+from glasscredit.model._monitor import Shift, population_shift
 from glasscredit.policy import Policy
 from glasscredit.store import Ledger
 from glasscredit.store._tables import scores
-from glasscredit.trust._monitor import Shift, population_shift
 
 __all__ = [
     "MonitorReport",

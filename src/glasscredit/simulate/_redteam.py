@@ -29,14 +29,19 @@ import numpy.typing as npt
 import polars as pl
 
 from glasscredit.policy import FeaturePoints, Policy
-from glasscredit.trust._attack import DAY_US, AttackResult, feature_points, points
-from glasscredit.trust._graph import build_endorsement_graph
-from glasscredit.trust._redteam_bots import bot_farm
-from glasscredit.trust._reports import ReporterInfo, corroborate_reports
-from glasscredit.trust._scenarios import Scenario, make_scenario, ranking_quality
-from glasscredit.trust._seeds import SeedPolicy, select_seeds
-from glasscredit.trust._settings import report_settings, trust_settings
-from glasscredit.trust._sybilrank import sybilrank
+from glasscredit.simulate._attack import DAY_US, AttackResult, feature_points, points
+from glasscredit.simulate._redteam_bots import bot_farm
+from glasscredit.simulate._scenarios import Scenario, make_scenario, ranking_quality
+from glasscredit.trust import (
+    ReporterInfo,
+    SeedPolicy,
+    build_endorsement_graph,
+    corroborate_reports,
+    report_settings,
+    select_seeds,
+    sybilrank,
+    trust_settings,
+)
 
 __all__ = [
     "RedTeamReport",
