@@ -14,31 +14,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from glasscredit.exceptions import ForbiddenDataError, ModelError, ValidationError
 from glasscredit.model import ScorecardClassifier
 
-# These checks want scikit-learn's own wording in the message ("Unknown label type",
-# "X has 1 features, but ... is expecting", "requires y to be passed"); the estimator
-# raises glasscredit's ValidationError (a ValueError) whose message names the field and
-# the rule instead (tested below). Each check's condition is still refused.
-GLASSCREDIT_ERRORS = "refused with glasscredit's field-and-rule message, not sklearn's wording"
-EXPECTED_FAILED = dict.fromkeys(
-    [
-        "check_n_features_in_after_fitting",
-        "check_complex_data",
-        "check_estimators_empty_data_messages",
-        "check_estimator_sparse_array",
-        "check_estimator_sparse_matrix",
-        "check_classifiers_regression_target",
-        "check_classifier_not_supporting_multiclass",
-        "check_fit2d_1sample",
-        "check_fit2d_predict1d",
-        "check_requires_y_none",
-    ],
-    GLASSCREDIT_ERRORS,
-)
 
-
-@parametrize_with_checks(
-    [ScorecardClassifier(min_bin_share=0.05)], expected_failed_checks=lambda est: EXPECTED_FAILED
-)
+@parametrize_with_checks([ScorecardClassifier(min_bin_share=0.05)])
 def test_sklearn_contract(estimator: ScorecardClassifier, check: object) -> None:
     check(estimator)  # type: ignore[operator]
 
@@ -180,3 +157,60 @@ def test_nan_and_infinity_score_missing_and_outer_bins(fitted: ScorecardClassifi
         fitted.points_table_, X
     )
     assert parts["a"].tolist() == [fp.missing, fp.points[-1], fp.points[0]]
+
+
+@pytest.mark.parametrize("fmt", ["dok", "csr", "csc", "coo", "lil"])
+def test_sparse_input_fits_and_scores_as_the_dense_table(fmt: str) -> None:
+    from scipy import sparse
+
+    rng = np.random.default_rng(3)
+    dense = rng.uniform(size=(400, 3))
+    dense[dense < 0.6] = 0.0  # mostly implicit zeros, which are zeros, not missing
+    y = (dense[:, 0] + rng.normal(scale=0.3, size=400) > 0.4).astype(int)
+    X = getattr(sparse, f"{fmt}_matrix")(dense)  # a dok_matrix is also a dict
+    m_sparse = ScorecardClassifier(random_state=0).fit(X, y)
+    m_dense = ScorecardClassifier(random_state=0).fit(dense, y)
+    assert m_sparse.points_table_ == m_dense.points_table_
+    assert (m_sparse.predict_score(X) == m_dense.predict_score(dense)).all()
+    assert (m_sparse.predict_score(sparse.csr_array(dense)) == m_dense.predict_score(dense)).all()
+
+
+def test_infinite_outcome_is_refused_as_a_class() -> None:
+    X = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValidationError) as exc:
+        ScorecardClassifier().fit(X, np.array([0.0, 1.0, np.inf, 1.0]))
+    assert (exc.value.errors[0].field, exc.value.errors[0].rule) == ("target", "finite_target")
+    with pytest.raises(ValidationError, match=r"target: .*\[finite_target\]"):
+        ScorecardClassifier().fit(X, pl.Series([0.0, 1.0, -np.inf, 1.0]))
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "field", "rule"),
+    [
+        (np.ones((12, 0)), np.arange(12) % 2, "X", "non_empty"),
+        (np.ones((4, 2)) * 1j, [0, 1, 0, 1], "X", "real_numbers"),
+        (np.arange(8.0).reshape(4, 2), None, "target", "target_present"),
+        (np.arange(8.0).reshape(4, 2), [0.5, 1.5, 2.25, 3.0], "target", "class_labels"),
+        (np.arange(8.0).reshape(4, 2), [0, 1, 2, 1], "target", "binary_target"),
+        (np.arange(8.0).reshape(4, 2), [1, 1, 1, 1], "target", "two_classes"),
+    ],
+)
+def test_refusals_name_the_field_and_the_rule(X: object, y: object, field: str, rule: str) -> None:
+    # scikit-learn's checks read their own wording in these messages; glasscredit's
+    # field and rule must still be there for the operator
+    with pytest.raises(ValidationError) as exc:
+        ScorecardClassifier().fit(X, y)
+    err = exc.value.errors[0]
+    assert (err.field, err.rule) == (field, rule)
+    assert str(exc.value).startswith(f"{field}: ") and str(exc.value).endswith(f"[{rule}]")
+
+
+def test_predict_refuses_wrong_width_and_one_dimensional_input(
+    data: tuple[pl.DataFrame, np.ndarray],
+) -> None:
+    X, y = data
+    m = ScorecardClassifier().fit(X.select("a", "b").to_numpy(), y)
+    with pytest.raises(ValidationError, match=r"X: X has 1 features.*\[feature_count\]"):
+        m.predict(np.ones((3, 1)))
+    with pytest.raises(ValidationError, match=r"X: .*Reshape your data.*\[two_dimensional\]"):
+        m.predict(np.ones(3))

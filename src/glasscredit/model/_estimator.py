@@ -173,6 +173,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        tags.input_tags.sparse = True  # densified column by column (as_frame)
         tags.classifier_tags.multi_class = False  # a scorecard has one bad outcome
         return tags
 
@@ -193,16 +194,36 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValidationError(
                 [FieldError("target", "same_length", f"{arr.shape[0]} outcomes for {n} rows")]
             )
-        classes = np.unique(arr)
-        if classes.size != 2:
-            rule = "two_classes" if classes.size < 2 else "binary_target"
+        if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
             raise ValidationError(
                 [
                     FieldError(
                         "target",
-                        rule,
-                        f"a scorecard needs exactly two outcomes, got {classes.size}: "
-                        f"{classes[:5].tolist()}",
+                        "class_labels",
+                        "Unknown label type: continuous values; a scorecard predicts one of "
+                        "two outcome classes",
+                    )
+                ]
+            )
+        classes = np.unique(arr)
+        if classes.size < 2:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "target",
+                        "two_classes",
+                        f"a scorecard needs two outcomes, got one class: {classes.tolist()}",
+                    )
+                ]
+            )
+        if classes.size > 2:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "target",
+                        "binary_target",
+                        "Only binary classification is supported. A scorecard needs exactly "
+                        f"two outcomes, got {classes.size}: {classes[:5].tolist()}",
                     )
                 ]
             )
@@ -231,7 +252,18 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self._check_params()
         frame, named = as_frame(X)
         if frame.width == 0 or frame.height == 0:
-            raise ValidationError([FieldError("X", "non_empty", "no rows or no columns")])
+            shape = tuple(getattr(X, "shape", (frame.height, frame.width)))
+            what = "0 feature(s)" if frame.width == 0 else "0 sample(s)"
+            raise ValidationError(
+                [
+                    FieldError(
+                        "X",
+                        "non_empty",
+                        f"Found array with {what} (shape={shape}) while a minimum of 1 is "
+                        "required.",
+                    )
+                ]
+            )
         refuse_forbidden(frame.columns, list(self.protected or []))
         target = self._target(y, frame.height)
         self.n_features_in_ = frame.width
@@ -453,8 +485,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                     FieldError(
                         "X",
                         "feature_count",
-                        f"X has {frame.width} features, but the model was fitted with "
-                        f"{self.n_features_in_}",
+                        f"X has {frame.width} features, but ScorecardClassifier is "
+                        f"expecting {self.n_features_in_} features as input",
                     )
                 ]
             )

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from scipy import sparse
 from sklearn.utils.validation import column_or_1d
 
 from glasscredit.exceptions import FieldError, ValidationError
@@ -33,10 +34,17 @@ GERMAN_CREDIT_PROTECTED = ("personal_status_and_sex", "age_in_years", "foreign_w
 
 
 def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
-    """Polars view of the input and whether it carried column names."""
+    """Polars view of the input and whether it carried column names.
+
+    Sparse matrices and arrays are tested first: a ``dok_matrix`` is also a ``dict``, and
+    read as one it would crash. Each sparse column becomes a dense float column (the
+    implicit zeros are zeros, not missing values), as the fit bins column by column anyway.
+    """
     module = type(X).__module__.split(".")[0]
     if isinstance(X, pl.DataFrame):
         return X, True
+    if sparse.issparse(X):
+        return _sparse_frame(X), False
     if module == "pandas":
         return pl.from_pandas(X), True
     if module == "pyarrow":
@@ -46,18 +54,16 @@ def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
         return out, True
     if isinstance(X, dict):
         return pl.DataFrame(X), True
-    if hasattr(X, "tocsr") or hasattr(X, "toarray"):
-        raise ValidationError(
-            [FieldError("X", "dense_input", "sparse input is not supported: pass a dense table")]
-        )
     arr = np.asarray(X)
-    if arr.dtype.kind == "c":
-        raise ValidationError([FieldError("X", "real_numbers", "complex data is not supported")])
+    _check_real(arr.dtype)
     if arr.ndim != 2:
         raise ValidationError(
             [
                 FieldError(
-                    "X", "two_dimensional", f"expected a 2-D table of features, got {arr.ndim}-D"
+                    "X",
+                    "two_dimensional",
+                    f"expected a 2-D table of features, got {arr.ndim}-D. Reshape your data "
+                    "with array.reshape(-1, 1) for one feature or array.reshape(1, -1) for one row",
                 )
             ]
         )
@@ -66,6 +72,31 @@ def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
         return pl.DataFrame({n: arr[:, i].astype(np.float64) for i, n in enumerate(names)}), False
     cols = {n: pl.Series(n, arr[:, i].tolist(), strict=False) for i, n in enumerate(names)}
     return pl.DataFrame(cols), False
+
+
+def _check_real(dtype: np.dtype[Any]) -> None:
+    if dtype.kind == "c":
+        raise ValidationError(
+            [FieldError("X", "real_numbers", "Complex data not supported: features are real")]
+        )
+
+
+def _sparse_frame(X: Any) -> pl.DataFrame:
+    """Dense float columns of a scipy sparse matrix or array (any format)."""
+    _check_real(X.dtype)
+    if X.ndim != 2:
+        raise ValidationError(
+            [FieldError("X", "two_dimensional", f"expected a 2-D sparse table, got {X.ndim}-D")]
+        )
+    csc = sparse.csc_array(X)
+    csc.sum_duplicates()  # a COO or unsorted CSR may list one cell twice: its value is the sum
+    out: dict[str, npt.NDArray[np.float64]] = {}
+    for i in range(csc.shape[1]):
+        col = np.zeros(csc.shape[0], dtype=np.float64)
+        lo, hi = csc.indptr[i], csc.indptr[i + 1]
+        col[csc.indices[lo:hi]] = csc.data[lo:hi]
+        out[f"x{i}"] = col
+    return pl.DataFrame(out, schema=dict.fromkeys(out, pl.Float64))
 
 
 def is_numeric(s: pl.Series) -> bool:
@@ -87,7 +118,17 @@ def text_column(s: pl.Series) -> pl.Series:
 
 
 def target_vector(y: Any) -> npt.NDArray[Any]:
-    """The target as a 1-D NumPy array, refusing nulls."""
+    """The target as a 1-D NumPy array, refusing none, nulls and infinities."""
+    if y is None:
+        raise ValidationError(
+            [
+                FieldError(
+                    "target",
+                    "target_present",
+                    "ScorecardClassifier requires y to be passed, but the target y is None",
+                )
+            ]
+        )
     module = type(y).__module__.split(".")[0]
     if isinstance(y, pl.Series) or module == "pyarrow":
         s = pl.Series(y)
@@ -99,8 +140,9 @@ def target_vector(y: Any) -> npt.NDArray[Any]:
                     )
                 ]
             )
-        return s.to_numpy()
-    arr = np.asarray(y)
+        arr = s.to_numpy()
+    else:
+        arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = column_or_1d(arr, warn=True)  # scikit-learn's DataConversionWarning
     if arr.ndim != 1:
@@ -125,6 +167,17 @@ def target_vector(y: Any) -> npt.NDArray[Any]:
         )
     if arr.dtype.kind == "O" and any(v is None for v in arr.tolist()):
         raise ValidationError([FieldError("target", "no_missing_target", "rows have no outcome")])
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        raise ValidationError(
+            [
+                FieldError(
+                    "target",
+                    "finite_target",
+                    f"{int(np.isinf(arr).sum())} outcomes are infinite: an outcome is a class, "
+                    "not a number",
+                )
+            ]
+        )
     return arr
 
 
