@@ -214,3 +214,37 @@ def test_predict_refuses_wrong_width_and_one_dimensional_input(
         m.predict(np.ones((3, 1)))
     with pytest.raises(ValidationError, match=r"X: .*Reshape your data.*\[two_dimensional\]"):
         m.predict(np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        pd.DataFrame({"a": [1, "x", 2.5, None] * 10, "b": np.arange(40.0)}),
+        {"a": [1, "x", 2.5, None] * 10, "b": list(range(40))},
+        np.array([[1, "x"], [2, 3]] * 20, dtype=object),
+    ],
+    ids=["pandas", "dict", "numpy"],
+)
+def test_a_column_of_mixed_types_is_refused_by_name(X: object) -> None:
+    with pytest.raises(ValidationError) as exc:
+        ScorecardClassifier().fit(X, np.arange(40) % 2)
+    err = exc.value.errors[0]
+    assert err.rule == "single_type" and err.field in ("a", "x1")
+    assert "number" in err.message and "text 'x'" in err.message
+
+
+@pytest.mark.parametrize(
+    ("monotonic", "field", "rule"),
+    [
+        ({"nope": "ascending"}, "nope", "monotonic_feature_present"),
+        ({"colour": "descending"}, "colour", "monotonic_numeric"),
+    ],
+)
+def test_a_monotonic_constraint_must_name_a_numeric_feature(
+    data: tuple[pl.DataFrame, np.ndarray], monotonic: dict[str, str], field: str, rule: str
+) -> None:
+    X, y = data
+    with pytest.raises(ValidationError) as exc:
+        ScorecardClassifier(monotonic=monotonic).fit(X, y)
+    assert (exc.value.errors[0].field, exc.value.errors[0].rule) == (field, rule)
+    ScorecardClassifier(monotonic={"colour": "none", "a": "ascending"}).fit(X, y)

@@ -121,3 +121,58 @@ def test_json_export_round_trips_and_refuses_nan() -> None:
     assert PointsTable.model_validate(doc["points_table"]) == TABLE
     with pytest.raises(ValueError, match="JSON"):
         to_json(TABLE, {"bad": math.nan})
+
+
+@pytest.fixture(scope="module")
+def bool_model() -> tuple[ScorecardClassifier, pl.DataFrame]:
+    rng = np.random.default_rng(5)
+    n = 600
+    flag = rng.random(n) < 0.4
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x + 1.5 * flag - 0.7)))).astype(int)
+    X = pl.DataFrame({"x": x, "flag": pl.Series(flag.tolist())})
+    X = X.with_columns(
+        pl.when(pl.int_range(n) % 50 == 0).then(None).otherwise(pl.col("flag")).alias("flag")
+    )
+    return ScorecardClassifier(random_state=0).fit(X, y), X
+
+
+def test_a_boolean_feature_is_binned_as_categories(
+    bool_model: tuple[ScorecardClassifier, pl.DataFrame],
+) -> None:
+    m, X = bool_model
+    fp = m.points_table_.features["flag"]
+    assert fp.kind == "categorical"
+    assert sorted(c for g in fp.groups for c in g) == ["False", "True"]
+    true_pts = fp.points[fp.groups.index(["True"])]
+    assert true_pts < fp.points[fp.groups.index(["False"])]  # the flag raises the bad rate
+    row = m.explain(X.filter(pl.col("flag")).head(1))[0]["features"]
+    assert [f["bin"] for f in row if f["feature"] == "flag"] == ["{True}"]
+
+
+def _bool_rows(X: pl.DataFrame) -> list[tuple[int, float, bool | None]]:
+    return [(i, x, f) for i, (x, f) in enumerate(X.iter_rows())]
+
+
+def test_boolean_feature_sql_equals_predict_score_in_three_databases(
+    bool_model: tuple[ScorecardClassifier, pl.DataFrame],
+    pg: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    m, X = bool_model
+    want = m.predict_score(X).tolist()
+    rows = _bool_rows(X)
+    lite = sqlite3.connect(":memory:")
+    lite.execute('CREATE TABLE applicants (id INTEGER, "x" REAL, "flag" BOOLEAN)')
+    lite.executemany("INSERT INTO applicants VALUES (?, ?, ?)", rows)
+    sql = to_sql(m.points_table_, "applicants", "sqlite", ["id"]) + " ORDER BY id"
+    assert [r[1] for r in lite.execute(sql)] == want
+    duck = duckdb.connect()
+    duck.execute('CREATE TABLE applicants (id INTEGER, "x" DOUBLE, "flag" BOOLEAN)')
+    duck.executemany("INSERT INTO applicants VALUES (?, ?, ?)", rows)
+    sql = to_sql(m.points_table_, "applicants", "duckdb", ["id"]) + " ORDER BY id"
+    assert [r[1] for r in duck.execute(sql).fetchall()] == want
+    with pg.cursor() as cur:
+        cur.execute('CREATE TABLE applicants (id integer, "x" double precision, "flag" boolean)')
+        cur.executemany("INSERT INTO applicants VALUES (%s, %s, %s)", rows)
+        cur.execute(to_sql(m.points_table_, "applicants", "postgresql", ["id"]) + " ORDER BY id")
+        assert [r[1] for r in cur.fetchall()] == want

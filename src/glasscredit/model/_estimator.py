@@ -305,6 +305,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 self.excluded_[name] = "constant: a single bin holds every row"
                 continue
             bins[name], slots[name] = b, sl
+        self._check_monotonic(frame.columns, bins)
         self._select(bins, slots, target, rng)
         if not bins:
             raise ModelError(
@@ -316,6 +317,27 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         )
         self._build_table(bins, slots, target, intercept, betas)
         return self
+
+    def _check_monotonic(self, columns: list[str], bins: dict[str, Bins]) -> None:
+        """A constraint must name a numeric feature of X: silently ignoring it would lie."""
+        errors = []
+        for name, trend in (self.monotonic or {}).items():
+            if name not in columns:
+                errors.append(
+                    FieldError(
+                        name, "monotonic_feature_present", "the constraint names no column of X"
+                    )
+                )
+            elif name in bins and bins[name].kind == "categorical" and trend != "none":
+                errors.append(
+                    FieldError(
+                        name,
+                        "monotonic_numeric",
+                        f"{trend!r} needs an ordered feature; this one is binned as categories",
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def _select(
         self,

@@ -23,6 +23,7 @@ __all__ = ["DIALECTS", "sql_case", "sql_score_expression", "to_json", "to_sql"]
 
 DIALECTS = ("sqlite", "duckdb", "postgresql")
 FORMAT = "glasscredit-scorecard/1"
+BOOL_TEXT = {"True": ("True", "true", "1"), "False": ("False", "false", "0")}
 
 
 def to_json(table: PointsTable, extra: dict[str, Any] | None = None, indent: int = 2) -> str:
@@ -71,9 +72,13 @@ def sql_case(name: str, fp: FeaturePoints, dialect: str = "sqlite") -> str:
             parts.append(f"WHEN {col} < {_num(e)} THEN {p}")
         parts.append(f"ELSE {fp.points[-1]}")
     else:
+        # a boolean feature (categories True/False) is compared as text, which every
+        # database spells its own way: PostgreSQL and DuckDB 'true', SQLite's integers '1'
+        boolean = all(c in BOOL_TEXT for g in fp.groups for c in g)
+        key = f"CAST({col} AS TEXT)" if boolean else col
         for g, p in zip(fp.groups, fp.points, strict=True):
-            cats = ", ".join(_str(c) for c in g)
-            parts.append(f"WHEN {col} IN ({cats}) THEN {p}")
+            cats = ", ".join(_str(s) for c in g for s in (BOOL_TEXT[c] if boolean else (c,)))
+            parts.append(f"WHEN {key} IN ({cats}) THEN {p}")
         parts.append(f"ELSE {fp.other_points}")
     return "CASE " + " ".join(parts) + " END"
 

@@ -8,6 +8,8 @@ a polars Utf8 series (categorical: ``str(value)`` of each value, the key that
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -46,14 +48,18 @@ def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
     if sparse.issparse(X):
         return _sparse_frame(X), False
     if module == "pandas":
-        return pl.from_pandas(X), True
+        return _convert(
+            X,
+            pl.from_pandas,
+            lambda: {str(c): X[c].tolist() for c in X.columns if X[c].dtype == object},
+        ), True
     if module == "pyarrow":
         out = pl.from_arrow(X)
         if not isinstance(out, pl.DataFrame):
             raise ValidationError([FieldError("X", "table_input", "expected a table")])
         return out, True
     if isinstance(X, dict):
-        return pl.DataFrame(X), True
+        return _convert(X, pl.DataFrame, lambda: {str(k): list(v) for k, v in X.items()}), True
     arr = np.asarray(X)
     _check_real(arr.dtype)
     if arr.ndim != 2:
@@ -68,10 +74,57 @@ def as_frame(X: Any) -> tuple[pl.DataFrame, bool]:
             ]
         )
     names = [f"x{i}" for i in range(arr.shape[1])]
-    if arr.dtype.kind in "biuf":
+    if arr.dtype.kind == "b":
+        return pl.DataFrame({n: arr[:, i] for i, n in enumerate(names)}), False
+    if arr.dtype.kind in "iuf":
         return pl.DataFrame({n: arr[:, i].astype(np.float64) for i, n in enumerate(names)}), False
-    cols = {n: pl.Series(n, arr[:, i].tolist(), strict=False) for i, n in enumerate(names)}
-    return pl.DataFrame(cols), False
+    values = {n: arr[:, i].tolist() for i, n in enumerate(names)}
+    _refuse_mixed(values)
+    return pl.DataFrame({n: pl.Series(n, v, strict=False) for n, v in values.items()}), False
+
+
+def _kind(v: Any) -> str | None:
+    if v is None or isinstance(v, bool | np.bool_):
+        return None
+    if isinstance(v, int | float | np.number):
+        return None if isinstance(v, float) and math.isnan(v) else "number"
+    return "text" if isinstance(v, str) else type(v).__name__
+
+
+def _refuse_mixed(columns: dict[str, list[Any]]) -> None:
+    """Refuse columns whose values mix kinds (numbers and text): one type per feature."""
+    errors = []
+    for name, values in columns.items():
+        kinds: dict[str, Any] = {}
+        for v in values:
+            k = _kind(v)
+            if k is not None:
+                kinds.setdefault(k, v)
+        if len(kinds) > 1:
+            seen = ", ".join(f"{k} {v!r}" for k, v in kinds.items())
+            errors.append(
+                FieldError(
+                    name,
+                    "single_type",
+                    f"the column mixes {seen}: a feature holds numbers, or text (a category), "
+                    "never both",
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _convert(X: Any, convert: Any, columns: Callable[[], dict[str, list[Any]]]) -> pl.DataFrame:
+    """Convert with polars; a column it cannot type is named instead of a raw Arrow error.
+
+    ``columns`` lists the values only when the conversion failed (it is slow on big frames).
+    """
+    try:
+        out: pl.DataFrame = convert(X)
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+        _refuse_mixed(columns())
+        raise ValidationError([FieldError("X", "table_input", str(exc))]) from exc
+    return out
 
 
 def _check_real(dtype: np.dtype[Any]) -> None:
@@ -100,7 +153,8 @@ def _sparse_frame(X: Any) -> pl.DataFrame:
 
 
 def is_numeric(s: pl.Series) -> bool:
-    return s.dtype.is_numeric() or s.dtype == pl.Boolean or s.dtype == pl.Null
+    """Binned as a number; a boolean is a category (``True``/``False``), never 0/1 edges."""
+    return s.dtype.is_numeric() or s.dtype == pl.Null
 
 
 def numeric_column(s: pl.Series) -> npt.NDArray[np.float64]:
