@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     policy: Path | None = None
 
+    def overridden(self, database_url: str | None = None, policy: Path | None = None) -> Settings:
+        """These settings with a front door's options on top (``None`` keeps the value)."""
+        update: dict[str, object] = {}
+        if database_url:
+            update["database_url"] = database_url
+        if policy:
+            update["policy"] = policy
+        return self.model_copy(update=update)
+
     def load_policy(self) -> Policy:
         return load_policy(self.policy) if self.policy else default_policy()
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 import typer
 
 from glasscredit.cli import _ledger, _model, _monitor, _rights, _scoring, _trust
-from glasscredit.cli._common import exit_code_for, print_error
-from glasscredit.exceptions import GlasscreditError
+from glasscredit.cli._common import wrap_errors
 
 __all__ = ["app", "main"]
 
@@ -39,28 +34,5 @@ def main() -> None:
     app()
 
 
-def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a domain error into its message and exit code (CLI and CliRunner alike)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except GlasscreditError as exc:
-            print_error(exc)
-            raise typer.Exit(exit_code_for(exc)) from exc
-
-    return wrapper
-
-
-def _wrap_errors(t: typer.Typer) -> None:
-    for cmd in t.registered_commands:
-        if cmd.callback is not None:
-            cmd.callback = _guard(cmd.callback)
-    for grp in t.registered_groups:
-        if grp.typer_instance is not None:
-            _wrap_errors(grp.typer_instance)
-
-
 # after every register() call above: every command maps domain errors to exit codes
-_wrap_errors(app)
+wrap_errors(app)

@@ -1,23 +1,22 @@
 """CLI for the learned scorecard: ``train``, ``evaluate``, ``audit``, ``export``, ``card``.
 
 DATA is a CSV or Parquet file, or ``builtin:german`` for the shipped German credit data.
-The model file is the JSON document written by ``train`` (never a pickle).
+The model file is the JSON document written by ``train`` (never a pickle). Each command
+calls one use case of :mod:`glasscredit.app` and renders its result.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
-import polars as pl
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from glasscredit.cli._common import console, err_console, exit_code_for
-from glasscredit.exceptions import FieldError, GlasscreditError, ValidationError
+from glasscredit import app as gc
+from glasscredit.cli._common import console, safe, wrap_errors
+from glasscredit.exceptions import FieldError, ValidationError
 
 __all__ = ["register"]
 
@@ -25,76 +24,47 @@ TargetOpt = Annotated[str, typer.Option("--target", help="Outcome column")]
 BadOpt = Annotated[
     str | None,
     typer.Option(
-        "--bad", help="Value of the target that means default (default: 1 / 'bad' / 'yes')"
+        "--bad",
+        help="Value of the target that means default; may be left out only when the "
+        "target's two values are 0/1, false/true, no/yes or good/bad",
     ),
 ]
 
 
-def read_data(path: str) -> pl.DataFrame:
-    """Read CSV/Parquet, or the shipped German credit data (``builtin:german``)."""
-    from glasscredit.model import load_german_credit
-
-    if path == "builtin:german":
-        return load_german_credit()
-    p = Path(path)
-    try:
-        return (
-            pl.read_parquet(p)
-            if p.suffix in (".parquet", ".pq")
-            else pl.read_csv(p, infer_schema_length=10_000)
-        )
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        from glasscredit.exceptions import IngestFileError
-
-        raise IngestFileError([FieldError(str(p), "readable_table", str(exc))]) from exc
-
-
-def bad_vector(frame: pl.DataFrame, target: str, bad: str | None) -> np.ndarray[Any, Any]:
-    """1 where the outcome is the bad value; the bad value is inferred only when obvious."""
-    if target not in frame.columns:
-        raise ValidationError([FieldError(target, "target_present", "no such column")])
-    s = frame.get_column(target)
-    values = {str(v) for v in s.drop_nulls().unique().to_list()}
-    if bad is None:
-        for guess in ("1", "bad", "yes", "True", "true"):
-            if guess in values:
-                bad = guess
-                break
-        else:
+def _specials(items: list[str]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for item in items:
+        col, sep, val = item.partition("=")
+        try:
+            if not sep or not col:
+                raise ValueError("use COL=VALUE")
+            out.setdefault(col, []).append(float(val))
+        except ValueError as exc:
             raise ValidationError(
-                [
-                    FieldError(
-                        target,
-                        "bad_value",
-                        f"name the bad outcome with --bad (values: {sorted(values)[:5]})",
-                    )
-                ]
-            )
-    if s.null_count():
-        raise ValidationError(
-            [FieldError(target, "no_missing_target", f"{s.null_count()} rows have no outcome")]
-        )
-    return (s.cast(pl.Utf8) == bad).to_numpy().astype(np.int64)
+                [FieldError(f"--special {item}", "special_value", str(exc))]
+            ) from exc
+    return out
 
 
-def _run(fn: Any) -> None:
-    try:
-        fn()
-    except GlasscreditError as exc:
-        # escaped: the "[rule]" at the end of each message is not rich markup
-        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}")
-        raise typer.Exit(exit_code_for(exc)) from exc
-
-
-def _metrics_table(ev: dict[str, Any]) -> Table:
+def _metrics_table(ev: gc.ModelEvaluation) -> Table:
     t = Table("metric", "value")
-    for k in ("n", "bad_rate", "auc", "gini", "ks"):
-        t.add_row(k, f"{ev[k]:.4f}" if isinstance(ev[k], float) else str(ev[k]))
+    t.add_row("n", str(ev.n))
+    for k in ("bad_rate", "auc", "gini", "ks"):
+        t.add_row(k, f"{getattr(ev, k):.4f}")
     return t
 
 
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
+    console.print(f"wrote {safe(path)}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the model commands to ``app``."""
+    """Add the model commands to ``app`` (each maps domain errors to exit codes)."""
 
     @app.command()
     def train(
@@ -122,43 +92,23 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="random_state")] = 0,
     ) -> None:
         """Fit a scorecard on DATA and write its points table and training record."""
-        from glasscredit.model import ScorecardClassifier, save_model
-
-        def go() -> None:
-            frame = read_data(data)
-            y = bad_vector(frame, target, bad)
-            X = frame.drop([target, *(drop or [])], strict=False)
-            specials: dict[str, list[float]] = {}
-            for item in special or []:
-                col, _, val = item.partition("=")
-                specials.setdefault(col, []).append(float(val))
-            est = ScorecardClassifier(
-                method=method,
-                categorical_features=categorical,
-                special_values=specials or None,
-                random_state=seed,
-            )
-            est.fit(X, y)
-            save_model(
-                est,
-                out,
-                data={
-                    "source": data,
-                    "rows": frame.height,
-                    "bad_rate": round(float(y.mean()), 4),
-                    "target": target,
-                    "left_out_by_operator": drop or [],
-                },
-            )
-            t = est.to_points_table()
-            console.print(
-                f"trained on {frame.height} rows, {len(t.features)} features, "
-                f"scores {t.min_total}-{t.max_total}; wrote {out}"
-            )
-            for k, v in est.excluded_.items():
-                console.print(f"  excluded {k}: {v}")
-
-        _run(go)
+        res = gc.train_model(
+            data,
+            target=target,
+            bad=bad,
+            out=out,
+            drop=drop or [],
+            categorical=categorical,
+            special=_specials(special or []),
+            method=method,
+            seed=seed,
+        )
+        console.print(
+            f"trained on {res.rows} rows, {res.features} features, "
+            f"scores {res.min_score}-{res.max_score}; wrote {safe(res.path)}"
+        )
+        for k, v in res.excluded.items():
+            console.print(f"  excluded {safe(k)}: {safe(v)}")
 
     @app.command()
     def evaluate(
@@ -173,27 +123,16 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="Write metrics JSON here")] = None,
     ) -> None:
         """AUC, Gini, KS, IV, calibration (and PSI with --compare); HTML with --report."""
-        from glasscredit.model import evaluate as run_eval
-        from glasscredit.model import load_model, report_html, stability
-
-        def go() -> None:
-            m = load_model(model)
-            frame = read_data(data)
-            ev = run_eval(m, frame, bad_vector(frame, target, bad))
-            stab = stability(m, frame, read_data(compare)) if compare else None
-            console.print(_metrics_table(ev))
-            if stab:
-                console.print(f"score PSI {stab['score']['psi']:.4f} ({stab['score']['reading']})")
-            if report:
-                report.write_text(report_html(m, ev, f"Scorecard report: {model.name}", stab))
-                console.print(f"wrote {report}")
-            if out:
-                slim = {k: v for k, v in ev.items() if k not in ("score", "y")}
-                out.write_text(
-                    json.dumps({"evaluation": slim, "stability": stab}, indent=2, allow_nan=False)
-                )
-
-        _run(go)
+        ev = gc.evaluate_model(
+            model, data, target=target, bad=bad, compare=compare, with_report=report is not None
+        )
+        console.print(_metrics_table(ev))
+        if ev.stability is not None:
+            console.print(f"score PSI {ev.stability.psi:.4f} ({safe(ev.stability.reading)})")
+        if report is not None and ev.report_html is not None:
+            _write(report, ev.report_html)
+        if out:
+            out.write_text(json.dumps(ev.metrics_document(), indent=2, allow_nan=False))
 
     @app.command()
     def audit(
@@ -207,46 +146,42 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="Write the audit JSON here")] = None,
     ) -> None:
         """Approval rate, adverse impact ratio, equal opportunity, AUC per group."""
-        from glasscredit.model import audit as run_audit
-        from glasscredit.model import audit_over_time, load_model, score_table
-
-        def go() -> None:
-            m = load_model(model)
-            frame = read_data(data)
-            missing = [c for c in protected if c not in frame.columns]
-            if missing:
-                raise ValidationError(
-                    [FieldError(c, "column_present", "no such column") for c in missing]
+        res = gc.audit_model(
+            model,
+            data,
+            protected=protected,
+            cutoff=cutoff,
+            target=target,
+            bad=bad,
+            period=period,
+        )
+        for attr, a in res.attributes.items():
+            t = Table("group", "n", "approval", "AIR", title=f"{safe(attr)} (cut-off {cutoff:g})")
+            for g, r in a.groups.items():
+                t.add_row(
+                    safe(g),
+                    str(r.n),
+                    f"{r.approval_rate:.3f}",
+                    _ratio(r.adverse_impact_ratio),
                 )
-            score = score_table(m.table, frame)
-            y = bad_vector(frame, target, bad) if target else None
-            groups = {c: frame.get_column(c).to_list() for c in protected}
-            res = run_audit(score, groups, cutoff, y, m.pd_bad(score))
-            doc: dict[str, Any] = {"audit": res}
-            for attr, a in res["attributes"].items():
-                t = Table("group", "n", "approval", "AIR", title=f"{attr} (cut-off {cutoff})")
-                for g, r in a["groups"].items():
-                    air = r["adverse_impact_ratio"]
-                    t.add_row(
-                        g,
-                        str(r["n"]),
-                        f"{r['approval_rate']:.3f}",
-                        "n/a" if air is None else f"{air:.3f}",
-                    )
-                console.print(t)
-                if a["four_fifths_flag"]:
-                    console.print(f"[yellow]{attr}: adverse impact ratio below 0.8[/]")
-            if period:
-                doc["over_time"] = audit_over_time(
-                    score, groups, frame.get_column(period).to_list(), cutoff, y
+            console.print(t)
+            if a.four_fifths_flag:
+                console.print(f"[yellow]{safe(attr)}: adverse impact ratio below 0.8[/]")
+        for row in res.over_time or []:
+            airs = ", ".join(
+                f"{safe(k)} {_ratio(v.min_adverse_impact_ratio)}" for k, v in row.attributes.items()
+            )
+            console.print(f"{safe(row.period)}: min AIR {airs}")
+        if out:
+            doc = res.as_json()
+            over = doc.pop("over_time")
+            out.write_text(
+                json.dumps(
+                    {"audit": doc, **({"over_time": over} if period else {})},
+                    indent=2,
+                    allow_nan=False,
                 )
-                for row in doc["over_time"]:
-                    airs = {k: v["min_adverse_impact_ratio"] for k, v in row["attributes"].items()}
-                    console.print(f"{row['period']}: min AIR {airs}")
-            if out:
-                out.write_text(json.dumps(doc, indent=2, allow_nan=False))
-
-        _run(go)
+            )
 
     @app.command()
     def export(
@@ -258,24 +193,11 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,
     ) -> None:
         """The points table as JSON, or a SQL query scoring a table."""
-        from glasscredit.model import load_model, to_json, to_sql
-
-        def go() -> None:
-            m = load_model(model)
-            if fmt == "json":
-                text = to_json(m.table)
-            elif fmt == "sql":
-                text = to_sql(m.table, table, dialect, keep) + ";"
-            else:
-                raise ValidationError(
-                    [FieldError("--format", "export_format", f"{fmt!r} is not sql or json")]
-                )
-            if out:
-                out.write_text(text + "\n")
-            else:
-                typer.echo(text)
-
-        _run(go)
+        res = gc.export_model(model, fmt=fmt, dialect=dialect, table=table, keep=keep)
+        if out:
+            out.write_text(res.text + "\n")
+        else:
+            typer.echo(res.text)
 
     @app.command()
     def card(
@@ -288,28 +210,15 @@ def register(app: typer.Typer) -> None:
         cutoff: Annotated[float | None, typer.Option(help="Cut-off for the audit")] = None,
     ) -> None:
         """Write the model card (Markdown, or HTML when OUT ends in .html)."""
-        from glasscredit.model import audit as run_audit
-        from glasscredit.model import card_html, card_markdown, load_model, score_table
-        from glasscredit.model import evaluate as run_eval
+        res = gc.model_card(
+            model,
+            html=out.suffix in (".html", ".htm"),
+            data=data,
+            target=target,
+            bad=bad,
+            protected=protected or [],
+            cutoff=cutoff,
+        )
+        _write(out, res.text)
 
-        def go() -> None:
-            m = load_model(model)
-            ev = fair = None
-            if data and target:
-                frame = read_data(data)
-                y = bad_vector(frame, target, bad)
-                ev = run_eval(m, frame, y)
-                if protected and cutoff is not None:
-                    score = score_table(m.table, frame)
-                    fair = run_audit(
-                        score,
-                        {c: frame.get_column(c).to_list() for c in protected},
-                        cutoff,
-                        y,
-                        m.pd_bad(score),
-                    )
-            md = card_markdown(m, ev, fair, name=model.stem)
-            out.write_text(card_html(md) if out.suffix in (".html", ".htm") else md)
-            console.print(f"wrote {out}")
-
-        _run(go)
+    wrap_errors(app)
