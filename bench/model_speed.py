@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from glasscredit.model import ScorecardClassifier
-from glasscredit.model._table import score_frame
+from glasscredit.model._table import table_points
 
 warnings.filterwarnings("ignore")
 N_FEATURES = 25
@@ -94,7 +94,7 @@ def main() -> int:
     from glasscredit.policy import PointsTable
 
     t20 = PointsTable(base=table.base, features={n: table.features[n] for n in names})
-    score_s, _ = timed(lambda: score_frame(t20, sub), args.repeats, "gc_score")
+    score_s, _ = timed(lambda: table_points(t20, sub), args.repeats, "gc_score")
     rate = args.rows / score_s
     print(
         f"glasscredit scores {args.rows} x {len(names)} in {score_s:.3f} s: {rate:,.0f} rows/s "

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glasscredit.features import ID_SUMS, compute_features, id_hash_sums, subject_pass
-from glasscredit.policy import DAY_US, FeaturePoints, default_policy, parse_timestamp
-from glasscredit.scoring import explain_row, points_column, score_frame
+from glasscredit.policy import DAY_US, default_policy, parse_timestamp
+from glasscredit.scoring import explain_row, score_frame
 
 POLICY = default_policy()
 T0 = parse_timestamp("2026-09-01T00:00:00Z")
@@ -98,29 +95,3 @@ def test_batch_equals_single_subject_and_points_add_up(
         assert exp.score == row["score"] == exp.base_points + sum(f.points for f in exp.features)
         assert 350 <= exp.score <= 950
         assert exp.tier == row["tier"]
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=0, max_size=6, unique=True),
-    st.lists(
-        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
-        min_size=1,
-        max_size=30,
-    ),
-    st.integers(-50, 50),
-)
-def test_vectorised_points_equal_bin_of(
-    edges: list[float], values: list[float | None], missing: int
-) -> None:
-    edges = sorted(edges)
-    fp = FeaturePoints(
-        edges=edges,
-        points=list(range(len(edges) + 1)),
-        missing=missing,
-        specials=[{"values": [-999.0], "points": 77}],
-    )  # type: ignore[list-item]
-    x = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
-    vec = points_column(fp, x).tolist()
-    assert vec == [fp.bin_of(v)[1] for v in values]
-    assert points_column(fp, np.array([-999.0])).tolist() == [77]

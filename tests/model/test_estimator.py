@@ -153,7 +153,7 @@ def test_text_in_a_numeric_feature_is_refused(fitted: ScorecardClassifier) -> No
 def test_nan_and_infinity_score_missing_and_outer_bins(fitted: ScorecardClassifier) -> None:
     fp = fitted.points_table_.features["a"]
     X = pl.DataFrame({"a": [np.nan, np.inf, -np.inf], "b": [1.0] * 3, "colour": ["red"] * 3})
-    _, parts = __import__("glasscredit.model", fromlist=["score_frame"]).score_frame(
+    _, parts = __import__("glasscredit.model", fromlist=["table_points"]).table_points(
         fitted.points_table_, X
     )
     assert parts["a"].tolist() == [fp.missing, fp.points[-1], fp.points[0]]

@@ -114,7 +114,7 @@ def test_trend_detection_keeps_u_shapes_free_and_finds_noisy_trends() -> None:
     st.lists(st.floats(-1e3, 1e3), min_size=4, max_size=40, unique=True), st.integers(0, 2**32 - 1)
 )
 def test_lookup_table_binning_equals_binary_search(edges: list[float], seed: int) -> None:
-    from glasscredit.model._binning import bin_index
+    from glasscredit.policy._lookup import bin_index
 
     e = np.sort(np.asarray(edges))
     rng = np.random.default_rng(seed)

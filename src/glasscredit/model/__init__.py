@@ -36,7 +36,7 @@ from glasscredit.model._monitor_scores import (
 )
 from glasscredit.model._report import evaluate, report_html, stability
 from glasscredit.model._scaling import Scaling, scaling_from_pdo
-from glasscredit.model._table import explain_rows, score_frame, score_table
+from glasscredit.model._table import explain_rows, score_table, table_points
 from glasscredit.model._woe import iv_strength, woe_iv
 
 __all__ = [
@@ -74,12 +74,12 @@ __all__ = [
     "report_html",
     "save_model",
     "scaling_from_pdo",
-    "score_frame",
     "score_psi",
     "score_table",
     "sql_case",
     "sql_score_expression",
     "stability",
+    "table_points",
     "to_json",
     "to_sql",
     "woe_iv",

@@ -9,8 +9,8 @@ One layout of *slots* per feature serves the fit, the points table and every sco
 * categorical: slots ``0..g-1`` are the groups, slot ``g`` is *missing*, slot ``g + 1``
   is *other* (a category never seen at fit).
 
-The assignment functions here are the vectorised twin of ``bin_of``; the tests check
-them against it value by value.
+:func:`assign` is the points table's one lookup (:mod:`glasscredit.policy._lookup`)
+applied to the fit's bins, so the fit, the table and every scorer agree by construction.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+
+from glasscredit.policy._lookup import categorical_slots, numeric_slots
 
 __all__ = [
     "Bins",
@@ -69,65 +71,14 @@ class Bins:
 
 
 def assign(bins: Bins, col: Column) -> IntArray:
-    """Slot of every value of a column (vectorised ``bin_of``)."""
+    """Slot of every value of a column: the points table's one lookup, on the fit's bins."""
     if bins.kind == "numeric":
         if isinstance(col, pl.Series):
             raise TypeError(f"{bins.name}: numeric feature got a text column")
-        x = np.asarray(col, dtype=np.float64)
-        out = bin_index(np.asarray(bins.edges, dtype=np.float64), x)
-        # reversed, so that the first special listing a value wins, as in bin_of
-        for j in reversed(range(len(bins.specials))):
-            out[x == bins.specials[j]] = bins.n_regular + 1 + j
-        out[np.isnan(x)] = bins.missing_slot
-        return out
+        return numeric_slots(bins.edges, bins.specials, np.asarray(col, dtype=np.float64))
     s = col if isinstance(col, pl.Series) else pl.Series(col).cast(pl.Utf8)
-    mapping = {c: i for i, g in enumerate(bins.groups) for c in g}
-    s = s.cast(pl.Utf8)
-    codes = s.replace_strict(
-        list(mapping), list(mapping.values()), default=bins.other_slot, return_dtype=pl.Int64
-    )
-    # replace_strict gives nulls the default (other): missing must be set from the input
-    out = codes.to_numpy().astype(np.intp)
-    out[s.is_null().to_numpy()] = bins.missing_slot
-    return out
-
-
-LUT_CELLS = 4096
-LUT_MIN_ROWS = 50_000
-
-
-def bin_index(edges: FloatArray, x: FloatArray, min_rows: int = LUT_MIN_ROWS) -> IntArray:
-    """``searchsorted(edges, x, side="right")`` (NaN: any index; the caller overrides it).
-
-    On large columns a lookup table over a uniform grid replaces the binary search (1.5x
-    less CPU): the cell of ``x`` gives the bin up to one place either way, and two exact
-    comparisons with the neighbouring edges settle it. It is used only when every pair of
-    edges is at least two cells apart, so one correction each way always suffices; the
-    result is exactly the binary search's (tested against it at the edges' neighbours).
-    """
-    k = edges.size
-    if x.size < min_rows or k < 4:
-        return np.searchsorted(edges, x, side="right").astype(np.intp, copy=False)
-    lo, hi = float(edges[0]), float(edges[-1])
-    scale = LUT_CELLS / (hi - lo)
-    if not np.isfinite(scale) or float(np.min(np.diff(edges))) * scale < 2.0:
-        return np.searchsorted(edges, x, side="right").astype(np.intp, copy=False)
-    bounds = lo + np.arange(LUT_CELLS + 1) / scale
-    lut = np.concatenate(([0], np.searchsorted(edges, bounds, side="right"))).astype(np.intp)
-    upper = np.concatenate((edges, [np.inf]))
-    lower = np.concatenate(([-np.inf], edges))
-    with np.errstate(invalid="ignore", over="ignore"):  # huge values clip to the last cell
-        c = x - lo
-        c *= scale
-        np.clip(c, -1.0, float(LUT_CELLS), out=c)
-        cell = c.astype(np.intp)
-    cell += 1
-    np.clip(cell, 0, LUT_CELLS + 1, out=cell)
-    b: IntArray = lut[cell]
-    b -= x < lower[b]
-    b += x >= upper[b]
-    np.minimum(b, k, out=b)  # +inf >= the +inf sentinel
-    return b
+    slot_of = {c: i for i, g in enumerate(bins.groups) for c in g}
+    return categorical_slots(slot_of, len(bins.groups), s)
 
 
 def _finite_regular(x: FloatArray, specials: tuple[float, ...]) -> FloatArray:

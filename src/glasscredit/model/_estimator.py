@@ -41,7 +41,7 @@ from glasscredit.model._frame import (
     text_column,
 )
 from glasscredit.model._scaling import Scaling, fit_range, scaling_from_pdo
-from glasscredit.model._table import explain_rows, feature_points, score_frame
+from glasscredit.model._table import explain_rows, feature_points, table_points
 from glasscredit.model._woe import slot_stats
 from glasscredit.policy._forbidden import forbidden_category, protected_basis
 from glasscredit.policy._points import FeaturePoints, PointsTable
@@ -239,7 +239,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _specials(self, name: str) -> tuple[float, ...]:
         sv = self.special_values
         vals = sv.get(name, []) if isinstance(sv, dict) else (sv or [])
-        out = tuple(float(v) for v in vals)
+        out = tuple(dict.fromkeys(float(v) for v in vals))  # a value listed twice is one
         if any(not np.isfinite(v) for v in out):
             raise ModelError(f"special_values: {name}: sentinels must be finite numbers")
         return out
@@ -516,7 +516,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict_score(self, X: Any) -> npt.NDArray[np.int64]:
         """Integer scores (base plus points); columns the model does not use are ignored."""
-        return score_frame(self.points_table_, self._frame(X))[0]
+        return table_points(self.points_table_, self._frame(X))[0]
 
     def decision_function(self, X: Any) -> FloatArray:
         """Log-odds of ``classes_[1]`` implied by the integer score."""

@@ -1,9 +1,13 @@
 """Export a points table: JSON (the artifact) and SQL (a CASE expression per feature).
 
-The SQL follows :meth:`FeaturePoints.bin_of` branch for branch: missing first (NULL,
-and NaN where the database can store it), then the special values, then the right-open
-bins by ascending edges (``x < e0``, ``x < e1``, ...; +/-infinity falls in the outer
-bins because it compares like any number), and for categories the groups then *other*.
+The SQL follows the points table's one lookup (:mod:`glasscredit.policy._lookup`) slot
+for slot: missing first (NULL, and NaN where the database can store it), then the special
+values, then the right-open bins by ascending edges (``x < e0``, ``x < e1``, ...;
++/-infinity falls in the outer bins because it compares like any number), and for
+categories the groups then *other*. The validator refuses a value listed in two special
+bins, so the order of the special branches cannot change a score;
+``tests/scoring/test_points_lookup.py`` runs generated tables and values through the
+engine, the explanation, the model and this SQL in SQLite, DuckDB and PostgreSQL.
 Numbers are written with ``repr`` (shortest round-trip form), so each database reads
 exactly the same double as Python.
 
@@ -58,7 +62,7 @@ def _missing(col: str, numeric: bool, dialect: str) -> str:
 
 
 def sql_case(name: str, fp: FeaturePoints, dialect: str = "sqlite") -> str:
-    """One feature's points as a SQL CASE expression, branch for branch like ``bin_of``."""
+    """One feature's points as a SQL CASE expression, slot for slot like the lookup."""
     if dialect not in DIALECTS:
         raise ModelError(f"dialect: {dialect!r} is not one of {DIALECTS}")
     col = _ident(name)

@@ -24,7 +24,7 @@ from glasscredit.model._metrics import (
     score_psi,
 )
 from glasscredit.model._svg import bar_chart, line_chart
-from glasscredit.model._table import bins_of, feature_column, score_frame
+from glasscredit.model._table import bins_of, feature_column, table_points
 from glasscredit.model._woe import iv_strength, slot_stats
 
 __all__ = ["evaluate", "report_html", "stability"]
@@ -45,7 +45,7 @@ def evaluate(model: ModelDocument, X: Any, y_bad: npt.ArrayLike) -> dict[str, An
     """AUC, Gini, KS, calibration by score band, and WoE/IV per feature on this data."""
     frame = as_frame(X)[0]
     y = np.asarray(y_bad, dtype=np.int64)
-    score, _ = score_frame(model.table, frame)
+    score, _ = table_points(model.table, frame)
     pd_bad = model.pd_bad(score)
     features: dict[str, Any] = {}
     for name, fp in model.table.features.items():
@@ -72,8 +72,8 @@ def evaluate(model: ModelDocument, X: Any, y_bad: npt.ArrayLike) -> dict[str, An
 
 def stability(model: ModelDocument, expected: Any, actual: Any) -> dict[str, Any]:
     """Score PSI and per-feature characteristic stability between two populations."""
-    se, pe = score_frame(model.table, as_frame(expected)[0])
-    sa, pa = score_frame(model.table, as_frame(actual)[0])
+    se, pe = table_points(model.table, as_frame(expected)[0])
+    sa, pa = table_points(model.table, as_frame(actual)[0])
     return {
         "score": score_psi(se, sa),
         "features": {n: characteristic_stability(pe[n], pa[n]) for n in pe},

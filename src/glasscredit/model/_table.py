@@ -1,22 +1,22 @@
 """From bins and per-bin log-odds to the engine's points table, and back to scores.
 
-The vectorised scorer reads only the :class:`PointsTable`, so a table loaded from JSON
-scores exactly as the estimator that fitted it; it maps each feature's bins to the same
-slot layout as the fit (:mod:`glasscredit.model._binning`) and looks the points up.
+The scorer reads only the :class:`PointsTable` and its one lookup
+(:meth:`PointsTable.points`, :meth:`FeaturePoints.slots`), so a table loaded from JSON
+scores exactly as the estimator that fitted it and as the engine and the explanation do;
+the slot layout is the fit's (:mod:`glasscredit.model._binning`).
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from glasscredit.exceptions import FieldError, ModelError
-from glasscredit.model._binning import Bins, assign
+from glasscredit.exceptions import FieldError, ModelError, ValidationError
+from glasscredit.model._binning import Bins
 from glasscredit.model._frame import as_frame, numeric_column, text_column
 from glasscredit.policy._points import (
     MISSING_BIN,
@@ -32,9 +32,8 @@ __all__ = [
     "explain_rows",
     "feature_column",
     "feature_points",
-    "score_frame",
     "score_table",
-    "slot_points",
+    "table_points",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -90,16 +89,6 @@ def bins_of(name: str, fp: FeaturePoints) -> Bins:
     return Bins(name=name, kind="numeric", edges=tuple(fp.edges), specials=values)
 
 
-def slot_points(fp: FeaturePoints) -> IntArray:
-    """Points of each slot, in the layout of :func:`bins_of`."""
-    pts = [*fp.points, fp.missing]
-    if fp.kind == "categorical":
-        pts.append(fp.other_points)
-    else:
-        pts.extend(sp.points for sp in fp.specials for _ in sp.values)
-    return np.asarray(pts, dtype=np.int64)
-
-
 def feature_column(fp: FeaturePoints, frame: pl.DataFrame, name: str) -> Any:
     s = frame.get_column(name)
     if fp.kind == "categorical":
@@ -116,8 +105,6 @@ def check_columns(table: PointsTable, frame: pl.DataFrame) -> None:
     """Refuse a frame that lacks a model feature: scoring it as missing would be silent."""
     absent = [n for n in table.features if n not in frame.columns]
     if absent:
-        from glasscredit.exceptions import ValidationError
-
         raise ValidationError(
             [
                 FieldError(
@@ -130,62 +117,63 @@ def check_columns(table: PointsTable, frame: pl.DataFrame) -> None:
         )
 
 
-def score_frame(
+def table_points(
     table: PointsTable, X: Any, threads: int | None = None
 ) -> tuple[IntArray, dict[str, IntArray]]:
     """Total score and points per feature of every row (columns the table lacks are ignored).
 
-    Features are scored in parallel threads on large frames (NumPy releases the GIL in
-    the binary search and the gathers); ``threads=1`` forces one thread.
+    The model's input adapter around :meth:`PointsTable.points`: any table-like ``X``,
+    every model feature required, each column read as the feature's kind. Features are
+    looked up in parallel threads on large frames; ``threads=1`` forces one thread.
     """
     frame = X if isinstance(X, pl.DataFrame) else as_frame(X)[0]
     check_columns(table, frame)
-
-    def one(item: tuple[str, FeaturePoints]) -> IntArray:
-        name, fp = item
-        pts: IntArray = slot_points(fp)[assign(bins_of(name, fp), feature_column(fp, frame, name))]
-        return pts
-
-    items = list(table.features.items())
+    columns = {name: feature_column(fp, frame, name) for name, fp in table.features.items()}
     workers = threads or (min(4, os.cpu_count() or 1) if frame.height >= PARALLEL_ROWS else 1)
-    if workers > 1 and len(items) > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(one, items))
-    else:
-        results = [one(it) for it in items]
-    total = np.full(frame.height, table.base, dtype=np.int64)
-    for pts in results:
-        total += pts
-    return total, {name: pts for (name, _), pts in zip(items, results, strict=True)}
+    return table.points(columns, frame.height, threads=workers)
 
 
 def score_table(table: PointsTable, X: Any) -> IntArray:
     """Integer scores of every row of ``X`` (the vectorised twin of ``score_row``)."""
-    return score_frame(table, X)[0]
+    return table_points(table, X)[0]
 
 
 def explain_rows(table: PointsTable, X: Any) -> list[dict[str, Any]]:
-    """Per row: score and each feature's bin, points and flags, via ``bin_of`` itself.
+    """Per row: score and each feature's bin, points and flags, from the one lookup.
 
     Flags: ``missing`` (the value was absent), ``unseen_category`` (a category the fit never
     saw, scored with the conservative *other* points).
     """
     frame = X if isinstance(X, pl.DataFrame) else as_frame(X)[0]
     check_columns(table, frame)
+    per_feature = []
+    for name, fp in table.features.items():
+        slots = fp.slots(feature_column(fp, frame, name)).tolist()
+        labels = {k: fp.slot_label(k) for k in set(slots)}
+        pts = fp.slot_points()
+        values = frame.get_column(name).to_list()
+        if fp.kind == "categorical":
+            values = [str(v) if isinstance(v, bool) else v for v in values]
+        per_feature.append((name, slots, labels, pts, values))
     out: list[dict[str, Any]] = []
-    for row in frame.select(list(table.features)).iter_rows(named=True):
+    for r in range(frame.height):
         items = []
-        for name, fp in table.features.items():
-            v = row[name]
-            if fp.kind == "categorical" and isinstance(v, bool):
-                v = str(v)
-            label, pts = fp.bin_of(v)
+        for name, slots, labels, pts, values in per_feature:
+            label = labels[slots[r]]
             flags = []
             if label == MISSING_BIN:
                 flags.append("missing")
             if label == OTHER_BIN:
                 flags.append("unseen_category")
-            items.append({"feature": name, "value": v, "bin": label, "points": pts, "flags": flags})
+            items.append(
+                {
+                    "feature": name,
+                    "value": values[r],
+                    "bin": label,
+                    "points": int(pts[slots[r]]),
+                    "flags": flags,
+                }
+            )
         score = table.base + sum(int(i["points"]) for i in items)
         out.append({"score": score, "base": table.base, "features": items})
     return out

@@ -4,9 +4,13 @@ A numeric feature is cut by ascending ``edges`` into ``len(edges) + 1`` right-op
 ``(-inf, e0), [e0, e1), ..., [e_k, +inf)``; a categorical feature maps groups of
 categories to points, with an ``other`` bin for categories never seen. Every feature
 has a ``missing`` bin, and optional ``specials`` (sentinel values such as -999 that mean
-"not applicable"). The same lookup (:meth:`FeaturePoints.bin_of`) serves the engine, the
-learned scorecard, the SQL export and the offline verifier, so special and missing values
-are treated identically everywhere.
+"not applicable"). One lookup (:mod:`glasscredit.policy._lookup`, reached through
+:meth:`FeaturePoints.slots`, :meth:`~FeaturePoints.points_of` and
+:meth:`~FeaturePoints.bin_of`) serves the batch engine, the explanation, the learned
+scorecard, the SQL export and the offline verifier, so special and missing values are
+treated identically everywhere. A table that could be read two ways (a value listed in
+two special bins, a category in two groups, edges out of order or not numbers) is
+refused with a named rule.
 
 Points are integers: the score is an exact sum, so an explanation is exact.
 """
@@ -14,11 +18,21 @@ Points are integers: the score is an exact sum, so an explanation is exact.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from glasscredit.policy._lookup import categorical_slots, numeric_slots
+
 __all__ = ["MISSING_BIN", "OTHER_BIN", "FeaturePoints", "PointsTable", "SpecialBin"]
+
+IntArray = npt.NDArray[np.intp]
+PointsArray = npt.NDArray[np.int64]
 
 MISSING_BIN = "missing"
 OTHER_BIN = "other"
@@ -50,54 +64,114 @@ class FeaturePoints(BaseModel):
     @model_validator(mode="after")
     def _check_shape(self) -> FeaturePoints:
         if self.kind == "numeric":
-            if self.groups:
-                raise ValueError("groups: only categorical features have groups [numeric_bins]")
-            if any(not math.isfinite(e) for e in self.edges):
-                raise ValueError("edges: every edge must be a finite number [finite_edges]")
-            if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
-                raise ValueError("edges: must be strictly ascending [ascending_edges]")
-            if len(self.points) != len(self.edges) + 1:
-                raise ValueError(
-                    f"points: a numeric feature with {len(self.edges)} edges needs "
-                    f"{len(self.edges) + 1} points, got {len(self.points)} [bin_count]"
-                )
+            self._check_numeric()
         else:
-            if self.edges or self.specials:
-                raise ValueError("edges: categorical features have groups, not edges [cat_bins]")
-            if len(self.points) != len(self.groups):
-                raise ValueError(
-                    f"points: {len(self.groups)} groups need {len(self.groups)} points, "
-                    f"got {len(self.points)} [bin_count]"
-                )
-            seen: set[str] = set()
-            for g in self.groups:
-                dup = seen.intersection(g)
-                if dup:
-                    raise ValueError(f"groups: category {sorted(dup)[0]!r} is in two groups")
-                seen.update(g)
+            self._check_categorical()
         return self
 
-    # -- lookup: the single code path for missing/special/other ---------------------
-    def bin_of(self, value: float | str | None) -> tuple[str, int]:
-        """Return (bin label, points) for a value; one code path for every consumer."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return MISSING_BIN, self.missing
+    def _check_numeric(self) -> None:
+        if self.groups:
+            raise ValueError("groups: only categorical features have groups [numeric_bins]")
+        if self.other is not None:
+            raise ValueError("other: only categorical features have an other bin [numeric_bins]")
+        if any(not math.isfinite(e) for e in self.edges):
+            raise ValueError("edges: every edge must be a finite number [finite_edges]")
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise ValueError("edges: must be strictly ascending [ascending_edges]")
+        if len(self.points) != len(self.edges) + 1:
+            raise ValueError(
+                f"points: a numeric feature with {len(self.edges)} edges needs "
+                f"{len(self.edges) + 1} points, got {len(self.points)} [bin_count]"
+            )
+        values = self.special_values
+        if any(not math.isfinite(v) for v in values):
+            raise ValueError(
+                "specials: every special value must be a finite number (NaN is the missing "
+                "bin, infinities fall in the outer bins) [finite_specials]"
+            )
+        seen: set[float] = set()
+        for v in values:
+            if v in seen:
+                raise ValueError(
+                    f"specials: {v:g} is listed twice, so its points would depend on which "
+                    "listing a reader takes [distinct_specials]"
+                )
+            seen.add(v)
+
+    def _check_categorical(self) -> None:
+        if self.edges or self.specials:
+            raise ValueError("edges: categorical features have groups, not edges [cat_bins]")
+        if len(self.points) != len(self.groups):
+            raise ValueError(
+                f"points: {len(self.groups)} groups need {len(self.groups)} points, "
+                f"got {len(self.points)} [bin_count]"
+            )
+        seen: set[str] = set()
+        for g in self.groups:
+            dup = seen.intersection(g) or ({c for c in g if g.count(c) > 1})
+            if dup:
+                raise ValueError(
+                    f"groups: category {sorted(dup)[0]!r} is listed twice [distinct_groups]"
+                )
+            seen.update(g)
+
+    # -- the lookup: one code path for missing, specials, bins, groups and other -------
+    @property
+    def special_values(self) -> list[float]:
+        """Every special value in listed order; each has its own slot after missing."""
+        return [v for sp in self.specials for v in sp.values]
+
+    @property
+    def missing_slot(self) -> int:
+        return len(self.points)
+
+    def slots(self, values: Any) -> IntArray:
+        """Slot of every value (numeric: float array, NaN missing; categorical: text)."""
         if self.kind == "categorical":
-            key = str(value)
-            for i, g in enumerate(self.groups):
-                if key in g:
-                    return self.group_label(i), self.points[i]
-            return OTHER_BIN, self.other_points
-        x = float(value)
-        for sp in self.specials:
-            if x in sp.values:
-                return sp.label or f"special {x:g}", sp.points
-        if not math.isfinite(x):
-            # +inf / -inf fall in the outer bins, never silently into missing.
-            i = 0 if x < 0 else len(self.edges)
+            s = values if isinstance(values, pl.Series) else pl.Series(values, dtype=pl.Utf8)
+            slot_of = {c: i for i, g in enumerate(self.groups) for c in g}
+            return categorical_slots(slot_of, len(self.groups), s)
+        return numeric_slots(self.edges, self.special_values, np.asarray(values, np.float64))
+
+    def slot_points(self) -> PointsArray:
+        """Points of every slot, in the layout of :meth:`slots`."""
+        pts = [*self.points, self.missing]
+        if self.kind == "categorical":
+            pts.append(self.other_points)
         else:
-            i = _bisect_right(self.edges, x)
-        return self.bin_label(i), self.points[i]
+            pts.extend(sp.points for sp in self.specials for _ in sp.values)
+        return np.asarray(pts, dtype=np.int64)
+
+    def slot_label(self, slot: int) -> str:
+        """The bin label of a slot, as explanations and reason codes print it."""
+        n = len(self.points)
+        if slot < n:
+            return self.group_label(slot) if self.kind == "categorical" else self.bin_label(slot)
+        if slot == n:
+            return MISSING_BIN
+        if self.kind == "categorical":
+            return OTHER_BIN
+        j = slot - n - 1
+        for sp in self.specials:
+            if j < len(sp.values):
+                return sp.label or f"special {sp.values[j]:g}"
+            j -= len(sp.values)
+        raise IndexError(f"slot {slot} is out of range")
+
+    def points_of(self, values: Any) -> PointsArray:
+        """Points of every value: the vectorised lookup the engine and the model use."""
+        out: PointsArray = self.slot_points()[self.slots(values)]
+        return out
+
+    def bin_of(self, value: float | str | None) -> tuple[str, int]:
+        """Return (bin label, points) of one value, through the same lookup as :meth:`slots`."""
+        if self.kind == "categorical":
+            missing = value is None or (isinstance(value, float) and math.isnan(value))
+            col: Any = [None if missing else str(value)]
+        else:
+            col = [math.nan if value is None else float(value)]
+        slot = int(self.slots(col)[0])
+        return self.slot_label(slot), int(self.slot_points()[slot])
 
     @property
     def other_points(self) -> int:
@@ -128,17 +202,6 @@ class FeaturePoints(BaseModel):
         return min(self.all_points())
 
 
-def _bisect_right(edges: list[float], x: float) -> int:
-    lo, hi = 0, len(edges)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if x < edges[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
 class PointsTable(BaseModel):
     """Base points plus one :class:`FeaturePoints` per feature.
 
@@ -164,3 +227,31 @@ class PointsTable(BaseModel):
     def score_row(self, values: dict[str, float | str | None]) -> int:
         """Base plus points of each feature; a missing key scores the missing bin."""
         return self.base + sum(fp.bin_of(values.get(name))[1] for name, fp in self.features.items())
+
+    def points(
+        self, columns: Mapping[str, Any], n_rows: int, threads: int = 1
+    ) -> tuple[PointsArray, dict[str, PointsArray]]:
+        """Total and points per feature of ``n_rows`` rows: the vectorised ``score_row``.
+
+        ``columns`` maps a feature to its column (numeric: floats, NaN missing;
+        categorical: text); a feature with no column scores its missing bin on every
+        row. With ``threads > 1`` features are looked up in parallel (NumPy releases the
+        GIL in the binary search and the gathers).
+        """
+
+        def one(item: tuple[str, FeaturePoints]) -> PointsArray:
+            name, fp = item
+            if name in columns:
+                return fp.points_of(columns[name])
+            return np.full(n_rows, fp.missing, dtype=np.int64)
+
+        items = list(self.features.items())
+        if threads > 1 and len(items) > 1:
+            with ThreadPoolExecutor(threads) as pool:
+                results = list(pool.map(one, items))
+        else:
+            results = [one(it) for it in items]
+        total = np.full(n_rows, self.base, dtype=np.int64)
+        for pts in results:
+            total += pts
+        return total, {name: pts for (name, _), pts in zip(items, results, strict=True)}

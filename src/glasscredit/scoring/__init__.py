@@ -14,7 +14,6 @@ from glasscredit.scoring._rescore import RescoreReport, rescore, subjects_with_n
 from glasscredit.scoring._scorecard import (
     ScoredFrame,
     dimension_ranges,
-    points_column,
     score_frame,
 )
 from glasscredit.scoring._whatif import Move, monthly_events, path_to_next_tier, whatif
@@ -34,7 +33,6 @@ __all__ = [
     "inputs_digests",
     "monthly_events",
     "path_to_next_tier",
-    "points_column",
     "rescore",
     "score_frame",
     "score_history",

@@ -1,4 +1,4 @@
-"""Points for every subject at once: a vectorised lookup that agrees with ``bin_of``.
+"""Points for every subject at once, through the points table's one lookup.
 
 The score is ``base + sum(points)``; the policy loader guarantees the attainable range
 lies in 350..950, so nothing is ever clipped and the sum is exact. Each dimension is the
@@ -14,13 +14,12 @@ import numpy as np
 import polars as pl
 
 from glasscredit.features import FeatureFrame
-from glasscredit.policy import FeaturePoints, PointsTable, Policy
+from glasscredit.policy import PointsTable, Policy
 
 __all__ = [
     "DimensionRange",
     "ScoredFrame",
     "dimension_ranges",
-    "points_column",
     "score_frame",
     "table_in_force",
 ]
@@ -67,36 +66,20 @@ def dimension_ranges(policy: Policy, table: PointsTable) -> dict[str, DimensionR
     return out
 
 
-def points_column(fp: FeaturePoints, values: np.ndarray) -> np.ndarray:
-    """Points of each value: the same bins as :meth:`FeaturePoints.bin_of`, vectorised."""
-    x = np.asarray(values, dtype=np.float64)
-    pts = np.asarray(fp.points, dtype=np.int64)
-    idx = np.searchsorted(np.asarray(fp.edges, dtype=np.float64), x, side="right")
-    out = pts[np.clip(idx, 0, len(pts) - 1)]
-    for sp in fp.specials:
-        out = np.where(np.isin(x, sp.values), sp.points, out)
-    return np.where(np.isnan(x), fp.missing, out).astype(np.int64)
-
-
 def score_frame(
     features: FeatureFrame, policy: Policy, table: PointsTable | None = None
 ) -> ScoredFrame:
     """Points, score, dimensions and tier for every row of a feature frame."""
     tbl = table_in_force(policy, table)
     df = features.frame
-    cols: dict[str, np.ndarray] = {}
-    total = np.full(df.height, tbl.base, dtype=np.int64)
+    columns: dict[str, np.ndarray] = {}
     for name, fp in tbl.features.items():
         if fp.kind != "numeric":
             raise ValueError(f"feature {name!r}: the engine scores numeric features only")
-        vals = (
-            df[name].to_numpy(allow_copy=True).astype(np.float64)
-            if name in df.columns
-            else np.full(df.height, np.nan)
-        )
-        p = points_column(fp, vals)
-        cols[f"p:{name}"] = p
-        total += p
+        if name in df.columns:
+            columns[name] = df[name].to_numpy(allow_copy=True).astype(np.float64)
+    total, parts = tbl.points(columns, df.height)
+    cols = {f"p:{name}": p for name, p in parts.items()}
     dims = dimension_ranges(policy, tbl)
     for dim, rng in dims.items():
         cols[f"d:{dim}"] = sum(
