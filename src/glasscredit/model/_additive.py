@@ -76,15 +76,19 @@ def fit_additive(
     tol: float = 1e-3,
     rel_tol: float = 1e-6,
     init: AdditiveFit | None = None,
+    w: FloatArray | None = None,
 ) -> AdditiveFit:
     """Cyclic block Newton for the penalised additive logistic model.
+
+    ``w`` weighs each row's deviance (a weight of 2 is a duplicated row), as fairlearn's
+    reductions and scikit-learn's ``sample_weight`` expect.
 
     Stops when no bin moves by more than ``tol`` (log-odds) in a cycle, or when a cycle
     lowers the penalised deviance by less than ``rel_tol`` of it: projected (monotone)
     steps can trade tiny amounts between features for ever without improving the fit.
     """
     n = y.size
-    rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    rate = float(np.clip(np.average(y, weights=w), 1e-6, 1 - 1e-6))
     b0 = float(np.log(rate / (1 - rate))) if init is None else init.intercept
     betas = (
         [np.zeros(b.n_slots) for b in blocks] if init is None else [b.copy() for b in init.betas]
@@ -93,7 +97,9 @@ def fit_additive(
     for blk, beta in zip(blocks, betas, strict=True):
         if np.any(beta):
             eta += beta[blk.slots]
-    counts = [np.bincount(b.slots, minlength=b.n_slots).astype(np.float64) for b in blocks]
+    counts = [
+        np.bincount(b.slots, weights=w, minlength=b.n_slots).astype(np.float64) for b in blocks
+    ]
     pens = [_penalty_bands(b.n_slots, b.n_ordered, ridge, smooth) for b in blocks]
     cycle = 0
     previous = np.inf
@@ -101,8 +107,12 @@ def fit_additive(
         change = 0.0
         for f, (blk, beta, pen) in enumerate(zip(blocks, betas, pens, strict=True)):
             p = expit(eta)
-            grad = np.bincount(blk.slots, weights=p - y, minlength=blk.n_slots)
-            hess = np.bincount(blk.slots, weights=p * (1.0 - p), minlength=blk.n_slots)
+            r, h = p - y, p * (1.0 - p)
+            if w is not None:
+                r *= w
+                h *= w
+            grad = np.bincount(blk.slots, weights=r, minlength=blk.n_slots)
+            hess = np.bincount(blk.slots, weights=h, minlength=blk.n_slots)
             ab = pen.copy()
             ab[1] += hess
             rhs = grad + _band_matvec(pen, beta)
@@ -121,10 +131,18 @@ def fit_additive(
             eta += delta[blk.slots] + shift
             beta[:] = new
         p = expit(eta)
-        step = float((y - p).sum() / max(float((p * (1 - p)).sum()), 1e-12))
+        if w is None:
+            step = float((y - p).sum() / max(float((p * (1 - p)).sum()), 1e-12))
+        else:
+            step = float(w @ (y - p) / max(float(w @ (p * (1 - p))), 1e-12))
         b0 += step
         eta += step
-        objective = float(np.logaddexp(0.0, eta).sum() - y @ eta) + 0.5 * sum(
+        dev = (
+            float(np.logaddexp(0.0, eta).sum() - y @ eta)
+            if w is None
+            else float(w @ (np.logaddexp(0.0, eta) - y * eta))
+        )
+        objective = dev + 0.5 * sum(
             float(beta @ _band_matvec(pen, beta)) for beta, pen in zip(betas, pens, strict=True)
         )
         if max(change, abs(step)) < tol or previous - objective < rel_tol * abs(objective):

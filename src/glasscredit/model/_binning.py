@@ -81,11 +81,25 @@ def assign(bins: Bins, col: Column) -> IntArray:
     return categorical_slots(slot_of, len(bins.groups), s)
 
 
-def _finite_regular(x: FloatArray, specials: tuple[float, ...]) -> FloatArray:
+def _finite_regular(
+    x: FloatArray, specials: tuple[float, ...], w: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray | None]:
     keep = np.isfinite(x)
     if specials:
         keep &= ~np.isin(x, np.asarray(specials, dtype=np.float64))
-    return x[keep]
+    return x[keep], None if w is None else w[keep]
+
+
+def weighted_higher_quantiles(sorted_v: FloatArray, cumw: FloatArray, qs: FloatArray) -> FloatArray:
+    """``np.quantile(..., method="higher")`` of the data each value repeated by its weight.
+
+    With integer weights this is exactly the quantile of the repeated rows (so a weight
+    of 2 is a duplicated row); with unit weights it is the unweighted quantile.
+    """
+    k = np.ceil((cumw[-1] - 1.0) * qs)  # numpy's own index for "higher"
+    idx = np.searchsorted(cumw, k, side="right")
+    out: FloatArray = sorted_v[np.minimum(idx, sorted_v.size - 1)]
+    return out
 
 
 def fine_numeric_edges(
@@ -95,46 +109,68 @@ def fine_numeric_edges(
     min_share: float,
     sample: int,
     rng: np.random.Generator,
+    w: FloatArray | None = None,
 ) -> tuple[float, ...]:
     """Quantile cut points on the finite, non-special values, each bin at least ``min_share``.
 
     Cut points are data values (a bin starts at a value that occurs), so integer
     features get integer edges. Above ``sample`` values the quantiles come from a random
     sample, as LightGBM builds its histograms: the cuts move by less than the sampling
-    error of the quantiles, and the fit still uses every row.
+    error of the quantiles, and the fit still uses every row. With weights ``w`` the
+    quantiles and shares are those of the rows repeated by their weights.
     """
-    v = _finite_regular(x, specials)
+    v, wv = _finite_regular(x, specials, w)
     if v.size == 0:
         return ()
     if v.size > sample:
-        v = v[rng.random(v.size) < sample / v.size]
-    v = np.sort(v)
+        keep = rng.random(v.size) < sample / v.size
+        v, wv = v[keep], None if wv is None else wv[keep]
+    if wv is None:
+        v = np.sort(v)
+        cumw = None
+    else:
+        order = np.argsort(v, kind="stable")
+        v, cumw = v[order], np.cumsum(wv[order])
     uniq = np.unique(v)
     if uniq.size <= max_bins:
         edges = uniq[1:]
     else:
         qs = np.linspace(0.0, 1.0, max_bins + 1)[1:-1]
-        edges = np.unique(np.quantile(v, qs, method="higher"))
+        cut = (
+            np.quantile(v, qs, method="higher")
+            if cumw is None
+            else weighted_higher_quantiles(v, cumw, qs)
+        )
+        edges = np.unique(cut)
         edges = edges[edges > v[0]]
-    return enforce_min_share(v, tuple(float(e) for e in edges), min_share)
+    return enforce_min_share(v, tuple(float(e) for e in edges), min_share, cumw)
 
 
 def enforce_min_share(
-    sorted_v: FloatArray, edges: tuple[float, ...], min_share: float
+    sorted_v: FloatArray,
+    edges: tuple[float, ...],
+    min_share: float,
+    cumw: FloatArray | None = None,
 ) -> tuple[float, ...]:
     """Drop edges until every bin holds at least ``min_share`` of the values.
 
     The smallest bin is merged with its smaller neighbour, repeatedly; merging never
-    shrinks a bin, so the result respects the share whenever one bin could.
+    shrinks a bin, so the result respects the share whenever one bin could. ``cumw``
+    (cumulative weights of the sorted values) makes the shares weighted.
     """
     e = list(edges)
     n = sorted_v.size
     if n == 0:
         return ()
-    need = min_share * n
+    total = float(n) if cumw is None else float(cumw[-1])
+    need = min_share * total
     while e:
         cuts = np.searchsorted(sorted_v, np.asarray(e), side="left")
-        counts = np.diff(np.concatenate(([0], cuts, [n])))
+        if cumw is None:
+            counts = np.diff(np.concatenate(([0], cuts, [n]))).astype(np.float64)
+        else:
+            at = np.concatenate(([0.0], cumw))[cuts]
+            counts = np.diff(np.concatenate(([0.0], at, [total])))
         i = int(np.argmin(counts))
         if counts[i] >= need and counts[i] > 0:
             break
@@ -177,6 +213,7 @@ def monotone_numeric_edges(
     max_bins: int,
     min_share: float,
     prebins: int,
+    w: FloatArray | None = None,
 ) -> tuple[tuple[float, ...], bool]:
     """Classic optimal monotonic binning: the bad rate rises or falls across bins.
 
@@ -189,15 +226,18 @@ def monotone_numeric_edges(
     if specials:
         keep &= ~np.isin(x, np.asarray(specials, dtype=np.float64))
     v, t = x[keep], y[keep]
+    wv = np.ones(v.size) if w is None else w[keep]
     if v.size == 0:
         return (), True
     order = np.argsort(v, kind="stable")
-    v, t = v[order], t[order]
-    edges = fine_numeric_edges(v, (), prebins, min_share, v.size, np.random.default_rng(0))
+    v, t, wv = v[order], t[order], wv[order]
+    edges = fine_numeric_edges(
+        v, (), prebins, min_share, v.size, np.random.default_rng(0), None if w is None else wv
+    )
     cuts = np.searchsorted(v, np.asarray(edges), side="left")
     bounds = np.concatenate(([0], cuts, [v.size])).astype(np.intp)
-    cnt = np.diff(bounds).astype(np.float64)
-    bad = np.add.reduceat(t, bounds[:-1]) if v.size else np.zeros(0)
+    cnt = np.add.reduceat(wv, bounds[:-1])
+    bad = np.add.reduceat(t * wv, bounds[:-1])
     best: tuple[float, tuple[float, ...], bool] | None = None
     directions = {"ascending": [True], "descending": [False]}.get(trend, [True, False])
     for inc in directions:
@@ -255,16 +295,24 @@ def _merge_cheapest(
     return c, b, edges[:i] + edges[i + 1 :]
 
 
-def categorical_bins(name: str, s: pl.Series, min_share: float) -> Bins:
+def categorical_bins(
+    name: str, s: pl.Series, min_share: float, w: FloatArray | None = None
+) -> Bins:
     """One group per category, categories rarer than ``min_share`` pooled into one group.
 
     Categories are sorted so the table is reproducible; the pooled rare group keeps its
-    members listed, so the table says exactly which values it holds.
+    members listed, so the table says exactly which values it holds. With weights ``w``
+    a category's share is its share of the total weight.
     """
-    counts = s.drop_nulls().value_counts()
-    total = max(int(s.len()), 1)
-    cats = counts.get_column(counts.columns[0]).to_list()
-    ns = counts.get_column("count").to_list()
+    if w is None:
+        counts = s.drop_nulls().value_counts()
+        total: float = max(int(s.len()), 1)
+        cats = counts.get_column(counts.columns[0]).to_list()
+        ns = counts.get_column("count").to_list()
+    else:
+        frame = pl.DataFrame({"c": s, "w": w}).drop_nulls("c").group_by("c").agg(pl.sum("w"))
+        total = max(float(w.sum()), 1e-300)
+        cats, ns = frame.get_column("c").to_list(), frame.get_column("w").to_list()
     common = sorted(str(c) for c, k in zip(cats, ns, strict=True) if k >= min_share * total)
     rare = sorted(str(c) for c, k in zip(cats, ns, strict=True) if k < min_share * total)
     groups: list[tuple[str, ...]] = [(c,) for c in common]

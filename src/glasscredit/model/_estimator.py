@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from glasscredit.exceptions import FieldError, ForbiddenDataError, ModelError, ValidationError
+from glasscredit.exceptions import FieldError, ModelError, ValidationError
 from glasscredit.model._additive import Block, detect_trend, fit_additive
 from glasscredit.model._binning import (
     Bins,
@@ -40,45 +40,23 @@ from glasscredit.model._frame import (
     target_vector,
     text_column,
 )
+from glasscredit.model._inputs import (
+    check_monotonic,
+    check_not_empty,
+    class_labels,
+    refuse_forbidden,
+    sample_weights,
+)
 from glasscredit.model._scaling import Scaling, fit_range, scaling_from_pdo
 from glasscredit.model._table import explain_rows, feature_points, table_points
 from glasscredit.model._woe import slot_stats
-from glasscredit.policy._forbidden import forbidden_category, protected_basis
 from glasscredit.policy._points import FeaturePoints, PointsTable
 
-__all__ = ["ScorecardClassifier", "refuse_forbidden"]
+__all__ = ["ScorecardClassifier"]
 
 FloatArray = npt.NDArray[np.float64]
 TRENDS = ("auto", "ascending", "descending", "none")
 FIT_SAMPLE = 200_000  # rows for the first stage of the additive fit on large data
-
-
-def refuse_forbidden(columns: list[str], protected: list[str]) -> None:
-    """Refuse special-category, free-text and protected columns as model inputs."""
-    errors: list[FieldError] = []
-    for c in columns:
-        cat = forbidden_category(c)
-        if cat is not None:
-            errors.append(
-                FieldError(
-                    c,
-                    f"forbidden_category:{cat}",
-                    "special-category or free-text data is never a model input",
-                )
-            )
-            continue
-        basis = protected_basis(c) or ("declared protected" if c in protected else None)
-        if basis is not None:
-            errors.append(
-                FieldError(
-                    c,
-                    f"protected_basis:{basis}",
-                    "a protected attribute is for the fairness audit only; drop it from the "
-                    "training data and pass it to audit(..., protected=...)",
-                )
-            )
-    if errors:
-        raise ForbiddenDataError("the fit refuses these columns", errors)
 
 
 class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -188,53 +166,15 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if self.max_bins is not None and self.max_bins < 1:
             raise ModelError("max_bins: must be at least 1")
 
-    def _target(self, y: Any, n: int) -> FloatArray:
-        arr = target_vector(y)
-        if arr.shape[0] != n:
-            raise ValidationError(
-                [FieldError("target", "same_length", f"{arr.shape[0]} outcomes for {n} rows")]
-            )
-        if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
-            raise ValidationError(
-                [
-                    FieldError(
-                        "target",
-                        "class_labels",
-                        "Unknown label type: continuous values; a scorecard predicts one of "
-                        "two outcome classes",
-                    )
-                ]
-            )
-        classes = np.unique(arr)
-        if classes.size < 2:
-            raise ValidationError(
-                [
-                    FieldError(
-                        "target",
-                        "two_classes",
-                        f"a scorecard needs two outcomes, got one class: {classes.tolist()}",
-                    )
-                ]
-            )
-        if classes.size > 2:
-            raise ValidationError(
-                [
-                    FieldError(
-                        "target",
-                        "binary_target",
-                        "Only binary classification is supported. A scorecard needs exactly "
-                        f"two outcomes, got {classes.size}: {classes[:5].tolist()}",
-                    )
-                ]
-            )
-        self.classes_ = classes
+    def _target(self, labels: npt.NDArray[Any], n: int) -> FloatArray:
+        classes = self.classes_ = class_labels(labels, n)
         bad = classes[1] if self.bad_class is None else self.bad_class
         if bad not in classes.tolist():
             raise ValidationError(
                 [FieldError("target", "bad_class_present", f"bad_class {bad!r} is not an outcome")]
             )
         self.bad_class_ = bad
-        return np.asarray(arr == bad, dtype=np.float64)
+        return np.asarray(labels == bad, dtype=np.float64)
 
     def _specials(self, name: str) -> tuple[float, ...]:
         sv = self.special_values
@@ -247,25 +187,23 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _trend(self, name: str) -> str:
         return (self.monotonic or {}).get(name, self.default_trend)
 
-    def fit(self, X: Any, y: Any) -> ScorecardClassifier:
-        """Fit bins and points; refuses forbidden and protected columns."""
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ScorecardClassifier:
+        """Fit bins and points; refuses forbidden and protected columns.
+
+        ``sample_weight`` weighs each row everywhere a row counts (quantiles, bin shares,
+        WoE, the fit): a weight of 2 is a duplicated row and a weight of 0 a removed one,
+        so fairlearn's reductions can steer the fit without touching the table's form.
+        """
         self._check_params()
         frame, named = as_frame(X)
-        if frame.width == 0 or frame.height == 0:
-            shape = tuple(getattr(X, "shape", (frame.height, frame.width)))
-            what = "0 feature(s)" if frame.width == 0 else "0 sample(s)"
-            raise ValidationError(
-                [
-                    FieldError(
-                        "X",
-                        "non_empty",
-                        f"Found array with {what} (shape={shape}) while a minimum of 1 is "
-                        "required.",
-                    )
-                ]
-            )
+        check_not_empty(X, frame.height, frame.width)
         refuse_forbidden(frame.columns, list(self.protected or []))
-        target = self._target(y, frame.height)
+        labels = target_vector(y)
+        w = sample_weights(sample_weight, frame.height)
+        if w is not None and labels.shape[0] == frame.height and not (w > 0).all():
+            keep = w > 0
+            frame, labels, w = frame.filter(pl.Series(keep)), labels[keep], w[keep]
+        target = self._target(labels, frame.height)
         self.n_features_in_ = frame.width
         if named:
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -291,53 +229,32 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 trend = self._trend(name)
                 if classic:
                     edges, asc[name] = monotone_numeric_edges(
-                        x, target, sp, trend, max_bins, share, prebins=20
+                        x, target, sp, trend, max_bins, share, prebins=20, w=w
                     )
                 else:
-                    edges = fine_numeric_edges(x, sp, max_bins, share, 200_000, rng)
+                    edges = fine_numeric_edges(x, sp, max_bins, share, 200_000, rng, w)
                 b = Bins(name=name, kind="numeric", edges=edges, specials=sp)
                 col: Any = x
             else:
                 col = text_column(s)
-                b = categorical_bins(name, col, self.min_category_share)
+                b = categorical_bins(name, col, self.min_category_share, w)
             sl = assign(b, col)
             if sl.min() == sl.max():
                 self.excluded_[name] = "constant: a single bin holds every row"
                 continue
             bins[name], slots[name] = b, sl
-        self._check_monotonic(frame.columns, bins)
-        self._select(bins, slots, target, rng)
+        check_monotonic(self.monotonic, frame.columns, bins)
+        self._select(bins, slots, target, rng, w)
         if not bins:
             raise ModelError(
                 "no usable feature: every column was constant, empty or "
                 f"uninformative ({self.excluded_})"
             )
         intercept, betas = (self._fit_classic if classic else self._fit_additive)(
-            bins, slots, target, asc
+            bins, slots, target, asc, w
         )
-        self._build_table(bins, slots, target, intercept, betas)
+        self._build_table(bins, slots, target, intercept, betas, w)
         return self
-
-    def _check_monotonic(self, columns: list[str], bins: dict[str, Bins]) -> None:
-        """A constraint must name a numeric feature of X: silently ignoring it would lie."""
-        errors = []
-        for name, trend in (self.monotonic or {}).items():
-            if name not in columns:
-                errors.append(
-                    FieldError(
-                        name, "monotonic_feature_present", "the constraint names no column of X"
-                    )
-                )
-            elif name in bins and bins[name].kind == "categorical" and trend != "none":
-                errors.append(
-                    FieldError(
-                        name,
-                        "monotonic_numeric",
-                        f"{trend!r} needs an ordered feature; this one is binned as categories",
-                    )
-                )
-        if errors:
-            raise ValidationError(errors)
 
     def _select(
         self,
@@ -345,12 +262,13 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         slots: dict[str, npt.NDArray[np.intp]],
         target: FloatArray,
         rng: np.random.Generator,
+        w: FloatArray | None,
     ) -> None:
         """IV threshold, then the correlation filter on WoE-encoded features."""
         woe: dict[str, FloatArray] = {}
         iv: dict[str, float] = {}
         for name, b in bins.items():
-            st = slot_stats(slots[name], target, b.n_slots)
+            st = slot_stats(slots[name], target, b.n_slots, w)
             woe[name], iv[name] = st.woe, float(st.iv.sum())
         self.selection_iv_ = iv
         for name in list(bins):
@@ -364,7 +282,12 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         names = sorted(bins, key=lambda c: -iv[c])
         mat = np.column_stack([woe[c][slots[c][rows]] for c in names])
         with np.errstate(invalid="ignore", divide="ignore"):
-            corr = np.atleast_2d(np.nan_to_num(np.corrcoef(mat, rowvar=False)))
+            if w is None:
+                corr = np.atleast_2d(np.nan_to_num(np.corrcoef(mat, rowvar=False)))
+            else:
+                cov = np.atleast_2d(np.cov(mat, rowvar=False, aweights=w[rows]))
+                sd = np.sqrt(np.diag(cov))
+                corr = np.nan_to_num(cov / np.outer(sd, sd))
         kept: list[int] = []
         for i, name in enumerate(names):
             clash = [j for j in kept if abs(corr[i, j]) > self.max_corr]
@@ -383,6 +306,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         slots: dict[str, npt.NDArray[np.intp]],
         target: FloatArray,
         asc: dict[str, bool],
+        w: FloatArray | None,
     ) -> tuple[float, list[FloatArray]]:
         names = list(bins)
         blocks = []
@@ -404,13 +328,14 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             else [Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks]
         )
         y_sub = target if sample is None else target[sample]
-        fit = fit_additive(sub, y_sub, self.ridge, self.smooth)
+        w_sub = w if sample is None or w is None else w[sample]
+        fit = fit_additive(sub, y_sub, self.ridge, self.smooth, w=w_sub)
         detected = {}
         for i, name in enumerate(names):
             k = sub[i].n_ordered
             if k > 1 and self._trend(name) == "auto":
-                w = np.bincount(sub[i].slots, minlength=sub[i].n_slots)[:k].astype(np.float64)
-                detected[i] = detect_trend(fit.betas[i][:k], w, self.trend_r2)
+                cnt = np.bincount(sub[i].slots, weights=w_sub, minlength=sub[i].n_slots)
+                detected[i] = detect_trend(fit.betas[i][:k], cnt[:k].astype(float), self.trend_r2)
         if any(detected.values()):
             blocks = [
                 Block(b.slots, b.n_slots, b.n_ordered, detected.get(i, b.trend))
@@ -423,9 +348,10 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                     self.ridge,
                     self.smooth,
                     init=fit,
+                    w=w_sub,
                 )
         if any(detected.values()) or sample is not None:
-            fit = fit_additive(blocks, target, self.ridge, self.smooth, init=fit)
+            fit = fit_additive(blocks, target, self.ridge, self.smooth, init=fit, w=w)
         self.trends_ = {
             n: {1: "ascending", -1: "descending"}.get(b.trend, "none")
             for n, b in zip(names, blocks, strict=True)
@@ -439,12 +365,13 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         slots: dict[str, npt.NDArray[np.intp]],
         target: FloatArray,
         asc: dict[str, bool],
+        w: FloatArray | None,
     ) -> tuple[float, list[FloatArray]]:
         names = list(bins)
-        woes = [slot_stats(slots[n], target, bins[n].n_slots).woe for n in names]
-        design = np.column_stack([w[slots[n]] for w, n in zip(woes, names, strict=True)])
+        woes = [slot_stats(slots[n], target, bins[n].n_slots, w).woe for n in names]
+        design = np.column_stack([wo[slots[n]] for wo, n in zip(woes, names, strict=True)])
         lr = LogisticRegression(C=self.C, max_iter=1000)
-        lr.fit(design, target)
+        lr.fit(design, target, sample_weight=w)
         self.trends_ = {
             n: ("ascending" if asc.get(n, True) else "descending")
             if bins[n].kind == "numeric"
@@ -452,7 +379,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             for n in names
         }
         self.n_cycles_ = int(lr.n_iter_[0])
-        return float(lr.intercept_[0]), [c * w for c, w in zip(lr.coef_[0], woes, strict=True)]
+        return float(lr.intercept_[0]), [c * wo for c, wo in zip(lr.coef_[0], woes, strict=True)]
 
     def _build_table(
         self,
@@ -461,10 +388,11 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         target: FloatArray,
         intercept: float,
         betas: list[FloatArray],
+        w: FloatArray | None,
     ) -> None:
         """Centre each feature on its training mean, scale, round, record bin statistics."""
         names = list(bins)
-        counts = [np.bincount(slots[n], minlength=bins[n].n_slots) for n in names]
+        counts = [np.bincount(slots[n], weights=w, minlength=bins[n].n_slots) for n in names]
         centred = []
         for beta, cnt in zip(betas, counts, strict=True):
             mean = float((beta * cnt).sum() / cnt.sum())
@@ -493,7 +421,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for name, fb in final_bins.items():
             old = bins[name]
             sl = slots[name] if fb == old else assign(fb, _slot_values(old))[slots[name]]
-            st = slot_stats(sl, target, fb.n_slots)
+            st = slot_stats(sl, target, fb.n_slots, w)
             self.bin_stats_[name] = st.as_dict()
             self.iv_[name] = float(st.iv.sum())
 

@@ -54,10 +54,17 @@ class SlotStats:
         }
 
 
-def slot_stats(slots: npt.NDArray[np.intp], y_bad: FloatArray, n_slots: int) -> SlotStats:
-    """WoE and IV of each bin from the slot of every row and its outcome (1 = bad)."""
-    cnt = np.bincount(slots, minlength=n_slots).astype(np.float64)
-    bad = np.bincount(slots, weights=y_bad, minlength=n_slots).astype(np.float64)
+def slot_stats(
+    slots: npt.NDArray[np.intp], y_bad: FloatArray, n_slots: int, w: FloatArray | None = None
+) -> SlotStats:
+    """WoE and IV of each bin from the slot of every row and its outcome (1 = bad).
+
+    With weights ``w`` the counts are sums of weights (a weight of 2 counts a row twice).
+    """
+    cnt = np.bincount(slots, weights=w, minlength=n_slots).astype(np.float64)
+    bad = np.bincount(slots, weights=y_bad if w is None else y_bad * w, minlength=n_slots).astype(
+        np.float64
+    )
     used = cnt > 0
     woe = np.zeros(n_slots)
     iv = np.zeros(n_slots)
