@@ -142,6 +142,29 @@ def test_audit_reports_adverse_impact_by_group_and_month(
     assert "foreign_worker" in doc["audit"]["attributes"]
 
 
+def test_audit_table_shows_intervals_reference_rule_and_small_groups(
+    app: typer.Typer, model_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "audit.json"
+    args = ["audit", str(model_path), "builtin:german", "--protected", "foreign_worker"]
+    args += ["--cutoff", "520", "--target", "creditability", "--bad", "bad"]
+    r = CliRunner().invoke(app, [*args, "--min-group-size", "40", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    # 37 applicants are not foreign workers: under 40 they are reported, never the reference
+    assert "(small)" in r.output and "reference: yes (most favoured group" in r.output
+    assert "Katz log interval" in r.output and "Wilson score interval" in r.output
+    doc = json.loads(out.read_text())["audit"]["attributes"]["foreign_worker"]
+    no = doc["groups"]["no"]
+    lo, hi = no["adverse_impact_ratio_ci"]
+    assert lo < no["adverse_impact_ratio"] < hi
+    assert f"{no['adverse_impact_ratio']:.3f}" in r.output
+    r = CliRunner().invoke(app, [*args, "--reference", "foreign_worker=no"])
+    assert r.exit_code == 0, r.output
+    assert "reference: no (declared)" in r.output
+    r = CliRunner().invoke(app, [*args, "--reference", "foreign_worker=maybe"])
+    assert r.exit_code == 3 and "reference_group_present" in r.output
+
+
 def test_export_sql_runs_in_sqlite_and_matches(app: typer.Typer, model_path: Path) -> None:
     r = CliRunner().invoke(app, ["export", str(model_path), "--format", "sql", "--table", "t"])
     assert r.exit_code == 0, r.output

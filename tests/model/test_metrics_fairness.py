@@ -77,7 +77,7 @@ def test_audit_by_hand() -> None:
     score = np.array([700, 700, 500, 500, 700, 500, 500, 500])
     group = ["a", "a", "a", "a", "b", "b", "b", "b"]
     y_bad = np.array([0, 0, 1, 0, 0, 0, 1, 1])
-    res = audit(score, {"grp": group}, cutoff=600, y_bad=y_bad)
+    res = audit(score, {"grp": group}, cutoff=600, y_bad=y_bad, min_group_size=4)
     a = res["attributes"]["grp"]
     assert a["groups"]["a"]["approval_rate"] == 0.5 and a["groups"]["b"]["approval_rate"] == 0.25
     assert a["reference_group"] == "a"
@@ -95,7 +95,7 @@ def test_audit_over_time_tracks_the_ratio_month_by_month() -> None:
     group = ["a", "a", "b", "b"] * 2
     month = ["2026-01"] * 4 + ["2026-02"] * 4
     score[4:] = [700, 500, 700, 700]
-    rows = audit_over_time(score, {"grp": group}, month, cutoff=600)
+    rows = audit_over_time(score, {"grp": group}, month, cutoff=600, min_group_size=2)
     assert [r["period"] for r in rows] == ["2026-01", "2026-02"]
     assert rows[0]["attributes"]["grp"]["min_adverse_impact_ratio"] == pytest.approx(0.5)
     assert rows[1]["attributes"]["grp"]["min_adverse_impact_ratio"] == pytest.approx(0.5)

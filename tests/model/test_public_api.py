@@ -11,6 +11,8 @@ def test_exported_members_are_pinned() -> None:
             "FOUR_FIFTHS",
             "GERMAN_CREDIT_PROTECTED",
             "GERMAN_CREDIT_TARGET",
+            "INTERVAL_METHODS",
+            "MIN_GROUP_SIZE",
             "MonitorReport",
             "MonitorSettings",
             "ModelDocument",

@@ -101,27 +101,53 @@ class ModelEvaluation(AppModel):
         return {"evaluation": evaluation, "stability": stab}
 
 
+Interval = tuple[float, float]
+
+
 class GroupAudit(AppModel):
+    """One group's figures, each with its confidence interval (methods in the audit)."""
+
     n: int
+    approved: int
+    sufficient_size: bool
     approval_rate: float
+    approval_rate_ci: Interval
     adverse_impact_ratio: float | None
+    adverse_impact_ratio_ci: Interval | None
     bad_rate: float | None = None
+    bad_rate_ci: Interval | None = None
     auc: float | None = None
     approval_rate_among_good: float | None = None
+    approval_rate_among_good_ci: Interval | None = None
+    equal_opportunity_difference: float | None = None
+    equal_opportunity_difference_ci: Interval | None = None
     mean_predicted_bad_rate: float | None = None
+    calibration_gap: float | None = None
+    calibrated: bool | None = None
 
 
 class AttributeAudit(AppModel):
-    reference_group: str
+    """One attribute: the reference and why, the worst ratio, flags and spreads."""
+
+    reference_group: str | None
+    reference_rule: str
+    min_group_size: int
     groups: dict[str, GroupAudit]
+    small_groups: list[str]
+    worst_group: str | None
     min_adverse_impact_ratio: float | None
+    min_adverse_impact_ratio_ci: Interval | None
     demographic_parity_ratio: float | None
     four_fifths_flag: bool
+    four_fifths_flag_confident: bool
     equal_opportunity_difference: float | None = None
+    miscalibrated_groups: list[str] | None = None
 
 
 class PeriodAttribute(AppModel):
+    reference_group: str | None
     min_adverse_impact_ratio: float | None
+    min_adverse_impact_ratio_ci: Interval | None
     four_fifths_flag: bool
     approval_rate_by_group: dict[str, float]
 
@@ -134,11 +160,14 @@ class PeriodAudit(AppModel):
 
 
 class FairnessAudit(AppModel):
-    """Approval, adverse impact and equal opportunity per protected group."""
+    """Approval, adverse impact and equal opportunity per protected group, with intervals."""
 
     cutoff: float
     n: int
     approval_rate: float
+    confidence: float
+    min_group_size: int
+    interval_methods: dict[str, str]
     attributes: dict[str, AttributeAudit]
     over_time: list[PeriodAudit] | None = None
 
@@ -262,9 +291,15 @@ def audit_model(
     target: str | None = None,
     bad: str | None = None,
     period: str | None = None,
+    min_group_size: int | None = None,
+    reference: Mapping[str, str] | None = None,
 ) -> FairnessAudit:
-    """Approval rate, adverse impact ratio, equal opportunity, AUC per group (per period)."""
-    from glasscredit.model import audit, audit_over_time, load_model, score_table
+    """Approval rate, adverse impact ratio, equal opportunity, AUC per group (per period).
+
+    Groups under ``min_group_size`` (default the model package's) are reported, never the
+    reference; ``reference`` declares an attribute's reference group.
+    """
+    from glasscredit.model import MIN_GROUP_SIZE, audit, audit_over_time, load_model, score_table
 
     m = load_model(model)
     frame = read_table(data)
@@ -273,9 +308,13 @@ def audit_model(
         raise ValidationError([FieldError(period, "column_present", "no such column")])
     score = score_table(m.table, frame)
     y = bad_vector(frame, target, bad) if target else None
-    res = audit(score, groups, cutoff, y, m.pd_bad(score))
+    rule: dict[str, Any] = {
+        "min_group_size": MIN_GROUP_SIZE if min_group_size is None else min_group_size,
+        "reference": dict(reference or {}),
+    }
+    res = audit(score, groups, cutoff, y, m.pd_bad(score), **rule)
     over = (
-        audit_over_time(score, groups, frame.get_column(period).to_list(), cutoff, y)
+        audit_over_time(score, groups, frame.get_column(period).to_list(), cutoff, y, **rule)
         if period
         else None
     )

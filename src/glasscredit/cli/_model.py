@@ -58,6 +58,48 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _ci(value: float | None, ci: tuple[float, float] | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if ci is None else f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key or not val:
+            raise ValidationError([FieldError(f"{option} {item}", "key_value", "use ATTR=GROUP")])
+        out[key] = val
+    return out
+
+
+def _audit_table(attr: str, a: gc.AttributeAudit, cutoff: float, confidence: float) -> Table:
+    """One attribute's groups: each figure with its interval."""
+    labelled = a.equal_opportunity_difference is not None
+    cols = ["group", "n", "approval", "AIR"]
+    if labelled:
+        cols += ["equal opportunity diff.", "bad rate (observed)", "predicted", "AUC"]
+    t = Table(*cols, title=f"{safe(attr)} (cut-off {cutoff:g}, {confidence:.0%} intervals)")
+    for g, r in a.groups.items():
+        name = safe(g) + ("" if r.sufficient_size else " (small)")
+        row = [
+            name,
+            str(r.n),
+            _ci(r.approval_rate, r.approval_rate_ci),
+            _ci(r.adverse_impact_ratio, r.adverse_impact_ratio_ci),
+        ]
+        if labelled:
+            row += [
+                _ci(r.equal_opportunity_difference, r.equal_opportunity_difference_ci),
+                _ci(r.bad_rate, r.bad_rate_ci),
+                _ratio(r.mean_predicted_bad_rate) + ("" if r.calibrated is not False else " !"),
+                _ratio(r.auc),
+            ]
+        t.add_row(*row)
+    return t
+
+
 def _write(path: Path, text: str) -> None:
     path.write_text(text)
     console.print(f"wrote {safe(path)}")
@@ -143,9 +185,18 @@ def register(app: typer.Typer) -> None:
         target: Annotated[str | None, typer.Option(help="Outcome column, if known")] = None,
         bad: BadOpt = None,
         period: Annotated[str | None, typer.Option(help="Column with the month")] = None,
+        min_group_size: Annotated[
+            int | None,
+            typer.Option(help="Smaller groups are reported, never the reference (default 30)"),
+        ] = None,
+        reference: Annotated[
+            list[str] | None,
+            typer.Option("--reference", help="ATTR=GROUP: declare a reference group (repeat)"),
+        ] = None,
         out: Annotated[Path | None, typer.Option(help="Write the audit JSON here")] = None,
     ) -> None:
-        """Approval rate, adverse impact ratio, equal opportunity, AUC per group."""
+        """Approval, adverse impact ratio, equal opportunity, calibration per group, with
+        confidence intervals."""
         res = gc.audit_model(
             model,
             data,
@@ -154,19 +205,24 @@ def register(app: typer.Typer) -> None:
             target=target,
             bad=bad,
             period=period,
+            min_group_size=min_group_size,
+            reference=_pairs(reference or [], "--reference"),
         )
         for attr, a in res.attributes.items():
-            t = Table("group", "n", "approval", "AIR", title=f"{safe(attr)} (cut-off {cutoff:g})")
-            for g, r in a.groups.items():
-                t.add_row(
-                    safe(g),
-                    str(r.n),
-                    f"{r.approval_rate:.3f}",
-                    _ratio(r.adverse_impact_ratio),
+            console.print(_audit_table(attr, a, cutoff, res.confidence))
+            ref = "none" if a.reference_group is None else safe(a.reference_group)
+            console.print(f"reference: {ref} ({safe(a.reference_rule)})")
+            if a.small_groups:
+                console.print(
+                    f"under {a.min_group_size} members (reported, not the reference): "
+                    + ", ".join(safe(g) for g in a.small_groups)
                 )
-            console.print(t)
             if a.four_fifths_flag:
-                console.print(f"[yellow]{safe(attr)}: adverse impact ratio below 0.8[/]")
+                sure = " (upper bound too)" if a.four_fifths_flag_confident else ""
+                console.print(f"[yellow]{safe(attr)}: adverse impact ratio below 0.8{sure}[/]")
+        console.print(f"{res.confidence:.0%} intervals:")
+        for k, v in res.interval_methods.items():
+            console.print(f"  {safe(k)}: {safe(v)}")
         for row in res.over_time or []:
             airs = ", ".join(
                 f"{safe(k)} {_ratio(v.min_adverse_impact_ratio)}" for k, v in row.attributes.items()

@@ -11,7 +11,13 @@ from glasscredit.model._binning import pav
 from glasscredit.model._card import card_html, card_markdown
 from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
-from glasscredit.model._fairness import FOUR_FIFTHS, audit, audit_over_time
+from glasscredit.model._fairness import (
+    FOUR_FIFTHS,
+    INTERVAL_METHODS,
+    MIN_GROUP_SIZE,
+    audit,
+    audit_over_time,
+)
 from glasscredit.model._frame import (
     GERMAN_CREDIT_PROTECTED,
     GERMAN_CREDIT_TARGET,
@@ -43,6 +49,8 @@ __all__ = [
     "FOUR_FIFTHS",
     "GERMAN_CREDIT_PROTECTED",
     "GERMAN_CREDIT_TARGET",
+    "INTERVAL_METHODS",
+    "MIN_GROUP_SIZE",
     "ModelDocument",
     "MonitorReport",
     "MonitorSettings",
