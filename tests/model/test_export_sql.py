@@ -111,9 +111,33 @@ def test_fitted_model_sql_equals_predict_score_in_duckdb(
 
 def test_sql_case_follows_bin_of_branch_order() -> None:
     case = sql_case("x", TABLE.features["x"], "postgresql")
-    assert case.index("IS NULL") < case.index("IN (-999.0)") < case.index("< -1.5")
+    assert case.index("IS NULL") < case.index("IN (-999)") < case.index("< '-1.5'::double")
     assert "'NaN'::double precision" in case
     assert "'it''s'" in sql_case("c", TABLE.features["c"])
+
+
+def test_numbers_are_written_so_that_each_database_reads_the_same_double() -> None:
+    # DuckDB reads the bare literal as a DECIMAL and rounds it; SQLite 3.40 misreads it
+    tricky = [5.494909465173757, -2.2606631148481385e-299, 5e-324, 1e300, 0.1]
+    duck = duckdb.connect()
+    lite = sqlite3.connect(":memory:")
+    for v in tricky:
+        fp = FeaturePoints(edges=[v], points=[0, 1])
+        assert duck.execute(
+            f"SELECT {sql_case('x', fp, 'duckdb')} FROM (SELECT ?::DOUBLE AS x)", [v]
+        ).fetchone() == (1,)
+        assert duck.execute(
+            f"SELECT {sql_case('x', fp, 'duckdb')} FROM (SELECT ?::DOUBLE AS x)",
+            [math.nextafter(v, -math.inf)],
+        ).fetchone() == (0,)
+        assert lite.execute(f"SELECT {sql_case('x', fp)} FROM (SELECT ? AS x)", [v]).fetchone() == (
+            1,
+        )
+        assert lite.execute(
+            f"SELECT {sql_case('x', fp)} FROM (SELECT ? AS x)", [math.nextafter(v, -math.inf)]
+        ).fetchone() == (0,)
+    assert "/* 0.8 */" in sql_case("x", FeaturePoints(edges=[0.8], points=[0, 1]))
+    assert "< 30 THEN" in sql_case("x", FeaturePoints(edges=[30.0], points=[0, 1]))
 
 
 def test_json_export_round_trips_and_refuses_nan() -> None:

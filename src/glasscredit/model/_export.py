@@ -8,8 +8,8 @@ categories the groups then *other*. The validator refuses a value listed in two 
 bins, so the order of the special branches cannot change a score;
 ``tests/scoring/test_points_lookup.py`` runs generated tables and values through the
 engine, the explanation, the model and this SQL in SQLite, DuckDB and PostgreSQL.
-Numbers are written with ``repr`` (shortest round-trip form), so each database reads
-exactly the same double as Python.
+Numbers are written so that each database reads exactly the same double as Python
+(see :func:`_num`: a plain decimal literal is not exact in DuckDB or older SQLite).
 
 Dialects differ only in how NaN is detected: SQLite cannot store NaN (it becomes
 NULL), PostgreSQL and DuckDB order NaN above every number and need an explicit test.
@@ -18,6 +18,7 @@ NULL), PostgreSQL and DuckDB order NaN above every number and need an explicit t
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from glasscredit.exceptions import ModelError
@@ -42,11 +43,36 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _num(v: float) -> str:
-    text = repr(float(v))
-    if text in ("inf", "-inf", "nan"):
+_POW62 = 1 << 62  # a power of two as an integer literal: scaling by it is exact
+
+
+def _num(v: float, dialect: str) -> str:
+    """A double as SQL that the database reads as exactly that double.
+
+    Integers below 2**53 are written as they are. Other numbers are not trusted to a
+    decimal literal: DuckDB reads ``5.494909465173757`` as a DECIMAL and rounds it on the
+    way to DOUBLE, and SQLite before 3.47 misreads about one literal in a thousand. DuckDB
+    and PostgreSQL get the shortest round-trip text cast from a string (their text-to-
+    double parsers are exact); SQLite gets ``m * 2**e`` as integer arithmetic on REAL
+    (every step a power-of-two scaling, so exact), with the decimal in a comment.
+    """
+    x = float(v)
+    text = repr(x)
+    if not math.isfinite(x):
         raise ModelError(f"cannot write the non-finite number {text} into SQL")
-    return text
+    if x.is_integer() and abs(x) < 2**53:
+        return str(int(x))
+    if dialect == "duckdb":
+        return f"CAST('{text}' AS DOUBLE)"
+    if dialect == "postgresql":
+        return f"'{text}'::double precision"
+    m, e = math.frexp(x)  # x = m * 2**e, 0.5 <= |m| < 1: 53 bits of m as an integer
+    out, e = f"CAST({int(m * 2**53)} AS REAL)", e - 53
+    while e != 0:
+        step = min(abs(e), 62)
+        out += f" {'*' if e > 0 else '/'} {1 << step}"
+        e -= step if e > 0 else -step
+    return f"({out} /* {text} */)"
 
 
 def _str(v: str) -> str:
@@ -70,10 +96,10 @@ def sql_case(name: str, fp: FeaturePoints, dialect: str = "sqlite") -> str:
     parts = [f"WHEN {_missing(col, numeric, dialect)} THEN {fp.missing}"]
     if numeric:
         for sp in fp.specials:
-            vals = ", ".join(_num(v) for v in sp.values)
+            vals = ", ".join(_num(v, dialect) for v in sp.values)
             parts.append(f"WHEN {col} IN ({vals}) THEN {sp.points}")
         for e, p in zip(fp.edges, fp.points, strict=False):
-            parts.append(f"WHEN {col} < {_num(e)} THEN {p}")
+            parts.append(f"WHEN {col} < {_num(e, dialect)} THEN {p}")
         parts.append(f"ELSE {fp.points[-1]}")
     else:
         # a boolean feature (categories True/False) is compared as text, which every
