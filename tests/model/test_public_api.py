@@ -9,6 +9,8 @@ def test_exported_members_are_pinned() -> None:
     assert sorted(model.__all__) == sorted(
         [
             "FOUR_FIFTHS",
+            "Candidate",
+            "FairFit",
             "GERMAN_CREDIT_PROTECTED",
             "GERMAN_CREDIT_TARGET",
             "INTERVAL_METHODS",
@@ -29,6 +31,7 @@ def test_exported_members_are_pinned() -> None:
             "characteristic_stability",
             "evaluate",
             "explain_rows",
+            "fair_fit",
             "fit_additive",
             "iv_strength",
             "load_german_credit",

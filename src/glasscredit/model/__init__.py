@@ -11,6 +11,7 @@ from glasscredit.model._binning import pav
 from glasscredit.model._card import card_html, card_markdown
 from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
+from glasscredit.model._fairfit import Candidate, FairFit, fair_fit
 from glasscredit.model._fairness import (
     FOUR_FIFTHS,
     INTERVAL_METHODS,
@@ -51,6 +52,8 @@ __all__ = [
     "GERMAN_CREDIT_TARGET",
     "INTERVAL_METHODS",
     "MIN_GROUP_SIZE",
+    "Candidate",
+    "FairFit",
     "ModelDocument",
     "MonitorReport",
     "MonitorSettings",
@@ -67,6 +70,7 @@ __all__ = [
     "characteristic_stability",
     "evaluate",
     "explain_rows",
+    "fair_fit",
     "fit_additive",
     "iv_strength",
     "load_german_credit",

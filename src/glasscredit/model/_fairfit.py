@@ -1,0 +1,308 @@
+"""Fair fit: one points table that gives up a little AUC for the worst group's approval.
+
+Protected attributes steer the search and measure each candidate; they are never a
+feature and never an input to a score. Every candidate is an ordinary
+:class:`ScorecardClassifier` fitted on ``X`` alone (the protected names are declared to
+it, so a column of that name is refused), differing only in which features it uses and
+which it constrains monotone; the final table is that candidate refitted on every row.
+
+The search is greedy over feature subsets, monotone constraints and row weights. From
+the current candidate each move (drop one feature; make one free numeric feature
+ascending or descending, which pools its bins by PAV; move one step further towards
+Kamiran and Calders' reweighing, which makes the outcome independent of the protected
+group in the weighted training rows) is fitted and measured out of fold: the mean
+AUC over stratified folds, and the worst adverse impact ratio over every protected
+attribute when each fold approves its top ``approval_rate`` (groups under
+``min_group_size`` are reported by the audit, never compared). The move with the best
+gain in worst AIR per AUC given up is taken, until the goal (worst AIR at least
+``target_air``) is reached, no move raises the worst AIR, or the AUC cost passes
+``stop_auc_cost``. Every evaluated candidate is kept; the frontier is the set no other
+beats on both AUC and worst AIR; the chosen table is the highest-AUC candidate that
+meets the goal within ``max_auc_cost`` or, when none does, the fairest one within it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.model._estimator import ScorecardClassifier
+from glasscredit.model._fairness import MIN_GROUP_SIZE, audit
+from glasscredit.model._frame import as_frame
+
+__all__ = ["Candidate", "FairFit", "fair_fit"]
+
+Monotone = tuple[tuple[str, str], ...]
+Config = tuple[tuple[str, ...], Monotone, float]  # dropped, monotone constraints, reweigh
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One configuration and its out-of-fold figures."""
+
+    dropped: tuple[str, ...]
+    monotonic: Monotone
+    reweigh: float
+    auc: float
+    worst_air: float | None
+    worst_air_ci: tuple[float, float] | None
+    worst_group: str | None
+    step: int
+
+    def describe(self) -> str:
+        parts = [f"drop {', '.join(self.dropped)}"] if self.dropped else []
+        parts += [f"{f} {t}" for f, t in self.monotonic]
+        parts += [f"reweigh {self.reweigh:g}"] if self.reweigh else []
+        return "; ".join(parts) or "plain fit"
+
+
+@dataclass(frozen=True)
+class FairFit:
+    """The chosen table (``model``), the plain fit's figures, and the frontier."""
+
+    model: ScorecardClassifier
+    chosen: Candidate
+    baseline: Candidate
+    frontier: list[Candidate]
+    evaluated: list[Candidate]
+    goal_met: bool
+    target_air: float
+    max_auc_cost: float
+    approval_rate: float
+
+    @property
+    def auc_cost(self) -> float:
+        return self.baseline.auc - self.chosen.auc
+
+    def as_dict(self) -> dict[str, Any]:
+        """The search as JSON data (the model itself is saved with ``save_model``)."""
+        return {
+            "goal": {"target_air": self.target_air, "max_auc_cost": self.max_auc_cost},
+            "approval_rate": self.approval_rate,
+            "goal_met": self.goal_met,
+            "auc_cost": self.auc_cost,
+            "baseline": asdict(self.baseline),
+            "chosen": asdict(self.chosen),
+            "frontier": [asdict(c) for c in self.frontier],
+            "evaluated": len(self.evaluated),
+        }
+
+
+def _approve_top(score: npt.NDArray[np.int64], rate: float) -> npt.NDArray[np.float64]:
+    """1 for the top ``rate`` share of scores (ties at the cut-off are all approved)."""
+    k = min(max(round(rate * score.size), 1), score.size)
+    cut = np.sort(score)[::-1][k - 1]
+    out: npt.NDArray[np.float64] = (score >= cut).astype(np.float64)
+    return out
+
+
+class _Search:
+    """Fits and measures candidates out of fold, remembering each one it has seen."""
+
+    def __init__(
+        self,
+        base: ScorecardClassifier,
+        X: pl.DataFrame,
+        y: npt.NDArray[Any],
+        groups: dict[str, npt.NDArray[Any]],
+        folds: int,
+        approval_rate: float,
+        min_group_size: int,
+        random_state: int | None,
+    ) -> None:
+        self.base, self.X, self.y, self.groups = base, X, y, groups
+        self.rate, self.min_size = approval_rate, min_group_size
+        split = StratifiedKFold(folds, shuffle=True, random_state=random_state)
+        self.folds = list(split.split(np.zeros(y.size), y))
+        self.seen: dict[Config, Candidate] = {}
+        self.balance = _balancing_weights(groups, y)
+
+    def estimator(self, dropped: tuple[str, ...], mono: Monotone) -> ScorecardClassifier:
+        est: ScorecardClassifier = clone(self.base)
+        est.set_params(monotonic={**(self.base.monotonic or {}), **dict(mono)})
+        return est
+
+    def weights(self, alpha: float) -> npt.NDArray[np.float64] | None:
+        """Rows weighted ``1 + alpha * (balance - 1)``: 0 is the plain fit, 1 reweighing."""
+        return None if alpha == 0 else np.maximum(1.0 + alpha * (self.balance - 1.0), 0.0)
+
+    def evaluate(self, config: Config, step: int) -> Candidate:
+        if config in self.seen:
+            return self.seen[config]
+        dropped, mono, alpha = config
+        X = self.X.drop(list(dropped))
+        w = self.weights(alpha)
+        approved = np.zeros(self.y.size)
+        aucs = []
+        for train, test in self.folds:
+            m = self.estimator(dropped, mono).fit(
+                X[train], self.y[train], sample_weight=None if w is None else w[train]
+            )
+            s = m.predict_score(X[test])
+            aucs.append(float(roc_auc_score(self.y[test] == m.bad_class_, -s)))
+            approved[test] = _approve_top(s, self.rate)
+        res = audit(approved, self.groups, 0.5, min_group_size=self.min_size)
+        worst: tuple[float, tuple[float, float] | None, str] | None = None
+        for attr, a in res["attributes"].items():
+            air = a["min_adverse_impact_ratio"]
+            if air is not None and (worst is None or air < worst[0]):
+                ci = a["min_adverse_impact_ratio_ci"]
+                worst = (air, None if ci is None else (ci[0], ci[1]), f"{attr}={a['worst_group']}")
+        cand = Candidate(
+            dropped=dropped,
+            monotonic=mono,
+            reweigh=alpha,
+            auc=float(np.mean(aucs)),
+            worst_air=None if worst is None else worst[0],
+            worst_air_ci=None if worst is None else worst[1],
+            worst_group=None if worst is None else worst[2],
+            step=step,
+        )
+        self.seen[config] = cand
+        return cand
+
+
+def _air(c: Candidate) -> float:
+    return np.inf if c.worst_air is None else c.worst_air
+
+
+def _frontier(cands: list[Candidate]) -> list[Candidate]:
+    """Candidates no other beats on both AUC and worst AIR, by AUC descending."""
+    out: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: (-c.auc, -_air(c))):
+        if not out or _air(c) > _air(out[-1]):
+            out.append(c)
+    return out
+
+
+def fair_fit(
+    estimator: ScorecardClassifier,
+    X: Any,
+    y: Any,
+    protected: dict[str, Any],
+    *,
+    approval_rate: float = 0.7,
+    target_air: float = 0.8,
+    max_auc_cost: float = 0.01,
+    stop_auc_cost: float = 0.03,
+    folds: int = 3,
+    max_steps: int = 10,
+    min_group_size: int = MIN_GROUP_SIZE,
+    random_state: int | None = 0,
+    reweigh_steps: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0),
+) -> FairFit:
+    """Search feature subsets and monotone constraints for a fairer single points table.
+
+    ``protected`` maps each attribute's name to its values (one per row of ``X``); they
+    steer and measure the search only. Returns the chosen table refitted on all rows,
+    the plain fit's figures and the frontier (see the module docstring).
+    """
+    frame = as_frame(X)[0]
+    labels = np.asarray(y)
+    if not protected:
+        raise ValidationError(
+            [FieldError("protected", "at_least_one", "name the attributes to be fair to")]
+        )
+    groups = {k: np.asarray(v, dtype=object) for k, v in protected.items()}
+    for k, v in groups.items():
+        if v.shape[0] != frame.height:
+            raise ValidationError(
+                [FieldError(k, "same_length", f"{v.shape[0]} values for {frame.height} rows")]
+            )
+    if not 0.0 < approval_rate < 1.0:
+        raise ValidationError(
+            [FieldError("approval_rate", "share", f"{approval_rate} is not between 0 and 1")]
+        )
+    declared = sorted({*(estimator.protected or []), *protected})
+    base: ScorecardClassifier = clone(estimator).set_params(protected=declared)
+    plain = clone(base).fit(frame, labels)  # refuses protected columns; finds the features
+    search = _Search(
+        base, frame, labels, groups, folds, approval_rate, min_group_size, random_state
+    )
+    current = baseline = search.evaluate(((), (), 0.0), 0)
+    for step in range(1, max_steps + 1):
+        if _air(current) >= target_air or baseline.auc - current.auc > stop_auc_cost:
+            break
+        scored = [search.evaluate(c, step) for c in _moves(plain, current, reweigh_steps)]
+        better = [c for c in scored if _air(c) > _air(current)]
+        if not better:
+            break
+        current = max(
+            better,
+            key=lambda c: (_air(c) - _air(current)) / max(current.auc - c.auc, 1e-3),
+        )
+    evaluated = list(search.seen.values())
+    budget = [c for c in evaluated if baseline.auc - c.auc <= max_auc_cost]
+    meeting = [c for c in budget if _air(c) >= target_air]
+    chosen = (
+        max(meeting, key=lambda c: (c.auc, _air(c)))
+        if meeting
+        else max(budget, key=lambda c: (_air(c), c.auc))
+    )
+    model = search.estimator(chosen.dropped, chosen.monotonic)
+    model.fit(
+        frame.drop(list(chosen.dropped)), labels, sample_weight=search.weights(chosen.reweigh)
+    )
+    return FairFit(
+        model=model,
+        chosen=chosen,
+        baseline=baseline,
+        frontier=_frontier(evaluated),
+        evaluated=evaluated,
+        goal_met=bool(meeting),
+        target_air=target_air,
+        max_auc_cost=max_auc_cost,
+        approval_rate=approval_rate,
+    )
+
+
+def _moves(
+    plain: ScorecardClassifier, c: Candidate, reweigh_steps: tuple[float, ...]
+) -> list[Config]:
+    """Drop one feature, constrain one free numeric feature, or reweigh one step further."""
+    used = [f for f in plain.points_table_.features if f not in c.dropped]
+    constrained = dict(c.monotonic)
+    out: list[Config] = []
+    if len(used) > 1:
+        out += [
+            (
+                tuple(sorted((*c.dropped, f))),
+                tuple(kv for kv in c.monotonic if kv[0] != f),
+                c.reweigh,
+            )
+            for f in used
+        ]
+    for f in used:
+        if plain.bins_[f].kind == "numeric" and plain.trends_[f] == "none" and f not in constrained:
+            for t in ("ascending", "descending"):
+                out.append((c.dropped, tuple(sorted({**constrained, f: t}.items())), c.reweigh))
+    out += [(c.dropped, c.monotonic, a) for a in reweigh_steps if a > c.reweigh][:1]
+    return out
+
+
+def _balancing_weights(
+    groups: dict[str, npt.NDArray[Any]], y: npt.NDArray[Any]
+) -> npt.NDArray[np.float64]:
+    """Kamiran and Calders' reweighing: ``P(g) P(y) / P(g, y)`` over the joint groups.
+
+    Under these weights the outcome is independent of the (joint) protected group, so a
+    fit learns less of what the features say about the group; the weights only steer the
+    fit, the table still reads the features alone.
+    """
+    key = np.array(["\x1f".join(str(v[i]) for v in groups.values()) for i in range(y.size)])
+    out = np.ones(y.size)
+    for g in np.unique(key):
+        in_g = key == g
+        for label in np.unique(y):
+            cell = in_g & (y == label)
+            if cell.any():
+                out[cell] = in_g.mean() * (y == label).mean() / cell.mean()
+    return out
