@@ -13,6 +13,7 @@ from collections.abc import Callable
 from glasscredit.config import Settings, system_clock
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import Policy, parse_timestamp
+from glasscredit.scoring import Scorer
 from glasscredit.store import Ledger
 
 __all__ = ["Clock", "Context", "parse_period", "parse_time"]
@@ -36,6 +37,7 @@ class Context:
         self.clock = clock
         self._ledger = ledger
         self._owns_ledger = ledger is None
+        self._scorer: Scorer | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, clock: Clock = system_clock) -> Context:
@@ -54,6 +56,13 @@ class Context:
             self._ledger = Ledger(self.settings.database_url, self.policy, clock=self.clock)
         return self._ledger
 
+    @property
+    def scorer(self) -> Scorer:
+        """The scorer over the ledger (built once: it keeps a connection and its plans)."""
+        if self._scorer is None:
+            self._scorer = Scorer(self.ledger)
+        return self._scorer
+
     def now(self) -> int:
         """The clock's time in epoch microseconds."""
         return self.clock()
@@ -63,6 +72,9 @@ class Context:
         return self.clock() if as_of_us is None else as_of_us
 
     def close(self) -> None:
+        if self._scorer is not None:
+            self._scorer.close()
+            self._scorer = None
         if self._ledger is not None and self._owns_ledger:
             self._ledger.close()
             self._ledger = None

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from glasscredit.app import Context
-from glasscredit.config import Settings, system_clock
+from glasscredit.config import Settings
 from glasscredit.exceptions import (
     AccessDeniedError,
     AuditChainError,
@@ -30,7 +30,6 @@ from glasscredit.exceptions import (
     PolicyError,
     ValidationError,
 )
-from glasscredit.store import Ledger
 
 __all__ = [
     "DbOption",
@@ -42,11 +41,10 @@ __all__ = [
     "exit_code_for",
     "guarded",
     "open_context",
-    "open_ledger",
+    "plain",
     "policy_context",
     "print_error",
     "safe",
-    "settings_from",
     "wrap_errors",
 ]
 
@@ -72,10 +70,14 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def plain(value: object) -> str:
+    """``value`` as text without control characters (ANSI escapes removed whole)."""
+    return _CONTROL.sub("", _ANSI.sub("", str(value)))
+
+
 def safe(value: object) -> str:
     """``value`` as text fit for rich markup: no control characters, markup escaped."""
-    text = _CONTROL.sub("", _ANSI.sub("", str(value)))
-    return escape(text)
+    return escape(plain(value))
 
 
 def open_context(db: str | None, policy: Path | None) -> Context:
@@ -86,15 +88,6 @@ def open_context(db: str | None, policy: Path | None) -> Context:
 def policy_context(policy: Path | None) -> Context:
     """A context for commands that need the policy only (no database is opened)."""
     return open_context(None, policy)
-
-
-def settings_from(db: str | None, policy: Path | None) -> Settings:
-    return Settings().overridden(db, policy)
-
-
-def open_ledger(db: str | None, policy: Path | None) -> Ledger:
-    s = settings_from(db, policy)
-    return Ledger(s.database_url, s.load_policy(), clock=system_clock)
 
 
 def emit_json(data: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -9,71 +11,93 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
     JsonOption,
     PolicyOption,
     console,
     emit_json,
-    open_ledger,
+    open_context,
+    safe,
 )
-from glasscredit.cli._scoring import (
-    print_distribution,
-    print_explanation,
-    rescore_with_progress,
-)
+from glasscredit.cli._scoring import print_distribution, print_explanation, score_progress
 from glasscredit.cli._trust import print_trust
-from glasscredit.exceptions import AuditChainError
-from glasscredit.scoring import Scorer
-from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
-from glasscredit.store import IngestReport, Ledger
-from glasscredit.trust import compute_trust
 
 __all__ = ["register"]
 
 _MAX_ERRORS_SHOWN = 20
 
 
-def _progress() -> Progress:
-    return Progress(
+@contextmanager
+def _ingest_progress() -> Iterator[Callable[[int], None]]:
+    with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
-    )
+    ) as bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def tick(n: int) -> None:
+            bar.update(task, completed=n)
+
+        yield tick
 
 
-def _print_report(report: IngestReport, as_json: bool) -> None:
-    if as_json:
-        emit_json(report.as_dict())
-        return
+def _print_report(report: gc.IngestResult) -> None:
     t = Table(title="ingest", show_header=False)
     for k in ("input", "accepted", "duplicates", "conflicts", "invalid"):
         t.add_row(k, f"{getattr(report, k):,}")
     console.print(t)
     for e in report.errors[:_MAX_ERRORS_SHOWN]:
-        console.print(f"  [red]rejected[/] {e}")
+        where = f"row {e.row}: " if e.row is not None else ""
+        console.print(
+            f"  [red]rejected[/] {where}{safe(e.field)}: {safe(e.message)} [{safe(e.rule)}]"
+        )
     if len(report.errors) > _MAX_ERRORS_SHOWN:
         console.print(
             f"  ... and {len(report.errors) - _MAX_ERRORS_SHOWN:,} more (use --json for all)"
         )
 
 
-def _ingest_with_progress(
-    ledger: Ledger, path: Path | None, fmt: str | None, spec: PopulationSpec | None, actor: str
-) -> IngestReport:
-    with _progress() as bar:
-        task = bar.add_task("ingesting", total=None)
+def _print_events(res: gc.EventList) -> None:
+    t = Table(title=f"events of {safe(res.subject)}")
+    for col in ("occurred_at", "type", "source", "event_id", "attributes"):
+        t.add_column(col)
+    for e in res.events:
+        t.add_row(
+            e.occurred_at,
+            safe(e.type),
+            safe(e.source),
+            safe(e.event_id),
+            ", ".join(f"{safe(k)}={safe(v)}" for k, v in e.attributes.items()),
+        )
+    console.print(t)
 
-        def tick(n: int) -> None:
-            bar.update(task, completed=n)
 
-        if path is not None:
-            return ledger.ingest_file(path, fmt=fmt, actor=actor, progress=tick)
-        assert spec is not None
-        return ledger.ingest(iter_event_dicts(spec), actor=actor, progress=tick)
+def _print_demo(res: gc.DemoResult) -> None:
+    _print_report(res.ingest)
+    t = Table(title="ledger")
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    t.add_row("events", f"{res.counts.events:,}")
+    t.add_row("subjects", f"{res.counts.subjects:,}")
+    for k, v in res.counts.by_type.items():
+        t.add_row(f"type:{safe(k)}", f"{v:,}")
+    console.print(t)
+    console.print(
+        f"audit chain: {'[green]verifies' if res.audit.ok else '[red]BROKEN'}[/] "
+        f"({res.audit.rows:,} rows)"
+    )
+    print_trust(res.trust)
+    if res.scores.subjects:
+        print_distribution(res.scores)
+    else:
+        console.print("no new events: scores are up to date")
+    print_explanation(res.example)
 
 
 def register(app: typer.Typer) -> None:
@@ -83,11 +107,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def init(db: DbOption = None, policy: PolicyOption = None) -> None:
         """Create (or migrate) the ledger and register the policy's sources."""
-        with open_ledger(db, policy) as ledger:
-            console.print(
-                f"ledger ready: {ledger.url} ({ledger.dialect()}), "
-                f"policy {ledger.policy.name} {ledger.policy.hash[:12]}"
-            )
+        with open_context(db, policy) as ctx:
+            info = gc.init_ledger(ctx)
+        console.print(
+            f"ledger ready: {safe(info.url)} ({info.dialect}), "
+            f"policy {safe(info.policy_name)} {info.policy_hash[:12]}"
+        )
 
     @app.command()
     def ingest(
@@ -99,9 +124,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Append events from a file; invalid rows are reported one by one, never stored."""
-        with open_ledger(db, policy) as ledger:
-            report = _ingest_with_progress(ledger, file, fmt, None, actor)
-        _print_report(report, as_json)
+        with open_context(db, policy) as ctx, _ingest_progress() as tick:
+            report = gc.ingest_file(ctx, file, fmt=fmt, actor=actor, progress=tick)
+        emit_json(report.as_json()) if as_json else _print_report(report)
         if report.rejected:
             raise typer.Exit(3)
 
@@ -110,50 +135,29 @@ def register(app: typer.Typer) -> None:
         subject: str, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Every event recorded about one subject, in the order they happened."""
-        with open_ledger(db, policy) as ledger:
-            evs = ledger.events_of(subject)
+        with open_context(db, policy) as ctx:
+            res = gc.events_of(ctx, subject)
         if as_json:
-            emit_json([e.as_dict() for e in evs])
-            return
-        t = Table(title=f"events of {subject}")
-        for col in ("occurred_at", "type", "source", "event_id", "attributes"):
-            t.add_column(col)
-        for e in evs:
-            d = e.as_dict()
-            t.add_row(
-                d["occurred_at"],
-                e.type,
-                e.source,
-                e.event_id,
-                ", ".join(f"{k}={v}" for k, v in e.attributes.items()),
-            )
-        console.print(t)
+            emit_json(res.as_json()["events"])
+        else:
+            _print_events(res)
 
     @audit.command("verify")
     def audit_verify(
         db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Recompute the audit chain and every batch digest; name the first bad row."""
-        with open_ledger(db, policy) as ledger:
-            rep = ledger.verify_audit()
+        with open_context(db, policy) as ctx:
+            rep = gc.verify_audit(ctx)
         if as_json:
-            emit_json(
-                {
-                    "ok": rep.ok,
-                    "rows": rep.rows,
-                    "events": rep.events,
-                    "first_bad_seq": rep.first_bad_seq,
-                    "problem": rep.problem,
-                }
-            )
+            emit_json(rep.as_json())
         elif rep.ok:
             console.print(
                 f"[green]audit chain verifies[/]: {rep.rows:,} rows, {rep.events:,} events"
             )
-        if not rep.ok:
-            raise AuditChainError(
-                f"audit chain broken at row {rep.first_bad_seq}: {rep.problem}", rep.first_bad_seq
-            )
+        broken = rep.error()
+        if broken is not None:
+            raise broken
 
     @app.command()
     def demo(
@@ -163,34 +167,17 @@ def register(app: typer.Typer) -> None:
         policy: PolicyOption = None,
     ) -> None:
         """Generate a demo population, ingest it, and summarise the ledger."""
-        with open_ledger(db, policy) as ledger:
-            spec = PopulationSpec(
-                subjects=subjects, seed=seed, end_us=min(DEFAULT_END_US, ledger.clock())
-            )
+        with open_context(db, policy) as ctx:
             console.print(
-                f"[bold]glasscredit demo[/]: {subjects:,} subjects (seed {seed}) into {ledger.url}"
+                f"[bold]glasscredit demo[/]: {subjects:,} subjects (seed {seed}) into "
+                f"{safe(ctx.settings.database_url)}"
             )
-            report = _ingest_with_progress(ledger, None, None, spec, "demo")
-            _print_report(report, False)
-            counts = ledger.counts()
-            chain = ledger.verify_audit()
-            t = Table(title="ledger")
-            t.add_column("what")
-            t.add_column("count", justify="right")
-            for k, v in counts.items():
-                t.add_row(k, f"{v:,}")
-            console.print(t)
-            console.print(
-                f"audit chain: {'[green]verifies' if chain.ok else '[red]BROKEN'}[/] "
-                f"({chain.rows:,} rows)"
-            )
-            scorer = Scorer(ledger)
-            as_of = ledger.clock()
-            print_trust(compute_trust(ledger, as_of))
-            scored = rescore_with_progress(scorer, as_of, as_of, only_changed=True)
-            if scored.subjects:
-                print_distribution(scorer, scored)
-            else:
-                console.print("no new events: scores are up to date")
-            example = min(report.subjects) if report.subjects else scorer.all_subjects()[0]
-            print_explanation(scorer.explain(example, as_of))
+            with _ingest_progress() as ingest_tick, score_progress() as score_tick:
+                res = gc.demo(
+                    ctx,
+                    subjects=subjects,
+                    seed=seed,
+                    ingest_progress=ingest_tick,
+                    score_progress=score_tick,
+                )
+        _print_demo(res)

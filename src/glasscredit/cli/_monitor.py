@@ -7,30 +7,39 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
     JsonOption,
     PolicyOption,
     console,
     emit_json,
-    open_ledger,
+    open_context,
+    safe,
 )
-from glasscredit.exceptions import FieldError, ValidationError
-from glasscredit.model import monitor_scores
-from glasscredit.policy import MONTH_US, parse_timestamp
-from glasscredit.scoring._explain import iso
 
 __all__ = ["register"]
 
 
-def _period(name: str, text: str) -> tuple[int, int]:
-    start, sep, end = text.partition("/")
-    try:
-        if not sep:
-            raise ValueError("use FROM/TO, two RFC 3339 times")
-        return parse_timestamp(start), parse_timestamp(end)
-    except ValueError as exc:
-        raise ValidationError([FieldError(f"--{name}", "period", str(exc))]) from exc
+def _print(res: gc.Monitoring) -> None:
+    for r in res.periods:
+        t = Table(
+            title=f"{r.current_from[:10]} .. {r.current_to[:10]} "
+            f"({r.current_subjects:,} subjects) vs reference "
+            f"({r.reference_subjects:,})"
+        )
+        for col in ("column", "PSI", "median shift", "alert"):
+            t.add_column(col)
+        for s in r.shifts:
+            t.add_row(
+                safe(s.column),
+                f"{s.psi:.4f}",
+                f"{s.median_shift:+.1f}",
+                f"[red]{safe(s.why)}[/]" if s.alert else "",
+            )
+        console.print(t)
+    if not res.periods:
+        console.print("no period after the reference has stored scores")
 
 
 def register(app: typer.Typer) -> None:
@@ -59,44 +68,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """PSI and median shift of the score and each dimension; alerts past the policy's
         thresholds (exit 9 when any period alerts)."""
-        with open_ledger(db, policy) as ledger:
-            ref = _period("reference", reference)
-            if current is not None:
-                periods = [_period("current", current)]
-            else:
-                end = parse_timestamp(until) if until else ledger.clock()
-                periods = []
-                start = ref[1]
-                while start < end:
-                    periods.append((start, min(start + MONTH_US, end)))
-                    start += MONTH_US
-            reports = []
-            for p in periods:
-                try:
-                    reports.append(monitor_scores(ledger, ref, p))
-                except ValidationError as exc:
-                    if current is not None or exc.errors[0].field == "reference":
-                        raise
+        ref = gc.parse_period(reference, "--reference")
+        cur = gc.parse_period(current, "--current") if current is not None else None
+        end = gc.parse_time(until, "--until") if until else None
+        with open_context(db, policy) as ctx:
+            res = gc.monitor(ctx, ref, current=cur, until_us=end)
         if as_json:
-            emit_json([r.as_dict() for r in reports])
+            emit_json([r.as_json() for r in res.periods])
         else:
-            for r in reports:
-                t = Table(
-                    title=f"{iso(r.current[0])[:10]} .. {iso(r.current[1])[:10]} "
-                    f"({r.current_subjects:,} subjects) vs reference "
-                    f"({r.reference_subjects:,})"
-                )
-                for col in ("column", "PSI", "median shift", "alert"):
-                    t.add_column(col)
-                for s in r.shifts:
-                    t.add_row(
-                        s.column,
-                        f"{s.psi:.4f}",
-                        f"{s.median_shift:+.1f}",
-                        f"[red]{s.why}[/]" if s.alert else "",
-                    )
-                console.print(t)
-            if not reports:
-                console.print("no period after the reference has stored scores")
-        if any(r.alerts for r in reports):
+            _print(res)
+        if res.alert:
             raise typer.Exit(9)

@@ -2,40 +2,28 @@
 verify-export.
 
 Every dispute command first resolves the disputes past their deadline in the subject's
-favour, so a deadline never depends on someone remembering to run a job.
+favour (the application layer does), so a deadline never depends on someone
+remembering to run a job.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
     JsonOption,
     PolicyOption,
     console,
     emit_json,
-    open_ledger,
-)
-from glasscredit.exceptions import FieldError, IngestFileError, ValidationError
-from glasscredit.rights import (
-    Dispute,
-    DisputeResult,
-    erase_subject,
-    expire_overdue,
-    export_html,
-    export_subject,
-    list_disputes,
-    open_dispute,
-    resolve_dispute,
-    source_notices,
-    source_stats,
-    verify_export,
+    open_context,
+    plain,
+    safe,
 )
 
 __all__ = ["register"]
@@ -43,34 +31,49 @@ __all__ = ["register"]
 ByOption = Annotated[str, typer.Option("--by", help="who acts (recorded in the audit log)")]
 
 
-def _print_result(res: DisputeResult) -> None:
+def _print_result(res: gc.DisputeOutcome) -> None:
     d = res.dispute
     console.print(
-        f"dispute {d.dispute_id} on {d.event_id} ({d.source}): [bold]{d.status}[/]"
-        + (f", deadline {d.as_dict()['deadline']}" if d.status == "open" else "")
+        f"dispute {d.dispute_id} on {safe(d.event_id)} ({safe(d.source)}): "
+        f"[bold]{safe(d.status)}[/]" + (f", deadline {d.deadline}" if d.status == "open" else "")
     )
     before = "none" if res.score_before is None else str(res.score_before)
     console.print(f"score {before} -> [bold]{res.score_after}[/]")
-    for line in (res.notice or {}).get("lines", []):
-        console.print(f"  {line}")
+    for line in res.notice.lines if res.notice else []:
+        console.print(f"  {safe(line)}")
     for x in res.expired:
         console.print(f"dispute {x.dispute_id} passed its deadline: removed")
 
 
-def _print_disputes(rows: list[Dispute]) -> None:
+def _print_disputes(rows: list[gc.DisputeView]) -> None:
     t = Table(title="disputes")
     for col in ("id", "event", "source", "opened", "deadline", "status", "resolved by"):
         t.add_column(col)
     for d in rows:
-        x = d.as_dict()
         t.add_row(
             str(d.dispute_id),
-            d.event_id or "(erased)",
-            d.source,
-            x["opened_at"][:10],
-            x["deadline"][:10],
-            d.status,
-            d.resolved_by or "",
+            safe(d.event_id) if d.event_id else "(erased)",
+            safe(d.source),
+            d.opened_at[:10],
+            d.deadline[:10],
+            safe(d.status),
+            safe(d.resolved_by or ""),
+        )
+    console.print(t)
+
+
+def _print_stats(stats: gc.DisputeStats) -> None:
+    t = Table(title="disputes per source")
+    for col in ("source", "events", "disputes", "open", "dispute rate", "overturn rate"):
+        t.add_column(col, justify="left" if col == "source" else "right")
+    for src, s in stats.sources.items():
+        t.add_row(
+            safe(src),
+            f"{s.events:,}",
+            str(s.disputes),
+            str(s.open),
+            "-" if s.dispute_rate is None else f"{s.dispute_rate:.2%}",
+            "-" if s.overturn_rate is None else f"{s.overturn_rate:.0%}",
         )
     console.print(t)
 
@@ -94,9 +97,9 @@ def _register_disputes(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Open a dispute on one of SUBJECT's events; show the score before and after."""
-        with open_ledger(db, policy) as ledger:
-            res = open_dispute(ledger, subject, event_id, reason, now_us=ledger.clock(), actor=by)
-        emit_json(res.as_dict()) if as_json else _print_result(res)
+        with open_context(db, policy) as ctx:
+            res = gc.open_dispute(ctx, subject, event_id, reason, actor=by)
+        emit_json(res.as_json()) if as_json else _print_result(res)
 
     @dispute.command("resolve")
     def resolve_cmd(
@@ -108,9 +111,9 @@ def _register_disputes(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Resolve a dispute: upheld (counts again from now) or removed (never again)."""
-        with open_ledger(db, policy) as ledger:
-            res = resolve_dispute(ledger, dispute_id, outcome, now_us=ledger.clock(), actor=by)
-        emit_json(res.as_dict()) if as_json else _print_result(res)
+        with open_context(db, policy) as ctx:
+            res = gc.resolve_dispute(ctx, dispute_id, outcome, actor=by)
+        emit_json(res.as_json()) if as_json else _print_result(res)
 
     @dispute.command("list")
     def list_cmd(
@@ -122,18 +125,16 @@ def _register_disputes(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """List disputes (after resolving those past their deadline)."""
-        with open_ledger(db, policy) as ledger:
-            expire_overdue(ledger, ledger.clock())
-            rows = list_disputes(ledger, subject=subject, source=source, status=status)
-            notices = source_notices(ledger, source) if source else None
+        with open_context(db, policy) as ctx:
+            res = gc.list_disputes(ctx, subject=subject, source=source, status=status)
         if as_json:
-            emit_json({"disputes": [d.as_dict() for d in rows], "notices": notices})
+            emit_json(res.as_json())
             return
-        _print_disputes(rows)
-        for n in notices or []:
+        _print_disputes(res.disputes)
+        for n in res.notices or []:
             console.print(
-                f"told {source} at {n['at']}: dispute {n['dispute_id']} "
-                f"{n['kind']}" + (f" ({n['outcome']})" if n["outcome"] else "")
+                f"told {safe(source)} at {n.at}: dispute {n.dispute_id} "
+                f"{safe(n.kind)}" + (f" ({safe(n.outcome)})" if n.outcome else "")
             )
 
     @dispute.command("stats")
@@ -141,37 +142,21 @@ def _register_disputes(app: typer.Typer) -> None:
         db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Dispute and overturn rates per source (they feed the trust of reporters)."""
-        with open_ledger(db, policy) as ledger:
-            expire_overdue(ledger, ledger.clock())
-            stats = source_stats(ledger)
-        if as_json:
-            emit_json(stats)
-            return
-        t = Table(title="disputes per source")
-        for col in ("source", "events", "disputes", "open", "dispute rate", "overturn rate"):
-            t.add_column(col, justify="left" if col == "source" else "right")
-        for src, s in stats.items():
-            t.add_row(
-                src,
-                f"{s['events']:,}",
-                str(s["disputes"]),
-                str(s["open"]),
-                "-" if s["dispute_rate"] is None else f"{s['dispute_rate']:.2%}",
-                "-" if s["overturn_rate"] is None else f"{s['overturn_rate']:.0%}",
-            )
-        console.print(t)
+        with open_context(db, policy) as ctx:
+            stats = gc.dispute_stats(ctx)
+        emit_json(stats.as_json()["sources"]) if as_json else _print_stats(stats)
 
     @dispute.command("expire")
     def expire_cmd(
         db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Resolve every dispute past its deadline in the subject's favour (removed)."""
-        with open_ledger(db, policy) as ledger:
-            done = expire_overdue(ledger, ledger.clock())
+        with open_context(db, policy) as ctx:
+            done = gc.expire_disputes(ctx)
         if as_json:
-            emit_json([d.as_dict() for d in done])
+            emit_json(done.as_json()["disputes"])
         else:
-            console.print(f"{len(done)} dispute(s) passed their deadline and were removed")
+            console.print(f"{len(done.disputes)} dispute(s) passed their deadline and were removed")
 
 
 def register(app: typer.Typer) -> None:
@@ -191,45 +176,36 @@ def register(app: typer.Typer) -> None:
         policy: PolicyOption = None,
     ) -> None:
         """Everything held about SUBJECT, with what is needed to recompute the score."""
-        with open_ledger(db, policy) as ledger:
-            data = export_subject(ledger, subject, now_us=ledger.clock())
-        text = json.dumps(data, indent=2, allow_nan=False)
+        with open_context(db, policy) as ctx:
+            res = gc.export_subject(ctx, subject, html=html is not None)
         if out is None:
-            typer.echo(text)
+            typer.echo(res.text())
         else:
-            out.write_text(text + "\n", encoding="utf-8")
-            console.print(f"wrote {out}")
-        if html is not None:
-            html.write_text(export_html(data), encoding="utf-8")
-            console.print(f"wrote {html}")
+            out.write_text(res.text() + "\n", encoding="utf-8")
+            console.print(f"wrote {safe(out)}")
+        if html is not None and res.html is not None:
+            html.write_text(res.html, encoding="utf-8")
+            console.print(f"wrote {safe(html)}")
 
     @app.command("verify-export")
     def verify_export_cmd(file: Path, as_json: JsonOption = False) -> None:
         """Recompute the score in an export from the file alone (no database, offline)."""
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise IngestFileError(
-                [FieldError("FILE", "json", f"cannot read {file}: {exc}")]
-            ) from exc
-        if not isinstance(data, dict):
-            raise ValidationError([FieldError("FILE", "object", "an export is a JSON object")])
-        result = verify_export(data)
+        res = gc.verify_export_file(file)
         if as_json:
-            emit_json(result)
-        elif result["identical"]:
-            checked = [h for h in result["history"] if h["checked"]]
+            emit_json(res.as_json())
+        elif res.identical:
+            checked = [h for h in res.history if h.checked]
             console.print(
-                f"[green]identical[/]: {result['subject']} scores "
-                f"{result['recomputed_score']} as of {result['as_of']}, recomputed "
+                f"[green]identical[/]: {safe(res.subject)} scores "
+                f"{res.recomputed_score} as of {safe(res.as_of)}, recomputed "
                 f"from the export alone; {len(checked)} stored score(s) of the "
                 "history reproduce too"
             )
         else:
             console.print("[red]the export does not reproduce[/]:")
-            for line in result["problems"]:
-                console.print(f"  {line}")
-        if not result["identical"]:
+            for line in res.problems:
+                console.print(f"  {safe(line)}")
+        if not res.identical:
             raise typer.Exit(8)
 
     @app.command("erase")
@@ -243,14 +219,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Erase SUBJECT: their data leaves every read path; the audit chain still verifies."""
         if not yes:
-            typer.confirm(f"erase {subject} for good?", abort=True)
-        with open_ledger(db, policy) as ledger:
-            report = erase_subject(ledger, subject, now_us=ledger.clock(), actor=by)
+            typer.confirm(f"erase {plain(subject)} for good?", abort=True)
+        with open_context(db, policy) as ctx:
+            rep = gc.erase_subject(ctx, subject, actor=by)
         if as_json:
-            emit_json(report.as_dict())
+            emit_json(rep.as_json())
         else:
             console.print(
-                f"erased {subject}: {report.events} event(s), "
-                f"{report.naming_events} event(s) naming them; kept: the fact of "
-                f"the erasure (key {report.subject_hash[:16]}...)"
+                f"erased {safe(subject)}: {rep.events} event(s), "
+                f"{rep.naming_events} event(s) naming them; kept: the fact of "
+                f"the erasure (key {rep.subject_hash[:16]}...)"
             )

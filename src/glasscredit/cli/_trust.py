@@ -8,27 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
     JsonOption,
     PolicyOption,
     console,
     emit_json,
-    open_ledger,
-    settings_from,
+    open_context,
+    policy_context,
+    safe,
 )
-from glasscredit.cli._scoring import _as_of
-from glasscredit.policy import DAY_US
-from glasscredit.simulate import run_redteam
-from glasscredit.trust import (
-    TrustSnapshot,
-    compute_reports,
-    compute_trust,
-    explain_reports,
-    hold_bursts,
-    release_burst,
-    scan_bursts,
-)
+from glasscredit.cli._scoring import as_of_option
 
 __all__ = ["print_trust", "register"]
 
@@ -38,15 +29,41 @@ AsOfOption = Annotated[
 ]
 
 
-def print_trust(snapshot: TrustSnapshot) -> None:
+def print_trust(s: gc.TrustSummary) -> None:
     """One readable paragraph about a snapshot (the demo prints it too)."""
-    s = snapshot.summary()
-    dropped = ", ".join(f"{k} {v:,}" for k, v in s["dropped"].items() if v)
+    dropped = ", ".join(f"{safe(k)} {v:,}" for k, v in s.dropped.items() if v)
     console.print(
-        f"trust: {s['subjects']:,} subjects, {s['edges']:,} mutual endorsement "
-        f"edges, {s['seeds']:,} seeds, {s['iterations']} steps; "
-        f"{s['reached']:,} reached, median {s['median']:.3f}"
+        f"trust: {s.subjects:,} subjects, {s.edges:,} mutual endorsement "
+        f"edges, {s.seeds:,} seeds, {s.iterations} steps; "
+        f"{s.reached:,} reached, median {s.median:.3f}"
         + (f"; not counted: {dropped}" if dropped else "")
+    )
+
+
+def _print_verdicts(res: gc.ReportsExplanation) -> None:
+    console.print(
+        f"{safe(res.subject)}: corroborated value {res.value:.3f} from "
+        f"{res.groups} independent group(s)"
+    )
+    for v in res.reports:
+        console.print(
+            f"  {safe(v.event_id)}  by {safe(v.reporter)}  "
+            f"{'counted' if v.counted else 'not counted'}: {safe(v.reason)}  "
+            f"(weight {v.weight:.3f})"
+        )
+
+
+def _print_redteam(res: gc.RedTeamResult, seed: int) -> None:
+    table = Table(title=f"red team ({res.n_honest:,} honest subjects, seed {seed})")
+    for col in ("attack", "glasscredit", "naive", "attacker's cost"):
+        table.add_column(col)
+    for a in res.attacks:
+        table.add_row(safe(a.name), f"{a.glasscredit:+g}", f"{a.naive:+g}", safe(a.cost))
+    console.print(table)
+    console.print("(e: share of honest subjects losing > 10 points against the naive scorer)")
+    console.print(
+        f"trust AUC honest vs sybil {res.trust_auc:.4f}; sybils below 95% of "
+        f"honest {100 * res.sybils_below_95:.1f}%"
     )
 
 
@@ -59,12 +76,9 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Compute trust from the endorsement graph as of a time and store it for scoring."""
-        with open_ledger(db, policy) as ledger:
-            snapshot = compute_trust(ledger, _as_of(ledger, as_of))
-            if json_out:
-                emit_json(snapshot.summary())
-            else:
-                print_trust(snapshot)
+        with open_context(db, policy) as ctx:
+            res = gc.compute_trust(ctx, as_of_us=as_of_option(as_of))
+        emit_json(res.as_json()) if json_out else print_trust(res)
 
     @app.command()
     def reports(
@@ -77,42 +91,19 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Corroborate misconduct reports and store the values (or explain one subject's)."""
-        with open_ledger(db, policy) as ledger:
-            t = _as_of(ledger, as_of)
+        with open_context(db, policy) as ctx:
             if subject is None:
-                snap = compute_reports(ledger, t)
-                counted = sum(1 for v in snap.values.values() if v > 0)
-                if json_out:
-                    emit_json(
-                        {"as_of_us": t, "targets": len(snap.targets), "corroborated": counted}
-                    )
-                else:
-                    console.print(
-                        f"reports: {len(snap.targets):,} reported subjects, "
-                        f"{counted:,} corroborated"
-                    )
-                return
-            verdict = explain_reports(ledger, subject, t)
-            if json_out:
-                emit_json(
-                    {
-                        "subject": subject,
-                        "value": verdict.value,
-                        "groups": verdict.groups,
-                        "reports": [v.as_dict() for v in verdict.reports],
-                    }
-                )
-                return
+                res = gc.compute_reports(ctx, as_of_us=as_of_option(as_of))
+            else:
+                verdicts = gc.explain_reports(ctx, subject, as_of_us=as_of_option(as_of))
+        if subject is not None:
+            emit_json(verdicts.as_json()) if json_out else _print_verdicts(verdicts)
+        elif json_out:
+            emit_json(res.as_json())
+        else:
             console.print(
-                f"{subject}: corroborated value {verdict.value:.3f} from "
-                f"{verdict.groups} independent group(s)"
+                f"reports: {res.targets:,} reported subjects, {res.corroborated:,} corroborated"
             )
-            for v in verdict.reports:
-                console.print(
-                    f"  {v.event_id}  by {v.reporter}  "
-                    f"{'counted' if v.counted else 'not counted'}: {v.reason}  "
-                    f"(weight {v.weight:.3f})"
-                )
 
     @app.command()
     def bursts(
@@ -126,22 +117,26 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Flag sources that sent many positive events for many subjects at once."""
-        with open_ledger(db, policy) as ledger:
-            now = ledger.clock()
+        with open_context(db, policy) as ctx:
             if release is not None:
-                n = release_burst(ledger, release, now)
-                console.print(f"released {release}: {n:,} events count again")
-                return
-            found = scan_bursts(ledger, now - days * DAY_US, now)
-            held = hold_bursts(ledger, found, now) if hold else 0
+                freed = gc.release_burst(ctx, release)
+            else:
+                found = gc.find_bursts(ctx, days=days, hold=hold)
+        if release is not None:
             if json_out:
-                emit_json({"bursts": [b.as_dict() for b in found], "held": held})
-                return
-            for b in found:
-                console.print(f"burst {b.ref}: {b.subjects:,} subjects, {b.events:,} events")
-            console.print(
-                f"{len(found)} burst(s) flagged" + (f", {held:,} events held" if hold else "")
-            )
+                emit_json(freed.as_json())
+            else:
+                console.print(f"released {safe(freed.ref)}: {freed.events:,} events count again")
+            return
+        if json_out:
+            emit_json(found.as_json())
+            return
+        for b in found.bursts:
+            console.print(f"burst {safe(b.ref)}: {b.subjects:,} subjects, {b.events:,} events")
+        console.print(
+            f"{len(found.bursts)} burst(s) flagged"
+            + (f", {found.held:,} events held" if hold else "")
+        )
 
     @app.command()
     def redteam(
@@ -151,19 +146,6 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Run the attack scenarios against glasscredit and a naive raw-count scorer."""
-        pol = settings_from(None, policy).load_policy()
-        report = run_redteam(pol, n_honest=honest, seed=seed)
-        if json_out:
-            emit_json(report.as_dict())
-            return
-        table = Table(title=f"red team ({honest:,} honest subjects, seed {seed})")
-        for col in ("attack", "glasscredit", "naive", "attacker's cost"):
-            table.add_column(col)
-        for a in report.attacks:
-            table.add_row(a.name, f"{a.glasscredit:+g}", f"{a.naive:+g}", a.cost)
-        console.print(table)
-        console.print("(e: share of honest subjects losing > 10 points against the naive scorer)")
-        console.print(
-            f"trust AUC honest vs sybil {report.auc:.4f}; sybils below 95% of "
-            f"honest {100 * report.sybils_below_95:.1f}%"
-        )
+        with policy_context(policy) as ctx:
+            res = gc.red_team(ctx, honest=honest, seed=seed)
+        emit_json(res.as_json()) if json_out else _print_redteam(res, seed)

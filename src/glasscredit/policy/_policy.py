@@ -26,6 +26,7 @@ from glasscredit.policy._points import PointsTable
 __all__ = [
     "SCORE_MAX",
     "SCORE_MIN",
+    "ActionSpec",
     "DimensionSpec",
     "PerkSpec",
     "Policy",
@@ -65,6 +66,23 @@ class PerkSpec(BaseModel):
     no_negative_within: str | None = None  # e.g. "5y": no countable negative event
 
 
+class ActionSpec(BaseModel):
+    """A realistic action a what-if offers: one ``type`` event from ``source`` every ``every``.
+
+    The operator declares them (paying on time, returning rentals...), so front doors
+    offer the actions this policy rewards instead of hard-coding event types.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    type: str
+    source: str
+    every: str = "1mo"
+    attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
 class RetentionSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -102,6 +120,7 @@ class Policy(BaseModel):
     points: PointsTable | None = None
     tiers: list[TierSpec] = Field(default_factory=list)
     perks: list[PerkSpec] = Field(default_factory=list)
+    whatif_actions: list[ActionSpec] = Field(default_factory=list)
     retention: RetentionSpec = Field(default_factory=RetentionSpec)
     disputes: DisputeSpec = Field(default_factory=DisputeSpec)
     ingest: IngestSpec = Field(default_factory=IngestSpec)
@@ -136,6 +155,19 @@ class Policy(BaseModel):
         copy = super().model_copy(update=update, deep=deep)
         copy._hash = None
         return copy
+
+    @property
+    def score_range(self) -> tuple[int, int]:
+        """The lowest and the highest score (the tiers cover it exactly)."""
+        if not self.tiers:
+            return SCORE_MIN, SCORE_MAX
+        return min(t.min for t in self.tiers), max(t.max for t in self.tiers)
+
+    def action(self, name: str) -> ActionSpec:
+        for a in self.whatif_actions:
+            if a.name == name:
+                return a
+        raise KeyError(name)
 
     def feature(self, name: str) -> FeatureSpec:
         for f in self.features:
@@ -297,6 +329,7 @@ def _check_policy(p: Policy) -> None:
         ("retention.negative", p.retention.negative),
     ):
         _duration(errors, fld, text)
+    _check_actions(p, errors)
     if errors:
         raise PolicyError("policy is invalid", errors)
 
@@ -306,6 +339,32 @@ def _duration(errors: list[FieldError], field: str, text: str) -> None:
         parse_duration(text)
     except ValueError as exc:
         errors.append(FieldError(field, "duration", str(exc)))
+
+
+def _check_actions(p: Policy, errors: list[FieldError]) -> None:
+    seen: set[str] = set()
+    for a in p.whatif_actions:
+        where = f"whatif_actions.{a.name}"
+        if a.name in seen:
+            errors.append(FieldError(where, "unique", "action declared twice"))
+        seen.add(a.name)
+        if a.type not in p.event_types:
+            errors.append(FieldError(f"{where}.type", "unknown_type", f"{a.type!r} not declared"))
+        if a.source not in p.sources:
+            errors.append(
+                FieldError(f"{where}.source", "unknown_source", f"{a.source!r} not declared")
+            )
+        elif a.type not in p.sources[a.source].types:
+            errors.append(
+                FieldError(f"{where}.source", "source_type", f"{a.source!r} cannot send {a.type!r}")
+            )
+        declared = p.event_types[a.type].attributes if a.type in p.event_types else {}
+        for k in a.attributes:
+            if k not in declared:
+                errors.append(
+                    FieldError(f"{where}.attributes.{k}", "unknown_attribute", "not declared")
+                )
+        _duration(errors, f"{where}.every", a.every)
 
 
 def _check_tiers(p: Policy, errors: list[FieldError]) -> None:

@@ -1,0 +1,71 @@
+"""The demo: a generated population ingested, trust computed, everyone scored, one explained."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from glasscredit.app._base import AppModel
+from glasscredit.app._context import Context
+from glasscredit.app._ledger import (
+    AuditVerification,
+    IngestResult,
+    LedgerCounts,
+    ingest_result,
+    ledger_counts,
+    verify_audit,
+)
+from glasscredit.app._scoring import explanation_view, rescore_report, score_run_view
+from glasscredit.app._scoring_views import Explanation, ScoreRun
+from glasscredit.app._trust import TrustSummary, trust_summary
+from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
+from glasscredit.trust import compute_trust as _compute_trust
+
+__all__ = ["DemoResult", "demo"]
+
+
+class DemoResult(AppModel):
+    """Everything the demo did, step by step."""
+
+    subjects: int
+    seed: int
+    ingest: IngestResult
+    counts: LedgerCounts
+    audit: AuditVerification
+    trust: TrustSummary
+    scores: ScoreRun
+    example: Explanation
+
+
+def demo(
+    ctx: Context,
+    *,
+    subjects: int = 10_000,
+    seed: int = 42,
+    ingest_progress: Callable[[int], None] | None = None,
+    score_progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
+    """Generate a population, ingest it, compute trust, score what changed, explain one.
+
+    Run twice, it stores nothing twice: the events are duplicates and no subject has new
+    events to score.
+    """
+    led = ctx.ledger
+    spec = PopulationSpec(subjects=subjects, seed=seed, end_us=min(DEFAULT_END_US, ctx.now()))
+    report = led.ingest(iter_event_dicts(spec), actor="demo", progress=ingest_progress)
+    counts, audit = ledger_counts(ctx), verify_audit(ctx)
+    as_of = ctx.now()
+    trust = trust_summary(_compute_trust(led, as_of))
+    scored = rescore_report(
+        ctx, as_of, computed_at_us=as_of, only_changed=True, progress=score_progress
+    )
+    example = min(report.subjects) if report.subjects else ctx.scorer.all_subjects()[0]
+    return DemoResult(
+        subjects=subjects,
+        seed=seed,
+        ingest=ingest_result(report),
+        counts=counts,
+        audit=audit,
+        trust=trust,
+        scores=score_run_view(ctx, scored),
+        example=explanation_view(ctx, ctx.scorer.explain(example, as_of)),
+    )

@@ -1,0 +1,166 @@
+"""Ledger use cases: init/migrate, ingest (file or records), a subject's events, the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from glasscredit.app._base import AppModel, JsonScalar
+from glasscredit.app._context import Context
+from glasscredit.exceptions import AuditChainError
+from glasscredit.store import IngestReport
+
+__all__ = [
+    "AuditVerification",
+    "EventList",
+    "IngestResult",
+    "LedgerCounts",
+    "LedgerInfo",
+    "RowError",
+    "StoredEventView",
+    "events_of",
+    "ingest_file",
+    "ingest_records",
+    "init_ledger",
+    "ledger_counts",
+    "verify_audit",
+]
+
+IngestProgress = Callable[[int], None]
+
+
+class LedgerInfo(AppModel):
+    """Where the ledger is and which policy governs it."""
+
+    url: str
+    dialect: str
+    policy_name: str
+    policy_hash: str
+
+
+class RowError(AppModel):
+    """One broken rule of one input row (the row is never stored)."""
+
+    row: int | None
+    field: str
+    rule: str
+    message: str
+
+
+class IngestResult(AppModel):
+    """What happened to every input row; the counts add up to ``input``."""
+
+    input: int
+    accepted: int
+    duplicates: int
+    conflicts: int
+    invalid: int
+    rejected: int
+    errors: list[RowError]
+
+
+class StoredEventView(AppModel):
+    event_id: str
+    subject: str
+    source: str
+    type: str
+    occurred_at: str
+    recorded_at: str
+    attributes: dict[str, JsonScalar]
+
+
+class EventList(AppModel):
+    """Every event recorded about one subject, in the order they happened."""
+
+    subject: str
+    events: list[StoredEventView]
+
+
+class AuditVerification(AppModel):
+    """The audit chain recomputed: ``ok``, or the first bad row and what is wrong."""
+
+    ok: bool
+    rows: int
+    events: int
+    first_bad_seq: int | None
+    problem: str
+
+    def error(self) -> AuditChainError | None:
+        """The error a broken chain is (``None`` when it verifies)."""
+        if self.ok:
+            return None
+        return AuditChainError(
+            f"audit chain broken at row {self.first_bad_seq}: {self.problem}", self.first_bad_seq
+        )
+
+
+class LedgerCounts(AppModel):
+    events: int
+    subjects: int
+    by_type: dict[str, int]
+
+
+def init_ledger(ctx: Context) -> LedgerInfo:
+    """Create (or migrate) the ledger and register the policy's sources."""
+    led = ctx.ledger
+    return LedgerInfo(
+        url=led.url, dialect=led.dialect(), policy_name=ctx.policy.name, policy_hash=ctx.policy.hash
+    )
+
+
+def ingest_result(report: IngestReport) -> IngestResult:
+    return IngestResult.model_validate(report.as_dict())
+
+
+def ingest_file(
+    ctx: Context,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    actor: str = "ingest",
+    progress: IngestProgress | None = None,
+) -> IngestResult:
+    """Append events from a .jsonl, .json, .csv or .parquet file; invalid rows are reported."""
+    return ingest_result(ctx.ledger.ingest_file(path, fmt=fmt, actor=actor, progress=progress))
+
+
+def ingest_records(
+    ctx: Context,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    actor: str = "ingest",
+    progress: IngestProgress | None = None,
+) -> IngestResult:
+    """Append events given as records (the service's batch ingest); rows numbered from 1."""
+    return ingest_result(ctx.ledger.ingest(records, actor=actor, progress=progress))
+
+
+def events_of(ctx: Context, subject: str) -> EventList:
+    """Every event recorded about one subject (``NotFoundError`` for an unknown one)."""
+    evs = ctx.ledger.events_of(subject)
+    return EventList(
+        subject=subject, events=[StoredEventView.model_validate(e.as_dict()) for e in evs]
+    )
+
+
+def verify_audit(ctx: Context) -> AuditVerification:
+    """Recompute the audit chain and every batch digest; name the first bad row."""
+    rep = ctx.ledger.verify_audit()
+    return AuditVerification(
+        ok=rep.ok,
+        rows=rep.rows,
+        events=rep.events,
+        first_bad_seq=rep.first_bad_seq,
+        problem=rep.problem,
+    )
+
+
+def ledger_counts(ctx: Context) -> LedgerCounts:
+    """Events, subjects, and events per type."""
+    c = ctx.ledger.counts()
+    return LedgerCounts(
+        events=c["events"],
+        subjects=c["subjects"],
+        by_type={k.removeprefix("type:"): v for k, v in c.items() if k.startswith("type:")},
+    )

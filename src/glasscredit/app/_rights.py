@@ -1,0 +1,249 @@
+"""The scored person's rights: disputes, access export, offline verification, erasure.
+
+Every dispute use case first resolves the disputes past their deadline in the subject's
+favour, so a deadline never depends on someone remembering to run a job.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from glasscredit.app._base import AppModel, JsonValue
+from glasscredit.app._context import Context
+from glasscredit.app._scoring_views import ScoreNotice
+from glasscredit.exceptions import FieldError, IngestFileError, ValidationError
+from glasscredit.rights import erase_subject as _erase_subject
+from glasscredit.rights import (
+    expire_overdue,
+    export_html,
+    source_notices,
+    source_stats,
+    verify_export,
+)
+from glasscredit.rights import export_subject as _export_subject
+from glasscredit.rights import list_disputes as _list_disputes
+from glasscredit.rights import open_dispute as _open_dispute
+from glasscredit.rights import resolve_dispute as _resolve_dispute
+
+__all__ = [
+    "DisputeList",
+    "DisputeOutcome",
+    "DisputeStats",
+    "DisputeView",
+    "Erasure",
+    "ExpiredDisputes",
+    "ExportVerification",
+    "HistoryCheck",
+    "SourceDisputeStats",
+    "SourceNotice",
+    "SubjectExport",
+    "dispute_stats",
+    "erase_subject",
+    "expire_disputes",
+    "export_subject",
+    "list_disputes",
+    "open_dispute",
+    "resolve_dispute",
+    "verify_export_document",
+    "verify_export_file",
+]
+
+
+class DisputeView(AppModel):
+    dispute_id: int
+    event_id: str | None
+    subject: str | None
+    source: str
+    event_type: str | None
+    reason: str
+    opened_at: str
+    opened_by: str
+    deadline: str
+    status: str
+    resolved_at: str | None
+    resolved_by: str | None
+
+
+class DisputeOutcome(AppModel):
+    """A dispute after an action, the score before and after, and the change notice."""
+
+    dispute: DisputeView
+    score_before: int | None
+    score_after: int
+    delta: int | None
+    notice: ScoreNotice | None
+    expired: list[DisputeView]
+
+
+class SourceNotice(AppModel):
+    """What a source was told about a dispute on one of its events."""
+
+    dispute_id: int
+    kind: str
+    outcome: str | None
+    at: str
+    event_id: str | None
+
+
+class DisputeList(AppModel):
+    disputes: list[DisputeView]
+    notices: list[SourceNotice] | None
+
+
+class SourceDisputeStats(AppModel):
+    """Dispute and overturn rates of one source (they feed the trust of reporters)."""
+
+    events: int
+    disputes: int
+    open: int
+    resolved: int
+    removed: int
+    dispute_rate: float | None
+    overturn_rate: float | None
+
+
+class DisputeStats(AppModel):
+    sources: dict[str, SourceDisputeStats]
+
+
+class ExpiredDisputes(AppModel):
+    """Disputes that passed their deadline and were resolved for the subject."""
+
+    disputes: list[DisputeView]
+
+
+class SubjectExport(AppModel):
+    """Everything held about a subject, with what is needed to recompute the score.
+
+    ``document`` is the export file itself (format ``EXPORT_FORMAT``), kept as JSON
+    values because :func:`verify_export_document` must read back exactly what was
+    written; ``html`` is the readable page when asked for.
+    """
+
+    subject: str
+    format: str
+    document: dict[str, JsonValue]
+    html: str | None = None
+
+    def text(self) -> str:
+        """The export file's text (indented JSON, NaN refused)."""
+        return json.dumps(self.document, indent=2, allow_nan=False)
+
+
+class HistoryCheck(AppModel):
+    score_id: int
+    checked: bool
+    stored: int | None = None
+    recomputed: int | None = None
+    identical: bool | None = None
+    why: str | None = None
+
+
+class ExportVerification(AppModel):
+    """The score recomputed from an export alone: identical, or what does not reproduce."""
+
+    subject: str | None
+    as_of: str | None
+    claimed_score: int | None
+    recomputed_score: int | None
+    identical: bool
+    problems: list[str]
+    history: list[HistoryCheck]
+
+
+class Erasure(AppModel):
+    """What an erasure removed; the fact of the erasure stays, keyed by a hash."""
+
+    subject_hash: str
+    erased_at: str
+    events: int
+    naming_events: int
+    rows_deleted: dict[str, int]
+    rescored: list[str]
+
+
+def _dispute_outcome(data: object) -> DisputeOutcome:
+    return DisputeOutcome.model_validate(data)
+
+
+def open_dispute(
+    ctx: Context, subject: str, event_id: str, reason: str, *, actor: str = "subject"
+) -> DisputeOutcome:
+    """Open a dispute on one of ``subject``'s events; the score before and after."""
+    res = _open_dispute(ctx.ledger, subject, event_id, reason, now_us=ctx.now(), actor=actor)
+    return _dispute_outcome(res.as_dict())
+
+
+def resolve_dispute(
+    ctx: Context, dispute_id: int, outcome: str, *, actor: str = "operator"
+) -> DisputeOutcome:
+    """Resolve a dispute: ``upheld`` (counts again from now) or ``removed`` (never again)."""
+    res = _resolve_dispute(ctx.ledger, dispute_id, outcome, now_us=ctx.now(), actor=actor)
+    return _dispute_outcome(res.as_dict())
+
+
+def list_disputes(
+    ctx: Context,
+    *,
+    subject: str | None = None,
+    source: str | None = None,
+    status: str | None = None,
+) -> DisputeList:
+    """Disputes (after resolving those past their deadline), and a source's notices."""
+    expire_overdue(ctx.ledger, ctx.now())
+    rows = _list_disputes(ctx.ledger, subject=subject, source=source, status=status)
+    notices = source_notices(ctx.ledger, source) if source else None
+    return DisputeList(
+        disputes=[DisputeView.model_validate(d.as_dict()) for d in rows],
+        notices=None if notices is None else [SourceNotice.model_validate(n) for n in notices],
+    )
+
+
+def dispute_stats(ctx: Context) -> DisputeStats:
+    """Dispute and overturn rates per source (after resolving overdue disputes)."""
+    expire_overdue(ctx.ledger, ctx.now())
+    return DisputeStats(
+        sources={
+            src: SourceDisputeStats.model_validate(s) for src, s in source_stats(ctx.ledger).items()
+        }
+    )
+
+
+def expire_disputes(ctx: Context) -> ExpiredDisputes:
+    """Resolve every dispute past its deadline in the subject's favour (removed)."""
+    done = expire_overdue(ctx.ledger, ctx.now())
+    return ExpiredDisputes(disputes=[DisputeView.model_validate(d.as_dict()) for d in done])
+
+
+def export_subject(ctx: Context, subject: str, *, html: bool = False) -> SubjectExport:
+    """The subject's access export (and its readable page when ``html``)."""
+    data = _export_subject(ctx.ledger, subject, now_us=ctx.now())
+    return SubjectExport(
+        subject=subject,
+        format=str(data["format"]),
+        document=data,
+        html=export_html(data) if html else None,
+    )
+
+
+def verify_export_document(document: dict[str, JsonValue]) -> ExportVerification:
+    """Recompute the score in an export from the document alone (no database, offline)."""
+    return ExportVerification.model_validate(verify_export(document))
+
+
+def verify_export_file(path: Path) -> ExportVerification:
+    """:func:`verify_export_document` on a file; a file that is not JSON is refused."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IngestFileError([FieldError("FILE", "json", f"cannot read {path}: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise ValidationError([FieldError("FILE", "object", "an export is a JSON object")])
+    return verify_export_document(data)
+
+
+def erase_subject(ctx: Context, subject: str, *, actor: str = "operator") -> Erasure:
+    """Erase a subject: their data leaves every read path; the audit chain still verifies."""
+    report = _erase_subject(ctx.ledger, subject, now_us=ctx.now(), actor=actor)
+    return Erasure.model_validate(report.as_dict())

@@ -1,0 +1,245 @@
+"""Scoring use cases: score (all, changed, some), explain, what-if, next tier, history, verify.
+
+Times are epoch microseconds; ``None`` means now, by the context's clock. What-if
+actions are the ones the policy declares (``whatif_actions``), never event types chosen
+here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from glasscredit.app._base import AppModel
+from glasscredit.app._context import Context
+from glasscredit.app._scoring_views import (
+    Explanation,
+    NextTier,
+    ScoreNotice,
+    ScoreRun,
+    ScoreVerification,
+    StoredScore,
+    TierCount,
+    WhatIf,
+)
+from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.policy import parse_duration
+from glasscredit.scoring import (
+    Explanation as DomainExplanation,
+)
+from glasscredit.scoring import (
+    RescoreReport,
+    path_to_next_tier,
+    rescore,
+    score_history,
+    score_notices,
+    whatif,
+)
+from glasscredit.scoring import verify_score as _verify_score
+from glasscredit.scoring._explain import iso
+
+__all__ = [
+    "ScoreHistory",
+    "WhatIfAction",
+    "WhatIfActions",
+    "explain",
+    "explanation_view",
+    "history",
+    "next_tier",
+    "score",
+    "score_run_view",
+    "verify_score",
+    "what_if",
+    "what_if_actions",
+]
+
+ScoreProgress = Callable[[int, int], None]
+_PERCENTILES = (10, 25, 50, 75, 90)
+
+
+class WhatIfAction(AppModel):
+    """A realistic action the policy offers to a what-if (``--action NAME=N``)."""
+
+    name: str
+    description: str
+    type: str
+    source: str
+    every: str
+
+
+class WhatIfActions(AppModel):
+    actions: list[WhatIfAction]
+
+
+class ScoreHistory(AppModel):
+    """Every stored score of a subject and the change notices between them."""
+
+    scores: list[StoredScore]
+    notices: list[ScoreNotice]
+
+
+def explanation_view(ctx: Context, exp: DomainExplanation) -> Explanation:
+    """The typed explanation, with the score range the policy's tiers cover."""
+    return Explanation.model_validate({**exp.as_dict(), "range": ctx.policy.score_range})
+
+
+def score_run_view(ctx: Context, report: RescoreReport) -> ScoreRun:
+    n = report.subjects
+    dist = [
+        TierCount(
+            tier=t.name,
+            min=t.min,
+            max=t.max,
+            subjects=report.tiers.get(t.name, 0),
+            share=report.tiers.get(t.name, 0) / n if n else 0.0,
+        )
+        for t in sorted(ctx.policy.tiers, key=lambda x: x.min)
+    ]
+    pct = np.percentile(report.scores, _PERCENTILES).tolist() if report.scores else []
+    return ScoreRun(
+        as_of_us=report.as_of_us,
+        subjects=n,
+        stored=report.stored,
+        changed=report.changed,
+        tiers=dict(report.tiers),
+        distribution=dist,
+        percentiles={f"p{p}": float(v) for p, v in zip(_PERCENTILES, pct, strict=False)},
+    )
+
+
+def score(
+    ctx: Context,
+    *,
+    as_of_us: int | None = None,
+    subjects: Sequence[str] | None = None,
+    only_changed: bool = False,
+    progress: ScoreProgress | None = None,
+) -> ScoreRun:
+    """Score and store: every subject, the given ones, or those with events since last time."""
+    report = rescore_report(
+        ctx, ctx.as_of(as_of_us), subjects=subjects, only_changed=only_changed, progress=progress
+    )
+    return score_run_view(ctx, report)
+
+
+def rescore_report(
+    ctx: Context,
+    as_of_us: int,
+    *,
+    computed_at_us: int | None = None,
+    subjects: Sequence[str] | None = None,
+    only_changed: bool = False,
+    progress: ScoreProgress | None = None,
+) -> RescoreReport:
+    """Score and store (chunks of 50,000 subjects: a progress bar moves every few seconds)."""
+    return rescore(
+        ctx.scorer,
+        as_of_us,
+        ctx.as_of(computed_at_us),
+        subjects_in=list(subjects) if subjects else None,
+        only_changed=only_changed,
+        chunk_subjects=50_000,
+        progress=progress,
+    )
+
+
+def explain(ctx: Context, subject: str, *, as_of_us: int | None = None) -> Explanation:
+    """One subject's score decomposed exactly: points, reasons, events, perks."""
+    return explanation_view(ctx, ctx.scorer.explain(subject, ctx.as_of(as_of_us)))
+
+
+def what_if_actions(ctx: Context) -> WhatIfActions:
+    """The actions the policy offers to a what-if."""
+    return WhatIfActions(
+        actions=[
+            WhatIfAction(
+                name=a.name, description=a.description, type=a.type, source=a.source, every=a.every
+            )
+            for a in ctx.policy.whatif_actions
+        ]
+    )
+
+
+def _action_events(
+    ctx: Context, subject: str, start_us: int, actions: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """The hypothetical events of ``actions`` (name -> how many times), one per period."""
+    out: list[dict[str, Any]] = []
+    offered = sorted(a.name for a in ctx.policy.whatif_actions)
+    for name, times in actions.items():
+        try:
+            spec = ctx.policy.action(name)
+        except KeyError:
+            raise ValidationError(
+                [
+                    FieldError(
+                        f"action.{name}",
+                        "declared_action",
+                        f"the policy offers no such action (offered: {', '.join(offered)})",
+                    )
+                ]
+            ) from None
+        if times < 0:
+            raise ValidationError(
+                [FieldError(f"action.{name}", "non_negative", f"{times} is below zero")]
+            )
+        step = parse_duration(spec.every)
+        out.extend(
+            {
+                "event_id": f"whatif-{name}-{i}",
+                "subject": subject,
+                "source": spec.source,
+                "type": spec.type,
+                "occurred_at": iso(start_us + (i + 1) * step),
+                "attributes": dict(spec.attributes),
+            }
+            for i in range(times)
+        )
+    return out
+
+
+def what_if(
+    ctx: Context,
+    subject: str,
+    *,
+    as_of_us: int | None = None,
+    set_values: Mapping[str, float | None] | None = None,
+    actions: Mapping[str, int] | None = None,
+    events: Sequence[Mapping[str, Any]] = (),
+    horizon: str | None = None,
+) -> WhatIf:
+    """The score under hypothetical feature values, policy actions and events."""
+    t = ctx.as_of(as_of_us)
+    extra = _action_events(ctx, subject, t, actions or {})
+    extra.extend(dict(e) for e in events)
+    if horizon is not None:
+        try:
+            parse_duration(horizon)
+        except ValueError as exc:
+            raise ValidationError([FieldError("horizon", "duration", str(exc))]) from exc
+    res = whatif(
+        ctx.scorer, subject, t, add_events=extra, set_values=dict(set_values or {}), horizon=horizon
+    )
+    return WhatIf.model_validate(res)
+
+
+def next_tier(ctx: Context, subject: str, *, as_of_us: int | None = None) -> NextTier:
+    """The smallest realistic changes that reach the next tier, and how long they take."""
+    return NextTier.model_validate(path_to_next_tier(ctx.scorer, subject, ctx.as_of(as_of_us)))
+
+
+def history(ctx: Context, subject: str) -> ScoreHistory:
+    """Every stored score of a subject, with the change notices between them."""
+    return ScoreHistory(
+        scores=[
+            StoredScore.model_validate(s.as_dict()) for s in score_history(ctx.scorer, subject)
+        ],
+        notices=[ScoreNotice.model_validate(n) for n in score_notices(ctx.scorer, subject)],
+    )
+
+
+def verify_score(ctx: Context, score_id: int) -> ScoreVerification:
+    """Recompute a stored score from the ledger: identical, or the exact difference."""
+    return ScoreVerification.model_validate(_verify_score(ctx.scorer, score_id))

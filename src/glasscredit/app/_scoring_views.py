@@ -1,0 +1,238 @@
+"""Typed views of scores: the explanation, stored scores, change notices, what-if results.
+
+Field names and order are those of the JSON the CLI has always printed (``--json``), so
+the application layer changes no output; the REST service publishes the same shapes.
+"""
+
+from __future__ import annotations
+
+from glasscredit.app._base import AppModel
+
+__all__ = [
+    "ChangeEvent",
+    "DimensionPoints",
+    "Explanation",
+    "FeatureChange",
+    "FeatureLine",
+    "NextTier",
+    "PathToTier",
+    "Perk",
+    "PerkNotGranted",
+    "ProvenanceEvent",
+    "Reason",
+    "ScoreDetail",
+    "ScoreNotice",
+    "ScoreRun",
+    "ScoreVerification",
+    "StoredScore",
+    "TierCount",
+    "TierScore",
+    "WhatIf",
+    "WhatIfChange",
+    "WhatIfOutcome",
+]
+
+
+class DimensionPoints(AppModel):
+    points: int | float
+    percent: float
+
+
+class FeatureLine(AppModel):
+    name: str
+    dimension: str
+    value: float | None
+    bin: str
+    points: int
+    max_points: int
+
+
+class Reason(AppModel):
+    code: str
+    text: str
+    points_below_max: int
+    feature: str
+    events: list[str]
+
+
+class Perk(AppModel):
+    name: str
+    description: str
+
+
+class PerkNotGranted(AppModel):
+    name: str
+    description: str
+    why: list[str]
+
+
+class ProvenanceEvent(AppModel):
+    """An event behind a feature's value."""
+
+    event_id: str
+    occurred_at_us: int
+    source: str
+    type: str
+    occurred_at: str
+
+
+class Explanation(AppModel):
+    """One subject's score as of a time, decomposed exactly: base + points = score."""
+
+    subject: str
+    as_of: str
+    score: int
+    tier: str
+    range: tuple[int, int]
+    base_points: int
+    policy_hash: str
+    model_hash: str
+    inputs_digest: str
+    dimensions: dict[str, DimensionPoints]
+    features: list[FeatureLine]
+    reasons: list[Reason]
+    perks: list[Perk]
+    perks_not_granted: list[PerkNotGranted]
+    events: dict[str, list[ProvenanceEvent]]
+
+    @property
+    def points_total(self) -> int:
+        return self.base_points + sum(f.points for f in self.features)
+
+
+class TierCount(AppModel):
+    """How many scored subjects fell in one tier."""
+
+    tier: str
+    min: int
+    max: int
+    subjects: int
+    share: float
+
+
+class ScoreRun(AppModel):
+    """A scoring run: how many were scored, stored and changed, and the distribution."""
+
+    as_of_us: int
+    subjects: int
+    stored: int
+    changed: int
+    tiers: dict[str, int]
+    distribution: list[TierCount]
+    percentiles: dict[str, float]
+
+
+class ScoreDetail(AppModel):
+    """What a stored score kept: per feature (value, points), dimensions, reason codes."""
+
+    f: dict[str, tuple[float | None, int]]
+    d: dict[str, int | float]
+    r: list[str]
+
+
+class StoredScore(AppModel):
+    score_id: int
+    subject: str
+    as_of: str
+    computed_at: str
+    score: int
+    tier: str
+    policy_hash: str
+    model_hash: str
+    inputs_digest: str
+    detail: ScoreDetail
+
+
+class ChangeEvent(AppModel):
+    event_id: str
+    change: str
+    type: str
+    source: str
+    occurred_at: str
+
+
+class FeatureChange(AppModel):
+    old_value: float | None
+    new_value: float | None
+    old_points: int
+    new_points: int
+    delta: int
+    events: list[ChangeEvent]
+
+
+class ScoreNotice(AppModel):
+    """The notice stored when a subject's score changed: the exact difference and why."""
+
+    score_id: int
+    prev_score_id: int
+    at: str
+    old_score: int
+    new_score: int
+    old_tier: str
+    new_tier: str
+    delta: int
+    features: dict[str, FeatureChange]
+    lines: list[str]
+
+
+class ScoreVerification(AppModel):
+    score_id: int
+    subject: str
+    as_of: str
+    identical: bool
+    stored_score: int
+    recomputed_score: int
+    differences: list[str]
+
+
+class TierScore(AppModel):
+    score: int
+    tier: str
+
+
+class WhatIfOutcome(AppModel):
+    score: int
+    tier: str
+    perks: list[str]
+
+
+class WhatIfChange(AppModel):
+    feature: str
+    old_value: float | None
+    new_value: float | None
+    old_points: int
+    new_points: int
+    delta: int
+
+
+class WhatIf(AppModel):
+    """The score now and under a hypothesis, with every feature that moved."""
+
+    subject: str
+    as_of: str
+    hypothesis_at: str
+    before: TierScore
+    after: WhatIfOutcome
+    delta: int
+    changes: list[WhatIfChange]
+
+
+class PathToTier(AppModel):
+    actions: list[str]
+    wait_until: str | None
+    months: float
+    score: int
+    tier: str
+
+
+class NextTier(AppModel):
+    """The smallest realistic changes that reach the next tier (none in the top tier)."""
+
+    subject: str
+    as_of: str
+    score: int
+    tier: str
+    next_tier: str | None
+    needs: int | None = None
+    paths: list[PathToTier]
+    note: str | None = None
