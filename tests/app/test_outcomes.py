@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from glasscredit.app import bad_value_of, bad_vector
+from glasscredit.app import bad_value_of
+from glasscredit.app._outcomes import bad_vector
 from glasscredit.exceptions import ValidationError
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from glasscredit import app
+from glasscredit.config import Settings
 from glasscredit.exceptions import IngestFileError, NotFoundError, ValidationError
 from glasscredit.policy import DAY_US, MONTH_US, Policy
 from glasscredit.rights import EXPORT_FORMAT
@@ -261,3 +262,15 @@ def test_demo_twice_stores_nothing_twice(ctx: app.Context) -> None:
     assert first.example.score == first.example.points_total
     again = app.demo(ctx, subjects=60, seed=3)
     assert again.ingest.duplicates == first.ingest.input and again.scores.subjects == 0
+
+
+def test_red_team_needs_the_policy_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    with app.Context.open(Settings(database_url=url)) as ctx:
+        res = app.red_team(ctx, honest=500, seed=1)
+    assert isinstance(res, app.RedTeamResult) and res.n_honest == 500
+    names = [a.name for a in res.attacks]
+    assert names[0] == "a_sybil_ring" and len(names) == len(set(names)) == 5
+    assert 0.5 < res.trust_auc <= 1.0
+    assert all(isinstance(v, (int, float, str)) for a in res.attacks for v in a.detail.values())
+    assert not (tmp_path / "never.db").exists()  # the ledger is opened on first use only

@@ -62,7 +62,6 @@ from glasscredit.app._model import (
     evaluate_model,
     export_model,
     model_card,
-    read_table,
     train_model,
 )
 from glasscredit.app._monitor import (
@@ -74,7 +73,6 @@ from glasscredit.app._monitor import (
 from glasscredit.app._outcomes import (
     CONVENTIONAL_OUTCOMES,
     bad_value_of,
-    bad_vector,
 )
 from glasscredit.app._rights import (
     DisputeList,
@@ -228,7 +226,6 @@ __all__ = [
     "WhatIfOutcome",
     "audit_model",
     "bad_value_of",
-    "bad_vector",
     "compute_reports",
     "compute_trust",
     "demo",
@@ -255,7 +252,6 @@ __all__ = [
     "open_dispute",
     "parse_period",
     "parse_time",
-    "read_table",
     "red_team",
     "release_burst",
     "resolve_dispute",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
-from glasscredit.app._base import AppModel, JsonScalar
+from glasscredit.app._base import AppModel, JsonScalar, JsonValue
 from glasscredit.app._context import Context
 from glasscredit.exceptions import AuditChainError
 from glasscredit.store import IngestReport
@@ -127,7 +126,7 @@ def ingest_file(
 
 def ingest_records(
     ctx: Context,
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, JsonValue]],
     *,
     actor: str = "ingest",
     progress: IngestProgress | None = None,

@@ -8,11 +8,10 @@ here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
-from glasscredit.app._base import AppModel
+from glasscredit.app._base import AppModel, JsonValue
 from glasscredit.app._context import Context
 from glasscredit.app._scoring_views import (
     Explanation,
@@ -164,9 +163,9 @@ def what_if_actions(ctx: Context) -> WhatIfActions:
 
 def _action_events(
     ctx: Context, subject: str, start_us: int, actions: Mapping[str, int]
-) -> list[dict[str, Any]]:
+) -> list[dict[str, JsonValue]]:
     """The hypothetical events of ``actions`` (name -> how many times), one per period."""
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, JsonValue]] = []
     offered = sorted(a.name for a in ctx.policy.whatif_actions)
     for name, times in actions.items():
         try:
@@ -207,7 +206,7 @@ def what_if(
     as_of_us: int | None = None,
     set_values: Mapping[str, float | None] | None = None,
     actions: Mapping[str, int] | None = None,
-    events: Sequence[Mapping[str, Any]] = (),
+    events: Sequence[Mapping[str, JsonValue]] = (),
     horizon: str | None = None,
 ) -> WhatIf:
     """The score under hypothetical feature values, policy actions and events."""
