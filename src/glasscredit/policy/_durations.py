@@ -17,6 +17,7 @@ __all__ = [
     "YEAR_US",
     "format_duration",
     "from_us",
+    "iso",
     "parse_duration",
     "parse_timestamp",
     "to_us",
@@ -69,6 +70,11 @@ def to_us(dt: datetime) -> int:
 
 def from_us(us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+
+
+def iso(us: int) -> str:
+    """Epoch microseconds as RFC 3339 in UTC with a ``Z`` (what :func:`parse_timestamp` reads)."""
+    return from_us(us).isoformat().replace("+00:00", "Z")
 
 
 def parse_timestamp(text: str) -> int:

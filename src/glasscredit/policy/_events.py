@@ -8,10 +8,11 @@ open string is free text, and free text can carry speech, beliefs or health. Ide
 from __future__ import annotations
 
 import math
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from glasscredit.canonical import IDENTIFIER_RE, SUBJECT_RE, TYPE_NAME_RE
 
 __all__ = [
     "ATTRIBUTE_TYPES",
@@ -23,9 +24,8 @@ __all__ = [
 ]
 
 ATTRIBUTE_TYPES = ("integer", "number", "boolean", "enum", "subject", "reference")
-SUBJECT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$")
-TYPE_NAME_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+SUBJECT_PATTERN = SUBJECT_RE
+REFERENCE_PATTERN = IDENTIFIER_RE
 # largest magnitude accepted for numbers: beyond it an amount is an error, not a fortune
 MAX_ABS_NUMBER = 1e12
 # JSON integers beyond int64 cannot be stored exactly
@@ -140,6 +140,6 @@ class SourceSpec(BaseModel):
     @classmethod
     def _names(cls, v: list[str]) -> list[str]:
         for t in v:
-            if not re.match(TYPE_NAME_PATTERN, t):
+            if not TYPE_NAME_RE.match(t):
                 raise ValueError(f"{t!r} is not an event type name [type_name]")
         return v

@@ -8,7 +8,6 @@ whose attainable range leaves 350-950).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from glasscredit.canonical import digest
 from glasscredit.exceptions import FieldError, ForbiddenDataError, PolicyError
 from glasscredit.policy._durations import parse_duration
 from glasscredit.policy._events import EventTypeSpec, SourceSpec
@@ -142,13 +142,7 @@ class Policy(BaseModel):
         :meth:`model_copy` drops the cached value so a copy with updates rehashes.
         """
         if self._hash is None:
-            blob = json.dumps(
-                self.model_dump(mode="json", by_alias=True),
-                sort_keys=True,
-                separators=(",", ":"),
-                allow_nan=False,
-            )
-            self._hash = hashlib.sha256(blob.encode()).hexdigest()
+            self._hash = digest(self.model_dump(mode="json", by_alias=True))
         return self._hash
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Policy:

@@ -8,13 +8,12 @@ other row to this validator, which stays the one source of refusals.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from glasscredit.canonical import IDENTIFIER_RE, canonical_json, field_digest
 from glasscredit.exceptions import FieldError
 from glasscredit.policy._durations import parse_duration, parse_timestamp
 from glasscredit.policy._events import MAX_ABS_NUMBER, SUBJECT_PATTERN
@@ -23,7 +22,7 @@ from glasscredit.policy._policy import Policy
 __all__ = ["EVENT_FIELDS", "EventValidator", "ValidEvent", "content_hash"]
 
 EVENT_FIELDS = ("event_id", "subject", "source", "type", "occurred_at", "attributes")
-EVENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$")
+EVENT_ID_PATTERN = IDENTIFIER_RE
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +47,7 @@ def content_hash(
     event_id: str, subject: str, source: str, type_: str, occurred_at_us: int, attributes_json: str
 ) -> str:
     """The identity of an event's content: same id + same hash = the same event."""
-    h = hashlib.sha256()
-    h.update(f"{event_id}\x1f{subject}\x1f{source}\x1f{type_}\x1f{occurred_at_us}\x1f".encode())
-    h.update(attributes_json.encode())
-    return h.hexdigest()
+    return field_digest(event_id, subject, source, type_, occurred_at_us, attributes_json)
 
 
 class EventValidator:
@@ -159,7 +155,7 @@ class EventValidator:
         clean = {
             k: _normalise(v, spec.attributes[k].type) for k, v in attrs.items() if v is not None
         }
-        attributes_json = json.dumps(clean, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        attributes_json = canonical_json(clean)
         if len(attributes_json.encode()) > self._max_bytes:
             return [FieldError("attributes", "size", f"larger than {self._max_bytes} bytes", row)]
         eid, subj, src, typ = str(event_id), str(subject), str(source), str(type_)

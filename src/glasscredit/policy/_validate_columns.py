@@ -21,6 +21,7 @@ import polars as pl
 import polars_hash as plh
 import pyarrow as pa
 
+from glasscredit.canonical import IDENTIFIER_PATTERN, SUBJECT_PATTERN
 from glasscredit.policy._durations import parse_duration
 from glasscredit.policy._events import MAX_ABS_INTEGER, MAX_ABS_NUMBER, AttributeSpec
 from glasscredit.policy._policy import Policy
@@ -41,9 +42,9 @@ CERTIFIED_COLUMNS = (
 _TOP = ("event_id", "subject", "source", "type", "occurred_at")
 # the patterns of _validate/_events, anchored at the very end (Python's ``$`` also
 # accepts a trailing newline; such rows take the exact path) and ASCII-only
-_EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"
-_SUBJECT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-_REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"
+_EVENT_ID = IDENTIFIER_PATTERN
+_SUBJECT = SUBJECT_PATTERN
+_REFERENCE = IDENTIFIER_PATTERN
 # the one timestamp form certified here (whole seconds, UTC); others take the exact path
 _TIMESTAMP = (
     r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"

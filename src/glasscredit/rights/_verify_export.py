@@ -10,11 +10,11 @@ arithmetic without trusting the operator's database.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import polars as pl
 
+from glasscredit.canonical import canonical_json
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.features import EXCLUSION_SCHEMA, compute_features, feature_provenance
 from glasscredit.policy import PointsTable, content_hash, policy_from_dict
@@ -53,7 +53,7 @@ def _frames(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = []
     for e in _need(data, "events"):
-        attrs = json.dumps(e["attributes"], sort_keys=True, separators=(",", ":"), allow_nan=False)
+        attrs = canonical_json(e["attributes"])
         ch = content_hash(
             e["event_id"], subject, e["source"], e["type"], int(e["occurred_at_us"]), attrs
         )

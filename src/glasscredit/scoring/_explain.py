@@ -8,27 +8,20 @@ from the policy and the events that put the feature where it is.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from glasscredit.policy import SCORE_MAX, SCORE_MIN, PointsTable, Policy, from_us, parse_duration
+from glasscredit.canonical import digest
+from glasscredit.policy import SCORE_MAX, SCORE_MIN, PointsTable, Policy, iso, parse_duration
 from glasscredit.scoring._scorecard import dimension_ranges
 
 __all__ = ["Explanation", "FeatureLine", "Reason", "explain_row", "iso", "table_hash"]
 
 
-def iso(us: int) -> str:
-    return from_us(us).isoformat().replace("+00:00", "Z")
-
-
 def table_hash(table: PointsTable) -> str:
-    blob = json.dumps(
-        table.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), allow_nan=False
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """sha256 of the points table's canonical JSON: the ``model_hash`` every score records."""
+    return digest(table.model_dump(mode="json"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
+from glasscredit.canonical import canonical_json, field_digest
 from glasscredit.policy import content_hash
 from glasscredit.store._tables import audit_log, events
 
@@ -82,7 +83,7 @@ def subject_tag(salt: str, subject: str) -> str:
 
 def subject_hash(subject: str) -> str:
     """The key of an erasure record: lets ingest refuse a resent subject without its id."""
-    return hashlib.sha256(f"glasscredit-erased\x1f{subject}".encode()).hexdigest()
+    return field_digest("glasscredit-erased", subject)
 
 
 def row_hash(
@@ -94,10 +95,7 @@ def row_hash(
     tag: str | None,
     details_json: str,
 ) -> str:
-    h = hashlib.sha256()
-    h.update(f"{prev_hash}\x1f{seq}\x1f{at_us}\x1f{actor}\x1f{action}\x1f{tag or ''}\x1f".encode())
-    h.update(details_json.encode())
-    return h.hexdigest()
+    return field_digest(prev_hash, seq, at_us, actor, action, tag, details_json)
 
 
 def batch_digest(pairs: list[tuple[str, str]]) -> str:
@@ -110,7 +108,7 @@ def batch_digest(pairs: list[tuple[str, str]]) -> str:
 
 def event_leaf(event_id: str, content_hash: str) -> str:
     """One event's leaf: what its tombstone keeps after erasure."""
-    return hashlib.sha256(f"{event_id}\x1f{content_hash}".encode()).hexdigest()
+    return field_digest(event_id, content_hash)
 
 
 def leaf_digest(leaves: list[str]) -> str:
@@ -148,7 +146,7 @@ def append_audit(
     """Append one row; the caller holds the chain lock inside its transaction."""
     seq, prev = head if head is not None else chain_head(conn)
     seq += 1
-    details_json = json.dumps(details, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    details_json = canonical_json(details)
     rh = row_hash(prev, seq, at_us, actor, action, tag, details_json)
     conn.execute(
         audit_log.insert().values(

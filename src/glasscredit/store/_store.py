@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from glasscredit.exceptions import FieldError, LedgerError, NotFoundError
-from glasscredit.policy import Policy, from_us
+from glasscredit.policy import Policy, iso
 from glasscredit.store._audit import ChainReport, subject_hash, verify_chain
 from glasscredit.store._columnar import EVENT_SCHEMA, read_event_batches
 from glasscredit.store._ingest import IngestReport, ingest_records
@@ -54,8 +54,8 @@ class StoredEvent:
             "subject": self.subject,
             "source": self.source,
             "type": self.type,
-            "occurred_at": from_us(self.occurred_at_us).isoformat().replace("+00:00", "Z"),
-            "recorded_at": from_us(self.recorded_at_us).isoformat().replace("+00:00", "Z"),
+            "occurred_at": iso(self.occurred_at_us),
+            "recorded_at": iso(self.recorded_at_us),
             "attributes": self.attributes,
         }
 
