@@ -16,6 +16,7 @@ from glasscredit.policy._durations import (
     to_us,
 )
 from glasscredit.policy._events import AttributeSpec, EventTypeSpec, SourceSpec
+from glasscredit.policy._external import EXTERNAL_FEATURES, TrustEventsSpec
 from glasscredit.policy._features import AGGREGATES, AttributeFilter, FeatureSpec, PeriodCap
 from glasscredit.policy._forbidden import (
     PROTECTED_BASES,
@@ -45,6 +46,7 @@ __all__ = [
     "AGGREGATES",
     "DAY_US",
     "EVENT_FIELDS",
+    "EXTERNAL_FEATURES",
     "MISSING_BIN",
     "MONTH_US",
     "OTHER_BIN",
@@ -67,6 +69,7 @@ __all__ = [
     "SourceSpec",
     "SpecialBin",
     "TierSpec",
+    "TrustEventsSpec",
     "ValidEvent",
     "content_hash",
     "default_policy",

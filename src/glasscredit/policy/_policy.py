@@ -19,6 +19,7 @@ from glasscredit.canonical import digest
 from glasscredit.exceptions import FieldError, ForbiddenDataError, PolicyError
 from glasscredit.policy._durations import parse_duration
 from glasscredit.policy._events import EventTypeSpec, SourceSpec
+from glasscredit.policy._external import TrustEventsSpec, check_external
 from glasscredit.policy._features import FeatureSpec
 from glasscredit.policy._forbidden import FREE_TEXT_RULE, forbidden_category
 from glasscredit.policy._points import PointsTable
@@ -121,6 +122,7 @@ class Policy(BaseModel):
     tiers: list[TierSpec] = Field(default_factory=list)
     perks: list[PerkSpec] = Field(default_factory=list)
     whatif_actions: list[ActionSpec] = Field(default_factory=list)
+    trust_events: TrustEventsSpec = Field(default_factory=TrustEventsSpec)
     retention: RetentionSpec = Field(default_factory=RetentionSpec)
     disputes: DisputeSpec = Field(default_factory=DisputeSpec)
     ingest: IngestSpec = Field(default_factory=IngestSpec)
@@ -324,6 +326,7 @@ def _check_policy(p: Policy) -> None:
     ):
         _duration(errors, fld, text)
     _check_actions(p, errors)
+    check_external(p.features, p.event_types, p.trust_events, errors)
     if errors:
         raise PolicyError("policy is invalid", errors)
 

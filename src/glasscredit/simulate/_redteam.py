@@ -180,7 +180,7 @@ def _reports_against(
             "occurred_at_us": [as_of - d * DAY_US for d in days],
         }
     )
-    spec = policy.event_types["report.misconduct"].attributes["category"]
+    spec = policy.event_types[policy.trust_events.report].attributes["category"]
     verdict = corroborate_reports(
         frame,
         as_of_us=as_of,
