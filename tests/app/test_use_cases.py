@@ -84,6 +84,9 @@ def test_score_explain_history_verify(ctx: app.Context, clock: FakeClock, policy
     before_default = app.explain(ctx, "s1", as_of_us=app.parse_time("2026-04-01T00:00:00Z"))
     assert before_default.as_of == "2026-04-01T00:00:00Z"
     assert app.score(ctx, only_changed=True).subjects == 0
+    with pytest.raises(NotFoundError):  # nothing is stored for a subject nobody reported
+        app.score(ctx, subjects=["s1", "nobody"])
+    assert len(app.history(ctx, "nobody").scores) == 0
     # a new payment: only s1 is rescored, and the change is noticed
     clock.now_us += DAY_US
     app.ingest_records(ctx, [event("s1-pay-late-aug", "s1", occurred_at="2026-09-01T08:00:00Z")])
@@ -226,6 +229,8 @@ def test_trust_reports_and_bursts(ctx: app.Context) -> None:
         for i in range(10)
     ]
     app.ingest_records(ctx, burst)
+    with pytest.raises(ValidationError):
+        app.find_bursts(ctx, days=0)
     scan = app.find_bursts(ctx, days=7)
     assert [(b.source, b.subjects, b.events) for b in scan.bursts] == [("bank", 20, 200)]
     assert scan.held == 0
@@ -260,6 +265,8 @@ def test_demo_twice_stores_nothing_twice(ctx: app.Context) -> None:
     assert first.ingest.accepted == first.ingest.input > 0 and first.audit.ok
     assert first.scores.subjects == first.counts.subjects == 60
     assert first.example.score == first.example.points_total
+    with pytest.raises(ValidationError):
+        app.demo(ctx, subjects=0)
     again = app.demo(ctx, subjects=60, seed=3)
     assert again.ingest.duplicates == first.ingest.input and again.scores.subjects == 0
 

@@ -17,6 +17,7 @@ from glasscredit.app._ledger import (
 from glasscredit.app._scoring import explanation_view, rescore_report, score_run_view
 from glasscredit.app._scoring_views import Explanation, ScoreRun
 from glasscredit.app._trust import TrustSummary, trust_summary
+from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
 from glasscredit.trust import compute_trust as _compute_trust
 
@@ -49,6 +50,8 @@ def demo(
     Run twice, it stores nothing twice: the events are duplicates and no subject has new
     events to score.
     """
+    if subjects < 1:
+        raise ValidationError([FieldError("subjects", "positive", f"{subjects} is below 1")])
     led = ctx.ledger
     spec = PopulationSpec(subjects=subjects, seed=seed, end_us=min(DEFAULT_END_US, ctx.now()))
     report = led.ingest(iter_event_dicts(spec), actor="demo", progress=ingest_progress)

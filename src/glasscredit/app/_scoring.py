@@ -23,7 +23,7 @@ from glasscredit.app._scoring_views import (
     TierCount,
     WhatIf,
 )
-from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.exceptions import FieldError, NotFoundError, ValidationError
 from glasscredit.policy import parse_duration
 from glasscredit.scoring import (
     Explanation as DomainExplanation,
@@ -116,7 +116,15 @@ def score(
     only_changed: bool = False,
     progress: ScoreProgress | None = None,
 ) -> ScoreRun:
-    """Score and store: every subject, the given ones, or those with events since last time."""
+    """Score and store: every subject, the given ones, or those with events since last time.
+
+    A named subject the ledger does not hold is a ``NotFoundError`` (nothing is stored).
+    """
+    unknown = [s for s in subjects or () if not ctx.ledger.has_subject(s)]
+    if unknown:
+        raise NotFoundError(
+            f"subject: {', '.join(map(repr, unknown[:5]))} not in the ledger [exists]"
+        )
     report = rescore_report(
         ctx, ctx.as_of(as_of_us), subjects=subjects, only_changed=only_changed, progress=progress
     )

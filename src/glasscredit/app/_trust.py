@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from glasscredit.app._base import AppModel
 from glasscredit.app._context import Context
+from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import DAY_US
 from glasscredit.simulate import run_redteam
 from glasscredit.trust import TrustSnapshot as DomainTrustSnapshot
@@ -142,6 +143,8 @@ def explain_reports(
 
 def find_bursts(ctx: Context, *, days: int = 7, hold: bool = False) -> BurstScan:
     """Flag sources that sent many positive events for many subjects; hold them if asked."""
+    if days < 1:
+        raise ValidationError([FieldError("days", "positive", f"{days} is below 1")])
     now = ctx.now()
     found = scan_bursts(ctx.ledger, now - days * DAY_US, now)
     held = hold_bursts(ctx.ledger, found, now) if hold else 0
