@@ -6,8 +6,7 @@ from glasscredit.app._base import AppModel
 from glasscredit.app._context import Context
 from glasscredit.exceptions import ValidationError
 from glasscredit.model import monitor_scores
-from glasscredit.policy import MONTH_US
-from glasscredit.scoring._explain import iso
+from glasscredit.policy import MONTH_US, iso
 
 __all__ = ["Monitoring", "PeriodShift", "ShiftView", "monitor"]
 

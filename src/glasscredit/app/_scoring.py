@@ -24,7 +24,7 @@ from glasscredit.app._scoring_views import (
     WhatIf,
 )
 from glasscredit.exceptions import FieldError, NotFoundError, ValidationError
-from glasscredit.policy import parse_duration
+from glasscredit.policy import iso, parse_duration
 from glasscredit.scoring import (
     Explanation as DomainExplanation,
 )
@@ -37,7 +37,6 @@ from glasscredit.scoring import (
     whatif,
 )
 from glasscredit.scoring import verify_score as _verify_score
-from glasscredit.scoring._explain import iso
 
 __all__ = [
     "ScoreHistory",
