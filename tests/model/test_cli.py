@@ -210,3 +210,32 @@ def test_card_writes_markdown_and_html(app: typer.Typer, model_path: Path, tmp_p
     assert "AUC 0." in text and "foreign_worker" in text
     assert CliRunner().invoke(app, ["card", str(model_path), "--out", str(html)]).exit_code == 0
     assert html.read_text().startswith("<!doctype html>")
+
+
+def test_train_takes_monotonic_constraints_and_a_weight_column(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    base = ["train", "builtin:german", "--target", "creditability", "--bad", "bad", *DROP]
+    out = tmp_path / "m.json"
+    r = CliRunner().invoke(
+        app, [*base, "--out", str(out), "--monotonic", "credit_amount=ascending", "--cv-folds", "0"]
+    )
+    assert r.exit_code == 0, r.output
+    doc = load_model(out).doc
+    assert doc["training"]["trends"]["credit_amount"] == "ascending"
+    assert "cross_validated" not in doc["performance"] and "in_sample" in doc["performance"]
+    r = CliRunner().invoke(app, [*base, "--out", str(out), "--monotonic", "purpose=ascending"])
+    assert r.exit_code == 3 and "monotonic_numeric" in r.output
+    r = CliRunner().invoke(app, [*base, "--out", str(out), "--monotonic", "credit_amount"])
+    assert r.exit_code == 3 and "key_value" in r.output
+    df = load_german_credit()
+    weighted = tmp_path / "weighted.csv"
+    df.with_columns(w=(df["age_in_years"] < 25).cast(int) * 3 + 1).write_csv(weighted)
+    wargs = ["train", str(weighted), "--target", "creditability", "--bad", "bad", *DROP]
+    r = CliRunner().invoke(app, [*wargs, "--out", str(out), "--sample-weight", "w"])
+    assert r.exit_code == 0, r.output
+    m = load_model(out)
+    assert "w" not in m.table.features and m.doc["data"]["sample_weight"] == "w"
+    plain = tmp_path / "plain.json"
+    assert CliRunner().invoke(app, [*wargs, "--out", str(plain), "--drop", "w"]).exit_code == 0
+    assert load_model(plain).table != m.table

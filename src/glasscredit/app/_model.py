@@ -207,20 +207,39 @@ def train_model(
     special: Mapping[str, Sequence[float]] | None = None,
     method: str = "additive",
     seed: int = 0,
+    monotonic: Mapping[str, str] | None = None,
+    sample_weight: str | None = None,
+    cv_folds: int = 5,
 ) -> TrainedModel:
-    """Fit a scorecard on DATA and write its points table and training record to OUT."""
-    from glasscredit.model import ScorecardClassifier, save_model
+    """Fit a scorecard on DATA and write its points table and training record to OUT.
+
+    ``sample_weight`` names a column of weights (not a feature); the document records the
+    in-sample figures and, with ``cv_folds`` >= 2, cross-validated ones (out of sample).
+    """
+    from glasscredit.model import (
+        ScorecardClassifier,
+        fit_performance,
+        frame_fingerprint,
+        save_model,
+    )
 
     frame = read_table(data)
     y = bad_vector(frame, target, bad)
-    X = frame.drop([target, *drop], strict=False)
+    weights = None
+    if sample_weight is not None:
+        if sample_weight not in frame.columns:
+            raise ValidationError([FieldError(sample_weight, "column_present", "no such column")])
+        weights = frame.get_column(sample_weight).cast(pl.Float64, strict=False).to_numpy()
+    X = frame.drop([target, *drop, *([sample_weight] if sample_weight else [])], strict=False)
     est = ScorecardClassifier(
         method=method,
         categorical_features=list(categorical) if categorical else None,
         special_values={k: list(v) for k, v in special.items()} if special else None,
+        monotonic=dict(monotonic) if monotonic else None,
         random_state=seed,
     )
-    est.fit(X, y)
+    est.fit(X, y, sample_weight=weights)
+    performance = fit_performance(est, X, y, folds=cv_folds if weights is None else 0)
     save_model(
         est,
         out,
@@ -230,7 +249,10 @@ def train_model(
             "bad_rate": round(float(y.mean()), 4),
             "target": target,
             "left_out_by_operator": list(drop),
+            "fingerprint": frame_fingerprint(frame),
+            **({"sample_weight": sample_weight} if sample_weight else {}),
         },
+        performance=performance,
     )
     table = est.to_points_table()
     return TrainedModel(
@@ -252,15 +274,25 @@ def evaluate_model(
     bad: str | None = None,
     compare: str | None = None,
     with_report: bool = False,
+    protected: Sequence[str] = (),
+    cutoff: float | None = None,
 ) -> ModelEvaluation:
-    """AUC, Gini, KS, IV, calibration; PSI against ``compare``; the HTML report if asked."""
-    from glasscredit.model import evaluate, load_model, report_html, stability
+    """AUC, Gini, KS, IV, calibration; PSI against ``compare``; the HTML report if asked,
+    with the fairness audit (and its intervals) when ``protected`` and ``cutoff`` are given."""
+    from glasscredit.model import audit, evaluate, load_model, report_html, score_table, stability
 
     m = load_model(model)
     frame = read_table(data)
-    ev = evaluate(m, frame, bad_vector(frame, target, bad))
+    y = bad_vector(frame, target, bad)
+    ev = evaluate(m, frame, y)
     stab = stability(m, frame, read_table(compare)) if compare else None
-    html = report_html(m, ev, f"Scorecard report: {model.name}", stab) if with_report else None
+    fair = None
+    if with_report and protected and cutoff is not None:
+        score = score_table(m.table, frame)
+        fair = audit(score, _protected_groups(frame, protected), cutoff, y, m.pd_bad(score))
+    html = (
+        report_html(m, ev, f"Scorecard report: {model.name}", stab, fair) if with_report else None
+    )
     return ModelEvaluation(
         n=ev["n"],
         bad_rate=ev["bad_rate"],
@@ -342,6 +374,25 @@ def export_model(
     return ModelText(format="sql", text=to_sql(m.table, table, dialect, list(keep or [])) + ";")
 
 
+def _in_sample(trained: Mapping[str, Any], data: str, frame: pl.DataFrame) -> bool | None:
+    """Whether DATA is what the model was trained on: the same source, or the same rows
+    (a copy); None when the training record cannot tell."""
+    from glasscredit.model import frame_fingerprint
+
+    if not trained:
+        return None
+    if data == trained.get("source"):
+        return True
+    recorded = trained.get("fingerprint")
+    if not isinstance(recorded, str):
+        return None
+    here = frame_fingerprint(frame)
+    if here == recorded:
+        return True
+    same_hash = here.split(":", 1)[0] == recorded.split(":", 1)[0]
+    return False if same_hash else None
+
+
 def model_card(
     model: Path,
     *,
@@ -353,20 +404,35 @@ def model_card(
     cutoff: float | None = None,
 ) -> ModelText:
     """The model card (Markdown, or HTML), with performance and fairness when data is given."""
-    from glasscredit.model import audit, card_html, card_markdown, evaluate, load_model, score_table
+    from glasscredit.model import (
+        audit,
+        card_html,
+        card_markdown,
+        card_plots,
+        evaluate,
+        group_labels,
+        load_model,
+        score_table,
+    )
 
     m = load_model(model)
     ev = fair = None
+    plots: list[str] = []
+    in_sample = None
     if data and target:
         frame = read_table(data)
         y = bad_vector(frame, target, bad)
         ev = evaluate(m, frame, y)
+        groups = _protected_groups(frame, protected) if protected else {}
         if protected and cutoff is not None:
             score = score_table(m.table, frame)
-            fair = audit(score, _protected_groups(frame, protected), cutoff, y, m.pd_bad(score))
-    md = card_markdown(m, ev, fair, name=model.stem)
+            fair = audit(score, groups, cutoff, y, m.pd_bad(score))
+        in_sample = _in_sample(m.doc.get("data", {}), data, frame)
+        if html:
+            plots = card_plots(ev, {k: group_labels(v, k) for k, v in groups.items()})
+    md = card_markdown(m, ev, fair, name=model.stem, evaluated_on=data, in_sample=in_sample)
     return (
-        ModelText(format="html", text=card_html(md))
+        ModelText(format="html", text=card_html(md, plots))
         if html
         else ModelText(format="markdown", text=md)
     )

@@ -69,7 +69,7 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     for item in items:
         key, sep, val = item.partition("=")
         if not sep or not key or not val:
-            raise ValidationError([FieldError(f"{option} {item}", "key_value", "use ATTR=GROUP")])
+            raise ValidationError([FieldError(f"{option} {item}", "key_value", "use KEY=VALUE")])
         out[key] = val
     return out
 
@@ -132,6 +132,20 @@ def register(app: typer.Typer) -> None:
         ] = None,
         method: Annotated[str, typer.Option(help="additive or classic")] = "additive",
         seed: Annotated[int, typer.Option(help="random_state")] = 0,
+        monotonic: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--monotonic",
+                help="COL=DIRECTION of the bad rate: ascending, descending, auto or none (repeat)",
+            ),
+        ] = None,
+        sample_weight: Annotated[
+            str | None,
+            typer.Option("--sample-weight", help="Column of row weights (not a feature)"),
+        ] = None,
+        cv_folds: Annotated[
+            int, typer.Option(help="Folds for the recorded out-of-sample figures (0: none)")
+        ] = 5,
     ) -> None:
         """Fit a scorecard on DATA and write its points table and training record."""
         res = gc.train_model(
@@ -144,6 +158,9 @@ def register(app: typer.Typer) -> None:
             special=_specials(special or []),
             method=method,
             seed=seed,
+            monotonic=_pairs(monotonic or [], "--monotonic"),
+            sample_weight=sample_weight,
+            cv_folds=cv_folds,
         )
         console.print(
             f"trained on {res.rows} rows, {res.features} features, "
@@ -163,10 +180,25 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Second population for PSI and characteristic stability")
         ] = None,
         out: Annotated[Path | None, typer.Option(help="Write metrics JSON here")] = None,
+        protected: Annotated[
+            list[str] | None,
+            typer.Option("--protected", help="Audit this column in the report (repeat)"),
+        ] = None,
+        cutoff: Annotated[
+            float | None, typer.Option(help="Cut-off of the report's fairness audit")
+        ] = None,
     ) -> None:
-        """AUC, Gini, KS, IV, calibration (and PSI with --compare); HTML with --report."""
+        """AUC, Gini, KS, IV, calibration (and PSI with --compare); HTML with --report,
+        with the fairness audit and its intervals when --protected and --cutoff are given."""
         ev = gc.evaluate_model(
-            model, data, target=target, bad=bad, compare=compare, with_report=report is not None
+            model,
+            data,
+            target=target,
+            bad=bad,
+            compare=compare,
+            with_report=report is not None,
+            protected=protected or [],
+            cutoff=cutoff,
         )
         console.print(_metrics_table(ev))
         if ev.stability is not None:

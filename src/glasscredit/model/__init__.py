@@ -8,20 +8,22 @@ the estimator that fitted it. Protected attributes go to :func:`audit`, never to
 from glasscredit.model._additive import fit_additive
 from glasscredit.model._artifact import ModelDocument, load_model, model_document, save_model
 from glasscredit.model._binning import pav
-from glasscredit.model._card import card_html, card_markdown
+from glasscredit.model._card import card_html, card_markdown, card_plots
 from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
-from glasscredit.model._fairfit import Candidate, FairFit, fair_fit
+from glasscredit.model._fairfit import Candidate, FairFit, approve_top, fair_fit
 from glasscredit.model._fairness import (
     FOUR_FIFTHS,
     INTERVAL_METHODS,
     MIN_GROUP_SIZE,
     audit,
     audit_over_time,
+    group_labels,
 )
 from glasscredit.model._frame import (
     GERMAN_CREDIT_PROTECTED,
     GERMAN_CREDIT_TARGET,
+    frame_fingerprint,
     load_german_credit,
 )
 from glasscredit.model._metrics import (
@@ -41,7 +43,7 @@ from glasscredit.model._monitor_scores import (
     monitoring_settings,
     period_population,
 )
-from glasscredit.model._report import evaluate, report_html, stability
+from glasscredit.model._report import evaluate, fit_performance, report_html, stability
 from glasscredit.model._scaling import Scaling, scaling_from_pdo
 from glasscredit.model._table import explain_rows, score_table, table_points
 from glasscredit.model._woe import iv_strength, woe_iv
@@ -60,6 +62,7 @@ __all__ = [
     "Scaling",
     "ScorecardClassifier",
     "Shift",
+    "approve_top",
     "auc_gini_ks",
     "audit",
     "audit_over_time",
@@ -67,11 +70,15 @@ __all__ = [
     "calibration_table",
     "card_html",
     "card_markdown",
+    "card_plots",
     "characteristic_stability",
     "evaluate",
     "explain_rows",
     "fair_fit",
     "fit_additive",
+    "fit_performance",
+    "frame_fingerprint",
+    "group_labels",
     "iv_strength",
     "load_german_credit",
     "load_model",

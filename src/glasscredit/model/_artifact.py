@@ -55,8 +55,13 @@ class ModelDocument:
         return np.asarray(1.0 / (1.0 + np.exp(-lo)), dtype=np.float64)
 
 
-def model_document(est: ScorecardClassifier, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything a model card needs, from a fitted estimator; ``data`` describes the data."""
+def model_document(
+    est: ScorecardClassifier,
+    data: dict[str, Any] | None = None,
+    performance: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything a model card needs, from a fitted estimator; ``data`` describes the data,
+    ``performance`` holds the figures measured at training (see ``fit_performance``)."""
     table = est.to_points_table()
     params = {k: _jsonable(v) for k, v in est.get_params().items()}
     training = {
@@ -73,6 +78,7 @@ def model_document(est: ScorecardClassifier, data: dict[str, Any] | None = None)
         "params": params,
         "training": training,
         "data": data or {},
+        **({"performance": _jsonable(performance)} if performance else {}),
     }
 
 
@@ -80,9 +86,10 @@ def save_model(
     est: ScorecardClassifier,
     path: str | Path,
     data: dict[str, Any] | None = None,
+    performance: dict[str, Any] | None = None,
 ) -> None:
     """Write the model document as JSON (NaN refused)."""
-    doc = model_document(est, data)
+    doc = model_document(est, data, performance)
     table = est.to_points_table()
     Path(path).write_text(
         to_json(table, {k: v for k, v in doc.items() if k not in ("format", "points_table")}) + "\n"

@@ -1,19 +1,32 @@
 """Model card: what the model is, what it saw, what it refused, how well and how fairly it does.
 
 Written from the model document plus optional evaluation and audit results, as Markdown
-(readable in a repository) and as HTML (the same text, converted by a tiny renderer of
-the subset of Markdown used here).
+(readable in a repository) and as HTML (the same Markdown rendered by markdown-it-py,
+CommonMark with tables, raw HTML off, plus the inline SVG plots). Every figure says
+whether it was measured in sample (on the rows the model was fitted on: optimistic) or
+out of sample, and every command the card recommends exists (tested).
 """
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from markdown_it import MarkdownIt
+
 from glasscredit.model._artifact import ModelDocument
+from glasscredit.model._fairness_view import fairness_markdown
+from glasscredit.model._plots import (
+    calibration_plot,
+    ks_plot,
+    roc_plot,
+    score_distribution_plot,
+)
 from glasscredit.policy._forbidden import PROTECTED_BASES, SPECIAL_CATEGORIES
 
-__all__ = ["card_html", "card_markdown"]
+__all__ = ["card_html", "card_markdown", "card_plots"]
 
 LIMITATIONS = (
     "Trained on the outcomes of applicants who were accepted in the past; people who were "
@@ -43,8 +56,15 @@ def card_markdown(
     evaluation: dict[str, Any] | None = None,
     fairness: dict[str, Any] | None = None,
     name: str = "scorecard",
+    *,
+    evaluated_on: str | None = None,
+    in_sample: bool | None = None,
 ) -> str:
-    """The card as Markdown."""
+    """The card as Markdown.
+
+    ``evaluated_on`` names the data of ``evaluation`` and ``in_sample`` says whether the
+    model was fitted on it (None: not known, and the card says so).
+    """
     t, doc = model.table, model.doc
     data = doc.get("data", {})
     training = doc.get("training", {})
@@ -101,83 +121,115 @@ def card_markdown(
     refused = data.get("refused_columns")
     if refused:
         lines.append(f"- refused at training (protected or forbidden): {refused}")
-    lines += ["", "## Performance"]
-    if evaluation:
-        lines += [
-            f"On {evaluation['n']} rows (bad rate {evaluation['bad_rate']:.3f}): "
-            f"AUC {evaluation['auc']:.4f}, Gini {evaluation['gini']:.4f}, "
-            f"KS {evaluation['ks']:.4f}.",
-            "",
-        ]
-        lines += _md_table(
-            ["band", "scores", "n", "observed bad rate", "predicted bad rate"],
-            [
-                [
-                    c["band"],
-                    f"{c['score_min']:.0f}-{c['score_max']:.0f}",
-                    c["n"],
-                    c["observed_bad_rate"],
-                    c["predicted_bad_rate"],
-                ]
-                for c in evaluation["calibration"]
-            ],
-        )
-    else:
-        lines.append("Not evaluated: run `glasscredit evaluate` and pass the result.")
+    lines += ["", "## Performance", *_recorded(doc.get("performance"))]
+    lines += _evaluated(evaluation, evaluated_on, in_sample)
     lines += ["", "## Fairness"]
     if fairness:
-        lines.append(
-            f"Cut-off {fairness['cutoff']}: overall approval rate {fairness['approval_rate']:.3f}."
-        )
-        for attr, a in fairness["attributes"].items():
-            flag = " **below four-fifths**" if a["four_fifths_flag"] else ""
-            lines += [
-                "",
-                f"### {attr} (reference group {a['reference_group']}; min adverse "
-                f"impact ratio {a['min_adverse_impact_ratio']}{flag}; equal "
-                f"opportunity difference {a.get('equal_opportunity_difference')})",
-            ]
-            lines += _md_table(
-                ["group", "n", "approval rate", "AIR", "AUC"],
-                [
-                    [g, r["n"], r["approval_rate"], r["adverse_impact_ratio"], r.get("auc")]
-                    for g, r in a["groups"].items()
-                ],
-            )
+        lines += fairness_markdown(fairness)
     else:
-        lines.append("Not audited: run `glasscredit audit --protected ...` and pass the result.")
+        lines.append(
+            f"Not audited here: `{CARD_COMMAND} --protected COLUMN --cutoff SCORE` adds "
+            "the audit to this card; `glasscredit model audit MODEL DATA --protected COLUMN "
+            "--cutoff SCORE` prints it."
+        )
     lines += ["", "## Limitations"] + [f"- {x}" for x in LIMITATIONS]
     return "\n".join(lines) + "\n"
 
 
-def card_html(markdown: str) -> str:
-    """The Markdown card as standalone HTML (headings, lists, tables, paragraphs)."""
-    out: list[str] = []
-    in_table = False
-    for line in markdown.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if all(set(c) <= {"-"} for c in cells):
-                continue
-            if not in_table:
-                out.append("<table>")
-                in_table = True
-            out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            out.append("</table>")
-            in_table = False
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            out.append(f"<h{level}>{escape(line[level:].strip())}</h{level}>")
-        elif line.startswith("- "):
-            out.append(f"<li>{escape(line[2:])}</li>")
-        elif line.strip():
-            out.append(f"<p>{escape(line)}</p>")
-    if in_table:
-        out.append("</table>")
-    style = "body{font-family:sans-serif;margin:2em}td{border:1px solid #ccc;padding:2px 6px}"
+CARD_COMMAND = "glasscredit model card MODEL --data DATA --target COLUMN"
+
+
+def _recorded(perf: Mapping[str, Any] | None) -> list[str]:
+    """The figures recorded when the model was trained, each labelled by its sample."""
+    if not perf:
+        return ["", "No figures were recorded at training."]
+    out = [""]
+    ins = perf.get("in_sample")
+    if ins:
+        out.append(
+            f"- **In sample** (the {ins['n']} training rows, optimistic): AUC "
+            f"{ins['auc']:.4f}, KS {ins['ks']:.4f}."
+        )
+    cv = perf.get("cross_validated")
+    if cv:
+        out.append(
+            f"- **Out of sample** ({cv['folds']}-fold cross-validation of the same "
+            f"settings, seed {cv['random_state']}): AUC {cv['auc']:.4f} (sd "
+            f"{cv['auc_sd']:.4f} over folds), KS {cv['ks']:.4f}."
+        )
+    return out
+
+
+def _evaluated(
+    evaluation: Mapping[str, Any] | None, evaluated_on: str | None, in_sample: bool | None
+) -> list[str]:
+    if not evaluation:
+        return ["", f"Not evaluated on other data here: `{CARD_COMMAND}` adds those figures."]
+    label = {
+        True: "in sample: these are the training rows, so the figures are optimistic",
+        False: "out of sample: not the training data",
+        None: "not recorded whether the model was fitted on these rows",
+    }[in_sample]
+    lines = [
+        "",
+        f"### On {evaluated_on or 'the given data'} ({label})",
+        "",
+        f"{evaluation['n']} rows, bad rate {evaluation['bad_rate']:.3f}: "
+        f"AUC {evaluation['auc']:.4f}, Gini {evaluation['gini']:.4f}, KS {evaluation['ks']:.4f}.",
+        "",
+    ]
+    return lines + _md_table(
+        ["band", "scores", "n", "observed bad rate", "predicted bad rate"],
+        [
+            [
+                c["band"],
+                f"{c['score_min']:.0f}-{c['score_max']:.0f}",
+                c["n"],
+                c["observed_bad_rate"],
+                c["predicted_bad_rate"],
+            ]
+            for c in evaluation["calibration"]
+        ],
+    )
+
+
+def card_plots(
+    evaluation: Mapping[str, Any], groups: Mapping[str, npt.ArrayLike] | None = None
+) -> list[str]:
+    """ROC, KS, calibration and the score distribution by outcome and by each group.
+
+    ``groups`` maps a protected attribute to the group label of each evaluated row.
+    """
+    y = np.asarray(evaluation["y"])
+    score = np.asarray(evaluation["score"], dtype=np.float64)
+    plots = [
+        roc_plot(y, score, evaluation["auc"]),
+        ks_plot(y, score, evaluation["ks"]),
+        calibration_plot(evaluation["calibration"]),
+        score_distribution_plot("score by outcome", score, np.where(y == 1, "bads", "goods")),
+    ]
+    for attr, labels in (groups or {}).items():
+        plots.append(score_distribution_plot(f"score by {attr}", score, labels))
+    return plots
+
+
+def card_html(markdown: str, plots: Sequence[str] = ()) -> str:
+    """The Markdown card as standalone HTML, with the plots before the limitations.
+
+    Raw HTML in the Markdown is escaped (group and category names come from data); the
+    plots are glasscredit's own SVG, inserted after rendering.
+    """
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    if plots:
+        figures = "<h2>Plots</h2><div class='plots'>" + "".join(plots) + "</div>"
+        marker = "<h2>Limitations</h2>"
+        body = body.replace(marker, figures + marker, 1) if marker in body else body + figures
+    style = (
+        "body{font-family:sans-serif;margin:2em;max-width:1400px}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+        ".plots svg{margin:4px;border:1px solid #eee}"
+    )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Model card</title>"
-        f"<style>{style}</style></head><body>{''.join(out)}</body></html>\n"
+        f"<style>{style}</style></head><body>{body}</body></html>\n"
     )

@@ -14,7 +14,8 @@ group in the weighted training rows) is fitted and measured out of fold: the mea
 AUC over stratified folds, and the worst adverse impact ratio over every protected
 attribute when each fold approves its top ``approval_rate`` (groups under
 ``min_group_size`` are reported by the audit, never compared). The move with the best
-gain in worst AIR per AUC given up is taken, until the goal (worst AIR at least
+gain in worst AIR per AUC given up (at least ``min_cost`` counted, so a move that costs
+nothing is not taken for a gain within the noise) is taken, until the goal (worst AIR at least
 ``target_air``) is reached, no move raises the worst AIR, or the AUC cost passes
 ``stop_auc_cost``. Every evaluated candidate is kept; the frontier is the set no other
 beats on both AUC and worst AIR; the chosen table is the highest-AUC candidate that
@@ -38,7 +39,7 @@ from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._fairness import MIN_GROUP_SIZE, audit
 from glasscredit.model._frame import as_frame
 
-__all__ = ["Candidate", "FairFit", "fair_fit"]
+__all__ = ["Candidate", "FairFit", "approve_top", "fair_fit"]
 
 Monotone = tuple[tuple[str, str], ...]
 Config = tuple[tuple[str, ...], Monotone, float]  # dropped, monotone constraints, reweigh
@@ -96,11 +97,15 @@ class FairFit:
         }
 
 
-def _approve_top(score: npt.NDArray[np.int64], rate: float) -> npt.NDArray[np.float64]:
-    """1 for the top ``rate`` share of scores (ties at the cut-off are all approved)."""
+def approve_top(
+    score: npt.NDArray[Any], rate: float, rng: np.random.Generator
+) -> npt.NDArray[np.float64]:
+    """1 for exactly the top ``rate`` share of scores; ties at the cut-off drawn at random
+    (seeded), so every candidate approves the same number of applicants."""
     k = min(max(round(rate * score.size), 1), score.size)
-    cut = np.sort(score)[::-1][k - 1]
-    out: npt.NDArray[np.float64] = (score >= cut).astype(np.float64)
+    order = np.lexsort((rng.random(score.size), -np.asarray(score, dtype=np.float64)))
+    out = np.zeros(score.size)
+    out[order[:k]] = 1.0
     return out
 
 
@@ -148,7 +153,7 @@ class _Search:
             )
             s = m.predict_score(X[test])
             aucs.append(float(roc_auc_score(self.y[test] == m.bad_class_, -s)))
-            approved[test] = _approve_top(s, self.rate)
+            approved[test] = approve_top(s, self.rate, np.random.default_rng(0))
         res = audit(approved, self.groups, 0.5, min_group_size=self.min_size)
         worst: tuple[float, tuple[float, float] | None, str] | None = None
         for attr, a in res["attributes"].items():
@@ -193,11 +198,12 @@ def fair_fit(
     target_air: float = 0.8,
     max_auc_cost: float = 0.01,
     stop_auc_cost: float = 0.03,
-    folds: int = 3,
-    max_steps: int = 10,
+    folds: int = 5,
+    max_steps: int = 12,
     min_group_size: int = MIN_GROUP_SIZE,
     random_state: int | None = 0,
-    reweigh_steps: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0),
+    reweigh_steps: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0),
+    min_cost: float = 0.005,
 ) -> FairFit:
     """Search feature subsets and monotone constraints for a fairer single points table.
 
@@ -237,7 +243,7 @@ def fair_fit(
             break
         current = max(
             better,
-            key=lambda c: (_air(c) - _air(current)) / max(current.auc - c.auc, 1e-3),
+            key=lambda c: (_air(c) - _air(current)) / max(current.auc - c.auc, min_cost),
         )
     evaluated = list(search.seen.values())
     budget = [c for c in evaluated if baseline.auc - c.auc <= max_auc_cost]

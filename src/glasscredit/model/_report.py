@@ -11,23 +11,26 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import roc_curve
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
 
 from glasscredit.model._artifact import ModelDocument
 from glasscredit.model._binning import assign
+from glasscredit.model._estimator import ScorecardClassifier
+from glasscredit.model._fairness_view import fairness_html
 from glasscredit.model._frame import as_frame
 from glasscredit.model._metrics import (
     auc_gini_ks,
     calibration_table,
     characteristic_stability,
-    ks_curve,
     score_psi,
 )
-from glasscredit.model._svg import bar_chart, line_chart
+from glasscredit.model._plots import calibration_plot, ks_plot, roc_plot, score_distribution_plot
+from glasscredit.model._svg import bar_chart
 from glasscredit.model._table import bins_of, feature_column, table_points
 from glasscredit.model._woe import iv_strength, slot_stats
 
-__all__ = ["evaluate", "report_html", "stability"]
+__all__ = ["evaluate", "fit_performance", "report_html", "stability"]
 
 
 def _bin_labels(model: ModelDocument, name: str) -> list[str]:
@@ -70,6 +73,39 @@ def evaluate(model: ModelDocument, X: Any, y_bad: npt.ArrayLike) -> dict[str, An
     }
 
 
+def fit_performance(
+    est: ScorecardClassifier, X: Any, y: Any, folds: int = 5, random_state: int = 0
+) -> dict[str, Any]:
+    """A fitted model's figures on its own training rows (in sample, optimistic) and by
+    stratified ``folds``-fold cross-validation of the same settings (out of sample)."""
+    frame = as_frame(X)[0]
+    labels = np.asarray(y)
+    bad = np.asarray(labels == est.bad_class_, dtype=np.int64)
+    out: dict[str, Any] = {
+        "in_sample": {"n": int(bad.size), **_auc_ks(bad, est.predict_score(frame))}
+    }
+    if folds >= 2:
+        runs = []
+        split = StratifiedKFold(folds, shuffle=True, random_state=random_state)
+        for train, test in split.split(np.zeros(bad.size), bad):
+            m = clone(est).fit(frame[train], labels[train])
+            runs.append(_auc_ks(bad[test], m.predict_score(frame[test])))
+        aucs = [r["auc"] for r in runs]
+        out["cross_validated"] = {
+            "folds": folds,
+            "random_state": random_state,
+            "auc": float(np.mean(aucs)),
+            "auc_sd": float(np.std(aucs)),
+            "ks": float(np.mean([r["ks"] for r in runs])),
+        }
+    return out
+
+
+def _auc_ks(bad: npt.NDArray[np.int64], score: npt.NDArray[np.int64]) -> dict[str, float]:
+    m = auc_gini_ks(bad, score)
+    return {"auc": m["auc"], "ks": m["ks"]}
+
+
 def stability(model: ModelDocument, expected: Any, actual: Any) -> dict[str, Any]:
     """Score PSI and per-feature characteristic stability between two populations."""
     se, pe = table_points(model.table, as_frame(expected)[0])
@@ -101,51 +137,29 @@ def report_html(
     ev: dict[str, Any],
     title: str = "Scorecard report",
     stab: dict[str, Any] | None = None,
+    fairness: dict[str, Any] | None = None,
 ) -> str:
-    """A self-contained HTML report: metrics, ROC, KS, score distribution, WoE per feature."""
+    """A self-contained HTML report: metrics, ROC, KS, score distribution, calibration,
+    the fairness audit with its intervals (when given), WoE per feature."""
     y = np.asarray(ev["y"])
     score = np.asarray(ev["score"], dtype=np.float64)
-    fpr, tpr, _ = roc_curve(y, -score)
-    step = max(1, fpr.size // 200)
-    roc = line_chart(
-        "ROC",
-        [(f"AUC {ev['auc']:.3f}", [*fpr[::step].tolist(), 1.0], [*tpr[::step].tolist(), 1.0])],
-        "false positive rate",
-        "true positive rate",
-        diagonal=True,
-    )
-    grid, cb, cg = ks_curve(y, score)
-    st = max(1, grid.size // 200)
-    ks = line_chart(
-        f"KS {ev['ks']:.3f}",
-        [
-            ("bads", grid[::st].tolist(), cb[::st].tolist()),
-            ("goods", grid[::st].tolist(), cg[::st].tolist()),
-        ],
-        "score",
-        "cumulative share",
-    )
-    edges = np.linspace(score.min(), score.max() + 1, 21)
-    hb = np.histogram(score[y == 1], edges)[0] / max(int((y == 1).sum()), 1)
-    hg = np.histogram(score[y == 0], edges)[0] / max(int((y == 0).sum()), 1)
-    labels = [f"{e:.0f}" for e in edges[:-1]]
-    dist = bar_chart(
-        "score distribution",
-        labels,
-        [("bads", hb.tolist()), ("goods", hg.tolist())],
-        "share of group",
-    )
+    roc = roc_plot(y, score, ev["auc"])
+    ks = ks_plot(y, score, ev["ks"])
+    dist = score_distribution_plot("score distribution", score, np.where(y == 1, "bads", "goods"))
+    calib = calibration_plot(ev["calibration"])
     feats = sorted(ev["features"].items(), key=lambda kv: -kv[1]["iv"])
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{ev['n']} rows, bad rate {ev['bad_rate']:.3f}. AUC {ev['auc']:.4f}, "
         f"Gini {ev['gini']:.4f}, KS {ev['ks']:.4f}.</p>",
-        f"<div class='plots'>{roc}{ks}{dist}</div>",
+        f"<div class='plots'>{roc}{ks}{dist}{calib}</div>",
         "<h2>Calibration by score band</h2>",
         _table(ev["calibration"]),
         "<h2>Information value</h2>",
         _table([{"feature": n, "iv": f["iv"], "strength": f["strength"]} for n, f in feats]),
     ]
+    if fairness is not None:
+        parts.append(fairness_html(fairness))
     if stab is not None:
         parts += [
             f"<h2>Stability</h2><p>score PSI {stab['score']['psi']:.4f} "
