@@ -1,6 +1,6 @@
 """Points to score, dimensions, tier, reasons, what-if, the next tier, and score history."""
 
-from glasscredit.scoring._engine import Scorer, inputs_digests
+from glasscredit.scoring._engine import Scorer, inputs_digests, score_events
 from glasscredit.scoring._explain import Explanation, FeatureLine, Reason, explain_row, table_hash
 from glasscredit.scoring._history import (
     StoredScore,
@@ -34,6 +34,7 @@ __all__ = [
     "monthly_events",
     "path_to_next_tier",
     "rescore",
+    "score_events",
     "score_frame",
     "score_history",
     "score_notices",

@@ -28,7 +28,7 @@ from glasscredit.features import (
     id_sum_aggregates,
     subject_pass,
 )
-from glasscredit.policy import PointsTable
+from glasscredit.policy import PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
@@ -40,7 +40,7 @@ from glasscredit.store._tables import (
     trust_values,
 )
 
-__all__ = ["Scorer", "inputs_digests", "subject_digest"]
+__all__ = ["Scorer", "inputs_digests", "score_events", "subject_digest"]
 
 
 def inputs_digests(
@@ -64,6 +64,35 @@ def inputs_digests(
     if external is not None and external.height:
         sums = sums.join(external.select("subject"), on="subject", how="full", coalesce=True)
     return batch_digests(sums, external)
+
+
+def score_events(
+    events: pl.DataFrame,
+    policy: Policy,
+    table: PointsTable,
+    as_of_us: int,
+    *,
+    subjects: list[str],
+    exclusions: pl.DataFrame,
+    external: pl.DataFrame | None,
+) -> tuple[ScoredFrame, pl.DataFrame]:
+    """Points and inputs digests of ``subjects`` from their events: pure, no I/O.
+
+    The one batch computation: :meth:`Scorer.score_chunk` calls it on a chunk read from
+    the ledger, the Spark runner (``glasscredit.batch``) on each partition.
+    """
+    both = compute_features(
+        events,
+        policy,
+        as_of_us,
+        exclusions=exclusions,
+        external=external,
+        subjects=subjects,
+        with_ids=True,
+    )  # digests: same pass
+    ff = FeatureFrame(as_of_us, both.frame.drop(ID_SUMS))
+    scored = score_frame(ff, policy, table)
+    return scored, batch_digests(both.frame.select("subject", *ID_SUMS), external)
 
 
 _MIRROR_MIN_SUBJECTS = 20_000  # below this, a named subject list reads SQL by index
@@ -225,18 +254,15 @@ class Scorer:
         ext = self.external(as_of_us, subjects_in if few else None)
         if ext is not None and not few:
             ext = ext.filter(pl.col("subject").is_in(subjects_in))
-        both = compute_features(
+        scored, digests = score_events(
             ev,
             self.policy,
+            self.table,
             as_of_us,
+            subjects=subjects_in,
             exclusions=excl,
             external=ext,
-            subjects=subjects_in,
-            with_ids=True,
-        )  # digests: same pass
-        ff = FeatureFrame(as_of_us, both.frame.drop(ID_SUMS))
-        scored = score_frame(ff, self.policy, self.table)
-        digests = batch_digests(both.frame.select("subject", *ID_SUMS), ext)
+        )
         return ChunkResult(
             scored, digests, ev, excl, last_seq if last_seq is not None else last_seqs(ev)
         )

@@ -282,6 +282,11 @@ def _counted_pairs(
     )
 
 
+def _in_order(events: pl.DataFrame) -> pl.DataFrame:
+    """Each event once, oldest first (ties by id): a notice reads the same every time."""
+    return events.unique("event_id").sort("occurred_at_us", "event_id")
+
+
 def _notices(
     scorer: Scorer,
     chunk: ChunkResult,
@@ -320,7 +325,7 @@ def _notices(
                     "source": e["source"],
                     "occurred_at": iso(e["occurred_at_us"]),
                 }
-                for e in ev_in.unique("event_id").iter_rows(named=True)
+                for e in _in_order(ev_in).iter_rows(named=True)
             ] + [
                 {
                     "event_id": e["event_id"],
@@ -329,7 +334,7 @@ def _notices(
                     "source": e["source"],
                     "occurred_at": iso(e["occurred_at_us"]),
                 }
-                for e in ev_out.unique("event_id").iter_rows(named=True)
+                for e in _in_order(ev_out).iter_rows(named=True)
             ]
             feats[name] = {
                 "old_value": old_val,
