@@ -33,7 +33,7 @@ from glasscredit.policy import content_hash, default_policy
 from glasscredit.simulate import DEFAULT_END_US
 from glasscredit.store import Ledger, sqlite_url
 
-__all__ = ["load_sqlite", "write_mirror"]
+__all__ = ["load_sqlite", "stored_columns", "write_mirror"]
 
 _INSERT = (
     "INSERT INTO events (seq, event_id, subject, source, type, occurred_at_us, "
@@ -111,6 +111,24 @@ def load_sqlite(parquet: Path, db: Path) -> int:
     return total
 
 
+def stored_columns(first_seq: int) -> list[pl.Expr]:
+    """The generator's columns as the ledger stores them: seq from ``first_seq`` in row
+    order, times in microseconds, every event recorded at ``DEFAULT_END_US``."""
+    return [
+        pl.int_range(first_seq, first_seq + pl.len(), dtype=pl.Int64).alias("seq"),
+        pl.col("event_id"),
+        pl.col("subject"),
+        pl.col("source"),
+        pl.col("type"),
+        pl.col("occurred_at")
+        .str.to_datetime(time_unit="us", time_zone="UTC")
+        .dt.epoch("us")
+        .alias("occurred_at_us"),
+        pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
+        pl.col("attributes"),
+    ]
+
+
 def write_mirror(parquet: Path, db: Path, *, rows_per_segment: int = 8_000_000) -> int:
     """Write the columnar mirror of a ledger ``load_sqlite`` filled from ``parquet``.
 
@@ -129,19 +147,7 @@ def write_mirror(parquet: Path, db: Path, *, rows_per_segment: int = 8_000_000) 
             df = (
                 pl.scan_parquet(parquet)
                 .slice(lo, rows_per_segment)
-                .select(
-                    pl.int_range(lo + 1, lo + 1 + pl.len(), dtype=pl.Int64).alias("seq"),
-                    "event_id",
-                    "subject",
-                    "source",
-                    "type",
-                    pl.col("occurred_at")
-                    .str.to_datetime(time_unit="us", time_zone="UTC")
-                    .dt.epoch("us")
-                    .alias("occurred_at_us"),
-                    pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
-                    "attributes",
-                )
+                .select(stored_columns(lo + 1))
                 .collect()
             )
             mirror.append(df)

@@ -1,4 +1,4 @@
-"""One SparkSession for the whole test session, and one generated ledger per module.
+"""One SparkSession and one generated ledger for the whole test session.
 
 The ledger is a small generated population ingested in two rounds (a past time and
 now), with a trust and a report snapshot at each, open and resolved disputes, a held
@@ -129,6 +129,6 @@ def build_world(root: Path, subjects: int = 240) -> World:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(tmp_path_factory.mktemp("world"))

@@ -7,8 +7,8 @@ import polars as pl
 
 from glasscredit.batch import spark_trust
 from glasscredit.policy import default_policy
-from glasscredit.scoring import points_column
-from glasscredit.trust import TrustSettings, make_scenario, snapshot_from_inputs, trust_settings
+from glasscredit.simulate import make_scenario
+from glasscredit.trust import TrustSettings, snapshot_from_inputs, trust_settings
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from tests.batch.conftest import NOW, World
 
@@ -16,7 +16,7 @@ from tests.batch.conftest import NOW, World
 def _bins(values: np.ndarray) -> np.ndarray:
     table = default_policy().points
     assert table is not None
-    return points_column(table.features["trust"], values)
+    return np.asarray(table.features["trust"].slots(values))  # the bin of each value
 
 
 def _assert_same(inputs: TrustInputs, settings: TrustSettings, spark: object) -> dict[str, float]:

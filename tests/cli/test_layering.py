@@ -2,7 +2,8 @@
 
 A CLI module may import ``glasscredit.app`` (every use case and its typed result),
 ``glasscredit.exceptions`` (to raise a ``ValidationError`` for a malformed option) and
-``glasscredit.config`` (the settings the context is built from), and other CLI modules.
+``glasscredit.config`` (the settings the context is built from), other CLI modules, and
+``glasscredit.batch``: a front door of its own (Spark), which calls the kernels itself.
 Anything else (the store, scoring, trust, rights, the policy) would let a domain rule
 live in the CLI, where the REST service could not share it.
 """
@@ -16,7 +17,13 @@ import pytest
 
 import glasscredit.cli
 
-ALLOWED = ("glasscredit.app", "glasscredit.exceptions", "glasscredit.config", "glasscredit.cli")
+ALLOWED = (
+    "glasscredit.app",
+    "glasscredit.exceptions",
+    "glasscredit.config",
+    "glasscredit.cli",
+    "glasscredit.batch",
+)
 CLI_DIR = Path(glasscredit.cli.__file__).parent
 
 

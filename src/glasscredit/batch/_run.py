@@ -35,6 +35,7 @@ class BatchReport:
     as_of_us: int
     out: Path
     events_files: int
+    subjects: int = 0
     stored: int = 0
     changed: int = 0
     stages: dict[str, float] = field(default_factory=dict)
@@ -45,6 +46,7 @@ class BatchReport:
             "as_of_us": self.as_of_us,
             "out": str(self.out),
             "events_files": self.events_files,
+            "subjects": self.subjects,
             "stored": self.stored,
             "changed": self.changed,
             "stages": {k: round(v, 3) for k, v in self.stages.items()},
@@ -118,13 +120,17 @@ def run_batch(
         shutil.rmtree(out) if out.is_dir() else out.unlink()
     t0 = time.perf_counter()
     if engine == "local":
-        run_local(scorer, inputs, source, out, chunk_subjects=chunk_subjects)
+        detail: dict[str, float] = {}
+        subjects = run_local(
+            scorer, inputs, source, out, chunk_subjects=chunk_subjects, stages=detail
+        )
+        stages.update({f"score: {k}": v for k, v in detail.items()})
     else:
         from glasscredit.batch._spark import run_spark
 
         session = spark or spark_session(spark_settings)
         settings = spark_settings or SparkSettings()
-        run_spark(
+        subjects = run_spark(
             session,
             scorer.policy,
             scorer.table,
@@ -134,7 +140,7 @@ def run_batch(
             partitions=settings.partitions,
         )
     stages["score"] = time.perf_counter() - t0
-    report = BatchReport(engine, as_of_us, out, len(source.files), stages=stages)
+    report = BatchReport(engine, as_of_us, out, len(source.files), subjects, stages=stages)
     if store:
         t0 = time.perf_counter()
         got = store_rows(scorer, inputs, source, out, computed_at_us, chunk_subjects=chunk_subjects)

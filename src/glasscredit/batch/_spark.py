@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from glasscredit.batch._inputs import ERASED_PREFIX, LedgerInputs, subject_attributes
 from glasscredit.batch._rows import output_rows, output_schema
@@ -184,8 +185,9 @@ def run_spark(
     out: Path,
     *,
     partitions: int | None = None,
-) -> None:
-    """Score every subject as of ``inputs.as_of_us`` on Spark into ``out`` (Parquet)."""
+) -> int:
+    """Score every subject as of ``inputs.as_of_us`` on Spark into ``out`` (Parquet);
+    returns the number of subjects (rows written)."""
     with arrow_only():  # no pandas object is made here
         from pyspark.sql import functions as F
 
@@ -201,3 +203,4 @@ def run_spark(
         kernel = PartitionKernel(policy, table, inputs.as_of_us, _ipc(inputs.exclusions), ext_names)
         scored = both.repartition(n, "subject").mapInArrow(kernel, _ddl(kernel.schema))
         scored.write.mode("overwrite").parquet(str(out))
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(out.glob("*.parquet")))
