@@ -84,24 +84,34 @@ def test_score_explain_history_verify(ctx: app.Context, clock: FakeClock, policy
     before_default = app.explain(ctx, "s1", as_of_us=app.parse_time("2026-04-01T00:00:00Z"))
     assert before_default.as_of == "2026-04-01T00:00:00Z"
     assert app.score(ctx, only_changed=True).subjects == 0
+    with pytest.raises(NotFoundError):
+        app.current_score(ctx, "nobody")
+    assert app.current_score(ctx, "s1").score == 600
     with pytest.raises(NotFoundError):  # nothing is stored for a subject nobody reported
         app.score(ctx, subjects=["s1", "nobody"])
     assert len(app.history(ctx, "nobody").scores) == 0
-    # a new payment: only s1 is rescored, and the change is noticed
+    # a loan repaid: only s1 is rescored, and the change is noticed
     clock.now_us += DAY_US
-    app.ingest_records(ctx, [event("s1-pay-late-aug", "s1", occurred_at="2026-09-01T08:00:00Z")])
+    app.ingest_records(ctx, [event("s1-repaid", "s1", "loan.repaid", "2026-09-01T08:00:00Z")])
     changed = app.score(ctx, only_changed=True, subjects=None)
     assert (changed.subjects, changed.stored) == (1, 1)
     hist = app.history(ctx, "s1")
     assert isinstance(hist, app.ScoreHistory) and len(hist.scores) == 2
     assert hist.scores[0].detail.f["defaults_7y"] == (1.0, -35)
-    if changed.changed:
-        assert hist.notices[-1].new_score == hist.scores[-1].score and hist.notices[-1].lines
+    notice = hist.notices[-1]
+    assert changed.changed == 1 and notice.score_id == hist.scores[-1].score_id
+    moved = notice.features["loans_repaid_5y"]
+    assert (moved.old_value, moved.new_value) == (0.0, 1.0) and moved.delta > 0
+    assert (notice.old_score, notice.new_score) == (600, 600 + moved.delta)
+    assert [e.event_id for e in moved.events] == ["s1-repaid"] and notice.lines
     for s in hist.scores:
         check = app.verify_score(ctx, s.score_id)
         assert isinstance(check, app.ScoreVerification) and check.identical
     with pytest.raises(NotFoundError):
         app.verify_score(ctx, 999_999)
+    one = app.score_subject(ctx, "s1", as_of_us=app.parse_time("2026-04-01T00:00:00Z"))
+    assert isinstance(one, app.StoredScore) and one.as_of == before_default.as_of
+    assert one.score == before_default.score and app.current_score(ctx, "s1") == one
     with pytest.raises(ValidationError) as err:
         app.parse_time("yesterday", "--as-of")
     assert err.value.errors[0].field == "--as-of"

@@ -7,14 +7,15 @@ only the :class:`~glasscredit.exceptions.GlasscreditError` tree. The CLI is one 
 over these functions; the REST service is the second and needs nothing else.
 
 Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_records``,
-``events_of``, ``verify_audit``, ``ledger_counts``); scoring (``score``, ``explain``,
-``what_if``, ``what_if_actions``, ``next_tier``, ``history``, ``verify_score``); trust
-(``compute_trust``, ``compute_reports``, ``explain_reports``, ``find_bursts``,
-``release_burst``, ``red_team``); rights (``open_dispute``, ``resolve_dispute``,
-``list_disputes``, ``dispute_stats``, ``expire_disputes``, ``export_subject``,
-``verify_export_file``, ``verify_export_document``, ``erase_subject``); ``monitor``;
-``demo``; the learned scorecard (``train_model``, ``evaluate_model``, ``audit_model``,
-``export_model``, ``model_card``).
+``events_of``, ``verify_audit``, ``ledger_counts``); scoring (``score``,
+``score_subject``, ``current_score``, ``explain``, ``what_if``, ``what_if_actions``,
+``next_tier``, ``history``, ``verify_score``); trust (``compute_trust``,
+``compute_reports``, ``explain_reports``, ``find_bursts``, ``release_burst``,
+``red_team``); rights (``open_dispute``, ``resolve_dispute``, ``list_disputes``,
+``dispute_stats``, ``expire_disputes``, ``export_subject``, ``verify_export_file``,
+``verify_export_document``, ``erase_subject``); ``monitor``; ``demo``; the learned
+scorecard (``train_model``, ``evaluate_model``, ``audit_model``, ``export_model``,
+``model_card``).
 """
 
 from glasscredit.app._base import (
@@ -100,12 +101,14 @@ from glasscredit.app._scoring import (
     ScoreHistory,
     WhatIfAction,
     WhatIfActions,
+    current_score,
     explain,
     explanation_view,
     history,
     next_tier,
     score,
     score_run_view,
+    score_subject,
     verify_score,
     what_if,
     what_if_actions,
@@ -228,6 +231,7 @@ __all__ = [
     "bad_value_of",
     "compute_reports",
     "compute_trust",
+    "current_score",
     "demo",
     "dispute_stats",
     "erase_subject",
@@ -257,6 +261,7 @@ __all__ = [
     "resolve_dispute",
     "score",
     "score_run_view",
+    "score_subject",
     "train_model",
     "trust_summary",
     "verify_audit",

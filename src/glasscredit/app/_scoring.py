@@ -42,12 +42,14 @@ __all__ = [
     "ScoreHistory",
     "WhatIfAction",
     "WhatIfActions",
+    "current_score",
     "explain",
     "explanation_view",
     "history",
     "next_tier",
     "score",
     "score_run_view",
+    "score_subject",
     "verify_score",
     "what_if",
     "what_if_actions",
@@ -128,6 +130,20 @@ def score(
         ctx, ctx.as_of(as_of_us), subjects=subjects, only_changed=only_changed, progress=progress
     )
     return score_run_view(ctx, report)
+
+
+def score_subject(ctx: Context, subject: str, *, as_of_us: int | None = None) -> StoredScore:
+    """Score one subject as of a time (default now), store it, and return the stored score."""
+    score(ctx, as_of_us=as_of_us, subjects=[subject])
+    return current_score(ctx, subject)
+
+
+def current_score(ctx: Context, subject: str) -> StoredScore:
+    """The subject's latest stored score (``NotFoundError`` if never scored)."""
+    stored = score_history(ctx.scorer, subject)
+    if not stored:
+        raise NotFoundError(f"subject: {subject!r} has no stored score [scored]")
+    return StoredScore.model_validate(stored[-1].as_dict())
 
 
 def rescore_report(
