@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, text
 from glasscredit.policy import default_policy
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 from glasscredit.store import Ledger
+from glasscredit.store._schemas import EVENT_INSERT_COLUMNS
 
 TARGET = 100_000  # events/s into each database
 BATCH = 50_000
@@ -48,17 +49,7 @@ DATA = Path(__file__).parent / "_data"
 PG_URL = os.environ.get(
     "GLASSCREDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-COLUMNS = (
-    "event_id",
-    "subject",
-    "source",
-    "type",
-    "occurred_at_us",
-    "recorded_at_us",
-    "attributes",
-    "content_hash",
-    "batch",
-)
+COLUMNS = EVENT_INSERT_COLUMNS
 
 
 def events_file(n_events: int) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -12,7 +13,6 @@ from glasscredit.exceptions import PolicyError, ValidationError
 from glasscredit.model import monitor_scores, monitoring_settings
 from glasscredit.policy import DAY_US, default_policy, parse_timestamp, policy_from_dict
 from glasscredit.store import Ledger
-from glasscredit.store._tables import scores
 from tests.conftest import FakeClock
 
 T0 = parse_timestamp("2026-01-15T00:00:00Z")
@@ -22,25 +22,25 @@ def _store(ledger: Ledger, as_of_us: int, values: list[int], first_id: int) -> N
     def detail(s: int) -> str:
         return json.dumps({"f": {}, "d": {d: s - 600 for d in ledger.policy.dimensions}})
 
-    with ledger.engine.begin() as conn:
-        conn.execute(
-            scores.insert(),
-            [
-                {
-                    "score_id": first_id + i,
-                    "subject": f"s{i}",
-                    "as_of_us": as_of_us,
-                    "computed_at_us": as_of_us,
-                    "score": v,
-                    "tier": "",
-                    "policy_hash": "p",
-                    "model_hash": "m",
-                    "inputs_digest": "",
-                    "detail": detail(v),
-                }
-                for i, v in enumerate(values)
-            ],
-        )
+    n = len(values)
+    frame = pl.DataFrame(
+        {
+            "score_id": list(range(first_id, first_id + n)),
+            "subject": [f"s{i}" for i in range(n)],
+            "as_of_us": [as_of_us] * n,
+            "computed_at_us": [as_of_us] * n,
+            "score": values,
+            "tier": [""] * n,
+            "policy_hash": ["p"] * n,
+            "model_hash": ["m"] * n,
+            "inputs_digest": [""] * n,
+            "detail": [detail(v) for v in values],
+            "last_seq": [0] * n,
+            "last_score_id": list(range(first_id, first_id + n)),
+        }
+    )
+    with ledger.scores.writing() as tx:
+        tx.append(frame)
 
 
 def test_shift_detected_per_dimension_and_quiet_period_passes(ledger: Ledger) -> None:

@@ -61,7 +61,7 @@ def test_generated_history_reproduces(ledger: Ledger, clock: FakeClock) -> None:
         t += 30 * DAY_US
     erase_subject(ledger, "g5", now_us=t, actor="operator")
     scorer = Scorer(ledger)
-    ids = [int(r[0]) for r in ledger.execute_sql("SELECT score_id FROM scores")]
+    ids = [s.score_id for g in ledger.all_subjects() for s in ledger.scores.history(g)]
     # 8 rounds x 6 subjects, plus one per dispute action; g5's own scores are erased
     assert len(ids) >= 8 * 5
     # opened in months 1, 3, 5, 7; 3 and 7 resolved at once; 1 and 5 lapse 30 days on

@@ -27,7 +27,7 @@ def test_tampered_dispute_audit_row_is_located(ledger: Ledger, clock: FakeClock)
     clock.set("2026-09-01T00:00:00Z")
     ledger.ingest(s1_events())
     open_dispute(ledger, "s1", "s1-late", "on time", now_us=clock() + DAY_US, actor="subject")
-    seq = ledger.execute_sql("SELECT seq FROM audit_log WHERE action = 'dispute.open'")[0][0]
+    [seq] = [e.seq for e in ledger.audit.entries(action="dispute.open")]
     assert seq == 2 and ledger.verify_audit().ok  # 1 ingest row, then the dispute
     with ledger.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE audit_log SET actor = 'operator' WHERE seq = 2")

@@ -14,7 +14,6 @@ from glasscredit.scoring import Scorer, rescore, verify_score
 from glasscredit.scoring._batch_rows import detail_column
 from glasscredit.scoring._history import score_history
 from glasscredit.store import Ledger
-from glasscredit.store._tables import event_exclusions
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -79,17 +78,7 @@ def test_exclusion_takes_the_event_out_of_explain(ledger: Ledger, clock: FakeClo
     clock.set(AS_OF)
     ledger.ingest(_events()).check()
     t = parse_timestamp(AS_OF)
-    with ledger.engine.begin() as conn:
-        conn.execute(
-            event_exclusions.insert().values(
-                event_id="late",
-                subject="s1",
-                from_us=t - 1,
-                until_us=None,
-                reason="dispute",
-                ref="d1",
-            )
-        )
+    assert ledger.holds.hold("review:1", ["late"], t - 1, actor="operator") == 1
     exp = Scorer(ledger).explain("s1", t)
     values = {f.name: f.value for f in exp.features}
     # the disputed late payment no longer counts: late 0, max days late missing

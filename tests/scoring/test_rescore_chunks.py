@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from glasscredit.policy import parse_timestamp
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
-from glasscredit.store._tables import score_changes, scores, scoring_cursor
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -15,20 +12,11 @@ LATER = "2026-10-01T00:00:00Z"
 
 
 def _rows(ledger: Ledger) -> list[tuple[object, ...]]:
-    with ledger.engine.connect() as conn:
-        return [
-            tuple(r)
-            for r in conn.execute(
-                select(
-                    scores.c.score_id,
-                    scores.c.subject,
-                    scores.c.score,
-                    scores.c.tier,
-                    scores.c.inputs_digest,
-                    scores.c.detail,
-                ).order_by(scores.c.score_id)
-            )
-        ]
+    stored = [s for subject in ledger.all_subjects() for s in ledger.scores.history(subject)]
+    return [
+        (s.score_id, s.subject, s.score, s.tier, s.inputs_digest, s.detail)
+        for s in sorted(stored, key=lambda s: s.score_id)
+    ]
 
 
 def test_chunked_rescore_stores_what_one_chunk_stores(ledger: Ledger, clock: FakeClock) -> None:
@@ -51,11 +39,10 @@ def test_chunked_rescore_stores_what_one_chunk_stores(ledger: Ledger, clock: Fak
     # the same scores, in subject order, with consecutive ids after the first run's
     assert [r[1:] for r in again] == [r[1:] for r in first]
     assert [r[0] for r in again] == list(range(6, 11))
-    with ledger.engine.connect() as conn:
-        cursor = dict(
-            conn.execute(select(scoring_cursor.c.subject, scoring_cursor.c.last_score_id)).all()
-        )
+    with ledger.scores.writing() as tx:  # the cursor points at the newest score of each
+        cursor = dict(tx.previous(ledger.all_subjects()).select("subject", "prev_score_id").rows())
     assert cursor == {f"s{i}": 5 + i for i in range(1, 6)}
+    assert ledger.scores.stale_subjects() == []
     # new late payments for s2 and s5 (in different chunks): a notice for each, nobody else
     clock.set(LATER)
     ledger.ingest(
@@ -73,10 +60,7 @@ def test_chunked_rescore_stores_what_one_chunk_stores(ledger: Ledger, clock: Fak
     t2 = parse_timestamp(LATER)
     third = rescore(sc, t2, t2, chunk_subjects=2)
     assert third.changed == 2
-    with ledger.engine.connect() as conn:
-        notices = conn.execute(
-            select(score_changes.c.subject, score_changes.c.prev_score_id).order_by(
-                score_changes.c.id
-            )
-        ).all()
-    assert [tuple(n) for n in notices] == [("s2", 7), ("s5", 10)]
+    notices = [
+        (s, n.prev_score_id) for s in ledger.all_subjects() for n in ledger.scores.notices(s)
+    ]
+    assert notices == [("s2", 7), ("s5", 10)]

@@ -86,6 +86,13 @@ def test_held_burst_stops_counting_until_released(ledger: Ledger, clock: FakeClo
     assert release_burst(ledger, found[0].ref, later) == 200
     assert on_time("b00", later) == 2  # reviewed and released
     assert on_time("b00", now) == 0  # the past still reproduces
+    # holding and releasing changed what scores count: both are on the audit chain
+    changes = [e for e in ledger.audit.entries() if e.action in ("hold", "release")]
+    assert [(e.action, e.at_us, e.details["ref"], e.details["events"]) for e in changes] == [
+        ("hold", now, found[0].ref, 200),
+        ("release", later, found[0].ref, 200),
+    ]
+    assert ledger.verify_audit().ok
 
 
 def test_redteam_small_population() -> None:

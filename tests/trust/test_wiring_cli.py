@@ -39,7 +39,8 @@ def test_trust_command_stores_a_snapshot(tmp_path: Path) -> None:
     assert (summary["subjects"], summary["edges"], summary["seeds"]) == (2, 1, 1)
     assert summary["reached"] == 1 and summary["median"] == 0.5
     with Ledger(url, default_policy(), clock=clock) as ledger:
-        rows = ledger.execute_sql("SELECT subject, value FROM trust_values ORDER BY subject")
-    assert [tuple(r) for r in rows] == [("a", 0.0), ("b", 1.0)]
+        stored = ledger.snapshots.values("trust", parse_timestamp(AS_OF))
+    assert stored is not None
+    assert sorted(stored.iter_rows()) == [("a", 0.0), ("b", 1.0)]
     bad = CliRunner().invoke(app, ["trust", "--as-of", "yesterday", "--db", url])
     assert bad.exit_code != 0

@@ -7,7 +7,7 @@ from tests.conftest import FakeClock, event
 
 from glasscredit.exceptions import PolicyError
 from glasscredit.policy import Policy, parse_timestamp, policy_from_dict
-from glasscredit.scoring import Scorer
+from glasscredit.scoring import Scorer, rescore, score_history, verify_score
 from glasscredit.store import Ledger
 from glasscredit.trust import compute_trust, trust_settings
 
@@ -54,13 +54,43 @@ def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     assert {f.name: f.value for f in early.features}["trust"] is None
 
 
-def test_recompute_same_time_replaces_rows(ledger: Ledger, clock: FakeClock) -> None:
+def test_recompute_same_time_appends_a_version_and_old_scores_reproduce(
+    ledger: Ledger, clock: FakeClock
+) -> None:
     _path_ledger(ledger, clock)
     t = parse_timestamp(AS_OF)
+    made_first = clock()
     compute_trust(ledger, t)
+    scorer = Scorer(ledger)
+    first = rescore(scorer, t, clock(), subjects_in=["c"])
+    [score_id] = [s.score_id for s in score_history(scorer, "c")]
+    # an operator holds a-b's endorsements from before t (a reviewed burst): recomputed
+    # for the same time, the seed reaches nobody and c's trust drops
+    clock.set("2026-09-01T06:00:00Z")
+    assert ledger.holds.hold("review:1", ["e-a-b", "e-b-a"], t - 1, actor="operator") == 2
     compute_trust(ledger, t)
-    rows = ledger.execute_sql("SELECT count(*) FROM trust_values WHERE as_of_us = :t", {"t": t})
-    assert rows[0][0] == 4
+    versions = ledger.snapshots.versions("trust")
+    assert [(v.as_of_us, v.made_at_us, v.n_values) for v in versions] == [
+        (t, made_first, 4),
+        (t, clock(), 4),
+    ]
+    newest = ledger.snapshots.values("trust", t)
+    older = ledger.snapshots.values("trust", t, made_by_us=made_first)
+    assert newest is not None and older is not None
+    assert dict(older.iter_rows()) == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})
+    assert dict(newest.iter_rows()) == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}
+    assert {f.name: f.value for f in scorer.explain("c", t).features}["trust"] == 0.0
+    # the stored score was computed with the first version and still reproduces exactly
+    check = verify_score(scorer, score_id)
+    assert check["identical"], check["differences"]
+    assert check["recomputed_score"] == first.scores[0]
+    # both computations are on the audit chain, and the chain holds
+    made = [e for e in ledger.audit.entries() if e.action == "snapshot.trust"]
+    assert [(e.details["version"], e.details["values"]) for e in made] == [
+        (versions[0].version, 4),
+        (versions[1].version, 4),
+    ]
+    assert ledger.verify_audit().ok
 
 
 def test_bad_endorsements_are_refused_or_neutral(ledger: Ledger, clock: FakeClock) -> None:

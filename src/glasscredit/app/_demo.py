@@ -58,8 +58,10 @@ def demo(
     counts, audit = ledger_counts(ctx), verify_audit(ctx)
     as_of = ctx.now()
     trust = trust_summary(_compute_trust(led, as_of))
+    # computed now, after the trust snapshot it reads was made (verify reads the
+    # snapshot versions made by the score's computed_at)
     scored = rescore_report(
-        ctx, as_of, computed_at_us=as_of, only_changed=True, progress=score_progress
+        ctx, as_of, computed_at_us=ctx.now(), only_changed=True, progress=score_progress
     )
     example = min(report.subjects) if report.subjects else ctx.scorer.all_subjects()[0]
     return DemoResult(

@@ -1,12 +1,5 @@
 """The columnar kernel: features of every subject as of ``t``, batch = single subject."""
 
-from glasscredit.features._idhash import (
-    ID_HASH,
-    ID_SUMS,
-    id_hash_sums,
-    id_hashes,
-    id_sum_aggregates,
-)
 from glasscredit.features._kernel import (
     EXCLUSION_SCHEMA,
     LAST_NEGATIVE,
@@ -18,6 +11,13 @@ from glasscredit.features._kernel import (
     feature_provenance,
     subject_pass,
     to_frame,
+)
+from glasscredit.store import (
+    ID_HASH,
+    ID_SUMS,
+    id_hash_sums,
+    id_hashes,
+    id_sum_aggregates,
 )
 
 __all__ = [

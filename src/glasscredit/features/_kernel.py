@@ -21,9 +21,17 @@ from itertools import compress
 import polars as pl
 import pyarrow as pa
 
-from glasscredit.features._idhash import ID_HASH, id_hashes, id_sum_aggregates
 from glasscredit.features._period_caps import foldable, period_counts
 from glasscredit.policy import MONTH_US, FeatureSpec, Policy
+from glasscredit.store import (
+    EVENT_COLUMNS as _EVENT_COLUMNS,
+)
+from glasscredit.store import (
+    EXCLUSION_SCHEMA,
+    ID_HASH,
+    id_hashes,
+    id_sum_aggregates,
+)
 
 __all__ = [
     "EXCLUSION_SCHEMA",
@@ -37,17 +45,6 @@ __all__ = [
     "to_frame",
 ]
 
-EXCLUSION_SCHEMA = {"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.Int64}
-_EVENT_COLUMNS = (
-    "seq",
-    "event_id",
-    "subject",
-    "source",
-    "type",
-    "occurred_at_us",
-    "recorded_at_us",
-    "attributes",
-)
 LAST_NEGATIVE = "_last_negative_us"
 AS_OF = "_as_of_us"  # the single-subject plan's scoring time, as a column
 

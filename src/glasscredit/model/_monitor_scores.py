@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
 
 from glasscredit.exceptions import FieldError, PolicyError, ValidationError
 from glasscredit.model._monitor import Shift, population_shift
 from glasscredit.policy import Policy
 from glasscredit.store import Ledger
-from glasscredit.store._tables import scores
 
 __all__ = [
     "MonitorReport",
@@ -76,15 +74,8 @@ def monitoring_settings(policy: Policy) -> MonitorSettings:
 
 def period_population(ledger: Ledger, start_us: int, end_us: int) -> pl.DataFrame:
     """Newest stored score per subject with ``start_us <= as_of < end_us``: score + dims."""
-    stmt = select(scores.c.score_id, scores.c.subject, scores.c.score, scores.c.detail).where(
-        scores.c.as_of_us >= start_us, scores.c.as_of_us < end_us
-    )
-    with ledger.engine.connect() as conn:
-        rows = conn.execute(stmt).all()
     dims = list(ledger.policy.dimensions)
-    schema = {"score_id": pl.Int64, "subject": pl.String, "score": pl.Int64, "detail": pl.String}
-    df = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    df = df.sort("score_id").unique("subject", keep="last")
+    df = ledger.scores.in_period(start_us, end_us).sort("score_id").unique("subject", keep="last")
     dtype = pl.Struct({"d": pl.Struct({d: pl.Int64 for d in dims})})
     decoded = df["detail"].str.json_decode(dtype).struct.field("d")
     return (

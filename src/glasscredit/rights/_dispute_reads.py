@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
-from glasscredit.rights._disputes import Dispute
 from glasscredit.scoring._explain import iso
-from glasscredit.store import Ledger
-from glasscredit.store._tables import dispute_notices, disputes, events
+from glasscredit.store import Dispute, Ledger
 
 __all__ = ["list_disputes", "source_notices", "source_stats"]
 
@@ -28,61 +24,27 @@ def list_disputes(
     status: str | None = None,
 ) -> list[Dispute]:
     """Disputes in the order they were opened, optionally filtered."""
-    stmt = select(disputes).order_by(disputes.c.dispute_id)
-    if subject is not None:
-        stmt = stmt.where(disputes.c.subject == subject)
-    if source is not None:
-        stmt = stmt.where(disputes.c.source == source)
-    if status is not None:
-        stmt = stmt.where(disputes.c.status == status)
-    with ledger.engine.connect() as conn:
-        return [Dispute.from_row(r) for r in conn.execute(stmt).all()]
+    return ledger.disputes.find(subject=subject, source=source, status=status)
 
 
 def source_notices(ledger: Ledger, source: str) -> list[dict[str, Any]]:
     """What ``source`` has been told: each dispute on its events opened and resolved."""
-    stmt = (
-        select(
-            dispute_notices.c.dispute_id,
-            dispute_notices.c.kind,
-            dispute_notices.c.outcome,
-            dispute_notices.c.at_us,
-            disputes.c.event_id,
-        )
-        .join(disputes, disputes.c.dispute_id == dispute_notices.c.dispute_id)
-        .where(dispute_notices.c.source == source)
-        .order_by(dispute_notices.c.id)
-    )
-    with ledger.engine.connect() as conn:
-        return [
-            {
-                "dispute_id": int(r.dispute_id),
-                "kind": r.kind,
-                "outcome": r.outcome,
-                "at": iso(int(r.at_us)),
-                "event_id": r.event_id,
-            }
-            for r in conn.execute(stmt).all()
-        ]
+    return [
+        {
+            "dispute_id": n["dispute_id"],
+            "kind": n["kind"],
+            "outcome": n["outcome"],
+            "at": iso(n["at_us"]),
+            "event_id": n["event_id"],
+        }
+        for n in ledger.disputes.notices(source)
+    ]
 
 
 def source_stats(ledger: Ledger) -> dict[str, dict[str, Any]]:
     """Per source: events, disputes, dispute rate, resolved, removed, overturn rate."""
-    with ledger.engine.connect() as conn:
-        n_events = {
-            str(src): int(n)
-            for src, n in conn.execute(
-                select(events.c.source, func.count()).group_by(events.c.source)
-            )
-        }
-        per = conn.execute(
-            select(disputes.c.source, disputes.c.status, func.count()).group_by(
-                disputes.c.source, disputes.c.status
-            )
-        ).all()
-    counts: dict[str, dict[str, int]] = {}
-    for src, status, n in per:
-        counts.setdefault(src, {})[status] = int(n)
+    n_events = ledger.events_by_source()
+    counts = ledger.disputes.status_counts()
     out: dict[str, dict[str, Any]] = {}
     for src in sorted(set(n_events) | set(counts)):
         c = counts.get(src, {})

@@ -15,7 +15,6 @@ import json
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events
@@ -23,8 +22,6 @@ from glasscredit.rights._dispute_reads import list_disputes
 from glasscredit.scoring import Scorer, score_history, score_notices
 from glasscredit.scoring._explain import iso
 from glasscredit.store import Ledger
-from glasscredit.store._audit import subject_tag
-from glasscredit.store._tables import audit_log, event_exclusions, events, subjects
 
 __all__ = ["EXPORT_FORMAT", "export_subject"]
 
@@ -88,36 +85,15 @@ def export_subject(
 ) -> dict[str, Any]:
     """Everything held about ``subject`` as of ``now_us``, as a JSON-ready dict."""
     scorer = scorer or Scorer(ledger)
-    with ledger.engine.connect() as conn:
-        subj = conn.execute(select(subjects).where(subjects.c.subject == subject)).first()
-        if subj is None:
-            raise NotFoundError(
-                f"subject: {subject!r} is not in the ledger (unknown or erased) [exists]"
-            )
-        tag = subject_tag(subj.salt, subject)
-        audit = conn.execute(
-            select(audit_log).where(audit_log.c.subject_tag == tag).order_by(audit_log.c.seq)
-        ).all()
-        excl = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(
-                    event_exclusions.c.event_id,
-                    event_exclusions.c.from_us,
-                    event_exclusions.c.until_us,
-                    event_exclusions.c.reason,
-                    event_exclusions.c.ref,
-                )
-                .where(event_exclusions.c.subject == subject)
-                .order_by(event_exclusions.c.id)
-            )
-        ]
-        hashes = {
-            str(e): str(h)
-            for e, h in conn.execute(
-                select(events.c.event_id, events.c.content_hash).where(events.c.subject == subject)
-            )
-        }
+    first_seen = ledger.first_seen(subject)
+    tag = ledger.audit.tag_of(subject)
+    if first_seen is None or tag is None:
+        raise NotFoundError(
+            f"subject: {subject!r} is not in the ledger (unknown or erased) [exists]"
+        )
+    audit = ledger.audit.entries(tag=tag)
+    excl = ledger.exclusions.of_subject(subject)
+    hashes = ledger.content_hashes(subject)
     rows = ledger.events_of(subject)
     frame = pl.from_arrow(ledger.event_table(subjects_in=[subject]))
     assert isinstance(frame, pl.DataFrame)
@@ -129,7 +105,7 @@ def export_subject(
         "subject": subject,
         "as_of": iso(now_us),
         "as_of_us": now_us,
-        "first_seen": iso(int(subj.first_seen_us)),
+        "first_seen": iso(first_seen),
         "policy": json.loads(ledger.policy.to_json()),
         "policy_hash": ledger.policy.hash,
         "points_table": scorer.table.model_dump(mode="json"),
@@ -160,11 +136,11 @@ def export_subject(
         "disputes": [d.as_dict() for d in list_disputes(ledger, subject=subject)],
         "audit": [
             {
-                "seq": int(a.seq),
-                "at": iso(int(a.at_us)),
+                "seq": a.seq,
+                "at": iso(a.at_us),
                 "actor": a.actor,
                 "action": a.action,
-                "details": json.loads(a.details),
+                "details": a.details,
                 "row_hash": a.row_hash,
             }
             for a in audit

@@ -9,7 +9,7 @@ events that count, plus the external values, pin a score's inputs exactly.
 * version 2: ``"v2"`` + the first 62 hex digits of
   ``sha256("<n>:<lo>:<hi>|<ext>")``, where ``n`` counts the ids and ``lo``/``hi`` sum
   the low and high 32 bits of each id's stable 64-bit hash
-  (:mod:`glasscredit.features._idhash`): an order-free sum the batch kernel aggregates
+  (:mod:`glasscredit.store._idhash`): an order-free sum the batch kernel aggregates
   in its one ``group_by``.
 
 Both fit the stored 64 characters; a version-1 digest is 64 hex digits, so it never

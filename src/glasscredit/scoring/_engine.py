@@ -13,11 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import (
-    EXCLUSION_SCHEMA,
     ID_HASH,
     ID_SUMS,
     FeatureFrame,
@@ -32,15 +30,12 @@ from glasscredit.policy import PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
-from glasscredit.scoring._single import SubjectReader, join_external
 from glasscredit.store import Ledger
-from glasscredit.store._tables import (
-    event_exclusions,
-    report_values,
-    trust_values,
-)
 
-__all__ = ["Scorer", "inputs_digests", "score_events", "subject_digest"]
+__all__ = ["EXTERNAL_SNAPSHOTS", "Scorer", "inputs_digests", "score_events", "subject_digest"]
+
+#: external feature -> the kind of stored snapshot its values come from
+EXTERNAL_SNAPSHOTS = {"trust": "trust", "corroborated_reports": "reports"}
 
 
 def inputs_digests(
@@ -124,11 +119,12 @@ class Scorer:
         self.table = table_in_force(ledger.policy, table)
         self.model_hash = table_hash(self.table)
         self._attribute_types = attribute_event_types(self.policy)
-        self._reader = SubjectReader(
-            ledger,
-            self._attribute_types,
-            [f.name for f in self.policy.features if f.agg == "external"],
-        )
+        self._external = [
+            (f.name, EXTERNAL_SNAPSHOTS[f.name])
+            for f in self.policy.features
+            if f.agg == "external" and f.name in EXTERNAL_SNAPSHOTS
+        ]
+        self._reader = ledger.subject_reader(self._attribute_types, self._external)
 
     def close(self) -> None:
         """Close the connection kept for single-subject reads (reopened on next use)."""
@@ -136,54 +132,27 @@ class Scorer:
 
     # -- inputs ---------------------------------------------------------------------
     def exclusions(self, subjects_in: list[str] | None = None) -> pl.DataFrame:
-        stmt = select(
-            event_exclusions.c.event_id, event_exclusions.c.from_us, event_exclusions.c.until_us
-        )
-        if subjects_in is not None:
-            stmt = stmt.where(event_exclusions.c.subject.in_(subjects_in))
-        with self.ledger.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema=EXCLUSION_SCHEMA, orient="row")
+        return self.ledger.exclusions.frame(subjects_in)
 
-    def external(self, as_of_us: int, subjects_in: list[str] | None = None) -> pl.DataFrame | None:
+    def external(
+        self,
+        as_of_us: int,
+        subjects_in: list[str] | None = None,
+        *,
+        made_by_us: int | None = None,
+    ) -> pl.DataFrame | None:
         """External features from the newest snapshot at or before ``as_of_us``.
 
-        ``trust`` comes from ``trust_values``, ``corroborated_reports`` from
-        ``report_values``; each table's snapshot is chosen on its own, so a time with
-        no snapshot of one kind leaves that feature missing.
+        ``trust`` comes from the ``trust`` snapshots, ``corroborated_reports`` from the
+        ``reports`` ones; each kind's snapshot is chosen on its own, so a time with no
+        snapshot of one kind leaves that feature missing. ``made_by_us``: only snapshot
+        versions made by then (None: the newest), as a stored score was computed with.
         """
-        wanted = [
-            (f.name, t)
-            for f in self.policy.features
-            if f.agg == "external"
-            for name, t in (("trust", trust_values), ("corroborated_reports", report_values))
-            if f.name == name
-        ]
-        if not wanted:
+        if not self._external:
             return None
-        frames: list[pl.DataFrame] = []
-        with self.ledger.engine.connect() as conn:
-            for name, table in wanted:
-                snap = conn.execute(
-                    select(table.c.as_of_us)
-                    .where(table.c.as_of_us <= as_of_us)
-                    .order_by(table.c.as_of_us.desc())
-                    .limit(1)
-                ).scalar()
-                if snap is None:
-                    continue
-                stmt = select(table.c.subject, table.c.value).where(table.c.as_of_us == snap)
-                if subjects_in is not None:
-                    stmt = stmt.where(table.c.subject.in_(subjects_in))
-                rows = conn.execute(stmt).all()
-                frames.append(
-                    pl.DataFrame(
-                        [tuple(r) for r in rows],
-                        orient="row",
-                        schema={"subject": pl.String, name: pl.Float64},
-                    )
-                )
-        return join_external(frames)
+        return self.ledger.snapshots.external(
+            self._external, as_of_us, subjects_in, made_by_us=made_by_us
+        )
 
     def events(
         self,
@@ -205,15 +174,16 @@ class Scorer:
         return df
 
     # -- one subject ------------------------------------------------------------------
-    def explain(self, subject: str, as_of_us: int) -> Explanation:
+    def explain(self, subject: str, as_of_us: int, *, made_by_us: int | None = None) -> Explanation:
         """The exact explanation of one subject's score as of a time.
 
-        Three raw queries (events, exclusions, external values) on the reader's kept
-        connection and one kernel pass that yields features, provenance and digest
+        Three raw queries (events, exclusions, external values) on the store's subject
+        reader and one kernel pass that yields features, provenance and digest
         together; the kernel and points are the batch path's (a property test checks
-        single == batch).
+        single == batch). ``made_by_us``: read only snapshot versions made by then (a
+        stored score's computation time reproduces it).
         """
-        inputs = self._reader.read(subject, as_of_us)
+        inputs = self._reader.read(subject, as_of_us, made_by_us=made_by_us)
         if not inputs.known:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
         one = subject_pass(
@@ -268,14 +238,8 @@ class Scorer:
         )
 
     def all_subjects(self) -> list[str]:
-        """Every subject, sorted (through the raw driver: a million rows)."""
-        with self.ledger.engine.connect() as conn:
-            cur = conn.connection.cursor()
-            try:
-                cur.execute("SELECT subject FROM subjects ORDER BY subject")
-                return [r[0] for r in cur.fetchall()]
-            finally:
-                cur.close()
+        """Every subject, sorted."""
+        return self.ledger.all_subjects()
 
     def iter_chunks(
         self,
@@ -313,7 +277,7 @@ class Scorer:
             return ev, last_seqs(ev)  # the cursor marks, off the kernel's thread
 
         done = 0
-        # read chunk n+1 (and its cursor marks) while chunk n computes: the sqlite3
+        # read chunk n+1 (and its cursor marks) while chunk n computes: the SQLite
         # driver and polars both release the GIL, so the two cores overlap I/O with the
         # kernel
         with ThreadPoolExecutor(max_workers=1) as pool:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events, subject_pass
@@ -21,8 +20,7 @@ from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._digest import V2, digest_v1, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
 from glasscredit.scoring._explain import iso
-from glasscredit.store._audit import lock_chain
-from glasscredit.store._tables import score_changes, scores
+from glasscredit.store import StoredScore
 
 __all__ = [
     "StoreReport",
@@ -41,138 +39,12 @@ class StoreReport:
     score_ids: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredScore:
-    score_id: int
-    subject: str
-    as_of_us: int
-    computed_at_us: int
-    score: int
-    tier: str
-    policy_hash: str
-    model_hash: str
-    inputs_digest: str
-    detail: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "score_id": self.score_id,
-            "subject": self.subject,
-            "as_of": iso(self.as_of_us),
-            "computed_at": iso(self.computed_at_us),
-            "score": self.score,
-            "tier": self.tier,
-            "policy_hash": self.policy_hash,
-            "model_hash": self.model_hash,
-            "inputs_digest": self.inputs_digest,
-            "detail": self.detail,
-        }
-
-
-_PREVIOUS_SCHEMA = {
-    "subject": pl.String,
-    "prev_score_id": pl.Int64,
-    "prev_score": pl.Int64,
-    "prev_tier": pl.String,
-    "prev_as_of_us": pl.Int64,
-}
-
-
-def _raw_query(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` (``{}`` stands for the list of ``params``) through the raw driver."""
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    cur = conn.connection.cursor()
-    try:
-        cur.execute(sql.format(", ".join([mark] * len(params))), params)
-        return [tuple(r) for r in cur.fetchall()]
-    finally:
-        cur.close()
-
-
-def _previous(conn: Connection, subjects_in: list[str]) -> pl.DataFrame:
-    """Each subject's newest stored score (id, score, tier, as-of), without its detail.
-
-    Through the raw driver: the SQLAlchemy row objects cost more than the query.
-    """
-    sql = (
-        "SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us "
-        "FROM scoring_cursor c JOIN scores s ON s.score_id = c.last_score_id "
-        "WHERE c.subject IN ({})"
-    )
-    rows = [
-        r
-        for i in range(0, len(subjects_in), 20_000)
-        for r in _raw_query(conn, sql, subjects_in[i : i + 20_000])
-    ]
-    return pl.DataFrame(rows, schema=_PREVIOUS_SCHEMA, orient="row")
-
-
-def _details(conn: Connection, score_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Parsed ``detail`` of these stored scores (those whose successor changed)."""
-    sql = "SELECT score_id, detail FROM scores WHERE score_id IN ({})"
-    return {
-        int(r[0]): json.loads(r[1])
-        for i in range(0, len(score_ids), 20_000)
-        for r in _raw_query(conn, sql, score_ids[i : i + 20_000])
-    }
-
-
-_SCORE_COLS = (
-    "score_id",
-    "subject",
-    "as_of_us",
-    "computed_at_us",
-    "score",
-    "tier",
-    "policy_hash",
-    "model_hash",
-    "inputs_digest",
-    "detail",
-)
-_CURSOR_COLS = ("subject", "last_seq", "last_score_id")
-
-
-def _insert_rows(
-    conn: Connection,
-    table: str,
-    cols: tuple[str, ...],
-    frame: pl.DataFrame,
-    *,
-    upsert_key: str | None = None,
-) -> None:
-    """Insert ``frame``'s rows through the raw driver (COPY on PostgreSQL).
-
-    ``upsert_key``: replace the row with the same key (``ON CONFLICT``, same text on
-    SQLite and PostgreSQL; COPY cannot upsert, so those go through executemany).
-    """
-    if frame.height == 0:
-        return
-    names = ", ".join(cols)
-    rows = frame.select(list(cols)).iter_rows()
-    cur = conn.connection.cursor()
-    try:
-        if conn.dialect.name == "postgresql" and upsert_key is None:
-            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(cols))})"
-        if upsert_key is not None:
-            sql += f" ON CONFLICT ({upsert_key}) DO UPDATE SET " + ", ".join(
-                f"{c} = excluded.{c}" for c in cols if c != upsert_key
-            )
-        cur.executemany(sql, list(rows))
-    finally:
-        cur.close()
-
-
 def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> StoreReport:
     """Append one score per subject of the chunk; notices for those whose score changed.
 
     Rows are built column-wise (detail JSON and reason codes included, see
-    :mod:`._batch_rows`) and inserted through the raw driver; score ids are assigned
-    under the chain lock, as every writer of scores does.
+    :mod:`._batch_rows`) and handed to the store's score writer (its bulk path), in one
+    transaction that holds the chain lock, as every writer of scores does.
     """
     policy = scorer.policy
     names = list(scorer.table.features)
@@ -190,14 +62,10 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
         detail_column(frame, names, dims, reason_codes(policy, scorer.table, frame))
     )
     report = StoreReport()
-    with scorer.ledger.engine.begin() as conn:
-        lock_chain(conn)  # serialise score id assignment with other writers
+    with scorer.ledger.scores.writing() as tx:
         subjects_in = frame["subject"].to_list()
-        prev = _previous(conn, subjects_in)
-        next_id = (
-            int(conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0))).scalar_one())
-            + 1
-        )
+        prev = tx.previous(subjects_in)
+        next_id = tx.next_score_id()
         frame = frame.with_columns(
             pl.int_range(next_id, next_id + frame.height, dtype=pl.Int64).alias("score_id"),
             pl.lit(chunk.scored.as_of_us, dtype=pl.Int64).alias("as_of_us"),
@@ -205,8 +73,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
             pl.lit(policy.hash).alias("policy_hash"),
             pl.lit(scorer.model_hash).alias("model_hash"),
         ).with_columns(pl.col("score_id").alias("last_score_id"))
-        _insert_rows(conn, "scores", _SCORE_COLS, frame)
-        _insert_rows(conn, "scoring_cursor", _CURSOR_COLS, frame, upsert_key="subject")
+        tx.append(frame)
         report.score_ids = dict(zip(subjects_in, frame["score_id"].to_list(), strict=True))
         moved = (
             frame.select("subject", "score_id", "score", "tier", "detail")
@@ -215,7 +82,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
                 (pl.col("score") != pl.col("prev_score")) | (pl.col("tier") != pl.col("prev_tier"))
             )
         )
-        olds = _details(conn, moved["prev_score_id"].to_list())
+        olds = tx.details(moved["prev_score_id"].to_list())
         changed = [
             (
                 r["subject"],
@@ -234,8 +101,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
         ]
         if changed:
             notices = _notices(scorer, chunk, changed)
-            conn.execute(
-                score_changes.insert(),
+            tx.append_notices(
                 [
                     {
                         "subject": subj,
@@ -246,10 +112,10 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
                         "old_tier": old["tier"],
                         "new_tier": r["tier"],
                         "at_us": computed_at_us,
-                        "diff": json.dumps(notices[subj], separators=(",", ":"), allow_nan=False),
+                        "diff": notices[subj],
                     }
                     for subj, sid, old, r, _ in changed
-                ],
+                ]
             )
     report.stored = frame.height
     report.changed = len(changed)
@@ -363,44 +229,19 @@ def _notices(
     return out
 
 
-def _stored(row: Any) -> StoredScore:
-    return StoredScore(
-        int(row.score_id),
-        row.subject,
-        int(row.as_of_us),
-        int(row.computed_at_us),
-        int(row.score),
-        row.tier,
-        row.policy_hash,
-        row.model_hash,
-        row.inputs_digest,
-        json.loads(row.detail),
-    )
-
-
 def score_history(scorer: Scorer, subject: str) -> list[StoredScore]:
-    with scorer.ledger.engine.connect() as conn:
-        rows = conn.execute(
-            select(scores).where(scores.c.subject == subject).order_by(scores.c.score_id)
-        ).all()
-    return [_stored(r) for r in rows]
+    return scorer.ledger.scores.history(subject)
 
 
 def score_notices(scorer: Scorer, subject: str) -> list[dict[str, Any]]:
-    with scorer.ledger.engine.connect() as conn:
-        rows = conn.execute(
-            select(score_changes)
-            .where(score_changes.c.subject == subject)
-            .order_by(score_changes.c.id)
-        ).all()
     return [
         {
-            "score_id": int(r.score_id),
-            "prev_score_id": int(r.prev_score_id),
-            "at": iso(int(r.at_us)),
-            **json.loads(r.diff),
+            "score_id": n.score_id,
+            "prev_score_id": n.prev_score_id,
+            "at": iso(n.at_us),
+            **n.diff,
         }
-        for r in rows
+        for n in scorer.ledger.scores.notices(subject)
     ]
 
 
@@ -413,7 +254,7 @@ def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str
     if current == stored.inputs_digest or stored.inputs_digest.startswith(V2):
         return current
     subject, t = stored.subject, stored.as_of_us
-    ext = scorer.external(t, [subject])
+    ext = scorer.external(t, [subject], made_by_us=stored.computed_at_us)
     one = subject_pass(
         scorer.events([subject], t),
         scorer.policy,
@@ -427,12 +268,11 @@ def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str
 
 def verify_score(scorer: Scorer, score_id: int) -> dict[str, Any]:
     """Recompute a stored score from the ledger; identical, or the exact difference."""
-    with scorer.ledger.engine.connect() as conn:
-        row = conn.execute(select(scores).where(scores.c.score_id == score_id)).first()
-    if row is None:
+    stored = scorer.ledger.scores.get(score_id)
+    if stored is None:
         raise NotFoundError(f"score {score_id} does not exist")
-    stored = _stored(row)
-    now = scorer.explain(stored.subject, stored.as_of_us)
+    # the snapshot versions the score was computed with: later ones do not change it
+    now = scorer.explain(stored.subject, stored.as_of_us, made_by_us=stored.computed_at_us)
     diffs: list[str] = []
     if now.score != stored.score:
         diffs.append(f"score: stored {stored.score}, recomputed {now.score}")

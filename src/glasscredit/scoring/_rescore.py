@@ -7,11 +7,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import func, select
 
 from glasscredit.scoring._engine import Scorer
 from glasscredit.scoring._history import StoreReport, store_chunk
-from glasscredit.store._tables import events, scoring_cursor
 
 __all__ = ["RescoreReport", "rescore", "subjects_with_new_events"]
 
@@ -28,19 +26,7 @@ class RescoreReport:
 
 def subjects_with_new_events(scorer: Scorer) -> list[str]:
     """Subjects whose newest event is beyond what their last stored score has seen."""
-    newest = (
-        select(events.c.subject, func.max(events.c.seq).label("m"))
-        .group_by(events.c.subject)
-        .subquery()
-    )
-    stmt = (
-        select(newest.c.subject)
-        .select_from(newest.outerjoin(scoring_cursor, scoring_cursor.c.subject == newest.c.subject))
-        .where((scoring_cursor.c.last_seq.is_(None)) | (newest.c.m > scoring_cursor.c.last_seq))
-        .order_by(newest.c.subject)
-    )
-    with scorer.ledger.engine.connect() as conn:
-        return list(conn.execute(stmt).scalars())
+    return scorer.ledger.scores.stale_subjects()
 
 
 def rescore(

@@ -1,21 +1,75 @@
-"""The append-only store: tables, migrations, ingest, audit chain.
+"""The store: every SQL statement, fast path, migration and the columnar mirror.
 
-SQLite (a file) is the embedded default; PostgreSQL is selected by a database URL.
+The core reaches storage only through the protocols of :mod:`._protocols`, which
+:class:`Ledger` implements over SQLite (a file, the embedded default) or PostgreSQL
+(selected by a database URL); the adapters :mod:`glasscredit.store.sqlite` and
+:mod:`glasscredit.store.postgres` hold what differs between the two.
 """
 
-from glasscredit.store._audit import ChainReport, subject_tag, verify_chain
+from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
+from glasscredit.store._dialect import Dialect
+from glasscredit.store._disputes import DisputeTarget
+from glasscredit.store._erasure import Erasure
+from glasscredit.store._holds import HOLD_REASON
+from glasscredit.store._idhash import ID_HASH, ID_SUMS, id_hash_sums, id_hashes, id_sum_aggregates
 from glasscredit.store._ingest import IngestReport
+from glasscredit.store._protocols import (
+    AuditStore,
+    DisputeStore,
+    ErasureStore,
+    EventLog,
+    ExclusionStore,
+    HoldStore,
+    ScoreStore,
+    ScoreWriter,
+    SnapshotStore,
+    Store,
+    SubjectInputsReader,
+)
 from glasscredit.store._readers import FORMATS, BrokenRow, read_events
-from glasscredit.store._store import EVENT_SCHEMA, Ledger, StoredEvent, migrate, sqlite_url
+from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, StoredScore
+from glasscredit.store._schemas import EVENT_COLUMNS, EVENT_SCHEMA, EXCLUSION_SCHEMA
+from glasscredit.store._snapshots import SnapshotVersion
+from glasscredit.store._store import Ledger, migrate, sqlite_url
+from glasscredit.store._subject_reader import SubjectInputs, SubjectReader
 
 __all__ = [
+    "EVENT_COLUMNS",
     "EVENT_SCHEMA",
+    "EXCLUSION_SCHEMA",
     "FORMATS",
+    "HOLD_REASON",
+    "ID_HASH",
+    "ID_SUMS",
+    "AuditEntry",
+    "AuditStore",
     "BrokenRow",
     "ChainReport",
+    "Dialect",
+    "Dispute",
+    "DisputeStore",
+    "DisputeTarget",
+    "Erasure",
+    "ErasureStore",
+    "EventLog",
+    "ExclusionStore",
+    "HoldStore",
     "IngestReport",
     "Ledger",
+    "ScoreStore",
+    "ScoreWriter",
+    "SnapshotStore",
+    "SnapshotVersion",
+    "Store",
     "StoredEvent",
+    "StoredNotice",
+    "StoredScore",
+    "SubjectInputs",
+    "SubjectInputsReader",
+    "SubjectReader",
+    "id_hash_sums",
+    "id_hashes",
+    "id_sum_aggregates",
     "migrate",
     "read_events",
     "sqlite_url",

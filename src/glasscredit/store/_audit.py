@@ -12,8 +12,9 @@ checking each affected batch against its digest, vouches for the batch's leaf di
 (:func:`leaf_digest`) instead; the leaves of a batch never change, whatever is erased
 later, and the ``erase`` row is itself chained.
 
-Appends serialise on the chain head: SQLite by its write lock (``BEGIN IMMEDIATE``),
-PostgreSQL by a transaction-scoped advisory lock.
+Appends serialise on the chain head: every writer first calls its adapter's
+``lock_chain`` (SQLite: its write lock, ``BEGIN IMMEDIATE``, already held; PostgreSQL: a
+transaction-scoped advisory lock).
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
 from glasscredit.canonical import canonical_json, field_digest
 from glasscredit.policy import content_hash
 from glasscredit.store._tables import audit_log, events
 
 __all__ = [
+    "CHAIN_COLUMNS",
     "GENESIS_HASH",
     "AuditEntry",
     "ChainReport",
@@ -40,7 +42,6 @@ __all__ = [
     "batch_matches",
     "event_leaf",
     "leaf_digest",
-    "lock_chain",
     "row_hash",
     "subject_hash",
     "subject_tag",
@@ -49,7 +50,17 @@ __all__ = [
 ]
 
 GENESIS_HASH = "0" * 64
-_PG_LOCK_KEY = 0x6C617373637265  # "lasscre": one advisory lock for the chain head
+#: what the chain checks of each event: its batch and what its content hash covers
+CHAIN_COLUMNS = (
+    events.c.batch,
+    events.c.event_id,
+    events.c.subject,
+    events.c.source,
+    events.c.type,
+    events.c.occurred_at_us,
+    events.c.attributes,
+    events.c.content_hash,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +130,6 @@ def leaf_digest(leaves: list[str]) -> str:
     return h.hexdigest()
 
 
-def lock_chain(conn: Connection) -> None:
-    """Serialise appends to the chain for the rest of this transaction."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    # SQLite: the connection already holds the write lock (BEGIN IMMEDIATE).
-
-
 def chain_head(conn: Connection) -> tuple[int, str]:
     row = conn.execute(
         select(audit_log.c.seq, audit_log.c.row_hash).order_by(audit_log.c.seq.desc()).limit(1)
@@ -191,19 +195,9 @@ def verify_chain(
     events table. ``tombstones`` gives the leaves of erased events per batch: such a
     batch is checked against the leaf digest its ``erase`` row vouches for.
     """
-    cols = (
-        events.c.batch,
-        events.c.event_id,
-        events.c.subject,
-        events.c.source,
-        events.c.type,
-        events.c.occurred_at_us,
-        events.c.attributes,
-        events.c.content_hash,
-    )
     vouched = vouched_digests(conn) if tombstones else {}
     ev_result = conn.execution_options(stream_results=True, yield_per=50_000).execute(
-        select(*cols).order_by(events.c.batch)
+        select(*CHAIN_COLUMNS).order_by(events.c.batch)
     )
     rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(
         select(audit_log).order_by(audit_log.c.seq)

@@ -14,18 +14,18 @@ database writes have a single implementation.
 
 Each dialect gets its fastest path with the same guarantees:
 
-* SQLite: rows sorted by ``event_id`` (the unique index is then filled in order),
-  ``executemany`` with ``ON CONFLICT DO NOTHING`` and the change counter telling whether
-  anything was already there.
-* PostgreSQL: ``COPY`` (CSV) straight into ``events`` inside a savepoint; only when an
-  id is already stored, ``COPY`` into a staging table and one ``INSERT ... SELECT ...
-  ORDER BY event_id ON CONFLICT DO NOTHING``. New subjects in one ``unnest`` insert.
+* SQLite (:mod:`glasscredit.store.sqlite`): rows sorted by ``event_id`` (the unique
+  index is then filled in order), ``executemany`` with ``ON CONFLICT DO NOTHING`` and
+  the change counter telling whether anything was already there.
+* PostgreSQL (:mod:`glasscredit.store.postgres`): ``COPY`` straight into ``events``
+  inside a savepoint; only when an id is already stored, ``COPY`` into a staging table
+  and one ``INSERT ... SELECT ... ORDER BY event_id ON CONFLICT DO NOTHING``. New
+  subjects in one ``unnest`` insert.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +39,8 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from glasscredit.exceptions import FieldError
 from glasscredit.policy import EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
-from glasscredit.store._audit import append_audit, chain_head, lock_chain
+from glasscredit.store._audit import append_audit, chain_head
+from glasscredit.store._dialect import Dialect
 from glasscredit.store._fastpath import Piece, iter_pieces, row_pieces
 from glasscredit.store._pipeline import in_process, in_thread
 from glasscredit.store._readers import BrokenRow, EventFile
@@ -53,18 +54,6 @@ FIRST_BATCH = 25_000
 _CERTIFIED_SCHEMA = {
     c: (pl.Int64 if c in ("row", "occurred_at_us") else pl.String) for c in CERTIFIED_COLUMNS
 }
-
-_COLUMNS = (
-    "event_id",
-    "subject",
-    "source",
-    "type",
-    "occurred_at_us",
-    "recorded_at_us",
-    "attributes",
-    "content_hash",
-    "batch",
-)
 
 
 @dataclass(slots=True)
@@ -101,6 +90,7 @@ class IngestReport:
 
 def ingest_records(
     engine: Engine,
+    dialect: Dialect,
     policy: Policy,
     records: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
     *,
@@ -129,7 +119,7 @@ def ingest_records(
         report.conflicts += batch.conflicts
         report.errors.extend(batch.errors)
         if batch.frame.height:
-            _write_batch(engine, report, batch, now_us, actor, known)
+            _write_batch(engine, dialect, report, batch, now_us, actor, known)
             known.update(batch.subjects)
         if progress:
             progress(report.input)
@@ -324,32 +314,22 @@ def _classify_repeat(
 
 
 def _write_batch(
-    engine: Engine, report: IngestReport, batch: _Batch, now_us: int, actor: str, known: set[str]
+    engine: Engine,
+    dialect: Dialect,
+    report: IngestReport,
+    batch: _Batch,
+    now_us: int,
+    actor: str,
+    known: set[str],
 ) -> None:
     """One transaction: the batch's new events and the audit row that vouches for them."""
     frame = batch.frame
     with engine.begin() as conn:
-        lock_chain(conn)
+        dialect.lock_chain(conn)
         head = chain_head(conn)
         seq = head[0] + 1
-        _ensure_subjects(conn, [s for s in batch.subjects if s not in known], now_us)
-        if conn.dialect.name == "postgresql":
-            inserted = _insert_postgres(
-                conn,
-                frame.select(
-                    "event_id",
-                    "subject",
-                    "source",
-                    "type",
-                    "occurred_at_us",
-                    recorded_at_us=pl.lit(now_us, dtype=pl.Int64),
-                    attributes="attributes",
-                    content_hash="content_hash",
-                    batch=pl.lit(seq, dtype=pl.Int64),
-                ),
-            )
-        else:
-            inserted = _insert_sqlite(conn, frame, now_us, seq)
+        _ensure_subjects(conn, dialect, [s for s in batch.subjects if s not in known], now_us)
+        inserted = dialect.insert_events(conn, frame, now_us, seq)
         accepted, digest = frame, batch.digest
         if inserted != frame.height:
             ids = _ids_of_batch(conn, frame.get_column("event_id").to_list(), seq)
@@ -401,112 +381,11 @@ def _digest(frame: pl.DataFrame) -> str:
     return hashlib.sha256(memoryview(data)[first:last]).hexdigest()
 
 
-def _ensure_subjects(conn: Connection, subjects: list[str], now_us: int) -> None:
-    dbapi = conn.connection.driver_connection
-    assert dbapi is not None
+def _ensure_subjects(conn: Connection, dialect: Dialect, subjects: list[str], now_us: int) -> None:
+    """New subjects, each with a fresh random salt (its audit pseudonym's key)."""
     hexed = os.urandom(16 * len(subjects)).hex()
     salts = [hexed[32 * i : 32 * i + 32] for i in range(len(subjects))]
-    cur = dbapi.cursor()
-    try:
-        if conn.dialect.name == "postgresql":  # one statement: executemany is a round trip each
-            cur.execute(
-                "INSERT INTO subjects (subject, salt, first_seen_us) "
-                "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
-                "ON CONFLICT (subject) DO NOTHING",
-                (subjects, salts, [now_us] * len(subjects)),
-            )
-        else:
-            cur.executemany(
-                "INSERT INTO subjects (subject, salt, first_seen_us) "
-                "VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
-                zip(subjects, salts, [now_us] * len(subjects), strict=True),
-            )
-    finally:
-        cur.close()
-
-
-def _insert_sqlite(conn: Connection, frame: pl.DataFrame, now_us: int, seq: int) -> int:
-    """Insert, skipping ids already stored; returns how many rows were new.
-
-    The batch's constants are written into the statement (they are our own integers),
-    so each row binds and converts seven values, not nine.
-    """
-    dbapi = conn.connection.driver_connection
-    assert dbapi is not None
-    bound = [c for c in _COLUMNS if c not in ("recorded_at_us", "batch")]
-    values = ", ".join(
-        f"{int(now_us)}" if c == "recorded_at_us" else f"{int(seq)}" if c == "batch" else "?"
-        for c in _COLUMNS
-    )
-    before = dbapi.total_changes
-    dbapi.executemany(
-        f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({values}) "
-        "ON CONFLICT (event_id) DO NOTHING",
-        zip(*(frame.get_column(c).to_list() for c in bound), strict=True),
-    )
-    return int(dbapi.total_changes - before)
-
-
-def _copy_payload(rows: pl.DataFrame) -> tuple[io.BytesIO, str]:
-    """The rows for ``COPY`` and its options: PostgreSQL's text format where it applies.
-
-    The text format (tab-separated, no quoting) costs the server about a tenth less to
-    parse than CSV, whose quoted JSON it must un-double. It is exact only when no value
-    holds a backslash, tab, newline or carriage return (its escape characters, all
-    absent from ids and canonical attributes under the default policy); otherwise CSV.
-    """
-    buf = io.BytesIO()
-    texts = [c for c, t in rows.schema.items() if t == pl.String]
-    if not rows.select(pl.any_horizontal(pl.col(texts).str.contains(r"[\\\t\n\r]").any())).item():
-        rows.write_csv(buf, include_header=False, separator="\t", quote_style="never")
-        return buf, ""
-    rows.write_csv(buf, include_header=False)
-    return buf, " WITH (FORMAT csv)"
-
-
-def _copy(cur: Any, table: str, buf: io.BytesIO, options: str) -> None:
-    with cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN{options}") as copy:
-        view = buf.getbuffer()
-        for i in range(0, len(view), 1 << 20):
-            copy.write(view[i : i + (1 << 20)])
-        view.release()
-
-
-def _insert_postgres(conn: Connection, rows: pl.DataFrame) -> int:
-    """COPY straight into ``events``; if an id is already there, staging + ON CONFLICT.
-
-    The common case (every event new) costs one COPY. A unique violation rolls back to
-    the savepoint (nothing of the attempt remains) and the batch takes the staging path,
-    which keeps exactly the rows that are new; returns how many rows were new.
-    """
-    dbapi = conn.connection.driver_connection
-    assert dbapi is not None
-    import psycopg
-
-    cur = dbapi.cursor()
-    try:
-        buf, options = _copy_payload(rows)
-        cur.execute("SAVEPOINT gc_copy")
-        try:
-            _copy(cur, "events", buf, options)
-        except psycopg.errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT gc_copy")
-        else:
-            cur.execute("RELEASE SAVEPOINT gc_copy")
-            return rows.height
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS gc_staging (event_id text, subject text, "
-            "source text, type text, occurred_at_us bigint, recorded_at_us bigint, "
-            "attributes text, content_hash text, batch bigint) ON COMMIT DELETE ROWS"
-        )
-        _copy(cur, "gc_staging", buf, options)
-        cur.execute(
-            f"INSERT INTO events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
-            "FROM gc_staging ORDER BY event_id ON CONFLICT (event_id) DO NOTHING"
-        )
-        return int(cur.rowcount)
-    finally:
-        cur.close()
+    dialect.ensure_subjects(conn, subjects, salts, now_us)
 
 
 def _ids_of_batch(conn: Connection, ids: list[str], seq: int) -> set[str]:

@@ -39,9 +39,11 @@ import pyarrow as pa
 from sqlalchemy import Engine, text
 
 from glasscredit.exceptions import LedgerError
-from glasscredit.features._idhash import ID_HASH, id_hashes
+from glasscredit.store._adapters import dialect_named
 from glasscredit.store._audit import subject_hash
-from glasscredit.store._columnar import EVENT_SCHEMA, read_event_batches
+from glasscredit.store._columnar import EventFilter, read_event_batches
+from glasscredit.store._idhash import ID_HASH, id_hashes
+from glasscredit.store._schemas import EVENT_FRAME_SCHEMA, EVENT_SCHEMA
 
 __all__ = ["EventMirror", "SyncReport"]
 
@@ -50,16 +52,7 @@ _FORMAT = 3  # 2: segments carry id_hash; 3: id_hash is XXH64
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
 _SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction
-_PL_SCHEMA = {
-    "seq": pl.Int64,
-    "event_id": pl.String,
-    "subject": pl.String,
-    "source": pl.String,
-    "type": pl.String,
-    "occurred_at_us": pl.Int64,
-    "recorded_at_us": pl.Int64,
-    "attributes": pl.String,
-}
+_PL_SCHEMA = EVENT_FRAME_SCHEMA
 
 
 @dataclass(slots=True)
@@ -127,7 +120,8 @@ class EventMirror:
         }
 
     def _read_sql(self, lo: int, hi: int | None) -> pl.DataFrame:
-        tables = list(read_event_batches(self.engine, seq_range=(lo, hi)))
+        dialect = dialect_named(self.engine.dialect.name)
+        tables = list(read_event_batches(self.engine, dialect, EventFilter(seq_range=(lo, hi))))
         df = pl.from_arrow(pa.concat_tables([EVENT_SCHEMA.empty_table(), *tables]))
         assert isinstance(df, pl.DataFrame)
         return df

@@ -1,98 +1,53 @@
 """The ledger: one object over one database, SQLite by default, PostgreSQL by URL.
 
-``Ledger`` owns the engine, runs migrations, appends events (:mod:`._ingest`), and
-serves the read paths (a subject's events, columnar event batches for the feature
-kernel, the audit chain). Time comes from the ``clock`` it is given; the core never reads
-the system clock itself.
+``Ledger`` is the store the domain takes: it owns the engine and the database's adapter
+(:mod:`glasscredit.store.sqlite`, :mod:`glasscredit.store.postgres`), runs migrations,
+appends events (:mod:`._ingest`), serves the event reads (:mod:`._columnar`, the one
+read path), and holds the other stores as attributes (``scores``, ``exclusions``,
+``snapshots``, ...), each implementing one protocol of :mod:`._protocols`. Time comes
+from the ``clock`` it is given; the core never reads the system clock itself.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import polars as pl
 import pyarrow as pa
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
-from glasscredit.exceptions import FieldError, LedgerError, NotFoundError
-from glasscredit.policy import Policy, iso
-from glasscredit.store._audit import ChainReport, subject_hash, verify_chain
-from glasscredit.store._columnar import EVENT_SCHEMA, read_event_batches
+from glasscredit.exceptions import FieldError, NotFoundError
+from glasscredit.policy import Policy
+from glasscredit.store._adapters import dialect_named
+from glasscredit.store._audit import ChainReport, subject_hash
+from glasscredit.store._audit_store import SqlAuditStore
+from glasscredit.store._columnar import EventFilter, read_event_batches
+from glasscredit.store._disputes import SqlDisputeStore
+from glasscredit.store._erasure import SqlErasureStore
+from glasscredit.store._exclusions import SqlExclusionStore
+from glasscredit.store._holds import SqlHoldStore
 from glasscredit.store._ingest import IngestReport, ingest_records
 from glasscredit.store._mirror import EventMirror
+from glasscredit.store._protocols import Store
 from glasscredit.store._readers import BrokenRow, read_events
-from glasscredit.store._tables import erasures, event_tombstones, events, sources, subjects
+from glasscredit.store._records import StoredEvent
+from glasscredit.store._schemas import EVENT_SCHEMA
+from glasscredit.store._scores import SqlScoreStore
+from glasscredit.store._snapshots import SqlSnapshotStore
+from glasscredit.store._subject_reader import SubjectReader
+from glasscredit.store._tables import events, sources, subjects
 
-__all__ = ["EVENT_SCHEMA", "Ledger", "StoredEvent", "migrate", "sqlite_url"]
+__all__ = ["Ledger", "migrate", "sqlite_url"]
 
 
 def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path)}"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    seq: int
-    event_id: str
-    subject: str
-    source: str
-    type: str
-    occurred_at_us: int
-    recorded_at_us: int
-    attributes: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "subject": self.subject,
-            "source": self.source,
-            "type": self.type,
-            "occurred_at": iso(self.occurred_at_us),
-            "recorded_at": iso(self.recorded_at_us),
-            "attributes": self.attributes,
-        }
-
-
-def _make_engine(url: str) -> Engine:
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        if u.database in (None, "", ":memory:"):
-            raise LedgerError("an in-memory SQLite ledger would lose everything: give a file")
-        eng = create_engine(u, poolclass=NullPool)
-
-        @event.listens_for(eng, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            # WAL + NORMAL: a killed process never corrupts or loses a committed batch
-            for pragma in (
-                "journal_mode=WAL",
-                "synchronous=NORMAL",
-                "busy_timeout=30000",
-                "cache_size=-262144",
-                "temp_store=MEMORY",
-            ):
-                cur.execute(f"PRAGMA {pragma}")
-            cur.close()
-
-        @event.listens_for(eng, "begin")
-        def _on_begin(conn: Any) -> None:
-            # writers take the lock up front: no deadlock upgrading a read lock
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return eng
-    if u.get_backend_name() == "postgresql":
-        if u.drivername == "postgresql":
-            u = u.set(drivername="postgresql+psycopg")
-        return create_engine(u, pool_pre_ping=True)
-    raise LedgerError(f"unsupported database {u.get_backend_name()!r}: use sqlite or postgresql")
 
 
 def migrate(engine: Engine) -> None:
@@ -140,7 +95,7 @@ def _suppress_erased(
 
 
 class Ledger:
-    """An append-only event ledger with a hash-chained audit log."""
+    """An append-only event ledger with a hash-chained audit log: the store."""
 
     def __init__(
         self, url: str, policy: Policy, *, clock: Callable[[], int], create: bool = True
@@ -148,9 +103,18 @@ class Ledger:
         self.url = url
         self.policy = policy
         self.clock = clock
-        self.engine = _make_engine(url)
+        u = make_url(url)
+        self.adapter = dialect_named(u.get_backend_name())
+        self.engine = self.adapter.make_engine(u)
         if create:
             migrate(self.engine)
+        self.audit = SqlAuditStore(self.engine)
+        self.scores = SqlScoreStore(self.engine, self.adapter)
+        self.exclusions = SqlExclusionStore(self.engine)
+        self.snapshots = SqlSnapshotStore(self.engine, self.adapter)
+        self.holds = SqlHoldStore(self.engine, self.adapter)
+        self.disputes = SqlDisputeStore(self.engine, self.adapter)
+        self.erasures = SqlErasureStore(self.engine, self.adapter, lambda: self.mirror)
         self._sync_sources()
 
     def close(self) -> None:
@@ -187,12 +151,12 @@ class Ledger:
         """Append events; ``numbered`` records come as ``(row, record)`` pairs."""
         rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]]
         rows = records if numbered else enumerate(records, start=1)  # type: ignore[assignment,arg-type]
-        with self.engine.connect() as conn:
-            erased = set(conn.execute(select(erasures.c.subject_hash)).scalars())
+        erased = self.erasures.erased_hashes()
         if erased:  # only then: a plain file keeps whatever fast path ingest gives it
             rows = _suppress_erased(rows, erased, self.policy)
         return ingest_records(
             self.engine,
+            self.adapter,
             self.policy,
             rows,
             now_us=self.clock(),
@@ -233,29 +197,25 @@ class Ledger:
         """A subject's events in the order they happened; unknown subjects are an error."""
         if not self.has_subject(subject):
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
-        stmt = select(
-            events.c.seq,
-            events.c.event_id,
-            events.c.subject,
-            events.c.source,
-            events.c.type,
-            events.c.occurred_at_us,
-            events.c.recorded_at_us,
-            events.c.attributes,
-        ).where(events.c.subject == subject)
-        if recorded_by_us is not None:
-            stmt = stmt.where(events.c.recorded_at_us <= recorded_by_us)
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt.order_by(events.c.occurred_at_us, events.c.seq)).all()
+        frame = self.event_frame(subjects_in=[subject], recorded_by_us=recorded_by_us)
         return [
-            StoredEvent(int(r[0]), r[1], r[2], r[3], r[4], int(r[5]), int(r[6]), json.loads(r[7]))
-            for r in rows
+            StoredEvent(
+                r["seq"],
+                r["event_id"],
+                r["subject"],
+                r["source"],
+                r["type"],
+                r["occurred_at_us"],
+                r["recorded_at_us"],
+                json.loads(r["attributes"]),
+            )
+            for r in frame.sort("occurred_at_us", "seq").iter_rows(named=True)
         ]
 
     def event_table(
         self,
         *,
-        subjects_in: list[str] | None = None,
+        subjects_in: Collection[str] | None = None,
         subject_range: tuple[str, str] | None = None,
         recorded_by_us: int | None = None,
         attribute_types: Collection[str] | None = None,
@@ -264,7 +224,7 @@ class Ledger:
         """Events as an Arrow table (the feature kernel's input), optionally for some subjects.
 
         ``subject_range`` is inclusive; ``attribute_types`` limits which event types carry
-        their ``attributes`` (see :func:`~glasscredit.store._columnar.read_event_batches`).
+        their ``attributes`` (see :class:`~glasscredit.store._columnar.EventFilter`).
         """
         return pa.concat_tables(
             [
@@ -282,7 +242,7 @@ class Ledger:
     def iter_event_batches(
         self,
         *,
-        subjects_in: list[str] | None = None,
+        subjects_in: Collection[str] | None = None,
         subject_range: tuple[str, str] | None = None,
         recorded_by_us: int | None = None,
         attribute_types: Collection[str] | None = None,
@@ -291,12 +251,116 @@ class Ledger:
         """Columnar event batches (Arrow tables of ``EVENT_SCHEMA``), in no set order."""
         return read_event_batches(
             self.engine,
-            subjects_in=subjects_in,
-            subject_range=subject_range,
-            recorded_by_us=recorded_by_us,
-            attribute_types=attribute_types,
+            self.adapter,
+            EventFilter(
+                subjects_in=subjects_in,
+                subject_range=subject_range,
+                recorded_by_us=recorded_by_us,
+                attribute_types=attribute_types,
+            ),
             rows_per_batch=chunk,
         )
+
+    def event_frame(
+        self,
+        *,
+        subjects_in: Collection[str] | None = None,
+        recorded_by_us: int | None = None,
+        occurred_from_us: int | None = None,
+        occurred_by_us: int | None = None,
+        types: Collection[str] | None = None,
+    ) -> pl.DataFrame:
+        """Events matching every bound given (inclusive), as a polars frame, in no set order."""
+        table = pa.concat_tables(
+            [
+                EVENT_SCHEMA.empty_table(),
+                *read_event_batches(
+                    self.engine,
+                    self.adapter,
+                    EventFilter(
+                        subjects_in=subjects_in,
+                        recorded_by_us=recorded_by_us,
+                        occurred_from_us=occurred_from_us,
+                        occurred_by_us=occurred_by_us,
+                        types=types,
+                    ),
+                ),
+            ]
+        )
+        df = pl.from_arrow(table)
+        assert isinstance(df, pl.DataFrame)
+        return df
+
+    def all_subjects(self) -> list[str]:
+        """Every subject, sorted (through the raw driver: a million rows)."""
+        with self.engine.connect() as conn:
+            rows = self.adapter.raw_rows(conn, "SELECT subject FROM subjects ORDER BY subject", [])
+        return [r[0] for r in rows]
+
+    def subjects_seen(self, by_us: int) -> pl.DataFrame:
+        """``subject``, ``first_seen_us`` of every subject the ledger knew by ``by_us``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(subjects.c.subject, subjects.c.first_seen_us).where(
+                    subjects.c.first_seen_us <= by_us
+                )
+            ).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            orient="row",
+            schema={"subject": pl.String, "first_seen_us": pl.Int64},
+        )
+
+    def first_events(self, as_of_us: int) -> pl.DataFrame:
+        """``subject``, ``source``, ``first_us``: per subject and source, the earliest
+        event recorded and occurred by ``as_of_us``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events.c.subject, events.c.source, func.min(events.c.occurred_at_us))
+                .where(events.c.recorded_at_us <= as_of_us, events.c.occurred_at_us <= as_of_us)
+                .group_by(events.c.subject, events.c.source)
+            ).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            orient="row",
+            schema={"subject": pl.String, "source": pl.String, "first_us": pl.Int64},
+        )
+
+    def first_seen(self, subject: str) -> int | None:
+        """When the ledger first saw ``subject`` (None: unknown or erased)."""
+        with self.engine.connect() as conn:
+            got = conn.execute(
+                select(subjects.c.first_seen_us).where(subjects.c.subject == subject)
+            ).scalar()
+        return None if got is None else int(got)
+
+    def content_hashes(self, subject: str) -> dict[str, str]:
+        """``event_id`` -> stored content hash, for each of the subject's events."""
+        with self.engine.connect() as conn:
+            return {
+                str(e): str(h)
+                for e, h in conn.execute(
+                    select(events.c.event_id, events.c.content_hash).where(
+                        events.c.subject == subject
+                    )
+                )
+            }
+
+    def events_by_source(self) -> dict[str, int]:
+        """How many events each source has in the ledger."""
+        with self.engine.connect() as conn:
+            return {
+                str(src): int(n)
+                for src, n in conn.execute(
+                    select(events.c.source, func.count()).group_by(events.c.source)
+                )
+            }
+
+    def subject_reader(
+        self, attribute_types: Collection[str], external: Sequence[tuple[str, str]]
+    ) -> SubjectReader:
+        """A fast reader of one subject's inputs (see :class:`SubjectReader`)."""
+        return SubjectReader(self.engine, self.adapter, attribute_types, external)
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -312,17 +376,11 @@ class Ledger:
         }
 
     def verify_audit(self) -> ChainReport:
-        """Verify the chain; erased events count through their tombstones."""
-        tombs: dict[int, list[str]] = {}
-        with self.engine.connect() as conn:
-            for batch, leaf in conn.execute(
-                select(event_tombstones.c.batch, event_tombstones.c.leaf)
-            ):
-                tombs.setdefault(int(batch), []).append(leaf)
-            return verify_chain(conn, tombstones=tombs)
+        """Verify the audit chain (see :meth:`SqlAuditStore.verify`)."""
+        return self.audit.verify()
 
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        return self.adapter.name
 
     @property
     def mirror(self) -> EventMirror | None:
@@ -341,3 +399,9 @@ class Ledger:
         """Raw read for tests and tools (never for writes: events have no UPDATE path)."""
         with self.engine.connect() as conn:
             return list(conn.execute(text(sql), dict(params or {})).all())
+
+
+if TYPE_CHECKING:  # mypy checks that the ledger implements every protocol of the boundary
+
+    def _is_a_store(ledger: Ledger) -> Store:
+        return ledger

@@ -21,6 +21,7 @@ __all__ = [
     "score_changes",
     "scores",
     "scoring_cursor",
+    "snapshot_versions",
     "sources",
     "subjects",
     "trust_values",
@@ -145,20 +146,39 @@ scoring_cursor = Table(
     Column("last_score_id", BigInteger, nullable=False),
 )
 
-# trust snapshots from the endorsement graph, by the as-of time they were computed for
+# Trust and report snapshots are append-only versions (migration 0006): each computation
+# for an as-of time appends a version, stamped with the time it was made, and its values;
+# a read takes the newest version made at or before the time asked.
+snapshot_versions = Table(
+    "snapshot_versions",
+    metadata,
+    Column(
+        "version",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("kind", String(32), nullable=False),  # trust | reports
+    Column("as_of_us", BigInteger, nullable=False),
+    Column("made_at_us", BigInteger, nullable=False),
+    Column("n_values", Integer, nullable=False),
+    Index("ix_snapshot_versions_lookup", "kind", "as_of_us", "made_at_us", "version"),
+)
+
+# trust values from the endorsement graph (trust/_snapshot.py), per version
 trust_values = Table(
     "trust_values",
     metadata,
-    Column("as_of_us", BigInteger, primary_key=True),
+    Column("version", BigInteger, primary_key=True),
     Column("subject", String(64), primary_key=True),
     Column("value", Float, nullable=False),
 )
 
-# corroborated misconduct report values (trust/_reports.py), by as-of time (migration 0004)
+# corroborated misconduct report values (trust/_reports.py), per version (migration 0004)
 report_values = Table(
     "report_values",
     metadata,
-    Column("as_of_us", BigInteger, primary_key=True),
+    Column("version", BigInteger, primary_key=True),
     Column("subject", String(64), primary_key=True),
     Column("value", Float, nullable=False),
 )

@@ -1,7 +1,7 @@
-"""What trust and report corroboration read from the ledger, as of a time, in one place.
+"""What trust and report corroboration read from the store, as of a time, in one place.
 
-The SQL lives here and nowhere else in ``trust``: everything downstream is a pure
-function of these frames. Events count as the feature kernel says they do
+The store reads live here and nowhere else in ``trust``: everything downstream is a
+pure function of these frames. Events count as the feature kernel says they do
 (:func:`glasscredit.features.countable_events`: recorded and occurred by ``as_of``,
 within retention, not excluded by a dispute or a held burst), so a disputed
 endorsement or report stops counting for trust exactly as it does for every feature.
@@ -12,25 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import func, select
 
-from glasscredit.features import EXCLUSION_SCHEMA, countable_events
+from glasscredit.features import countable_events
 from glasscredit.policy import MONTH_US
-from glasscredit.store import Ledger
-from glasscredit.store._tables import event_exclusions, events, subjects
+from glasscredit.store import EVENT_COLUMNS, Ledger
 
 __all__ = ["TrustInputs", "load_trust_inputs"]
-
-_COLUMNS = (
-    "seq",
-    "event_id",
-    "subject",
-    "source",
-    "type",
-    "occurred_at_us",
-    "recorded_at_us",
-    "attributes",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,44 +53,14 @@ def load_trust_inputs(ledger: Ledger, as_of_us: int) -> TrustInputs:
         {"endorsement", "report.misconduct", "identity.verified", *negative}
         & set(policy.event_types)
     )
-    cols = [getattr(events.c, c) for c in _COLUMNS]
-    with ledger.engine.connect() as conn:
-        rows = conn.execute(
-            select(*cols).where(
-                events.c.type.in_(wanted),
-                events.c.recorded_at_us <= as_of_us,
-                events.c.occurred_at_us <= as_of_us,
-            )
-        ).all()
-        firsts = conn.execute(
-            select(events.c.subject, events.c.source, func.min(events.c.occurred_at_us))
-            .where(events.c.recorded_at_us <= as_of_us, events.c.occurred_at_us <= as_of_us)
-            .group_by(events.c.subject, events.c.source)
-        ).all()
-        known = conn.execute(
-            select(subjects.c.subject, subjects.c.first_seen_us).where(
-                subjects.c.first_seen_us <= as_of_us
-            )
-        ).all()
-        excl = conn.execute(
-            select(
-                event_exclusions.c.event_id, event_exclusions.c.from_us, event_exclusions.c.until_us
-            )
-        ).all()
-    schema = {
-        "seq": pl.Int64,
-        "event_id": pl.String,
-        "subject": pl.String,
-        "source": pl.String,
-        "type": pl.String,
-        "occurred_at_us": pl.Int64,
-        "recorded_at_us": pl.Int64,
-        "attributes": pl.String,
-    }
-    raw = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    exclusions = pl.DataFrame([tuple(r) for r in excl], schema=EXCLUSION_SCHEMA, orient="row")
+    raw = ledger.event_frame(types=wanted, recorded_by_us=as_of_us, occurred_by_us=as_of_us).sort(
+        "seq"
+    )
+    exclusions = ledger.exclusions.frame()
     counted = (
-        countable_events(raw, policy, as_of_us, exclusions).select(*_COLUMNS, "_negative").collect()
+        countable_events(raw, policy, as_of_us, exclusions)
+        .select(*EVENT_COLUMNS, "_negative")
+        .collect()
     )
     attr = pl.col("attributes").str.json_path_match
     endorsements = counted.filter(pl.col("type") == "endorsement").select(
@@ -131,20 +88,13 @@ def load_trust_inputs(ledger: Ledger, as_of_us: int) -> TrustInputs:
         .agg(pl.col("occurred_at_us").max().alias("_last_negative_us"))
     )
     first = (
-        pl.DataFrame(
-            [tuple(r) for r in firsts],
-            orient="row",
-            schema={"subject": pl.String, "first_source": pl.String, "_first_us": pl.Int64},
-        )
+        ledger.first_events(as_of_us)
+        .select("subject", first_source="source", _first_us="first_us")
         .sort(["subject", "_first_us", "first_source"])
         .group_by("subject", maintain_order=True)
         .first()
     )
-    who = pl.DataFrame(
-        [tuple(r) for r in known],
-        orient="row",
-        schema={"subject": pl.String, "first_seen_us": pl.Int64},
-    )
+    who = ledger.subjects_seen(as_of_us)
     since = pl.max_horizontal(pl.col("_first_us"), pl.col("_last_negative_us"))
     subj = (
         who.join(first, on="subject", how="left")

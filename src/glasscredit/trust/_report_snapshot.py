@@ -4,9 +4,10 @@ feature, and the per-report explanation a target (or an operator) can read.
 Reporter weights come from the trust snapshot of the same time, and lose
 ``overturn_penalty`` per report of theirs that was overturned. What counts as
 overturned is isolated in :func:`overturn_counts`: a misconduct report whose exclusion
-was made permanent (``until_us`` NULL) by a resolved dispute. It reads only the
-``event_exclusions`` table, so it works with or without the rights module's own tables;
-callers may pass their own counts instead.
+was made permanent (``until_us`` NULL) by a resolved dispute. It reads only the store's
+exclusions, so it works with or without the rights module's disputes; callers may pass
+their own counts instead. Each computation is appended as a new ``reports`` snapshot
+version, stamped with when it was made; nothing is replaced.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import delete, select
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.store import Ledger
-from glasscredit.store._tables import event_exclusions, events, report_values
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
 from glasscredit.trust._settings import report_settings, trust_settings
@@ -30,6 +29,7 @@ __all__ = ["ReportSnapshot", "compute_reports", "explain_reports", "overturn_cou
 
 #: exclusion reasons that are holds, not verdicts: they never count as overturned
 HOLD_REASONS = ("burst_hold",)
+REPORTS_KIND = "reports"  # the kind of stored snapshot ``corroborated_reports`` reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +46,9 @@ class ReportSnapshot:
 
 def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
     """Reporter -> misconduct reports of theirs removed for good by ``as_of_us``."""
-    stmt = (
-        select(events.c.attributes)
-        .join(event_exclusions, event_exclusions.c.event_id == events.c.event_id)
-        .where(
-            events.c.type == "report.misconduct",
-            event_exclusions.c.until_us.is_(None),
-            event_exclusions.c.from_us <= as_of_us,
-            event_exclusions.c.reason.not_in(HOLD_REASONS),
-        )
-    )
-    with ledger.engine.connect() as conn:
-        rows = conn.execute(stmt).all()
+    rows = ledger.exclusions.permanent("report.misconduct", as_of_us, not_reasons=HOLD_REASONS)
     counts: dict[str, int] = {}
-    for (attrs,) in rows:
+    for attrs in rows["attributes"].to_list():
         reporter = str(json.loads(attrs).get("reporter"))
         counts[reporter] = counts.get(reporter, 0) + 1
     return counts
@@ -103,7 +92,8 @@ def compute_reports(
     overturned: Mapping[str, int] | None = None,
     store: bool = True,
 ) -> ReportSnapshot:
-    """Corroborate every report that counts at ``as_of_us`` and store the values.
+    """Corroborate every report that counts at ``as_of_us`` and store the values (a new
+    version of the ``reports`` snapshot of that time).
 
     Trust is recomputed from the same inputs (so the weights are those of this very
     time); ``overturned`` defaults to :func:`overturn_counts`.
@@ -113,11 +103,9 @@ def compute_reports(
     targets = _verdicts(ledger, inputs, trust, overturned, inputs.reports)
     snap = ReportSnapshot(as_of_us, targets)
     if store:
-        rows = [{"as_of_us": as_of_us, "subject": s, "value": v} for s, v in snap.values.items()]
-        with ledger.engine.begin() as conn:
-            conn.execute(delete(report_values).where(report_values.c.as_of_us == as_of_us))
-            if rows:
-                conn.execute(report_values.insert(), rows)
+        ledger.snapshots.append(
+            REPORTS_KIND, as_of_us, snap.values, made_at_us=ledger.clock(), actor="reports"
+        )
     return snap
 
 

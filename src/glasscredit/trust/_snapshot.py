@@ -1,11 +1,11 @@
-"""Trust snapshots from the ledger: endorsement graph -> SybilRank -> ``trust_values``.
+"""Trust snapshots from the ledger: endorsement graph -> SybilRank -> stored ``trust`` version.
 
 A snapshot is computed for one ``as_of`` time from the events that count at that time
-and stored under it; the scorer reads the newest snapshot at or before the time it
-scores, so a past score is reproduced with the trust it was computed with. Batch
-recomputation is the incremental path: a snapshot depends only on ``as_of`` (time is
-an argument, the clock is never read here), and recomputing it for the same time gives
-the same rows, which replace the stored ones.
+and appended to the store as a new version of that time, stamped with when it was made
+(the ledger's clock) and vouched for by an audit row; nothing is replaced. The scorer
+reads the newest snapshot at or before the time it scores; verifying a stored score
+reads the versions made by the time it was computed, so a past score is reproduced
+with the trust it was computed with, even after a recomputation.
 
 Seeds are chosen by policy (``settings.trust``): identity verified at
 ``min_identity_level`` or better and ``min_clean_months`` known with no countable
@@ -20,17 +20,21 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import delete
 
-from glasscredit.store import Ledger
-from glasscredit.store._tables import trust_values
+from glasscredit.store import Ledger, SnapshotVersion
 from glasscredit.trust._graph import DroppedEdges, build_endorsement_graph
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._seeds import SeedPolicy, select_seeds
 from glasscredit.trust._settings import TrustSettings, trust_settings
 from glasscredit.trust._sybilrank import sybilrank
 
-__all__ = ["TrustSnapshot", "compute_trust", "snapshot_from_inputs", "store_trust"]
+__all__ = [
+    "TRUST_KIND",
+    "TrustSnapshot",
+    "compute_trust",
+    "snapshot_from_inputs",
+    "store_trust",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +115,16 @@ def snapshot_from_inputs(inputs: TrustInputs, settings: TrustSettings) -> TrustS
     )
 
 
-def store_trust(ledger: Ledger, snapshot: TrustSnapshot) -> None:
-    """Replace the stored snapshot for ``snapshot.as_of_us`` (same time, same rows)."""
-    rows = [
-        {"as_of_us": snapshot.as_of_us, "subject": s, "value": v}
-        for s, v in snapshot.values.items()
-    ]
-    with ledger.engine.begin() as conn:
-        conn.execute(delete(trust_values).where(trust_values.c.as_of_us == snapshot.as_of_us))
-        if rows:
-            conn.execute(trust_values.insert(), rows)
+TRUST_KIND = "trust"  # the kind of stored snapshot the ``trust`` feature reads
+
+
+def store_trust(
+    ledger: Ledger, snapshot: TrustSnapshot, *, actor: str = "trust"
+) -> SnapshotVersion:
+    """Append ``snapshot`` as a new version, made now (the ledger's clock)."""
+    return ledger.snapshots.append(
+        TRUST_KIND, snapshot.as_of_us, snapshot.values, made_at_us=ledger.clock(), actor=actor
+    )
 
 
 def compute_trust(ledger: Ledger, as_of_us: int, *, store: bool = True) -> TrustSnapshot:
@@ -133,7 +137,8 @@ def compute_trust(ledger: Ledger, as_of_us: int, *, store: bool = True) -> Trust
     as_of_us:
         Only events that count at this time are used; the snapshot is stored under it.
     store:
-        Write the values to ``trust_values`` (the ``trust`` feature reads them).
+        Append the values as a new ``trust`` snapshot version (the ``trust`` feature
+        reads them).
     """
     snapshot = snapshot_from_inputs(
         load_trust_inputs(ledger, as_of_us), trust_settings(ledger.policy)

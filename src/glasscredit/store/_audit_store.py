@@ -1,0 +1,64 @@
+"""The audit chain as the core reads it: verify it, and find the rows about a subject.
+
+Rows are appended only inside the transactions of the changes they record (ingest,
+disputes, holds, snapshots, erasure); this store reads. Rows about a subject carry
+their pseudonym (:func:`subject_tag`), which erasure unlinks by destroying the salt.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Engine, select
+
+from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
+from glasscredit.store._tables import audit_log, event_tombstones, subjects
+
+__all__ = ["SqlAuditStore"]
+
+
+class SqlAuditStore:
+    """The audit chain on either database (the SQL is the same)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def verify(self) -> ChainReport:
+        """Verify the chain; erased events count through their tombstones."""
+        tombs: dict[int, list[str]] = {}
+        with self._engine.connect() as conn:
+            for batch, leaf in conn.execute(
+                select(event_tombstones.c.batch, event_tombstones.c.leaf)
+            ):
+                tombs.setdefault(int(batch), []).append(leaf)
+            return verify_chain(conn, tombstones=tombs)
+
+    def tag_of(self, subject: str) -> str | None:
+        """The subject's pseudonym in audit rows (None: unknown or erased)."""
+        with self._engine.connect() as conn:
+            salt = conn.execute(
+                select(subjects.c.salt).where(subjects.c.subject == subject)
+            ).scalar()
+        return None if salt is None else subject_tag(str(salt), subject)
+
+    def entries(self, *, tag: str | None = None, action: str | None = None) -> list[AuditEntry]:
+        """Audit rows in chain order, optionally only those with this tag or action."""
+        stmt = select(audit_log).order_by(audit_log.c.seq)
+        if tag is not None:
+            stmt = stmt.where(audit_log.c.subject_tag == tag)
+        if action is not None:
+            stmt = stmt.where(audit_log.c.action == action)
+        with self._engine.connect() as conn:
+            return [
+                AuditEntry(
+                    int(r.seq),
+                    int(r.at_us),
+                    r.actor,
+                    r.action,
+                    r.subject_tag,
+                    json.loads(r.details),
+                    r.prev_hash,
+                    r.row_hash,
+                )
+                for r in conn.execute(stmt).all()
+            ]

@@ -1,0 +1,312 @@
+"""What the core needs from storage, as protocols: the store boundary.
+
+The domain (``features``, ``trust``, ``scoring``, ``rights``) and the application layer
+reach storage only through these methods; :class:`glasscredit.store.Ledger` implements
+them over SQLite or PostgreSQL (its adapters own every SQL statement and fast path).
+Frames follow the schemas of :mod:`._schemas`; times are int64 microseconds, UTC. The
+contract suite (``tests/store/test_contract.py``) runs one set of tests per protocol
+against both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
+
+import polars as pl
+import pyarrow as pa
+
+from glasscredit.policy import Policy
+from glasscredit.store._audit import AuditEntry, ChainReport
+from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, StoredScore
+
+if TYPE_CHECKING:
+    from glasscredit.store._disputes import DisputeTarget
+    from glasscredit.store._erasure import Erasure
+    from glasscredit.store._ingest import IngestReport
+    from glasscredit.store._mirror import EventMirror
+    from glasscredit.store._readers import BrokenRow
+    from glasscredit.store._snapshots import SnapshotVersion
+    from glasscredit.store._subject_reader import SubjectInputs
+
+__all__ = [
+    "AuditStore",
+    "DisputeStore",
+    "ErasureStore",
+    "EventLog",
+    "ExclusionStore",
+    "HoldStore",
+    "ScoreStore",
+    "ScoreWriter",
+    "SnapshotStore",
+    "Store",
+    "SubjectInputsReader",
+]
+
+
+class SubjectInputsReader(Protocol):
+    """One subject's kernel inputs, fast (explain's read)."""
+
+    def read(
+        self, subject: str, as_of_us: int, *, made_by_us: int | None = None
+    ) -> SubjectInputs: ...
+
+    def close(self) -> None: ...
+
+
+class EventLog(Protocol):
+    """Append events (ingest) and read them: the events table's only way in and out."""
+
+    policy: Policy
+    clock: Callable[[], int]
+
+    def ingest(
+        self,
+        records: Iterable[Mapping[str, Any]] | Iterable[tuple[int, Mapping[str, Any] | BrokenRow]],
+        *,
+        actor: str = ...,
+        batch_size: int = ...,
+        progress: Callable[[int], None] | None = ...,
+        numbered: bool = ...,
+    ) -> IngestReport: ...
+
+    def has_subject(self, subject: str) -> bool: ...
+
+    def events_of(
+        self, subject: str, *, recorded_by_us: int | None = None
+    ) -> list[StoredEvent]: ...
+
+    def iter_event_batches(
+        self,
+        *,
+        subjects_in: Collection[str] | None = None,
+        subject_range: tuple[str, str] | None = None,
+        recorded_by_us: int | None = None,
+        attribute_types: Collection[str] | None = None,
+        chunk: int = ...,
+    ) -> Iterator[pa.Table]: ...
+
+    def event_table(
+        self,
+        *,
+        subjects_in: Collection[str] | None = None,
+        subject_range: tuple[str, str] | None = None,
+        recorded_by_us: int | None = None,
+        attribute_types: Collection[str] | None = None,
+        chunk: int = ...,
+    ) -> pa.Table: ...
+
+    def event_frame(
+        self,
+        *,
+        subjects_in: Collection[str] | None = None,
+        recorded_by_us: int | None = None,
+        occurred_from_us: int | None = None,
+        occurred_by_us: int | None = None,
+        types: Collection[str] | None = None,
+    ) -> pl.DataFrame: ...
+
+    def all_subjects(self) -> list[str]: ...
+
+    def subjects_seen(self, by_us: int) -> pl.DataFrame: ...
+
+    def first_events(self, as_of_us: int) -> pl.DataFrame: ...
+
+    def events_by_source(self) -> dict[str, int]: ...
+
+    def first_seen(self, subject: str) -> int | None: ...
+
+    def content_hashes(self, subject: str) -> dict[str, str]: ...
+
+    def subject_reader(
+        self, attribute_types: Collection[str], external: Sequence[tuple[str, str]]
+    ) -> SubjectInputsReader: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    @property
+    def mirror(self) -> EventMirror | None: ...
+
+    def verify_audit(self) -> ChainReport: ...
+
+
+class ExclusionStore(Protocol):
+    """Periods during which an event does not count (written by disputes and holds)."""
+
+    def frame(self, subjects_in: Collection[str] | None = None) -> pl.DataFrame: ...
+
+    def of_subject(self, subject: str) -> list[dict[str, Any]]: ...
+
+    def permanent(
+        self, event_type: str, as_of_us: int, *, not_reasons: Collection[str] = ()
+    ) -> pl.DataFrame: ...
+
+
+class ScoreWriter(Protocol):
+    """Score writes inside one transaction holding the chain lock."""
+
+    def previous(self, subjects_in: Sequence[str]) -> pl.DataFrame: ...
+
+    def next_score_id(self) -> int: ...
+
+    def append(self, frame: pl.DataFrame) -> None: ...
+
+    def details(self, score_ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
+
+    def append_notices(self, notices: Sequence[Mapping[str, Any]]) -> None: ...
+
+
+class ScoreStore(Protocol):
+    """Stored scores, change notices and the scoring cursor."""
+
+    def writing(self) -> AbstractContextManager[ScoreWriter]: ...
+
+    def history(self, subject: str) -> list[StoredScore]: ...
+
+    def get(self, score_id: int) -> StoredScore | None: ...
+
+    def notices(self, subject: str) -> list[StoredNotice]: ...
+
+    def current(self, subject: str) -> int | None: ...
+
+    def in_period(self, start_us: int, end_us: int) -> pl.DataFrame: ...
+
+    def stale_subjects(self) -> list[str]: ...
+
+
+class SnapshotStore(Protocol):
+    """Trust and report snapshots: append-only versions stamped with when they were made."""
+
+    def append(
+        self, kind: str, as_of_us: int, values: Mapping[str, float], *, made_at_us: int, actor: str
+    ) -> SnapshotVersion: ...
+
+    def versions(self, kind: str) -> list[SnapshotVersion]: ...
+
+    def values(
+        self,
+        kind: str,
+        as_of_us: int,
+        subjects_in: Collection[str] | None = None,
+        *,
+        made_by_us: int | None = None,
+    ) -> pl.DataFrame | None: ...
+
+    def external(
+        self,
+        columns: Collection[tuple[str, str]],
+        as_of_us: int,
+        subjects_in: Collection[str] | None = None,
+        *,
+        made_by_us: int | None = None,
+    ) -> pl.DataFrame | None: ...
+
+
+class HoldStore(Protocol):
+    """Events held out of scoring pending review; holding and releasing are audited."""
+
+    def hold(
+        self,
+        ref: str,
+        event_ids: Sequence[str],
+        at_us: int,
+        *,
+        actor: str,
+        details: Mapping[str, Any] | None = None,
+    ) -> int: ...
+
+    def release(self, ref: str, at_us: int, *, actor: str) -> int: ...
+
+    def open_holds(self, ref: str) -> list[str]: ...
+
+
+class DisputeStore(Protocol):
+    """Disputes, their exclusion periods and the sources' outbox; every change audited."""
+
+    def target(self, subject: str, event_id: str) -> DisputeTarget: ...
+
+    def open(
+        self,
+        subject: str,
+        event_id: str,
+        reason: str,
+        *,
+        now_us: int,
+        deadline_us: int,
+        actor: str,
+        check: Callable[[DisputeTarget], None],
+    ) -> Dispute: ...
+
+    def get(self, dispute_id: int) -> Dispute | None: ...
+
+    def resolve(
+        self,
+        dispute_id: int,
+        outcome: str,
+        *,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute], None],
+    ) -> Dispute: ...
+
+    def expire(self, now_us: int, *, outcome: str, actor: str) -> list[Dispute]: ...
+
+    def find(
+        self,
+        *,
+        subject: str | None = None,
+        source: str | None = None,
+        status: str | None = None,
+    ) -> list[Dispute]: ...
+
+    def notices(self, source: str) -> list[dict[str, Any]]: ...
+
+    def status_counts(self) -> dict[str, dict[str, int]]: ...
+
+
+class ErasureStore(Protocol):
+    """Erasure of a subject from every table and read path; the suppression list."""
+
+    def erase(
+        self, subject: str, *, now_us: int, actor: str, named: Mapping[str, list[str]]
+    ) -> Erasure: ...
+
+    def erased_at(self, subject: str) -> int | None: ...
+
+    def erased_hashes(self) -> set[str]: ...
+
+
+class AuditStore(Protocol):
+    """The hash-chained audit log: verification and the rows about a subject."""
+
+    def verify(self) -> ChainReport: ...
+
+    def tag_of(self, subject: str) -> str | None: ...
+
+    def entries(self, *, tag: str | None = None, action: str | None = None) -> list[AuditEntry]: ...
+
+
+class Store(EventLog, Protocol):
+    """Everything the core needs: the event log and the other stores, as attributes."""
+
+    @property
+    def scores(self) -> ScoreStore: ...
+
+    @property
+    def exclusions(self) -> ExclusionStore: ...
+
+    @property
+    def snapshots(self) -> SnapshotStore: ...
+
+    @property
+    def holds(self) -> HoldStore: ...
+
+    @property
+    def disputes(self) -> DisputeStore: ...
+
+    @property
+    def erasures(self) -> ErasureStore: ...
+
+    @property
+    def audit(self) -> AuditStore: ...

@@ -1,0 +1,52 @@
+"""The shapes of the frames the store returns, declared once.
+
+``EVENT_SCHEMA`` is the events table as every read path returns it (the columnar
+reader, the mirror, one subject's read); ``EXCLUSION_SCHEMA`` the periods during which
+an event does not count, as the feature kernel takes them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "EVENT_FRAME_SCHEMA",
+    "EVENT_INSERT_COLUMNS",
+    "EVENT_SCHEMA",
+    "EXCLUSION_SCHEMA",
+]
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("event_id", pa.string()),
+        ("subject", pa.string()),
+        ("source", pa.string()),
+        ("type", pa.string()),
+        ("occurred_at_us", pa.int64()),
+        ("recorded_at_us", pa.int64()),
+        ("attributes", pa.string()),
+    ]
+)
+EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
+#: the same columns as polars types (derived: one declaration)
+EVENT_FRAME_SCHEMA: dict[str, pl.DataType] = dict(pl.DataFrame(EVENT_SCHEMA.empty_table()).schema)
+EXCLUSION_SCHEMA: dict[str, pl.DataType] = {
+    "event_id": pl.String(),
+    "from_us": pl.Int64(),
+    "until_us": pl.Int64(),
+}
+#: the columns ingest writes (``seq`` is the database's)
+EVENT_INSERT_COLUMNS = (
+    "event_id",
+    "subject",
+    "source",
+    "type",
+    "occurred_at_us",
+    "recorded_at_us",
+    "attributes",
+    "content_hash",
+    "batch",
+)

@@ -1,0 +1,207 @@
+"""Stored scores, change notices and the scoring cursor.
+
+Score rows are written column-wise through the adapter's bulk path (COPY on
+PostgreSQL, ``executemany`` on SQLite), and each subject's newest stored score and last
+event seen go into ``scoring_cursor`` in the same transaction. Score ids are assigned
+under the chain lock, as every writer of scores does, so they stay in order. The
+reads that a batch needs per chunk (previous scores, their details) go through the
+raw driver: the SQLAlchemy row objects cost more than the queries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, func, select
+
+from glasscredit.store._dialect import Dialect
+from glasscredit.store._records import StoredNotice, StoredScore
+from glasscredit.store._tables import events, score_changes, scores, scoring_cursor
+
+__all__ = ["CURSOR_COLUMNS", "PREVIOUS_SCHEMA", "SCORE_COLUMNS", "SqlScoreStore", "SqlScoreWriter"]
+
+SCORE_COLUMNS = (
+    "score_id",
+    "subject",
+    "as_of_us",
+    "computed_at_us",
+    "score",
+    "tier",
+    "policy_hash",
+    "model_hash",
+    "inputs_digest",
+    "detail",
+)
+CURSOR_COLUMNS = ("subject", "last_seq", "last_score_id")
+PREVIOUS_SCHEMA = {
+    "subject": pl.String,
+    "prev_score_id": pl.Int64,
+    "prev_score": pl.Int64,
+    "prev_tier": pl.String,
+    "prev_as_of_us": pl.Int64,
+}
+_IN_LIST = 20_000  # ids per statement: below SQLite's 32,766 parameters
+
+
+class SqlScoreWriter:
+    """Score writes inside one transaction that holds the chain lock."""
+
+    def __init__(self, conn: Connection, dialect: Dialect) -> None:
+        self._conn = conn
+        self._dialect = dialect
+
+    def previous(self, subjects_in: Sequence[str]) -> pl.DataFrame:
+        """Each subject's newest stored score (id, score, tier, as-of), without its detail."""
+        sql = (
+            "SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us "
+            "FROM scoring_cursor c JOIN scores s ON s.score_id = c.last_score_id "
+            "WHERE c.subject IN ({})"
+        )
+        rows = [
+            r
+            for i in range(0, len(subjects_in), _IN_LIST)
+            for r in self._dialect.raw_rows(self._conn, sql, subjects_in[i : i + _IN_LIST])
+        ]
+        return pl.DataFrame(rows, schema=PREVIOUS_SCHEMA, orient="row")
+
+    def next_score_id(self) -> int:
+        got = self._conn.execute(select(func.coalesce(func.max(scores.c.score_id), 0)))
+        return int(got.scalar_one()) + 1
+
+    def append(self, frame: pl.DataFrame) -> None:
+        """Store ``frame``'s scores (:data:`SCORE_COLUMNS`) and move each subject's cursor
+        (``last_seq``, ``last_score_id``)."""
+        if frame.height == 0:
+            return
+        self._dialect.insert_rows(
+            self._conn, "scores", SCORE_COLUMNS, frame.select(list(SCORE_COLUMNS)).iter_rows()
+        )
+        self._dialect.insert_rows(
+            self._conn,
+            "scoring_cursor",
+            CURSOR_COLUMNS,
+            frame.select(list(CURSOR_COLUMNS)).iter_rows(),
+            upsert_key="subject",
+        )
+
+    def details(self, score_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Parsed ``detail`` of these stored scores."""
+        sql = "SELECT score_id, detail FROM scores WHERE score_id IN ({})"
+        return {
+            int(r[0]): json.loads(r[1])
+            for i in range(0, len(score_ids), _IN_LIST)
+            for r in self._dialect.raw_rows(self._conn, sql, score_ids[i : i + _IN_LIST])
+        }
+
+    def append_notices(self, notices: Sequence[Mapping[str, Any]]) -> None:
+        """Store change notices (``score_changes`` columns; ``diff`` a JSON-ready dict)."""
+        if notices:
+            self._conn.execute(
+                score_changes.insert(),
+                [
+                    {**n, "diff": json.dumps(n["diff"], separators=(",", ":"), allow_nan=False)}
+                    for n in notices
+                ],
+            )
+
+
+def _stored(row: Any) -> StoredScore:
+    return StoredScore(
+        int(row.score_id),
+        row.subject,
+        int(row.as_of_us),
+        int(row.computed_at_us),
+        int(row.score),
+        row.tier,
+        row.policy_hash,
+        row.model_hash,
+        row.inputs_digest,
+        json.loads(row.detail),
+    )
+
+
+class SqlScoreStore:
+    """Stored scores on either database (the adapter brings the bulk paths)."""
+
+    def __init__(self, engine: Engine, dialect: Dialect) -> None:
+        self._engine = engine
+        self._dialect = dialect
+
+    @contextmanager
+    def writing(self) -> Iterator[SqlScoreWriter]:
+        """One transaction holding the chain lock; committed when the block ends."""
+        with self._engine.begin() as conn:
+            self._dialect.lock_chain(conn)  # serialise score id assignment with other writers
+            yield SqlScoreWriter(conn, self._dialect)
+
+    def history(self, subject: str) -> list[StoredScore]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(scores).where(scores.c.subject == subject).order_by(scores.c.score_id)
+            ).all()
+        return [_stored(r) for r in rows]
+
+    def get(self, score_id: int) -> StoredScore | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(scores).where(scores.c.score_id == score_id)).first()
+        return None if row is None else _stored(row)
+
+    def notices(self, subject: str) -> list[StoredNotice]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(score_changes)
+                .where(score_changes.c.subject == subject)
+                .order_by(score_changes.c.id)
+            ).all()
+        return [
+            StoredNotice(int(r.score_id), int(r.prev_score_id), int(r.at_us), json.loads(r.diff))
+            for r in rows
+        ]
+
+    def current(self, subject: str) -> int | None:
+        """The subject's newest stored score (the one the cursor points at), or None."""
+        with self._engine.connect() as conn:
+            got = conn.execute(
+                select(scores.c.score)
+                .join(scoring_cursor, scoring_cursor.c.last_score_id == scores.c.score_id)
+                .where(scoring_cursor.c.subject == subject)
+            ).scalar()
+        return None if got is None else int(got)
+
+    def in_period(self, start_us: int, end_us: int) -> pl.DataFrame:
+        """``score_id``, ``subject``, ``score``, ``detail`` (JSON) of every stored score with
+        ``start_us <= as_of < end_us``."""
+        stmt = select(scores.c.score_id, scores.c.subject, scores.c.score, scores.c.detail).where(
+            scores.c.as_of_us >= start_us, scores.c.as_of_us < end_us
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        schema = {
+            "score_id": pl.Int64,
+            "subject": pl.String,
+            "score": pl.Int64,
+            "detail": pl.String,
+        }
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+    def stale_subjects(self) -> list[str]:
+        """Subjects whose newest event is beyond what their last stored score has seen."""
+        newest = (
+            select(events.c.subject, func.max(events.c.seq).label("m"))
+            .group_by(events.c.subject)
+            .subquery()
+        )
+        stmt = (
+            select(newest.c.subject)
+            .select_from(
+                newest.outerjoin(scoring_cursor, scoring_cursor.c.subject == newest.c.subject)
+            )
+            .where((scoring_cursor.c.last_seq.is_(None)) | (newest.c.m > scoring_cursor.c.last_seq))
+            .order_by(newest.c.subject)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
