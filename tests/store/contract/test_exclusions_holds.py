@@ -1,0 +1,67 @@
+"""ExclusionStore and HoldStore: periods that stop events counting; holds are audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from glasscredit.exceptions import NotFoundError
+from glasscredit.store import HOLD_REASON, Ledger
+from tests.conftest import FakeClock
+from tests.store.contract.conftest import DAY, T0, fill
+
+
+def test_hold_release_and_the_periods_they_leave(ledger: Ledger, clock: FakeClock) -> None:
+    fill(ledger, clock)
+    assert ledger.exclusions.frame().height == 0
+    added = ledger.holds.hold(
+        "burst:bank:1", ["e1", "e2", "missing"], T0, actor="op", details={"source": "bank"}
+    )
+    assert added == 2  # an unknown id is skipped
+    assert ledger.holds.hold("burst:bank:1", ["e1", "e2"], T0, actor="op") == 0  # idempotent
+    assert ledger.holds.open_holds("burst:bank:1") == ["e1", "e2"]
+    frame = ledger.exclusions.frame(["s1"])
+    assert frame.rows() == [("e1", T0, None)]
+    assert ledger.exclusions.of_subject("s2") == [
+        {
+            "event_id": "e2",
+            "from_us": T0,
+            "until_us": None,
+            "reason": HOLD_REASON,
+            "ref": "burst:bank:1",
+        }
+    ]
+    assert ledger.holds.release("burst:bank:1", T0 + DAY, actor="op") == 2
+    assert ledger.holds.open_holds("burst:bank:1") == []
+    assert sorted(ledger.exclusions.frame().rows()) == [
+        ("e1", T0, T0 + DAY),
+        ("e2", T0, T0 + DAY),
+    ]
+    with pytest.raises(NotFoundError):
+        ledger.holds.release("burst:bank:1", T0 + 2 * DAY, actor="op")
+    # one audit row per change that moved what counts, none for the no-op
+    rows = [e for e in ledger.audit.entries() if e.action in ("hold", "release")]
+    assert [(e.action, e.actor, e.at_us, e.details) for e in rows] == [
+        ("hold", "op", T0, {"source": "bank", "ref": "burst:bank:1", "events": 2}),
+        ("release", "op", T0 + DAY, {"ref": "burst:bank:1", "events": 2}),
+    ]
+    assert ledger.verify_audit().ok
+
+
+def test_open_ended_exclusions_of_a_type(ledger: Ledger, clock: FakeClock) -> None:
+    fill(ledger, clock)
+    ledger.holds.hold("h", ["e4"], T0, actor="op")
+    assert ledger.exclusions.permanent("endorsement", T0).rows() == [("e4", '{"endorser":"s1"}')]
+    assert ledger.exclusions.permanent("endorsement", T0, not_reasons=[HOLD_REASON]).height == 0
+    d = ledger.disputes.open(
+        "s3", "e4", "not me", now_us=T0, deadline_us=T0 + DAY, actor="subject", check=lambda t: None
+    )
+    got = ledger.exclusions.permanent("endorsement", T0 + DAY, not_reasons=[HOLD_REASON])
+    assert got.rows() == [("e4", '{"endorser":"s1"}')]
+    assert ledger.exclusions.permanent("endorsement", T0 - 1).height == 0  # not yet
+    assert ledger.exclusions.permanent("bill.paid", T0 + DAY).height == 0
+    ledger.disputes.resolve(
+        d.dispute_id, "upheld", now_us=T0 + DAY, actor="op", check=lambda d: None
+    )  # the period is closed: it counts again
+    assert (
+        ledger.exclusions.permanent("endorsement", T0 + DAY, not_reasons=[HOLD_REASON]).height == 0
+    )
