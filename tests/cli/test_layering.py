@@ -2,8 +2,10 @@
 
 A CLI module may import ``glasscredit.app`` (every use case and its typed result),
 ``glasscredit.exceptions`` (to raise a ``ValidationError`` for a malformed option) and
-``glasscredit.config`` (the settings the context is built from), other CLI modules, and
-``glasscredit.batch``: a front door of its own (Spark), which calls the kernels itself.
+``glasscredit.config`` (the settings the context is built from) and other CLI modules.
+The one exception is ``cli/_batch.py``, the command of ``glasscredit.batch``: a front
+door of its own (Spark) that calls the kernels itself, which the app layer, below the
+front doors, cannot import.
 Anything else (the store, scoring, trust, rights, the policy) would let a domain rule
 live in the CLI, where the REST service could not share it.
 """
@@ -17,13 +19,9 @@ import pytest
 
 import glasscredit.cli
 
-ALLOWED = (
-    "glasscredit.app",
-    "glasscredit.exceptions",
-    "glasscredit.config",
-    "glasscredit.cli",
-    "glasscredit.batch",
-)
+ALLOWED = ("glasscredit.app", "glasscredit.exceptions", "glasscredit.config", "glasscredit.cli")
+# module -> the further front door it may call (nothing else may)
+FRONT_DOORS = {"_batch.py": ("glasscredit.batch",)}
 CLI_DIR = Path(glasscredit.cli.__file__).parent
 
 
@@ -43,13 +41,14 @@ def imported_modules(source: str) -> list[str]:
     return [m for m in out if m == "glasscredit" or m.startswith("glasscredit.")]
 
 
-def _allowed(module: str) -> bool:
-    return any(module == a or module.startswith(a + ".") for a in ALLOWED)
+def _allowed(module: str, extra: tuple[str, ...] = ()) -> bool:
+    return any(module == a or module.startswith(a + ".") for a in (*ALLOWED, *extra))
 
 
 @pytest.mark.parametrize("path", sorted(CLI_DIR.glob("*.py")), ids=lambda p: p.name)
 def test_cli_module_imports_only_the_application_layer(path: Path) -> None:
-    bad = [m for m in imported_modules(path.read_text()) if not _allowed(m)]
+    extra = FRONT_DOORS.get(path.name, ())
+    bad = [m for m in imported_modules(path.read_text()) if not _allowed(m, extra)]
     assert not bad, f"{path.name} imports {bad}: call glasscredit.app instead"
 
 

@@ -19,6 +19,7 @@ from glasscredit.cli._common import (
     console,
     emit_json,
     open_context,
+    safe,
 )
 from glasscredit.cli._scoring import as_of_option
 from glasscredit.exceptions import FieldError, ValidationError
@@ -82,6 +83,7 @@ def register(app: typer.Typer) -> None:
             return
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.stages.items())
         console.print(
-            f"{report.engine}: {report.subjects:,} subjects scored into {report.out} ({stages})"
+            f"{report.engine}: {report.subjects:,} subjects scored into "
+            f"{safe(report.out)} ({stages})"
             + (f"; stored {report.stored:,}, changed {report.changed:,}" if store else "")
         )
