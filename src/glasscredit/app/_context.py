@@ -22,7 +22,11 @@ Clock = Callable[[], int]
 
 
 class Context:
-    """Settings, policy and clock, with the ledger they select (opened lazily)."""
+    """Settings, policy and clock, with the ledger they select (opened lazily).
+
+    One per command or request: the lazily built ledger and scorer are not guarded for
+    use from several threads at once.
+    """
 
     def __init__(
         self,
