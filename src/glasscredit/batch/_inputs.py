@@ -42,13 +42,12 @@ class LedgerInputs:
 
 def read_ledger_inputs(scorer: Scorer, as_of_us: int) -> LedgerInputs:
     """Read the exclusions, external values, erasure keys and subjects of ``scorer``'s ledger."""
-    rows = scorer.ledger.execute_sql("SELECT subject_hash FROM erasures")
     return LedgerInputs(
         as_of_us,
         scorer.all_subjects(),
         scorer.exclusions(),
         scorer.external(as_of_us),
-        frozenset(str(r[0]) for r in rows),
+        frozenset(scorer.ledger.erasures.erased_hashes()),
     )
 
 

@@ -10,6 +10,7 @@ that is the same on both; every statement that is not, and every fast path (COPY
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
@@ -31,6 +32,10 @@ class Dialect(Protocol):
 
     def make_engine(self, url: URL) -> Engine:
         """The engine, configured as this database needs (pragmas, pool)."""
+        ...
+
+    def mirror_root(self, url: URL) -> Path | None:
+        """Where the columnar mirror lives by default (None: only where configured)."""
         ...
 
     def named(self, name: str) -> str:

@@ -389,11 +389,10 @@ class Ledger:
         SQLite: ``<file>.columns/`` next to the database; PostgreSQL: the folder in
         ``GLASSCREDIT_MIRROR_DIR`` when set (otherwise batch reads go to the database).
         """
-        u = make_url(self.url)
-        if u.get_backend_name() == "sqlite" and u.database:
-            return EventMirror(self.engine, Path(f"{u.database}.columns"))
-        where = os.environ.get("GLASSCREDIT_MIRROR_DIR")
-        return EventMirror(self.engine, Path(where)) if where else None
+        root = self.adapter.mirror_root(make_url(self.url))
+        if root is None and (where := os.environ.get("GLASSCREDIT_MIRROR_DIR")):
+            root = Path(where)
+        return None if root is None else EventMirror(self.engine, root)
 
     def execute_sql(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Raw read for tests and tools (never for writes: events have no UPDATE path)."""

@@ -120,3 +120,18 @@ def test_audit_chain_verifies_after_appends(ledger: Ledger, clock: FakeClock) ->
     ingests = ledger.audit.entries(action="ingest")
     assert [e.details["count"] for e in ingests] == [4, 1]
     assert ingests[1].prev_hash == ingests[0].row_hash
+
+
+def test_the_mirror_serves_what_the_table_holds(
+    ledger: Ledger, clock: FakeClock, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GLASSCREDIT_MIRROR_DIR", str(tmp_path))  # PostgreSQL's is configured
+    fill(ledger, clock)
+    mirror = ledger.mirror
+    assert mirror is not None
+    report = mirror.sync()
+    assert report.appended == 5 and mirror.verify() == []
+    table = ledger.event_frame().sort("seq")
+    assert mirror.scan().sort("seq").equals(table)
+    assert mirror.scan(recorded_by_us=T0)["event_id"].sort().to_list() == ["e1", "e2", "e3", "e4"]
+    assert mirror.sync().appended == 0  # nothing new

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -37,6 +38,10 @@ class PostgresDialect:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         return create_engine(url, pool_pre_ping=True)
+
+    def mirror_root(self, url: URL) -> Path | None:
+        """None: a server has no folder of its own (``GLASSCREDIT_MIRROR_DIR`` sets one)."""
+        return None
 
     def named(self, name: str) -> str:
         return f"%({name})s"

@@ -9,6 +9,7 @@ chain head needs no further lock. Bulk writes go through the raw ``sqlite3`` dri
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -59,6 +60,10 @@ class SqliteDialect:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return eng
+
+    def mirror_root(self, url: URL) -> Path | None:
+        """``<file>.columns/`` next to the database file."""
+        return Path(f"{url.database}.columns") if url.database else None
 
     def named(self, name: str) -> str:
         return f":{name}"
