@@ -8,13 +8,19 @@ compared with its declaration column by column, with its primary key and indexes
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
+from glasscredit.policy import Policy
 from glasscredit.store import Ledger
+from glasscredit.store._adapters import dialect_named
 from glasscredit.store._tables import metadata
 
 
@@ -54,3 +60,59 @@ def test_reflected_tables_are_the_declared_ones(ledger: Ledger) -> None:
             if type(u).__name__ == "UniqueConstraint"
         }
         assert indexes == declared, name
+
+
+def _migrate(db_url: str, to: str, *, down: bool = False) -> Any:
+    """Run the migrations up (or down) to revision ``to``; the engine, for more SQL."""
+    engine = dialect_named(make_url(db_url).get_backend_name()).make_engine(make_url(db_url))
+    cfg = Config()
+    cfg.set_main_option(
+        "script_location", str(resources.files("glasscredit.store").joinpath("migrations"))
+    )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, to)
+    return engine
+
+
+def test_0006_turns_stored_snapshots_into_versions(db_url: str, policy: Policy) -> None:
+    """Rows written before snapshots were versioned stay readable, as versions made at 0;
+    going back keeps the newest version of each time."""
+    engine = _migrate(db_url, "0005")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO trust_values (as_of_us, subject, value) VALUES (:t, :s, :v)"),
+                [
+                    {"t": 100, "s": "a", "v": 0.5},
+                    {"t": 100, "s": "b", "v": 1.0},
+                    {"t": 200, "s": "a", "v": 0.25},
+                ],
+            )
+            conn.execute(
+                text("INSERT INTO report_values (as_of_us, subject, value) VALUES (200, 'b', 2)")
+            )
+    finally:
+        engine.dispose()
+    with Ledger(db_url, policy, clock=lambda: 1_000) as ledger:  # migrates to the head
+        trust = ledger.snapshots.versions("trust")
+        assert [(v.as_of_us, v.made_at_us, v.n_values) for v in trust] == [(100, 0, 2), (200, 0, 1)]
+        old = ledger.snapshots.values("trust", 150, made_by_us=0)
+        assert old is not None and sorted(old.rows()) == [("a", 0.5), ("b", 1.0)]
+        reports = ledger.snapshots.values("reports", 300)
+        assert reports is not None and reports.rows() == [("b", 2.0)]
+        # and a new computation appends after them
+        ledger.snapshots.append("trust", 200, {"a": 0.75}, made_at_us=1_000, actor="t")
+        newest = ledger.snapshots.values("trust", 200)
+        assert newest is not None and newest.rows() == [("a", 0.75)]
+        before = ledger.snapshots.values("trust", 200, made_by_us=999)
+        assert before is not None and before.rows() == [("a", 0.25)]
+    engine = _migrate(db_url, "0005", down=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT as_of_us, subject, value FROM trust_values ORDER BY as_of_us, subject")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(100, "a", 0.5), (100, "b", 1.0), (200, "a", 0.75)]
