@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import FakeClock, event
 
 from glasscredit.exceptions import PolicyError
-from glasscredit.policy import Policy, parse_timestamp, policy_from_dict
+from glasscredit.policy import Policy, default_policy, parse_timestamp, policy_from_dict
 from glasscredit.scoring import Scorer, rescore, score_history, verify_score
 from glasscredit.store import Ledger
 from glasscredit.trust import compute_trust, trust_settings
@@ -134,3 +134,24 @@ def test_trust_settings_are_validated(policy: Policy) -> None:
     data["settings"] = {"trust": {"min_identity_levle": 2}}
     with pytest.raises(PolicyError, match=r"min_identity_levle.*unknown_setting"):
         trust_settings(policy_from_dict(data))
+
+
+def test_trust_reads_the_event_types_the_policy_names(sqlite_url: str, clock: FakeClock) -> None:
+    # an operator whose community calls endorsements "vouch": trust follows the policy,
+    # where the type names used to be hard-coded (and a renamed type read as no edges)
+    data = default_policy().model_dump(mode="json", exclude_none=True, by_alias=True)
+    data["event_types"]["vouch"] = data["event_types"].pop("endorsement")
+    data["sources"]["community"]["types"] = ["vouch", "report.misconduct"]
+    data["trust_events"]["endorsement"] = "vouch"
+    policy = policy_from_dict(data)
+    with Ledger(sqlite_url, policy, clock=clock) as ledger:
+        clock.set(AS_OF)
+        vouches = [
+            {**e, "type": "vouch"}
+            for e in [*_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
+        ]
+        seed = event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD)
+        assert ledger.ingest([seed, *vouches]).accepted == 7
+        snap = compute_trust(ledger, parse_timestamp(AS_OF))
+    assert snap.seeds == ["a"] and snap.n_edges == 3
+    assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})

@@ -16,7 +16,7 @@ from glasscredit.policy._durations import (
     to_us,
 )
 from glasscredit.policy._events import AttributeSpec, EventTypeSpec, SourceSpec
-from glasscredit.policy._external import EXTERNAL_FEATURES, TrustEventsSpec
+from glasscredit.policy._external import EXTERNAL_FEATURES, ExternalFeature, TrustEventsSpec
 from glasscredit.policy._features import AGGREGATES, AttributeFilter, FeatureSpec, PeriodCap
 from glasscredit.policy._forbidden import (
     PROTECTED_BASES,
@@ -60,6 +60,7 @@ __all__ = [
     "DimensionSpec",
     "EventTypeSpec",
     "EventValidator",
+    "ExternalFeature",
     "FeaturePoints",
     "FeatureSpec",
     "PeriodCap",

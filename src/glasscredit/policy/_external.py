@@ -16,6 +16,7 @@ Two kinds of declaration, both checked when the policy loads:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -27,20 +28,32 @@ from glasscredit.policy._features import FeatureSpec
 __all__ = [
     "EXTERNAL_FEATURES",
     "TRUST_ROLE_ATTRIBUTES",
+    "ExternalFeature",
     "TrustEventsSpec",
     "check_external",
 ]
 
 TrustRole = Literal["endorsement", "report", "identity"]
 
-#: the external features glasscredit supplies: name -> what supplies it, and the trust
-#: event roles its computation reads
-EXTERNAL_FEATURES: dict[str, tuple[str, tuple[TrustRole, ...]]] = {
-    "trust": (
+
+@dataclass(frozen=True, slots=True)
+class ExternalFeature:
+    """An external feature glasscredit supplies: from which stored snapshots, read how."""
+
+    snapshot: str  # the kind of stored snapshot its values come from
+    what: str
+    roles: tuple[TrustRole, ...]  # the trust event roles its computation reads
+
+
+#: the external features glasscredit supplies, by feature name
+EXTERNAL_FEATURES: dict[str, ExternalFeature] = {
+    "trust": ExternalFeature(
+        "trust",
         "trust from the endorsement graph (glasscredit trust)",
         ("endorsement", "identity"),
     ),
-    "corroborated_reports": (
+    "corroborated_reports": ExternalFeature(
+        "reports",
         "weight of corroborated misconduct reports (glasscredit reports)",
         ("report", "endorsement", "identity"),
     ),
@@ -80,7 +93,7 @@ def check_external(
 ) -> None:
     """Refuse unknown external features and trust roles that are not what trust reads."""
     needed: set[str] = set(trust_events.model_fields_set)
-    known = ", ".join(f"{n} ({what})" for n, (what, _) in EXTERNAL_FEATURES.items())
+    known = ", ".join(f"{n} ({e.what})" for n, e in EXTERNAL_FEATURES.items())
     for f in features:
         if f.agg != "external":
             continue
@@ -94,7 +107,7 @@ def check_external(
                 )
             )
             continue
-        needed.update(EXTERNAL_FEATURES[f.name][1])
+        needed.update(EXTERNAL_FEATURES[f.name].roles)
     for role, attrs in TRUST_ROLE_ATTRIBUTES.items():
         if role not in needed:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glasscredit.scoring._explain import iso
+from glasscredit.policy import iso
 from glasscredit.store import Dispute, Ledger
 
 __all__ = ["list_disputes", "source_notices", "source_stats"]

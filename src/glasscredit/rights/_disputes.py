@@ -25,9 +25,8 @@ from glasscredit.exceptions import (
     NotFoundError,
     ValidationError,
 )
-from glasscredit.policy import parse_duration
+from glasscredit.policy import iso, parse_duration
 from glasscredit.scoring import Scorer, rescore, score_notices
-from glasscredit.scoring._explain import iso
 from glasscredit.store import Dispute, DisputeTarget, Ledger
 
 __all__ = [

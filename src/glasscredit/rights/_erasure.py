@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from glasscredit.policy import iso
 from glasscredit.scoring import Scorer, rescore
-from glasscredit.scoring._explain import iso
 from glasscredit.store import Ledger
 
 __all__ = ["ErasureReport", "erase_subject"]

@@ -18,9 +18,9 @@ import polars as pl
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events
+from glasscredit.policy import iso
 from glasscredit.rights._dispute_reads import list_disputes
 from glasscredit.scoring import Scorer, score_history, score_notices
-from glasscredit.scoring._explain import iso
 from glasscredit.store import Ledger
 
 __all__ = ["EXPORT_FORMAT", "export_subject"]

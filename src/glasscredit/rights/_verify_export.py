@@ -19,19 +19,9 @@ from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.features import EXCLUSION_SCHEMA, compute_features, feature_provenance
 from glasscredit.policy import PointsTable, content_hash, policy_from_dict
 from glasscredit.scoring._explain import explain_row, table_hash
+from glasscredit.store import EVENT_FRAME_SCHEMA
 
 __all__ = ["verify_export"]
-
-_EVENT_SCHEMA = {
-    "seq": pl.Int64,
-    "event_id": pl.String,
-    "subject": pl.String,
-    "source": pl.String,
-    "type": pl.String,
-    "occurred_at_us": pl.Int64,
-    "recorded_at_us": pl.Int64,
-    "attributes": pl.String,
-}
 
 
 def _need(data: dict[str, Any], key: str) -> Any:
@@ -71,7 +61,7 @@ def _frames(
                 attrs,
             )
         )
-    events = pl.DataFrame(rows, schema=_EVENT_SCHEMA, orient="row")
+    events = pl.DataFrame(rows, schema=EVENT_FRAME_SCHEMA, orient="row")
     excl = pl.DataFrame(
         [(x["event_id"], x["from_us"], x["until_us"]) for x in _need(data, "exclusions")],
         schema=EXCLUSION_SCHEMA,

@@ -26,7 +26,7 @@ from glasscredit.features import (
     id_sum_aggregates,
     subject_pass,
 )
-from glasscredit.policy import PointsTable, Policy
+from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row, table_hash
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
@@ -34,8 +34,8 @@ from glasscredit.store import Ledger
 
 __all__ = ["EXTERNAL_SNAPSHOTS", "Scorer", "inputs_digests", "score_events", "subject_digest"]
 
-#: external feature -> the kind of stored snapshot its values come from
-EXTERNAL_SNAPSHOTS = {"trust": "trust", "corroborated_reports": "reports"}
+#: external feature -> the kind of stored snapshot its values come from (the policy's list)
+EXTERNAL_SNAPSHOTS = {name: e.snapshot for name, e in EXTERNAL_FEATURES.items()}
 
 
 def inputs_digests(

@@ -16,7 +16,7 @@ from glasscredit.canonical import digest
 from glasscredit.policy import SCORE_MAX, SCORE_MIN, PointsTable, Policy, iso, parse_duration
 from glasscredit.scoring._scorecard import dimension_ranges
 
-__all__ = ["Explanation", "FeatureLine", "Reason", "explain_row", "iso", "table_hash"]
+__all__ = ["Explanation", "FeatureLine", "Reason", "explain_row", "table_hash"]
 
 
 def table_hash(table: PointsTable) -> str:

@@ -16,10 +16,10 @@ import polars as pl
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events, subject_pass
+from glasscredit.policy import iso
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._digest import V2, digest_v1, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
-from glasscredit.scoring._explain import iso
 from glasscredit.store import StoredScore
 
 __all__ = [

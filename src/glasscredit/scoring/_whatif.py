@@ -21,9 +21,10 @@ import polars as pl
 
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.features import compute_features, feature_provenance, subject_pass
-from glasscredit.policy import MONTH_US, YEAR_US, EventValidator, FeatureSpec, parse_duration
+from glasscredit.policy import MONTH_US, YEAR_US, EventValidator, FeatureSpec, iso, parse_duration
 from glasscredit.scoring._engine import Scorer
-from glasscredit.scoring._explain import Explanation, explain_row, iso
+from glasscredit.scoring._explain import Explanation, explain_row
+from glasscredit.store import EVENT_FRAME_SCHEMA
 
 __all__ = ["Move", "monthly_events", "path_to_next_tier", "whatif"]
 
@@ -80,16 +81,7 @@ def _hypothetical_frame(
         raise ValidationError(errors)
     return pl.DataFrame(
         rows,
-        schema={
-            "seq": pl.Int64,
-            "event_id": pl.String,
-            "subject": pl.String,
-            "source": pl.String,
-            "type": pl.String,
-            "occurred_at_us": pl.Int64,
-            "recorded_at_us": pl.Int64,
-            "attributes": pl.String,
-        },
+        schema=EVENT_FRAME_SCHEMA,
     )
 
 

@@ -17,20 +17,10 @@ import polars as pl
 from glasscredit.features import EXCLUSION_SCHEMA, compute_features
 from glasscredit.policy import Policy, policy_from_dict
 from glasscredit.simulate._attack import DAY_US, AttackResult
+from glasscredit.store import EVENT_FRAME_SCHEMA
 from glasscredit.trust import burst_settings, detect_bursts
 
 __all__ = ["bot_farm", "uncapped"]
-
-_EVENT_SCHEMA = {
-    "seq": pl.Int64,
-    "event_id": pl.String,
-    "subject": pl.String,
-    "source": pl.String,
-    "type": pl.String,
-    "occurred_at_us": pl.Int64,
-    "recorded_at_us": pl.Int64,
-    "attributes": pl.String,
-}
 
 
 def uncapped(policy: Policy) -> Policy:
@@ -56,7 +46,7 @@ def _events(
             "recorded_at_us": times,
             "attributes": [attributes] * len(subjects),
         },
-        schema=_EVENT_SCHEMA,
+        schema=EVENT_FRAME_SCHEMA,
     )
 
 

@@ -28,13 +28,19 @@ from glasscredit.store._protocols import (
 )
 from glasscredit.store._readers import FORMATS, BrokenRow, read_events
 from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, StoredScore
-from glasscredit.store._schemas import EVENT_COLUMNS, EVENT_SCHEMA, EXCLUSION_SCHEMA
+from glasscredit.store._schemas import (
+    EVENT_COLUMNS,
+    EVENT_FRAME_SCHEMA,
+    EVENT_SCHEMA,
+    EXCLUSION_SCHEMA,
+)
 from glasscredit.store._snapshots import SnapshotVersion
 from glasscredit.store._store import Ledger, migrate, sqlite_url
 from glasscredit.store._subject_reader import SubjectInputs, SubjectReader
 
 __all__ = [
     "EVENT_COLUMNS",
+    "EVENT_FRAME_SCHEMA",
     "EVENT_SCHEMA",
     "EXCLUSION_SCHEMA",
     "FORMATS",

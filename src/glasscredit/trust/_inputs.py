@@ -29,11 +29,12 @@ class TrustInputs:
     subjects:
         ``subject``, ``first_seen_us`` (ledger), ``first_event_us`` (earliest event
         about them, null when none), ``first_source`` (the source of that event: who
-        brought the subject in), ``identity_level`` (max countable
-        ``identity.verified`` level, 0 when none), ``clean_months`` (whole months from
+        brought the subject in), ``identity_level`` (max countable level of the
+        policy's ``trust_events.identity`` type, 0 when none), ``clean_months`` (whole months from
         the later of the first countable event and the last countable negative event).
     endorsements:
-        ``event_id``, ``endorser``, ``endorsed``, ``occurred_at_us``.
+        ``event_id``, ``endorser``, ``endorsed``, ``occurred_at_us`` (events of the
+        policy's ``trust_events.endorsement`` type; reports likewise of ``report``).
     reports:
         ``event_id``, ``reporter``, ``target``, ``source``, ``category``,
         ``occurred_at_us``.
@@ -48,10 +49,10 @@ class TrustInputs:
 def load_trust_inputs(ledger: Ledger, as_of_us: int) -> TrustInputs:
     """Read the endorsement, report, identity and history inputs as of ``as_of_us``."""
     policy = ledger.policy
+    roles = policy.trust_events  # which event types play each role: the policy says
     negative = [t for t, s in policy.event_types.items() if s.polarity == "negative"]
     wanted = sorted(
-        {"endorsement", "report.misconduct", "identity.verified", *negative}
-        & set(policy.event_types)
+        {roles.endorsement, roles.report, roles.identity, *negative} & set(policy.event_types)
     )
     raw = ledger.event_frame(types=wanted, recorded_by_us=as_of_us, occurred_by_us=as_of_us).sort(
         "seq"
@@ -63,13 +64,13 @@ def load_trust_inputs(ledger: Ledger, as_of_us: int) -> TrustInputs:
         .collect()
     )
     attr = pl.col("attributes").str.json_path_match
-    endorsements = counted.filter(pl.col("type") == "endorsement").select(
+    endorsements = counted.filter(pl.col("type") == roles.endorsement).select(
         "event_id",
         attr("$.endorser").alias("endorser"),
         pl.col("subject").alias("endorsed"),
         "occurred_at_us",
     )
-    reports = counted.filter(pl.col("type") == "report.misconduct").select(
+    reports = counted.filter(pl.col("type") == roles.report).select(
         "event_id",
         attr("$.reporter").alias("reporter"),
         pl.col("subject").alias("target"),
@@ -78,7 +79,7 @@ def load_trust_inputs(ledger: Ledger, as_of_us: int) -> TrustInputs:
         "occurred_at_us",
     )
     level = (
-        counted.filter(pl.col("type") == "identity.verified")
+        counted.filter(pl.col("type") == roles.identity)
         .group_by("subject")
         .agg(attr("$.level").cast(pl.Int64, strict=False).max().alias("identity_level"))
     )

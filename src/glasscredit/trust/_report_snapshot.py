@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from glasscredit.exceptions import NotFoundError
+from glasscredit.policy import EXTERNAL_FEATURES
 from glasscredit.store import Ledger
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
@@ -29,7 +30,8 @@ __all__ = ["ReportSnapshot", "compute_reports", "explain_reports", "overturn_cou
 
 #: exclusion reasons that are holds, not verdicts: they never count as overturned
 HOLD_REASONS = ("burst_hold",)
-REPORTS_KIND = "reports"  # the kind of stored snapshot ``corroborated_reports`` reads
+#: the kind of stored snapshot ``corroborated_reports`` reads
+REPORTS_KIND = EXTERNAL_FEATURES["corroborated_reports"].snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,9 @@ class ReportSnapshot:
 
 def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
     """Reporter -> misconduct reports of theirs removed for good by ``as_of_us``."""
-    rows = ledger.exclusions.permanent("report.misconduct", as_of_us, not_reasons=HOLD_REASONS)
+    rows = ledger.exclusions.permanent(
+        ledger.policy.trust_events.report, as_of_us, not_reasons=HOLD_REASONS
+    )
     counts: dict[str, int] = {}
     for attrs in rows["attributes"].to_list():
         reporter = str(json.loads(attrs).get("reporter"))
@@ -71,7 +75,7 @@ def _verdicts(
             strict=True,
         )
     }
-    spec = ledger.policy.event_types["report.misconduct"].attributes["category"]
+    spec = ledger.policy.event_types[ledger.policy.trust_events.report].attributes["category"]
     categories = [str(c) for c in (spec.values or [])]
     return corroborate_reports(
         reports,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from glasscredit.policy import EXTERNAL_FEATURES
 from glasscredit.store import Ledger, SnapshotVersion
 from glasscredit.trust._graph import DroppedEdges, build_endorsement_graph
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
@@ -115,7 +116,7 @@ def snapshot_from_inputs(inputs: TrustInputs, settings: TrustSettings) -> TrustS
     )
 
 
-TRUST_KIND = "trust"  # the kind of stored snapshot the ``trust`` feature reads
+TRUST_KIND = EXTERNAL_FEATURES["trust"].snapshot  # the snapshots the ``trust`` feature reads
 
 
 def store_trust(
