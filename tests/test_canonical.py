@@ -22,7 +22,6 @@ from glasscredit.canonical import (
     sha256_hex,
 )
 from glasscredit.policy import FeaturePoints, PointsTable, SpecialBin, content_hash, default_policy
-from glasscredit.scoring import table_hash
 from glasscredit.store._audit import (
     batch_digest,
     event_leaf,
@@ -90,7 +89,7 @@ def test_policy_and_points_table_hashes_are_digests_of_their_json() -> None:
             "a": FeaturePoints(kind="categorical", groups=[["x", "é"]], points=[4], other=-2),
         },
     )
-    assert table_hash(table) == "b560378e9c5632b9df4533d305d57b7066260f126f2b50b9916e3ba71a37b573"
+    assert table.hash == "b560378e9c5632b9df4533d305d57b7066260f126f2b50b9916e3ba71a37b573"
     policy = default_policy()
     assert policy.hash == digest(policy.model_dump(mode="json", by_alias=True))
 

@@ -27,6 +27,7 @@ import numpy.typing as npt
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from glasscredit.canonical import digest
 from glasscredit.policy._lookup import categorical_slots, numeric_slots
 
 __all__ = ["MISSING_BIN", "OTHER_BIN", "FeaturePoints", "PointsTable", "SpecialBin"]
@@ -215,6 +216,15 @@ class PointsTable(BaseModel):
     features: dict[str, FeaturePoints]
     scaling: dict[str, float] | None = None
     source: Annotated[str, Field(description="'policy' (hand-made) or a model id")] = "policy"
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the table's canonical JSON: which points produced a score.
+
+        Stored with every score as ``model_hash`` (the points table is the scoring model,
+        hand-made in the policy or learned), and checked by ``verify-score``.
+        """
+        return digest(self.model_dump(mode="json"))
 
     @property
     def max_total(self) -> int:

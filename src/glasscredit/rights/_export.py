@@ -109,7 +109,7 @@ def export_subject(
         "policy": json.loads(ledger.policy.to_json()),
         "policy_hash": ledger.policy.hash,
         "points_table": scorer.table.model_dump(mode="json"),
-        "model_hash": scorer.model_hash,
+        "model_hash": scorer.table_hash,
         "score": exp.as_dict(),
         "external": _external(scorer, subject, now_us),
         "events": [

@@ -18,7 +18,7 @@ from glasscredit.canonical import canonical_json
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.features import EXCLUSION_SCHEMA, compute_features, feature_provenance
 from glasscredit.policy import PointsTable, content_hash, policy_from_dict
-from glasscredit.scoring._explain import explain_row, table_hash
+from glasscredit.scoring._explain import explain_row
 from glasscredit.store import EVENT_FRAME_SCHEMA
 
 __all__ = ["verify_export"]
@@ -84,7 +84,7 @@ def verify_export(data: dict[str, Any]) -> dict[str, Any]:
     table = PointsTable.model_validate(_need(data, "points_table"))
     if policy.hash != data.get("policy_hash"):
         problems.append("policy: its hash differs from the one the export names")
-    if table_hash(table) != data.get("model_hash"):
+    if table.hash != data.get("model_hash"):
         problems.append("points_table: its hash differs from the one the export names")
     events, excl = _frames(data, subject, problems)
 
@@ -114,7 +114,7 @@ def verify_export(data: dict[str, Any]) -> dict[str, Any]:
             )
     history = []
     for h in data.get("history", []):
-        if h["policy_hash"] != policy.hash or h["model_hash"] != table_hash(table):
+        if h["policy_hash"] != policy.hash or h["model_hash"] != table.hash:
             history.append(
                 {
                     "score_id": h["score_id"],

@@ -1,7 +1,7 @@
 """Points to score, dimensions, tier, reasons, what-if, the next tier, and score history."""
 
 from glasscredit.scoring._engine import Scorer, inputs_digests, score_events
-from glasscredit.scoring._explain import Explanation, FeatureLine, Reason, explain_row, table_hash
+from glasscredit.scoring._explain import Explanation, FeatureLine, Reason, explain_row
 from glasscredit.scoring._history import (
     StoredScore,
     StoreReport,
@@ -40,7 +40,6 @@ __all__ = [
     "score_notices",
     "store_chunk",
     "subjects_with_new_events",
-    "table_hash",
     "verify_score",
     "whatif",
 ]

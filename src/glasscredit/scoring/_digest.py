@@ -26,6 +26,7 @@ import hashlib
 
 import polars as pl
 
+from glasscredit.canonical import sha256_hex
 from glasscredit.features import ID_SUMS, id_hash_sums
 
 __all__ = [
@@ -45,14 +46,14 @@ def digest_v1(counted_ids: list[str], ext: str | None) -> str:
     """Version 1 of one subject (``counted_ids`` in any order)."""
     if not counted_ids and ext is None:
         return ""
-    return hashlib.sha256(f"{','.join(sorted(counted_ids))}|{ext or ''}".encode()).hexdigest()
+    return sha256_hex(f"{','.join(sorted(counted_ids))}|{ext or ''}")
 
 
 def digest_v2(n: int, lo: int, hi: int, ext: str | None) -> str:
     """Version 2 from the id count and hash sums of one subject."""
     if n == 0 and ext is None:
         return ""
-    return V2 + hashlib.sha256(f"{n}:{lo}:{hi}|{ext or ''}".encode()).hexdigest()[:62]
+    return V2 + sha256_hex(f"{n}:{lo}:{hi}|{ext or ''}")[:62]
 
 
 def ext_text(external: pl.DataFrame) -> pl.DataFrame:
@@ -102,6 +103,6 @@ def batch_digests(sums: pl.DataFrame, external: pl.DataFrame | None) -> pl.DataF
         )
     )
     texts = sums.select(text.alias("t"))["t"].to_list()
-    sha = hashlib.sha256
+    sha = hashlib.sha256  # sha256_hex's primitive, called directly: a million subjects
     digests = ["" if x is None else V2 + sha(x.encode()).hexdigest()[:62] for x in texts]
     return sums.select("subject").with_columns(pl.Series("inputs_digest", digests, dtype=pl.String))

@@ -28,7 +28,7 @@ from glasscredit.features import (
 )
 from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, subject_digest
-from glasscredit.scoring._explain import Explanation, explain_row, table_hash
+from glasscredit.scoring._explain import Explanation, explain_row
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
 from glasscredit.store import Ledger
 
@@ -117,7 +117,8 @@ class Scorer:
         self.use_mirror = use_mirror  # batch reads from the ledger's columnar mirror
         self.policy = ledger.policy
         self.table = table_in_force(ledger.policy, table)
-        self.model_hash = table_hash(self.table)
+        #: the hash of the points table in force, stored with each score as ``model_hash``
+        self.table_hash = self.table.hash
         self._attribute_types = attribute_event_types(self.policy)
         self._external = [
             (f.name, EXTERNAL_SNAPSHOTS[f.name])
@@ -202,7 +203,7 @@ class Scorer:
             one.values,
             one.provenance,
             inputs_digest=subject_digest(subject, one.counted_ids, inputs.external),
-            model_hash=self.model_hash,
+            table_hash=self.table_hash,
         )
 
     # -- many subjects ------------------------------------------------------------------

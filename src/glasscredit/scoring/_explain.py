@@ -12,16 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from glasscredit.canonical import digest
 from glasscredit.policy import SCORE_MAX, SCORE_MIN, PointsTable, Policy, iso, parse_duration
 from glasscredit.scoring._scorecard import dimension_ranges
 
-__all__ = ["Explanation", "FeatureLine", "Reason", "explain_row", "table_hash"]
-
-
-def table_hash(table: PointsTable) -> str:
-    """sha256 of the points table's canonical JSON: the ``model_hash`` every score records."""
-    return digest(table.model_dump(mode="json"))
+__all__ = ["Explanation", "FeatureLine", "Reason", "explain_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +66,7 @@ class Explanation:
     tier: str
     base_points: int
     policy_hash: str
-    model_hash: str
+    model_hash: str  # the points table's hash (PointsTable.hash), under its stored name
     dimensions: dict[str, dict[str, float]]
     features: list[FeatureLine]
     reasons: list[Reason]
@@ -123,12 +117,13 @@ def explain_row(
     provenance: dict[str, list[dict[str, Any]]],
     *,
     inputs_digest: str = "",
-    model_hash: str | None = None,
+    table_hash: str | None = None,
 ) -> Explanation:
     """Build the explanation from one subject's feature values (the single code path).
 
-    ``model_hash`` is ``table_hash(table)`` when the caller has it already (a dump of
-    the table per call is a millisecond of the latency budget).
+    ``table_hash`` is ``table.hash`` when the caller has it already (a dump of the table
+    per call is a millisecond of the latency budget); it is reported as ``model_hash``,
+    the name scores store it under.
     """
     dims = dimension_ranges(policy, table)
     lines: list[FeatureLine] = []
@@ -167,7 +162,7 @@ def explain_row(
         policy.tier_of(score),
         table.base,
         policy.hash,
-        model_hash or table_hash(table),
+        table_hash or table.hash,
         dim_out,
         lines,
         reasons,

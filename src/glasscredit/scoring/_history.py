@@ -71,7 +71,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
             pl.lit(chunk.scored.as_of_us, dtype=pl.Int64).alias("as_of_us"),
             pl.lit(computed_at_us, dtype=pl.Int64).alias("computed_at_us"),
             pl.lit(policy.hash).alias("policy_hash"),
-            pl.lit(scorer.model_hash).alias("model_hash"),
+            pl.lit(scorer.table_hash).alias("model_hash"),
         ).with_columns(pl.col("score_id").alias("last_score_id"))
         tx.append(frame)
         report.score_ids = dict(zip(subjects_in, frame["score_id"].to_list(), strict=True))
