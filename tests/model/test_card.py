@@ -104,3 +104,20 @@ def test_a_copy_of_the_training_data_is_still_in_sample(model: Path, tmp_path: P
     load_german_credit().sample(fraction=1.0, shuffle=True, seed=3).write_csv(copy)
     text = app.model_card(model, data=str(copy), target="creditability", bad="bad").text
     assert f"### On {copy} (in sample: these are the training rows" in text
+
+
+def test_the_html_report_carries_the_audit_with_intervals(model: Path) -> None:
+    ev = app.evaluate_model(
+        model,
+        "builtin:german",
+        target="creditability",
+        bad="bad",
+        with_report=True,
+        protected=["age_in_years"],
+        cutoff=520,
+    )
+    html = ev.report_html or ""
+    assert "<h2>Fairness</h2>" in html and "<h3>age_in_years</h3>" in html
+    assert re.search(r"<td>\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]</td>", html)
+    assert "Newcombe hybrid score interval" in html
+    assert 'aria-label="calibration"' in html

@@ -8,9 +8,9 @@ which it constrains monotone; the final table is that candidate refitted on ever
 
 The search is greedy over feature subsets, monotone constraints and row weights. From
 the current candidate each move (drop one feature; make one free numeric feature
-ascending or descending, which pools its bins by PAV; move one step further towards
-Kamiran and Calders' reweighing, which makes the outcome independent of the protected
-group in the weighted training rows) is fitted and measured out of fold: the mean
+ascending or descending, which pools its bins by PAV; move to any further level of
+Kamiran and Calders' reweighing, which at level 1 makes the outcome independent of the
+protected group in the weighted training rows) is fitted and measured out of fold: the mean
 AUC over stratified folds, and the worst adverse impact ratio over every protected
 attribute when each fold approves its top ``approval_rate`` (groups under
 ``min_group_size`` are reported by the audit, never compared). The move with the best
@@ -273,7 +273,7 @@ def fair_fit(
 def _moves(
     plain: ScorecardClassifier, c: Candidate, reweigh_steps: tuple[float, ...]
 ) -> list[Config]:
-    """Drop one feature, constrain one free numeric feature, or reweigh one step further."""
+    """Drop one feature, constrain one free numeric feature, or reweigh further (any level)."""
     used = [f for f in plain.points_table_.features if f not in c.dropped]
     constrained = dict(c.monotonic)
     out: list[Config] = []
@@ -290,7 +290,7 @@ def _moves(
         if plain.bins_[f].kind == "numeric" and plain.trends_[f] == "none" and f not in constrained:
             for t in ("ascending", "descending"):
                 out.append((c.dropped, tuple(sorted({**constrained, f: t}.items())), c.reweigh))
-    out += [(c.dropped, c.monotonic, a) for a in reweigh_steps if a > c.reweigh][:1]
+    out += [(c.dropped, c.monotonic, a) for a in reweigh_steps if a > c.reweigh]
     return out
 
 
