@@ -20,6 +20,7 @@ from glasscredit.canonical import (
     digest,
     field_digest,
     sha256_hex,
+    stream_digest,
 )
 from glasscredit.policy import FeaturePoints, PointsTable, SpecialBin, content_hash, default_policy
 from glasscredit.store._audit import (
@@ -29,6 +30,7 @@ from glasscredit.store._audit import (
     row_hash,
     subject_hash,
 )
+from glasscredit.store._snapshots import _values_digest
 
 DOC = {"b": [1, 2.5, None, True], "a": {"é": "ü", "z": 1e-7}, "c": "\x1f"}
 
@@ -74,6 +76,11 @@ def test_record_digests_are_the_stored_ones() -> None:
         subject_hash("alice") == "a5d0b804d8709f9f84523ff86973e78a5143425b02cbb0a249d6466c8a85a904"
     )
     assert field_digest("a", None, 3) == sha256_hex("a\x1f\x1f3")
+    assert (
+        _values_digest({"b": 0.5, "a": 1.0, "c": 2 / 3, "é": 0.0})
+        == "a43959de2f9a3d0bee03ddeb020673c1d5e302465e3e6f66d422983c6635abed"
+    )
+    assert stream_digest(["ab", b"c", ""]) == sha256_hex("abc")
 
 
 def test_policy_and_points_table_hashes_are_digests_of_their_json() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "digest",
     "field_digest",
     "sha256_hex",
+    "stream_digest",
 ]
 
 #: separates the fields of a record hashed with :func:`field_digest` (ASCII unit separator)
@@ -51,9 +53,21 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def sha256_hex(data: str | bytes) -> str:
+def sha256_hex(data: str | bytes | memoryview) -> str:
     """Hex sha256 of bytes, or of text as UTF-8."""
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def stream_digest(parts: Iterable[str | bytes]) -> str:
+    """sha256 of the parts one after the other (text as UTF-8), without joining them.
+
+    The digests over many records (an ingest batch's id/hash lines, a batch's leaves, a
+    snapshot's values) feed their records here in a fixed order.
+    """
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+    return h.hexdigest()
 
 
 def digest(value: Any) -> str:

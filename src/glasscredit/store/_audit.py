@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from glasscredit.canonical import canonical_json, field_digest
+from glasscredit.canonical import canonical_json, field_digest, stream_digest
 from glasscredit.policy import content_hash
 from glasscredit.store._tables import audit_log, events
 
@@ -111,10 +111,7 @@ def row_hash(
 
 def batch_digest(pairs: list[tuple[str, str]]) -> str:
     """Digest over (event_id, content_hash) pairs, order-independent by sorting on id."""
-    h = hashlib.sha256()
-    for eid, ch in sorted(pairs):
-        h.update(f"{eid}\x1f{ch}\n".encode())
-    return h.hexdigest()
+    return stream_digest(f"{eid}\x1f{ch}\n" for eid, ch in sorted(pairs))
 
 
 def event_leaf(event_id: str, content_hash: str) -> str:
@@ -124,10 +121,7 @@ def event_leaf(event_id: str, content_hash: str) -> str:
 
 def leaf_digest(leaves: list[str]) -> str:
     """Digest over a batch's leaves, order-independent: what an ``erase`` row vouches for."""
-    h = hashlib.sha256(b"leaves\n")
-    for leaf in sorted(leaves):
-        h.update(leaf.encode())
-    return h.hexdigest()
+    return stream_digest(["leaves\n", *sorted(leaves)])
 
 
 def chain_head(conn: Connection) -> tuple[int, str]:

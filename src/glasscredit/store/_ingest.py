@@ -25,7 +25,6 @@ Each dialect gets its fastest path with the same guarantees:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import polars as pl
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, select
 
+from glasscredit.canonical import sha256_hex
 from glasscredit.exceptions import FieldError
 from glasscredit.policy import EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
@@ -371,14 +371,14 @@ def _digest(frame: pl.DataFrame) -> str:
     column = lines.to_series().rechunk().to_arrow().cast(pa.large_string())
     _, offsets, data = column.buffers()
     if data is None:
-        return hashlib.sha256().hexdigest()
+        return sha256_hex(b"")
     first, last = (
         int(x)
         for x in np.frombuffer(offsets, dtype=np.int64)[
             column.offset : column.offset + len(column) + 1
         ][[0, -1]]
     )
-    return hashlib.sha256(memoryview(data)[first:last]).hexdigest()
+    return sha256_hex(memoryview(data)[first:last])
 
 
 def _ensure_subjects(conn: Connection, dialect: Dialect, subjects: list[str], now_us: int) -> None:

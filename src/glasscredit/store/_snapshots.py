@@ -10,13 +10,13 @@ recomputed later does not change it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import Engine, Table, select
 
+from glasscredit.canonical import stream_digest
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.store._audit import append_audit
 from glasscredit.store._dialect import Dialect
@@ -65,10 +65,7 @@ def join_external(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
 
 
 def _values_digest(values: Mapping[str, float]) -> str:
-    h = hashlib.sha256()
-    for subject in sorted(values):
-        h.update(f"{subject}\x1f{float(values[subject])!r}\n".encode())
-    return h.hexdigest()
+    return stream_digest(f"{s}\x1f{float(values[s])!r}\n" for s in sorted(values))
 
 
 def _table(kind: str) -> Table:
