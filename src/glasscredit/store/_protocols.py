@@ -4,7 +4,7 @@ The domain (``features``, ``trust``, ``scoring``, ``rights``) and the applicatio
 reach storage only through these methods; :class:`glasscredit.store.Ledger` implements
 them over SQLite or PostgreSQL (its adapters own every SQL statement and fast path).
 Frames follow the schemas of :mod:`._schemas`; times are int64 microseconds, UTC. The
-contract suite (``tests/store/test_contract.py``) runs one set of tests per protocol
+contract suite (``tests/store/contract/``) runs one set of tests per protocol
 against both databases.
 """
 
