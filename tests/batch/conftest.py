@@ -19,12 +19,27 @@ import pytest
 from glasscredit.batch import SparkSettings, spark_session
 from glasscredit.policy import DAY_US, default_policy
 from glasscredit.rights import erase_subject, open_dispute, resolve_dispute
+from glasscredit.scoring import Scorer, rescore
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 from glasscredit.store import Ledger, sqlite_url
 from glasscredit.trust import Burst, compute_reports, compute_trust, hold_bursts
 
+STORED = ("subject", "score", "tier", "inputs_digest", "detail")
 NOW = DEFAULT_END_US
 PAST = NOW - 120 * DAY_US
+
+
+def rescored_rows(led: Ledger, as_of_us: int) -> pl.DataFrame:
+    """What the ledger's own ``rescore`` stores as of ``as_of_us`` (the columns the
+    batch rows share with it), by subject."""
+    before = led.execute_sql("SELECT coalesce(max(score_id), 0) FROM scores")[0][0]
+    rescore(Scorer(led), as_of_us, as_of_us)
+    sql = f"SELECT {', '.join(STORED)} FROM scores WHERE score_id > :n"
+    return pl.DataFrame(
+        [tuple(r) for r in led.execute_sql(sql, {"n": before})],
+        schema=list(STORED),
+        orient="row",
+    ).sort("subject")
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,7 @@ from glasscredit.batch._inputs import ERASED_PREFIX
 from glasscredit.exceptions import ValidationError
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store._audit import subject_hash
-from tests.batch.conftest import NOW, PAST, World
-
-STORED = ("subject", "score", "tier", "inputs_digest", "detail")
+from tests.batch.conftest import NOW, PAST, STORED, World, rescored_rows
 
 
 def _rows(out: Path) -> pl.DataFrame:
@@ -71,14 +69,7 @@ def test_spark_rows_equal_local_rows_and_the_ledgers_scores(
     mine = world.copy(tmp_path / "ledger")
     led = mine.ledger()
     try:
-        before = led.execute_sql("SELECT coalesce(max(score_id), 0) FROM scores")[0][0]
-        rescore(Scorer(led), NOW, NOW)
-        sql = f"SELECT {', '.join(STORED)} FROM scores WHERE score_id > :n"
-        stored = pl.DataFrame(
-            [tuple(r) for r in led.execute_sql(sql, {"n": before})],
-            schema=list(STORED),
-            orient="row",
-        ).sort("subject")
+        stored = rescored_rows(led, NOW)
     finally:
         led.close()
     assert stored.equals(local.select(STORED))

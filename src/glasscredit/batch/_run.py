@@ -119,12 +119,11 @@ def run_batch(
     if out.exists():
         shutil.rmtree(out) if out.is_dir() else out.unlink()
     t0 = time.perf_counter()
+    detail: dict[str, float] = {}
     if engine == "local":
-        detail: dict[str, float] = {}
         subjects = run_local(
             scorer, inputs, source, out, chunk_subjects=chunk_subjects, stages=detail
         )
-        stages.update({f"score: {k}": v for k, v in detail.items()})
     else:
         from glasscredit.batch._spark import run_spark
 
@@ -138,8 +137,10 @@ def run_batch(
             source,
             out,
             partitions=settings.partitions,
+            stages=detail,
         )
     stages["score"] = time.perf_counter() - t0
+    stages.update({f"score: {k}": v for k, v in detail.items()})
     report = BatchReport(engine, as_of_us, out, len(source.files), subjects, stages=stages)
     if store:
         t0 = time.perf_counter()

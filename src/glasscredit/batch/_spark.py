@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ from glasscredit.scoring import score_events
 from glasscredit.scoring._engine import last_seqs
 
 if TYPE_CHECKING:
+    from pyspark.accumulators import Accumulator
     from pyspark.sql import Column, DataFrame, SparkSession
 
 __all__ = ["PartitionKernel", "run_spark", "spark_events"]
@@ -115,8 +117,10 @@ class PartitionKernel:
         as_of_us: int,
         exclusions: bytes,
         ext_names: list[str],
+        timers: tuple[Accumulator[float], Accumulator[float]] | None = None,
     ) -> None:
         self.policy = policy
+        self.timers = timers  # seconds waiting for the events, seconds scoring them
         self.table = table
         self.as_of_us = as_of_us
         self.exclusions = exclusions
@@ -152,12 +156,17 @@ class PartitionKernel:
         return output_rows(self.policy, self.table, scored, digests, last_seqs(events))
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        got = list(batches)
+        t0 = time.perf_counter()
+        got = list(batches)  # the whole partition: the kernel needs all of a subject's events
         if not got or not any(b.num_rows for b in got):
             return
+        t1 = time.perf_counter()
         frame = pl.from_arrow(pa.Table.from_batches(got))
         assert isinstance(frame, pl.DataFrame)
         out = self.score(frame).to_arrow().cast(self.schema)
+        if self.timers is not None:
+            self.timers[0].add(t1 - t0)
+            self.timers[1].add(time.perf_counter() - t1)
         yield from out.to_batches()
 
 
@@ -185,9 +194,14 @@ def run_spark(
     out: Path,
     *,
     partitions: int | None = None,
+    stages: dict[str, float] | None = None,
 ) -> int:
     """Score every subject as of ``inputs.as_of_us`` on Spark into ``out`` (Parquet);
-    returns the number of subjects (rows written)."""
+    returns the number of subjects (rows written).
+
+    ``stages`` gets the seconds the Python workers spent, summed over tasks: waiting for
+    their partition's events (the JVM's read, shuffle and transfer) and scoring them.
+    """
     with arrow_only():  # no pandas object is made here
         from pyspark.sql import functions as F
 
@@ -200,7 +214,14 @@ def run_spark(
             2 * spark.sparkContext.defaultParallelism,
             math.ceil(source.rows / _EVENTS_PER_PARTITION),
         )
-        kernel = PartitionKernel(policy, table, inputs.as_of_us, _ipc(inputs.exclusions), ext_names)
+        ctx = spark.sparkContext
+        timers = (ctx.accumulator(0.0), ctx.accumulator(0.0))
+        kernel = PartitionKernel(
+            policy, table, inputs.as_of_us, _ipc(inputs.exclusions), ext_names, timers
+        )
         scored = both.repartition(n, "subject").mapInArrow(kernel, _ddl(kernel.schema))
         scored.write.mode("overwrite").parquet(str(out))
+        if stages is not None:
+            stages["events in (summed over tasks)"] = timers[0].value
+            stages["kernel and rows (summed over tasks)"] = timers[1].value
     return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(out.glob("*.parquet")))

@@ -87,9 +87,16 @@ def spark_sybilrank(
 
     degree = edges.groupBy(F.col("a").alias("subject")).agg(F.count("*").alias("deg")).cache()
     # each directed pair carries its source's 1 / degree once: a step is one join, one sum
-    weighted = edges.join(
-        degree.select(F.col("subject").alias("a"), (F.lit(1.0) / F.col("deg")).alias("w")), "a"
-    ).cache()
+    # partitioned by source like each step's mass (a sum by destination renamed to
+    # source): the join reuses the partitioning and only the mass moves
+    weighted = (
+        edges.join(
+            degree.select(F.col("subject").alias("a"), (F.lit(1.0) / F.col("deg")).alias("w")),
+            "a",
+        )
+        .repartition("a")
+        .cache()
+    )
     share = total_trust / len(seeds)
     x = spark.createDataFrame(pl.DataFrame({"a": seeds, "x": [share] * len(seeds)}).to_arrow())
     reliable = spark.sparkContext.getCheckpointDir() is not None
