@@ -1,7 +1,11 @@
 """Settings, read from the environment by the front doors (CLI, service), never at import.
 
 ``GLASSCREDIT_DATABASE_URL`` selects the ledger (a SQLite file by default, PostgreSQL by
-URL); ``GLASSCREDIT_POLICY`` a policy file (the shipped default otherwise).
+URL); ``GLASSCREDIT_POLICY`` a policy file (the shipped default otherwise). The service's
+settings: ``GLASSCREDIT_SECRET`` keys the hashes of API keys (a placeholder is refused,
+a missing one only where keys are used); ``GLASSCREDIT_JWT_PUBLIC_KEY`` or
+``GLASSCREDIT_JWT_JWKS`` verify the subjects' tokens, ``GLASSCREDIT_JWT_PRIVATE_KEY``
+signs demo tokens; ``GLASSCREDIT_RATE_LIMIT``/``GLASSCREDIT_RATE_BURST`` per key.
 """
 
 from __future__ import annotations
@@ -9,22 +13,72 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import Policy, default_policy, load_policy
 
 __all__ = ["DEFAULT_DATABASE_URL", "Settings", "system_clock"]
 
 DEFAULT_DATABASE_URL = "sqlite:///glasscredit.db"
+#: the secret keys 256-bit tokens' hashes: shorter or a known placeholder is refused
+MIN_SECRET_CHARS = 32
+_PLACEHOLDERS = ("change", "secret", "placeholder", "example", "default", "xxxx", "todo")
 
 
 class Settings(BaseSettings):
     """Where the ledger lives and which policy governs it."""
 
-    model_config = SettingsConfigDict(env_prefix="GLASSCREDIT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="GLASSCREDIT_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = DEFAULT_DATABASE_URL
     policy: Path | None = None
+    secret: SecretStr | None = None
+    jwt_public_key: Path | None = None
+    jwt_jwks: Path | None = None
+    jwt_private_key: Path | None = None
+    jwt_algorithm: str = "EdDSA"
+    jwt_audience: str = "glasscredit"
+    jwt_max_ttl_s: int = 3600
+    jwt_leeway_s: int = 30
+    rate_limit: float = 200.0
+    rate_burst: int = 400
+
+    @field_validator("secret")
+    @classmethod
+    def _no_placeholder(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return v
+        text = v.get_secret_value()
+        low = text.lower()
+        if (
+            len(text) < MIN_SECRET_CHARS
+            or len(set(text)) < 8
+            or any(p in low for p in _PLACEHOLDERS)
+        ):
+            raise ValueError(
+                f"GLASSCREDIT_SECRET: a placeholder or a secret under {MIN_SECRET_CHARS} "
+                "characters is refused [secret]; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return v
+
+    def key_secret(self) -> bytes:
+        """The secret that keys API-key hashes (``ValidationError`` when it is not set)."""
+        if self.secret is None:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "GLASSCREDIT_SECRET",
+                        "required",
+                        "API keys need a server secret; set GLASSCREDIT_SECRET",
+                    )
+                ]
+            )
+        return self.secret.get_secret_value().encode()
 
     def overridden(self, database_url: str | None = None, policy: Path | None = None) -> Settings:
         """These settings with a front door's options on top (``None`` keeps the value)."""

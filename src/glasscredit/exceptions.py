@@ -12,6 +12,7 @@ new error class needs no change there. Messages name the field and the rule::
     ├── ConflictError                same idempotency key, different content; double actions
     ├── NotFoundError                unknown subject, event, score, dispute
     ├── AccessDeniedError            a role asked for what it may not see or do
+    │   └── AuthenticationError      no credential, or one that is malformed, expired or revoked
     ├── LedgerError                  the store refused or failed
     │   └── AuditChainError          the audit chain does not verify
     └── ModelError                   a learned scorecard cannot be fitted or applied
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "AccessDeniedError",
     "AuditChainError",
+    "AuthenticationError",
     "ConflictError",
     "FieldError",
     "ForbiddenDataError",
@@ -104,6 +106,10 @@ class NotFoundError(GlasscreditError):
 
 class AccessDeniedError(GlasscreditError):
     """A role asked to see or do what it may not."""
+
+
+class AuthenticationError(AccessDeniedError):
+    """No credential was given, or it is malformed, expired, revoked or unknown."""
 
 
 class LedgerError(GlasscreditError):

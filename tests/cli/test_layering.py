@@ -3,9 +3,10 @@
 A CLI module may import ``glasscredit.app`` (every use case and its typed result),
 ``glasscredit.exceptions`` (to raise a ``ValidationError`` for a malformed option) and
 ``glasscredit.config`` (the settings the context is built from) and other CLI modules.
-The one exception is ``cli/_batch.py``, the command of ``glasscredit.batch``: a front
+The exceptions are ``cli/_batch.py``, the command of ``glasscredit.batch``: a front
 door of its own (Spark) that calls the kernels itself, which the app layer, below the
-front doors, cannot import.
+front doors, cannot import; and ``cli/_serve.py``, which starts the REST service
+(``glasscredit.api``) and signs demo tokens with its token module.
 Anything else (the store, scoring, trust, rights, the policy) would let a domain rule
 live in the CLI, where the REST service could not share it.
 """
@@ -21,7 +22,7 @@ import glasscredit.cli
 
 ALLOWED = ("glasscredit.app", "glasscredit.exceptions", "glasscredit.config", "glasscredit.cli")
 # module -> the further front door it may call (nothing else may)
-FRONT_DOORS = {"_batch.py": ("glasscredit.batch",)}
+FRONT_DOORS = {"_batch.py": ("glasscredit.batch",), "_serve.py": ("glasscredit.api",)}
 CLI_DIR = Path(glasscredit.cli.__file__).parent
 
 

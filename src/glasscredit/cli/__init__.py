@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from glasscredit.cli import _batch, _ledger, _model, _monitor, _rights, _scoring, _trust
+from glasscredit.cli import (
+    _batch,
+    _ledger,
+    _model,
+    _monitor,
+    _rights,
+    _scoring,
+    _serve,
+    _trust,
+)
 from glasscredit.cli._common import wrap_errors
 
 __all__ = ["app", "main"]
@@ -21,6 +30,7 @@ _trust.register(app)
 _rights.register(app)
 _monitor.register(app)
 _batch.register(app)
+_serve.register(app)
 # the learned scorecard's commands live under "model": "export" and "audit" at the top
 # level are the subject's access export and the audit chain
 _model_app = typer.Typer(

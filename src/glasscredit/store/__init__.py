@@ -6,6 +6,7 @@ The core reaches storage only through the protocols of :mod:`._protocols`, which
 :mod:`glasscredit.store.postgres` hold what differs between the two.
 """
 
+from glasscredit.store._access import AccessStore, ApiKeyRecord, FileRead
 from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import DisputeTarget
@@ -47,6 +48,8 @@ __all__ = [
     "HOLD_REASON",
     "ID_HASH",
     "ID_SUMS",
+    "AccessStore",
+    "ApiKeyRecord",
     "AuditEntry",
     "AuditStore",
     "BrokenRow",
@@ -59,6 +62,7 @@ __all__ = [
     "ErasureStore",
     "EventLog",
     "ExclusionStore",
+    "FileRead",
     "HoldStore",
     "IngestReport",
     "Ledger",

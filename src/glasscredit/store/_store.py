@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from glasscredit.exceptions import FieldError, NotFoundError
 from glasscredit.policy import Policy
+from glasscredit.store._access import SqlAccessStore
 from glasscredit.store._adapters import dialect_named
 from glasscredit.store._audit import ChainReport, subject_hash
 from glasscredit.store._audit_store import SqlAuditStore
@@ -115,6 +116,7 @@ class Ledger:
         self.holds = SqlHoldStore(self.engine, self.adapter)
         self.disputes = SqlDisputeStore(self.engine, self.adapter)
         self.erasures = SqlErasureStore(self.engine, self.adapter, lambda: self.mirror)
+        self.access = SqlAccessStore(self.engine, self.adapter)
         self._sync_sources()
 
     def close(self) -> None:

@@ -1,0 +1,153 @@
+"""Programme-wide routes: ingest, scoring runs, the policy's catalogue, trust and reports,
+bursts and holds, population monitoring, the audit chain, keys.
+
+The red team (seconds of CPU per run) is not served: a synchronous HTTP call is the
+wrong shape for it (``glasscredit redteam`` runs it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from glasscredit import app as uc
+from glasscredit.api._deps import CallerDep
+from glasscredit.api._routing import route, rule
+from glasscredit.api._schemas import HoldIn, IngestIn, KeyIn, ScoreRunIn
+from glasscredit.app import Role
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["programme"])
+READERS: tuple[Role, ...] = ("operator", "auditor")
+EVERYONE: tuple[Role, ...] = ("operator", "auditor", "source", "subject")
+AsOf = Annotated[str | None, Query(description="RFC 3339; now when absent", max_length=40)]
+
+
+def _as_of(text: str | None) -> int | None:
+    return None if text is None else uc.parse_time(text)
+
+
+@route(router, "POST", "/events", rule("operator", "source"))
+def ingest(body: IngestIn, caller: CallerDep) -> uc.IngestResult:
+    """Append a batch of events; every row is accepted, a duplicate, or refused with why.
+
+    A source key reports only events whose ``source`` is its own, of the types its
+    policy entry allows.
+    """
+    return uc.ingest_as(caller.ctx, caller.who, body.events)
+
+
+@route(router, "POST", "/scores", rule("operator"))
+def score_run(body: ScoreRunIn, caller: CallerDep) -> uc.ScoreRun:
+    """Score and store every subject, the named ones, or those with new events."""
+    return uc.score(
+        caller.ctx,
+        as_of_us=_as_of(body.as_of),
+        subjects=body.subjects,
+        only_changed=body.only_changed,
+    )
+
+
+@route(router, "GET", "/scores/{score_id}/verification", rule(*READERS))
+def verify_score(
+    score_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep
+) -> uc.ScoreVerification:
+    """Recompute a stored score from the ledger: identical, or the exact difference."""
+    return uc.verify_score(caller.ctx, score_id)
+
+
+@route(router, "GET", "/tiers", rule(*EVERYONE))
+def tiers(caller: CallerDep) -> uc.TiersAndPerks:
+    """The tiers and the perks a score can reach, and what each perk takes."""
+    return uc.tiers(caller.ctx)
+
+
+@route(router, "GET", "/what-if/actions", rule(*EVERYONE))
+def what_if_actions(caller: CallerDep) -> uc.WhatIfActions:
+    """The realistic actions a what-if offers."""
+    return uc.what_if_actions(caller.ctx)
+
+
+@route(router, "GET", "/sources", rule("operator", "auditor", "source"))
+def sources(caller: CallerDep) -> uc.Sources:
+    """The policy's sources and the event types each may report."""
+    return uc.sources(caller.ctx)
+
+
+@route(router, "POST", "/trust", rule("operator"))
+def compute_trust(caller: CallerDep, as_of: AsOf = None) -> uc.TrustSummary:
+    """Recompute the trust snapshot (a new version; nothing replaced)."""
+    return uc.compute_trust(caller.ctx, as_of_us=_as_of(as_of))
+
+
+@route(router, "POST", "/reports", rule("operator"))
+def compute_reports(caller: CallerDep, as_of: AsOf = None) -> uc.ReportsSummary:
+    """Weigh the misconduct reports (a new snapshot version)."""
+    return uc.compute_reports(caller.ctx, as_of_us=_as_of(as_of))
+
+
+@route(router, "GET", "/bursts", rule(*READERS))
+def bursts(caller: CallerDep, days: Annotated[int, Query(ge=1, le=3650)] = 7) -> uc.BurstScan:
+    """Sources that sent many positive events for many subjects lately."""
+    return uc.find_bursts(caller.ctx, days=days)
+
+
+@route(router, "POST", "/bursts/holds", rule("operator"))
+def hold_bursts(body: HoldIn, caller: CallerDep) -> uc.BurstScan:
+    """Find bursts and hold their events out of scoring until reviewed (audited)."""
+    return uc.find_bursts(caller.ctx, days=body.days, hold=True)
+
+
+@route(router, "POST", "/bursts/{ref}/release", rule("operator"))
+def release_burst(
+    ref: Annotated[str, Path(min_length=1, max_length=128)], caller: CallerDep
+) -> uc.BurstRelease:
+    """Release a held burst after review: its events count again (audited)."""
+    return uc.release_burst(caller.ctx, ref)
+
+
+@route(router, "GET", "/monitoring", rule(*READERS))
+def monitoring(
+    caller: CallerDep,
+    reference: Annotated[str, Query(description="FROM/TO, two RFC 3339 times", max_length=90)],
+    current: Annotated[str | None, Query(max_length=90)] = None,
+) -> uc.Monitoring:
+    """Population stability (PSI) and median shift of the score and each dimension."""
+    cur = None if current is None else uc.parse_period(current, "current")
+    return uc.monitor(caller.ctx, uc.parse_period(reference, "reference"), current=cur)
+
+
+@route(router, "GET", "/ledger", rule(*READERS))
+def ledger_counts(caller: CallerDep) -> uc.LedgerCounts:
+    """Events, subjects, and events per type."""
+    return uc.ledger_counts(caller.ctx)
+
+
+@route(router, "GET", "/audit", rule(*READERS))
+def verify_audit(caller: CallerDep) -> uc.AuditVerification:
+    """Recompute the audit chain: ``ok``, or the first bad row and what is wrong."""
+    return uc.verify_audit(caller.ctx)
+
+
+@route(router, "POST", "/keys", rule("operator"), status_code=201)
+def create_key(body: KeyIn, caller: CallerDep) -> uc.IssuedKey:
+    """A new API key; its token is in this response only (audited)."""
+    return uc.create_key(
+        caller.ctx, name=body.name, role=body.role, source=body.source, actor=caller.who.name
+    )
+
+
+@route(router, "GET", "/keys", rule(*READERS))
+def list_keys(caller: CallerDep) -> uc.ApiKeyList:
+    """Every key, active and revoked (never a token or a hash)."""
+    return uc.list_keys(caller.ctx)
+
+
+@route(router, "DELETE", "/keys/{key_id}", rule("operator"))
+def revoke_key(
+    key_id: Annotated[str, Path(min_length=1, max_length=32)], caller: CallerDep
+) -> uc.ApiKeyView:
+    """Revoke a key now (audited)."""
+    return uc.revoke_key(caller.ctx, key_id, actor=caller.who.name)

@@ -1,0 +1,70 @@
+"""Request bodies (the ``...In`` half of each pair; responses are the app's results)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glasscredit.app import JsonValue
+
+__all__ = [
+    "DisputeIn",
+    "HoldIn",
+    "IngestIn",
+    "KeyIn",
+    "ResolveIn",
+    "ScoreIn",
+    "ScoreRunIn",
+    "WhatIfIn",
+]
+
+MAX_BATCH = 100_000
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestIn(_In):
+    """A batch of events; each row gets its own result (row numbers from 1)."""
+
+    events: list[dict[str, JsonValue]] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ScoreIn(_In):
+    as_of: str | None = Field(default=None, description="RFC 3339; now when absent")
+
+
+class ScoreRunIn(_In):
+    as_of: str | None = None
+    only_changed: bool = False
+    subjects: list[str] | None = Field(default=None, max_length=MAX_BATCH)
+
+
+class WhatIfIn(_In):
+    as_of: str | None = None
+    set: dict[str, float | None] = Field(default_factory=dict, max_length=100)
+    actions: dict[str, Annotated[int, Field(ge=0, le=240)]] = Field(
+        default_factory=dict, max_length=20, description="action name -> times (one per period)"
+    )
+    horizon: str | None = Field(default=None, max_length=16)
+
+
+class DisputeIn(_In):
+    event_id: str = Field(min_length=1, max_length=128)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ResolveIn(_In):
+    outcome: Literal["upheld", "removed"]
+
+
+class HoldIn(_In):
+    days: int = Field(default=7, ge=1, le=3650)
+
+
+class KeyIn(_In):
+    name: str = Field(min_length=1, max_length=128)
+    role: Literal["operator", "source", "auditor"]
+    source: str | None = Field(default=None, max_length=64)
