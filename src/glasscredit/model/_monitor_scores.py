@@ -23,7 +23,7 @@ import polars as pl
 from glasscredit.exceptions import FieldError, PolicyError, ValidationError
 from glasscredit.model._monitor import Shift, population_shift
 from glasscredit.policy import Policy
-from glasscredit.store import Ledger
+from glasscredit.store import Store
 
 __all__ = [
     "MonitorReport",
@@ -72,7 +72,7 @@ def monitoring_settings(policy: Policy) -> MonitorSettings:
     return MonitorSettings(**out)
 
 
-def period_population(ledger: Ledger, start_us: int, end_us: int) -> pl.DataFrame:
+def period_population(ledger: Store, start_us: int, end_us: int) -> pl.DataFrame:
     """Newest stored score per subject with ``start_us <= as_of < end_us``: score + dims."""
     dims = list(ledger.policy.dimensions)
     df = ledger.scores.in_period(start_us, end_us).sort("score_id").unique("subject", keep="last")
@@ -118,7 +118,7 @@ class MonitorReport:
 
 
 def monitor_scores(
-    ledger: Ledger, reference: tuple[int, int], current: tuple[int, int]
+    ledger: Store, reference: tuple[int, int], current: tuple[int, int]
 ) -> MonitorReport:
     """Compare the current period's stored scores with the reference period's."""
     for name, (a, b) in (("reference", reference), ("current", current)):

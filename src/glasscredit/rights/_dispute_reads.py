@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from glasscredit.policy import iso
-from glasscredit.store import Dispute, Ledger
+from glasscredit.store import Dispute, Store
 
 __all__ = ["list_disputes", "source_notices", "source_stats"]
 
 
 def list_disputes(
-    ledger: Ledger,
+    ledger: Store,
     *,
     subject: str | None = None,
     source: str | None = None,
@@ -27,7 +27,7 @@ def list_disputes(
     return ledger.disputes.find(subject=subject, source=source, status=status)
 
 
-def source_notices(ledger: Ledger, source: str) -> list[dict[str, Any]]:
+def source_notices(ledger: Store, source: str) -> list[dict[str, Any]]:
     """What ``source`` has been told: each dispute on its events opened and resolved."""
     return [
         {
@@ -41,7 +41,7 @@ def source_notices(ledger: Ledger, source: str) -> list[dict[str, Any]]:
     ]
 
 
-def source_stats(ledger: Ledger) -> dict[str, dict[str, Any]]:
+def source_stats(ledger: Store) -> dict[str, dict[str, Any]]:
     """Per source: events, disputes, dispute rate, resolved, removed, overturn rate."""
     n_events = ledger.events_by_source()
     counts = ledger.disputes.status_counts()

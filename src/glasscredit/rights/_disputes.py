@@ -27,7 +27,7 @@ from glasscredit.exceptions import (
 )
 from glasscredit.policy import iso, parse_duration
 from glasscredit.scoring import Scorer, rescore, score_notices
-from glasscredit.store import Dispute, DisputeTarget, Ledger
+from glasscredit.store import Dispute, DisputeTarget, Store
 
 __all__ = [
     "DEADLINE_ACTOR",
@@ -107,7 +107,7 @@ def _rescored(
 
 
 def open_dispute(
-    ledger: Ledger,
+    ledger: Store,
     subject: str,
     event_id: str,
     reason: str,
@@ -155,7 +155,7 @@ def open_dispute(
 
 
 def resolve_dispute(
-    ledger: Ledger,
+    ledger: Store,
     dispute_id: int,
     outcome: str,
     *,
@@ -177,7 +177,7 @@ def resolve_dispute(
     return _rescored(scorer or Scorer(ledger), d, before, now_us, expired)
 
 
-def expire_overdue(ledger: Ledger, now_us: int) -> list[Dispute]:
+def expire_overdue(ledger: Store, now_us: int) -> list[Dispute]:
     """Resolve every dispute open past its deadline as ``removed`` (the subject's favour).
 
     The event already does not count, so no score changes; the resolution, the notice to

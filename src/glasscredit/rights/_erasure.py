@@ -17,7 +17,7 @@ from typing import Any
 
 from glasscredit.policy import iso
 from glasscredit.scoring import Scorer, rescore
-from glasscredit.store import Ledger
+from glasscredit.store import Store
 
 __all__ = ["ErasureReport", "erase_subject"]
 
@@ -43,7 +43,7 @@ class ErasureReport:
 
 
 def erase_subject(
-    ledger: Ledger, subject: str, *, now_us: int, actor: str, scorer: Scorer | None = None
+    ledger: Store, subject: str, *, now_us: int, actor: str, scorer: Scorer | None = None
 ) -> ErasureReport:
     """Erase ``subject`` (see the module docstring); unknown or erased subjects are refused."""
     named = {

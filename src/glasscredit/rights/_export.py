@@ -21,7 +21,7 @@ from glasscredit.features import countable_events
 from glasscredit.policy import iso
 from glasscredit.rights._dispute_reads import list_disputes
 from glasscredit.scoring import Scorer, score_history, score_notices
-from glasscredit.store import Ledger
+from glasscredit.store import Store
 
 __all__ = ["EXPORT_FORMAT", "export_subject"]
 
@@ -81,7 +81,7 @@ _EXCL_SCHEMA = {
 
 
 def export_subject(
-    ledger: Ledger, subject: str, *, now_us: int, scorer: Scorer | None = None
+    ledger: Store, subject: str, *, now_us: int, scorer: Scorer | None = None
 ) -> dict[str, Any]:
     """Everything held about ``subject`` as of ``now_us``, as a JSON-ready dict."""
     scorer = scorer or Scorer(ledger)

@@ -30,7 +30,7 @@ from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
-from glasscredit.store import Ledger
+from glasscredit.store import Store
 
 __all__ = ["EXTERNAL_SNAPSHOTS", "Scorer", "inputs_digests", "score_events", "subject_digest"]
 
@@ -111,7 +111,7 @@ class Scorer:
     """Scores subjects of one ledger under its policy (or a given points table)."""
 
     def __init__(
-        self, ledger: Ledger, *, table: PointsTable | None = None, use_mirror: bool = True
+        self, ledger: Store, *, table: PointsTable | None = None, use_mirror: bool = True
     ) -> None:
         self.ledger = ledger
         self.use_mirror = use_mirror  # batch reads from the ledger's columnar mirror

@@ -9,14 +9,14 @@ write an audit row. Time is an argument: the CLI passes ``ledger.clock()``.
 from __future__ import annotations
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.store import HOLD_REASON, Ledger
+from glasscredit.store import HOLD_REASON, Store
 from glasscredit.trust._bursts import Burst, detect_bursts
 from glasscredit.trust._settings import burst_settings
 
 __all__ = ["HOLD_REASON", "hold_bursts", "release_burst", "scan_bursts"]
 
 
-def scan_bursts(ledger: Ledger, since_us: int, until_us: int) -> list[Burst]:
+def scan_bursts(ledger: Store, since_us: int, until_us: int) -> list[Burst]:
     """Bursts among positive events that occurred in ``[since_us, until_us]``."""
     policy = ledger.policy
     positive = [t for t, s in policy.event_types.items() if s.polarity == "positive"]
@@ -30,7 +30,7 @@ def scan_bursts(ledger: Ledger, since_us: int, until_us: int) -> list[Burst]:
     return detect_bursts(frame, policy, burst_settings(policy))
 
 
-def hold_bursts(ledger: Ledger, bursts: list[Burst], at_us: int, *, actor: str = "operator") -> int:
+def hold_bursts(ledger: Store, bursts: list[Burst], at_us: int, *, actor: str = "operator") -> int:
     """Hold every event of ``bursts`` from ``at_us`` on; returns the holds added.
 
     Events already held by the same burst are not held twice (idempotent); each burst
@@ -48,7 +48,7 @@ def hold_bursts(ledger: Ledger, bursts: list[Burst], at_us: int, *, actor: str =
     )
 
 
-def release_burst(ledger: Ledger, ref: str, at_us: int, *, actor: str = "operator") -> int:
+def release_burst(ledger: Store, ref: str, at_us: int, *, actor: str = "operator") -> int:
     """Close the open holds of burst ``ref`` at ``at_us``: its events count again."""
     try:
         return ledger.holds.release(ref, at_us, actor=actor)

@@ -15,7 +15,7 @@ import polars as pl
 
 from glasscredit.features import countable_events
 from glasscredit.policy import MONTH_US
-from glasscredit.store import EVENT_COLUMNS, Ledger
+from glasscredit.store import EVENT_COLUMNS, Store
 
 __all__ = ["TrustInputs", "load_trust_inputs"]
 
@@ -46,7 +46,7 @@ class TrustInputs:
     reports: pl.DataFrame
 
 
-def load_trust_inputs(ledger: Ledger, as_of_us: int) -> TrustInputs:
+def load_trust_inputs(ledger: Store, as_of_us: int) -> TrustInputs:
     """Read the endorsement, report, identity and history inputs as of ``as_of_us``."""
     policy = ledger.policy
     roles = policy.trust_events  # which event types play each role: the policy says

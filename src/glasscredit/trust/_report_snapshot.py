@@ -20,7 +20,7 @@ import polars as pl
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import EXTERNAL_FEATURES
-from glasscredit.store import Ledger
+from glasscredit.store import Store
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
 from glasscredit.trust._settings import report_settings, trust_settings
@@ -46,7 +46,7 @@ class ReportSnapshot:
         return {t: v.value for t, v in self.targets.items()}
 
 
-def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
+def overturn_counts(ledger: Store, as_of_us: int) -> dict[str, int]:
     """Reporter -> misconduct reports of theirs removed for good by ``as_of_us``."""
     rows = ledger.exclusions.permanent(
         ledger.policy.trust_events.report, as_of_us, not_reasons=HOLD_REASONS
@@ -59,7 +59,7 @@ def overturn_counts(ledger: Ledger, as_of_us: int) -> dict[str, int]:
 
 
 def _verdicts(
-    ledger: Ledger,
+    ledger: Store,
     inputs: TrustInputs,
     trust: TrustSnapshot,
     overturned: Mapping[str, int] | None,
@@ -90,7 +90,7 @@ def _verdicts(
 
 
 def compute_reports(
-    ledger: Ledger,
+    ledger: Store,
     as_of_us: int,
     *,
     overturned: Mapping[str, int] | None = None,
@@ -114,7 +114,7 @@ def compute_reports(
 
 
 def explain_reports(
-    ledger: Ledger, subject: str, as_of_us: int, *, overturned: Mapping[str, int] | None = None
+    ledger: Store, subject: str, as_of_us: int, *, overturned: Mapping[str, int] | None = None
 ) -> TargetVerdict:
     """Which reports about ``subject`` counted at ``as_of_us``, and why the others did not."""
     if not ledger.has_subject(subject):

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from glasscredit.policy import EXTERNAL_FEATURES
-from glasscredit.store import Ledger, SnapshotVersion
+from glasscredit.store import SnapshotVersion, Store
 from glasscredit.trust._graph import DroppedEdges, build_endorsement_graph
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._seeds import SeedPolicy, select_seeds
@@ -119,16 +119,14 @@ def snapshot_from_inputs(inputs: TrustInputs, settings: TrustSettings) -> TrustS
 TRUST_KIND = EXTERNAL_FEATURES["trust"].snapshot  # the snapshots the ``trust`` feature reads
 
 
-def store_trust(
-    ledger: Ledger, snapshot: TrustSnapshot, *, actor: str = "trust"
-) -> SnapshotVersion:
+def store_trust(ledger: Store, snapshot: TrustSnapshot, *, actor: str = "trust") -> SnapshotVersion:
     """Append ``snapshot`` as a new version, made now (the ledger's clock)."""
     return ledger.snapshots.append(
         TRUST_KIND, snapshot.as_of_us, snapshot.values, made_at_us=ledger.clock(), actor=actor
     )
 
 
-def compute_trust(ledger: Ledger, as_of_us: int, *, store: bool = True) -> TrustSnapshot:
+def compute_trust(ledger: Store, as_of_us: int, *, store: bool = True) -> TrustSnapshot:
     """Build the endorsement graph as of ``as_of_us``, propagate trust, and store it.
 
     Parameters
