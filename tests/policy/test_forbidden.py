@@ -35,9 +35,9 @@ from glasscredit.policy._loader import DEFAULT_POLICY_NAME
         ("face_template", "biometric"),
         ("dna_marker", "genetic"),
         ("free_text", "free_text"),
-        ("comment", "free_text"),
+        ("comment", "speech"),
         ("notes", "free_text"),
-        ("chat_log", "free_text"),
+        ("chat_log", "speech"),
     ],
 )
 def test_special_category_names_are_caught(name: str, category: str) -> None:
@@ -83,6 +83,7 @@ def test_every_category_has_patterns() -> None:
         "trade_union_membership",
         "biometric",
         "genetic",
+        "speech",
         "free_text",
     }
     assert all(SPECIAL_CATEGORIES.values())

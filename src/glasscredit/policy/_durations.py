@@ -15,6 +15,7 @@ __all__ = [
     "DAY_US",
     "MONTH_US",
     "YEAR_US",
+    "DurationError",
     "format_duration",
     "from_us",
     "iso",
@@ -43,13 +44,19 @@ _RFC3339 = re.compile(
 )
 
 
+class DurationError(ValueError):
+    """A duration that does not parse; ``rule`` names it in a policy's error report."""
+
+    rule = "duration"
+
+
 def parse_duration(text: str | int) -> int:
     """``'24mo'``, ``'90d'``, ``'7y'``, ``'12h'`` or ``'2w'`` to microseconds."""
     if isinstance(text, int):
         return text
     m = _DURATION.match(text)
     if not m:
-        raise ValueError(f"{text!r} is not a duration like '90d', '24mo' or '7y'")
+        raise DurationError(f"{text!r} is not a duration like '90d', '24mo' or '7y'")
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 

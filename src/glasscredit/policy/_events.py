@@ -1,8 +1,11 @@
 """Closed event schemas: what a source may say about a subject, and nothing else.
 
-An attribute has one of a few closed types. There is deliberately no string type: an
-open string is free text, and free text can carry speech, beliefs or health. Identifiers
-(``reference``, ``subject``) are opaque tokens of a restricted alphabet and length.
+A policy's event types, attributes and enum values are chosen from the vocabulary
+(:mod:`glasscredit.vocabulary`, checked when the policy loads); these classes hold the
+operator's choice and check events against it. An attribute has one of a few closed
+types. There is deliberately no string type: an open string is free text, and free text
+can carry speech, beliefs or health. Identifiers (``reference``, ``subject``) are opaque
+tokens of a restricted alphabet and length.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from glasscredit.canonical import IDENTIFIER_RE, SUBJECT_RE, TYPE_NAME_RE
+from glasscredit.vocabulary import ATTRIBUTE_TYPES
 
 __all__ = [
     "ATTRIBUTE_TYPES",
@@ -23,7 +27,6 @@ __all__ = [
     "SourceSpec",
 ]
 
-ATTRIBUTE_TYPES = ("integer", "number", "boolean", "enum", "subject", "reference")
 SUBJECT_PATTERN = SUBJECT_RE
 REFERENCE_PATTERN = IDENTIFIER_RE
 # largest magnitude accepted for numbers: beyond it an amount is an error, not a fortune

@@ -1,184 +1,173 @@
-"""What glasscredit refuses to score, in one place.
+"""What glasscredit refuses to name, and why, in words: the denylist behind the allowlist.
 
-Two lists, each a category with the name patterns that trigger it:
+The vocabulary (:mod:`glasscredit.vocabulary`) already limits event types, attributes and
+enum values to admissible facts. What a policy still names freely (features, dimensions,
+tiers, perks, sources) and the texts it shows people (labels, reasons) pass through this
+second line, which explains a refusal by its law and category:
 
-* ``SPECIAL_CATEGORIES``: GDPR Art. 9 data (and free text, which can carry anything).
-  A policy attribute, feature or model column whose name matches is refused, whatever
-  the operator's policy says. There is no switch to turn this off.
-* ``PROTECTED_BASES``: ECOA/anti-discrimination bases (sex, marital status, age,
-  national origin, public assistance...). They may be given to the fairness audit and
-  nowhere else: a model fit refuses them as inputs.
+* GDPR Art. 9 special categories (political opinion, religion or belief, racial or
+  ethnic origin, health, sex life or orientation, trade-union membership, biometric and
+  genetic data), speech, and free text;
+* ECOA protected bases (sex, marital status, age, national origin, public assistance),
+  which may reach the fairness audit and nothing else;
+* direct identifiers (names, contact details, addresses, national numbers);
+* guilt by association (friends', family's or followers' scores).
 
-Patterns are matched against the name split into lowercase words (``snake_case``,
-``camelCase``, dots and dashes are word breaks), so ``religion_code`` and
-``healthScore`` match while ``wealth`` does not match ``health``.
+Matching is by words, not substrings: a name is split into words (``snake_case``,
+``camelCase``, dots, dashes, spaces), each word case folded and stripped of accents and
+look-alike letters, and a pattern must match a whole word or adjacent words joined.
+So ``union_member`` and ``trade_union`` are refused while ``credit_union_member`` and
+``reunion`` pass, and ``relıgion`` is caught as ``religion``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from glasscredit.policy._denylist import CATEGORIES, HONEST_PHRASES, Category, Kind
+from glasscredit.vocabulary import CONFUSABLES, strip_marks
 
 __all__ = [
     "FREE_TEXT_RULE",
+    "NAME_KINDS",
     "PROTECTED_BASES",
     "SPECIAL_CATEGORIES",
+    "TEXT_KINDS",
+    "Refusal",
     "forbidden_category",
     "name_words",
     "protected_basis",
+    "refusal",
 ]
 
 FREE_TEXT_RULE = "free_text"
+# what a name a policy chooses may not be, and what a text shown to people may not say
+NAME_KINDS: frozenset[Kind] = frozenset(
+    {"special", "speech", "free_text", "protected", "identifier", "association"}
+)
+TEXT_KINDS: frozenset[Kind] = NAME_KINDS - {"free_text"}
+_SPECIAL_KINDS: frozenset[Kind] = frozenset({"special", "speech", "free_text"})
+_PROTECTED_KINDS: frozenset[Kind] = frozenset({"protected"})
 
-# category -> word patterns (regular expressions matched against whole words or
-# joined adjacent words). Keep this list the single source of truth; tests pin it.
+# category -> word patterns, as the model fit and the model card read them
 SPECIAL_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "political_opinion": (
-        r"politic\w*",
-        r"party(affiliation|membership)",
-        r"politicalparty",
-        r"vot(e|es|ing|er)",
-        r"ideolog\w*",
-        r"partisan\w*",
-        r"protest\w*",
-        r"petition\w*",
-        r"activis[mt]\w*",
-        r"dissent\w*",
-        r"opinion\w*",
-    ),
-    "religion_or_belief": (
-        r"religio\w*",
-        r"faith\w*",
-        r"belief\w*",
-        r"church\w*",
-        r"mosque\w*",
-        r"temple\w*",
-        r"synagogue\w*",
-        r"worship\w*",
-        r"denomination\w*",
-        r"prayer\w*",
-        r"philosoph\w*",
-        r"caste\w*",
-    ),
-    "ethnic_or_racial_origin": (
-        r"ethnic\w*",
-        r"race",
-        r"racial\w*",
-        r"skin(colou?r|tone)?",
-        r"tribe\w*",
-        r"tribal",
-        r"ancestry",
-        r"nationality",
-        r"national(origin)?",
-        r"hukou",
-        r"minority",
-    ),
-    "health": (
-        r"health\w*",
-        r"medical\w*",
-        r"disease\w*",
-        r"diagnos\w*",
-        r"illness\w*",
-        r"disabilit\w*",
-        r"pregnan\w*",
-        r"mental\w*",
-        r"hospital\w*",
-        r"prescription\w*",
-        r"medication\w*",
-        r"hiv",
-        r"covid\w*",
-        r"vaccin\w*",
-        r"symptom\w*",
-        r"therap\w*",
-    ),
-    "sex_life_or_orientation": (
-        r"sexual\w*",
-        r"sexlife",
-        r"orientation",
-        r"lgbt\w*",
-        r"gay",
-        r"lesbian",
-        r"dating",
-        r"partnersex",
-    ),
-    "trade_union_membership": (r"union\w*", r"syndicat\w*", r"labou?runion\w*"),
-    "biometric": (
-        r"biometric\w*",
-        r"fingerprint\w*",
-        r"face\w*",
-        r"facial\w*",
-        r"iris",
-        r"retina\w*",
-        r"voice(print)?",
-        r"gait",
-        r"palm(print)?",
-    ),
-    "genetic": (r"genetic\w*", r"genom\w*", r"dna", r"gene", r"genes", r"genotyp\w*"),
-    FREE_TEXT_RULE: (
-        r"text",
-        r"freetext",
-        r"comment\w*",
-        r"notes?",
-        r"message\w*",
-        r"description\w*",
-        r"remark\w*",
-        r"postings?",
-        r"tweet\w*",
-        r"speech\w*",
-        r"chat\w*",
-        r"narrative\w*",
-        r"bio",
-        r"content",
-    ),
+    c.key: c.words for c in CATEGORIES if c.kind in ("special", "speech", "free_text")
 }
-
-# Bases that anti-discrimination law protects; for the fairness audit only.
 PROTECTED_BASES: dict[str, tuple[str, ...]] = {
-    "sex_or_gender": (r"sex", r"gender\w*", r"personalstatusandsex", r"female", r"male"),
-    "marital_status": (r"marital\w*", r"married", r"spouse\w*", r"personalstatus"),
-    "age": (r"age", r"ages", r"birth\w*", r"dob", r"yearofbirth"),
-    "national_origin": (r"foreign\w*", r"immigra\w*", r"citizenship", r"foreignworker"),
-    "public_assistance": (r"welfare", r"publicassistance", r"benefits?"),
+    c.key: c.words for c in CATEGORIES if c.kind == "protected"
 }
 
-_WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])")
 
-_COMPILED: dict[str, dict[str, re.Pattern[str]]] = {
-    "special": {
-        c: re.compile("|".join(f"(?:{p})" for p in ps)) for c, ps in SPECIAL_CATEGORIES.items()
-    },
-    "protected": {
-        c: re.compile("|".join(f"(?:{p})" for p in ps)) for c, ps in PROTECTED_BASES.items()
-    },
-}
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a name or text is refused: the category, its law, and the word that matched."""
+
+    category: str
+    kind: Kind
+    word: str
+    what: str
+    law: str
+
+    def explain(self, name: str) -> str:
+        return f"{name!r} names {self.what} ({self.word!r}): {self.law}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    category: Category
+    words: re.Pattern[str]
+    whole: re.Pattern[str] | None
+
+
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_COMPILED = tuple(
+    _Compiled(c, _union(c.words), _union(c.whole) if c.whole else None) for c in CATEGORIES
+)
+_WORD_SPLIT = re.compile(r"[\W_]+|(?<=[a-z0-9])(?=[A-Z])")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_MAX_JOIN = 4
+
+
+def _visible(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def name_words(name: str) -> list[str]:
-    """Split an attribute or column name into lowercase words."""
-    return [w.lower() for w in _WORD_SPLIT.split(name) if w]
+    """Split a name or text into case-folded words without accents."""
+    return [w for w in (strip_marks(p) for p in _WORD_SPLIT.split(_visible(name))) if w]
 
 
-def _candidates(name: str) -> Iterable[str]:
-    words = name_words(name)
-    # single words, and runs of adjacent words joined (catches "skin_colour", "sex_life")
-    for i in range(len(words)):
-        for j in range(i + 1, min(len(words), i + 4) + 1):
-            yield "".join(words[i:j])
+def _segments(words: list[str]) -> Iterator[list[str]]:
+    """The runs of words left when honest phrases (``credit union``) are taken out."""
+    start, i = 0, 0
+    while i < len(words):
+        phrase = next((p for p in HONEST_PHRASES if tuple(words[i : i + len(p)]) == p), None)
+        if phrase is None:
+            i += 1
+            continue
+        if i > start:
+            yield words[start:i]
+        i += len(phrase)
+        start = i
+    if start < len(words):
+        yield words[start:]
 
 
-def _match(kind: str, name: str) -> str | None:
-    cands = list(_candidates(name))
-    for category, pattern in _COMPILED[kind].items():  # declaration order decides ties
-        if any(pattern.fullmatch(c) for c in cands):
-            return category
+def _spellings(word: str) -> set[str]:
+    return {word, "".join(CONFUSABLES.get(c, c) for c in word)}
+
+
+def _candidates(words: list[str]) -> set[str]:
+    out: set[str] = set()
+    for seg in _segments(words):
+        for i in range(len(seg)):
+            for j in range(i + 1, min(len(seg), i + _MAX_JOIN) + 1):
+                out |= _spellings("".join(seg[i:j]))
+    return out
+
+
+def refusal(text: str, *, kinds: Collection[Kind] = NAME_KINDS) -> Refusal | None:
+    """Why ``text`` (a name or a text shown to people) is refused, else ``None``."""
+    return _refusal(text, frozenset(kinds))
+
+
+@functools.lru_cache(maxsize=8192)  # a policy's names recur at every load
+def _refusal(text: str, kinds: frozenset[Kind]) -> Refusal | None:
+    words = name_words(text)
+    if not words:
+        return None
+    cands = sorted(_candidates(words))
+    whole = _spellings("".join(words))
+    cjk = [w for w in words if _CJK.search(w)]
+    for comp in _COMPILED:  # declaration order: Art. 9 first, then protected bases...
+        cat = comp.category
+        if cat.kind not in kinds:
+            continue
+        hit = next((c for c in cands if comp.words.fullmatch(c)), None)
+        if hit is None and comp.whole is not None:
+            hit = next((c for c in whole if comp.whole.fullmatch(c)), None)
+        if hit is None:
+            hit = next((s for w in cjk for s in cat.cjk if s in w), None)
+        if hit is not None:
+            return Refusal(cat.key, cat.kind, hit, cat.what, cat.law)
     return None
 
 
 def forbidden_category(name: str) -> str | None:
-    """The special category (or ``free_text``) a name falls in, else ``None``."""
-    return _match("special", name)
+    """The special category (or ``speech``, ``free_text``) a name falls in, else ``None``."""
+    r = refusal(name, kinds=_SPECIAL_KINDS)
+    return r.category if r else None
 
 
 def protected_basis(name: str) -> str | None:
     """The protected basis a name falls in (for the fairness audit only), else ``None``."""
-    return _match("protected", name)
+    r = refusal(name, kinds=_PROTECTED_KINDS)
+    return r.category if r else None

@@ -1,7 +1,10 @@
 """Load a policy from YAML (or JSON) into typed objects, translating every error.
 
-pydantic's errors become :class:`~glasscredit.exceptions.PolicyError` entries that name
-the path in the file and the rule, so an operator can fix the file without reading code.
+The file is read by :mod:`glasscredit.policy._yaml`, which refuses hostile shapes (alias
+bombs, duplicated keys, deep nesting, bytes that are not UTF-8) before anything is
+built. pydantic's errors become :class:`~glasscredit.exceptions.PolicyError` entries that
+name the path in the file and the rule, so an operator can fix the file without reading
+code.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 
 from glasscredit.exceptions import FieldError, ForbiddenDataError, PolicyError
 from glasscredit.policy._forbidden import FREE_TEXT_RULE
 from glasscredit.policy._policy import Policy
+from glasscredit.policy._yaml import MAX_POLICY_BYTES, parse_policy_bytes
 
 __all__ = ["DEFAULT_POLICY_NAME", "default_policy", "load_policy", "policy_from_dict"]
 
@@ -39,7 +42,7 @@ def policy_from_dict(data: Any) -> Policy:
             loc = ".".join(str(p) for p in e["loc"])
             msg = str(e["msg"]).removeprefix("Value error, ")
             m = _RULE.search(msg)
-            rule = m.group(1) if m else str(e["type"])
+            rule = m.group(1) if m else getattr(e.get("ctx", {}).get("error"), "rule", e["type"])
             if rule == FREE_TEXT_RULE:
                 forbidden = True
             errors.append(FieldError(loc or "(policy)", rule, msg))
@@ -51,17 +54,14 @@ def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            data = f.read(MAX_POLICY_BYTES + 1)  # never more: the size limit holds on a huge file
     except OSError as exc:
         raise PolicyError(f"cannot read policy file {p}: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"policy file {p} is not valid YAML: {exc}") from exc
-    return policy_from_dict(data)
+    return policy_from_dict(parse_policy_bytes(data))
 
 
 def default_policy() -> Policy:
     """The policy shipped with glasscredit (``policy/default.yaml``)."""
-    text = resources.files("glasscredit.policy").joinpath(DEFAULT_POLICY_NAME).read_text("utf-8")
-    return policy_from_dict(yaml.safe_load(text))
+    data = resources.files("glasscredit.policy").joinpath(DEFAULT_POLICY_NAME).read_bytes()
+    return policy_from_dict(parse_policy_bytes(data))

@@ -17,11 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from glasscredit.canonical import digest
 from glasscredit.exceptions import FieldError, ForbiddenDataError, PolicyError
+from glasscredit.policy._admissible import (
+    complete_from_vocabulary,
+    denylist_errors,
+    vocabulary_errors,
+)
+from glasscredit.policy._bounds import bounds_errors
+from glasscredit.policy._document import check_document
 from glasscredit.policy._durations import parse_duration
 from glasscredit.policy._events import EventTypeSpec, SourceSpec
 from glasscredit.policy._external import TrustEventsSpec, check_external
 from glasscredit.policy._features import FeatureSpec
-from glasscredit.policy._forbidden import FREE_TEXT_RULE, forbidden_category
 from glasscredit.policy._points import PointsTable
 
 __all__ = [
@@ -130,6 +136,14 @@ class Policy(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     _hash: str | None = PrivateAttr(default=None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sound_document(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        check_document(data)  # before pydantic: no value it cannot handle gets through
+        return complete_from_vocabulary(data)
+
     @model_validator(mode="after")
     def _cross_check(self) -> Policy:
         _check_policy(self)
@@ -189,45 +203,13 @@ class Policy(BaseModel):
 
 
 def _check_policy(p: Policy) -> None:
-    forbidden: list[FieldError] = []
-    errors: list[FieldError] = []
-    # 1. refusals by construction: names of types, attributes, features
-    for tname, et in p.event_types.items():
-        for part in tname.split("."):
-            cat = forbidden_category(part)
-            if cat and cat != FREE_TEXT_RULE:
-                forbidden.append(
-                    FieldError(
-                        f"event_types.{tname}",
-                        cat,
-                        f"event type names special-category data ({cat})",
-                    )
-                )
-        for aname in et.attributes:
-            cat = forbidden_category(aname)
-            if cat:
-                what = "free text" if cat == FREE_TEXT_RULE else f"special-category data ({cat})"
-                forbidden.append(
-                    FieldError(
-                        f"event_types.{tname}.attributes.{aname}",
-                        cat,
-                        f"attribute {aname!r} declares {what}",
-                    )
-                )
-    for f in p.features:
-        cat = forbidden_category(f.name)
-        if cat and cat != FREE_TEXT_RULE:
-            forbidden.append(
-                FieldError(
-                    f"features.{f.name}",
-                    cat,
-                    f"feature {f.name!r} names special-category data ({cat})",
-                )
-            )
+    # 1. refusals by construction: the vocabulary, then the denylist behind it
+    forbidden = vocabulary_errors(p) + denylist_errors(p)
     if forbidden:
         raise ForbiddenDataError(
             "policy refused: it declares data glasscredit never processes", forbidden
         )
+    errors = bounds_errors(p)
     # 2. cross references
     for sname, src in p.sources.items():
         for t in src.types:
@@ -239,9 +221,6 @@ def _check_policy(p: Policy) -> None:
                         f"event type {t!r} is not declared",
                     )
                 )
-    for tname, et in p.event_types.items():
-        if et.retention is not None:
-            _duration(errors, f"event_types.{tname}.retention", et.retention)
     names = [f.name for f in p.features]
     dup = {n for n in names if names.count(n) > 1}
     for n in sorted(dup):
@@ -318,13 +297,6 @@ def _check_policy(p: Policy) -> None:
                         f"dimension {d!r} is not declared",
                     )
                 )
-        if perk.no_negative_within:
-            _duration(errors, f"perks.{perk.name}.no_negative_within", perk.no_negative_within)
-    for fld, text in (
-        ("disputes.deadline", p.disputes.deadline),
-        ("retention.negative", p.retention.negative),
-    ):
-        _duration(errors, fld, text)
     _check_actions(p, errors)
     check_external(p.features, p.event_types, p.trust_events, errors)
     if errors:
