@@ -36,13 +36,13 @@ def test_an_external_feature_nothing_supplies_is_refused_at_load() -> None:
 
 
 def test_trust_event_roles_are_read_from_the_policy() -> None:
+    # a role cannot move to a type of the operator's invention: the vocabulary refuses it
     data = _data()
     data["event_types"]["vouch"] = data["event_types"].pop("endorsement")
     for src in data["sources"].values():
         src["types"] = ["vouch" if t == "endorsement" else t for t in src["types"]]
     data["trust_events"]["endorsement"] = "vouch"
-    policy = policy_from_dict(data)
-    assert policy.trust_events.endorsement == "vouch"
+    assert ("event_types.vouch", "vocabulary_type") in _rules(data)
     # the default policy names the types trust always read
     assert default_policy().trust_events.model_dump() == {
         "endorsement": "endorsement",
@@ -68,7 +68,10 @@ def test_a_role_trust_relies_on_must_be_a_declared_type_with_its_attributes() ->
         for k, v in data["points"]["features"].items()
         if k in {f["name"] for f in data["features"]}
     }
-    assert ("trust_events.identity", "trust_attribute") in _rules(data)
+    # the vocabulary knows trust reads the level: it refuses first, naming the attribute
+    assert ("event_types.identity.verified.attributes.level", "vocabulary_essential") in _rules(
+        data
+    )
 
 
 def test_a_policy_without_trust_needs_no_trust_events() -> None:

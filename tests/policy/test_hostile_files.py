@@ -141,6 +141,21 @@ def test_values_that_would_break_later_are_refused_at_load(
     assert got_rule == rule and got_field.startswith(field)
 
 
+def test_markup_may_stay_but_terminal_escapes_are_refused_in_texts() -> None:
+    """Brackets are text (the CLI escapes them); ANSI escapes and bells never load."""
+    link = "[link=https://evil.example]pay[/link] [/bold]"
+    text = DEFAULT_YAML.replace("label: on-time payment", f'label: "{link}"')
+    assert (
+        policy_from_dict(parse_policy_bytes(text.encode())).event_types["payment.on_time"].label
+        == link
+    )
+    ansi = '"\\x1b[2J\\x1b]8;;https://evil.example\\x07x"'
+    hostile = DEFAULT_YAML.replace("label: on-time payment", f"label: {ansi}")
+    field, rule, message = _refusal(hostile)
+    assert (field, rule) == ("event_types.payment.on_time.label", "control_character")
+    assert "ESCAPE" in message or "U+001B" in message
+
+
 def test_keys_and_tags_a_json_document_cannot_hold_are_refused() -> None:
     assert _refusal("name: x\n1: one\n")[1] == "key_type"
     assert _refusal("name: x\nsettings: !!set {a, b}\n")[1] == "json_value"
