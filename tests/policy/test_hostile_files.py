@@ -131,6 +131,8 @@ def test_over_long_strings_and_files_are_refused(tmp_path: Path) -> None:
         ("max: 2}", "max: 1.0e+400}", "features.0.max_per_period.max", "finite"),
         ("  neutral: 10y", "  neutral: !!binary aGVsbG8=", "retention.neutral", "json_value"),
         ("{identity: 60}", "{identity: 600}", "perks.2.min_dimension_percent.identity", "range"),
+        ("{asset: bike}", "{asset: yacht}", "whatif_actions.1.attributes.asset", "enum"),
+        ("{amount: 50}", "{amount: -50}", "whatif_actions.0.attributes.amount", "range"),
     ],
 )
 def test_values_that_would_break_later_are_refused_at_load(

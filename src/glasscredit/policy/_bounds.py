@@ -74,6 +74,14 @@ def bounds_errors(p: Policy) -> list[FieldError]:
                         f"{where}.max_per_period.max", "range", f"at most {MAX_PER_PERIOD:,}"
                     )
                 )
+    for i, action in enumerate(p.whatif_actions):
+        spec = p.event_types.get(action.type)
+        for k, v in action.attributes.items():
+            a = spec.attributes.get(k) if spec is not None else None
+            problem = a.check(v) if a is not None else None  # undeclared: _check_actions
+            if problem is not None:
+                where = f"whatif_actions.{i}.attributes.{k}"
+                errors.append(FieldError(where, problem[0], f"{v!r} {problem[1]}"))
     for i, perk in enumerate(p.perks):
         if perk.no_negative_within is not None:
             _duration(
