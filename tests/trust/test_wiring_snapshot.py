@@ -137,19 +137,20 @@ def test_trust_settings_are_validated(policy: Policy) -> None:
 
 
 def test_trust_reads_the_event_types_the_policy_names(sqlite_url: str, clock: FakeClock) -> None:
-    # an operator whose community calls endorsements "vouch": trust follows the policy,
-    # where the type names used to be hard-coded (and a renamed type read as no edges)
+    # an operator whose community calls endorsements "vouch" cannot rename the type: the
+    # vocabulary refuses a type of its own invention, so trust's roles always name
+    # vocabulary types (a renamed type used to read as no edges)
     data = default_policy().model_dump(mode="json", exclude_none=True, by_alias=True)
     data["event_types"]["vouch"] = data["event_types"].pop("endorsement")
     data["sources"]["community"]["types"] = ["vouch", "report.misconduct"]
     data["trust_events"]["endorsement"] = "vouch"
-    policy = policy_from_dict(data)
+    with pytest.raises(PolicyError, match=r"event_types\.vouch.*vocabulary_type"):
+        policy_from_dict(data)
+    policy = default_policy()
+    assert policy.trust_events.endorsement == "endorsement"
     with Ledger(sqlite_url, policy, clock=clock) as ledger:
         clock.set(AS_OF)
-        vouches = [
-            {**e, "type": "vouch"}
-            for e in [*_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
-        ]
+        vouches = [*_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
         seed = event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD)
         assert ledger.ingest([seed, *vouches]).accepted == 7
         snap = compute_trust(ledger, parse_timestamp(AS_OF))
