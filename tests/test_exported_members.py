@@ -519,6 +519,25 @@ EXPORTED: dict[str, list[str]] = {
         "sybilrank",
         "trust_settings",
     ],
+    "glasscredit.vocabulary": [
+        "ATTRIBUTE_TYPES",
+        "AttributeTerm",
+        "AttributeType",
+        "CONFUSABLES",
+        "EnumValue",
+        "EventFamily",
+        "EventTypeTerm",
+        "POLARITIES",
+        "Polarity",
+        "Term",
+        "VOCABULARY",
+        "Vocabulary",
+        "describe_char",
+        "identifier_problem",
+        "skeleton",
+        "strip_marks",
+        "text_problem",
+    ],
 }
 
 
