@@ -288,3 +288,11 @@ def test_specials_on_edges_and_infinities_fall_where_documented() -> None:
         "[0, 10)",
         "[10, inf)",
     ]
+
+
+def test_a_copy_with_updates_looks_up_its_own_points() -> None:
+    fp = FeaturePoints(edges=[1.0], points=[0, 5], missing=-1)
+    assert fp.bin_of(None) == ("missing", -1) and fp.bin_of(2.0) == ("[1, inf)", 5)
+    other = fp.model_copy(update={"missing": 9, "points": [0, 7]})
+    assert other.bin_of(None) == ("missing", 9) and other.bin_of(2.0) == ("[1, inf)", 7)
+    assert fp.model_copy() == fp != other

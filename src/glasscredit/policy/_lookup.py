@@ -33,7 +33,9 @@ LUT_CELLS = 4096
 LUT_MIN_ROWS = 50_000
 
 
-def numeric_slots(edges: Sequence[float], specials: Sequence[float], x: FloatArray) -> IntArray:
+def numeric_slots(
+    edges: Sequence[float] | FloatArray, specials: Sequence[float] | FloatArray, x: FloatArray
+) -> IntArray:
     """Slot of every value: missing, then specials (first listing wins), then the bins."""
     e = np.asarray(edges, dtype=np.float64)
     out = bin_index(e, x)

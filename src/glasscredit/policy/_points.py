@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -126,42 +127,37 @@ class FeaturePoints(BaseModel):
     def missing_slot(self) -> int:
         return len(self.points)
 
+    @cached_property
+    def _compiled(self) -> _Compiled:
+        # derived from the (frozen) fields once: the lookup runs per value in explanations
+        return _Compiled(self)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> FeaturePoints:
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("_compiled", None)  # a copy with updates compiles its own
+        return copy
+
     def slots(self, values: Any) -> IntArray:
         """Slot of every value (numeric: float array, NaN missing; categorical: text)."""
+        c = self._compiled
         if self.kind == "categorical":
             s = values if isinstance(values, pl.Series) else pl.Series(values, dtype=pl.Utf8)
-            slot_of = {c: i for i, g in enumerate(self.groups) for c in g}
-            return categorical_slots(slot_of, len(self.groups), s)
-        return numeric_slots(self.edges, self.special_values, np.asarray(values, np.float64))
+            return categorical_slots(c.slot_of, len(self.groups), s)
+        return numeric_slots(c.edges, c.specials, np.asarray(values, np.float64))
 
     def slot_points(self) -> PointsArray:
         """Points of every slot, in the layout of :meth:`slots`."""
-        pts = [*self.points, self.missing]
-        if self.kind == "categorical":
-            pts.append(self.other_points)
-        else:
-            pts.extend(sp.points for sp in self.specials for _ in sp.values)
-        return np.asarray(pts, dtype=np.int64)
+        return self._compiled.points
 
     def slot_label(self, slot: int) -> str:
         """The bin label of a slot, as explanations and reason codes print it."""
-        n = len(self.points)
-        if slot < n:
-            return self.group_label(slot) if self.kind == "categorical" else self.bin_label(slot)
-        if slot == n:
-            return MISSING_BIN
-        if self.kind == "categorical":
-            return OTHER_BIN
-        j = slot - n - 1
-        for sp in self.specials:
-            if j < len(sp.values):
-                return sp.label or f"special {sp.values[j]:g}"
-            j -= len(sp.values)
-        raise IndexError(f"slot {slot} is out of range")
+        return self._compiled.labels[slot]
 
     def points_of(self, values: Any) -> PointsArray:
         """Points of every value: the vectorised lookup the engine and the model use."""
-        out: PointsArray = self.slot_points()[self.slots(values)]
+        out: PointsArray = self._compiled.points[self.slots(values)]
         return out
 
     def bin_of(self, value: float | str | None) -> tuple[str, int]:
@@ -172,7 +168,8 @@ class FeaturePoints(BaseModel):
         else:
             col = [math.nan if value is None else float(value)]
         slot = int(self.slots(col)[0])
-        return self.slot_label(slot), int(self.slot_points()[slot])
+        c = self._compiled
+        return c.labels[slot], c.point_list[slot]
 
     @property
     def other_points(self) -> int:
@@ -201,6 +198,34 @@ class FeaturePoints(BaseModel):
     @property
     def min_points(self) -> int:
         return min(self.all_points())
+
+
+class _Compiled:
+    """A feature's lookup inputs as arrays, its slots' points and labels (derived data).
+
+    Equality is identity: two equal tables compare by their fields alone (pydantic falls
+    back to the fields when the rest of ``__dict__`` differs).
+    """
+
+    __slots__ = ("edges", "labels", "point_list", "points", "slot_of", "specials")
+
+    def __init__(self, fp: FeaturePoints) -> None:
+        n = len(fp.points)
+        self.edges = np.asarray(fp.edges, dtype=np.float64)
+        self.specials = np.asarray(fp.special_values, dtype=np.float64)
+        self.slot_of = {c: i for i, g in enumerate(fp.groups) for c in g}
+        pts = [*fp.points, fp.missing]
+        if fp.kind == "categorical":
+            labels = [fp.group_label(i) for i in range(n)] + [MISSING_BIN, OTHER_BIN]
+            pts.append(fp.other_points)
+        else:
+            labels = [fp.bin_label(i) for i in range(n)] + [MISSING_BIN]
+            for sp in fp.specials:
+                labels.extend(sp.label or f"special {v:g}" for v in sp.values)
+                pts.extend(sp.points for _ in sp.values)
+        self.labels: list[str] = labels
+        self.point_list: list[int] = pts
+        self.points: PointsArray = np.asarray(pts, dtype=np.int64)
 
 
 class PointsTable(BaseModel):
