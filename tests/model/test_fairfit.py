@@ -67,10 +67,10 @@ def test_the_protected_attribute_is_never_a_feature_nor_a_score_input(
     assert (r.model.predict_score(with_group) == r.model.predict_score(X)).all()
     # the table is an ordinary fit of the chosen configuration: the attribute only chose it
     # (and, when reweighing, weighed the rows)
-    from glasscredit.model._fairfit import _balancing_weights
+    from glasscredit.model._fairfit import balancing_weights
 
     alpha = r.chosen.reweigh
-    w = None if alpha == 0 else 1.0 + alpha * (_balancing_weights({"group": g}, y) - 1.0)
+    w = None if alpha == 0 else 1.0 + alpha * (balancing_weights({"group": g}, y) - 1.0)
     again = ScorecardClassifier(random_state=0, monotonic=dict(r.chosen.monotonic)).fit(
         X.drop(list(r.chosen.dropped)), y, sample_weight=w
     )
@@ -85,10 +85,10 @@ def test_a_protected_column_in_X_is_refused() -> None:
         fair_fit(ScorecardClassifier(), X, y, {"group": g[:10]})
 
 
-def test_balancing_weights_by_hand() -> None:
-    from glasscredit.model._fairfit import _balancing_weights
+def testbalancing_weights_by_hand() -> None:
+    from glasscredit.model._fairfit import balancing_weights
 
     # group a: 2 rows (1 bad), group b: 2 rows (both good); P(bad) = 1/4
-    w = _balancing_weights({"g": np.array(["a", "a", "b", "b"])}, np.array([1, 0, 0, 0]))
+    w = balancing_weights({"g": np.array(["a", "a", "b", "b"])}, np.array([1, 0, 0, 0]))
     # a-bad: P(a) P(bad) / P(a, bad) = 0.5 * 0.25 / 0.25; a-good: 0.5 * 0.75 / 0.25
     assert w.tolist() == pytest.approx([0.5, 1.5, 0.75, 0.75])

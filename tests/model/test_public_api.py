@@ -23,6 +23,7 @@ def test_exported_members_are_pinned() -> None:
             "Shift",
             "approve_top",
             "auc_gini_ks",
+            "balancing_weights",
             "binned_psi",
             "audit",
             "audit_over_time",

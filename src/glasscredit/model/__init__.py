@@ -11,7 +11,13 @@ from glasscredit.model._binning import pav
 from glasscredit.model._card import card_html, card_markdown, card_plots
 from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
-from glasscredit.model._fairfit import Candidate, FairFit, approve_top, fair_fit
+from glasscredit.model._fairfit import (
+    Candidate,
+    FairFit,
+    approve_top,
+    balancing_weights,
+    fair_fit,
+)
 from glasscredit.model._fairness import (
     FOUR_FIFTHS,
     INTERVAL_METHODS,
@@ -66,6 +72,7 @@ __all__ = [
     "auc_gini_ks",
     "audit",
     "audit_over_time",
+    "balancing_weights",
     "binned_psi",
     "calibration_table",
     "card_html",

@@ -39,7 +39,7 @@ from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._fairness import MIN_GROUP_SIZE, audit
 from glasscredit.model._frame import as_frame
 
-__all__ = ["Candidate", "FairFit", "approve_top", "fair_fit"]
+__all__ = ["Candidate", "FairFit", "approve_top", "balancing_weights", "fair_fit"]
 
 Monotone = tuple[tuple[str, str], ...]
 Config = tuple[tuple[str, ...], Monotone, float]  # dropped, monotone constraints, reweigh
@@ -128,7 +128,7 @@ class _Search:
         split = StratifiedKFold(folds, shuffle=True, random_state=random_state)
         self.folds = list(split.split(np.zeros(y.size), y))
         self.seen: dict[Config, Candidate] = {}
-        self.balance = _balancing_weights(groups, y)
+        self.balance = balancing_weights(groups, y)
 
     def estimator(self, dropped: tuple[str, ...], mono: Monotone) -> ScorecardClassifier:
         est: ScorecardClassifier = clone(self.base)
@@ -294,7 +294,7 @@ def _moves(
     return out
 
 
-def _balancing_weights(
+def balancing_weights(
     groups: dict[str, npt.NDArray[Any]], y: npt.NDArray[Any]
 ) -> npt.NDArray[np.float64]:
     """Kamiran and Calders' reweighing: ``P(g) P(y) / P(g, y)`` over the joint groups.
