@@ -128,28 +128,30 @@ class _Search:
         split = StratifiedKFold(folds, shuffle=True, random_state=random_state)
         self.folds = list(split.split(np.zeros(y.size), y))
         self.seen: dict[Config, Candidate] = {}
-        self.balance = balancing_weights(groups, y)
 
-    def estimator(self, dropped: tuple[str, ...], mono: Monotone) -> ScorecardClassifier:
+    def estimator(self, mono: Monotone) -> ScorecardClassifier:
         est: ScorecardClassifier = clone(self.base)
         est.set_params(monotonic={**(self.base.monotonic or {}), **dict(mono)})
         return est
 
-    def weights(self, alpha: float) -> npt.NDArray[np.float64] | None:
-        """Rows weighted ``1 + alpha * (balance - 1)``: 0 is the plain fit, 1 reweighing."""
-        return None if alpha == 0 else np.maximum(1.0 + alpha * (self.balance - 1.0), 0.0)
+    def weights(self, alpha: float, rows: Any = slice(None)) -> npt.NDArray[np.float64] | None:
+        """The rows' weights ``1 + alpha * (balance - 1)``, balanced on those rows alone
+        (a training fold's weights never see the held-out fold): 0 is the plain fit."""
+        if alpha == 0:
+            return None
+        bal = balancing_weights({k: v[rows] for k, v in self.groups.items()}, self.y[rows])
+        return np.maximum(1.0 + alpha * (bal - 1.0), 0.0)
 
     def evaluate(self, config: Config, step: int) -> Candidate:
         if config in self.seen:
             return self.seen[config]
         dropped, mono, alpha = config
         X = self.X.drop(list(dropped))
-        w = self.weights(alpha)
         approved = np.zeros(self.y.size)
         aucs = []
         for train, test in self.folds:
-            m = self.estimator(dropped, mono).fit(
-                X[train], self.y[train], sample_weight=None if w is None else w[train]
+            m = self.estimator(mono).fit(
+                X[train], self.y[train], sample_weight=self.weights(alpha, train)
             )
             s = m.predict_score(X[test])
             aucs.append(float(roc_auc_score(self.y[test] == m.bad_class_, -s)))
@@ -205,7 +207,7 @@ def fair_fit(
     reweigh_steps: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0),
     min_cost: float = 0.005,
 ) -> FairFit:
-    """Search feature subsets and monotone constraints for a fairer single points table.
+    """Search feature subsets, monotone constraints and reweighing for a fairer single table.
 
     ``protected`` maps each attribute's name to its values (one per row of ``X``); they
     steer and measure the search only. Returns the chosen table refitted on all rows,
@@ -253,7 +255,7 @@ def fair_fit(
         if meeting
         else max(budget, key=lambda c: (_air(c), c.auc))
     )
-    model = search.estimator(chosen.dropped, chosen.monotonic)
+    model = search.estimator(chosen.monotonic)
     model.fit(
         frame.drop(list(chosen.dropped)), labels, sample_weight=search.weights(chosen.reweigh)
     )
