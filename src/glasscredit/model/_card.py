@@ -123,7 +123,7 @@ def card_markdown(
         lines.append(f"- refused at training (protected or forbidden): {refused}")
     lines += ["", "## Performance", *_recorded(doc.get("performance"))]
     lines += _evaluated(evaluation, evaluated_on, in_sample)
-    lines += ["", "## Fairness"]
+    lines += ["", "## Fairness", ""]
     if fairness:
         lines += fairness_markdown(fairness)
     else:
