@@ -90,6 +90,16 @@ def start(env: dict[str, str], *extra: str) -> Iterator[str]:
             proc.wait()
 
 
+def wait_for_score(c: httpx.Client, token: str, timeout_s: float = 60.0) -> httpx.Response:
+    """Poll the subject's score until the worker has stored it (404 until then)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        res = c.get("/v1/subjects/alice/score", headers={"Authorization": f"Bearer {token}"})
+        if res.status_code != 404 or time.monotonic() > deadline:
+            return res
+        time.sleep(0.02)  # a poll interval
+
+
 def _session(env: dict[str, str], base: str) -> None:
     made = run_cli(env, "keys", "create", "root", "--role", "operator", "--json")
     token = json.loads(made)["token"]
@@ -112,9 +122,10 @@ def _session(env: dict[str, str], base: str) -> None:
             "/v1/events", headers={"Authorization": f"Bearer {src}"}, json={"events": [ev]}
         )
         assert res.status_code == 200 and res.json()["accepted"] == 1, res.text
-        assert c.post("/v1/subjects/alice/score", headers=h, json={}).status_code == 200
-        mine = c.get("/v1/subjects/alice/score", headers={"Authorization": f"Bearer {alice}"})
+        # nobody runs score: the server's scoring worker follows the ledger
+        mine = wait_for_score(c, alice)
         assert mine.status_code == 200 and mine.json()["subject"] == "alice"
+        assert c.get("/v1/ledger", headers=h).json()["events"] == 1
         assert mine.headers["x-request-id"]
         assert c.get("/v1/keys").status_code == 401
         assert "glasscredit_http_requests_total" in c.get("/metrics").text

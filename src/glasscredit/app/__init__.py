@@ -16,7 +16,8 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``verify_export_document``, ``erase_subject``); ``monitor``; ``demo``; service access
 (``create_key``, ``list_keys``, ``revoke_key``, ``authenticate_key``, ``authorize``,
 ``record_read``, ``inquiries``, ``ingest_as``, ``disputes_for``, ``erase_subject_file``,
-``export_file``, ``readiness``); the policy's catalogue (``tiers``, ``sources``); the learned
+``export_file``, ``readiness``); the scoring worker (``follow_step``, ``follow``); the policy's
+catalogue (``tiers``, ``sources``); the learned
 scorecard (``train_model``, ``evaluate_model``, ``audit_model``, ``export_model``,
 ``model_card``).
 """
@@ -72,6 +73,11 @@ from glasscredit.app._context import (
 from glasscredit.app._demo import (
     DemoResult,
     demo,
+)
+from glasscredit.app._follow import (
+    FollowStep,
+    follow,
+    follow_step,
 )
 from glasscredit.app._ledger import (
     AuditVerification,
@@ -229,6 +235,7 @@ __all__ = [
     "FeatureChange",
     "FeatureLine",
     "FileReadView",
+    "FollowStep",
     "GroupAudit",
     "HistoryCheck",
     "IngestResult",
@@ -309,6 +316,8 @@ __all__ = [
     "export_model",
     "export_subject",
     "find_bursts",
+    "follow",
+    "follow_step",
     "history",
     "ingest_as",
     "ingest_file",

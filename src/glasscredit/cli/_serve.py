@@ -2,13 +2,15 @@
 
 ``serve`` runs the REST service (``glasscredit.api``, the ``api`` extra) under uvicorn:
 SQLite by default, PostgreSQL by URL; several workers only on PostgreSQL, since SQLite
-has one writer. ``keys`` creates, lists and revokes API keys through the application
+has one writer; and one scoring worker thread (``work`` runs it alone). ``keys``
+creates, lists and revokes API keys through the application
 layer (each step audited); ``token issue`` signs a subject's token for demos and tests.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from typing import Annotated
 
 import typer
@@ -46,6 +48,11 @@ def _print_keys(keys: list[gc.ApiKeyView]) -> None:
     console.print(t)
 
 
+def _follow(settings: Settings, stop: threading.Event) -> None:
+    with gc.Context.open(settings) as ctx:
+        gc.follow(ctx, stop)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
@@ -53,6 +60,9 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port")] = 8000,
         workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL only)")] = 1,
         log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING...")] = "INFO",
+        score_worker: Annotated[
+            bool, typer.Option(help="score subjects as their events arrive (one worker thread)")
+        ] = True,
         db: DbOption = None,
         policy: PolicyOption = None,
     ) -> None:
@@ -84,15 +94,41 @@ def register(app: typer.Typer) -> None:
             f"serving {safe(info.dialect)} ledger, policy {safe(info.policy_name)} "
             f"on http://{safe(host)}:{port} ({workers} worker{'s' if workers > 1 else ''})"
         )
-        uvicorn.run(
-            "glasscredit.api:create_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level.lower(),
-            access_log=False,  # the service logs each request itself, as JSON with its id
+        # one scoring worker, in this process: uvicorn's server or its workers' supervisor
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=_follow, args=(settings, stop), name="glasscredit-scoring", daemon=True
         )
+        if score_worker:
+            worker.start()
+        try:
+            uvicorn.run(
+                "glasscredit.api:create_app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=log_level.lower(),
+                access_log=False,  # the service logs each request itself, as JSON with its id
+            )
+        finally:
+            stop.set()
+            if score_worker:
+                worker.join(timeout=30)
+
+    @app.command()
+    def work(
+        interval: Annotated[float, typer.Option(help="seconds between polls when idle")] = 0.2,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+    ) -> None:
+        """Run the scoring worker alone: scores follow events until interrupted."""
+        stop = threading.Event()
+        with open_context(db, policy) as ctx:
+            try:
+                gc.follow(ctx, stop, interval_s=interval)
+            except KeyboardInterrupt:
+                stop.set()
 
     keys = typer.Typer(no_args_is_help=True, help="API keys of sources, operators, auditors.")
     app.add_typer(keys, name="keys")

@@ -11,6 +11,7 @@ from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verif
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import DisputeTarget
 from glasscredit.store._erasure import Erasure
+from glasscredit.store._feed import EventFeed
 from glasscredit.store._holds import HOLD_REASON
 from glasscredit.store._idhash import ID_HASH, ID_SUMS, id_hash_sums, id_hashes, id_sum_aggregates
 from glasscredit.store._ingest import IngestReport
@@ -60,6 +61,7 @@ __all__ = [
     "DisputeTarget",
     "Erasure",
     "ErasureStore",
+    "EventFeed",
     "EventLog",
     "ExclusionStore",
     "FileRead",

@@ -32,6 +32,7 @@ from glasscredit.store._columnar import EventFilter, read_event_batches
 from glasscredit.store._disputes import SqlDisputeStore
 from glasscredit.store._erasure import SqlErasureStore
 from glasscredit.store._exclusions import SqlExclusionStore
+from glasscredit.store._feed import SqlEventFeed
 from glasscredit.store._holds import SqlHoldStore
 from glasscredit.store._ingest import IngestReport, ingest_records
 from glasscredit.store._mirror import EventMirror
@@ -117,6 +118,7 @@ class Ledger:
         self.disputes = SqlDisputeStore(self.engine, self.adapter)
         self.erasures = SqlErasureStore(self.engine, self.adapter, lambda: self.mirror)
         self.access = SqlAccessStore(self.engine, self.adapter)
+        self.feed = SqlEventFeed(self.engine)
         self._sync_sources()
 
     def close(self) -> None:
