@@ -84,7 +84,7 @@ def vocabulary_errors(p: Policy) -> list[FieldError]:
             )
             continue
         errors += _type_errors(where, term, et)
-    for i, f in enumerate(p.features):
+    for f in p.features:
         for aname, flt in f.where.items():
             for t in f.types:
                 spec = p.event_types.get(t)
@@ -95,7 +95,7 @@ def vocabulary_errors(p: Policy) -> list[FieldError]:
                     if v not in a.values:
                         errors.append(
                             FieldError(
-                                f"features.{i}.where.{aname}.in",
+                                f"features.{f.name}.where.{aname}.in",
                                 "vocabulary_value",
                                 f"{v!r} is not a value {t}.{aname} declares "
                                 f"({', '.join(a.values)}){_also(v)}",
@@ -191,17 +191,17 @@ def _free_names(p: Policy) -> Iterator[tuple[str, str, bool]]:
     for t, et in p.event_types.items():
         if et.label:
             yield f"event_types.{t}.label", et.label, True
-    for i, f in enumerate(p.features):
-        yield f"features.{i}.name", f.name, False
+    for f in p.features:
+        yield f"features.{f.name}", f.name, False
         if f.reason:
-            yield f"features.{i}.reason", f.reason, True
+            yield f"features.{f.name}.reason", f.reason, True
     for d, dim in p.dimensions.items():
         yield f"dimensions.{d}", d, False
         yield f"dimensions.{d}.label", dim.label, True
-    for i, tier in enumerate(p.tiers):
-        yield f"tiers.{i}.name", tier.name, False
-    for i, perk in enumerate(p.perks):
-        yield f"perks.{i}.name", perk.name, False
+    for tier in p.tiers:
+        yield f"tiers.{tier.name}", tier.name, False
+    for perk in p.perks:
+        yield f"perks.{perk.name}", perk.name, False
     if p.points is not None:
         for fname, fp in p.points.features.items():
             for j, sp in enumerate(fp.specials):

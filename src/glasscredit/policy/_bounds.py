@@ -59,8 +59,8 @@ def bounds_errors(p: Policy) -> list[FieldError]:
                 "ingest.max_attributes_bytes", "range", f"must be between {lo} and {hi} bytes"
             )
         )
-    for i, f in enumerate(p.features):
-        where = f"features.{i}"
+    for f in p.features:
+        where = f"features.{f.name}"
         if f.window is not None:
             _duration(errors, f"{where}.window", f.window, most=longest)
         if f.cap is not None and f.cap < 0:
@@ -74,24 +74,21 @@ def bounds_errors(p: Policy) -> list[FieldError]:
                         f"{where}.max_per_period.max", "range", f"at most {MAX_PER_PERIOD:,}"
                     )
                 )
-    for i, action in enumerate(p.whatif_actions):
+    for action in p.whatif_actions:
         spec = p.event_types.get(action.type)
         for k, v in action.attributes.items():
             a = spec.attributes.get(k) if spec is not None else None
             problem = a.check(v) if a is not None else None  # undeclared: _check_actions
             if problem is not None:
-                where = f"whatif_actions.{i}.attributes.{k}"
+                where = f"whatif_actions.{action.name}.attributes.{k}"
                 errors.append(FieldError(where, problem[0], f"{v!r} {problem[1]}"))
-    for i, perk in enumerate(p.perks):
+    for perk in p.perks:
+        where = f"perks.{perk.name}"
         if perk.no_negative_within is not None:
-            _duration(
-                errors, f"perks.{i}.no_negative_within", perk.no_negative_within, most=longest
-            )
+            within = perk.no_negative_within
+            _duration(errors, f"{where}.no_negative_within", within, most=longest)
         for d, pct in perk.min_dimension_percent.items():
             if not 0 <= pct <= 100:
-                errors.append(
-                    FieldError(
-                        f"perks.{i}.min_dimension_percent.{d}", "range", "a percentage, 0 to 100"
-                    )
-                )
+                field = f"{where}.min_dimension_percent.{d}"
+                errors.append(FieldError(field, "range", "a percentage, 0 to 100"))
     return errors
