@@ -41,6 +41,7 @@ from glasscredit.policy import EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
 from glasscredit.store._audit import append_audit, chain_head
 from glasscredit.store._dialect import Dialect
+from glasscredit.store._erased import drop_erased, naming_attributes
 from glasscredit.store._fastpath import Piece, iter_pieces, row_pieces
 from glasscredit.store._pipeline import in_process, in_thread
 from glasscredit.store._readers import BrokenRow, EventFile
@@ -101,6 +102,12 @@ def ingest_records(
 ) -> IngestReport:
     """Validate and append numbered records; see the module docstring for guarantees."""
     report = IngestReport()
+    by_attr = naming_attributes(
+        {
+            t: [a for a, spec in et.attributes.items() if spec.type == "subject"]
+            for t, et in policy.event_types.items()
+        }
+    )
     batches: Iterator[_Batch]
     if isinstance(records, EventFile) and records.path.stat().st_size >= PROCESS_MIN_BYTES:
         batches = in_process(_file_batches, records, now_us, batch_size)
@@ -119,7 +126,7 @@ def ingest_records(
         report.conflicts += batch.conflicts
         report.errors.extend(batch.errors)
         if batch.frame.height:
-            _write_batch(engine, dialect, report, batch, now_us, actor, known)
+            _write_batch(engine, dialect, report, batch, now_us, actor, known, by_attr)
             known.update(batch.subjects)
         if progress:
             progress(report.input)
@@ -321,16 +328,24 @@ def _write_batch(
     now_us: int,
     actor: str,
     known: set[str],
+    by_attr: Mapping[str, list[str]],
 ) -> None:
-    """One transaction: the batch's new events and the audit row that vouches for them."""
-    frame = batch.frame
+    """One transaction: the batch's new events and the audit row that vouches for them.
+
+    Erasure is checked here, under the chain lock that erasure takes too, so an erasure
+    that commits while this ingest runs is never undone by a later batch.
+    """
     with engine.begin() as conn:
         dialect.lock_chain(conn)
+        frame, refused = drop_erased(conn, batch.frame, by_attr)
+        subjects = batch.subjects
+        if refused:
+            subjects = frame.get_column("subject").unique().sort().to_list()
         head = chain_head(conn)
         seq = head[0] + 1
-        _ensure_subjects(conn, dialect, [s for s in batch.subjects if s not in known], now_us)
-        inserted = dialect.insert_events(conn, frame, now_us, seq)
-        accepted, digest = frame, batch.digest
+        _ensure_subjects(conn, dialect, [s for s in subjects if s not in known], now_us)
+        inserted = dialect.insert_events(conn, frame, now_us, seq) if frame.height else 0
+        accepted, digest = frame, _digest(frame) if refused else batch.digest
         if inserted != frame.height:
             ids = _ids_of_batch(conn, frame.get_column("event_id").to_list(), seq)
             is_new = frame.get_column("event_id").is_in(list(ids))
@@ -354,6 +369,8 @@ def _write_batch(
                 },
             )
             report.batches.append(entry.seq)
+    report.invalid += len(refused)
+    report.errors.extend(refused)
     report.accepted += accepted.height
     report.subjects.update(accepted.get_column("subject").unique().to_list())
 

@@ -22,11 +22,11 @@ import pyarrow as pa
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from glasscredit.exceptions import FieldError, NotFoundError
+from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import Policy
 from glasscredit.store._access import SqlAccessStore
 from glasscredit.store._adapters import dialect_named
-from glasscredit.store._audit import ChainReport, subject_hash
+from glasscredit.store._audit import ChainReport
 from glasscredit.store._audit_store import SqlAuditStore
 from glasscredit.store._columnar import EventFilter, read_event_batches
 from glasscredit.store._disputes import SqlDisputeStore
@@ -64,36 +64,6 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-def _suppress_erased(
-    rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]], erased: set[str], policy: Policy
-) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
-    """Refuse records about (or naming, in a subject attribute) an erased subject."""
-    named = {
-        t: [a for a, spec in et.attributes.items() if spec.type == "subject"]
-        for t, et in policy.event_types.items()
-    }
-    for row, rec in rows:
-        if not isinstance(rec, BrokenRow):
-            attrs = rec.get("attributes")
-            fields = [("subject", rec.get("subject"))] + [
-                (f"attributes.{a}", attrs.get(a))
-                for a in named.get(str(rec.get("type")), [])
-                if isinstance(attrs, Mapping)
-            ]
-            for name, value in fields:
-                if isinstance(value, str) and subject_hash(value) in erased:
-                    rec = BrokenRow(
-                        FieldError(
-                            name,
-                            "erased",
-                            "names a subject who was erased; their records are refused",
-                            row,
-                        )
-                    )
-                    break
-        yield row, rec
 
 
 class Ledger:
@@ -155,9 +125,6 @@ class Ledger:
         """Append events; ``numbered`` records come as ``(row, record)`` pairs."""
         rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]]
         rows = records if numbered else enumerate(records, start=1)  # type: ignore[assignment,arg-type]
-        erased = self.erasures.erased_hashes()
-        if erased:  # only then: a plain file keeps whatever fast path ingest gives it
-            rows = _suppress_erased(rows, erased, self.policy)
         return ingest_records(
             self.engine,
             self.adapter,
