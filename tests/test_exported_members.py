@@ -293,6 +293,7 @@ EXPORTED: dict[str, list[str]] = {
         "auc_gini_ks",
         "audit",
         "audit_over_time",
+        "balancing_weights",
         "binned_psi",
         "calibration_table",
         "card_html",
