@@ -141,3 +141,32 @@ def test_rate_limit_per_key(sqlite_url: str, tmp_path: Path, clock: FakeClock) -
         assert svc.client.get("/v1/tiers", headers=svc.headers("operator")).status_code == 200
         metrics = svc.client.get("/metrics").text
         assert "glasscredit_rate_limited_total 2.0" in metrics
+
+
+def test_rs256_tokens(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    priv, pub = tmp_path / "rsa.pem", tmp_path / "rsa.pub.pem"
+    priv.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pub.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    settings = service_settings(sqlite_url, tmp_path).model_copy(
+        update={"jwt_algorithm": "RS256", "jwt_private_key": priv, "jwt_public_key": pub}
+    )
+    for svc in start_service(settings, clock):
+        tok = svc.tokens["alice"]
+        assert jwt.get_unverified_header(tok)["alg"] == "RS256"
+        res = svc.client.get("/v1/subjects/alice/score", headers=svc.headers("alice"))
+        assert res.status_code == 200
+    with pytest.raises(ValidationError):
+        issue_subject_token(settings.model_copy(update={"jwt_algorithm": "none"}), "a", now_s=0)
