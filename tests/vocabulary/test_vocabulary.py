@@ -181,3 +181,25 @@ def test_the_docs_list_every_term() -> None:
             for a in t.attributes:
                 assert f"`{a.name}` ({a.type}" in row
                 assert all(v in row for v in a.value_names)
+
+
+def test_the_vocabulary_is_the_lowest_layer() -> None:
+    """It imports nothing of glasscredit's but itself, so every layer above may use it."""
+    import ast
+
+    import glasscredit.vocabulary as pkg
+
+    for path in Path(pkg.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                assert not name.startswith("glasscredit") or name.startswith(
+                    "glasscredit.vocabulary"
+                ), (path.name, name)
