@@ -3,6 +3,7 @@ purpose, subjects see who looked and contest their own events, operators resolve
 
 from __future__ import annotations
 
+from glasscredit import app as uc
 from tests.api.conftest import Service
 from tests.conftest import event
 
@@ -105,3 +106,11 @@ def test_erasure_removes_the_file_and_its_read_log(service: Service) -> None:
     with service.context() as ctx:
         assert ctx.ledger.access.reads_of("bob") == []
         assert ctx.ledger.verify_audit().ok
+
+
+def test_erasure_from_the_command_line_forgets_the_read_log(service: Service) -> None:
+    service.client.get("/v1/subjects/alice/events", headers=service.headers("auditor"))
+    with service.context() as ctx:
+        assert len(ctx.ledger.access.reads_of("alice")) == 1
+        uc.erase_subject(ctx, "alice", actor="cli")  # what `glasscredit erase` calls
+        assert ctx.ledger.access.reads_of("alice") == []

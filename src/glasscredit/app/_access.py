@@ -376,12 +376,10 @@ def disputes_for(
 
 
 def erase_subject_file(ctx: Context, subject: str, *, actor: str = "operator") -> Erasure:
-    """Erase a subject, and the log of who read their file with them."""
+    """Erase a subject the ledger holds (``NotFoundError`` otherwise: nothing to erase)."""
     if not ctx.ledger.has_subject(subject):
         raise NotFoundError(f"subject: {subject!r} not in the ledger [exists]")
-    out = erase_subject(ctx, subject, actor=actor)
-    ctx.ledger.access.forget_reads(subject)
-    return out
+    return erase_subject(ctx, subject, actor=actor)
 
 
 def readiness(ctx: Context) -> Readiness:

@@ -244,6 +244,10 @@ def verify_export_file(path: Path) -> ExportVerification:
 
 
 def erase_subject(ctx: Context, subject: str, *, actor: str = "operator") -> Erasure:
-    """Erase a subject: their data leaves every read path; the audit chain still verifies."""
+    """Erase a subject: their data leaves every read path; the audit chain still verifies.
+
+    The log of who read their file (the service's inquiries) goes with it.
+    """
     report = _erase_subject(ctx.ledger, subject, now_us=ctx.now(), actor=actor)
+    ctx.ledger.access.forget_reads(subject)
     return Erasure.model_validate(report.as_dict())
