@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+from pathlib import Path
 
 import pytest
 
 from glasscredit.api import STATUS, JsonFormatter
 from glasscredit.exceptions import GlasscreditError
-from tests.api.conftest import Service
+from tests.api.conftest import Service, service_settings, start_service
+from tests.conftest import FakeClock
 
 
 def test_every_error_class_has_a_status() -> None:
@@ -86,3 +89,20 @@ def test_health_ready_metrics_and_schema(sqlite_service: Service) -> None:
     score = paths["/v1/subjects/{subject}/score"]["get"]
     assert score["x-access"]["reads"] == "score"
     assert "application/problem+json" in score["responses"]["403"]["content"]
+
+
+def test_ready_is_503_when_the_database_does_not_answer(tmp_path: Path, clock: FakeClock) -> None:
+    where = tmp_path / "db"
+    where.mkdir()
+    for svc in start_service(service_settings(f"sqlite:///{where / 'l.db'}", tmp_path), clock):
+        assert svc.client.get("/v1/ready").status_code == 200
+        shutil.rmtree(where)
+        res = svc.client.get("/v1/ready")
+        assert res.status_code == 503, res.text
+        assert res.json()["errors"][0] == {
+            "field": "database",
+            "rule": "reachable",
+            "message": res.json()["errors"][0]["message"],
+            "row": None,
+        }
+        assert svc.client.get("/v1/health").status_code == 200  # the process is still up

@@ -36,6 +36,7 @@ from glasscredit.exceptions import (
     AccessDeniedError,
     AuthenticationError,
     FieldError,
+    LedgerError,
     NotFoundError,
     ValidationError,
 )
@@ -384,5 +385,8 @@ def erase_subject_file(ctx: Context, subject: str, *, actor: str = "operator") -
 
 def readiness(ctx: Context) -> Readiness:
     """The database answers and the policy is loaded (``LedgerError`` otherwise)."""
-    ctx.ledger.execute_sql("SELECT 1")
+    try:
+        ctx.ledger.execute_sql("SELECT 1")
+    except Exception as exc:  # the driver's own error, translated at the boundary
+        raise LedgerError(f"database: does not answer ({type(exc).__name__}) [reachable]") from exc
     return Readiness(ready=True, dialect=ctx.ledger.dialect(), policy_hash=ctx.policy.hash)
