@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -229,6 +230,13 @@ def main() -> int:
         load_main(a.load)
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="gc-bench-service-"))
+    try:
+        return _run(a, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(a: argparse.Namespace, tmp: Path) -> int:
     print(f"preparing {a.subjects:,} scored subjects in {tmp} ...", flush=True)
     env, tokens, op = prepare(tmp, a.subjects)
     base_spec = {"seconds": a.seconds, "connections": a.connections, "batch": a.batch}
