@@ -39,6 +39,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/v1/subjects/{subject}/reports"): "operator auditor subject | own purpose",
     ("POST", "/v1/subjects/{subject}/disputes"): "subject operator | own",
     ("DELETE", "/v1/subjects/{subject}"): "operator | own",
+    ("POST", "/v1/subjects/{subject}/reviews"): "subject operator | own",
+    ("PUT", "/v1/subjects/{subject}/statement"): "subject operator | own",
+    ("DELETE", "/v1/subjects/{subject}/statement"): "subject operator | own",
+    ("GET", "/v1/reviews"): READERS,
+    ("POST", "/v1/reviews/{review_id}/decision"): "operator",
     ("GET", "/v1/disputes"): ALL,
     ("GET", "/v1/disputes/stats"): READERS,
     ("POST", "/v1/disputes/expiry"): "operator",
@@ -67,6 +72,13 @@ BODIES: dict[tuple[str, str], object] = {
     ("POST", "/v1/subjects/{subject}/what-if"): {"actions": {"pay_on_time": 2}},
     ("POST", "/v1/subjects/{subject}/disputes"): {"event_id": "a3", "reason": "not mine"},
     ("POST", "/v1/disputes/{dispute_id}/resolution"): {"outcome": "upheld"},
+    ("POST", "/v1/subjects/{subject}/reviews"): {
+        "kind": "tier",
+        "about": "good",
+        "point_of_view": "please look again",
+    },
+    ("PUT", "/v1/subjects/{subject}/statement"): {"text": "my own words"},
+    ("POST", "/v1/reviews/{review_id}/decision"): {"outcome": "confirmed", "reasons": "checked"},
     ("POST", "/v1/events"): {
         "events": [event("n1", subject="alice", occurred_at="2026-08-01T00:00:00Z")]
     },
@@ -77,7 +89,13 @@ BODIES: dict[tuple[str, str], object] = {
 QUERIES: dict[tuple[str, str], dict[str, str | int]] = {
     ("GET", "/v1/monitoring"): {"reference": "2026-01-01T00:00:00Z/2026-09-02T00:00:00Z"},
 }
-PARAMS = {"dispute_id": "1", "score_id": "1", "ref": "burst-none", "key_id": "0000000000000000"}
+PARAMS = {
+    "review_id": "1",
+    "dispute_id": "1",
+    "score_id": "1",
+    "ref": "burst-none",
+    "key_id": "0000000000000000",
+}
 
 
 def _parse(spec: str) -> tuple[set[str], set[str]]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from glasscredit import app as uc
-from glasscredit.api import _routes_disputes, _routes_ops, _routes_subjects
+from glasscredit.api import _routes_disputes, _routes_ops, _routes_rights2, _routes_subjects
 from glasscredit.api._deps import ContextDep, Services
 from glasscredit.api._observe import install_observability
 from glasscredit.api._problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -60,7 +60,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     api.state.services = Services(s, clock)
     install_problem_handlers(api)
     install_observability(api, api.state.services.metrics)
-    for router in (_health, _routes_subjects.router, _routes_disputes.router, _routes_ops.router):
+    for router in (
+        _health,
+        _routes_subjects.router,
+        _routes_disputes.router,
+        _routes_ops.router,
+        _routes_rights2.subject_router,
+        _routes_rights2.reviews_router,
+    ):
         api.include_router(router)
 
     @api.get("/metrics", include_in_schema=False)

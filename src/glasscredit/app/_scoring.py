@@ -13,6 +13,7 @@ import numpy as np
 
 from glasscredit.app._base import AppModel, JsonValue
 from glasscredit.app._context import Context
+from glasscredit.app._rights2 import person_statement
 from glasscredit.app._scoring_views import (
     Explanation,
     NextTier,
@@ -143,7 +144,8 @@ def current_score(ctx: Context, subject: str) -> StoredScore:
     stored = score_history(ctx.scorer, subject)
     if not stored:
         raise NotFoundError(f"subject: {subject!r} has no stored score [scored]")
-    return StoredScore.model_validate(stored[-1].as_dict())
+    statement = person_statement(ctx, subject)
+    return StoredScore.model_validate({**stored[-1].as_dict(), "statement": statement})
 
 
 def rescore_report(

@@ -7,6 +7,7 @@ the application layer changes no output; the REST service publishes the same sha
 from __future__ import annotations
 
 from glasscredit.app._base import AppModel
+from glasscredit.app._rights2 import PersonStatement
 
 __all__ = [
     "ChangeEvent",
@@ -141,6 +142,8 @@ class StoredScore(AppModel):
     model_hash: str
     inputs_digest: str
     detail: ScoreDetail
+    # the person's own statement, delivered beside the latest score (never an input)
+    statement: PersonStatement | None = None
 
 
 class ChangeEvent(AppModel):

@@ -10,6 +10,7 @@ from glasscredit.cli import (
     _model,
     _monitor,
     _rights,
+    _rights2,
     _scoring,
     _serve,
     _trust,
@@ -28,6 +29,7 @@ _ledger.register(app)
 _scoring.register(app)
 _trust.register(app)
 _rights.register(app)
+_rights2.register(app)
 _monitor.register(app)
 _batch.register(app)
 _serve.register(app)

@@ -49,6 +49,7 @@ def bounds_errors(p: Policy) -> list[FieldError]:
             _duration(errors, f"event_types.{t}.retention", et.retention, most=longest)
     _duration(errors, "disputes.deadline", p.disputes.deadline, most=YEAR_US)
     _duration(errors, "disputes.extension", p.disputes.extension, zero_ok=True, most=YEAR_US)
+    _duration(errors, "disputes.review_deadline", p.disputes.review_deadline, most=YEAR_US)
     _duration(
         errors, "ingest.clock_skew", p.ingest.clock_skew, zero_ok=True, most=MAX_CLOCK_SKEW_US
     )

@@ -103,6 +103,7 @@ class DisputeSpec(BaseModel):
 
     deadline: str = "30d"
     extension: str = "15d"
+    review_deadline: str = "30d"  # a human review of a decision (GDPR Art. 12(3): a month)
 
 
 class IngestSpec(BaseModel):

@@ -1,4 +1,5 @@
-"""The scored person's rights: disputes, access export, erasure, offline verification.
+"""The scored person's rights: disputes, access export, erasure, offline verification,
+human review of a decision and the person's own statement.
 
 Retention needs no code here: the feature kernel leaves out events past their type's
 retention as of any time, and stored scores are reproduced with ``verify_score``.
@@ -17,23 +18,47 @@ from glasscredit.rights._disputes import (
 from glasscredit.rights._erasure import ErasureReport, erase_subject
 from glasscredit.rights._export import EXPORT_FORMAT, export_subject
 from glasscredit.rights._html import export_html
+from glasscredit.rights._reviews import (
+    REVIEW_KINDS,
+    REVIEW_OUTCOMES,
+    decide_review,
+    list_reviews,
+    request_review,
+)
+from glasscredit.rights._statements import (
+    MAX_STATEMENT_CHARS,
+    MAX_STATEMENT_WORDS,
+    remove_statement,
+    set_statement,
+    statement_of,
+)
 from glasscredit.rights._verify_export import verify_export
 
 __all__ = [
     "DEADLINE_ACTOR",
     "EXPORT_FORMAT",
+    "MAX_STATEMENT_CHARS",
+    "MAX_STATEMENT_WORDS",
     "OUTCOMES",
+    "REVIEW_KINDS",
+    "REVIEW_OUTCOMES",
     "Dispute",
     "DisputeResult",
     "ErasureReport",
+    "decide_review",
     "erase_subject",
     "expire_overdue",
     "export_html",
     "export_subject",
     "list_disputes",
+    "list_reviews",
     "open_dispute",
+    "remove_statement",
+    "request_review",
     "resolve_dispute",
+    "set_statement",
     "source_notices",
     "source_stats",
+    "statement_of",
     "verify_export",
 ]

@@ -14,7 +14,6 @@ never the reason: free text stays in ``disputes``, which erasure blanks.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from glasscredit.exceptions import (
     ValidationError,
 )
 from glasscredit.policy import iso, parse_duration
+from glasscredit.rights._text import refuse_id_in_actor
 from glasscredit.scoring import Scorer, rescore, score_notices
 from glasscredit.store import Dispute, DisputeTarget, Store
 
@@ -122,18 +122,7 @@ def open_dispute(
         raise ValidationError(
             [FieldError("reason", "length", f"give a reason of 1 to {MAX_REASON_CHARS} characters")]
         )
-    if subject in re.split(r"[\s:/@,;]+", actor):
-        raise ValidationError(
-            [
-                FieldError(
-                    "actor",
-                    "no_id_in_audit",
-                    "the actor would put the "
-                    "subject's id into the audit log, which erasure "
-                    "cannot clear; use e.g. 'subject'",
-                )
-            ]
-        )
+    refuse_id_in_actor(subject, actor)
     expired = expire_overdue(ledger, now_us)
     # refuse before anything is written
     _check_open(subject, event_id, ledger.disputes.target(subject, event_id))

@@ -100,6 +100,7 @@ def export_subject(
     status = _statuses(scorer, frame, excl, now_us)
     exp = scorer.explain(subject, now_us)
     history = score_history(scorer, subject)
+    statement = ledger.statements.get(subject)
     return {
         "format": EXPORT_FORMAT,
         "subject": subject,
@@ -134,6 +135,8 @@ def export_subject(
         ],
         "notices": score_notices(scorer, subject),
         "disputes": [d.as_dict() for d in list_disputes(ledger, subject=subject)],
+        "statement": None if statement is None else statement.as_dict(),
+        "reviews": [r.as_dict() for r in ledger.reviews.find(subject=subject)],
         "audit": [
             {
                 "seq": a.seq,

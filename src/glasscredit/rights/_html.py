@@ -101,6 +101,30 @@ def export_html(data: dict[str, Any]) -> str:
                 for d in data["disputes"]
             ],
         ),
+        "<h2>Your statement</h2>",
+        (
+            f"<p>{escape(data['statement']['text'])}</p><p class=muted>Written "
+            f"{escape(data['statement']['at'])}; every partner that reads your score "
+            "receives it too. It never changes your score.</p>"
+            if data.get("statement")
+            else "<p>You have not written a statement. You may add one of up to 100 words; "
+            "it is sent with your score to every partner that reads it.</p>"
+        ),
+        "<h2>Your requests for a person to review a decision</h2>",
+        _table(
+            ["review", "about", "your point of view", "deadline", "outcome", "reasons"],
+            [
+                [
+                    r["review_id"],
+                    f"{r['kind']} {r['about']}",
+                    r["point_of_view"],
+                    r["deadline"],
+                    r["status"],
+                    r["reasons"],
+                ]
+                for r in data.get("reviews", [])
+            ],
+        ),
         "<h2>Score history</h2>",
         _table(
             ["score id", "as of", "score", "tier", "policy"],

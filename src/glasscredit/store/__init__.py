@@ -22,14 +22,17 @@ from glasscredit.store._protocols import (
     EventLog,
     ExclusionStore,
     HoldStore,
+    ReviewStore,
     ScoreStore,
     ScoreWriter,
     SnapshotStore,
+    StatementStore,
     Store,
     SubjectInputsReader,
 )
 from glasscredit.store._readers import FORMATS, BrokenRow, read_events
 from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, StoredScore
+from glasscredit.store._reviews import Review, Statement
 from glasscredit.store._schemas import (
     EVENT_COLUMNS,
     EVENT_FRAME_SCHEMA,
@@ -68,10 +71,14 @@ __all__ = [
     "HoldStore",
     "IngestReport",
     "Ledger",
+    "Review",
+    "ReviewStore",
     "ScoreStore",
     "ScoreWriter",
     "SnapshotStore",
     "SnapshotVersion",
+    "Statement",
+    "StatementStore",
     "Store",
     "StoredEvent",
     "StoredNotice",

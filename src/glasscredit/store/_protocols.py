@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from glasscredit.store._ingest import IngestReport
     from glasscredit.store._mirror import EventMirror
     from glasscredit.store._readers import BrokenRow
+    from glasscredit.store._reviews import Review, Statement
     from glasscredit.store._snapshots import SnapshotVersion
     from glasscredit.store._subject_reader import SubjectInputs
 
@@ -277,6 +278,48 @@ class ErasureStore(Protocol):
     def erased_hashes(self) -> set[str]: ...
 
 
+class ReviewStore(Protocol):
+    """Requests for a person to review an automated decision; every step audited."""
+
+    def request(
+        self,
+        subject: str,
+        kind: str,
+        about: str,
+        point_of_view: str,
+        *,
+        score: int | None,
+        now_us: int,
+        deadline_us: int,
+        actor: str,
+    ) -> Review: ...
+
+    def decide(
+        self,
+        review_id: int,
+        outcome: str,
+        reasons: str,
+        *,
+        now_us: int,
+        actor: str,
+        check: Callable[[Review], None],
+    ) -> Review: ...
+
+    def get(self, review_id: int) -> Review | None: ...
+
+    def find(self, *, subject: str | None = None, status: str | None = None) -> list[Review]: ...
+
+
+class StatementStore(Protocol):
+    """The person's own statement: kept apart from the events, read by no scoring path."""
+
+    def set(self, subject: str, text: str, *, now_us: int, actor: str) -> Statement: ...
+
+    def remove(self, subject: str, *, now_us: int, actor: str) -> bool: ...
+
+    def get(self, subject: str) -> Statement | None: ...
+
+
 class AuditStore(Protocol):
     """The hash-chained audit log: verification and the rows about a subject."""
 
@@ -310,3 +353,9 @@ class Store(EventLog, Protocol):
 
     @property
     def audit(self) -> AuditStore: ...
+
+    @property
+    def reviews(self) -> ReviewStore: ...
+
+    @property
+    def statements(self) -> StatementStore: ...

@@ -39,6 +39,7 @@ from glasscredit.store._mirror import EventMirror
 from glasscredit.store._protocols import Store
 from glasscredit.store._readers import BrokenRow, read_events
 from glasscredit.store._records import StoredEvent
+from glasscredit.store._reviews import SqlReviewStore, SqlStatementStore
 from glasscredit.store._schemas import EVENT_SCHEMA
 from glasscredit.store._scores import SqlScoreStore
 from glasscredit.store._snapshots import SqlSnapshotStore
@@ -88,6 +89,8 @@ class Ledger:
         self.disputes = SqlDisputeStore(self.engine, self.adapter)
         self.erasures = SqlErasureStore(self.engine, self.adapter, lambda: self.mirror)
         self.access = SqlAccessStore(self.engine, self.adapter)
+        self.reviews = SqlReviewStore(self.engine, self.adapter)
+        self.statements = SqlStatementStore(self.engine, self.adapter)
         self.feed = SqlEventFeed(self.engine)
         self._sync_sources()
 

@@ -18,11 +18,13 @@ __all__ = [
     "events",
     "metadata",
     "report_values",
+    "reviews",
     "score_changes",
     "scores",
     "scoring_cursor",
     "snapshot_versions",
     "sources",
+    "statements",
     "subjects",
     "trust_values",
 ]
@@ -243,4 +245,42 @@ erasures = Table(
     Column("erased_at_us", BigInteger, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("events", Integer, nullable=False),
+)
+
+# -- second round (migration 0008) --------------------------------------------------------
+
+# A subject's request that a person review an automated decision (GDPR Art. 22(3)): the
+# point of view and the reasons are free text; erasure deletes the row with the subject.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column(
+        "review_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # tier | perk | partner
+    Column("about", String(128), nullable=False),  # the tier, perk or partner (source)
+    Column("score", Integer, nullable=True),  # the score the decision rested on
+    Column("point_of_view", Text, nullable=False),
+    Column("requested_at_us", BigInteger, nullable=False),
+    Column("requested_by", String(128), nullable=False),
+    Column("deadline_us", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # open | confirmed | changed
+    Column("decided_at_us", BigInteger, nullable=True),
+    Column("decided_by", String(128), nullable=True),
+    Column("reasons", Text, nullable=True),
+)
+
+# The person's own statement (FCRA 611(b), UK CCA s.159): the one free text kept about a
+# subject, apart from the events; no scoring path reads this table.
+statements = Table(
+    "statements",
+    metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("by", String(128), nullable=False),
 )

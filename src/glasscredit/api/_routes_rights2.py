@@ -1,0 +1,82 @@
+"""The scored person's second-round rights over HTTP: a person's review of a decision,
+and the person's own statement. A subject reaches only their own file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from glasscredit import app as uc
+from glasscredit.api._deps import CallerDep
+from glasscredit.api._routing import route, rule
+
+__all__ = ["reviews_router", "subject_router"]
+
+subject_router = APIRouter(prefix="/v1/subjects/{subject}", tags=["subjects"])
+reviews_router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+Subject = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReviewIn(_In):
+    kind: Literal["tier", "perk", "partner"]
+    about: str = Field(min_length=1, max_length=128)
+    point_of_view: str = Field(min_length=1, max_length=2000)
+
+
+class DecisionIn(_In):
+    outcome: Literal["confirmed", "changed"]
+    reasons: str = Field(min_length=1, max_length=2000)
+
+
+class StatementIn(_In):
+    text: str = Field(min_length=1, max_length=700)
+
+
+@route(
+    subject_router,
+    "POST",
+    "/reviews",
+    rule("subject", "operator", subject_file=True),
+    status_code=201,
+)
+def post_review(subject: Subject, body: ReviewIn, caller: CallerDep) -> uc.ReviewView:
+    """Ask that a person review a tier, a perk refusal or a partner's decision."""
+    return uc.request_review(
+        caller.ctx, subject, body.kind, body.about, body.point_of_view, actor=caller.who.name
+    )
+
+
+@route(subject_router, "PUT", "/statement", rule("subject", "operator", subject_file=True))
+def put_statement(subject: Subject, body: StatementIn, caller: CallerDep) -> uc.PersonStatement:
+    """Attach (or replace) the subject's own statement, sent with every score read."""
+    return uc.set_statement(caller.ctx, subject, body.text, actor=caller.who.name)
+
+
+@route(subject_router, "DELETE", "/statement", rule("subject", "operator", subject_file=True))
+def delete_statement(subject: Subject, caller: CallerDep) -> uc.StatementRemoved:
+    """Withdraw the subject's statement."""
+    return uc.remove_statement(caller.ctx, subject, actor=caller.who.name)
+
+
+@route(reviews_router, "GET", "", rule("operator", "auditor"))
+def list_reviews(
+    caller: CallerDep, status: Literal["open", "confirmed", "changed"] | None = None
+) -> uc.ReviewList:
+    """The review queue, soonest deadline first; overdue ones are marked."""
+    return uc.list_reviews(caller.ctx, status=status)
+
+
+@route(reviews_router, "POST", "/{review_id}/decision", rule("operator"))
+def decide(
+    review_id: Annotated[int, Path(ge=1, le=2**62)], body: DecisionIn, caller: CallerDep
+) -> uc.ReviewView:
+    """A person's decision on a review, with reasons in plain words."""
+    return uc.decide_review(
+        caller.ctx, review_id, body.outcome, body.reasons, actor=caller.who.name
+    )

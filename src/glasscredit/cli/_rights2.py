@@ -1,0 +1,159 @@
+"""The scored person's second-round rights: review request|decide|list, statement
+set|show|remove.
+
+Everything a person or an operator wrote is shown escaped (``safe``): it is free text.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from glasscredit import app as gc
+from glasscredit.cli._common import (
+    DbOption,
+    JsonOption,
+    PolicyOption,
+    console,
+    emit_json,
+    open_context,
+    safe,
+)
+from glasscredit.cli._rights import ByOption
+
+__all__ = ["register"]
+
+
+def _print_review(r: gc.ReviewView) -> None:
+    score = "no score" if r.score is None else f"score {r.score}"
+    console.print(
+        f"review {r.review_id}: {safe(r.kind)} {safe(r.about)} ({score}), "
+        f"[bold]{safe(r.status)}[/], deadline {r.deadline}"
+        + (" [red]overdue[/]" if r.overdue else "")
+    )
+    console.print(f"  point of view: {safe(r.point_of_view)}")
+    if r.reasons is not None:
+        console.print(f"  decided by {safe(r.decided_by)} at {r.decided_at}: {safe(r.reasons)}")
+
+
+def _print_queue(rows: list[gc.ReviewView]) -> None:
+    t = Table(title="reviews (soonest deadline first)")
+    for col in ("id", "subject", "kind", "about", "requested", "deadline", "status"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            str(r.review_id),
+            safe(r.subject),
+            safe(r.kind),
+            safe(r.about),
+            r.requested_at[:10],
+            r.deadline[:10] + (" overdue" if r.overdue else ""),
+            safe(r.status),
+        )
+    console.print(t)
+
+
+def _register_reviews(app: typer.Typer) -> None:
+    review = typer.Typer(
+        no_args_is_help=True,
+        help="Ask for a person to review an automated decision (GDPR Art. 22(3)).",
+    )
+    app.add_typer(review, name="review")
+
+    @review.command("request")
+    def request_cmd(
+        subject: str,
+        kind: Annotated[str, typer.Argument(help="tier, perk or partner")],
+        about: Annotated[str, typer.Argument(help="the tier, the perk or the partner (source)")],
+        why: Annotated[str, typer.Option("--why", help="the subject's point of view")],
+        by: ByOption = "subject",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Ask that a person review SUBJECT's tier, a perk refusal or a partner's decision."""
+        with open_context(db, policy) as ctx:
+            res = gc.request_review(ctx, subject, kind, about, why, actor=by)
+        emit_json(res.as_json()) if as_json else _print_review(res)
+
+    @review.command("decide")
+    def decide_cmd(
+        review_id: int,
+        outcome: Annotated[str, typer.Argument(help="confirmed or changed")],
+        reasons: Annotated[str, typer.Option("--reasons", help="why, in plain words")],
+        by: ByOption = "operator",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Decide a review: confirmed or changed, with the reasons the subject will read."""
+        with open_context(db, policy) as ctx:
+            res = gc.decide_review(ctx, review_id, outcome, reasons, actor=by)
+        emit_json(res.as_json()) if as_json else _print_review(res)
+
+    @review.command("list")
+    def list_cmd(
+        subject: Annotated[str | None, typer.Option(help="one subject's")] = None,
+        status: Annotated[str | None, typer.Option(help="open, confirmed, changed")] = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """The review queue, soonest deadline first (overdue ones marked)."""
+        with open_context(db, policy) as ctx:
+            res = gc.list_reviews(ctx, subject=subject, status=status)
+        emit_json(res.as_json()) if as_json else _print_queue(res.reviews)
+
+
+def _register_statements(app: typer.Typer) -> None:
+    statement = typer.Typer(
+        no_args_is_help=True,
+        help="The person's own statement, delivered with every score read (never scored).",
+    )
+    app.add_typer(statement, name="statement")
+
+    @statement.command("set")
+    def set_cmd(
+        subject: str,
+        text: Annotated[str, typer.Argument(help="at most 100 words and 700 characters")],
+        by: ByOption = "subject",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Attach (or replace) SUBJECT's statement."""
+        with open_context(db, policy) as ctx:
+            res = gc.set_statement(ctx, subject, text, actor=by)
+        emit_json(res.as_json()) if as_json else console.print(f"statement set at {res.at}")
+
+    @statement.command("show")
+    def show_cmd(
+        subject: str, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
+    ) -> None:
+        """SUBJECT's statement."""
+        with open_context(db, policy) as ctx:
+            res = gc.get_statement(ctx, subject)
+        emit_json(res.as_json()) if as_json else console.print(safe(res.text))
+
+    @statement.command("remove")
+    def remove_cmd(
+        subject: str,
+        by: ByOption = "subject",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Withdraw SUBJECT's statement."""
+        with open_context(db, policy) as ctx:
+            res = gc.remove_statement(ctx, subject, actor=by)
+        if as_json:
+            emit_json(res.as_json())
+        else:
+            console.print("statement removed" if res.removed else "there was no statement")
+
+
+def register(app: typer.Typer) -> None:
+    _register_reviews(app)
+    _register_statements(app)
