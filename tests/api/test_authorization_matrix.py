@@ -42,6 +42,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/v1/subjects/{subject}/reviews"): "subject operator | own",
     ("PUT", "/v1/subjects/{subject}/statement"): "subject operator | own",
     ("DELETE", "/v1/subjects/{subject}/statement"): "subject operator | own",
+    ("POST", "/v1/subjects/{subject}/adverse-actions"): "operator source | own",
+    ("GET", "/v1/subjects/{subject}/adverse-actions"): "operator auditor subject | own",
     ("GET", "/v1/reviews"): READERS,
     ("POST", "/v1/reviews/{review_id}/decision"): "operator",
     ("GET", "/v1/disputes"): ALL,
@@ -78,6 +80,7 @@ BODIES: dict[tuple[str, str], object] = {
         "point_of_view": "please look again",
     },
     ("PUT", "/v1/subjects/{subject}/statement"): {"text": "my own words"},
+    ("POST", "/v1/subjects/{subject}/adverse-actions"): {"action": "declined", "source": "bank"},
     ("POST", "/v1/reviews/{review_id}/decision"): {"outcome": "confirmed", "reasons": "checked"},
     ("POST", "/v1/events"): {
         "events": [event("n1", subject="alice", occurred_at="2026-08-01T00:00:00Z")]

@@ -1,5 +1,5 @@
 """The scored person's second-round rights over HTTP: a person's review of a decision,
-and the person's own statement. A subject reaches only their own file."""
+the person's own statement, and adverse-action notices. A subject reaches only their own file."""
 
 from __future__ import annotations
 
@@ -62,6 +62,34 @@ def put_statement(subject: Subject, body: StatementIn, caller: CallerDep) -> uc.
 def delete_statement(subject: Subject, caller: CallerDep) -> uc.StatementRemoved:
     """Withdraw the subject's statement."""
     return uc.remove_statement(caller.ctx, subject, actor=caller.who.name)
+
+
+class AdverseIn(_In):
+    action: Literal["declined", "priced"]
+    source: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+@route(
+    subject_router,
+    "POST",
+    "/adverse-actions",
+    rule("operator", "source", subject_file=True),
+    status_code=201,
+)
+def post_adverse(subject: Subject, body: AdverseIn, caller: CallerDep) -> uc.AdverseNotice:
+    """A partner declined or priced the subject on their score: the notice they receive."""
+    return uc.adverse_action_by(caller.ctx, caller.who, subject, body.action, source=body.source)
+
+
+@route(
+    subject_router,
+    "GET",
+    "/adverse-actions",
+    rule("operator", "auditor", "subject", subject_file=True),
+)
+def get_adverse(subject: Subject, caller: CallerDep) -> uc.AdverseNotices:
+    """The adverse-action notices the subject received, with their rights."""
+    return uc.adverse_notices(caller.ctx, subject)
 
 
 @route(reviews_router, "GET", "", rule("operator", "auditor"))

@@ -15,7 +15,8 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``dispute_stats``, ``expire_disputes``, ``export_subject``, ``verify_export_file``,
 ``verify_export_document``, ``erase_subject``, ``request_review``, ``decide_review``,
 ``list_reviews``, ``set_statement``, ``remove_statement``, ``get_statement``,
-``person_statement``); ``monitor``; ``demo``; service access
+``person_statement``, ``record_adverse_action``, ``adverse_notices``); ``monitor``;
+``demo``; service access
 (``create_key``, ``list_keys``, ``revoke_key``, ``authenticate_key``, ``authorize``,
 ``record_read``, ``inquiries``, ``ingest_as``, ``disputes_for``, ``erase_subject_file``,
 ``export_file``, ``readiness``); the scoring worker (``follow_step``, ``follow``); the policy's
@@ -51,6 +52,14 @@ from glasscredit.app._access import (
     readiness,
     record_read,
     revoke_key,
+)
+from glasscredit.app._adverse import (
+    AdverseFactor,
+    AdverseNotice,
+    AdverseNotices,
+    adverse_action_by,
+    adverse_notices,
+    record_adverse_action,
 )
 from glasscredit.app._base import (
     AppModel,
@@ -223,6 +232,9 @@ __all__ = [
     "PURPOSES",
     "ROLES",
     "AccessRule",
+    "AdverseFactor",
+    "AdverseNotice",
+    "AdverseNotices",
     "ApiKeyList",
     "ApiKeyView",
     "AppModel",
@@ -312,6 +324,8 @@ __all__ = [
     "WhatIfActions",
     "WhatIfChange",
     "WhatIfOutcome",
+    "adverse_action_by",
+    "adverse_notices",
     "audit_model",
     "authenticate_key",
     "authorize",
@@ -357,6 +371,7 @@ __all__ = [
     "parse_time",
     "person_statement",
     "readiness",
+    "record_adverse_action",
     "record_read",
     "red_team",
     "release_burst",

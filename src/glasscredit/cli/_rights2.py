@@ -1,5 +1,5 @@
 """The scored person's second-round rights: review request|decide|list, statement
-set|show|remove.
+set|show|remove, adverse record|list.
 
 Everything a person or an operator wrote is shown escaped (``safe``): it is free text.
 """
@@ -154,6 +154,58 @@ def _register_statements(app: typer.Typer) -> None:
             console.print("statement removed" if res.removed else "there was no statement")
 
 
+def _print_notice(n: gc.AdverseNotice) -> None:
+    lo, hi = n.score_range
+    console.print(
+        f"notice {n.notice_id}: on {n.at[:10]} {safe(n.source)} {safe(n.action)} you on the "
+        f"basis of your score, [bold]{n.score}[/] (scores run from {lo} to {hi}; "
+        f"as of {n.scored_as_of[:10]})"
+    )
+    console.print("the main things that lowered your score:")
+    for f in n.factors:
+        console.print(f"  {safe(f.text)} ({f.points_below_max} points below the most)")
+    console.print("your rights:")
+    for line in n.rights:
+        console.print(f"  {safe(line)}")
+
+
+def _register_adverse(app: typer.Typer) -> None:
+    adverse = typer.Typer(
+        no_args_is_help=True,
+        help="Adverse-action notices (FCRA 615): a partner acted on the score; the person is told.",
+    )
+    app.add_typer(adverse, name="adverse")
+
+    @adverse.command("record")
+    def record_cmd(
+        subject: str,
+        source: Annotated[str, typer.Argument(help="the partner (a source of the policy)")],
+        action: Annotated[str, typer.Argument(help="declined or priced")],
+        by: ByOption = "operator",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Record that SOURCE declined or priced SUBJECT on their score; print the notice."""
+        with open_context(db, policy) as ctx:
+            res = gc.record_adverse_action(ctx, subject, source, action, actor=by)
+        emit_json(res.as_json()) if as_json else _print_notice(res)
+
+    @adverse.command("list")
+    def list_cmd(
+        subject: str, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
+    ) -> None:
+        """The adverse-action notices SUBJECT received."""
+        with open_context(db, policy) as ctx:
+            res = gc.adverse_notices(ctx, subject)
+        if as_json:
+            emit_json(res.as_json())
+            return
+        for n in res.notices:
+            _print_notice(n)
+
+
 def register(app: typer.Typer) -> None:
     _register_reviews(app)
     _register_statements(app)
+    _register_adverse(app)

@@ -5,6 +5,13 @@ Retention needs no code here: the feature kernel leaves out events past their ty
 retention as of any time, and stored scores are reproduced with ``verify_score``.
 """
 
+from glasscredit.rights._adverse import (
+    ADVERSE_ACTIONS,
+    MAX_KEY_FACTORS,
+    adverse_notices,
+    notice_rights,
+    record_adverse_action,
+)
 from glasscredit.rights._dispute_reads import list_disputes, source_notices, source_stats
 from glasscredit.rights._disputes import (
     DEADLINE_ACTOR,
@@ -35,8 +42,10 @@ from glasscredit.rights._statements import (
 from glasscredit.rights._verify_export import verify_export
 
 __all__ = [
+    "ADVERSE_ACTIONS",
     "DEADLINE_ACTOR",
     "EXPORT_FORMAT",
+    "MAX_KEY_FACTORS",
     "MAX_STATEMENT_CHARS",
     "MAX_STATEMENT_WORDS",
     "OUTCOMES",
@@ -45,6 +54,7 @@ __all__ = [
     "Dispute",
     "DisputeResult",
     "ErasureReport",
+    "adverse_notices",
     "decide_review",
     "erase_subject",
     "expire_overdue",
@@ -52,7 +62,9 @@ __all__ = [
     "export_subject",
     "list_disputes",
     "list_reviews",
+    "notice_rights",
     "open_dispute",
+    "record_adverse_action",
     "remove_statement",
     "request_review",
     "resolve_dispute",

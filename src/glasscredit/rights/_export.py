@@ -137,6 +137,7 @@ def export_subject(
         "disputes": [d.as_dict() for d in list_disputes(ledger, subject=subject)],
         "statement": None if statement is None else statement.as_dict(),
         "reviews": [r.as_dict() for r in ledger.reviews.find(subject=subject)],
+        "adverse_actions": [a.as_dict() for a in ledger.adverse.of_subject(subject)],
         "audit": [
             {
                 "seq": a.seq,

@@ -125,6 +125,21 @@ def export_html(data: dict[str, Any]) -> str:
                 for r in data.get("reviews", [])
             ],
         ),
+        "<h2>Partners that acted on your score</h2>",
+        _table(
+            ["notice", "date", "who", "what", "score", "main reasons"],
+            [
+                [
+                    a["notice_id"],
+                    a["at"],
+                    a["source"],
+                    a["action"],
+                    a["score"],
+                    "; ".join(f["text"] for f in a["factors"]),
+                ]
+                for a in data.get("adverse_actions", [])
+            ],
+        ),
         "<h2>Score history</h2>",
         _table(
             ["score id", "as of", "score", "tier", "policy"],

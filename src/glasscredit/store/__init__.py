@@ -7,6 +7,7 @@ The core reaches storage only through the protocols of :mod:`._protocols`, which
 """
 
 from glasscredit.store._access import AccessStore, ApiKeyRecord, FileRead
+from glasscredit.store._adverse import AdverseAction
 from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import DisputeTarget
@@ -16,6 +17,7 @@ from glasscredit.store._holds import HOLD_REASON
 from glasscredit.store._idhash import ID_HASH, ID_SUMS, id_hash_sums, id_hashes, id_sum_aggregates
 from glasscredit.store._ingest import IngestReport
 from glasscredit.store._protocols import (
+    AdverseStore,
     AuditStore,
     DisputeStore,
     ErasureStore,
@@ -53,6 +55,8 @@ __all__ = [
     "ID_HASH",
     "ID_SUMS",
     "AccessStore",
+    "AdverseAction",
+    "AdverseStore",
     "ApiKeyRecord",
     "AuditEntry",
     "AuditStore",

@@ -22,6 +22,7 @@ from glasscredit.store._audit import AuditEntry, ChainReport
 from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, StoredScore
 
 if TYPE_CHECKING:
+    from glasscredit.store._adverse import AdverseAction
     from glasscredit.store._disputes import DisputeTarget
     from glasscredit.store._erasure import Erasure
     from glasscredit.store._ingest import IngestReport
@@ -320,6 +321,14 @@ class StatementStore(Protocol):
     def get(self, subject: str) -> Statement | None: ...
 
 
+class AdverseStore(Protocol):
+    """Partners' adverse actions on the score and the notices as given; audited."""
+
+    def record(self, notice: AdverseAction) -> AdverseAction: ...
+
+    def of_subject(self, subject: str) -> list[AdverseAction]: ...
+
+
 class AuditStore(Protocol):
     """The hash-chained audit log: verification and the rows about a subject."""
 
@@ -359,3 +368,6 @@ class Store(EventLog, Protocol):
 
     @property
     def statements(self) -> StatementStore: ...
+
+    @property
+    def adverse(self) -> AdverseStore: ...

@@ -26,6 +26,7 @@ from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import Policy
 from glasscredit.store._access import SqlAccessStore
 from glasscredit.store._adapters import dialect_named
+from glasscredit.store._adverse import SqlAdverseStore
 from glasscredit.store._audit import ChainReport
 from glasscredit.store._audit_store import SqlAuditStore
 from glasscredit.store._columnar import EventFilter, read_event_batches
@@ -91,6 +92,7 @@ class Ledger:
         self.access = SqlAccessStore(self.engine, self.adapter)
         self.reviews = SqlReviewStore(self.engine, self.adapter)
         self.statements = SqlStatementStore(self.engine, self.adapter)
+        self.adverse = SqlAdverseStore(self.engine, self.adapter)
         self.feed = SqlEventFeed(self.engine)
         self._sync_sources()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 __all__ = [
+    "adverse_actions",
     "audit_log",
     "dispute_notices",
     "disputes",
@@ -283,4 +284,28 @@ statements = Table(
     Column("text", Text, nullable=False),
     Column("at_us", BigInteger, nullable=False),
     Column("by", String(128), nullable=False),
+)
+
+# A partner's adverse action taken on the score (FCRA 615, Reg B), with the notice the
+# person receives as it was given: the score, its range and the key factors (JSON).
+adverse_actions = Table(
+    "adverse_actions",
+    metadata,
+    Column(
+        "notice_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("source", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # declined | priced
+    Column("at_us", BigInteger, nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("score_id", BigInteger, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("score_min", Integer, nullable=False),
+    Column("score_max", Integer, nullable=False),
+    Column("scored_as_of_us", BigInteger, nullable=False),
+    Column("factors", Text, nullable=False),
 )
