@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glasscredit.exceptions import FieldError
-from glasscredit.policy._durations import DAY_US, YEAR_US, parse_duration
+from glasscredit.policy._durations import DAY_US, YEAR_US, parse_duration, parse_timestamp
 
 if TYPE_CHECKING:
     from glasscredit.policy._policy import Policy
@@ -22,6 +22,7 @@ MAX_DURATION_US = 100 * YEAR_US  # windows and retention: a century is already f
 MAX_CLOCK_SKEW_US = DAY_US  # a wider allowance lets a sender date events into the future
 ATTRIBUTE_BYTES = (64, 65_536)
 MAX_PER_PERIOD = 1_000_000
+MAX_LINE_BYTES = 16 << 20
 
 
 def _duration(
@@ -36,6 +37,23 @@ def _duration(
         errors.append(FieldError(field, "positive", "must be longer than zero"))
     elif us > most:
         errors.append(FieldError(field, "range", f"{text!r} is longer than the limit here"))
+
+
+def _ingest_limits(p: Policy) -> list[FieldError]:
+    errors = []
+    if not 1024 <= p.ingest.max_line_bytes <= MAX_LINE_BYTES:
+        errors.append(
+            FieldError(
+                "ingest.max_line_bytes", "range", f"must be between 1024 and {MAX_LINE_BYTES}"
+            )
+        )
+    if p.ingest.max_file_bytes < 1024:
+        errors.append(FieldError("ingest.max_file_bytes", "range", "must be at least 1024"))
+    try:
+        parse_timestamp(p.ingest.earliest)
+    except ValueError as exc:
+        errors.append(FieldError("ingest.earliest", "timestamp", str(exc)))
+    return errors
 
 
 def bounds_errors(p: Policy) -> list[FieldError]:
@@ -60,6 +78,7 @@ def bounds_errors(p: Policy) -> list[FieldError]:
                 "ingest.max_attributes_bytes", "range", f"must be between {lo} and {hi} bytes"
             )
         )
+    errors.extend(_ingest_limits(p))
     for f in p.features:
         where = f"features.{f.name}"
         if f.window is not None:

@@ -38,9 +38,10 @@ _UNITS = {
     "mo": MONTH_US,
     "y": YEAR_US,
 }
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|min|h|d|w|mo|y)\s*$")
+# re.ASCII: \d would also match fullwidth and other scripts' digits
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|min|h|d|w|mo|y)\s*$", re.ASCII)
 _RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
 )
 
 

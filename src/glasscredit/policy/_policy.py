@@ -111,6 +111,9 @@ class IngestSpec(BaseModel):
 
     clock_skew: str = "5min"
     max_attributes_bytes: int = 4096
+    max_line_bytes: int = 65_536  # one JSON line, JSON array element or Parquet attributes
+    max_file_bytes: int = 64 << 30  # one input file
+    earliest: str = "1900-01-01T00:00:00Z"  # events dated before are refused (year 0001)
 
 
 class Policy(BaseModel):

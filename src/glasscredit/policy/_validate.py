@@ -61,6 +61,7 @@ class EventValidator:
         self.policy = policy
         self.now_us = now_us
         self.latest_us = now_us + parse_duration(policy.ingest.clock_skew)
+        self.earliest_us = parse_timestamp(policy.ingest.earliest)
         self._allowed = {s: frozenset(spec.types) for s, spec in policy.sources.items()}
         self._max_bytes = policy.ingest.max_attributes_bytes
 
@@ -119,6 +120,12 @@ class EventValidator:
                         "future",
                         "is in the future (beyond the clock-skew "
                         f"allowance of {self.policy.ingest.clock_skew})",
+                    )
+                elif occurred_us < self.earliest_us:
+                    err(
+                        "occurred_at",
+                        "too_early",
+                        f"is before the policy's earliest date ({self.policy.ingest.earliest})",
                     )
         attrs = raw.get("attributes")
         if attrs is not None and not isinstance(attrs, Mapping):

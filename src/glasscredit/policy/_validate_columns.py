@@ -22,7 +22,7 @@ import polars_hash as plh
 import pyarrow as pa
 
 from glasscredit.canonical import IDENTIFIER_PATTERN, SUBJECT_PATTERN
-from glasscredit.policy._durations import parse_duration
+from glasscredit.policy._durations import parse_duration, parse_timestamp
 from glasscredit.policy._events import MAX_ABS_INTEGER, MAX_ABS_NUMBER, AttributeSpec
 from glasscredit.policy._policy import Policy
 
@@ -83,6 +83,7 @@ class ColumnValidator:
 
     def __init__(self, policy: Policy, now_us: int) -> None:
         self.latest_us = now_us + parse_duration(policy.ingest.clock_skew)
+        self.earliest_us = parse_timestamp(policy.ingest.earliest)
         self.max_bytes = policy.ingest.max_attributes_bytes
         self.pairs = [f"{s}\x1f{t}" for s, spec in policy.sources.items() for t in spec.types]
         self.types = list(policy.event_types)
@@ -138,6 +139,7 @@ class ColumnValidator:
             pl.concat_str([c("source"), pl.lit("\x1f"), c("type")]).is_in(self.pairs),
             c("occurred_at").str.contains(_TIMESTAMP),
             stamp <= self.latest_us,
+            stamp >= self.earliest_us,
             ~c("_attrs_missing"),
         ]
         for a in self.attributes:

@@ -72,6 +72,7 @@ def row_pieces(
 
 def _jsonl_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[Piece]:
     options = pj.ParseOptions(explicit_schema=validator.schema, unexpected_field_behavior="error")
+    max_line = source.max_line_bytes
     before = 0  # lines before the current block
     rest = b""
     with source.path.open("rb") as fh:
@@ -79,13 +80,13 @@ def _jsonl_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[Pie
             data = fh.read(BLOCK_BYTES)
             if not data:
                 if rest:  # a last line without a newline is still a row
-                    yield from _jsonl_block(rest, before, validator, options)
+                    yield from _jsonl_block(rest, before, validator, options, max_line)
                 return
             buf = rest + data
             cut = buf.rfind(b"\n") + 1
             block, rest = buf[:cut], buf[cut:]
             if block:
-                yield from _jsonl_block(block, before, validator, options)
+                yield from _jsonl_block(block, before, validator, options, max_line)
                 before += block.count(b"\n")
 
 
@@ -94,15 +95,19 @@ def _line_count(block: bytes) -> int:
 
 
 def _jsonl_block(
-    block: bytes, before: int, validator: ColumnValidator, options: pj.ParseOptions
+    block: bytes,
+    before: int,
+    validator: ColumnValidator,
+    options: pj.ParseOptions,
+    max_line: int,
 ) -> Iterator[Piece]:
     lines = _line_count(block)
-    table = _parse_jsonl(block, lines, options)
+    table = _parse_jsonl(block, lines, options, max_line)
     if table is None:
         if lines <= EXACT_LINES:
             yield Piece(
                 exact=[
-                    (before + i + 1, jsonl_row(raw, before + i + 1))
+                    (before + i + 1, jsonl_row(raw, before + i + 1, max_line))
                     for i, raw in enumerate(block.split(b"\n")[:lines])
                 ]
             )
@@ -110,21 +115,26 @@ def _jsonl_block(
         mid = block.find(b"\n", len(block) // 2) + 1
         if mid == 0 or mid == len(block):
             mid = block.find(b"\n") + 1
-        yield from _jsonl_block(block[:mid], before, validator, options)
-        yield from _jsonl_block(block[mid:], before + block[:mid].count(b"\n"), validator, options)
+        yield from _jsonl_block(block[:mid], before, validator, options, max_line)
+        after = before + block[:mid].count(b"\n")
+        yield from _jsonl_block(block[mid:], after, validator, options, max_line)
         return
     rows = np.arange(before + 1, before + lines + 1, dtype=np.int64)
     certified, others = validator.certify(table, rows)
     piece = Piece(certified=certified)
     if len(others):
         raw_lines = block.split(b"\n")
-        piece.exact = [(int(rows[i]), jsonl_row(raw_lines[i], int(rows[i]))) for i in others]
+        piece.exact = [
+            (int(rows[i]), jsonl_row(raw_lines[i], int(rows[i]), max_line)) for i in others
+        ]
     yield piece
 
 
-def _parse_jsonl(block: bytes, lines: int, options: pj.ParseOptions) -> pa.Table | None:
+def _parse_jsonl(
+    block: bytes, lines: int, options: pj.ParseOptions, max_line: int
+) -> pa.Table | None:
     """Arrow's reading of ``block``, or ``None`` where it might differ from Python's."""
-    if any(token in block for token in _UNTRUSTED):
+    if any(token in block for token in _UNTRUSTED) or _has_long_line(block, max_line):
         return None
     body = block[:-1] if block.endswith(b"\n") else block
     if _BLANK_LINE.search(b"\n" + body + b"\n"):
@@ -135,6 +145,16 @@ def _parse_jsonl(block: bytes, lines: int, options: pj.ParseOptions) -> pa.Table
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     return table if table.num_rows == lines else None
+
+
+def _has_long_line(block: bytes, max_line: int) -> bool:
+    """Whether a line of ``block`` is longer than ``max_line`` (the exact path refuses it)."""
+    if len(block) <= max_line:
+        return False
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(block)]))
+    return bool((stops - starts).max() > max_line)
 
 
 def _parquet_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[Piece]:
@@ -154,15 +174,16 @@ def _parquet_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[P
     )
     attr_schema = pa.schema(list(validator.schema.field("attributes").type))
     options = pj.ParseOptions(explicit_schema=attr_schema, unexpected_field_behavior="error")
+    max_line = source.max_line_bytes
     n = 0
     for batch in pf.iter_batches(batch_size=65_536):
         rows = np.arange(n + 1, n + batch.num_rows + 1, dtype=np.int64)
         n += batch.num_rows
-        table = _parquet_table(batch, names, options) if columnar else None
+        table = _parquet_table(batch, names, options, max_line) if columnar else None
         if table is None:
             yield Piece(
                 exact=[
-                    (int(r), parquet_row(rec, int(r)))
+                    (int(r), parquet_row(rec, int(r), max_line))
                     for r, rec in zip(rows, batch.to_pylist(), strict=True)
                 ]
             )
@@ -172,14 +193,14 @@ def _parquet_pieces(source: EventFile, validator: ColumnValidator) -> Iterator[P
         if len(others):
             recs = batch.take(pa.array(others)).to_pylist()
             piece.exact = [
-                (int(rows[i]), parquet_row(rec, int(rows[i])))
+                (int(rows[i]), parquet_row(rec, int(rows[i]), max_line))
                 for i, rec in zip(others, recs, strict=True)
             ]
         yield piece
 
 
 def _parquet_table(
-    batch: pa.RecordBatch, names: list[str], options: pj.ParseOptions
+    batch: pa.RecordBatch, names: list[str], options: pj.ParseOptions, max_line: int
 ) -> pa.Table | None:
     """Top-level string columns as they are; the attributes JSON parsed by Arrow."""
     attrs = batch.column("attributes").cast(pa.string())
@@ -189,7 +210,7 @@ def _parquet_table(
     # one attributes value per line, or nothing is trusted to Arrow
     if b"\r" in blob or blob.count(b"\n") != len(attrs):
         return None
-    parsed = _parse_jsonl(blob, len(attrs), options)
+    parsed = _parse_jsonl(blob, len(attrs), options, max_line)
     if parsed is None:
         return None
     parsed = parsed.combine_chunks()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 from glasscredit.exceptions import FieldError, IngestFileError
 from glasscredit.policy import Policy
+from glasscredit.store._jsonrows import JsonRefusal, array_elements, load_json
 
 __all__ = [
     "FORMATS",
@@ -75,13 +76,17 @@ class EventFile:
     def __iter__(self) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
         return self
 
+    @property
+    def max_line_bytes(self) -> int:
+        return self.policy.ingest.max_line_bytes
+
     def __next__(self) -> tuple[int, Mapping[str, Any] | BrokenRow]:
         if self._rows is None:
             readers = {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet}
             self._rows = (
                 _read_csv(self.path, self.policy)
                 if self.kind == "csv"
-                else readers[self.kind](self.path)
+                else readers[self.kind](self.path, self.max_line_bytes)
             )
         return next(self._rows)
 
@@ -94,26 +99,48 @@ def read_events(path: str | Path, policy: Policy, fmt: str | None = None) -> Eve
         raise IngestFileError([FieldError("(file)", "format", f"unknown format {kind!r}")])
     if not p.exists():
         raise IngestFileError([FieldError("(file)", "exists", f"{p} does not exist")])
+    if not p.is_file():
+        raise IngestFileError([FieldError("(file)", "file", f"{p} is not a file")])
+    limit = policy.ingest.max_file_bytes
+    if p.stat().st_size > limit:
+        raise IngestFileError(
+            [FieldError("(file)", "file_size", f"larger than {limit} bytes (max_file_bytes)")]
+        )
     return EventFile(p, kind, policy)
 
 
-def _read_jsonl(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
+def _read_jsonl(p: Path, max_line: int) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
     with p.open("rb") as fh:
-        for n, raw in enumerate(fh, start=1):
-            yield n, jsonl_row(raw, n)
+        n = 0
+        while raw := fh.readline(max_line + 2):
+            n += 1
+            if len(raw) > max_line + 1 and not raw.endswith(b"\n"):
+                while (more := fh.readline(1 << 20)) and not more.endswith(b"\n"):
+                    pass  # the rest of an over-long line: skipped, never held whole
+            yield n, jsonl_row(raw, n, max_line)
 
 
-def jsonl_row(raw: bytes, n: int) -> Mapping[str, Any] | BrokenRow:
+def jsonl_row(raw: bytes, n: int, max_line: int) -> Mapping[str, Any] | BrokenRow:
     """One line of a JSON Lines file, decoded exactly as the exact path does."""
+    if len(raw.rstrip(b"\r\n")) > max_line:
+        return BrokenRow(_line_too_long(n, max_line))
     line = raw.strip()
     if not line:
         return BrokenRow(FieldError("(row)", "empty", "empty line", n))
     try:
-        rec = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
+        rec = load_json(line.decode("utf-8"))
     except UnicodeDecodeError:
         return BrokenRow(FieldError("(row)", "encoding", "not valid UTF-8", n))
-    except (json.JSONDecodeError, ValueError) as exc:
-        return BrokenRow(FieldError("(row)", "json", f"not valid JSON: {exc}", n))
+    except JsonRefusal as exc:
+        return BrokenRow(FieldError("(row)", exc.rule, str(exc), n))
+    return _event_object(rec, n)
+
+
+def _line_too_long(n: int, max_line: int) -> FieldError:
+    return FieldError("(row)", "line_size", f"longer than {max_line} bytes", n)
+
+
+def _event_object(rec: Any, n: int) -> Mapping[str, Any] | BrokenRow:
     return (
         rec
         if isinstance(rec, Mapping)
@@ -121,34 +148,55 @@ def jsonl_row(raw: bytes, n: int) -> Mapping[str, Any] | BrokenRow:
     )
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _read_json(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
+def _read_json(p: Path, max_line: int) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
+    """A JSON array of events; one hostile element is refused alone, the rest go in."""
     try:
-        data = json.loads(p.read_bytes().decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise IngestFileError(
-            [FieldError("(file)", "json", f"not a valid JSON file: {exc}")]
+            [FieldError("(file)", "encoding", f"not valid UTF-8: {exc}")]
         ) from exc
+    try:
+        data: Any = load_json(text)
+    except JsonRefusal as exc:
+        elements = array_elements(text) if exc.rule != "json" else None
+        if elements is None:
+            raise IngestFileError(
+                [FieldError("(file)", exc.rule, f"not a valid JSON file: {exc}")]
+            ) from exc
+        for n, element in enumerate(elements, start=1):
+            yield n, _json_element(element, n, max_line)
+        return
     if not isinstance(data, list):
         raise IngestFileError(
             [FieldError("(file)", "json_array", "a .json file must hold an array of events")]
         )
     for n, rec in enumerate(data, start=1):
-        yield (
-            n,
-            rec
-            if isinstance(rec, Mapping)
-            else BrokenRow(FieldError("(event)", "object", "an event must be a JSON object", n)),
-        )
+        yield n, _event_object(rec, n)
+
+
+def _json_element(text: str, n: int, max_line: int) -> Mapping[str, Any] | BrokenRow:
+    if len(text.encode()) > max_line:
+        return BrokenRow(_line_too_long(n, max_line))
+    try:
+        return _event_object(load_json(text), n)
+    except JsonRefusal as exc:
+        return BrokenRow(FieldError("(row)", exc.rule, str(exc), n))
+
+
+# ASCII digits only: int() and float() also read "１２" (fullwidth) and "1_2" as 12
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def _coerce(text: str, type_: str) -> Any:
     if type_ == "integer":
+        if not _INTEGER.fullmatch(text):
+            raise ValueError("not an integer")
         return int(text)
     if type_ == "number":
+        if not _NUMBER.fullmatch(text):
+            raise ValueError("not a number")
         return float(text)
     if type_ == "boolean":
         low = text.strip().lower()
@@ -163,10 +211,15 @@ def _coerce(text: str, type_: str) -> Any:
 def _read_csv(p: Path, policy: Policy) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
     """CSV: ``attributes`` as a JSON column, or one ``attributes.NAME`` column each."""
     try:
-        fh = io.TextIOWrapper(p.open("rb"), encoding="utf-8", newline="")
+        # utf-8-sig: a byte-order mark is not part of the first column's name;
+        # surrogateescape: an invalid byte costs its own row (below), never its neighbours
+        fh = io.TextIOWrapper(
+            p.open("rb"), encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
         reader = csv.reader(fh)
         header = next(reader)
-    except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
+        _utf8(header)
+    except (UnicodeError, StopIteration, csv.Error) as exc:
         raise IngestFileError(
             [FieldError("(file)", "csv_header", f"no readable CSV header: {exc}")]
         ) from exc
@@ -178,8 +231,13 @@ def _read_csv(p: Path, policy: Policy) -> Iterator[tuple[int, Mapping[str, Any] 
                 cells = next(reader)
             except StopIteration:
                 return
-            except (UnicodeDecodeError, csv.Error) as exc:
+            except csv.Error as exc:
                 yield n, BrokenRow(FieldError("(row)", "csv", f"unreadable row: {exc}", n))
+                continue
+            try:
+                _utf8(cells)
+            except UnicodeError:
+                yield n, BrokenRow(FieldError("(row)", "encoding", "not valid UTF-8", n))
                 continue
             if len(cells) != len(header):
                 yield (
@@ -195,6 +253,12 @@ def _read_csv(p: Path, policy: Policy) -> Iterator[tuple[int, Mapping[str, Any] 
                 )
                 continue
             yield n, _csv_record(dict(zip(header, cells, strict=True)), policy, n)
+
+
+def _utf8(cells: list[str]) -> None:
+    """Raise if a cell holds an undecodable byte (kept as a lone surrogate)."""
+    for cell in cells:
+        cell.encode("utf-8")
 
 
 def _csv_record(row: dict[str, str], policy: Policy, n: int) -> Mapping[str, Any] | BrokenRow:
@@ -220,9 +284,9 @@ def _csv_record(row: dict[str, str], policy: Policy, n: int) -> Mapping[str, Any
                 )
         elif k == "attributes":
             try:
-                parsed = json.loads(v, parse_constant=_no_constant) if v else {}
-            except (json.JSONDecodeError, ValueError) as exc:
-                return BrokenRow(FieldError("attributes", "json", f"not valid JSON: {exc}", n))
+                parsed = load_json(v) if v else {}
+            except JsonRefusal as exc:
+                return BrokenRow(FieldError("attributes", exc.rule, str(exc), n))
             attrs.update(parsed if isinstance(parsed, dict) else {"(not an object)": parsed})
         elif v != "":
             rec[k] = v
@@ -230,7 +294,7 @@ def _csv_record(row: dict[str, str], policy: Policy, n: int) -> Mapping[str, Any
     return rec
 
 
-def _read_parquet(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
+def _read_parquet(p: Path, max_line: int) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]]:
     import pyarrow.parquet as pq
 
     try:
@@ -243,17 +307,20 @@ def _read_parquet(p: Path) -> Iterator[tuple[int, Mapping[str, Any] | BrokenRow]
     for batch in pf.iter_batches(batch_size=65_536):
         for rec in batch.to_pylist():
             n += 1
-            yield n, parquet_row(rec, n)
+            yield n, parquet_row(rec, n, max_line)
 
 
-def parquet_row(rec: dict[str, Any], n: int) -> Mapping[str, Any] | BrokenRow:
+def parquet_row(rec: dict[str, Any], n: int, max_line: int) -> Mapping[str, Any] | BrokenRow:
     """One Parquet row as a raw event: attributes as a JSON string or a struct."""
     attrs = rec.get("attributes")
     if isinstance(attrs, str):
+        if len(attrs.encode()) > max_line:
+            too_long = f"longer than {max_line} bytes"
+            return BrokenRow(FieldError("attributes", "line_size", too_long, n))
         try:
-            rec["attributes"] = json.loads(attrs, parse_constant=_no_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            return BrokenRow(FieldError("attributes", "json", f"not valid JSON: {exc}", n))
+            rec["attributes"] = load_json(attrs)
+        except JsonRefusal as exc:
+            return BrokenRow(FieldError("attributes", exc.rule, str(exc), n))
     elif isinstance(attrs, dict):
         rec["attributes"] = {k: v for k, v in attrs.items() if v is not None}
     ts = rec.get("occurred_at")
