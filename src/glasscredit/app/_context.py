@@ -35,8 +35,10 @@ class Context:
         clock: Clock,
         *,
         ledger: Ledger | None = None,
+        read_only: bool = False,
     ) -> None:
         self.settings = settings
+        self.read_only = read_only  # never migrate: an uninitialised database is an error
         self.policy = policy
         self.clock = clock
         self._ledger = ledger
@@ -44,10 +46,19 @@ class Context:
         self._scorer: Scorer | None = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, clock: Clock = system_clock) -> Context:
-        """A context from settings (the environment's when none are given)."""
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        clock: Clock = system_clock,
+        read_only: bool = False,
+    ) -> Context:
+        """A context from settings (the environment's when none are given).
+
+        ``read_only``: the commands that only read never run migrations or create tables.
+        """
         s = settings or Settings()
-        return cls(s, s.load_policy(), clock)
+        return cls(s, s.load_policy(), clock, read_only=read_only)
 
     @classmethod
     def of_ledger(cls, ledger: Ledger) -> Context:
@@ -57,7 +68,12 @@ class Context:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(self.settings.database_url, self.policy, clock=self.clock)
+            self._ledger = Ledger(
+                self.settings.database_url,
+                self.policy,
+                clock=self.clock,
+                create=not self.read_only,
+            )
         return self._ledger
 
     @property

@@ -104,7 +104,10 @@ def init_ledger(ctx: Context) -> LedgerInfo:
     """Create (or migrate) the ledger and register the policy's sources."""
     led = ctx.ledger
     return LedgerInfo(
-        url=led.url, dialect=led.dialect(), policy_name=ctx.policy.name, policy_hash=ctx.policy.hash
+        url=led.display_url,
+        dialect=led.dialect(),
+        policy_name=ctx.policy.name,
+        policy_hash=ctx.policy.hash,
     )
 
 

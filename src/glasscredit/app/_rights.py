@@ -238,6 +238,8 @@ def verify_export_file(path: Path) -> ExportVerification:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IngestFileError([FieldError("FILE", "json", f"cannot read {path}: {exc}")]) from exc
+    except RecursionError as exc:  # nested past the parser's stack: no export is
+        raise IngestFileError([FieldError("FILE", "depth", "nested too deeply")]) from exc
     if not isinstance(data, dict):
         raise ValidationError([FieldError("FILE", "object", "an export is a JSON object")])
     return verify_export_document(data)

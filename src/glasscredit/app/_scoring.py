@@ -256,6 +256,8 @@ def next_tier(ctx: Context, subject: str, *, as_of_us: int | None = None) -> Nex
 
 def history(ctx: Context, subject: str) -> ScoreHistory:
     """Every stored score of a subject, with the change notices between them."""
+    if not ctx.ledger.has_subject(subject):
+        raise NotFoundError(f"subject: {subject!r} is not in the ledger [exists]")
     return ScoreHistory(
         scores=[
             StoredScore.model_validate(s.as_dict()) for s in score_history(ctx.scorer, subject)

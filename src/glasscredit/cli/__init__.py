@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from glasscredit.cli import (
@@ -43,7 +45,12 @@ app.add_typer(_model_app, name="model")
 
 
 def main() -> None:
-    """Console entry point (``glasscredit``)."""
+    """Console entry point (``glasscredit``).
+
+    Files and folders it creates (the SQLite database and its WAL, exports, the mirror,
+    keys) are its owner's only: 0600 and 0700.
+    """
+    os.umask(0o077)
     app()
 
 

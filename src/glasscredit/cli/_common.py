@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,6 +27,7 @@ from glasscredit.exceptions import (
     AccessDeniedError,
     AuditChainError,
     ConflictError,
+    FieldError,
     GlasscreditError,
     NotFoundError,
     PolicyError,
@@ -33,6 +36,7 @@ from glasscredit.exceptions import (
 
 __all__ = [
     "DbOption",
+    "IdArgument",
     "JsonOption",
     "PolicyOption",
     "console",
@@ -46,6 +50,7 @@ __all__ = [
     "print_error",
     "safe",
     "wrap_errors",
+    "write_private",
 ]
 
 console = Console(highlight=False)
@@ -63,6 +68,8 @@ PolicyOption = Annotated[
         "--policy", help="Policy YAML (default: $GLASSCREDIT_POLICY or the shipped default)"
     ),
 ]
+# stored ids are 64-bit: 2**70 is refused as a usage error (exit 2), not an overflow
+IdArgument = Annotated[int, typer.Argument(min=1, max=2**63 - 1)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
 
 # ANSI CSI and OSC sequences first (so their parameters go too), then any control character
@@ -80,14 +87,36 @@ def safe(value: object) -> str:
     return escape(plain(value))
 
 
-def open_context(db: str | None, policy: Path | None) -> Context:
-    """The application context the command's options select."""
-    return Context.open(Settings().overridden(db, policy))
+def open_context(db: str | None, policy: Path | None, *, read_only: bool = False) -> Context:
+    """The application context the command's options select.
+
+    ``read_only`` for commands that only read: they never migrate or create tables.
+    """
+    return Context.open(Settings().overridden(db, policy), read_only=read_only)
 
 
 def policy_context(policy: Path | None) -> Context:
     """A context for commands that need the policy only (no database is opened)."""
     return open_context(None, policy)
+
+
+def write_private(path: Path, text: str, field: str) -> None:
+    """Write ``text`` to a file only its owner can read (0600): exports hold personal data."""
+    if not path.parent.is_dir():
+        raise ValidationError(
+            [FieldError(field, "folder", f"the folder {path.parent} does not exist")]
+        )
+    if path.is_dir():
+        raise ValidationError([FieldError(field, "file", f"{path} is a folder")])
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file keeps no wider mode
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ValidationError(
+            [FieldError(field, "writable", f"cannot write {path}: {exc.strerror}")]
+        ) from exc
 
 
 def emit_json(data: Any) -> None:
@@ -125,6 +154,11 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except GlasscreditError as exc:
             print_error(exc)
             raise typer.Exit(exit_code_for(exc)) from exc
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # never a traceback: one line, exit 1
+            err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {safe(exc)}")
+            raise typer.Exit(1) from exc
 
     wrapper._glasscredit_guarded = True  # type: ignore[attr-defined]
     return wrapper

@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
         subject: str, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Every event recorded about one subject, in the order they happened."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             res = gc.events_of(ctx, subject)
         if as_json:
             emit_json(res.as_json()["events"])
@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Recompute the audit chain and every batch digest; name the first bad row."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             rep = gc.verify_audit(ctx)
         if as_json:
             emit_json(rep.as_json())
@@ -170,7 +170,7 @@ def register(app: typer.Typer) -> None:
         with open_context(db, policy) as ctx:
             console.print(
                 f"[bold]glasscredit demo[/]: {subjects:,} subjects (seed {seed}) into "
-                f"{safe(ctx.settings.database_url)}"
+                f"{safe(ctx.ledger.display_url)}"
             )
             with _ingest_progress() as ingest_tick, score_progress() as score_tick:
                 res = gc.demo(

@@ -17,6 +17,7 @@ from rich.table import Table
 from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
+    IdArgument,
     JsonOption,
     PolicyOption,
     console,
@@ -24,6 +25,7 @@ from glasscredit.cli._common import (
     open_context,
     plain,
     safe,
+    write_private,
 )
 
 __all__ = ["register"]
@@ -103,7 +105,7 @@ def _register_disputes(app: typer.Typer) -> None:
 
     @dispute.command("resolve")
     def resolve_cmd(
-        dispute_id: int,
+        dispute_id: IdArgument,
         outcome: Annotated[str, typer.Argument(help="upheld or removed")],
         by: ByOption = "operator",
         db: DbOption = None,
@@ -176,15 +178,15 @@ def register(app: typer.Typer) -> None:
         policy: PolicyOption = None,
     ) -> None:
         """Everything held about SUBJECT, with what is needed to recompute the score."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             res = gc.export_subject(ctx, subject, html=html is not None)
         if out is None:
             typer.echo(res.text())
         else:
-            out.write_text(res.text() + "\n", encoding="utf-8")
+            write_private(out, res.text() + "\n", "out")
             console.print(f"wrote {safe(out)}")
         if html is not None and res.html is not None:
-            html.write_text(res.html, encoding="utf-8")
+            write_private(html, res.html, "html")
             console.print(f"wrote {safe(html)}")
 
     @app.command("verify-export")

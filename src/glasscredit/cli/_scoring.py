@@ -14,6 +14,7 @@ from rich.table import Table
 from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
+    IdArgument,
     JsonOption,
     PolicyOption,
     console,
@@ -292,7 +293,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """One subject's score decomposed exactly: points, reasons, events, perks."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             exp = gc.explain(ctx, subject, as_of_us=as_of_option(as_of))
         emit_json(exp.as_json()) if as_json else print_explanation(exp)
 
@@ -307,7 +308,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """The smallest realistic changes that reach the next tier, and how long they take."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             res = gc.next_tier(ctx, subject, as_of_us=as_of_option(as_of))
         emit_json(res.as_json()) if as_json else _print_next_tier(res)
 
@@ -316,16 +317,19 @@ def register(app: typer.Typer) -> None:
         subject: str, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
     ) -> None:
         """Every stored score of a subject, with the change notices between them."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             res = gc.history(ctx, subject)
         emit_json(res.as_json()) if as_json else _print_history(res, subject)
 
     @app.command("verify-score")
     def verify_score_cmd(
-        score_id: int, db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
+        score_id: IdArgument,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Recompute a stored score from the ledger: identical, or the exact difference."""
-        with open_context(db, policy) as ctx:
+        with open_context(db, policy, read_only=True) as ctx:
             res = gc.verify_score(ctx, score_id)
         if as_json:
             emit_json(res.as_json())

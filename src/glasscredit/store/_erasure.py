@@ -42,6 +42,7 @@ from glasscredit.store._audit import (
     vouched_digests,
 )
 from glasscredit.store._dialect import Dialect
+from glasscredit.store._ingest import check_actor
 from glasscredit.store._mirror import EventMirror
 from glasscredit.store._tables import (
     audit_log,
@@ -162,6 +163,7 @@ class SqlErasureStore:
 
         ``named``: per event type, the attributes that name a subject.
         """
+        check_actor(actor)
         h = subject_hash(subject)
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)

@@ -36,7 +36,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from glasscredit.canonical import sha256_hex
-from glasscredit.exceptions import FieldError
+from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
 from glasscredit.store._audit import append_audit, chain_head
@@ -47,7 +47,9 @@ from glasscredit.store._pipeline import in_process, in_thread
 from glasscredit.store._readers import BrokenRow, EventFile
 from glasscredit.store._tables import events
 
-__all__ = ["IngestReport", "ingest_records"]
+__all__ = ["MAX_ACTOR", "IngestReport", "check_actor", "ingest_records"]
+
+MAX_ACTOR = 128  # the audit log's actor column
 
 # a file this large is read and validated in a process of its own (see ._pipeline)
 PROCESS_MIN_BYTES = 16 << 20
@@ -89,6 +91,14 @@ class IngestReport:
         }
 
 
+def check_actor(actor: str) -> None:
+    """Who acts is named in the audit log: 1 to 128 characters, refused by name otherwise."""
+    if not isinstance(actor, str) or not 0 < len(actor) <= MAX_ACTOR:
+        raise ValidationError(
+            [FieldError("actor", "length", f"must be 1 to {MAX_ACTOR} characters")]
+        )
+
+
 def ingest_records(
     engine: Engine,
     dialect: Dialect,
@@ -101,6 +111,7 @@ def ingest_records(
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Validate and append numbered records; see the module docstring for guarantees."""
+    check_actor(actor)
     report = IngestReport()
     by_attr = naming_attributes(
         {

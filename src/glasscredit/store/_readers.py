@@ -216,10 +216,14 @@ def _read_csv(p: Path, policy: Policy) -> Iterator[tuple[int, Mapping[str, Any] 
         fh = io.TextIOWrapper(
             p.open("rb"), encoding="utf-8-sig", errors="surrogateescape", newline=""
         )
+    except OSError as exc:
+        raise IngestFileError([FieldError("(file)", "readable", str(exc))]) from exc
+    try:
         reader = csv.reader(fh)
         header = next(reader)
         _utf8(header)
     except (UnicodeError, StopIteration, csv.Error) as exc:
+        fh.close()
         raise IngestFileError(
             [FieldError("(file)", "csv_header", f"no readable CSV header: {exc}")]
         ) from exc

@@ -21,8 +21,9 @@ import polars as pl
 import pyarrow as pa
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from glasscredit.exceptions import NotFoundError
+from glasscredit.exceptions import LedgerError, NotFoundError
 from glasscredit.policy import Policy
 from glasscredit.store._access import SqlAccessStore
 from glasscredit.store._adapters import dialect_named
@@ -37,6 +38,7 @@ from glasscredit.store._feed import SqlEventFeed
 from glasscredit.store._holds import SqlHoldStore
 from glasscredit.store._ingest import IngestReport, ingest_records
 from glasscredit.store._mirror import EventMirror
+from glasscredit.store._opening import display_url, prepare_sqlite_file, require_current_schema
 from glasscredit.store._protocols import Store
 from glasscredit.store._readers import BrokenRow, read_events
 from glasscredit.store._records import StoredEvent
@@ -77,11 +79,30 @@ class Ledger:
         self.url = url
         self.policy = policy
         self.clock = clock
-        u = make_url(url)
+        try:
+            u = make_url(url)
+        except ArgumentError as exc:
+            raise LedgerError(f"database: {url[:200]!r} is not a database URL [url]") from exc
+        self.display_url = display_url(u)
         self.adapter = dialect_named(u.get_backend_name())
+        if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+            prepare_sqlite_file(Path(u.database), create=create)
         self.engine = self.adapter.make_engine(u)
-        if create:
-            migrate(self.engine)
+        try:
+            if create:
+                migrate(self.engine)
+            else:
+                require_current_schema(self.engine)
+            self._sync_sources(write=create)
+        except (SQLAlchemyError, UnicodeDecodeError) as exc:
+            self.engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+            raise LedgerError(
+                f"database: cannot use {self.display_url}: {reason} [database]"
+            ) from exc
+        except LedgerError:
+            self.engine.dispose()
+            raise
         self.audit = SqlAuditStore(self.engine)
         self.scores = SqlScoreStore(self.engine, self.adapter)
         self.exclusions = SqlExclusionStore(self.engine)
@@ -94,7 +115,6 @@ class Ledger:
         self.statements = SqlStatementStore(self.engine, self.adapter)
         self.adverse = SqlAdverseStore(self.engine, self.adapter)
         self.feed = SqlEventFeed(self.engine)
-        self._sync_sources()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -105,7 +125,12 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _sync_sources(self) -> None:
+    def _sync_sources(self, *, write: bool) -> None:
+        """Record the policy's new sources; a read-only ledger only checks it can read."""
+        if not write:
+            with self.engine.connect() as conn:
+                conn.execute(select(sources.c.name).limit(1)).all()
+            return
         now = self.clock()
         with self.engine.begin() as conn:
             known = set(conn.execute(select(sources.c.name)).scalars())

@@ -1,0 +1,177 @@
+"""Everything a user can get wrong on the command line: a named error and an exit code.
+
+No traceback, ever; database URLs with a password are shown with ``***``; commands that
+only read never migrate or create tables; glasscredit's files are its owner's only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner, Result
+
+from glasscredit.cli import app
+from tests.conftest import event
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> Result:
+    res = runner.invoke(app, list(args))
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output
+    return res
+
+
+def _said(res: Result) -> str:
+    """The output with rich's line wrapping undone."""
+    return "".join(res.output.split())
+
+
+def _has(res: Result, message: str) -> bool:
+    return "".join(message.split()) in _said(res)
+
+
+@pytest.fixture
+def ledger_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run("init", "--db", url).exit_code == 0
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(event(f"e{i}", "s1")) for i in range(3)) + "\n")
+    assert _run("ingest", str(feed), "--db", url).exit_code == 0
+    return url
+
+
+def test_db_urls_that_cannot_be_used_are_named_errors(tmp_path: Path) -> None:
+    (tmp_path / "notes.db").write_text("hello\n")
+    (tmp_path / "folder").mkdir()
+    cases = [
+        (f"sqlite:///{tmp_path / 'notes.db'}", "is not a SQLite database"),
+        (f"sqlite:///{tmp_path / 'folder'}", "is a folder"),
+        (f"sqlite:///{tmp_path / 'missing' / 'x.db'}", "does not exist"),
+        ("postgresql://127.0.0.1:1/x", "Connection refused"),
+        ("postgresql://nobody_here@127.0.0.1/test", "nobody_here"),
+        ("mysql://127.0.0.1/x", "unsupported database"),
+        ("::not a url::", "not a database URL"),
+    ]
+    for url, message in cases:
+        res = _run("init", "--db", url)
+        assert res.exit_code == 1 and _has(res, message), (url, res.output)
+
+
+def test_passwords_are_never_shown(pg_url: str) -> None:
+    with_password = make_url(pg_url).set(password="s3cr3t-pw").render_as_string(False)
+    res = _run("init", "--db", with_password)
+    assert res.exit_code == 0 and _has(res, "***") and "s3cr3t-pw" not in res.output
+    closed = make_url(with_password).set(port=1).render_as_string(False)
+    res = _run("events", "s1", "--db", closed)
+    assert res.exit_code == 1 and "s3cr3t-pw" not in res.output
+
+
+def test_read_only_commands_never_create_or_migrate(tmp_path: Path, pg_url: str) -> None:
+    fresh = tmp_path / "fresh.db"
+    for args in (
+        ["events", "s1"],
+        ["explain", "s1"],
+        ["history", "s1"],
+        ["audit", "verify"],
+        ["export", "s1"],
+        ["verify-score", "1"],
+    ):
+        res = _run(*args, "--db", f"sqlite:///{fresh}")
+        assert res.exit_code == 1 and _has(res, "glasscredit init"), args
+        assert not fresh.exists()
+        res = _run(*args, "--db", pg_url)
+        assert res.exit_code == 1 and _has(res, "not initialised"), args
+    engine = create_engine(pg_url, poolclass=NullPool)
+    try:
+        assert inspect(engine).get_table_names() == []
+        assert _run("init", "--db", pg_url).exit_code == 0
+        with engine.begin() as conn:  # as if made by an older glasscredit
+            conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+        res = _run("events", "s1", "--db", pg_url)
+        assert res.exit_code == 1 and _has(res, "older")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+    finally:
+        engine.dispose()
+
+
+def test_user_mistakes_exit_with_the_readme_codes(ledger_db: str, tmp_path: Path) -> None:
+    cases: list[tuple[list[str], int, str]] = [
+        (["history", "nobody"], 4, "not in the ledger"),
+        (["events", "nobody"], 4, "not in the ledger"),
+        (["export", "s1", "--out", str(tmp_path / "missing" / "x.json")], 3, "[folder]"),
+        (["export", "s1", "--out", str(tmp_path)], 3, "is a folder"),
+        (["ingest", str(tmp_path)], 3, "[format]"),
+        (["ingest", str(tmp_path), "--format", "jsonl"], 3, "is not a file"),
+        (["ingest", str(tmp_path / "nope.jsonl")], 3, "does not exist"),
+        (["verify-score", str(2**70)], 2, "score_id"),
+        (["dispute", "resolve", str(2**70), "upheld"], 2, "dispute_id"),
+        (["whatif", "s1", "--horizon", "6"], 3, "[duration]"),
+        (["explain", "s1", "--as-of", "garbage"], 3, "[timestamp]"),
+    ]
+    feed = tmp_path / "f.jsonl"
+    feed.write_text(json.dumps(event("x1", "s2")) + "\n")
+    cases.append((["ingest", str(feed), "--actor", "a" * 500], 3, "actor"))
+    for args, code, message in cases:
+        res = _run(*args, "--db", ledger_db)
+        assert res.exit_code == code and _has(res, message), (args, res.output)
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_files_glasscredit_creates_are_owner_only(tmp_path: Path) -> None:
+    """Through the real entry point (its umask), with a permissive umask around it."""
+    db = tmp_path / "ledger.db"
+    url = f"sqlite:///{db}"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(event(f"e{i}", "s1")) for i in range(5)) + "\n")
+    out = tmp_path / "export.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    entry = "from glasscredit.cli import main; main()"
+    before = set(tmp_path.rglob("*"))
+    old = os.umask(0o022)
+    try:
+        for args in (
+            ["init", "--db", url],
+            ["ingest", str(feed), "--db", url],
+            ["score", "--db", url],
+            ["export", "s1", "--out", str(out), "--db", url],
+        ):
+            done = subprocess.run(
+                [sys.executable, "-c", entry, *args], env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+    finally:
+        os.umask(old)
+    created = set(tmp_path.rglob("*")) - before
+    assert db in created and out in created
+    for p in created:
+        assert _mode(p) == (0o700 if p.is_dir() else 0o600), p
+
+
+def test_a_new_sqlite_ledger_is_owner_only_from_the_library_too(tmp_path: Path) -> None:
+    from glasscredit.policy import default_policy
+    from glasscredit.store import Ledger
+
+    old = os.umask(0o022)
+    try:
+        with Ledger(f"sqlite:///{tmp_path / 'lib.db'}", default_policy(), clock=lambda: 0) as led:
+            led.ingest([event("e1")])
+    finally:
+        os.umask(old)
+    for p in tmp_path.iterdir():
+        if p.name.startswith("lib.db") and p.is_file():
+            assert _mode(p) == 0o600, p
