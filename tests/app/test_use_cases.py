@@ -89,7 +89,8 @@ def test_score_explain_history_verify(ctx: app.Context, clock: FakeClock, policy
     assert app.current_score(ctx, "s1").score == 600
     with pytest.raises(NotFoundError):  # nothing is stored for a subject nobody reported
         app.score(ctx, subjects=["s1", "nobody"])
-    assert len(app.history(ctx, "nobody").scores) == 0
+    with pytest.raises(NotFoundError):  # an unknown subject has no history (exit 4)
+        app.history(ctx, "nobody")
     # a loan repaid: only s1 is rescored, and the change is noticed
     clock.now_us += DAY_US
     app.ingest_records(ctx, [event("s1-repaid", "s1", "loan.repaid", "2026-09-01T08:00:00Z")])

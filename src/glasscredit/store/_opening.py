@@ -24,9 +24,9 @@ __all__ = ["display_url", "prepare_sqlite_file", "require_current_schema"]
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def display_url(url: URL) -> str:
-    """The URL as it may be shown: the password replaced by ``***``."""
-    return url.render_as_string(hide_password=True)
+def display_url(url: URL, raw: str) -> str:
+    """The URL as it may be shown: as given, or with its password replaced by ``***``."""
+    return raw if url.password is None else url.render_as_string(hide_password=True)
 
 
 def prepare_sqlite_file(path: Path, *, create: bool) -> None:

@@ -83,7 +83,7 @@ class Ledger:
             u = make_url(url)
         except ArgumentError as exc:
             raise LedgerError(f"database: {url[:200]!r} is not a database URL [url]") from exc
-        self.display_url = display_url(u)
+        self.display_url = display_url(u, url)
         self.adapter = dialect_named(u.get_backend_name())
         if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
             prepare_sqlite_file(Path(u.database), create=create)
