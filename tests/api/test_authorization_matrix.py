@@ -44,6 +44,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/subjects/{subject}/statement"): "subject operator | own",
     ("POST", "/v1/subjects/{subject}/adverse-actions"): "operator source | own",
     ("GET", "/v1/subjects/{subject}/adverse-actions"): "operator auditor subject | own",
+    ("POST", "/v1/subjects/{subject}/disputes/{dispute_id}/information"): "subject operator | own",
+    ("POST", "/v1/disputes/{dispute_id}/response"): "operator source",
     ("GET", "/v1/reviews"): READERS,
     ("POST", "/v1/reviews/{review_id}/decision"): "operator",
     ("GET", "/v1/disputes"): ALL,
@@ -80,6 +82,8 @@ BODIES: dict[tuple[str, str], object] = {
         "point_of_view": "please look again",
     },
     ("PUT", "/v1/subjects/{subject}/statement"): {"text": "my own words"},
+    ("POST", "/v1/subjects/{subject}/disputes/{dispute_id}/information"): {"information": "new"},
+    ("POST", "/v1/disputes/{dispute_id}/response"): {"response": "checked", "source": "bank"},
     ("POST", "/v1/subjects/{subject}/adverse-actions"): {"action": "declined", "source": "bank"},
     ("POST", "/v1/reviews/{review_id}/decision"): {"outcome": "confirmed", "reasons": "checked"},
     ("POST", "/v1/events"): {

@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         _routes_ops.router,
         _routes_rights2.subject_router,
         _routes_rights2.reviews_router,
+        _routes_rights2.disputes_router,
     ):
         api.include_router(router)
 

@@ -44,4 +44,6 @@ def resolve(
     dispute_id: Annotated[int, Path(ge=1, le=2**62)], body: ResolveIn, caller: CallerDep
 ) -> uc.DisputeOutcome:
     """Resolve a dispute: ``upheld`` (the event counts again) or ``removed``."""
-    return uc.resolve_dispute(caller.ctx, dispute_id, body.outcome, actor=caller.who.name)
+    return uc.resolve_dispute(
+        caller.ctx, dispute_id, body.outcome, actor=caller.who.name, reasons=body.reasons
+    )

@@ -12,10 +12,12 @@ from glasscredit import app as uc
 from glasscredit.api._deps import CallerDep
 from glasscredit.api._routing import route, rule
 
-__all__ = ["reviews_router", "subject_router"]
+__all__ = ["disputes_router", "reviews_router", "subject_router"]
 
 subject_router = APIRouter(prefix="/v1/subjects/{subject}", tags=["subjects"])
 reviews_router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+disputes_router = APIRouter(prefix="/v1/disputes", tags=["disputes"])
+DisputeId = Annotated[int, Path(ge=1, le=2**62)]
 Subject = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -32,6 +34,15 @@ class ReviewIn(_In):
 class DecisionIn(_In):
     outcome: Literal["confirmed", "changed"]
     reasons: str = Field(min_length=1, max_length=2000)
+
+
+class InformationIn(_In):
+    information: str = Field(min_length=1, max_length=2000)
+
+
+class ResponseIn(_In):
+    response: str = Field(min_length=1, max_length=2000)
+    source: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class StatementIn(_In):
@@ -107,4 +118,28 @@ def decide(
     """A person's decision on a review, with reasons in plain words."""
     return uc.decide_review(
         caller.ctx, review_id, body.outcome, body.reasons, actor=caller.who.name
+    )
+
+
+@route(
+    subject_router,
+    "POST",
+    "/disputes/{dispute_id}/information",
+    rule("subject", "operator", subject_file=True),
+)
+def post_information(
+    subject: Subject, dispute_id: DisputeId, body: InformationIn, caller: CallerDep
+) -> uc.DisputeView:
+    """The person brings new information: the deadline moves by 15 days, once."""
+    return uc.add_dispute_information(
+        caller.ctx, dispute_id, body.information, subject=subject, actor=caller.who.name
+    )
+
+
+@route(disputes_router, "POST", "/{dispute_id}/response", rule("operator", "source"))
+def post_response(dispute_id: DisputeId, body: ResponseIn, caller: CallerDep) -> uc.DisputeView:
+    """What the dispute's source found; a source's key answers for its own records only."""
+    source = caller.who.source if caller.who.role == "source" else body.source
+    return uc.respond_to_dispute(
+        caller.ctx, dispute_id, source or "", body.response, actor=caller.who.name
     )

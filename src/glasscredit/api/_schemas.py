@@ -58,6 +58,7 @@ class DisputeIn(_In):
 
 class ResolveIn(_In):
     outcome: Literal["upheld", "removed"]
+    reasons: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class HoldIn(_In):

@@ -15,7 +15,8 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``dispute_stats``, ``expire_disputes``, ``export_subject``, ``verify_export_file``,
 ``verify_export_document``, ``erase_subject``, ``request_review``, ``decide_review``,
 ``list_reviews``, ``set_statement``, ``remove_statement``, ``get_statement``,
-``person_statement``, ``record_adverse_action``, ``adverse_notices``); ``monitor``;
+``person_statement``, ``add_dispute_information``, ``respond_to_dispute``,
+``record_adverse_action``, ``adverse_notices``); ``monitor``;
 ``demo``; service access
 (``create_key``, ``list_keys``, ``revoke_key``, ``authenticate_key``, ``authorize``,
 ``record_read``, ``inquiries``, ``ingest_as``, ``disputes_for``, ``erase_subject_file``,
@@ -85,6 +86,7 @@ from glasscredit.app._demo import (
     DemoResult,
     demo,
 )
+from glasscredit.app._dispute_steps import add_dispute_information, respond_to_dispute
 from glasscredit.app._follow import (
     FollowStep,
     follow,
@@ -324,6 +326,7 @@ __all__ = [
     "WhatIfActions",
     "WhatIfChange",
     "WhatIfOutcome",
+    "add_dispute_information",
     "adverse_action_by",
     "adverse_notices",
     "audit_model",
@@ -378,6 +381,7 @@ __all__ = [
     "remove_statement",
     "request_review",
     "resolve_dispute",
+    "respond_to_dispute",
     "revoke_key",
     "score",
     "score_run_view",

@@ -63,6 +63,11 @@ class DisputeView(AppModel):
     status: str
     resolved_at: str | None
     resolved_by: str | None
+    resolution: str | None = None
+    new_information: str | None = None
+    extended_at: str | None = None
+    source_response: str | None = None
+    source_responded_at: str | None = None
 
 
 class DisputeOutcome(AppModel):
@@ -176,10 +181,18 @@ def open_dispute(
 
 
 def resolve_dispute(
-    ctx: Context, dispute_id: int, outcome: str, *, actor: str = "operator"
+    ctx: Context,
+    dispute_id: int,
+    outcome: str,
+    *,
+    actor: str = "operator",
+    reasons: str | None = None,
 ) -> DisputeOutcome:
-    """Resolve a dispute: ``upheld`` (counts again from now) or ``removed`` (never again)."""
-    res = _resolve_dispute(ctx.ledger, dispute_id, outcome, now_us=ctx.now(), actor=actor)
+    """Resolve a dispute: ``upheld`` (counts again from now) or ``removed`` (never again),
+    with the reasons the person reads (a plain sentence for the outcome by default)."""
+    res = _resolve_dispute(
+        ctx.ledger, dispute_id, outcome, now_us=ctx.now(), actor=actor, reasons=reasons
+    )
     return _dispute_outcome(res.as_dict())
 
 

@@ -41,6 +41,8 @@ def _print_result(res: gc.DisputeOutcome) -> None:
     )
     before = "none" if res.score_before is None else str(res.score_before)
     console.print(f"score {before} -> [bold]{res.score_after}[/]")
+    if d.resolution:
+        console.print(f"why: {safe(d.resolution)}")
     for line in res.notice.lines if res.notice else []:
         console.print(f"  {safe(line)}")
     for x in res.expired:
@@ -107,6 +109,9 @@ def _register_disputes(app: typer.Typer) -> None:
     def resolve_cmd(
         dispute_id: IdArgument,
         outcome: Annotated[str, typer.Argument(help="upheld or removed")],
+        reasons: Annotated[
+            str | None, typer.Option("--reasons", help="why, in plain words (shown to the person)")
+        ] = None,
         by: ByOption = "operator",
         db: DbOption = None,
         policy: PolicyOption = None,
@@ -114,8 +119,37 @@ def _register_disputes(app: typer.Typer) -> None:
     ) -> None:
         """Resolve a dispute: upheld (counts again from now) or removed (never again)."""
         with open_context(db, policy) as ctx:
-            res = gc.resolve_dispute(ctx, dispute_id, outcome, actor=by)
+            res = gc.resolve_dispute(ctx, dispute_id, outcome, actor=by, reasons=reasons)
         emit_json(res.as_json()) if as_json else _print_result(res)
+
+    @dispute.command("inform")
+    def inform_cmd(
+        dispute_id: int,
+        information: Annotated[str, typer.Option("--information", help="what is new")],
+        by: ByOption = "subject",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """The person brings new information: the deadline moves by 15 days, once."""
+        with open_context(db, policy) as ctx:
+            d = gc.add_dispute_information(ctx, dispute_id, information, actor=by)
+        emit_json(d.as_json()) if as_json else console.print(f"new deadline {d.deadline}")
+
+    @dispute.command("respond")
+    def respond_cmd(
+        dispute_id: int,
+        source: Annotated[str, typer.Option("--source", help="the record's source")],
+        response: Annotated[str, typer.Option("--response", help="what the source found")],
+        by: ByOption = "operator",
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Record what the dispute's source found (shown to the person in their export)."""
+        with open_context(db, policy) as ctx:
+            d = gc.respond_to_dispute(ctx, dispute_id, source, response, actor=by)
+        emit_json(d.as_json()) if as_json else console.print(f"recorded at {d.source_responded_at}")
 
     @dispute.command("list")
     def list_cmd(

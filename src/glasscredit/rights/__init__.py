@@ -13,6 +13,7 @@ from glasscredit.rights._adverse import (
     record_adverse_action,
 )
 from glasscredit.rights._dispute_reads import list_disputes, source_notices, source_stats
+from glasscredit.rights._dispute_steps import add_information, respond_to_dispute
 from glasscredit.rights._disputes import (
     DEADLINE_ACTOR,
     OUTCOMES,
@@ -54,6 +55,7 @@ __all__ = [
     "Dispute",
     "DisputeResult",
     "ErasureReport",
+    "add_information",
     "adverse_notices",
     "decide_review",
     "erase_subject",
@@ -68,6 +70,7 @@ __all__ = [
     "remove_statement",
     "request_review",
     "resolve_dispute",
+    "respond_to_dispute",
     "set_statement",
     "source_notices",
     "source_stats",

@@ -25,7 +25,7 @@ from glasscredit.exceptions import (
     ValidationError,
 )
 from glasscredit.policy import iso, parse_duration
-from glasscredit.rights._text import refuse_id_in_actor
+from glasscredit.rights._text import checked_text, refuse_id_in_actor
 from glasscredit.scoring import Scorer, rescore, score_notices
 from glasscredit.store import Dispute, DisputeTarget, Store
 
@@ -41,6 +41,17 @@ __all__ = [
 
 OUTCOMES = ("upheld", "removed")
 DEADLINE_ACTOR = "system:deadline"
+MAX_RESOLUTION_CHARS = 2000
+# what the person reads when the resolver gives no reasons of their own
+PLAIN_OUTCOME = {
+    "upheld": "The record was checked and found accurate; it counts again from today.",
+    "removed": "The record could not be shown to be accurate and complete; it no longer "
+    "counts, and it will not count again.",
+}
+DEADLINE_RESOLUTION = (
+    "The record was not checked within the time the law allows, so it was resolved in "
+    "your favour: it no longer counts, and it will not count again."
+)
 MAX_REASON_CHARS = 600  # about the 100-word consumer statement FCRA 1681i allows
 
 
@@ -151,17 +162,24 @@ def resolve_dispute(
     now_us: int,
     actor: str,
     scorer: Scorer | None = None,
+    reasons: str | None = None,
 ) -> DisputeResult:
-    """Resolve an open dispute as ``upheld`` or ``removed``; rescore and notify."""
+    """Resolve an open dispute as ``upheld`` or ``removed`` with the ``reasons`` the
+    person reads (a plain sentence for the outcome when none are given); rescore, notify."""
     if outcome not in OUTCOMES:
         raise ValidationError(
             [FieldError("outcome", "one_of", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")]
         )
+    text = (
+        PLAIN_OUTCOME[outcome]
+        if reasons is None
+        else checked_text("reasons", reasons, chars=MAX_RESOLUTION_CHARS)
+    )
     expired = expire_overdue(ledger, now_us)
     found = ledger.disputes.get(dispute_id)
     before = ledger.scores.current(found.subject) if found and found.subject else None
     d = ledger.disputes.resolve(
-        dispute_id, outcome, now_us=now_us, actor=actor, check=_check_resolvable
+        dispute_id, outcome, now_us=now_us, actor=actor, check=_check_resolvable, resolution=text
     )
     return _rescored(scorer or Scorer(ledger), d, before, now_us, expired)
 
@@ -172,4 +190,6 @@ def expire_overdue(ledger: Store, now_us: int) -> list[Dispute]:
     The event already does not count, so no score changes; the resolution, the notice to
     the source and the audit row are written with ``now_us``, when it was carried out.
     """
-    return ledger.disputes.expire(now_us, outcome="removed", actor=DEADLINE_ACTOR)
+    return ledger.disputes.expire(
+        now_us, outcome="removed", actor=DEADLINE_ACTOR, resolution=DEADLINE_RESOLUTION
+    )

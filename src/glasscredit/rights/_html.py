@@ -87,7 +87,17 @@ def export_html(data: dict[str, Any]) -> str:
         ),
         "<h2>Your disputes</h2>",
         _table(
-            ["dispute", "event", "reason", "opened", "deadline", "status", "resolved"],
+            [
+                "dispute",
+                "event",
+                "reason",
+                "opened",
+                "deadline",
+                "status",
+                "resolved",
+                "why",
+                "what the source said",
+            ],
             [
                 [
                     d["dispute_id"],
@@ -97,6 +107,8 @@ def export_html(data: dict[str, Any]) -> str:
                     d["deadline"],
                     d["status"],
                     d["resolved_at"],
+                    d.get("resolution"),
+                    d.get("source_response"),
                 ]
                 for d in data["disputes"]
             ],

@@ -62,6 +62,11 @@ def _dispute(r: Any) -> Dispute:
         r.status,
         None if r.resolved_at_us is None else int(r.resolved_at_us),
         r.resolved_by,
+        r.resolution,
+        r.new_information,
+        None if r.extended_at_us is None else int(r.extended_at_us),
+        r.source_response,
+        None if r.source_responded_at_us is None else int(r.source_responded_at_us),
     )
 
 
@@ -103,7 +108,9 @@ def _target(conn: Connection, subject: str, event_id: str) -> DisputeTarget:
     )
 
 
-def _close(conn: Connection, d: Dispute, outcome: str, now_us: int, actor: str) -> Dispute:
+def _close(
+    conn: Connection, d: Dispute, outcome: str, now_us: int, actor: str, resolution: str
+) -> Dispute:
     """Record a resolution inside the caller's locked transaction."""
     assert d.subject is not None
     if outcome == "upheld":  # the event counts again from now on, never before
@@ -119,7 +126,7 @@ def _close(conn: Connection, d: Dispute, outcome: str, now_us: int, actor: str) 
     conn.execute(
         update(disputes)
         .where(disputes.c.dispute_id == d.dispute_id)
-        .values(status=outcome, resolved_at_us=now_us, resolved_by=actor)
+        .values(status=outcome, resolved_at_us=now_us, resolved_by=actor, resolution=resolution)
     )
     conn.execute(
         dispute_notices.insert().values(
@@ -222,17 +229,21 @@ class SqlDisputeStore:
         now_us: int,
         actor: str,
         check: Callable[[Dispute], None],
+        resolution: str = "",
     ) -> Dispute:
-        """Close a dispute as ``outcome``; ``check`` (on the dispute as it is) may refuse."""
+        """Close a dispute as ``outcome`` with the ``resolution`` (the reasons the person
+        reads); ``check`` (on the dispute as it is) may refuse."""
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
             d = _get(conn, dispute_id)
             if d is None:
                 raise NotFoundError(f"dispute_id: dispute {dispute_id} does not exist [exists]")
             check(d)
-            return _close(conn, d, outcome, now_us, actor)
+            return _close(conn, d, outcome, now_us, actor, resolution)
 
-    def expire(self, now_us: int, *, outcome: str, actor: str) -> list[Dispute]:
+    def expire(
+        self, now_us: int, *, outcome: str, actor: str, resolution: str = ""
+    ) -> list[Dispute]:
         """Close as ``outcome`` every dispute open past its deadline, in id order."""
         due = (disputes.c.status == "open") & (disputes.c.deadline_us <= now_us)
         with self._engine.connect() as conn:
@@ -241,7 +252,81 @@ class SqlDisputeStore:
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
             rows = conn.execute(select(disputes).where(due).order_by(disputes.c.dispute_id)).all()
-            return [_close(conn, _dispute(r), outcome, now_us, actor) for r in rows]
+            return [_close(conn, _dispute(r), outcome, now_us, actor, resolution) for r in rows]
+
+    def extend(
+        self,
+        dispute_id: int,
+        information: str,
+        *,
+        extension_us: int,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute], None],
+    ) -> Dispute:
+        """The person brought new information: the deadline moves by ``extension_us``."""
+        with self._engine.begin() as conn:
+            self._dialect.lock_chain(conn)
+            d = _get(conn, dispute_id)
+            if d is None:
+                raise NotFoundError(f"dispute_id: dispute {dispute_id} does not exist [exists]")
+            check(d)
+            assert d.subject is not None
+            deadline = d.deadline_us + extension_us
+            conn.execute(
+                update(disputes)
+                .where(disputes.c.dispute_id == dispute_id)
+                .values(new_information=information, extended_at_us=now_us, deadline_us=deadline)
+            )
+            conn.execute(
+                dispute_notices.insert().values(
+                    dispute_id=dispute_id, source=d.source, kind="extended", at_us=now_us
+                )
+            )
+            append_audit(
+                conn,
+                at_us=now_us,
+                actor=actor,
+                action="dispute.extend",
+                tag=_tag(conn, d.subject),
+                details={"dispute": dispute_id, "source": d.source, "deadline": iso(deadline)},
+            )
+            got = _get(conn, dispute_id)
+        assert got is not None
+        return got
+
+    def respond(
+        self,
+        dispute_id: int,
+        response: str,
+        *,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute], None],
+    ) -> Dispute:
+        """Record what the dispute's source said after investigating (FCRA 623(b))."""
+        with self._engine.begin() as conn:
+            self._dialect.lock_chain(conn)
+            d = _get(conn, dispute_id)
+            if d is None:
+                raise NotFoundError(f"dispute_id: dispute {dispute_id} does not exist [exists]")
+            check(d)
+            conn.execute(
+                update(disputes)
+                .where(disputes.c.dispute_id == dispute_id)
+                .values(source_response=response, source_responded_at_us=now_us)
+            )
+            append_audit(
+                conn,
+                at_us=now_us,
+                actor=actor,
+                action="dispute.respond",
+                tag=None if d.subject is None else _tag(conn, d.subject),
+                details={"dispute": dispute_id, "source": d.source},
+            )
+            got = _get(conn, dispute_id)
+        assert got is not None
+        return got
 
     def find(
         self,

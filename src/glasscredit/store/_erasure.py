@@ -204,7 +204,14 @@ class SqlErasureStore:
             rows["disputes_anonymised"] = conn.execute(
                 update(disputes)
                 .where(disputes.c.subject == subject)
-                .values(subject=None, event_id=None, reason=None)
+                .values(
+                    subject=None,
+                    event_id=None,
+                    reason=None,
+                    resolution=None,
+                    new_information=None,
+                    source_response=None,
+                )
             ).rowcount
             rows["subjects"] = conn.execute(
                 delete(subjects).where(subjects.c.subject == subject)

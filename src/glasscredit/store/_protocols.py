@@ -250,9 +250,33 @@ class DisputeStore(Protocol):
         now_us: int,
         actor: str,
         check: Callable[[Dispute], None],
+        resolution: str = "",
     ) -> Dispute: ...
 
-    def expire(self, now_us: int, *, outcome: str, actor: str) -> list[Dispute]: ...
+    def expire(
+        self, now_us: int, *, outcome: str, actor: str, resolution: str = ""
+    ) -> list[Dispute]: ...
+
+    def extend(
+        self,
+        dispute_id: int,
+        information: str,
+        *,
+        extension_us: int,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute], None],
+    ) -> Dispute: ...
+
+    def respond(
+        self,
+        dispute_id: int,
+        response: str,
+        *,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute], None],
+    ) -> Dispute: ...
 
     def find(
         self,

@@ -85,6 +85,11 @@ class Dispute:
     status: str
     resolved_at_us: int | None
     resolved_by: str | None
+    resolution: str | None = None
+    new_information: str | None = None
+    extended_at_us: int | None = None
+    source_response: str | None = None
+    source_responded_at_us: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,4 +105,13 @@ class Dispute:
             "status": self.status,
             "resolved_at": None if self.resolved_at_us is None else iso(self.resolved_at_us),
             "resolved_by": self.resolved_by,
+            "resolution": self.resolution,
+            "new_information": self.new_information,
+            "extended_at": _at(self.extended_at_us),
+            "source_response": self.source_response,
+            "source_responded_at": _at(self.source_responded_at_us),
         }
+
+
+def _at(us: int | None) -> str | None:
+    return None if us is None else iso(us)

@@ -210,6 +210,13 @@ disputes = Table(
     Column("status", String(16), nullable=False),  # open | upheld | removed
     Column("resolved_at_us", BigInteger, nullable=True),
     Column("resolved_by", String(128), nullable=True),
+    # migration 0010: the resolver's reasons; the person's new information (which
+    # extended the deadline once); what the source said. Free text: erasure blanks it.
+    Column("resolution", Text, nullable=True),
+    Column("new_information", Text, nullable=True),
+    Column("extended_at_us", BigInteger, nullable=True),
+    Column("source_response", Text, nullable=True),
+    Column("source_responded_at_us", BigInteger, nullable=True),
 )
 
 # What each source is told about disputes on its events: an outbox, one row per message.
