@@ -6,6 +6,9 @@ settings: ``GLASSCREDIT_SECRET`` keys the hashes of API keys (a placeholder is r
 a missing one only where keys are used); ``GLASSCREDIT_JWT_PUBLIC_KEY`` or
 ``GLASSCREDIT_JWT_JWKS`` verify the subjects' tokens, ``GLASSCREDIT_JWT_PRIVATE_KEY``
 signs demo tokens; ``GLASSCREDIT_RATE_LIMIT``/``GLASSCREDIT_RATE_BURST`` per key.
+``GLASSCREDIT_OPERATOR_KEY`` is the operator's Ed25519 key file that signs audit
+checkpoints and access exports (created 0600 on first use; default: next to a SQLite
+file, ``<file>.operator.key``, else ``~/.config/glasscredit/operator.key``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Settings(BaseSettings):
     jwt_leeway_s: int = 30
     rate_limit: float = 200.0
     rate_burst: int = 400
+    operator_key: Path | None = None
 
     @field_validator("secret")
     @classmethod
@@ -88,6 +92,17 @@ class Settings(BaseSettings):
         if policy:
             update["policy"] = policy
         return self.model_copy(update=update)
+
+    def operator_key_path(self) -> Path:
+        """Where the operator's signing key lives (see the module docstring)."""
+        if self.operator_key is not None:
+            return self.operator_key
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            file = self.database_url[len(prefix) :].split("?")[0]
+            if file and file != ":memory:":
+                return Path(file + ".operator.key")
+        return Path.home() / ".config" / "glasscredit" / "operator.key"
 
     def load_policy(self) -> Policy:
         return load_policy(self.policy) if self.policy else default_policy()

@@ -62,6 +62,7 @@ from glasscredit.app._adverse import (
     adverse_notices,
     record_adverse_action,
 )
+from glasscredit.app._audit import CheckpointView, audit_checkpoint
 from glasscredit.app._base import (
     AppModel,
     JsonScalar,
@@ -247,6 +248,7 @@ __all__ = [
     "BurstView",
     "CalibrationBand",
     "ChangeEvent",
+    "CheckpointView",
     "Clock",
     "Context",
     "DemoResult",
@@ -329,6 +331,7 @@ __all__ = [
     "add_dispute_information",
     "adverse_action_by",
     "adverse_notices",
+    "audit_checkpoint",
     "audit_model",
     "authenticate_key",
     "authorize",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from glasscredit.app._audit import check_against, read_checkpoint
 from glasscredit.app._base import AppModel, JsonScalar, JsonValue
 from glasscredit.app._context import Context
 from glasscredit.exceptions import AuditChainError
@@ -84,14 +85,17 @@ class AuditVerification(AppModel):
     events: int
     first_bad_seq: int | None
     problem: str
+    #: where the problem is: ``audit_log``, ``events`` or a covered table's name
+    table: str | None = None
+    #: the size of the checkpoint the log was checked against, if one was given
+    against: int | None = None
 
     def error(self) -> AuditChainError | None:
         """The error a broken chain is (``None`` when it verifies)."""
         if self.ok:
             return None
-        return AuditChainError(
-            f"audit chain broken at row {self.first_bad_seq}: {self.problem}", self.first_bad_seq
-        )
+        where = f"table {self.table}" if self.first_bad_seq is None else f"row {self.first_bad_seq}"
+        return AuditChainError(f"audit chain broken at {where}: {self.problem}", self.first_bad_seq)
 
 
 class LedgerCounts(AppModel):
@@ -146,15 +150,33 @@ def events_of(ctx: Context, subject: str) -> EventList:
     )
 
 
-def verify_audit(ctx: Context) -> AuditVerification:
-    """Recompute the audit chain and every batch digest; name the first bad row."""
+def verify_audit(ctx: Context, *, against: Path | None = None) -> AuditVerification:
+    """Recompute the audit chain, every batch digest and every covered table's digest;
+    name the first bad row or table. ``against``: a signed checkpoint file the log must
+    still extend (truncation and full rewrites show there)."""
     rep = ctx.ledger.verify_audit()
-    return AuditVerification(
+    res = AuditVerification(
         ok=rep.ok,
         rows=rep.rows,
         events=rep.events,
         first_bad_seq=rep.first_bad_seq,
         problem=rep.problem,
+        table=rep.table,
+    )
+    if against is None:
+        return res
+    broken = check_against(ctx, against)
+    size = read_checkpoint(against).tree_size
+    if broken is None or not res.ok:
+        return res.model_copy(update={"against": size})
+    return res.model_copy(
+        update={
+            "ok": False,
+            "first_bad_seq": broken[0],
+            "problem": broken[1],
+            "table": "audit_log",
+            "against": size,
+        }
     )
 
 

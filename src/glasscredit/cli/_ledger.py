@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from glasscredit.cli._common import (
 )
 from glasscredit.cli._scoring import print_distribution, print_explanation, score_progress
 from glasscredit.cli._trust import print_trust
+from glasscredit.exceptions import FieldError, ValidationError
 
 __all__ = ["register"]
 
@@ -144,20 +146,58 @@ def register(app: typer.Typer) -> None:
 
     @audit.command("verify")
     def audit_verify(
-        db: DbOption = None, policy: PolicyOption = None, as_json: JsonOption = False
+        against: Annotated[
+            Path | None,
+            typer.Option(
+                "--against",
+                help="a signed checkpoint (audit checkpoint) the log must still extend",
+            ),
+        ] = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
     ) -> None:
-        """Recompute the audit chain and every batch digest; name the first bad row."""
+        """Recompute the audit chain, every batch digest and every covered table's digest;
+        name the first bad row or table (with --against: truncation and rewrites too)."""
         with open_context(db, policy, read_only=True) as ctx:
-            rep = gc.verify_audit(ctx)
+            rep = gc.verify_audit(ctx, against=against)
         if as_json:
             emit_json(rep.as_json())
         elif rep.ok:
+            tail = f", extends the checkpoint of {rep.against:,} rows" if rep.against else ""
             console.print(
-                f"[green]audit chain verifies[/]: {rep.rows:,} rows, {rep.events:,} events"
+                f"[green]audit chain verifies[/]: {rep.rows:,} rows, {rep.events:,} events{tail}"
             )
         broken = rep.error()
         if broken is not None:
             raise broken
+
+    @audit.command("checkpoint")
+    def audit_checkpoint(
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="write the checkpoint here (default: standard output)"),
+        ] = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+    ) -> None:
+        """Sign the audit log's head (size, Merkle root, time) with the operator's key."""
+        with open_context(db, policy, read_only=True) as ctx:
+            cp = gc.audit_checkpoint(ctx)
+        text = json.dumps(cp.as_json(), indent=2) + "\n"
+        if out is None:
+            emit_json(cp.as_json())
+            return
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(
+                [FieldError("--out", "file", f"{out}: cannot write ({exc.strerror})")]
+            ) from None
+        console.print(
+            f"checkpoint of {cp.tree_size:,} rows, root {cp.root_hash[:16]}, "
+            f"key {cp.key_id}: wrote {safe(out)}"
+        )
 
     @app.command()
     def demo(

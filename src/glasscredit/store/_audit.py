@@ -3,7 +3,11 @@
 Each row stores the hash of the previous row and its own hash over its content. An
 ``ingest`` row also carries a digest of the events it accepted (their recomputed content
 hashes, in ``event_id`` order), so editing an event's stored content breaks the chain at
-the batch that recorded it. :func:`verify_chain` pinpoints the first bad row.
+the batch that recorded it. :func:`verify_chain` pinpoints the first bad row. Every
+event of a batch is recorded at the ``ingest`` row's time (``recorded_at_us`` equals the
+row's ``at_us``), so the second clock is in the chain too, at no cost to ingest. The
+other tables a score depends on are covered by digests that audit rows carry
+(``store/_coverage.py``).
 
 Erasure deletes events but keeps, per erased event, a tombstone: its *leaf*
 (:func:`event_leaf`), which reveals neither its id nor its content. The batch digest
@@ -30,6 +34,7 @@ from sqlalchemy import Connection, select
 
 from glasscredit.canonical import canonical_json, field_digest, stream_digest
 from glasscredit.policy import content_hash
+from glasscredit.store._coverage import StateTracker
 from glasscredit.store._tables import audit_log, events
 
 __all__ = [
@@ -60,6 +65,7 @@ CHAIN_COLUMNS = (
     events.c.occurred_at_us,
     events.c.attributes,
     events.c.content_hash,
+    events.c.recorded_at_us,
 )
 
 
@@ -85,6 +91,8 @@ class ChainReport:
     first_bad_seq: int | None = None
     problem: str = ""
     details: list[str] = field(default_factory=list)
+    #: where the problem is: ``audit_log``, ``events`` or a covered table's name
+    table: str | None = None
 
 
 def subject_tag(salt: str, subject: str) -> str:
@@ -140,8 +148,15 @@ def append_audit(
     details: dict[str, Any],
     tag: str | None = None,
     head: tuple[int, str] | None = None,
+    tracker: StateTracker | None = None,
 ) -> AuditEntry:
-    """Append one row; the caller holds the chain lock inside its transaction."""
+    """Append one row; the caller holds the chain lock inside its transaction.
+
+    ``tracker``: the covered tables this transaction changed; the row carries their new
+    digests under ``state``.
+    """
+    if tracker is not None and (state := tracker.state()):
+        details = {**details, "state": state}
     seq, prev = head if head is not None else chain_head(conn)
     seq += 1
     details_json = canonical_json(details)
@@ -161,20 +176,26 @@ def append_audit(
     return AuditEntry(seq, at_us, actor, action, tag, details, prev, rh)
 
 
-def _event_pairs_by_batch(result: Any) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+#: per batch: its (event_id, content hash) pairs and, per recorded time, one event at it
+_Batches = Iterator[tuple[int, list[tuple[str, str]], dict[int, str]]]
+
+
+def _event_pairs_by_batch(result: Any) -> _Batches:
     current: int | None = None
     pairs: list[tuple[str, str]] = []
-    for b, eid, subj, src, typ, occ, attrs, stored in result:
+    clocks: dict[int, str] = {}
+    for b, eid, subj, src, typ, occ, attrs, stored, rec in result:
         recomputed = content_hash(eid, subj, src, typ, int(occ), attrs)
         # a row whose content was edited no longer matches its stored or chained hash
         ch = recomputed if recomputed == stored else f"edited:{recomputed}"
         if b != current:
             if current is not None:
-                yield current, pairs
-            current, pairs = int(b), []
+                yield current, pairs, clocks
+            current, pairs, clocks = int(b), [], {}
         pairs.append((eid, ch))
+        clocks.setdefault(int(rec), eid)
     if current is not None:
-        yield current, pairs
+        yield current, pairs, clocks
 
 
 def verify_chain(
@@ -229,7 +250,7 @@ def batch_matches(
 
 
 def _verify(
-    batches: Iterator[tuple[int, list[tuple[str, str]]]],
+    batches: _Batches,
     rows: Any,
     extra_pairs: dict[int, list[tuple[str, str]]] | None,
     erased: tuple[dict[int, list[str]], dict[int, str]],
@@ -247,6 +268,7 @@ def _verify(
                 n_events,
                 int(r.seq),
                 f"row {expected_seq} is missing (next row is {r.seq})",
+                table="audit_log",
             )
         if r.prev_hash != prev:
             return ChainReport(
@@ -255,6 +277,7 @@ def _verify(
                 n_events,
                 int(r.seq),
                 "prev_hash does not match the previous row's hash",
+                table="audit_log",
             )
         if (
             row_hash(prev, r.seq, r.at_us, r.actor, r.action, r.subject_tag, r.details)
@@ -266,9 +289,11 @@ def _verify(
                 n_events,
                 int(r.seq),
                 "row content does not match its hash (the row was edited)",
+                table="audit_log",
             )
         prev = r.row_hash
         pairs: list[tuple[str, str]] = []
+        clocks: dict[int, str] = {}
         if pending is not None and pending[0] < r.seq:
             return ChainReport(
                 False,
@@ -276,9 +301,10 @@ def _verify(
                 n_events,
                 pending[0],
                 f"events claim batch {pending[0]}, which has no ingest row",
+                table="events",
             )
         if pending is not None and pending[0] == r.seq:
-            pairs = pending[1]
+            pairs, clocks = pending[1], pending[2]
             pending = next(batches, None)
         if extra_pairs and r.seq in extra_pairs:
             pairs = pairs + extra_pairs[r.seq]
@@ -295,6 +321,7 @@ def _verify(
                     f"batch holds {len(pairs) + len(tombs)} events (with "
                     f"{len(tombs)} erased), the row vouches for "
                     f"{d.get('count')}",
+                    table="events",
                 )
             if not batch_matches(pairs, tombs, d.get("digest"), erased[1].get(int(r.seq))):
                 bad = [e for e, ch in pairs if ch.startswith("edited:")]
@@ -305,6 +332,18 @@ def _verify(
                     n_events,
                     int(r.seq),
                     f"events of this batch do not match its digest{hint}",
+                    table="events",
+                )
+            late = sorted(eid for t, eid in clocks.items() if t != r.at_us)
+            if late:
+                return ChainReport(
+                    False,
+                    checked,
+                    n_events,
+                    int(r.seq),
+                    f"event {late[0]}'s recorded_at_us differs from its batch's time "
+                    "(the row was edited)",
+                    table="events",
                 )
         elif pairs or tombs:
             return ChainReport(
@@ -313,6 +352,7 @@ def _verify(
                 n_events,
                 int(r.seq),
                 "events claim a batch that is not an ingest row",
+                table="events",
             )
     if pending is not None:
         return ChainReport(
@@ -321,5 +361,6 @@ def _verify(
             n_events,
             pending[0],
             f"events claim batch {pending[0]}, beyond the chain's end",
+            table="events",
         )
     return ChainReport(True, checked, n_events)

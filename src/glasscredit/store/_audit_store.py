@@ -11,7 +11,9 @@ import json
 
 from sqlalchemy import Engine, select
 
+from glasscredit.merkle import leaf_hash
 from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
+from glasscredit.store._coverage import verify_tables
 from glasscredit.store._tables import audit_log, event_tombstones, subjects
 
 __all__ = ["SqlAuditStore"]
@@ -24,14 +26,33 @@ class SqlAuditStore:
         self._engine = engine
 
     def verify(self) -> ChainReport:
-        """Verify the chain; erased events count through their tombstones."""
+        """Verify the chain (erased events count through their tombstones), then every
+        covered table against the digests the chain vouches for."""
         tombs: dict[int, list[str]] = {}
         with self._engine.connect() as conn:
             for batch, leaf in conn.execute(
                 select(event_tombstones.c.batch, event_tombstones.c.leaf)
             ):
                 tombs.setdefault(int(batch), []).append(leaf)
-            return verify_chain(conn, tombstones=tombs)
+            report = verify_chain(conn, tombstones=tombs)
+            if not report.ok:
+                return report
+            bad = verify_tables(conn)
+        if bad is not None:
+            report.ok, report.first_bad_seq = False, bad.seq
+            report.problem, report.table = bad.problem, bad.table
+        return report
+
+    def leaves(self) -> list[bytes]:
+        """The Merkle log's leaves: each audit row's ``row_hash`` as RFC 9162 leaf data,
+        in chain order (the row hash commits to the row and, through it, its batch)."""
+        with self._engine.connect() as conn:
+            return [
+                leaf_hash(bytes.fromhex(h))
+                for h in conn.execute(
+                    select(audit_log.c.row_hash).order_by(audit_log.c.seq)
+                ).scalars()
+            ]
 
     def tag_of(self, subject: str) -> str | None:
         """The subject's pseudonym in audit rows (None: unknown or erased)."""
@@ -42,7 +63,11 @@ class SqlAuditStore:
         return None if salt is None else subject_tag(str(salt), subject)
 
     def entries(self, *, tag: str | None = None, action: str | None = None) -> list[AuditEntry]:
-        """Audit rows in chain order, optionally only those with this tag or action."""
+        """Audit rows in chain order, optionally only those with this tag or action.
+
+        The covered tables' digests (``state``) are verification machinery, left out of
+        the details read here; :meth:`verify` reads them.
+        """
         stmt = select(audit_log).order_by(audit_log.c.seq)
         if tag is not None:
             stmt = stmt.where(audit_log.c.subject_tag == tag)
@@ -56,9 +81,14 @@ class SqlAuditStore:
                     r.actor,
                     r.action,
                     r.subject_tag,
-                    json.loads(r.details),
+                    _without_state(json.loads(r.details)),
                     r.prev_hash,
                     r.row_hash,
                 )
                 for r in conn.execute(stmt).all()
             ]
+
+
+def _without_state(details: dict[str, object]) -> dict[str, object]:
+    details.pop("state", None)
+    return details

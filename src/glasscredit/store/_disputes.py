@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import iso
 from glasscredit.store._audit import append_audit, subject_tag
+from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._records import Dispute
 from glasscredit.store._tables import dispute_notices, disputes, event_exclusions, events, subjects
@@ -113,6 +114,12 @@ def _close(
 ) -> Dispute:
     """Record a resolution inside the caller's locked transaction."""
     assert d.subject is not None
+    tracker = StateTracker(conn)
+    mine = (event_exclusions.c.reason == DISPUTE_REASON) & (
+        event_exclusions.c.ref == str(d.dispute_id)
+    )
+    tracker.remove(event_exclusions, mine)
+    tracker.remove(disputes, disputes.c.dispute_id == d.dispute_id)
     if outcome == "upheld":  # the event counts again from now on, never before
         conn.execute(
             update(event_exclusions)
@@ -133,10 +140,13 @@ def _close(
             dispute_id=d.dispute_id, source=d.source, kind="resolved", outcome=outcome, at_us=now_us
         )
     )
+    tracker.add(event_exclusions, mine)
+    tracker.add(disputes, disputes.c.dispute_id == d.dispute_id)
     append_audit(
         conn,
         at_us=now_us,
         actor=actor,
+        tracker=tracker,
         action="dispute.resolve",
         tag=_tag(conn, d.subject),
         details={"dispute": d.dispute_id, "source": d.source, "outcome": outcome},
@@ -205,10 +215,18 @@ class SqlDisputeStore:
                     dispute_id=did, source=target.source, kind="opened", at_us=now_us
                 )
             )
+            tracker = StateTracker(conn)
+            tracker.add(disputes, disputes.c.dispute_id == did)
+            tracker.add(
+                event_exclusions,
+                (event_exclusions.c.reason == DISPUTE_REASON)
+                & (event_exclusions.c.ref == str(did)),
+            )
             append_audit(
                 conn,
                 at_us=now_us,
                 actor=actor,
+                tracker=tracker,
                 action="dispute.open",
                 tag=_tag(conn, subject),
                 details={"dispute": did, "source": target.source, "deadline": iso(deadline_us)},

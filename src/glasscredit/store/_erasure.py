@@ -41,6 +41,7 @@ from glasscredit.store._audit import (
     subject_hash,
     vouched_digests,
 )
+from glasscredit.store._coverage import COVERED_TABLES, StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._ingest import check_actor
 from glasscredit.store._mirror import EventMirror
@@ -191,6 +192,13 @@ class SqlErasureStore:
                     ],
                 )
             ids = [r.event_id for r in gone]
+            tracker = StateTracker(conn)
+            for table in COVERED_TABLES.values():
+                if "subject" in table.c and table is not disputes:
+                    tracker.remove(table, table.c.subject == subject)
+            tracker.remove_in(event_exclusions, event_exclusions.c.event_id, ids)
+            tracker.remove(disputes, disputes.c.subject == subject)
+            blanked = [k[0] for k in tracker.removed.get(disputes.name, {})]
             rows = {"events": _delete_in(conn, events, events.c.event_id, ids)}
             rows["event_exclusions"] = _delete_in(
                 conn, event_exclusions, event_exclusions.c.event_id, ids
@@ -221,10 +229,14 @@ class SqlErasureStore:
                     subject_hash=h, erased_at_us=now_us, actor=actor, events=len(own)
                 )
             )
+            tracker.add(erasures, erasures.c.subject_hash == h)
+            if blanked:
+                tracker.add(disputes, disputes.c.dispute_id.in_(blanked))
             append_audit(
                 conn,
                 at_us=now_us,
                 actor=actor,
+                tracker=tracker,
                 action="erase",
                 details={
                     "subject_hash": h,

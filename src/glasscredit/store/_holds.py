@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, select, update
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.store._audit import append_audit
+from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._tables import event_exclusions, events
 
@@ -51,6 +52,8 @@ class SqlHoldStore:
         added = 0
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
+            tracker = StateTracker(conn)
+            tracker.remove(ex, ex.c.ref == ref)
             held = set(conn.execute(select(ex.c.event_id).where(ex.c.ref == ref)).scalars())
             todo = [e for e in event_ids if e not in held]
             for i in range(0, len(todo), _CHUNK):
@@ -73,10 +76,12 @@ class SqlHoldStore:
                     conn.execute(ex.insert(), rows)
                     added += len(rows)
             if added:
+                tracker.add(ex, ex.c.ref == ref)
                 append_audit(
                     conn,
                     at_us=at_us,
                     actor=actor,
+                    tracker=tracker,
                     action="hold",
                     details={**(details or {}), "ref": ref, "events": added},
                 )
@@ -88,13 +93,17 @@ class SqlHoldStore:
         open_hold = and_(ex.c.ref == ref, ex.c.reason == HOLD_REASON, ex.c.until_us.is_(None))
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
+            tracker = StateTracker(conn)
+            tracker.remove(ex, ex.c.ref == ref)
             n = conn.execute(update(ex).where(open_hold).values(until_us=at_us))
             count = int(n.rowcount or 0)
             if count:
+                tracker.add(ex, ex.c.ref == ref)
                 append_audit(
                     conn,
                     at_us=at_us,
                     actor=actor,
+                    tracker=tracker,
                     action="release",
                     details={"ref": ref, "events": count},
                 )

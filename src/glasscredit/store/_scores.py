@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 
+from glasscredit.store._audit import append_audit
+from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._records import StoredNotice, StoredScore
 from glasscredit.store._tables import events, score_changes, scores, scoring_cursor
@@ -53,6 +55,9 @@ class SqlScoreWriter:
     def __init__(self, conn: Connection, dialect: Dialect) -> None:
         self._conn = conn
         self._dialect = dialect
+        self.tracker = StateTracker(conn)
+        self.written = 0
+        self.at_us = 0
 
     def previous(self, subjects_in: Sequence[str]) -> pl.DataFrame:
         """Each subject's newest stored score (id, score, tier, as-of), without its detail."""
@@ -77,9 +82,11 @@ class SqlScoreWriter:
         (``last_seq``, ``last_score_id``)."""
         if frame.height == 0:
             return
-        self._dialect.insert_rows(
-            self._conn, "scores", SCORE_COLUMNS, frame.select(list(SCORE_COLUMNS)).iter_rows()
-        )
+        rows = frame.select(list(SCORE_COLUMNS)).rows()
+        self._dialect.insert_rows(self._conn, "scores", SCORE_COLUMNS, rows)
+        self.tracker.add_rows(scores, rows)
+        self.written += frame.height
+        self.at_us = max(self.at_us, int(frame.get_column("computed_at_us").max()))  # type: ignore[arg-type]
         self._dialect.insert_rows(
             self._conn,
             "scoring_cursor",
@@ -136,7 +143,17 @@ class SqlScoreStore:
         """One transaction holding the chain lock; committed when the block ends."""
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)  # serialise score id assignment with other writers
-            yield SqlScoreWriter(conn, self._dialect)
+            writer = SqlScoreWriter(conn, self._dialect)
+            yield writer
+            if writer.written:  # the chain vouches for the scores table's new digest
+                append_audit(
+                    conn,
+                    at_us=writer.at_us,
+                    actor="scoring",
+                    action="scores",
+                    details={"scores": writer.written},
+                    tracker=writer.tracker,
+                )
 
     def history(self, subject: str) -> list[StoredScore]:
         with self._engine.connect() as conn:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, Table, select
 from glasscredit.canonical import stream_digest
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.store._audit import append_audit
+from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._tables import report_values, snapshot_versions, trust_values
 
@@ -104,10 +105,14 @@ class SqlSnapshotStore:
                 ("version", "subject", "value"),
                 ((version, s, float(v)) for s, v in values.items()),
             )
+            tracker = StateTracker(conn)
+            tracker.add(snapshot_versions, snapshot_versions.c.version == version)
+            tracker.add(table, table.c.version == version)
             append_audit(
                 conn,
                 at_us=made_at_us,
                 actor=actor,
+                tracker=tracker,
                 action=f"snapshot.{kind}",
                 details={
                     "version": version,
