@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from glasscredit.app._audit import operator_key, signed_head
 from glasscredit.app._base import AppModel, JsonValue
 from glasscredit.app._context import Context
 from glasscredit.app._scoring_views import ScoreNotice
@@ -17,6 +18,7 @@ from glasscredit.rights import erase_subject as _erase_subject
 from glasscredit.rights import (
     expire_overdue,
     export_html,
+    sign_export,
     source_notices,
     source_stats,
     verify_export,
@@ -155,6 +157,8 @@ class ExportVerification(AppModel):
     identical: bool
     problems: list[str]
     history: list[HistoryCheck]
+    #: whether the file carries the operator's signature (its problems are in ``problems``)
+    signed: bool = False
 
 
 class Erasure(AppModel):
@@ -230,8 +234,11 @@ def expire_disputes(ctx: Context) -> ExpiredDisputes:
 
 
 def export_subject(ctx: Context, subject: str, *, html: bool = False) -> SubjectExport:
-    """The subject's access export (and its readable page when ``html``)."""
-    data = _export_subject(ctx.ledger, subject, now_us=ctx.now())
+    """The subject's access export, signed by the operator with the checkpoint of the audit
+    log it was made at (and its readable page when ``html``)."""
+    data = sign_export(
+        _export_subject(ctx.ledger, subject, now_us=ctx.now()), operator_key(ctx), signed_head(ctx)
+    )
     return SubjectExport(
         subject=subject,
         format=str(data["format"]),
@@ -241,8 +248,9 @@ def export_subject(ctx: Context, subject: str, *, html: bool = False) -> Subject
 
 
 def verify_export_document(document: dict[str, JsonValue]) -> ExportVerification:
-    """Recompute the score in an export from the document alone (no database, offline)."""
-    return ExportVerification.model_validate(verify_export(document))
+    """Check the operator's signature over the export and recompute its score from the
+    document alone (no database, offline); an unsigned export does not verify."""
+    return ExportVerification.model_validate(verify_export(document, require_signature=True))
 
 
 def verify_export_file(path: Path) -> ExportVerification:

@@ -33,6 +33,7 @@ from glasscredit.rights._reviews import (
     list_reviews,
     request_review,
 )
+from glasscredit.rights._signed_export import check_signature, inputs_digest, sign_export
 from glasscredit.rights._statements import (
     MAX_STATEMENT_CHARS,
     MAX_STATEMENT_WORDS,
@@ -57,11 +58,13 @@ __all__ = [
     "ErasureReport",
     "add_information",
     "adverse_notices",
+    "check_signature",
     "decide_review",
     "erase_subject",
     "expire_overdue",
     "export_html",
     "export_subject",
+    "inputs_digest",
     "list_disputes",
     "list_reviews",
     "notice_rights",
@@ -72,6 +75,7 @@ __all__ = [
     "resolve_dispute",
     "respond_to_dispute",
     "set_statement",
+    "sign_export",
     "source_notices",
     "source_stats",
     "statement_of",

@@ -18,6 +18,7 @@ from glasscredit.canonical import canonical_json
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.features import EXCLUSION_SCHEMA, compute_features, feature_provenance
 from glasscredit.policy import PointsTable, content_hash, policy_from_dict
+from glasscredit.rights._signed_export import check_signature
 from glasscredit.scoring._explain import explain_row
 from glasscredit.store import EVENT_FRAME_SCHEMA
 
@@ -76,10 +77,17 @@ def _external(values: dict[str, float] | None, subject: str) -> pl.DataFrame | N
     return pl.DataFrame({"subject": [subject], **{k: [float(v)] for k, v in values.items()}})
 
 
-def verify_export(data: dict[str, Any]) -> dict[str, Any]:
-    """Recompute the export's score (and every stored score of its history) offline."""
+def verify_export(
+    data: dict[str, Any], *, require_signature: bool = False, public_key: str | None = None
+) -> dict[str, Any]:
+    """Check the export's signature (when it has one, or ``require_signature``), then
+    recompute its score (and every stored score of its history) offline.
+
+    ``public_key``: the operator's key the signature must be made with.
+    """
     subject = str(_need(data, "subject"))
-    problems: list[str] = []
+    signed = "signature" in data
+    problems: list[str] = check_signature(data, public_key) if signed or require_signature else []
     policy = policy_from_dict(_need(data, "policy"))
     table = PointsTable.model_validate(_need(data, "points_table"))
     if policy.hash != data.get("policy_hash"):
@@ -145,4 +153,5 @@ def verify_export(data: dict[str, Any]) -> dict[str, Any]:
         "identical": not problems,
         "problems": problems,
         "history": history,
+        "signed": signed,
     }
