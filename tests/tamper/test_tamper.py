@@ -306,9 +306,10 @@ CASES = [
     Case(
         "stored score inserted",
         sql(
-            "INSERT INTO scores (subject, as_of_us, computed_at_us, score, tier, policy_hash, "
-            "model_hash, inputs_digest, detail) SELECT subject, as_of_us, computed_at_us, "
-            "900, tier, policy_hash, model_hash, inputs_digest, detail FROM scores "
+            "INSERT INTO scores (score_id, subject, as_of_us, computed_at_us, score, tier, "
+            "policy_hash, model_hash, inputs_digest, detail) SELECT score_id + 1000, subject, "
+            "as_of_us, computed_at_us, 900, tier, policy_hash, model_hash, inputs_digest, detail "
+            "FROM scores "
             "WHERE score_id = (SELECT MIN(score_id) FROM scores)"
         ),
         "scores",
