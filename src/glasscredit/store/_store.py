@@ -38,6 +38,7 @@ from glasscredit.store._feed import SqlEventFeed
 from glasscredit.store._holds import SqlHoldStore
 from glasscredit.store._ingest import IngestReport, ingest_records
 from glasscredit.store._mirror import EventMirror
+from glasscredit.store._mirror_check import mirror_problem
 from glasscredit.store._opening import display_url, prepare_sqlite_file, require_current_schema
 from glasscredit.store._protocols import Store
 from glasscredit.store._readers import BrokenRow, read_events
@@ -377,8 +378,15 @@ class Ledger:
         }
 
     def verify_audit(self) -> ChainReport:
-        """Verify the audit chain (see :meth:`SqlAuditStore.verify`)."""
-        return self.audit.verify()
+        """Verify the audit chain (see :meth:`SqlAuditStore.verify`), then the columnar
+        mirror against the database (see :func:`mirror_problem`)."""
+        report = self.audit.verify()
+        if report.ok and (mirror := self.mirror) is not None and mirror.root.exists():
+            bad = mirror_problem(mirror)
+            if bad is not None:
+                report.ok, report.table = False, "mirror"
+                report.problem = f"mirror segment {bad[0]}: {bad[1]}"
+        return report
 
     def dialect(self) -> str:
         return self.adapter.name

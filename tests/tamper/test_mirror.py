@@ -1,0 +1,83 @@
+"""The columnar mirror: a rewritten segment with a rewritten manifest entry is caught."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import polars as pl
+import pytest
+
+from glasscredit.policy import default_policy
+from glasscredit.store import Ledger
+from tests.conftest import NOW_US
+from tests.rights._helpers import s1_events
+
+Edit = Callable[[pl.DataFrame], pl.DataFrame]
+
+
+def _rewrite_segment(ledger: Ledger, edit: Edit) -> None:
+    """Rewrite the first segment and its manifest entry (sha256, size, mtime) to match."""
+    mirror = ledger.mirror
+    assert mirror is not None
+    man = mirror.manifest()
+    seg = man["segments"][0]
+    path = mirror.root / seg["file"]
+    edit(pl.read_parquet(path)).write_parquet(path)
+    st = path.stat()
+    seg.update(
+        rows=pl.read_parquet(path).height,
+        bytes=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+    (mirror.root / "manifest.json").write_text(json.dumps(man))
+
+
+EDITS: dict[str, tuple[Edit, str]] = {
+    "negative event dropped": (
+        lambda df: df.filter(pl.col("event_id") != "s1-default"),
+        "holds",
+    ),
+    "attributes edited": (
+        lambda df: df.with_columns(
+            pl.when(pl.col("event_id") == "s1-late")
+            .then(pl.col("attributes").str.replace("45", "1"))
+            .otherwise(pl.col("attributes"))
+            .alias("attributes")
+        ),
+        "differs from the database",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_rewritten_segment_is_found_by_audit_verify(sqlite_url: str, name: str) -> None:
+    ledger = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
+    try:
+        ledger.ingest(s1_events("s1") + s1_events("s2"))
+        assert ledger.mirror is not None
+        ledger.mirror.sync()
+        assert ledger.verify_audit().ok
+        edit, says = EDITS[name]
+        _rewrite_segment(ledger, edit)
+        rep = ledger.verify_audit()
+        assert not rep.ok and rep.table == "mirror"
+        assert rep.problem.startswith("mirror segment seg-") and says in rep.problem
+    finally:
+        ledger.close()
+
+
+def test_segment_edited_without_its_manifest_is_found(sqlite_url: str) -> None:
+    ledger = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
+    try:
+        ledger.ingest(s1_events("s1"))
+        assert ledger.mirror is not None
+        ledger.mirror.sync()
+        path = ledger.mirror.files()[0]
+        pl.read_parquet(path).head(3).write_parquet(path)
+        rep = ledger.verify_audit()
+        assert not rep.ok and rep.table == "mirror" and "sha256" in rep.problem
+    finally:
+        ledger.close()
