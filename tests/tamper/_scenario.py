@@ -14,7 +14,7 @@ def build(ledger: Ledger) -> None:
     """Two ingest batches, disputes (one open, one resolved), a hold and a released
     hold, trust and report snapshots, stored scores, an erasure; the chain verifies."""
     ledger.ingest(s1_events("s1") + s1_events("s2"))
-    ledger.ingest(s1_events("s3") + s1_events("s4") + [event("s3-extra", "s3", "bill.paid")])
+    ledger.ingest(s1_events("s0") + s1_events("s3") + [event("s3-extra", "s3", "bill.paid")])
     scorer = Scorer(ledger)
     rescore(scorer, NOW_US, NOW_US)
     open_dispute(ledger, "s1", "s1-late", "paid on time", now_us=NOW_US + DAY_US, actor="subject")
@@ -30,6 +30,6 @@ def build(ledger: Ledger) -> None:
     )
     ledger.snapshots.append("reports", NOW_US, {"s2": 1.0}, made_at_us=NOW_US, actor="t")
     rescore(scorer, NOW_US + 2 * DAY_US, NOW_US + 2 * DAY_US)
-    erase_subject(ledger, "s4", now_us=NOW_US + 3 * DAY_US, actor="dpo")
+    erase_subject(ledger, "s0", now_us=NOW_US + 3 * DAY_US, actor="dpo")
     rep = ledger.verify_audit()
     assert rep.ok, rep.problem

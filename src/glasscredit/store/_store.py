@@ -379,9 +379,11 @@ class Ledger:
 
     def verify_audit(self) -> ChainReport:
         """Verify the audit chain (see :meth:`SqlAuditStore.verify`), then the columnar
-        mirror against the database (see :func:`mirror_problem`)."""
+        mirror, brought up to date as before any read, against the database (see
+        :func:`mirror_problem`)."""
         report = self.audit.verify()
         if report.ok and (mirror := self.mirror) is not None and mirror.root.exists():
+            mirror.sync()  # as every read does first: new events appended, lost files rebuilt
             bad = mirror_problem(mirror)
             if bad is not None:
                 report.ok, report.table = False, "mirror"
