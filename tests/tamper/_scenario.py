@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from glasscredit.policy import DAY_US
-from glasscredit.rights import erase_subject, open_dispute, resolve_dispute
+from glasscredit.rights import (
+    add_information,
+    erase_subject,
+    open_dispute,
+    resolve_dispute,
+    respond_to_dispute,
+)
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
 from tests.conftest import NOW_US, event
@@ -11,13 +17,20 @@ from tests.rights._helpers import s1_events
 
 
 def build(ledger: Ledger) -> None:
-    """Two ingest batches, disputes (one open, one resolved), a hold and a released
+    """Two ingest batches, disputes (one open, extended and answered by its source; one
+    resolved), a hold and a released
     hold, trust and report snapshots, stored scores, an erasure; the chain verifies."""
     ledger.ingest(s1_events("s1") + s1_events("s2"))
     ledger.ingest(s1_events("s0") + s1_events("s3") + [event("s3-extra", "s3", "bill.paid")])
     scorer = Scorer(ledger)
     rescore(scorer, NOW_US, NOW_US)
-    open_dispute(ledger, "s1", "s1-late", "paid on time", now_us=NOW_US + DAY_US, actor="subject")
+    d1 = open_dispute(
+        ledger, "s1", "s1-late", "paid on time", now_us=NOW_US + DAY_US, actor="subject"
+    )
+    did = d1.dispute.dispute_id
+    add_information(ledger, did, "the bank's letter", now_us=NOW_US + DAY_US, actor="subject")
+    source = d1.dispute.source
+    respond_to_dispute(ledger, did, source, "we checked", now_us=NOW_US + DAY_US, actor=source)
     d2 = open_dispute(ledger, "s2", "s2-late", "not mine", now_us=NOW_US + DAY_US, actor="subject")
     resolve_dispute(
         ledger, d2.dispute.dispute_id, "removed", now_us=NOW_US + 2 * DAY_US, actor="op"

@@ -291,11 +291,15 @@ class SqlDisputeStore:
             check(d)
             assert d.subject is not None
             deadline = d.deadline_us + extension_us
+            row = disputes.c.dispute_id == dispute_id
+            tracker = StateTracker(conn)
+            tracker.remove(disputes, row)
             conn.execute(
                 update(disputes)
-                .where(disputes.c.dispute_id == dispute_id)
+                .where(row)
                 .values(new_information=information, extended_at_us=now_us, deadline_us=deadline)
             )
+            tracker.add(disputes, row)
             conn.execute(
                 dispute_notices.insert().values(
                     dispute_id=dispute_id, source=d.source, kind="extended", at_us=now_us
@@ -305,6 +309,7 @@ class SqlDisputeStore:
                 conn,
                 at_us=now_us,
                 actor=actor,
+                tracker=tracker,
                 action="dispute.extend",
                 tag=_tag(conn, d.subject),
                 details={"dispute": dispute_id, "source": d.source, "deadline": iso(deadline)},
@@ -329,15 +334,20 @@ class SqlDisputeStore:
             if d is None:
                 raise NotFoundError(f"dispute_id: dispute {dispute_id} does not exist [exists]")
             check(d)
+            row = disputes.c.dispute_id == dispute_id
+            tracker = StateTracker(conn)
+            tracker.remove(disputes, row)
             conn.execute(
                 update(disputes)
-                .where(disputes.c.dispute_id == dispute_id)
+                .where(row)
                 .values(source_response=response, source_responded_at_us=now_us)
             )
+            tracker.add(disputes, row)
             append_audit(
                 conn,
                 at_us=now_us,
                 actor=actor,
+                tracker=tracker,
                 action="dispute.respond",
                 tag=None if d.subject is None else _tag(conn, d.subject),
                 details={"dispute": dispute_id, "source": d.source},
