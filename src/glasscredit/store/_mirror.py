@@ -182,6 +182,8 @@ class EventMirror:
                 (self.root / seg["file"]).unlink(missing_ok=True)
             man = {**man, "version": _FORMAT, "max_seq": 0, "total": 0, "segments": []}
             report.full_rebuild = True
+        db_max = self._db_max_seq()
+        clamped = db_max < man["max_seq"] and self._clamp(man, db_max)
         for i, seg in enumerate(man["segments"]):
             path = self.root / seg["file"]
             st = path.stat() if path.exists() else None
@@ -189,9 +191,7 @@ class EventMirror:
                 man["segments"][i] = self._rebuild(seg)
                 report.rebuilt_segments += 1
         new = (
-            self._read_sql(man["max_seq"] + 1, None)
-            if self._db_max_seq() > man["max_seq"]
-            else pl.DataFrame()
+            self._read_sql(man["max_seq"] + 1, None) if db_max > man["max_seq"] else pl.DataFrame()
         )
         if new.height:
             lo, hi = int(new["seq"].min()), int(new["seq"].max())  # type: ignore[arg-type]
@@ -205,12 +205,30 @@ class EventMirror:
             or report.rebuilt_segments
             or report.full_rebuild
             or report.compacted
+            or clamped
             or tombs != man.get("tombstones", 0)
             or not (self.root / _MANIFEST).exists()
         ):
             man["tombstones"] = tombs
             self._save(man)
         return report
+
+    def _clamp(self, man: dict[str, Any], db_max: int) -> bool:
+        """Claim seqs only up to the database's newest event (the newest were erased).
+
+        SQLite gives an erased top seq again to the next event inserted, so a mirror that
+        kept claiming the erased range would never read those events (``seq > max_seq``
+        only). Segments wholly above ``db_max`` hold no rows after the erasure's purge.
+        """
+        kept = []
+        for seg in man["segments"]:
+            if seg["min_seq"] > db_max:
+                (self.root / seg["file"]).unlink(missing_ok=True)
+                man["total"] -= seg["rows"]
+                continue
+            kept.append({**seg, "max_seq": min(seg["max_seq"], db_max)})
+        man["segments"], man["max_seq"] = kept, db_max
+        return True
 
     def _compact(self, man: dict[str, Any]) -> int:
         """Merge runs of adjacent small segments into one; how many segments went.
