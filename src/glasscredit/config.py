@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 
 from pydantic import SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import Policy, default_policy, load_policy
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings", "system_clock"]
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "load_settings", "system_clock"]
 
 DEFAULT_DATABASE_URL = "sqlite:///glasscredit.db"
 #: the secret keys 256-bit tokens' hashes: shorter or a known placeholder is refused
@@ -64,8 +65,8 @@ class Settings(BaseSettings):
             or any(p in low for p in _PLACEHOLDERS)
         ):
             raise ValueError(
-                f"GLASSCREDIT_SECRET: a placeholder or a secret under {MIN_SECRET_CHARS} "
-                "characters is refused [secret]; generate one with "
+                f"a placeholder or a secret under {MIN_SECRET_CHARS} "
+                "characters is refused; generate one with "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         return v
@@ -106,6 +107,25 @@ class Settings(BaseSettings):
 
     def load_policy(self) -> Policy:
         return load_policy(self.policy) if self.policy else default_policy()
+
+
+def load_settings() -> Settings:
+    """The environment's settings; a bad value is a ``ValidationError`` naming its variable.
+
+    pydantic's own error is a traceback's worth of text and no exit code of ours: every
+    front door reads the settings through here, so a placeholder secret or a
+    ``GLASSCREDIT_RATE_LIMIT=fast`` exits 3 with the variable and the rule named.
+    """
+    try:
+        return Settings()
+    except PydanticValidationError as exc:
+        errors: list[FieldError] = []
+        for err in exc.errors():
+            name = "GLASSCREDIT_" + "_".join(str(p) for p in err["loc"]).upper()
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            rule = "invalid" if err["type"] == "value_error" else str(err["type"])
+            errors.append(FieldError(name, rule, msg))
+        raise ValidationError(errors) from None
 
 
 def system_clock() -> int:

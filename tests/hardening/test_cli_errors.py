@@ -175,3 +175,23 @@ def test_a_new_sqlite_ledger_is_owner_only_from_the_library_too(tmp_path: Path) 
     for p in tmp_path.iterdir():
         if p.name.startswith("lib.db") and p.is_file():
             assert _mode(p) == 0o600, p
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("GLASSCREDIT_SECRET", "changeme-changeme-changeme-changeme", "invalid"),
+        ("GLASSCREDIT_SECRET", "short", "invalid"),
+        ("GLASSCREDIT_RATE_LIMIT", "fast", "float_parsing"),
+        ("GLASSCREDIT_JWT_MAX_TTL_S", "an hour", "int_parsing"),
+    ],
+)
+def test_a_bad_environment_variable_is_a_named_error_with_exit_3(
+    ledger_db: str, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    res = _run("audit", "verify", "--db", ledger_db)
+    assert res.exit_code == 3, res.output
+    assert _has(res, variable) and _has(res, f"[{rule}]")
+    if variable == "GLASSCREDIT_SECRET":
+        assert value not in res.output  # a refused secret is never echoed

@@ -16,7 +16,7 @@ from glasscredit.api._observe import install_observability
 from glasscredit.api._problems import PROBLEM_RESPONSES, install_problem_handlers
 from glasscredit.api._routing import public
 from glasscredit.app import Clock
-from glasscredit.config import Settings, system_clock
+from glasscredit.config import Settings, load_settings, system_clock
 
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
@@ -44,7 +44,7 @@ def ready(ctx: ContextDep) -> uc.Readiness:
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     """The service over the ledger ``settings`` select (the environment's by default)."""
-    s = settings or Settings()
+    s = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,4 +85,4 @@ def create_app_from_env() -> FastAPI:
         from glasscredit.api._observe import configure_logging
 
         configure_logging(os.environ.get("GLASSCREDIT_LOG_LEVEL", "INFO"))
-    return create_app(Settings())
+    return create_app(load_settings())

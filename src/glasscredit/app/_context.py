@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from glasscredit.config import Settings, system_clock
+from glasscredit.config import Settings, load_settings, system_clock
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import Policy, parse_timestamp
 from glasscredit.scoring import Scorer
@@ -57,7 +57,7 @@ class Context:
 
         ``read_only``: the commands that only read never run migrations or create tables.
         """
-        s = settings or Settings()
+        s = settings or load_settings()
         return cls(s, s.load_policy(), clock, read_only=read_only)
 
     @classmethod

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from glasscredit.app import Context
-from glasscredit.config import Settings
+from glasscredit.config import load_settings
 from glasscredit.exceptions import (
     AccessDeniedError,
     AuditChainError,
@@ -92,7 +92,7 @@ def open_context(db: str | None, policy: Path | None, *, read_only: bool = False
 
     ``read_only`` for commands that only read: they never migrate or create tables.
     """
-    return Context.open(Settings().overridden(db, policy), read_only=read_only)
+    return Context.open(load_settings().overridden(db, policy), read_only=read_only)
 
 
 def policy_context(policy: Path | None) -> Context:

@@ -26,7 +26,7 @@ from glasscredit.cli._common import (
     open_context,
     safe,
 )
-from glasscredit.config import Settings, system_clock
+from glasscredit.config import Settings, load_settings, system_clock
 from glasscredit.exceptions import FieldError, ValidationError
 
 __all__ = ["register"]
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         """Run the REST service (OpenAPI at /docs and /openapi.json)."""
         import uvicorn  # the api extra; imported only by the command that needs it
 
-        settings = Settings().overridden(db, policy)
+        settings = load_settings().overridden(db, policy)
         settings.key_secret()  # refuse to start without a real secret
         if workers < 1:
             raise ValidationError([FieldError("workers", "positive", f"{workers} is below 1")])
@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
         """Sign a token naming SUBJECT with $GLASSCREDIT_JWT_PRIVATE_KEY (the demo's IdP)."""
         from glasscredit.api import issue_subject_token
 
-        settings = Settings()
+        settings = load_settings()
         typer.echo(
             issue_subject_token(settings, subject, now_s=system_clock() // 1_000_000, ttl_s=ttl)
         )
