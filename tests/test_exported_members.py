@@ -262,6 +262,7 @@ EXPORTED: dict[str, list[str]] = {
     "glasscredit.config": [
         "DEFAULT_DATABASE_URL",
         "Settings",
+        "load_settings",
         "system_clock",
     ],
     "glasscredit.exceptions": [

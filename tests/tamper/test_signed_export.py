@@ -107,3 +107,35 @@ def test_cli_export_is_signed_and_verify_export_names_the_difference(
     out.write_text(json.dumps(doc))
     res = runner.invoke(cli, ["verify-export", str(out)], env=env)
     assert res.exit_code != 0 and "events: differs from the signed export" in res.output
+
+
+def test_an_export_names_the_source_never_the_reporter_or_endorser(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    from tests.conftest import event
+
+    ledger.ingest(
+        [
+            *s1_events("s1"),
+            *s1_events("informant-7"),
+            event("r1", "s1", "report.misconduct", reporter="informant-7"),
+            event("n1", "s1", "endorsement", endorser="friend-3"),
+            event("n0", "friend-3", "endorsement", endorser="s1"),
+        ]
+    )
+    doc = dict(gc.export_subject(_context(ledger, tmp_path / "op.key"), "s1").document)
+    text = json.dumps(doc)
+    assert "informant-7" not in text and "friend-3" not in text
+    events = {e["event_id"]: e for e in doc["events"]}
+    assert events["r1"]["source"] == "community" and events["r1"]["withheld"] == ["reporter"]
+    assert events["r1"]["attributes"]["category"] == "fraud"  # what was said stays
+    assert events["n1"]["withheld"] == ["endorser"] and "withheld" not in events["s1-late"]
+    assert "n0" not in events  # s1's endorsement of another person is that person's record
+    res = gc.verify_export_document(doc)
+    assert res.identical and res.signed and res.problems == []
+    # unsigned, nothing vouches for the withheld events
+    unsigned = {k: v for k, v in doc.items() if k != "signature"}
+    problems = verify_export(unsigned)["problems"]
+    assert "event r1: attributes ['reporter'] are withheld and the export is not signed" in (
+        " ".join(problems)
+    )

@@ -7,6 +7,12 @@ used, so :func:`glasscredit.rights.verify_export` recomputes the score from the 
 alone. It also carries the status of each event, the current explanation, the stored
 score history with change notices, the disputes, and the audit rows about the subject
 (found by their pseudonym).
+
+Other people are named only by what the law requires: an attribute that names another
+subject (a report's ``reporter``, an endorsement's ``endorser``) is withheld (GDPR Art.
+15(4): the right of access must not adversely affect the rights of others); the event
+keeps its source, type, time and other attributes, lists the withheld names in
+``withheld``, and its content hash is vouched for by the export's signature.
 """
 
 from __future__ import annotations
@@ -18,14 +24,33 @@ import polars as pl
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events
-from glasscredit.policy import iso
+from glasscredit.policy import Policy, iso
 from glasscredit.rights._dispute_reads import list_disputes
 from glasscredit.scoring import Scorer, score_history, score_notices
 from glasscredit.store import Store
 
-__all__ = ["EXPORT_FORMAT", "export_subject"]
+__all__ = ["EXPORT_FORMAT", "WITHHELD", "export_subject"]
 
 EXPORT_FORMAT = "glasscredit-export/1"
+#: what an export shows instead of another person's id
+WITHHELD = "withheld: another person (GDPR Art. 15(4)); the source is named"
+
+
+def _other_people(policy: Policy, type_name: str) -> list[str]:
+    """The attributes of ``type_name`` that name another subject."""
+    spec = policy.event_types.get(type_name)
+    if spec is None:
+        return []
+    return sorted(n for n, a in spec.attributes.items() if a.type == "subject")
+
+
+def _redacted(policy: Policy, event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with every attribute naming another person withheld."""
+    names = [n for n in _other_people(policy, event["type"]) if n in event["attributes"]]
+    if not names:
+        return event
+    attrs = {k: (WITHHELD if k in names else v) for k, v in event["attributes"].items()}
+    return {**event, "attributes": attrs, "withheld": names}
 
 
 def _external(scorer: Scorer, subject: str, as_of_us: int) -> dict[str, float] | None:
@@ -116,7 +141,7 @@ def export_subject(
         "events": [
             {
                 "seq": e.seq,
-                **e.as_dict(),
+                **_redacted(ledger.policy, e.as_dict()),
                 "occurred_at_us": e.occurred_at_us,
                 "recorded_at_us": e.recorded_at_us,
                 "content_hash": hashes.get(e.event_id),
