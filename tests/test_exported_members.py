@@ -537,6 +537,7 @@ EXPORTED: dict[str, list[str]] = {
         "SubjectInputs",
         "SubjectInputsReader",
         "SubjectReader",
+        "check_actor",
         "id_hash_sums",
         "id_hashes",
         "id_sum_aggregates",

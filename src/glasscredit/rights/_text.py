@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.store import check_actor
 
 __all__ = ["checked_text", "refuse_id_in_actor"]
 
@@ -26,7 +27,12 @@ def checked_text(field: str, value: object, *, chars: int, words: int | None = N
 
 
 def refuse_id_in_actor(subject: str, actor: str) -> None:
-    """Refuse an actor naming the subject: the audit log keeps it and erasure cannot clear it."""
+    """Refuse an actor naming the subject: the audit log keeps it and erasure cannot clear it.
+
+    The actor's length and characters are checked here too, before a use case writes
+    anything (a dispute stores a baseline score first).
+    """
+    check_actor(actor)
     if subject in re.split(r"[\s:/@,;]+", actor):
         raise ValidationError(
             [

@@ -8,7 +8,13 @@ The core reaches storage only through the protocols of :mod:`._protocols`, which
 
 from glasscredit.store._access import AccessStore, ApiKeyRecord, FileRead
 from glasscredit.store._adverse import AdverseAction
-from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
+from glasscredit.store._audit import (
+    AuditEntry,
+    ChainReport,
+    check_actor,
+    subject_tag,
+    verify_chain,
+)
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import DisputeTarget
 from glasscredit.store._erasure import Erasure
@@ -90,6 +96,7 @@ __all__ = [
     "SubjectInputs",
     "SubjectInputsReader",
     "SubjectReader",
+    "check_actor",
     "id_hash_sums",
     "id_hashes",
     "id_sum_aggregates",

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from glasscredit.canonical import canonical_json, field_digest, stream_digest
+from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.policy import content_hash
 from glasscredit.store._coverage import StateTracker
 from glasscredit.store._tables import audit_log, events
@@ -40,11 +41,13 @@ from glasscredit.store._tables import audit_log, events
 __all__ = [
     "CHAIN_COLUMNS",
     "GENESIS_HASH",
+    "MAX_ACTOR",
     "AuditEntry",
     "ChainReport",
     "append_audit",
     "batch_digest",
     "batch_matches",
+    "check_actor",
     "event_leaf",
     "leaf_digest",
     "row_hash",
@@ -139,6 +142,26 @@ def chain_head(conn: Connection) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
 
+MAX_ACTOR = 128  # the audit log's actor column
+
+
+def check_actor(actor: str) -> None:
+    """Who acts is named in the audit log: 1 to 128 printable characters, or refused by name.
+
+    Checked where every audit row is written (:func:`append_audit`), so no command or
+    endpoint can get a longer actor past the column or a control character (a terminal
+    escape) into the log that ``audit show`` prints.
+    """
+    if not isinstance(actor, str) or not 0 < len(actor) <= MAX_ACTOR:
+        raise ValidationError(
+            [FieldError("actor", "length", f"must be 1 to {MAX_ACTOR} characters")]
+        )
+    if not actor.isprintable():
+        raise ValidationError(
+            [FieldError("actor", "printable", "must not hold control characters")]
+        )
+
+
 def append_audit(
     conn: Connection,
     *,
@@ -155,6 +178,7 @@ def append_audit(
     ``tracker``: the covered tables this transaction changed; the row carries their new
     digests under ``state``.
     """
+    check_actor(actor)
     if tracker is not None and (state := tracker.state()):
         details = {**details, "state": state}
     seq, prev = head if head is not None else chain_head(conn)

@@ -36,10 +36,10 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from glasscredit.canonical import sha256_hex
-from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.exceptions import FieldError
 from glasscredit.policy import EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
-from glasscredit.store._audit import append_audit, chain_head
+from glasscredit.store._audit import MAX_ACTOR, append_audit, chain_head, check_actor
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._erased import drop_erased, naming_attributes
 from glasscredit.store._fastpath import Piece, iter_pieces, row_pieces
@@ -49,7 +49,6 @@ from glasscredit.store._tables import events
 
 __all__ = ["MAX_ACTOR", "IngestReport", "check_actor", "ingest_records"]
 
-MAX_ACTOR = 128  # the audit log's actor column
 
 # a file this large is read and validated in a process of its own (see ._pipeline)
 PROCESS_MIN_BYTES = 16 << 20
@@ -89,14 +88,6 @@ class IngestReport:
             "rejected": self.rejected,
             "errors": [e.as_dict() for e in self.errors],
         }
-
-
-def check_actor(actor: str) -> None:
-    """Who acts is named in the audit log: 1 to 128 characters, refused by name otherwise."""
-    if not isinstance(actor, str) or not 0 < len(actor) <= MAX_ACTOR:
-        raise ValidationError(
-            [FieldError("actor", "length", f"must be 1 to {MAX_ACTOR} characters")]
-        )
 
 
 def ingest_records(
