@@ -62,7 +62,15 @@ from glasscredit.app._adverse import (
     adverse_notices,
     record_adverse_action,
 )
-from glasscredit.app._audit import CheckpointView, audit_checkpoint
+from glasscredit.app._audit import (
+    AuditRowProof,
+    CheckpointView,
+    ProofCheck,
+    audit_checkpoint,
+    audit_proof,
+    check_audit_proof,
+    check_audit_proof_file,
+)
 from glasscredit.app._base import (
     AppModel,
     JsonScalar,
@@ -242,6 +250,7 @@ __all__ = [
     "ApiKeyView",
     "AppModel",
     "AttributeAudit",
+    "AuditRowProof",
     "AuditVerification",
     "BurstRelease",
     "BurstScan",
@@ -289,6 +298,7 @@ __all__ = [
     "PerkRule",
     "PersonStatement",
     "Principal",
+    "ProofCheck",
     "ProvenanceEvent",
     "Readiness",
     "Reason",
@@ -333,9 +343,12 @@ __all__ = [
     "adverse_notices",
     "audit_checkpoint",
     "audit_model",
+    "audit_proof",
     "authenticate_key",
     "authorize",
     "bad_value_of",
+    "check_audit_proof",
+    "check_audit_proof_file",
     "compute_reports",
     "compute_trust",
     "create_key",

@@ -172,6 +172,64 @@ def register(app: typer.Typer) -> None:
         if broken is not None:
             raise broken
 
+    @audit.command("prove")
+    def audit_prove(
+        seq: Annotated[int, typer.Argument(help="the audit row to prove (its seq)")],
+        against: Annotated[
+            Path | None,
+            typer.Option("--against", help="a signed checkpoint (default: sign the head now)"),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="write the proof here (default: standard output)"),
+        ] = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+    ) -> None:
+        """Prove one audit row is in the signed log (RFC 9162 inclusion proof), for anyone
+        to check offline with audit check-proof."""
+        with open_context(db, policy, read_only=True) as ctx:
+            proof = gc.audit_proof(ctx, seq, against=against)
+        if out is None:
+            emit_json(proof.as_json())
+            return
+        try:
+            out.write_text(json.dumps(proof.as_json(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(
+                [FieldError("--out", "file", f"{out}: cannot write ({exc.strerror})")]
+            ) from None
+        console.print(
+            f"row {proof.seq} ({safe(proof.action)}) is leaf {proof.leaf_index} of the "
+            f"{proof.tree_size:,}-row tree signed by key {proof.checkpoint.key_id}: "
+            f"wrote {safe(out)}"
+        )
+
+    @audit.command("check-proof")
+    def audit_check_proof(
+        file: Path,
+        public_key: Annotated[
+            str | None,
+            typer.Option("--public-key", help="the operator's public key (hex) to require"),
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Check an audit proof from the file alone (no database): exit 8 when it fails."""
+        res = gc.check_audit_proof_file(file, public_key=public_key)
+        if as_json:
+            emit_json(res.as_json())
+        elif res.ok:
+            console.print(
+                f"[green]proof verifies[/]: row {res.seq} is in the {res.tree_size:,}-row "
+                f"log signed by key {res.key_id}"
+            )
+        else:
+            console.print("[red]the proof does not verify[/]:")
+            for line in res.problems:
+                console.print(f"  {safe(line)}")
+        if not res.ok:
+            raise typer.Exit(8)
+
     @audit.command("checkpoint")
     def audit_checkpoint(
         out: Annotated[

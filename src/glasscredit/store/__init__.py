@@ -15,6 +15,9 @@ from glasscredit.store._audit import (
     subject_tag,
     verify_chain,
 )
+from glasscredit.store._audit import (
+    row_hash as audit_row_hash,
+)
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import DisputeTarget
 from glasscredit.store._erasure import Erasure
@@ -96,6 +99,7 @@ __all__ = [
     "SubjectInputs",
     "SubjectInputsReader",
     "SubjectReader",
+    "audit_row_hash",
     "check_actor",
     "id_hash_sums",
     "id_hashes",

@@ -54,6 +54,28 @@ class SqlAuditStore:
                 ).scalars()
             ]
 
+    def raw_row(self, seq: int) -> tuple[AuditEntry, str] | None:
+        """Row ``seq`` with its details exactly as hashed (``state`` included), for a proof.
+
+        The entry's ``details`` are the parsed JSON; the string is what the row hash
+        covers, so a verifier recomputes the hash from it byte for byte.
+        """
+        with self._engine.connect() as conn:
+            r = conn.execute(select(audit_log).where(audit_log.c.seq == seq)).first()
+        if r is None:
+            return None
+        entry = AuditEntry(
+            int(r.seq),
+            int(r.at_us),
+            r.actor,
+            r.action,
+            r.subject_tag,
+            json.loads(r.details),
+            r.prev_hash,
+            r.row_hash,
+        )
+        return entry, str(r.details)
+
     def tag_of(self, subject: str) -> str | None:
         """The subject's pseudonym in audit rows (None: unknown or erased)."""
         with self._engine.connect() as conn:
