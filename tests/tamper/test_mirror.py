@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 
 import polars as pl
@@ -80,5 +81,39 @@ def test_segment_edited_without_its_manifest_is_rebuilt(sqlite_url: str) -> None
         # its size and time changed: verify's sync rebuilds it, then checks it
         rep = ledger.verify_audit()
         assert rep.ok and pl.read_parquet(path).height == 16
+    finally:
+        ledger.close()
+
+
+def test_a_segment_edited_with_its_size_and_time_kept_is_rebuilt_before_a_read(
+    sqlite_url: str,
+) -> None:
+    """The edit a careful forger makes to fool a size-and-mtime check: same length, the
+    old mtime put back. The read path re-hashes every segment and rebuilds it."""
+    ledger = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
+    try:
+        ledger.ingest(s1_events("s1"))
+        mirror = ledger.mirror
+        assert mirror is not None
+        mirror.sync()
+        path = mirror.files()[0]
+        st = path.stat()
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF  # one byte flipped inside the data pages
+        path.write_bytes(bytes(data))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+        assert mirror.verify() == [path.name]
+        report = mirror.sync()
+        assert report.rebuilt_segments == 1 and mirror.verify() == []
+        assert mirror.scan().height == 16
+        # the size-and-mtime check alone would have kept it
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        st = path.stat()
+        path.write_bytes(bytes(data))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert mirror.sync(rehash=False).rebuilt_segments == 0
+        assert mirror.verify() == [path.name]
     finally:
         ledger.close()

@@ -15,8 +15,10 @@ truth; the mirror is a cache that :meth:`EventMirror.sync` brings up to date:
   tombstones moved since the last sync (events leave the table only by erasure), it
   checks that the database holds as many events up to ``max_seq`` as the manifest says
   (an erasure not purged here, or a reused seq, shows as a difference: the mirror is
-  rebuilt); it rebuilds any segment whose file is missing or whose size or mtime
-  changed; :meth:`EventMirror.verify` re-hashes every file;
+  rebuilt); it rebuilds any segment whose file is missing, whose size or mtime
+  changed, or whose sha256 no longer matches the manifest (every segment is re-hashed
+  before a batch reads it: a file edited with its size and mtime kept is not trusted);
+  :meth:`EventMirror.verify` lists the files that differ;
 * erasure calls :meth:`EventMirror.purge`, which rewrites the affected segments without
   the erased events and records the purge (subject hashes, never ids) in the manifest.
 
@@ -164,8 +166,11 @@ class EventMirror:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM event_tombstones")).scalar_one())
 
-    def sync(self, *, count: bool = False) -> SyncReport:
+    def sync(self, *, count: bool = False, rehash: bool = True) -> SyncReport:
         """Bring the mirror up to date with the database (see the module docstring).
+
+        ``rehash``: check every segment's sha256 against the manifest (about a second
+        per GB of segments) and rebuild those that differ from the database.
 
         Events leave the table only by erasure, which leaves a tombstone per event; so
         the table's count up to ``max_seq`` (a scan: seconds at 50M events) is checked
@@ -187,7 +192,12 @@ class EventMirror:
         for i, seg in enumerate(man["segments"]):
             path = self.root / seg["file"]
             st = path.stat() if path.exists() else None
-            if st is None or st.st_size != seg["bytes"] or st.st_mtime_ns != seg["mtime_ns"]:
+            if (
+                st is None
+                or st.st_size != seg["bytes"]
+                or st.st_mtime_ns != seg["mtime_ns"]
+                or (rehash and _sha256(path) != seg["sha256"])
+            ):
                 man["segments"][i] = self._rebuild(seg)
                 report.rebuilt_segments += 1
         new = (
