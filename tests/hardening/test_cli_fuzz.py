@@ -7,7 +7,9 @@ lists. Examples are bounded so the whole test runs in well under a minute.
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,6 +38,27 @@ COMMANDS: list[tuple[list[str], list[str]]] = [
     (["audit", "verify"], []),
     (["reports"], ["--as-of"]),
     (["erase"], ["--actor"]),
+    (["monitor"], ["--reference", "--current", "--until"]),
+    (["trust"], ["--as-of"]),
+    (["bursts"], ["--days", "--release"]),
+    (["review", "request"], []),
+    (["review", "decide"], []),
+    (["review", "list"], []),
+    (["statement", "set"], []),
+    (["statement", "show"], []),
+    (["audit", "prove"], ["--against"]),
+    (["batch", "--engine", "local"], ["--as-of", "--events", "--partitions"]),
+]
+# commands that read only files (no ledger), each with the options it reads
+OFFLINE: list[tuple[list[str], list[str]]] = [
+    (["verify-export"], []),
+    (["audit", "check-proof"], ["--public-key"]),
+    (["model", "train"], ["--special", "--target"]),
+    (["model", "evaluate"], ["--compare", "--protected", "--cutoff"]),
+    (["model", "audit"], ["--protected", "--cutoff"]),
+    (["model", "export"], []),
+    (["model", "card"], []),
+    (["whatif-actions"], []),
 ]
 TEXT = st.one_of(
     st.text(max_size=40),
@@ -108,3 +131,70 @@ def test_no_traceback_for_any_input_file(
     for command in (["ingest", str(path)], ["verify-export", str(path)]):
         args = [*command, "--db", ledger_url] if command[0] == "ingest" else command
         _check(args)
+
+
+@pytest.fixture(scope="module")
+def offline_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Real inputs for the offline commands (a labelled CSV, a model, an export, a proof,
+    and the same files damaged), in a folder that is also the working directory, so
+    that what a command writes by default lands there."""
+    from glasscredit.model import load_german_credit
+
+    folder = tmp_path_factory.mktemp("offline")
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        load_german_credit().head(200).write_csv(folder / "data.csv")
+        (folder / "broken.csv").write_bytes(b"a,b\n1,\xff\xfe\n" + b"[" * 5000)
+        trained = runner.invoke(
+            app,
+            [
+                "model",
+                "train",
+                "data.csv",
+                "--target",
+                "creditability",
+                "--bad",
+                "bad",
+                "--out",
+                "model.json",
+                "--drop",
+                "personal_status_and_sex",
+                "--drop",
+                "age_in_years",
+                "--drop",
+                "foreign_worker",
+            ],
+        )
+        assert trained.exit_code == 0, trained.output
+        (folder / "deep.json").write_text("[" * 100_000)
+        (folder / "empty.json").write_text("{}")
+        yield ["data.csv", "broken.csv", "model.json", "deep.json", "empty.json", "."]
+    finally:
+        os.chdir(before)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_no_traceback_for_offline_commands(offline_files: list[str], data: st.DataObject) -> None:
+    words = [
+        "creditability",
+        "bad",
+        "good",
+        "age_in_years",
+        "personal_status_and_sex",
+        "duration_in_month",
+        "age_in_years=-1",
+        "x=y",
+        "0.5",
+        "-3",
+        "nan",
+    ]
+    text = st.one_of(TEXT, st.sampled_from(offline_files + words))
+    command, options = data.draw(st.sampled_from(OFFLINE))
+    args = [*command, *data.draw(st.lists(text, max_size=3))]
+    for opt in data.draw(st.lists(st.sampled_from(options), max_size=2)) if options else []:
+        args += [opt, data.draw(text)]
+    _check(args)
