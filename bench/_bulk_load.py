@@ -37,7 +37,8 @@ __all__ = ["load_sqlite", "stored_columns", "write_mirror"]
 
 _INSERT = (
     "INSERT INTO events (seq, event_id, subject, source, type, occurred_at_us, "
-    "recorded_at_us, attributes, content_hash, batch) VALUES (?,?,?,?,?,?,?,?,?,0)"
+    "recorded_at_us, attributes, content_hash, batch, known_at_us) "
+    "VALUES (?,?,?,?,?,?,?,?,?,0,?)"
 )
 _INLINE_UNIQUE = ", \n\tUNIQUE (event_id)\n)"
 
@@ -84,6 +85,7 @@ def load_sqlite(parquet: Path, db: Path) -> int:
                     DEFAULT_END_US,
                     a,
                     content_hash(e, s, src, t, occ, a),
+                    DEFAULT_END_US,  # known when recorded
                 )
                 for i, (e, s, src, t, occ, a) in enumerate(
                     df.select(
@@ -125,6 +127,7 @@ def stored_columns(first_seq: int) -> list[pl.Expr]:
         .dt.epoch("us")
         .alias("occurred_at_us"),
         pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
+        pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("known_at_us"),
         pl.col("attributes"),
     ]
 

@@ -107,7 +107,8 @@ def in_file_order(rows: list[tuple[Any, ...]], path: Path) -> list[tuple[Any, ..
     order = pl.read_ndjson(path, schema={"event_id": pl.String}).with_row_index("i")
     stored = pl.DataFrame({"event_id": [r[0] for r in rows], "k": range(len(rows))})
     idx = order.join(stored, on="event_id").sort("i").get_column("k").to_list()
-    return [(*rows[k][:8], 1) for k in idx]
+    # the batch (one per reference run) and known_at_us (the recorded time, as stored)
+    return [(*rows[k][:8], 1, rows[k][9]) for k in idx]
 
 
 def raw_sqlite(url: str, rows: list[tuple[Any, ...]]) -> float:
@@ -122,7 +123,7 @@ def raw_sqlite(url: str, rows: list[tuple[Any, ...]]) -> float:
     ):
         conn.execute(f"PRAGMA {pragma}")
     sql = (
-        f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
+        f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
         "ON CONFLICT (event_id) DO NOTHING"
     )
     t0 = time.perf_counter()
@@ -144,8 +145,9 @@ def _pg_conn(url: str) -> Any:
 
 def raw_pg_executemany(url: str, rows: list[tuple[Any, ...]]) -> float:
     with _pg_conn(url) as conn:
+        marks = ", ".join(["%s"] * len(COLUMNS))
         sql = (
-            f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * 9)}) "
+            f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({marks}) "
             "ON CONFLICT (event_id) DO NOTHING"
         )
         t0 = time.perf_counter()

@@ -66,6 +66,7 @@ def test_event_attribute_named_bold_closing_tag_and_link_value(screen: Console) 
         type="bill.paid",
         occurred_at="2026-01-01T00:00:00Z",
         recorded_at="2026-01-01T00:00:00Z",
+        known_at="2026-01-01T00:00:00Z",
         attributes={"[/bold]": LINK, "note": ANSI},
     )
     out = _shown(screen, lambda: _ledger._print_events(gc.EventList(subject=LINK, events=[ev])))

@@ -44,6 +44,7 @@ def test_folded_caps_equal_the_single_subject_running_count(
                 "type": t,
                 "occurred_at_us": T0 - (day + 1) * DAY_US + sec * 1_000_000,
                 "recorded_at_us": T0,
+                "known_at_us": T0,
                 "attributes": ATTRS[t],
             }
             for i, (s, t, day, sec) in enumerate(rows)

@@ -52,6 +52,7 @@ def _frame(rows: list[tuple[int, str, int, int, int]]) -> pl.DataFrame:
                 "type": t,
                 "occurred_at_us": occ,
                 "recorded_at_us": occ + lag * DAY_US,
+                "known_at_us": occ + lag * DAY_US,
                 "attributes": attrs,
             }
         )
@@ -65,6 +66,7 @@ def _frame(rows: list[tuple[int, str, int, int, int]]) -> pl.DataFrame:
             "type": pl.String,
             "occurred_at_us": pl.Int64,
             "recorded_at_us": pl.Int64,
+            "known_at_us": pl.Int64,
             "attributes": pl.String,
         },
     )

@@ -46,6 +46,7 @@ def test_at_most_two_on_time_payments_a_day_count() -> None:
             "type": type_,
             "occurred_at_us": t,
             "recorded_at_us": t,
+            "known_at_us": t,
             "attributes": attrs,
         }
 

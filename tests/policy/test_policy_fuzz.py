@@ -70,7 +70,8 @@ def _exercise(policy: Policy) -> None:
             "attributes": attrs,
         }
         validator.validate(raw)
-        values = (i, f"e{i}", "s1", source, t, T - 10**12, T - 10**12, json.dumps(attrs))
+        at = T - 10**12
+        values = (i, f"e{i}", "s1", source, t, at, at, at, json.dumps(attrs))
         rows.append(dict(zip(EVENT_SCHEMA.names, values, strict=True)))
     for t in policy.event_types:
         policy.retention_us(t)

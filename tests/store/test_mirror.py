@@ -168,11 +168,12 @@ def test_segments_carry_each_ids_hash_and_older_formats_are_rebuilt(
     got = mirror.scan(with_id_hash=True).sort("seq")
     assert got["id_hash"].to_list() == id_hashes(got["event_id"]).tolist()
     assert "id_hash" not in mirror.scan().columns  # the SQL reader's columns otherwise
-    # a manifest of an older format (1: no id_hash; 2: another hash): sync rebuilds them
-    for older in (1, 2):
+    # a manifest of an older format (1: no id_hash; 2: another hash; 3: no known_at_us):
+    # sync rebuilds them
+    for older in (1, 2, 3):
         man = mirror.manifest()
         man["version"] = older
         (mirror.root / "manifest.json").write_text(json.dumps(man))
         assert mirror.sync().full_rebuild
-        assert mirror.manifest()["version"] == 3
+        assert mirror.manifest()["version"] == 4
     assert mirror.scan(with_id_hash=True).sort("seq").equals(got)

@@ -97,6 +97,12 @@ CASES = [
         "s1-default's recorded_at_us",
     ),
     Case(
+        "event known_at_us backdated (an old event made to look known long ago)",
+        sql("UPDATE events SET known_at_us = known_at_us - 1 WHERE event_id = 's1-default'"),
+        "events",
+        "s1-default's known_at_us",
+    ),
+    Case(
         "event subject changed",
         sql("UPDATE events SET subject = 's2' WHERE event_id = 's1-default'"),
         "events",
@@ -113,8 +119,9 @@ CASES = [
         "event inserted into a batch",
         sql(
             "INSERT INTO events (event_id, subject, source, type, occurred_at_us, "
-            "recorded_at_us, attributes, content_hash, batch) SELECT 'forged', subject, "
-            "source, type, occurred_at_us, recorded_at_us, attributes, content_hash, batch "
+            "recorded_at_us, attributes, content_hash, batch, known_at_us) "
+            "SELECT 'forged', subject, source, type, occurred_at_us, recorded_at_us, "
+            "attributes, content_hash, batch, known_at_us "
             "FROM events WHERE event_id = 's1-acct'"
         ),
         "events",
@@ -124,8 +131,9 @@ CASES = [
         "event inserted beyond the chain",
         sql(
             "INSERT INTO events (event_id, subject, source, type, occurred_at_us, "
-            "recorded_at_us, attributes, content_hash, batch) SELECT 'forged', subject, "
-            "source, type, occurred_at_us, recorded_at_us, attributes, content_hash, 999 "
+            "recorded_at_us, attributes, content_hash, batch, known_at_us) "
+            "SELECT 'forged', subject, source, type, occurred_at_us, recorded_at_us, "
+            "attributes, content_hash, 999, known_at_us "
             "FROM events WHERE event_id = 's1-acct'"
         ),
         "events",

@@ -67,6 +67,8 @@ class StoredEventView(AppModel):
     type: str
     occurred_at: str
     recorded_at: str
+    #: the ledger's clock: from when the ledger knew the event (docs/clocks.md)
+    known_at: str
     attributes: dict[str, JsonScalar]
 
 

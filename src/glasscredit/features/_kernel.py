@@ -150,7 +150,9 @@ class _Exprs:
                     "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
                 }
             ),
-            recorded=(pl.col("recorded_at_us") <= now) & (pl.col("occurred_at_us") <= now),
+            recorded=(pl.col("recorded_at_us") <= now)
+            & (pl.col("known_at_us") <= now)
+            & (pl.col("occurred_at_us") <= now),
             retained=pl.col("occurred_at_us") > now - pl.col("_retention_us"),
             attrs=[
                 pl.when(pl.col("type").is_in(sorted(types)))

@@ -144,6 +144,7 @@ def export_subject(
                 **_redacted(ledger.policy, e.as_dict()),
                 "occurred_at_us": e.occurred_at_us,
                 "recorded_at_us": e.recorded_at_us,
+                "known_at_us": e.known_at_us,
                 "content_hash": hashes.get(e.event_id),
                 "status": status.get(e.event_id, "does not count: recorded after as_of"),
             }

@@ -72,6 +72,8 @@ def _frames(
                 e["type"],
                 int(e["occurred_at_us"]),
                 int(e["recorded_at_us"]),
+                # an export made before the ledger kept a third clock: known when recorded
+                int(e.get("known_at_us", e["recorded_at_us"])),
                 attrs,
             )
         )

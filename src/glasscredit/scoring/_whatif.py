@@ -74,6 +74,7 @@ def _hypothetical_frame(
                 "type": res.type,
                 "occurred_at_us": res.occurred_at_us,
                 "recorded_at_us": res.occurred_at_us,
+                "known_at_us": res.occurred_at_us,
                 "attributes": res.attributes_json,
             }
         )

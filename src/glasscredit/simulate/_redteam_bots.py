@@ -44,6 +44,7 @@ def _events(
             "type": [type_] * len(subjects),
             "occurred_at_us": times,
             "recorded_at_us": times,
+            "known_at_us": times,
             "attributes": [attributes] * len(subjects),
         },
         schema=EVENT_FRAME_SCHEMA,

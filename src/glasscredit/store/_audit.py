@@ -5,7 +5,10 @@ Each row stores the hash of the previous row and its own hash over its content. 
 hashes, in ``event_id`` order), so editing an event's stored content breaks the chain at
 the batch that recorded it. :func:`verify_chain` pinpoints the first bad row. Every
 event of a batch is recorded at the ``ingest`` row's time (``recorded_at_us`` equals the
-row's ``at_us``), so the second clock is in the chain too, at no cost to ingest. The
+row's ``at_us``), so the second clock is in the chain too, at no cost to ingest. So is
+the third, ``known_at_us``: it equals ``recorded_at_us`` unless the ``ingest`` row names
+an approved backfill and the date the operator attested (``known_from_us``), and then it
+is ``max(occurred_at_us, known_from_us)``. The
 other tables a score depends on are covered by digests that audit rows carry
 (``store/_coverage.py``).
 
@@ -49,6 +52,7 @@ __all__ = [
     "batch_matches",
     "check_actor",
     "event_leaf",
+    "known_mismatch",
     "leaf_digest",
     "row_hash",
     "subject_hash",
@@ -69,6 +73,7 @@ CHAIN_COLUMNS = (
     events.c.attributes,
     events.c.content_hash,
     events.c.recorded_at_us,
+    events.c.known_at_us,
 )
 
 
@@ -200,26 +205,48 @@ def append_audit(
     return AuditEntry(seq, at_us, actor, action, tag, details, prev, rh)
 
 
-#: per batch: its (event_id, content hash) pairs and, per recorded time, one event at it
-_Batches = Iterator[tuple[int, list[tuple[str, str]], dict[int, str]]]
+#: per batch: its (event_id, content hash) pairs, per recorded time one event at it, and
+#: each event's (occurred_at_us, known_at_us), in the order of the pairs
+_Batches = Iterator[tuple[int, list[tuple[str, str]], dict[int, str], tuple[list[int], list[int]]]]
 
 
 def _event_pairs_by_batch(result: Any) -> _Batches:
     current: int | None = None
     pairs: list[tuple[str, str]] = []
     clocks: dict[int, str] = {}
-    for b, eid, subj, src, typ, occ, attrs, stored, rec in result:
+    occs: list[int] = []
+    knowns: list[int] = []
+    for b, eid, subj, src, typ, occ, attrs, stored, rec, kn in result:
         recomputed = content_hash(eid, subj, src, typ, int(occ), attrs)
         # a row whose content was edited no longer matches its stored or chained hash
         ch = recomputed if recomputed == stored else f"edited:{recomputed}"
         if b != current:
             if current is not None:
-                yield current, pairs, clocks
-            current, pairs, clocks = int(b), [], {}
+                yield current, pairs, clocks, (occs, knowns)
+            current, pairs, clocks, occs, knowns = int(b), [], {}, [], []
         pairs.append((eid, ch))
         clocks.setdefault(int(rec), eid)
+        occs.append(int(occ))
+        knowns.append(int(kn))
     if current is not None:
-        yield current, pairs, clocks
+        yield current, pairs, clocks, (occs, knowns)
+
+
+def known_mismatch(
+    details: dict[str, Any], at_us: int, ids: list[str], occurred: list[int], known: list[int]
+) -> str | None:
+    """The first event of a batch whose ``known_at_us`` is not what its ingest row says.
+
+    A live batch's events are known when recorded (the row's ``at_us``); an approved
+    backfill's (the row carries ``known_from_us``) at ``max(occurred_at_us,
+    known_from_us)``.
+    """
+    known_from = details.get("known_from_us")
+    for eid, occ, kn in zip(ids, occurred, known, strict=True):
+        expected = at_us if known_from is None else max(occ, int(known_from))
+        if kn != expected:
+            return eid
+    return None
 
 
 def verify_chain(
@@ -318,6 +345,7 @@ def _verify(
         prev = r.row_hash
         pairs: list[tuple[str, str]] = []
         clocks: dict[int, str] = {}
+        times: tuple[list[int], list[int]] = ([], [])
         if pending is not None and pending[0] < r.seq:
             return ChainReport(
                 False,
@@ -328,7 +356,7 @@ def _verify(
                 table="events",
             )
         if pending is not None and pending[0] == r.seq:
-            pairs, clocks = pending[1], pending[2]
+            pairs, clocks, times = pending[1], pending[2], pending[3]
             pending = next(batches, None)
         if extra_pairs and r.seq in extra_pairs:
             pairs = pairs + extra_pairs[r.seq]
@@ -366,6 +394,18 @@ def _verify(
                     n_events,
                     int(r.seq),
                     f"event {late[0]}'s recorded_at_us differs from its batch's time "
+                    "(the row was edited)",
+                    table="events",
+                )
+            ids = [e for e, _ in pairs[: len(times[0])]]
+            odd = known_mismatch(d, int(r.at_us), ids, *times)
+            if odd is not None:
+                return ChainReport(
+                    False,
+                    checked,
+                    n_events,
+                    int(r.seq),
+                    f"event {odd}'s known_at_us is not what its batch's row says "
                     "(the row was edited)",
                     table="events",
                 )

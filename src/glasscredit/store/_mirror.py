@@ -50,7 +50,7 @@ from glasscredit.store._schemas import EVENT_FRAME_SCHEMA, EVENT_SCHEMA
 __all__ = ["EventMirror", "SyncReport"]
 
 _MANIFEST = "manifest.json"
-_FORMAT = 3  # 2: segments carry id_hash; 3: id_hash is XXH64
+_FORMAT = 4  # 2: segments carry id_hash; 3: id_hash is XXH64; 4: known_at_us
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
 _SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction

@@ -20,6 +20,8 @@ class StoredEvent:
     occurred_at_us: int
     recorded_at_us: int
     attributes: dict[str, Any]
+    #: the ledger's clock: recorded_at_us, or the attested date of an approved backfill
+    known_at_us: int
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -29,6 +31,7 @@ class StoredEvent:
             "type": self.type,
             "occurred_at": iso(self.occurred_at_us),
             "recorded_at": iso(self.recorded_at_us),
+            "known_at": iso(self.known_at_us),
             "attributes": self.attributes,
         }
 

@@ -27,6 +27,7 @@ EVENT_SCHEMA = pa.schema(
         ("type", pa.string()),
         ("occurred_at_us", pa.int64()),
         ("recorded_at_us", pa.int64()),
+        ("known_at_us", pa.int64()),
         ("attributes", pa.string()),
     ]
 )
@@ -49,4 +50,5 @@ EVENT_INSERT_COLUMNS = (
     "attributes",
     "content_hash",
     "batch",
+    "known_at_us",
 )

@@ -210,6 +210,7 @@ class Ledger:
                 r["occurred_at_us"],
                 r["recorded_at_us"],
                 json.loads(r["attributes"]),
+                r["known_at_us"],
             )
             for r in frame.sort("occurred_at_us", "seq").iter_rows(named=True)
         ]

@@ -65,6 +65,9 @@ events = Table(
     Column("attributes", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("batch", BigInteger, nullable=False),
+    # the ledger's clock (migration 0011): recorded_at_us for a live event, the attested
+    # date (never before occurred_at_us) for an event of an approved backfill
+    Column("known_at_us", BigInteger, nullable=False),
     Index("ix_events_subject_occurred", "subject", "occurred_at_us"),
 )
 

@@ -84,7 +84,7 @@ class PostgresDialect:
         bytes_per_batch = rows * 100
         sql = (
             "COPY (SELECT seq, event_id, subject, source, type, occurred_at_us, "
-            f"recorded_at_us, {attrs} FROM events{where}) TO STDOUT WITH (FORMAT csv)"
+            f"recorded_at_us, known_at_us, {attrs} FROM events{where}) TO STDOUT WITH (FORMAT csv)"
         )
         raw = engine.raw_connection()
         try:
@@ -146,6 +146,12 @@ class PostgresDialect:
             attributes="attributes",
             content_hash="content_hash",
             batch=pl.lit(batch, dtype=pl.Int64),
+            # the batch's time, unless the frame carries it (an approved backfill)
+            known_at_us=(
+                pl.col("known_at_us")
+                if "known_at_us" in frame.columns
+                else pl.lit(now_us, dtype=pl.Int64)
+            ),
         )
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
@@ -163,7 +169,8 @@ class PostgresDialect:
             cur.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS gc_staging (event_id text, subject text, "
                 "source text, type text, occurred_at_us bigint, recorded_at_us bigint, "
-                "attributes text, content_hash text, batch bigint) ON COMMIT DELETE ROWS"
+                "attributes text, content_hash text, batch bigint, known_at_us bigint) "
+                "ON COMMIT DELETE ROWS"
             )
             _copy(cur, "gc_staging", buf, options)
             cols = ", ".join(EVENT_INSERT_COLUMNS)

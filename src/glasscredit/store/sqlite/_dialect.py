@@ -99,7 +99,7 @@ class SqliteDialect:
         quoted = f"""coalesce('"' || replace({attrs}, '"', '""') || '"', '')"""
         sql = (
             "SELECT seq || ',' || event_id || ',' || subject || ',' || source || ',' || type"
-            " || ',' || occurred_at_us || ',' || recorded_at_us || ',' || "
+            " || ',' || occurred_at_us || ',' || recorded_at_us || ',' || known_at_us || ',' || "
             + quoted
             + " FROM events"
             + where
@@ -131,16 +131,17 @@ class SqliteDialect:
         """Insert, skipping ids already stored; returns how many rows were new.
 
         The batch's constants are written into the statement (they are our own integers),
-        so each row binds and converts seven values, not nine.
+        so each row binds and converts seven values, not ten. ``known_at_us`` is the
+        batch's time too, unless the frame carries it (an approved backfill).
         """
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
         cols = EVENT_INSERT_COLUMNS
-        bound = [c for c in cols if c not in ("recorded_at_us", "batch")]
-        values = ", ".join(
-            f"{int(now_us)}" if c == "recorded_at_us" else f"{int(batch)}" if c == "batch" else "?"
-            for c in cols
-        )
+        consts = {"recorded_at_us": int(now_us), "batch": int(batch)}
+        if "known_at_us" not in frame.columns:
+            consts["known_at_us"] = int(now_us)
+        bound = [c for c in cols if c not in consts]
+        values = ", ".join(f"{consts[c]}" if c in consts else "?" for c in cols)
         before = dbapi.total_changes
         dbapi.executemany(
             f"INSERT INTO events ({', '.join(cols)}) VALUES ({values}) "
