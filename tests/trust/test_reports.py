@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import FakeClock, event
 
 from glasscredit.policy import Policy, default_policy, parse_timestamp
+from glasscredit.rights import open_dispute, resolve_dispute
 from glasscredit.scoring import Scorer
 from glasscredit.store import Ledger
 from glasscredit.trust import (
@@ -15,12 +16,14 @@ from glasscredit.trust import (
     compute_reports,
     corroborate_reports,
     explain_reports,
+    overturn_counts,
 )
 
 T = parse_timestamp("2026-09-01T00:00:00Z")
 DAY = 86_400_000_000
 CATS = ["non_payment", "fraud"]
-OLD = {f"r{i}": ReporterInfo(T - (400 + 90 * i) * DAY, f"src{i}") for i in range(1, 6)}
+# long-standing reporters, each with two aged mutual endorsers (the default minimum)
+OLD = {f"r{i}": ReporterInfo(T - (400 + 90 * i) * DAY, f"src{i}", 2) for i in range(1, 6)}
 
 
 def _reports(*rows: tuple[str, str, int]) -> pl.DataFrame:
@@ -96,8 +99,8 @@ def test_one_reporter_filing_a_hundred_reports_is_one_report() -> None:
 def test_fresh_and_batch_registered_reporters_count_as_one() -> None:
     fresh = {
         **OLD,
-        "r3": ReporterInfo(T - 5 * DAY, "src3"),
-        "r5": ReporterInfo(T - 10 * DAY, "src5"),
+        "r3": ReporterInfo(T - 5 * DAY, "src3", 2),
+        "r5": ReporterInfo(T - 10 * DAY, "src5", 2),
     }
     # r3 and r5 created < 30 days before their reports -> one group; r1 separate: 2 groups
     value, why = _run(
@@ -107,8 +110,8 @@ def test_fresh_and_batch_registered_reporters_count_as_one() -> None:
     # same first source within 30 days of each other (one registration batch): one group
     batch = {
         **OLD,
-        "r2": ReporterInfo(T - 500 * DAY, "farm"),
-        "r3": ReporterInfo(T - 490 * DAY, "farm"),
+        "r2": ReporterInfo(T - 500 * DAY, "farm", 2),
+        "r3": ReporterInfo(T - 490 * DAY, "farm", 2),
     }
     value, why = _run(
         _reports(("r1", "fraud", 0), ("r2", "fraud", 0), ("r3", "fraud", 0)), TRUST, infos=batch
@@ -117,13 +120,14 @@ def test_fresh_and_batch_registered_reporters_count_as_one() -> None:
 
 
 def test_decay_and_overturned_reports_lower_the_weight() -> None:
-    reports = _reports(("r1", "fraud", 180), ("r2", "fraud", 0), ("r5", "fraud", 0))
+    reports = _reports(("r1", "fraud", 80), ("r2", "fraud", 0), ("r5", "fraud", 0))
     value, _ = _run(reports, TRUST)
-    # r1's report is one half-life (180 d) old: 1.0 * 0.5; total 0.5 + 0.8 + 1.0 = 2.3
-    assert value == pytest.approx(2.3)
+    # r1's report is 80 days old (inside the 90-day window): 1.0 * 0.5 ** (80 / 180)
+    old = 0.5 ** (80 / 180)
+    assert value == pytest.approx(old + 0.8 + 1.0)
     value, why = _run(reports, TRUST, overturned={"r5": 2})
-    # r5 had 2 reports overturned: 1.0 * 0.5 ** 2 = 0.25, still >= 0.2 -> 0.5 + 0.8 + 0.25
-    assert value == pytest.approx(1.55)
+    # r5 had 2 reports removed: 1.0 * 0.5 ** 2 = 0.25, still >= 0.2
+    assert value == pytest.approx(old + 0.8 + 0.25)
     value, why = _run(reports, TRUST, overturned={"r5": 3})
     # 0.5 ** 3 = 0.125 < 0.2: r5 no longer carries weight, 2 groups left
     assert value == 0.0 and why["rep2"] == "untrusted_reporter"
@@ -139,11 +143,55 @@ def test_bad_reports_are_neutral() -> None:
             ("r5", "fraud", 0),
         ),
         {**TRUST, "x": 1.0},
-        infos={**OLD, "x": ReporterInfo(T - 900 * DAY, "srcx")},
+        infos={**OLD, "x": ReporterInfo(T - 900 * DAY, "srcx", 2)},
     )
     assert why["rep1"] == "unknown_category" and why["rep2"] == "unknown_reporter"
     assert why["rep3"] == "self_report"
     assert value == 0.0  # only r1 and r5 remain: 2 < 3
+
+
+def test_a_reporter_must_earn_its_weight_with_aged_endorsers() -> None:
+    # r3 inherits full trust from one partner (a single mutual endorsement): unearned
+    infos = {**OLD, "r3": ReporterInfo(T - 900 * DAY, "src3", 1)}
+    reports = _reports(("r1", "fraud", 0), ("r2", "fraud", 0), ("r3", "fraud", 0))
+    value, why = _run(reports, TRUST, infos=infos)
+    assert value == 0.0 and why["rep2"] == "unearned_reporter"
+    assert why["rep0"] == why["rep1"] == "not_corroborated"
+    # with a second aged endorser it weighs what its trust says
+    value, why = _run(reports, TRUST)
+    assert value == pytest.approx(2.3) and set(why.values()) == {"counted"}
+
+
+def test_reports_far_apart_in_time_do_not_combine() -> None:
+    # three independent trusted reporters, 0, 100 and 200 days ago: no two within 90 days
+    value, why = _run(
+        _reports(("r1", "fraud", 0), ("r2", "fraud", 100), ("r5", "fraud", 200)), TRUST
+    )
+    assert value == 0.0 and set(why.values()) == {"not_corroborated"}
+    # the same three within 90 days of each other corroborate (with decay by age)
+    value, why = _run(_reports(("r1", "fraud", 0), ("r2", "fraud", 45), ("r5", "fraud", 89)), TRUST)
+    decay = 0.5 ** (1 / 180)
+    assert value == pytest.approx(1.0 + 0.8 * decay**45 + 1.0 * decay**89)
+    assert set(why.values()) == {"counted"}
+
+
+def test_the_best_window_counts_and_the_rest_is_outside_it() -> None:
+    # an old episode (r1, r2, r3, 200 days ago) and a recent one (r2, r3, r5): both are
+    # corroborated; the recent one weighs more (less decay) and is the one that counts
+    rows = [("r1", "fraud", 200), ("r2", "fraud", 201), ("r3", "fraud", 202)]
+    rows += [("r2", "fraud", 10), ("r3", "fraud", 11), ("r5", "fraud", 12)]
+    value, why = _run(_reports(*rows), TRUST)
+    d = 0.5 ** (1 / 180)
+    assert value == pytest.approx(0.8 * d**10 + 0.5 * d**11 + 1.0 * d**12)
+    assert [why[f"rep{i}"] for i in range(6)] == ["outside_window"] * 3 + ["counted"] * 3
+
+
+def test_a_burst_of_reports_is_read_as_one_window() -> None:
+    # 300 reports the same day from the same 3 reporters: one window, one report each
+    rows = [(f"r{1 + i % 3}", "fraud", 0) for i in range(300)]
+    value, why = _run(_reports(*rows), TRUST)
+    assert value == pytest.approx(2.3)
+    assert sorted(why.values()).count("counted") == 3
 
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -169,18 +217,28 @@ def _report(eid: str, reporter: str) -> dict[str, object]:
     return event(eid, subject="x", type_="report.misconduct", reporter=reporter, occurred_at=AS_OF)
 
 
-def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) -> None:
-    clock.set(AS_OF)
-    evs = [
+OLD_TIME = "2023-01-01T00:00:00Z"
+
+
+def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
+    """Seed a (identity from two sources) and g, both known to the ledger since 2023,
+    each mutually endorsing r1, r2, r3 (two aged endorsers each); x is reported."""
+    clock.set(OLD_TIME)
+    old = [
         event(
-            "a-id",
+            f"a-id-{src}",
             subject="a",
             type_="identity.verified",
             level=3,
-            occurred_at="2023-01-01T00:00:00Z",
-        ),
-        event("x-acct", subject="x", type_="account.opened", occurred_at="2024-03-01T00:00:00Z"),
+            occurred_at=OLD_TIME,
+            source=src,
+        )
+        for src in ("bank", "idcheck")
     ]
+    old.append(event("g-acct", subject="g", type_="account.opened", occurred_at=OLD_TIME))
+    assert ledger.ingest(old).accepted == 3
+    clock.set(AS_OF)
+    evs = [event("x-acct", subject="x", type_="account.opened", occurred_at="2024-03-01T00:00:00Z")]
     for i, start in enumerate(["2024-01-01", "2024-06-01", "2025-01-01"], start=1):
         evs.append(
             event(
@@ -190,12 +248,17 @@ def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) 
                 occurred_at=f"{start}T00:00:00Z",
             )
         )
-        evs += _mutual("a", f"r{i}")
-    evs += [_report("rep1", "r1"), _report("rep2", "r2")]
+        evs += _mutual("a", f"r{i}") + _mutual("g", f"r{i}")
     assert ledger.ingest(evs).accepted == len(evs)
+
+
+def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) -> None:
+    _reporting_ledger(ledger, clock)
+    ledger.ingest([_report("rep1", "r1"), _report("rep2", "r2")])
     t = parse_timestamp(AS_OF)
-    # star a - r1, r2, r3 plus x alone: n = 5, 3 steps, 5 units on a (degree 3):
-    # x1 = r_i 5/3; x2 = a 5; x3 = r_i 5/3 -> trust r_i = 5/3, the median -> each 1.0
+    # K(2,3) a, g - r1, r2, r3 plus x alone: n = 6, 3 steps, 6 units on seed a:
+    # x1 = r_i 2; x2 = a 3, g 3; x3 = r_i 2 -> trust r_i = 2 / 2 = 1; a and g hold 0,
+    # so the reference falls back to the median of the reached (1) -> each r_i 1.0
     two = explain_reports(ledger, "x", t)
     assert two.value == 0.0 and [v.reason for v in two.reports] == ["not_corroborated"] * 2
     ledger.ingest(
@@ -210,3 +273,48 @@ def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) 
     feats = {f.name: (f.value, f.points) for f in exp.features}
     # 3.0 >= 0.5 -> the [0.5, inf) bin: -30 points in the default table
     assert feats["corroborated_reports"] == (pytest.approx(3.0), -30)
+
+
+def test_a_reporter_with_one_endorser_or_young_endorsers_has_not_earned_weight(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    _reporting_ledger(ledger, clock)
+    # r4 is endorsed by a alone: a single mutual endorsement, inherited trust
+    # r5 is endorsed by a and by y, an account the ledger met today (backdated occurred_at)
+    ledger.ingest(
+        [
+            *_mutual("a", "r4"),
+            *_mutual("a", "r5"),
+            event("y-acct", subject="y", type_="account.opened", occurred_at=OLD_TIME),
+            *_mutual("y", "r5"),
+            *[_report(f"rep{i}", f"r{i}") for i in (1, 2, 4, 5)],
+        ]
+    )
+    found = explain_reports(ledger, "x", parse_timestamp(AS_OF)).reports
+    why = {v.reporter: v.reason for v in found}
+    assert why["r4"] == why["r5"] == "unearned_reporter"
+    # r1 and r2 (two aged endorsers each) are judged on their trust instead
+    assert why["r1"] != "unearned_reporter" and why["r2"] != "unearned_reporter"
+
+
+def test_only_a_verdict_that_removes_a_report_penalises_its_reporter(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    _reporting_ledger(ledger, clock)
+    ledger.ingest([_report("rep1", "r1"), _report("rep2", "r2"), _report("rep3", "r3")])
+    t = parse_timestamp(AS_OF)
+    # x disputes r1's report: open, it stops counting, but r1 is not penalised
+    clock.set("2026-09-02T00:00:00Z")
+    opened = open_dispute(ledger, "x", "rep1", "it was not me", now_us=clock(), actor="subject")
+    later = clock()
+    assert overturn_counts(ledger, later) == {}
+    # x disputes r2's report too; the source checks it and upholds it: no penalty either
+    second = open_dispute(ledger, "x", "rep2", "not true", now_us=clock(), actor="subject")
+    resolve_dispute(ledger, second.dispute.dispute_id, "upheld", now_us=clock(), actor="op")
+    assert overturn_counts(ledger, clock()) == {}
+    # the first is removed by a verdict: now, and only from then on, r1 loses weight
+    clock.set("2026-09-03T00:00:00Z")
+    resolve_dispute(ledger, opened.dispute.dispute_id, "removed", now_us=clock(), actor="op")
+    assert overturn_counts(ledger, clock()) == {"r1": 1}
+    assert overturn_counts(ledger, later) == {}
+    assert overturn_counts(ledger, t) == {}

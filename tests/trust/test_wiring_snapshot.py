@@ -15,6 +15,29 @@ AS_OF = "2026-09-01T00:00:00Z"
 OLD = "2023-01-01T00:00:00Z"  # 44 months before AS_OF: a long clean history
 
 
+@pytest.fixture
+def policy() -> Policy:
+    """The default policy with seeds of any degree, so that a path graph has one."""
+    data = default_policy().model_dump(mode="json", by_alias=True)
+    data["settings"] = {**data.get("settings", {}), "trust": {"min_seed_degree": 1}}
+    return policy_from_dict(data)
+
+
+def _identity(subject: str, level: int, *sources: str) -> list[dict[str, object]]:
+    """Identity checks of ``subject`` at ``level``, one per source."""
+    return [
+        event(
+            f"{subject}-id-{src}",
+            subject=subject,
+            type_="identity.verified",
+            level=level,
+            occurred_at=OLD,
+            source=src,
+        )
+        for src in sources
+    ]
+
+
 def _mutual(a: str, b: str, when: str = "2026-01-01T00:00:00Z") -> list[dict[str, object]]:
     return [
         event(f"e-{a}-{b}", subject=b, type_="endorsement", endorser=a, occurred_at=when),
@@ -23,16 +46,14 @@ def _mutual(a: str, b: str, when: str = "2026-01-01T00:00:00Z") -> list[dict[str
 
 
 def _path_ledger(ledger: Ledger, clock: FakeClock) -> None:
-    """Path a - b - c - d; ``a`` is the only seed (identity 3, known since 2023)."""
+    """Path a - b - c - d; ``a`` is the only seed (identity 3 from two sources, known to
+    the ledger since 2023); b's identity comes from one source only."""
+    clock.set(OLD)  # the ledger's own clock: it has known a and b since then
+    ids = [*_identity("a", 3, "bank", "idcheck"), *_identity("b", 3, "bank")]
+    assert ledger.ingest(ids).accepted == 3
     clock.set(AS_OF)
-    evs = [
-        event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD),
-        event("b-id", subject="b", type_="identity.verified", level=2, occurred_at=OLD),
-        *_mutual("a", "b"),
-        *_mutual("b", "c"),
-        *_mutual("c", "d"),
-    ]
-    assert ledger.ingest(evs).accepted == 8
+    evs = [*_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
+    assert ledger.ingest(evs).accepted == 6
 
 
 def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
@@ -41,13 +62,15 @@ def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     snap = compute_trust(ledger, t)
     # n = 4 -> ceil(log2 4) = 2 steps, total trust 4 on seed a; degrees a1 b2 c2 d1.
     # step 1: a sends 4/1 to b -> [0, 4, 0, 0]; step 2: b sends 4/2 to a and c -> [2, 0, 2, 0]
-    # divided by degree -> [2, 0, 1, 0]; median of positives (1, 2) = 1.5
-    # normalised min(1, t / 1.5) -> a 1, b 0, c 2/3, d 0
+    # divided by degree -> [2, 0, 1, 0]; the reference is the median trust of the
+    # seed-eligible subjects (a alone: 2), not of everyone reached
+    # normalised min(1, t / 2) -> a 1, b 0, c 0.5, d 0
     assert snap.seeds == ["a"] and snap.iterations == 2 and snap.n_edges == 3
-    assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})
+    assert snap.reference == 2.0 and snap.eligible == 1 and snap.stored
+    assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 0.5, "d": 0.0})
     scorer = Scorer(ledger)
     pts = {s: {f.name: f.points for f in scorer.explain(s, t).features}["trust"] for s in "abcd"}
-    # trust bins [0.2, 0.5, 0.8] -> points [0, 10, 20, 30]: a 1 -> 30, c 0.667 -> 20
+    # trust bins [0.2, 0.5, 0.8] -> points [0, 10, 20, 30]: a 1 -> 30, c 0.5 -> 20
     assert pts == {"a": 30, "b": 0, "c": 20, "d": 0}
     # a time before the snapshot sees no trust at all (missing -> 0 points)
     early = scorer.explain("a", t - 1)
@@ -65,10 +88,19 @@ def test_recompute_same_time_appends_a_version_and_old_scores_reproduce(
     first = rescore(scorer, t, clock(), subjects_in=["c"])
     [score_id] = [s.score_id for s in score_history(scorer, "c")]
     # an operator holds a-b's endorsements from before t (a reviewed burst): recomputed
-    # for the same time, the seed reaches nobody and c's trust drops
+    # for the same time, the seed has no edge left; losing every seed is an alert: the
+    # snapshot is not stored, the one in force stays, and an audit row says so
     clock.set("2026-09-01T06:00:00Z")
     assert ledger.holds.hold("review:1", ["e-a-b", "e-b-a"], t - 1, actor="operator") == 2
-    compute_trust(ledger, t)
+    kept = compute_trust(ledger, t)
+    assert not kept.stored and kept.alert is not None and "1 of the 1 seeds" in kept.alert
+    assert (kept.previous_seeds, kept.seeds_lost) == (1, 1)
+    assert len(ledger.snapshots.versions("trust")) == 1
+    [row] = [e for e in ledger.audit.entries() if e.action == "snapshot.trust.kept"]
+    assert row.details["seeds_lost"] == 1 and row.details["as_of_us"] == t
+    # the operator reviewed it: stored when forced
+    forced = compute_trust(ledger, t, force=True)
+    assert forced.stored
     versions = ledger.snapshots.versions("trust")
     assert [(v.as_of_us, v.made_at_us, v.n_values) for v in versions] == [
         (t, made_first, 4),
@@ -77,7 +109,7 @@ def test_recompute_same_time_appends_a_version_and_old_scores_reproduce(
     newest = ledger.snapshots.values("trust", t)
     older = ledger.snapshots.values("trust", t, made_by_us=made_first)
     assert newest is not None and older is not None
-    assert dict(older.iter_rows()) == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})
+    assert dict(older.iter_rows()) == pytest.approx({"a": 1.0, "b": 0.0, "c": 0.5, "d": 0.0})
     assert dict(newest.iter_rows()) == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}
     assert {f.name: f.value for f in scorer.explain("c", t).features}["trust"] == 0.0
     # the stored score was computed with the first version and still reproduces exactly
@@ -90,6 +122,9 @@ def test_recompute_same_time_appends_a_version_and_old_scores_reproduce(
         (versions[0].version, 4),
         (versions[1].version, 4),
     ]
+    assert "forced" in made[1].details and "forced" not in made[0].details
+    seeds = ledger.snapshots.versions("trust_seeds")
+    assert [v.n_values for v in seeds] == [1, 0]  # stored with each trust version
     assert ledger.verify_audit().ok
 
 
@@ -134,6 +169,19 @@ def test_trust_settings_are_validated(policy: Policy) -> None:
     data["settings"] = {"trust": {"min_identity_levle": 2}}
     with pytest.raises(PolicyError, match=r"min_identity_levle.*unknown_setting"):
         trust_settings(policy_from_dict(data))
+    refused = {
+        "min_identity_sources": 1,  # identity from one source is never enough
+        "min_seed_degree": 0,
+        "seeds_per_community": 0,
+        "max_seed_loss": 0,
+    }
+    for key, value in refused.items():
+        data["settings"] = {"trust": {key: value}}
+        with pytest.raises(PolicyError, match=rf"settings\.trust\.{key}"):
+            trust_settings(policy_from_dict(data))
+    data["settings"] = {"trust": {"min_seed_degree": True}}
+    with pytest.raises(PolicyError, match=r"settings\.trust\.min_seed_degree.*type"):
+        trust_settings(policy_from_dict(data))
 
 
 def test_trust_reads_the_event_types_the_policy_names(sqlite_url: str, clock: FakeClock) -> None:
@@ -148,11 +196,10 @@ def test_trust_reads_the_event_types_the_policy_names(sqlite_url: str, clock: Fa
         policy_from_dict(data)
     policy = default_policy()
     assert policy.trust_events.endorsement == "endorsement"
-    with Ledger(sqlite_url, policy, clock=clock) as ledger:
-        clock.set(AS_OF)
-        vouches = [*_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
-        seed = event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD)
-        assert ledger.ingest([seed, *vouches]).accepted == 7
+    data = policy.model_dump(mode="json", by_alias=True)
+    data["settings"] = {"trust": {"min_seed_degree": 1}}
+    with Ledger(sqlite_url, policy_from_dict(data), clock=clock) as ledger:
+        _path_ledger(ledger, clock)
         snap = compute_trust(ledger, parse_timestamp(AS_OF))
     assert snap.seeds == ["a"] and snap.n_edges == 3
-    assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 2 / 3, "d": 0.0})
+    assert snap.values == pytest.approx({"a": 1.0, "b": 0.0, "c": 0.5, "d": 0.0})

@@ -77,9 +77,16 @@ def sources(caller: CallerDep) -> uc.Sources:
 
 
 @route(router, "POST", "/trust", rule("operator"))
-def compute_trust(caller: CallerDep, as_of: AsOf = None) -> uc.TrustSummary:
-    """Recompute the trust snapshot (a new version; nothing replaced)."""
-    return uc.compute_trust(caller.ctx, as_of_us=_as_of(as_of))
+def compute_trust(
+    caller: CallerDep,
+    as_of: AsOf = None,
+    force: Annotated[
+        bool, Query(description="store it even when it lost too many seeds (reviewed)")
+    ] = False,
+) -> uc.TrustSummary:
+    """Recompute the trust snapshot (a new version; nothing replaced). One that lost too
+    many seeds is not stored unless forced: ``alert`` says why, ``stored`` is false."""
+    return uc.compute_trust(caller.ctx, as_of_us=_as_of(as_of), force=force)
 
 
 @route(router, "POST", "/reports", rule("operator"))

@@ -35,7 +35,12 @@ __all__ = [
 
 
 class TrustSummary(AppModel):
-    """A stored trust snapshot in numbers (the values themselves feed scoring)."""
+    """A trust snapshot in numbers (the values themselves feed scoring).
+
+    ``alert`` is set when the snapshot lost more than ``settings.trust.max_seed_loss`` of
+    the seeds of the one in force: it was then not stored (``stored`` false, audited as
+    ``snapshot.trust.kept``) unless forced.
+    """
 
     as_of_us: int
     subjects: int
@@ -45,6 +50,13 @@ class TrustSummary(AppModel):
     dropped: dict[str, int]
     median: float
     reached: int
+    reference: float
+    eligible: int
+    communities_without_seed: int
+    previous_seeds: int | None
+    seeds_lost: int
+    alert: str | None
+    stored: bool
 
 
 class ReportsSummary(AppModel):
@@ -112,9 +124,12 @@ def trust_summary(snapshot: DomainTrustSnapshot) -> TrustSummary:
     return TrustSummary.model_validate(snapshot.summary())
 
 
-def compute_trust(ctx: Context, *, as_of_us: int | None = None) -> TrustSummary:
-    """Compute trust from the endorsement graph as of a time and store it for scoring."""
-    return trust_summary(_compute_trust(ctx.ledger, ctx.as_of(as_of_us)))
+def compute_trust(
+    ctx: Context, *, as_of_us: int | None = None, force: bool = False
+) -> TrustSummary:
+    """Compute trust from the endorsement graph as of a time and store it for scoring
+    (unless it lost too many seeds: then ``alert`` says so; ``force`` stores it anyway)."""
+    return trust_summary(_compute_trust(ctx.ledger, ctx.as_of(as_of_us), force=force))
 
 
 def compute_reports(ctx: Context, *, as_of_us: int | None = None) -> ReportsSummary:

@@ -6,9 +6,10 @@ undirected edge) and a step ``x <- A (x / deg)`` is a join of the edges with eac
 node's share and a sum by destination. Nothing else changes: the same graph rules as
 :func:`glasscredit.trust.build_endorsement_graph` (present events only, known subjects
 only, no self-loops, a repeated pair once, ``mutual`` or ``either``), the same seeds
-(:func:`glasscredit.trust.select_seeds` on the driver: a policy over per-subject
-columns), the same number of steps and total trust, the same normalisation by the median
-of the reached. Sums run in another order than scipy's, so values agree to rounding
+(``trust/_plan.py`` on the driver, where the inputs already are: degrees, communities,
+clean history, the best-embedded per community), the same start mass (by degree), number
+of steps and total trust, the same normalisation by the median trust of the
+seed-eligible subjects. Sums run in another order than scipy's, so values agree to rounding
 (a test holds them within 1e-9, and in the same points bins).
 
 The lineage of an iterated join grows with every step; it is cut every
@@ -25,8 +26,9 @@ import numpy as np
 import polars as pl
 
 from glasscredit.batch._settings import arrow_only
-from glasscredit.trust import SeedPolicy, TrustSettings, default_iterations, select_seeds
+from glasscredit.trust import ReportSettings, TrustSettings, default_iterations
 from glasscredit.trust._inputs import TrustInputs
+from glasscredit.trust._plan import plan_seeds
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -77,11 +79,16 @@ def spark_sybilrank(
     iterations: int,
     total_trust: float,
     *,
+    start: list[float] | None = None,
+    reference: list[str] | None = None,
     checkpoint_every: int = 4,
 ) -> SparkTrust:
     """SybilRank over ``nodes`` (subject) and ``edges`` (a, b: both directions).
 
-    ``seeds`` must have edges (the caller drops the others, as ``sybilrank`` does).
+    ``seeds`` must have edges (the caller drops the others, as ``sybilrank`` does);
+    ``start``: each seed's start mass (default an even split of ``total_trust``);
+    ``reference``: the subjects whose median positive trust normalises (default the
+    seeds; all positive trust when none of them holds any).
     """
     from pyspark.sql import functions as F
 
@@ -97,8 +104,10 @@ def spark_sybilrank(
         .repartition("a")
         .cache()
     )
-    share = total_trust / len(seeds)
-    x = spark.createDataFrame(pl.DataFrame({"a": seeds, "x": [share] * len(seeds)}).to_arrow())
+    mass = start if start is not None else [total_trust / len(seeds)] * len(seeds)
+    x = spark.createDataFrame(
+        pl.DataFrame({"a": seeds, "x": mass}, schema={"a": pl.String, "x": pl.Float64}).to_arrow()
+    )
     reliable = spark.sparkContext.getCheckpointDir() is not None
     for step in range(iterations):
         x = (
@@ -121,43 +130,51 @@ def spark_sybilrank(
         )
         .cache()
     )
-    ref = trust.where(F.col("trust") > 0).agg(F.percentile("trust", 0.5).alias("m")).first()
-    reference = float(ref["m"]) if ref is not None and ref["m"] is not None else 0.0
+    pool = spark.createDataFrame(
+        pl.DataFrame({"subject": reference or seeds}, schema={"subject": pl.String}).to_arrow()
+    )
+    value = _median_positive(trust.join(pool, "subject", "left_semi"))
+    if value == 0.0:
+        value = _median_positive(trust)
     normalised = (
-        F.when(F.col("trust") >= F.lit(reference), F.lit(1.0)).otherwise(
-            F.col("trust") / F.lit(reference)
-        )
-        if reference > 0
+        F.when(F.col("trust") >= F.lit(value), F.lit(1.0)).otherwise(F.col("trust") / F.lit(value))
+        if value > 0
         else F.lit(0.0)
     )
     frame = trust.withColumn("normalised", normalised)
-    return SparkTrust(frame, seeds, iterations, reference)
+    return SparkTrust(frame, seeds, iterations, value)
 
 
-def spark_trust(spark: SparkSession, inputs: TrustInputs, settings: TrustSettings) -> SparkTrust:
+def _median_positive(trust: DataFrame) -> float:
+    from pyspark.sql import functions as F
+
+    ref = trust.where(F.col("trust") > 0).agg(F.percentile("trust", 0.5).alias("m")).first()
+    return float(ref["m"]) if ref is not None and ref["m"] is not None else 0.0
+
+
+def spark_trust(
+    spark: SparkSession,
+    inputs: TrustInputs,
+    settings: TrustSettings,
+    reports: ReportSettings | None = None,
+) -> SparkTrust:
     """Trust as of ``inputs.as_of_us`` on Spark: :func:`glasscredit.trust.snapshot_from_inputs`
     computed with joins (seeds and parameters chosen the same way)."""
     with arrow_only():
-        return _spark_trust(spark, inputs, settings)
+        return _spark_trust(spark, inputs, settings, reports or ReportSettings())
 
 
-def _spark_trust(spark: SparkSession, inputs: TrustInputs, settings: TrustSettings) -> SparkTrust:
+def _spark_trust(
+    spark: SparkSession, inputs: TrustInputs, settings: TrustSettings, reports: ReportSettings
+) -> SparkTrust:
     from pyspark.sql import functions as F
 
     subj = inputs.subjects
     edges = _edges(spark, inputs, settings.graph_mode).cache()
     nodes = spark.createDataFrame(subj.select("subject").to_arrow())
-    chosen = select_seeds(
-        np.array(subj["subject"].to_list(), dtype=object),
-        subj["identity_level"].to_numpy().astype(np.int64),
-        subj["clean_months"].to_numpy().astype(np.int64),
-        np.zeros(subj.height, dtype=bool),
-        policy=SeedPolicy(settings.min_identity_level, settings.min_clean_months, None),
-    )
-    wanted = spark.createDataFrame(
-        pl.DataFrame({"a": [str(s) for s in chosen.seeds]}, schema={"a": pl.String}).to_arrow()
-    )
-    seeds = sorted(r["a"] for r in wanted.join(edges, "a", "left_semi").collect())
+    plan = plan_seeds(inputs, settings, reports)
+    order = np.argsort(np.array(plan.seeds, dtype=object))
+    seeds = [plan.seeds[i] for i in order]
     if not seeds:  # trust starts nowhere: everyone 0, as the scipy snapshot stores it
         zero = nodes.select(
             "subject", *[F.lit(0.0).alias(c) for c in ("mass", "trust", "normalised")]
@@ -165,4 +182,9 @@ def _spark_trust(spark: SparkSession, inputs: TrustInputs, settings: TrustSettin
         return SparkTrust(zero, [], 0, 0.0)
     n = subj.height
     steps = settings.iterations or default_iterations(n)
-    return spark_sybilrank(spark, nodes, edges, seeds, steps, float(n))
+    degree = plan.graph.degree[plan.graph.index_of(seeds)].astype(np.float64)
+    start = (float(n) * degree / degree.sum()).tolist()
+    eligible = [str(s) for s in plan.selection.eligible]
+    return spark_sybilrank(
+        spark, nodes, edges, seeds, steps, float(n), start=start, reference=eligible
+    )

@@ -30,14 +30,17 @@ AsOfOption = Annotated[
 
 
 def print_trust(s: gc.TrustSummary) -> None:
-    """One readable paragraph about a snapshot (the demo prints it too)."""
+    """One readable paragraph about a snapshot (the demo prints it too), and its alert."""
     dropped = ", ".join(f"{safe(k)} {v:,}" for k, v in s.dropped.items() if v)
     console.print(
         f"trust: {s.subjects:,} subjects, {s.edges:,} mutual endorsement "
-        f"edges, {s.seeds:,} seeds, {s.iterations} steps; "
+        f"edges, {s.seeds:,} seeds of {s.eligible:,} eligible, {s.iterations} steps; "
         f"{s.reached:,} reached, median {s.median:.3f}"
         + (f"; not counted: {dropped}" if dropped else "")
     )
+    if s.alert is not None:
+        kept = "stored anyway (forced)" if s.stored else "NOT stored, the snapshot in force is kept"
+        console.print(f"ALERT: {safe(s.alert)}; {kept}")
 
 
 def _print_verdicts(res: gc.ReportsExplanation) -> None:
@@ -71,14 +74,23 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def trust(
         as_of: AsOfOption = None,
+        force: Annotated[
+            bool, typer.Option(help="store it even when it lost too many seeds (reviewed)")
+        ] = False,
         db: DbOption = None,
         policy: PolicyOption = None,
         json_out: JsonOption = False,
     ) -> None:
-        """Compute trust from the endorsement graph as of a time and store it for scoring."""
+        """Compute trust from the endorsement graph as of a time and store it for scoring.
+
+        Exits 9 when the snapshot lost more than settings.trust.max_seed_loss of the
+        seeds in force and was therefore not stored (--force stores it).
+        """
         with open_context(db, policy) as ctx:
-            res = gc.compute_trust(ctx, as_of_us=as_of_option(as_of))
+            res = gc.compute_trust(ctx, as_of_us=as_of_option(as_of), force=force)
         emit_json(res.as_json()) if json_out else print_trust(res)
+        if res.alert is not None and not res.stored:
+            raise typer.Exit(9)
 
     @app.command()
     def reports(

@@ -196,7 +196,8 @@ def _reports_against(
 def lone_reporter(policy: Policy, as_of: int) -> AttackResult:
     """Scenario (b): one trusted account files 100 reports over 100 days."""
     fp = report_points(policy)
-    infos = {"m": ReporterInfo(as_of - 900 * DAY_US, "community")}
+    # worst case: the reporter has earned its weight (aged endorsers) and full trust
+    infos = {"m": ReporterInfo(as_of - 900 * DAY_US, "community", aged_endorsers=10)}
     value, raw = _reports_against(
         policy, ["m"] * 100, infos, {"m": 1.0}, list(range(100)), as_of, set()
     )
@@ -213,8 +214,10 @@ def fresh_reporters(policy: Policy, as_of: int) -> AttackResult:
     """Scenario (c): 50 accounts created 1-10 days before reporting, each fully trusted."""
     fp = report_points(policy)
     names = [f"f{i}" for i in range(50)]
+    # worst case: each has earned its weight (aged endorsers) and has full trust
     infos = {
-        n: ReporterInfo(as_of - (1 + i % 10) * DAY_US, f"src{i % 7}") for i, n in enumerate(names)
+        n: ReporterInfo(as_of - (1 + i % 10) * DAY_US, f"src{i % 7}", aged_endorsers=10)
+        for i, n in enumerate(names)
     }
     value, raw = _reports_against(
         policy, names, infos, dict.fromkeys(names, 1.0), [0] * 50, as_of, set()

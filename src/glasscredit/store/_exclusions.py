@@ -2,8 +2,8 @@
 
 Rows are appended by the stores of disputes and holds, in their own audited
 transactions; a period is closed by setting ``until_us`` (never backdated). This module
-reads them: as the kernel takes them, as a subject's export shows them, and the
-permanent ones a reporter's weight loses by.
+reads them: as the kernel takes them and as a subject's export shows them; and the
+reports that a dispute verdict removed, which a reporter's weight loses by.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from glasscredit.store._schemas import EXCLUSION_SCHEMA
-from glasscredit.store._tables import event_exclusions, events
+from glasscredit.store._tables import disputes, event_exclusions, events
 
 __all__ = ["SqlExclusionStore"]
 
@@ -49,20 +49,25 @@ class SqlExclusionStore:
                 )
             ]
 
-    def permanent(
-        self, event_type: str, as_of_us: int, *, not_reasons: Collection[str] = ()
-    ) -> pl.DataFrame:
-        """``event_id``, ``attributes`` of events of ``event_type`` excluded for good
-        (``until_us`` NULL) from ``as_of_us`` or before, except for ``not_reasons``."""
-        ex = event_exclusions
+    def resolved(self, event_types: Collection[str], outcome: str, as_of_us: int) -> pl.DataFrame:
+        """``event_id``, ``subject``, ``attributes`` of events of ``event_types`` on which
+        a dispute was resolved as ``outcome`` (``removed`` or ``upheld``) by ``as_of_us``.
+
+        Only a verdict is read: an open dispute or a burst hold never is, so a reporter
+        is penalised only when a verdict removed their report, and a record stands as
+        checked only when a verdict upheld it.
+        """
         stmt = (
-            select(events.c.event_id, events.c.attributes)
-            .join(ex, ex.c.event_id == events.c.event_id)
+            select(events.c.event_id, events.c.subject, events.c.attributes)
+            .distinct()
+            .join(
+                disputes,
+                (disputes.c.event_id == events.c.event_id) & (disputes.c.source == events.c.source),
+            )
             .where(
-                events.c.type == event_type,
-                ex.c.until_us.is_(None),
-                ex.c.from_us <= as_of_us,
-                ex.c.reason.not_in(list(not_reasons)),
+                events.c.type.in_(list(event_types)),
+                disputes.c.status == outcome,
+                disputes.c.resolved_at_us <= as_of_us,
             )
         )
         with self._engine.connect() as conn:
@@ -70,5 +75,5 @@ class SqlExclusionStore:
         return pl.DataFrame(
             [tuple(r) for r in rows],
             orient="row",
-            schema={"event_id": pl.String, "attributes": pl.String},
+            schema={"event_id": pl.String, "subject": pl.String, "attributes": pl.String},
         )

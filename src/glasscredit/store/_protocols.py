@@ -140,8 +140,8 @@ class ExclusionStore(Protocol):
 
     def of_subject(self, subject: str) -> list[dict[str, Any]]: ...
 
-    def permanent(
-        self, event_type: str, as_of_us: int, *, not_reasons: Collection[str] = ()
+    def resolved(
+        self, event_types: Collection[str], outcome: str, as_of_us: int
     ) -> pl.DataFrame: ...
 
 
@@ -181,8 +181,20 @@ class SnapshotStore(Protocol):
     """Trust and report snapshots: append-only versions stamped with when they were made."""
 
     def append(
-        self, kind: str, as_of_us: int, values: Mapping[str, float], *, made_at_us: int, actor: str
+        self,
+        kind: str,
+        as_of_us: int,
+        values: Mapping[str, float],
+        *,
+        made_at_us: int,
+        actor: str,
+        companions: Mapping[str, Mapping[str, float]] | None = None,
+        details: Mapping[str, object] | None = None,
     ) -> SnapshotVersion: ...
+
+    def keep(
+        self, kind: str, as_of_us: int, *, at_us: int, actor: str, details: Mapping[str, object]
+    ) -> None: ...
 
     def versions(self, kind: str) -> list[SnapshotVersion]: ...
 

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from glasscredit.canonical import stream_digest
 from glasscredit.exceptions import FieldError, ValidationError
@@ -35,7 +35,13 @@ __all__ = [
 
 #: the bound on ``made_at_us`` that admits every version
 NEWEST = (1 << 62) - 1
-SNAPSHOT_TABLES: dict[str, Table] = {"trust": trust_values, "reports": report_values}
+#: ``trust_seeds``: the seeds each trust snapshot started from (value 1.0 each), kept in
+#: the trust values table under versions of their own kind (no table of their own)
+SNAPSHOT_TABLES: dict[str, Table] = {
+    "trust": trust_values,
+    "reports": report_values,
+    "trust_seeds": trust_values,
+}
 SNAPSHOT_KINDS = tuple(SNAPSHOT_TABLES)
 #: the version a read takes (markers ``{p}``: kind, as-of bound, made-by bound)
 VERSION_SQL = (
@@ -86,42 +92,89 @@ class SqlSnapshotStore:
         self._dialect = dialect
 
     def append(
-        self, kind: str, as_of_us: int, values: Mapping[str, float], *, made_at_us: int, actor: str
+        self,
+        kind: str,
+        as_of_us: int,
+        values: Mapping[str, float],
+        *,
+        made_at_us: int,
+        actor: str,
+        companions: Mapping[str, Mapping[str, float]] | None = None,
+        details: Mapping[str, object] | None = None,
     ) -> SnapshotVersion:
-        """Append a version of ``kind`` as of ``as_of_us``, made at ``made_at_us``."""
-        table = _table(kind)
+        """Append a version of ``kind`` as of ``as_of_us``, made at ``made_at_us``.
+
+        ``companions``: versions of other kinds made with it (the seeds of a trust
+        snapshot), in the same transaction, each with its audit row; ``details``: more
+        for the audit row of ``kind``'s version.
+        """
+        _table(kind)
+        for other in companions or {}:
+            _table(other)
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
-            pk = conn.execute(
-                snapshot_versions.insert().values(
-                    kind=kind, as_of_us=as_of_us, made_at_us=made_at_us, n_values=len(values)
-                )
-            ).inserted_primary_key
-            assert pk is not None
-            version = int(pk[0])
-            self._dialect.insert_rows(
-                conn,
-                table.name,
-                ("version", "subject", "value"),
-                ((version, s, float(v)) for s, v in values.items()),
+            for other, rows in (companions or {}).items():
+                self._insert(conn, other, as_of_us, rows, made_at_us, actor, {})
+            return self._insert(conn, kind, as_of_us, values, made_at_us, actor, details or {})
+
+    def _insert(
+        self,
+        conn: Connection,
+        kind: str,
+        as_of_us: int,
+        values: Mapping[str, float],
+        made_at_us: int,
+        actor: str,
+        details: Mapping[str, object],
+    ) -> SnapshotVersion:
+        table = _table(kind)
+        pk = conn.execute(
+            snapshot_versions.insert().values(
+                kind=kind, as_of_us=as_of_us, made_at_us=made_at_us, n_values=len(values)
             )
-            tracker = StateTracker(conn)
-            tracker.add(snapshot_versions, snapshot_versions.c.version == version)
-            tracker.add(table, table.c.version == version)
+        ).inserted_primary_key
+        assert pk is not None
+        version = int(pk[0])
+        self._dialect.insert_rows(
+            conn,
+            table.name,
+            ("version", "subject", "value"),
+            ((version, s, float(v)) for s, v in values.items()),
+        )
+        tracker = StateTracker(conn)
+        tracker.add(snapshot_versions, snapshot_versions.c.version == version)
+        tracker.add(table, table.c.version == version)
+        append_audit(
+            conn,
+            at_us=made_at_us,
+            actor=actor,
+            tracker=tracker,
+            action=f"snapshot.{kind}",
+            details={
+                **details,
+                "version": version,
+                "as_of_us": as_of_us,
+                "values": len(values),
+                "digest": _values_digest(values),
+            },
+        )
+        return SnapshotVersion(version, kind, as_of_us, made_at_us, len(values))
+
+    def keep(
+        self, kind: str, as_of_us: int, *, at_us: int, actor: str, details: Mapping[str, object]
+    ) -> None:
+        """Audit that a computed version of ``kind`` was *not* stored and the one in force
+        kept (``snapshot.<kind>.kept``): an alert the operator must review."""
+        _table(kind)
+        with self._engine.begin() as conn:
+            self._dialect.lock_chain(conn)
             append_audit(
                 conn,
-                at_us=made_at_us,
+                at_us=at_us,
                 actor=actor,
-                tracker=tracker,
-                action=f"snapshot.{kind}",
-                details={
-                    "version": version,
-                    "as_of_us": as_of_us,
-                    "values": len(values),
-                    "digest": _values_digest(values),
-                },
+                action=f"snapshot.{kind}.kept",
+                details={**details, "as_of_us": as_of_us},
             )
-        return SnapshotVersion(version, kind, as_of_us, made_at_us, len(values))
 
     def versions(self, kind: str) -> list[SnapshotVersion]:
         """Every version of ``kind``, oldest first."""

@@ -3,33 +3,39 @@ feature, and the per-report explanation a target (or an operator) can read.
 
 Reporter weights come from the trust snapshot of the same time, and lose
 ``overturn_penalty`` per report of theirs that was overturned. What counts as
-overturned is isolated in :func:`overturn_counts`: a misconduct report whose exclusion
-was made permanent (``until_us`` NULL) by a resolved dispute. It reads only the store's
-exclusions, so it works with or without the rights module's disputes; callers may pass
-their own counts instead. Each computation is appended as a new ``reports`` snapshot
-version, stamped with when it was made; nothing is replaced.
+overturned is isolated in :func:`overturn_counts`: a misconduct report that a dispute
+*verdict* removed. An open dispute is not a verdict: before, it already counted against
+the reporter, so accomplices could bait an honest reporter into reporting them and then
+dispute to silence them; callers may pass their own counts instead. A reporter weighs
+only with ``min_endorsers`` mutual endorsers that the ledger has known for
+``endorser_age_days`` (:func:`aged_endorsers`). Each computation is appended as a new
+``reports`` snapshot version, stamped with when it was made; nothing is replaced.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.policy import EXTERNAL_FEATURES
+from glasscredit.policy import DAY_US, EXTERNAL_FEATURES
 from glasscredit.store import Store
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
 from glasscredit.trust._settings import report_settings, trust_settings
 from glasscredit.trust._snapshot import TrustSnapshot, snapshot_from_inputs
 
-__all__ = ["ReportSnapshot", "compute_reports", "explain_reports", "overturn_counts"]
+__all__ = [
+    "ReportSnapshot",
+    "aged_endorsers",
+    "compute_reports",
+    "explain_reports",
+    "overturn_counts",
+]
 
-#: exclusion reasons that are holds, not verdicts: they never count as overturned
-HOLD_REASONS = ("burst_hold",)
 #: the kind of stored snapshot ``corroborated_reports`` reads
 REPORTS_KIND = EXTERNAL_FEATURES["corroborated_reports"].snapshot
 
@@ -47,14 +53,29 @@ class ReportSnapshot:
 
 
 def overturn_counts(ledger: Store, as_of_us: int) -> dict[str, int]:
-    """Reporter -> misconduct reports of theirs removed for good by ``as_of_us``."""
-    rows = ledger.exclusions.permanent(
-        ledger.policy.trust_events.report, as_of_us, not_reasons=HOLD_REASONS
-    )
+    """Reporter -> misconduct reports of theirs that a dispute verdict removed by
+    ``as_of_us`` (open disputes, upheld reports and burst holds never count)."""
+    rows = ledger.exclusions.resolved([ledger.policy.trust_events.report], "removed", as_of_us)
     counts: dict[str, int] = {}
     for attrs in rows["attributes"].to_list():
         reporter = str(json.loads(attrs).get("reporter"))
         counts[reporter] = counts.get(reporter, 0) + 1
+    return counts
+
+
+def aged_endorsers(
+    subjects: pl.DataFrame, ties: Iterable[tuple[str, str]], as_of_us: int, min_age_days: int
+) -> dict[str, int]:
+    """Subject -> distinct mutual endorsers known to the ledger (``known_since_us``, the
+    ledger's clock, never the sender's) for at least ``min_age_days`` by ``as_of_us``."""
+    cutoff = as_of_us - min_age_days * DAY_US
+    aged = set(subjects.filter(pl.col("known_since_us") <= cutoff)["subject"].to_list())
+    counts: dict[str, int] = {}
+    for a, b in ties:
+        if b in aged:
+            counts[a] = counts.get(a, 0) + 1
+        if a in aged:
+            counts[b] = counts.get(b, 0) + 1
     return counts
 
 
@@ -65,9 +86,11 @@ def _verdicts(
     overturned: Mapping[str, int] | None,
     reports: pl.DataFrame,
 ) -> dict[str, TargetVerdict]:
+    settings = report_settings(ledger.policy)
+    aged = aged_endorsers(inputs.subjects, trust.ties, inputs.as_of_us, settings.endorser_age_days)
     subj = inputs.subjects.filter(pl.col("first_event_us").is_not_null())
     infos = {
-        s: ReporterInfo(int(t), str(src))
+        s: ReporterInfo(int(t), str(src), aged.get(s, 0))
         for s, t, src in zip(
             subj["subject"].to_list(),
             subj["first_event_us"].to_list(),
@@ -80,11 +103,13 @@ def _verdicts(
     return corroborate_reports(
         reports,
         as_of_us=inputs.as_of_us,
-        trust=trust.values,
+        # a recomputed trust that would not be stored (too many seeds lost) does not
+        # weigh reporters either: the snapshot in force does
+        trust=trust.values if trust.alert is None else inputs.previous_trust,
         reporters=infos,
         ties=set(trust.ties),
         categories=categories,
-        settings=report_settings(ledger.policy),
+        settings=settings,
         overturned=overturn_counts(ledger, inputs.as_of_us) if overturned is None else overturned,
     )
 
@@ -103,7 +128,9 @@ def compute_reports(
     time); ``overturned`` defaults to :func:`overturn_counts`.
     """
     inputs = load_trust_inputs(ledger, as_of_us)
-    trust = snapshot_from_inputs(inputs, trust_settings(ledger.policy))
+    trust = snapshot_from_inputs(
+        inputs, trust_settings(ledger.policy), report_settings(ledger.policy)
+    )
     targets = _verdicts(ledger, inputs, trust, overturned, inputs.reports)
     snap = ReportSnapshot(as_of_us, targets)
     if store:
@@ -120,7 +147,9 @@ def explain_reports(
     if not ledger.has_subject(subject):
         raise NotFoundError(f"subject {subject!r} is not in the ledger")
     inputs = load_trust_inputs(ledger, as_of_us)
-    trust = snapshot_from_inputs(inputs, trust_settings(ledger.policy))
+    trust = snapshot_from_inputs(
+        inputs, trust_settings(ledger.policy), report_settings(ledger.policy)
+    )
     mine = inputs.reports.filter(pl.col("target") == subject)
     found = _verdicts(ledger, inputs, trust, overturned, mine)
     return found.get(subject, TargetVerdict(subject, 0.0, 0, []))

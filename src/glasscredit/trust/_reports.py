@@ -1,5 +1,6 @@
 """Corroborated misconduct reports: a report counts only when independent, trusted
-reporters agree, so one malicious account (or fifty fresh ones) cannot fabricate one.
+reporters agree within a window, so one malicious account (or fifty fresh ones) cannot
+fabricate one, and reports filed months apart do not add up.
 
 For each target, the reports that count at ``as_of`` pass these rules, in order, and
 each report that fails one gets the rule's name as its reason:
@@ -9,18 +10,26 @@ each report that fails one gets the rule's name as its reason:
 ``unknown_category``    the category is outside the policy's fixed list
 ``reporter_cap``        the same reporter already reported this target in the same
                         ``per_target_period`` bucket: one report per period counts
-``untrusted_reporter``  weight = normalised trust x ``overturn_penalty`` ** overturned
-                        reports x decay is below ``min_reporter_trust`` (decay halves
-                        the weight every ``half_life``)
+``unearned_reporter``   the reporter has fewer than ``min_endorsers`` mutual endorsers
+                        known to the ledger for ``endorser_age_days``: trust borrowed
+                        from a single partner, or from accounts made yesterday, is not
+                        enough to accuse anyone
+``untrusted_reporter``  weight = normalised trust x ``overturn_penalty`` ** reports of
+                        theirs removed by a dispute verdict x decay is below
+                        ``min_reporter_trust`` (decay halves the weight every
+                        ``half_life``)
 
-The remaining reporters are merged into *independent groups* (union-find): reporters
-joined by an endorsement edge, reporters first seen through the same source within
-``fresh_days`` of each other (accounts registered in one batch), and all reporters
-created less than ``fresh_days`` before their report (fresh accounts) count as one.
-A group weighs what its heaviest member weighs; the other members get ``same_group``.
-When at least ``min_reporters`` groups remain, their reports count (``counted``) and
-the target's value is the sum of group weights; otherwise every grouped report gets
-``not_corroborated`` and the value is 0. Pure function: the ledger is read elsewhere.
+The remaining reports are looked at in *windows* of length ``window`` (each ending at a
+report's time). Within a window each reporter counts once (its heaviest report; the
+others get ``reporter_cap``) and reporters are merged into *independent groups*
+(union-find): reporters joined by an endorsement edge, reporters first seen through the
+same source within ``fresh_days`` of each other (accounts registered in one batch), and
+all reporters created less than ``fresh_days`` before their report (fresh accounts) count
+as one. A group weighs what its heaviest member weighs; the others get ``same_group``.
+A window with at least ``min_reporters`` groups is corroborated, worth the sum of its
+group weights; the target's value is its best window's (``counted``), 0 when none is.
+Reports outside the best window get ``outside_window`` when it is corroborated,
+otherwise ``not_corroborated``. Pure function: the ledger is read elsewhere.
 """
 
 from __future__ import annotations
@@ -39,10 +48,13 @@ __all__ = ["ReportVerdict", "ReporterInfo", "TargetVerdict", "corroborate_report
 
 @dataclass(frozen=True, slots=True)
 class ReporterInfo:
-    """What corroboration knows about a reporter: when and through whom it appeared."""
+    """What corroboration knows about a reporter: when and through whom it appeared,
+    and how many distinct mutual endorsers it has that the ledger has known for
+    ``endorser_age_days`` (0 unless the caller counted them: unknown is not earned)."""
 
     first_event_us: int
     first_source: str
+    aged_endorsers: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +113,7 @@ def corroborate_reports(
     as_of_us: int,
     trust: Mapping[str, float],
     reporters: Mapping[str, ReporterInfo],
-    ties: set[tuple[str, str]],
+    ties: set[tuple[str, str]] | frozenset[tuple[str, str]],
     categories: list[str],
     settings: ReportSettings,
     overturned: Mapping[str, int] | None = None,
@@ -119,16 +131,16 @@ def corroborate_reports(
     ties:
         Endorsement edges as ``(min id, max id)`` pairs.
     overturned:
-        Reporter -> number of their reports overturned in disputes.
+        Reporter -> number of their reports that a dispute verdict removed (an open
+        dispute is not a verdict and never counts).
     """
     overturned = overturned or {}
     period = settings.per_target_period_us
-    fresh_us = settings.fresh_days * DAY_US
     out: dict[str, TargetVerdict] = {}
     ordered = reports.sort(["target", "occurred_at_us", "event_id"])
     for (target,), rows in ordered.group_by(["target"], maintain_order=True):
         verdicts: list[ReportVerdict] = []
-        kept: dict[str, ReportVerdict] = {}  # reporter -> heaviest surviving report
+        candidates: list[ReportVerdict] = []
         seen: set[tuple[str, int]] = set()
         for r in rows.iter_rows(named=True):
             rep, t = str(r["reporter"]), int(r["occurred_at_us"])
@@ -148,17 +160,13 @@ def corroborate_reports(
                     * settings.overturn_penalty ** overturned.get(rep, 0)
                     * decay
                 )
-                if w < settings.min_reporter_trust:
+                if reporters[rep].aged_endorsers < settings.min_endorsers:
+                    verdicts.append(_verdict(r, "unearned_reporter", w))
+                elif w < settings.min_reporter_trust:
                     verdicts.append(_verdict(r, "untrusted_reporter", w))
-                elif rep in kept and kept[rep].weight >= w:
-                    verdicts.append(_verdict(r, "reporter_cap", w))
                 else:
-                    if rep in kept:
-                        verdicts.append(_replace(kept[rep], "reporter_cap"))
-                    kept[rep] = _verdict(r, "candidate", w)
-        out[str(target)] = _group(
-            str(target), verdicts, kept, reporters, ties, fresh_us, settings.min_reporters
-        )
+                    candidates.append(_verdict(r, "candidate", w))
+        out[str(target)] = _windows(str(target), verdicts, candidates, reporters, ties, settings)
     return out
 
 
@@ -174,21 +182,83 @@ def _verdict(r: dict[str, Any], reason: str, weight: float = 0.0) -> ReportVerdi
     )
 
 
-def _replace(v: ReportVerdict, reason: str) -> ReportVerdict:
-    return ReportVerdict(
-        v.event_id, v.reporter, v.target, v.occurred_at_us, False, reason, v.weight
-    )
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One window's reading: each member's reason and group, and the window's value."""
+
+    members: list[ReportVerdict]
+    reasons: dict[str, tuple[str, str | None]]  # event_id -> (reason, group)
+    groups: int
+    value: float
+    corroborated: bool
+
+    def rank(self) -> tuple[bool, float, int, int]:
+        last = self.members[-1].occurred_at_us
+        return (self.corroborated, self.value, self.groups, last)
 
 
-def _group(
+def _windows(
     target: str,
     verdicts: list[ReportVerdict],
-    kept: dict[str, ReportVerdict],
+    candidates: list[ReportVerdict],
     reporters: Mapping[str, ReporterInfo],
-    ties: set[tuple[str, str]],
-    fresh_us: int,
-    k: int,
+    ties: set[tuple[str, str]] | frozenset[tuple[str, str]],
+    settings: ReportSettings,
 ) -> TargetVerdict:
+    """The best window of ``candidates`` (sorted by time) decides the target's value.
+
+    Only *maximal* windows are read (a window whose next one keeps all of its reports is
+    skipped), so a burst of reports in one day is read once, not once per report.
+    """
+    width = settings.window_us
+    best: _Window | None = None
+    first = 0
+    for last, v in enumerate(candidates):
+        while candidates[first].occurred_at_us < v.occurred_at_us - width:
+            first += 1
+        nxt = candidates[last + 1] if last + 1 < len(candidates) else None
+        if nxt is not None and nxt.occurred_at_us - width <= candidates[first].occurred_at_us:
+            continue  # the next window holds every report of this one
+        window = _read_window(candidates[first : last + 1], reporters, ties, settings)
+        if best is None or window.rank() > best.rank():
+            best = window
+    inside = {} if best is None else best.reasons
+    outside = "outside_window" if best is not None and best.corroborated else "not_corroborated"
+    for v in candidates:
+        reason, group = inside.get(v.event_id, (outside, None))
+        verdicts.append(
+            ReportVerdict(
+                v.event_id,
+                v.reporter,
+                target,
+                v.occurred_at_us,
+                reason == "counted",
+                reason,
+                v.weight,
+                group,
+            )
+        )
+    verdicts.sort(key=lambda v: (v.occurred_at_us, v.event_id))
+    value = best.value if best is not None and best.corroborated else 0.0
+    return TargetVerdict(target, value, 0 if best is None else best.groups, verdicts)
+
+
+def _read_window(
+    members: list[ReportVerdict],
+    reporters: Mapping[str, ReporterInfo],
+    ties: set[tuple[str, str]] | frozenset[tuple[str, str]],
+    settings: ReportSettings,
+) -> _Window:
+    reasons: dict[str, tuple[str, str | None]] = {}
+    kept: dict[str, ReportVerdict] = {}  # reporter -> heaviest report in the window
+    for v in members:  # by time: on equal weight the later report is kept
+        if v.reporter in kept and kept[v.reporter].weight > v.weight:
+            reasons[v.event_id] = ("reporter_cap", None)
+            continue
+        if v.reporter in kept:
+            reasons[kept[v.reporter].event_id] = ("reporter_cap", None)
+        kept[v.reporter] = v
+    fresh_us = settings.fresh_days * DAY_US
     names = sorted(kept)
     groups = _Groups(names)
     fresh = [n for n in names if kept[n].occurred_at_us - reporters[n].first_event_us < fresh_us]
@@ -207,17 +277,13 @@ def _group(
         g = groups.find(n)
         if g not in heaviest or heaviest[g].weight < kept[n].weight:
             heaviest[g] = kept[n]
-    counted = len(heaviest) >= k
-    value = sum(v.weight for v in heaviest.values()) if counted else 0.0
+    corroborated = len(heaviest) >= settings.min_reporters
     for n in names:
         g = groups.find(n)
         v = kept[n]
         if heaviest[g] is not v:
-            reason, ok = "same_group", False
+            reasons[v.event_id] = ("same_group", g)
         else:
-            reason, ok = ("counted", True) if counted else ("not_corroborated", False)
-        verdicts.append(
-            ReportVerdict(v.event_id, v.reporter, target, v.occurred_at_us, ok, reason, v.weight, g)
-        )
-    verdicts.sort(key=lambda v: (v.occurred_at_us, v.event_id))
-    return TargetVerdict(target, value, len(heaviest), verdicts)
+            reasons[v.event_id] = ("counted" if corroborated else "not_corroborated", g)
+    value = sum(v.weight for v in heaviest.values())
+    return _Window(members, reasons, len(heaviest), value, corroborated)

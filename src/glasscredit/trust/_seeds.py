@@ -1,4 +1,11 @@
-"""Choosing trusted seeds by policy thresholds, several per community.
+"""Choosing trusted seeds by policy thresholds, a bounded number per community.
+
+Why by embedding: a seed with one or two edges is where an attack edge does most harm
+(with an even start it would pour ``T / seeds`` through its few edges), so a seed needs
+``min_degree`` mutual endorsements, the best-embedded (highest degree) come first, and
+SybilRank gives each seed start mass in proportion to its degree. Why a bound per
+community: no one community (a compromised one included) holds most of the starting
+trust.
 
 Why several per community: SybilRank stops after about ``log2 n`` steps, before trust
 has crossed the sparse cuts *between* honest communities. A community with no seed
@@ -31,22 +38,28 @@ class SeedPolicy:
         Strength of identity verification (operator's ordinal scale, e.g. 0 none,
         1 e-mail, 2 document, 3 document + in-person).
     min_clean_months:
-        Months of history with no upheld misconduct report.
+        Months of history with no upheld or corroborated negative record.
     per_community:
-        Seeds taken per community (the strongest first); ``None`` takes all eligible.
+        Seeds taken per community (the best embedded first); ``None`` takes all eligible.
+    min_degree:
+        Mutual endorsements a seed needs (only checked when degrees are given).
     """
 
     min_identity_level: int = 3
     min_clean_months: int = 24
     per_community: int | None = 5
+    min_degree: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class SeedSelection:
-    """Selected seed ids and the communities left without any seed (a warning sign)."""
+    """Selected seed ids, every eligible id (the seeds are the best embedded of them:
+    the fixed normalisation reference is read on all of them) and the communities left
+    without any seed (a warning sign)."""
 
     seeds: npt.NDArray[Any]
     communities_without_seed: npt.NDArray[Any]
+    eligible: npt.NDArray[Any]
 
 
 def select_seeds(
@@ -57,25 +70,29 @@ def select_seeds(
     *,
     policy: SeedPolicy,
     community: npt.ArrayLike | None = None,
+    degree: npt.ArrayLike | None = None,
 ) -> SeedSelection:
-    """Seeds: unflagged subjects meeting the policy's identity and history thresholds.
+    """Seeds: unflagged subjects meeting the policy's identity, history and degree
+    thresholds.
 
     Within each community (all subjects form one community when ``community`` is None)
-    eligible subjects are ranked by identity level, then clean months, both
-    descending, then by subject id, and the first ``policy.per_community`` are taken.
-    Deterministic: the same arrays in any row order give the same seeds.
+    eligible subjects are ranked by degree (when given), identity level and clean
+    months, all descending, then by subject id, and the first ``policy.per_community``
+    are taken. Deterministic: the same arrays in any row order give the same seeds.
     """
     ids = np.asarray(subject_ids)
     level = np.asarray(identity_level)
     months = np.asarray(clean_history_months)
     flag = np.asarray(flagged)
     groups = np.zeros(len(ids), dtype=np.int64) if community is None else np.asarray(community)
+    deg = np.zeros(len(ids), dtype=np.int64) if degree is None else np.asarray(degree)
     errors: list[FieldError] = []
     for name, arr in (
         ("identity_level", level),
         ("clean_history_months", months),
         ("flagged", flag),
         ("community", groups),
+        ("degree", deg),
     ):
         if arr.shape != ids.shape:
             errors.append(
@@ -85,7 +102,11 @@ def select_seeds(
                     message=f"{name} has shape {arr.shape}, subject_ids {ids.shape}",
                 )
             )
-    for name, arr in (("identity_level", level), ("clean_history_months", months)):
+    for name, arr in (
+        ("identity_level", level),
+        ("clean_history_months", months),
+        ("degree", deg),
+    ):
         if arr.shape == ids.shape and arr.dtype.kind not in "iu":
             errors.append(
                 FieldError(
@@ -112,8 +133,18 @@ def select_seeds(
         raise ValidationError(errors)
 
     eligible = (level >= policy.min_identity_level) & (months >= policy.min_clean_months) & ~flag
-    # lexsort: last key is primary -> community, then level desc, months desc, id asc
-    order = np.lexsort((ids, -months.astype(np.int64), -level.astype(np.int64), groups))
+    if degree is not None:
+        eligible &= deg >= policy.min_degree
+    # lexsort: last key is primary -> community, degree desc, level desc, months desc, id
+    order = np.lexsort(
+        (
+            ids,
+            -months.astype(np.int64),
+            -level.astype(np.int64),
+            -deg.astype(np.int64),
+            groups,
+        )
+    )
     order = order[eligible[order]]
     sorted_groups = groups[order]
     starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
@@ -122,4 +153,8 @@ def select_seeds(
         order = order[position < policy.per_community]
     seeded = np.unique(groups[order])
     missing = np.setdiff1d(np.unique(groups), seeded)
-    return SeedSelection(seeds=np.sort(ids[order]), communities_without_seed=missing)
+    return SeedSelection(
+        seeds=np.sort(ids[order]),
+        communities_without_seed=missing,
+        eligible=np.sort(ids[eligible]),
+    )

@@ -8,16 +8,25 @@ a typo in a policy is refused, not ignored::
     settings:
       trust:
         graph_mode: mutual          # or "either", see trust/_graph.py
-        min_identity_level: 3       # seeds: identity.verified level at least this
-        min_clean_months: 24        # ... and this many months known with no negative event
+        min_identity_level: 3       # seeds: identity.verified level at least this ...
+        min_identity_sources: 2     # ... attested by this many distinct sources (>= 2)
+        min_clean_months: 24        # ... known this many months (ledger clock) with no
+                                    #     upheld or corroborated negative event
+        min_seed_degree: 3          # ... and at least this many mutual endorsements
+        seeds_per_community: 10     # the best-embedded eligible subjects per community
+        max_seed_loss: 0.3          # a recompute losing more of the seeds is not stored
         iterations: null            # default ceil(log2 n)
       reports:
         min_reporters: 3            # k independent reporter groups for a report to count
         min_reporter_trust: 0.2     # normalised trust below this carries no weight
+        min_endorsers: 2            # a reporter weighs only with this many mutual
+        endorser_age_days: 90       # ... endorsers known to the ledger this long
+        window: 90d                 # reports further apart than this do not corroborate
         fresh_days: 30              # reporters created this close before a report are one
         per_target_period: 30d      # one report per reporter per target per period
         half_life: 180d             # report weight halves every half-life
-        overturn_penalty: 0.5       # weight multiplied by this per overturned report
+        overturn_penalty: 0.5       # weight multiplied by this per report removed by a
+                                    # dispute verdict (an open dispute costs nothing)
       bursts:
         period: 1d                  # bucket in which a source's positive events are counted
         min_events_per_subject: 10  # a subject receiving this many in one bucket is "heavy"
@@ -49,7 +58,11 @@ class TrustSettings:
 
     graph_mode: GraphMode = "mutual"
     min_identity_level: int = 3
+    min_identity_sources: int = 2
     min_clean_months: int = 24
+    min_seed_degree: int = 3
+    seeds_per_community: int = 10
+    max_seed_loss: float = 0.3
     iterations: int | None = None
 
 
@@ -59,6 +72,9 @@ class ReportSettings:
 
     min_reporters: int = 3
     min_reporter_trust: float = 0.2
+    min_endorsers: int = 2
+    endorser_age_days: int = 90
+    window: str = "90d"
     fresh_days: int = 30
     per_target_period: str = "30d"
     half_life: str = "180d"
@@ -72,6 +88,10 @@ class ReportSettings:
     def half_life_us(self) -> int:
         return parse_duration(self.half_life)
 
+    @property
+    def window_us(self) -> int:
+        return parse_duration(self.window)
+
 
 @dataclass(frozen=True, slots=True)
 class BurstSettings:
@@ -84,6 +104,16 @@ class BurstSettings:
     @property
     def period_us(self) -> int:
         return parse_duration(self.period)
+
+
+def _wrong_type(value: Any, default: Any) -> bool:
+    """Whether ``value`` cannot stand for ``default``'s type (an int may stand for a
+    float; a boolean never stands for a number, though Python makes it an int)."""
+    if isinstance(value, bool):
+        return not isinstance(default, bool)
+    if isinstance(default, float):
+        return not isinstance(value, int | float)
+    return not isinstance(value, type(default))
 
 
 def _read(policy: Policy, section: str, defaults: Any) -> dict[str, Any]:
@@ -109,8 +139,7 @@ def _read(policy: Policy, section: str, defaults: Any) -> dict[str, Any]:
             key in known
             and default is not None
             and value is not None
-            and not isinstance(value, type(default))
-            and not (isinstance(default, float) and isinstance(value, int))
+            and _wrong_type(value, default)
         ):
             errors.append(
                 FieldError(f"{where}.{key}", "type", f"{key} must be {type(default).__name__}")
@@ -140,8 +169,19 @@ def trust_settings(policy: Policy) -> TrustSettings:
                 "iterations must be an integer >= 1 or null",
             )
         )
+    floors = {"min_identity_sources": 2, "min_seed_degree": 1, "seeds_per_community": 1}
+    for key, floor in floors.items():
+        if values[key] < floor:
+            errors.append(
+                FieldError(f"settings.trust.{key}", "minimum", f"{key} must be >= {floor}")
+            )
+    if not 0.0 < float(values["max_seed_loss"]) <= 1.0:
+        errors.append(
+            FieldError("settings.trust.max_seed_loss", "range", "max_seed_loss must be in (0, 1]")
+        )
     if errors:
         raise PolicyError("policy is invalid", errors)
+    values["max_seed_loss"] = float(values["max_seed_loss"])
     return TrustSettings(**values)
 
 
@@ -159,7 +199,12 @@ def report_settings(policy: Policy) -> ReportSettings:
                 "settings.reports.overturn_penalty", "range", "overturn_penalty must be in (0, 1]"
             )
         )
-    for key in ("per_target_period", "half_life"):
+    for key in ("min_endorsers", "endorser_age_days"):
+        if values[key] < 0:
+            errors.append(
+                FieldError(f"settings.reports.{key}", "non_negative", f"{key} must be >= 0")
+            )
+    for key in ("per_target_period", "half_life", "window"):
         try:
             parse_duration(values[key])
         except ValueError as exc:

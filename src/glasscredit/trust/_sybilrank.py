@@ -1,6 +1,8 @@
 """SybilRank: early-terminated, degree-normalised trust propagation from seeds.
 
-Cao et al. (NSDI 2012). Total trust starts on verified seeds; in each step every node
+Cao et al. (NSDI 2012). Total trust starts on verified seeds, each in proportion to its
+degree (the stationary share: an attack edge next to a seed then drains no more per
+step than one next to anyone else, however few edges the seed has); in each step every node
 splits its trust evenly among its neighbours (a power iteration of the random-walk
 matrix ``A D^-1``). Run to convergence this would give every node trust proportional
 to its degree, sybils included; stopped after about ``log2 n`` steps it has mixed
@@ -24,7 +26,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -34,9 +36,18 @@ import scipy.sparse as sp
 from glasscredit.exceptions import FieldError, ValidationError
 from glasscredit.trust._graph import EndorsementGraph, IdArray
 
-__all__ = ["TrustResult", "default_iterations", "normalise_trust", "propagate", "sybilrank"]
+__all__ = [
+    "StartMass",
+    "TrustResult",
+    "default_iterations",
+    "normalise_trust",
+    "propagate",
+    "sybilrank",
+]
 
 FloatArray = npt.NDArray[np.float64]
+#: how the total trust is split over the seeds
+StartMass: TypeAlias = Literal["degree", "even"]
 
 
 def default_iterations(n_nodes: int) -> int:
@@ -62,8 +73,10 @@ class TrustResult:
         ``min(1, trust / reference)`` in [0, 1], the feature value; monotone in
         ``trust``.
     reference:
-        The median ``trust`` of nodes that trust reached (``trust > 0``): a typical
-        honest subject scores 1, a sybil behind few attack edges scores near 0.
+        The median ``trust`` of the reference nodes that trust reached: by default the
+        seeds, in the ledger every seed-eligible subject. A set sybils cannot join,
+        so they cannot move the bar they are measured against (see
+        :func:`normalise_trust`).
     iterations, total_trust:
         The parameters used.
     seeds_used, seeds_ignored:
@@ -148,17 +161,29 @@ def propagate(
     return x
 
 
-def normalise_trust(trust: FloatArray) -> tuple[FloatArray, float]:
-    """``min(1, trust / median(trust[trust > 0]))`` and that median.
+def normalise_trust(
+    trust: FloatArray, reference_nodes: npt.ArrayLike | None = None
+) -> tuple[FloatArray, float]:
+    """``min(1, trust / reference)`` and the reference: the median positive trust of
+    ``reference_nodes`` (node indices; None: of every node).
 
-    Why the median of reached nodes and not a rank percentile: a percentile always puts
-    5% of subjects in the bottom 5%, even in a graph with no sybil at all, so honest
-    subjects would be penalised for the mere existence of others. Relative to the
-    median, a typical honest subject (trust close to the stationary ``T / 2m``) gets 1
-    and only subjects far below the typical reached subject lose points. Monotone
-    non-decreasing in ``trust``; 0 when trust is 0.
+    Why a median and not a rank percentile: a percentile always puts 5% of subjects in
+    the bottom 5%, even in a graph with no sybil at all, so honest subjects would be
+    penalised for the mere existence of others. Relative to the median, a typical
+    honest subject (trust close to the stationary ``T / 2m``) gets 1 and only subjects
+    far below it lose points. Why the median of a *fixed* set: the median of everyone
+    reached counts the sybils too, so a ring of a thousand sybils with little trust
+    each lowers the bar and lifts every low value relative to it; the median of subjects
+    that passed the seed checks (identity from two sources, years of clean history,
+    several endorsements) is out of the sybils' reach. When no reference node holds
+    trust (tiny graphs, where an odd number of steps can leave every seed empty) the
+    median of all positive trust is used instead. Monotone non-decreasing in
+    ``trust``; 0 when trust is 0.
     """
-    positive = trust[trust > 0]
+    pool = trust if reference_nodes is None else trust[np.asarray(reference_nodes, np.int64)]
+    positive = pool[pool > 0]
+    if len(positive) == 0:
+        positive = trust[trust > 0]
     if len(positive) == 0:
         return np.zeros_like(trust), 0.0
     reference = float(np.median(positive))
@@ -175,6 +200,8 @@ def sybilrank(
     iterations: int | None = None,
     total_trust: float | None = None,
     threads: int | None = None,
+    start: StartMass = "degree",
+    reference: IdArray | None = None,
 ) -> TrustResult:
     """Trust of every subject of ``graph`` by SybilRank from ``seeds``.
 
@@ -190,11 +217,18 @@ def sybilrank(
         Steps of propagation; default ``ceil(log2 n)``. Implementations differ
         (``log10``, ``ln``, ``log2``), hence a parameter.
     total_trust:
-        Trust placed on the seeds, split evenly; default ``n`` (so the average
-        degree-normalised trust at stationarity is ``n / 2m``).
+        Trust placed on the seeds; default ``n`` (so the average degree-normalised
+        trust at stationarity is ``n / 2m``). The normalised value does not depend on
+        it: trust and reference scale together.
     threads:
         Row blocks processed in parallel (default ``min(2, cpus)``); results do not
         depend on it.
+    start:
+        ``"degree"`` (default): each seed starts with total trust times its share of
+        the seeds' degrees; ``"even"``: split evenly (the paper's original form).
+    reference:
+        Subject ids whose median positive trust is the normalisation reference
+        (unknown ids are refused); default the seeds used.
     """
     n = graph.n_nodes
     errors: list[FieldError] = []
@@ -211,6 +245,10 @@ def sybilrank(
                 rule="positive_finite",
                 message="total_trust must be a finite number > 0",
             )
+        )
+    if start not in ("degree", "even"):
+        errors.append(
+            FieldError(field="start", rule="one_of", message="start must be 'degree' or 'even'")
         )
     if errors:
         raise ValidationError(errors)
@@ -231,18 +269,23 @@ def sybilrank(
                 )
             ]
         )
-    start = np.zeros(n, dtype=np.float64)
-    start[used] = total / len(used)
-    mass = propagate(graph.adjacency, start, steps, threads=threads)
+    initial = np.zeros(n, dtype=np.float64)
+    if start == "degree":
+        weight = degree[used].astype(np.float64)
+        initial[used] = total * weight / weight.sum()
+    else:
+        initial[used] = total / len(used)
+    mass = propagate(graph.adjacency, initial, steps, threads=threads)
     trust = np.zeros(n, dtype=np.float64)
     np.divide(mass, degree, out=trust, where=degree > 0)
-    normalised, reference = normalise_trust(trust)
+    pool = used if reference is None else np.unique(graph.index_of(reference))
+    normalised, ref_value = normalise_trust(trust, pool)
     return TrustResult(
         subject_ids=graph.subject_ids,
         mass=mass,
         trust=trust,
         normalised=normalised,
-        reference=reference,
+        reference=ref_value,
         iterations=steps,
         total_trust=total,
         seeds_used=used,

@@ -47,21 +47,37 @@ def test_hold_release_and_the_periods_they_leave(ledger: Ledger, clock: FakeCloc
     assert ledger.verify_audit().ok
 
 
-def test_open_ended_exclusions_of_a_type(ledger: Ledger, clock: FakeClock) -> None:
+def test_events_resolved_by_a_verdict(ledger: Ledger, clock: FakeClock) -> None:
     fill(ledger, clock)
+    # a hold is no verdict
     ledger.holds.hold("h", ["e4"], T0, actor="op")
-    assert ledger.exclusions.permanent("endorsement", T0).rows() == [("e4", '{"endorser":"s1"}')]
-    assert ledger.exclusions.permanent("endorsement", T0, not_reasons=[HOLD_REASON]).height == 0
+    assert ledger.exclusions.resolved(["endorsement"], "removed", T0 + DAY).height == 0
     d = ledger.disputes.open(
         "s3", "e4", "not me", now_us=T0, deadline_us=T0 + DAY, actor="subject", check=lambda t: None
     )
-    got = ledger.exclusions.permanent("endorsement", T0 + DAY, not_reasons=[HOLD_REASON])
-    assert got.rows() == [("e4", '{"endorser":"s1"}')]
-    assert ledger.exclusions.permanent("endorsement", T0 - 1).height == 0  # not yet
-    assert ledger.exclusions.permanent("bill.paid", T0 + DAY).height == 0
+    # an open dispute is no verdict either: nothing is removed or upheld yet
+    assert ledger.exclusions.resolved(["endorsement"], "removed", T0 + DAY).height == 0
     ledger.disputes.resolve(
-        d.dispute_id, "upheld", now_us=T0 + DAY, actor="op", check=lambda d: None
-    )  # the period is closed: it counts again
-    assert (
-        ledger.exclusions.permanent("endorsement", T0 + DAY, not_reasons=[HOLD_REASON]).height == 0
+        d.dispute_id, "removed", now_us=T0 + DAY, actor="op", check=lambda d: None
     )
+    got = ledger.exclusions.resolved(["endorsement"], "removed", T0 + DAY)
+    assert got.rows() == [("e4", "s3", '{"endorser":"s1"}')]
+    assert ledger.exclusions.resolved(["endorsement"], "removed", T0 + DAY - 1).height == 0
+    assert ledger.exclusions.resolved(["endorsement"], "upheld", T0 + DAY).height == 0
+    assert ledger.exclusions.resolved(["bill.paid"], "removed", T0 + DAY).height == 0
+    # another event's dispute, upheld: the record was checked and stands
+    e = ledger.disputes.open(
+        "s1",
+        "e1",
+        "no",
+        now_us=T0 + DAY,
+        deadline_us=T0 + 9 * DAY,
+        actor="subject",
+        check=lambda t: None,
+    )
+    ledger.disputes.resolve(
+        e.dispute_id, "upheld", now_us=T0 + 2 * DAY, actor="op", check=lambda d: None
+    )
+    types = ["endorsement", "payment.on_time", "payment.late", "bill.paid"]
+    upheld = ledger.exclusions.resolved(types, "upheld", T0 + 2 * DAY)
+    assert upheld["event_id"].to_list() == ["e1"]
