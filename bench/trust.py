@@ -63,14 +63,17 @@ def timed(label: str, runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return median, result
 
 
-def seeds_for(scenario: Any) -> np.ndarray:
+def seeds_for(scenario: Any, degree: np.ndarray) -> np.ndarray:
+    """The default policy's choice: at least 3 mutual endorsements, the 10 best embedded
+    per community (start mass by degree is ``sybilrank``'s default)."""
     return select_seeds(
         np.arange(scenario.n_subjects),
         scenario.identity_level,
         scenario.clean_history_months,
         scenario.flagged,
-        policy=SeedPolicy(),
+        policy=SeedPolicy(per_community=10, min_degree=3),
         community=scenario.community,
+        degree=degree,
     ).seeds
 
 
@@ -86,7 +89,7 @@ def quality(ig: Any) -> tuple[float, float, float, float]:
             as_of_us=sc.as_of_us,
             subjects=np.arange(sc.n_subjects),
         )
-        r = sybilrank(g, seeds_for(sc))
+        r = sybilrank(g, seeds_for(sc, g.degree))
         q = ranking_quality(r.trust, sc.is_sybil)
         ours.append(q.auc)
         ours95.append(q.sybils_below_95)
@@ -151,7 +154,7 @@ def main() -> int:
         f"{graph.dropped.as_dict()}",
         flush=True,
     )
-    seeds = names.take(pa.array(seeds_for(sc)))
+    seeds = names.take(pa.array(seeds_for(sc, graph.degree)))
     sybilrank(graph, seeds, iterations=1)  # warm-up; also validates the seeds
     prop_s, result = timed("sybilrank (20 steps, 2 threads)", 5, lambda: sybilrank(graph, seeds))
     one_s, _ = timed(
