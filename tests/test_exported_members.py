@@ -103,6 +103,7 @@ EXPORTED: dict[str, list[str]] = {
         "ModelEvaluation",
         "ModelText",
         "Monitoring",
+        "MonthTiers",
         "NextTier",
         "PURPOSES",
         "PathToTier",
@@ -113,6 +114,7 @@ EXPORTED: dict[str, list[str]] = {
         "PerkNotGranted",
         "PerkRule",
         "PersonStatement",
+        "Population",
         "Principal",
         "ProofCheck",
         "ProvenanceEvent",
@@ -206,6 +208,7 @@ EXPORTED: dict[str, list[str]] = {
         "parse_period",
         "parse_time",
         "person_statement",
+        "population",
         "readiness",
         "record_adverse_action",
         "record_read",
@@ -616,6 +619,7 @@ EXPORTED: dict[str, list[str]] = {
         "strip_marks",
         "text_problem",
     ],
+    "glasscredit.web": ["WebServices", "install_pages"],
 }
 
 

@@ -17,6 +17,7 @@ from glasscredit.api._problems import PROBLEM_RESPONSES, install_problem_handler
 from glasscredit.api._routing import public
 from glasscredit.app import Clock
 from glasscredit.config import Settings, load_settings, system_clock
+from glasscredit.web import install_pages
 
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         _routes_rights2.disputes_router,
     ):
         api.include_router(router)
+
+    install_pages(api)  # the person's page and the operator's console (glasscredit.web)
 
     @api.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:

@@ -47,6 +47,26 @@ class Services:
     def context(self) -> Context:
         return Context(self.settings, self.policy, self.clock, ledger=self.ledger)
 
+    def identify(self, ctx: Context, token: str) -> Principal:
+        """Who a bearer token stands for: an API key or a subject's signed token.
+
+        The REST routes and the web pages (:mod:`glasscredit.web`) both call this, so a
+        page signs in exactly who the API would, under the same rate limit.
+        """
+        if token.startswith(uc.KEY_PREFIX + "_"):
+            who = uc.authenticate_key(ctx, token)
+            bucket = f"key:{who.key_id}"
+        else:
+            subject = self.verifier.subject(token, now_s=ctx.now() // 1_000_000)
+            # the name goes into audit rows, which erasure cannot clear: never the subject's id
+            who = Principal(role="subject", name="subject", subject=subject)
+            bucket = f"subject:{subject}"
+        wait = self.limiter.take(bucket)
+        if wait > 0:
+            self.metrics.rate_limited.inc()
+            raise RateLimited(wait)
+        return who
+
     def close(self) -> None:
         self.ledger.close()
 
@@ -77,20 +97,7 @@ def principal(
     """Who is calling: an API key (sources, operators, auditors) or a subject's token."""
     if cred is None or cred.scheme.lower() != "bearer":
         raise AuthenticationError("authorization: send 'Authorization: Bearer ...' [required]")
-    token = cred.credentials
-    if token.startswith(uc.KEY_PREFIX + "_"):
-        who = uc.authenticate_key(ctx, token)
-        bucket = f"key:{who.key_id}"
-    else:
-        subject = svc.verifier.subject(token, now_s=ctx.now() // 1_000_000)
-        # the name goes into audit rows, which erasure cannot clear: never the subject's id
-        who = Principal(role="subject", name="subject", subject=subject)
-        bucket = f"subject:{subject}"
-    wait = svc.limiter.take(bucket)
-    if wait > 0:
-        svc.metrics.rate_limited.inc()
-        raise RateLimited(wait)
-    return who
+    return svc.identify(ctx, cred.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

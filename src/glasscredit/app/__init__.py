@@ -16,7 +16,7 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``verify_export_document``, ``erase_subject``, ``request_review``, ``decide_review``,
 ``list_reviews``, ``set_statement``, ``remove_statement``, ``get_statement``,
 ``person_statement``, ``add_dispute_information``, ``respond_to_dispute``,
-``record_adverse_action``, ``adverse_notices``); ``monitor``;
+``record_adverse_action``, ``adverse_notices``); ``monitor``, ``population``;
 ``demo``; service access
 (``create_key``, ``list_keys``, ``revoke_key``, ``authenticate_key``, ``authorize``,
 ``record_read``, ``inquiries``, ``ingest_as``, ``disputes_for``, ``erase_subject_file``,
@@ -143,6 +143,7 @@ from glasscredit.app._outcomes import (
     CONVENTIONAL_OUTCOMES,
     bad_value_of,
 )
+from glasscredit.app._population import MonthTiers, Population, population
 from glasscredit.app._rights import (
     DisputeList,
     DisputeOutcome,
@@ -288,6 +289,7 @@ __all__ = [
     "ModelEvaluation",
     "ModelText",
     "Monitoring",
+    "MonthTiers",
     "NextTier",
     "PathToTier",
     "PeriodAttribute",
@@ -297,6 +299,7 @@ __all__ = [
     "PerkNotGranted",
     "PerkRule",
     "PersonStatement",
+    "Population",
     "Principal",
     "ProofCheck",
     "ProvenanceEvent",
@@ -389,6 +392,7 @@ __all__ = [
     "parse_period",
     "parse_time",
     "person_statement",
+    "population",
     "readiness",
     "record_adverse_action",
     "record_read",
