@@ -27,14 +27,18 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 
 
-def shot(page: Any, folder: Path, name: str) -> Path:
-    """A full-page screenshot in the test's output folder (and the README's, if asked)."""
+def shot(page: Any, folder: Path, name: str, *, readme: bool = False) -> Path:
+    """A full-page screenshot in the test's output folder (and the README's, if asked).
+
+    ``page`` may also be a locator: then only that part of the page is taken.
+    """
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    full = {"full_page": True} if hasattr(page, "goto") else {}
+    page.screenshot(path=str(path), **full)
     readme_dir = os.environ.get("GLASSCREDIT_SCREENSHOTS")
-    if readme_dir:
+    if readme and readme_dir:
         Path(readme_dir).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(readme_dir) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(readme_dir) / f"{name}.png"), **full)
     return path
 
 
@@ -88,6 +92,7 @@ def test_person_disputes_and_the_operator_resolves(
         assert uc.explain(ctx, "alice").score == after
         (open_d,) = uc.list_disputes(ctx, subject="alice", status="open").disputes
     shot(person, tmp_path, "person-dispute-opened")
+    shot(person.locator("#events"), tmp_path, "person-dispute", readme=True)
 
     operator = browser.new_context().new_page()
     sign_in(operator, site, site.tokens["operator"])
@@ -276,13 +281,13 @@ def test_every_page_passes_axe(site: Site, browser: Any, tmp_path: Path) -> None
     for name, path in pages:
         page.goto(f"{site.base}{path}")
         failures[name] = _axe(page)
-        shot(page, tmp_path, name)
+        shot(page, tmp_path, name, readme=True)
     sign_in(page, site, site.subject_token("bob"))
     page.goto(f"{site.base}/people/bob?pay_on_time=6")
     for d in page.locator("ol.reasons details").all():
         d.locator("summary").click()
     failures["person"] = _axe(page)
-    shot(page, tmp_path, "person")
+    shot(page, tmp_path, "person", readme=True)
     page.goto(f"{site.base}/people/alice")
     failures["not-yours"] = _axe(page)
     staff = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
@@ -297,7 +302,7 @@ def test_every_page_passes_axe(site: Site, browser: Any, tmp_path: Path) -> None
     ]:
         op.goto(f"{site.base}{path}")
         failures[name] = _axe(op)
-        shot(op, tmp_path, name)
+        shot(op, tmp_path, name, readme=True)
     bad = {
         name: [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in found]
         for name, found in failures.items()
