@@ -237,17 +237,16 @@ def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
     ]
     old.append(event("g-acct", subject="g", type_="account.opened", occurred_at=OLD_TIME))
     assert ledger.ingest(old).accepted == 3
+    # the reporters joined months apart, through the bank, on the ledger's clock
+    for i, start in enumerate(["2024-01-01", "2024-06-01", "2025-01-01"], start=1):
+        clock.set(f"{start}T00:00:00Z")
+        joined = event(
+            f"r{i}-acct", subject=f"r{i}", type_="account.opened", occurred_at=f"{start}T00:00:00Z"
+        )
+        assert ledger.ingest([joined]).accepted == 1
     clock.set(AS_OF)
     evs = [event("x-acct", subject="x", type_="account.opened", occurred_at="2024-03-01T00:00:00Z")]
-    for i, start in enumerate(["2024-01-01", "2024-06-01", "2025-01-01"], start=1):
-        evs.append(
-            event(
-                f"r{i}-acct",
-                subject=f"r{i}",
-                type_="account.opened",
-                occurred_at=f"{start}T00:00:00Z",
-            )
-        )
+    for i in (1, 2, 3):
         evs += _mutual("a", f"r{i}") + _mutual("g", f"r{i}")
     assert ledger.ingest(evs).accepted == len(evs)
 
@@ -295,6 +294,29 @@ def test_a_reporter_with_one_endorser_or_young_endorsers_has_not_earned_weight(
     assert why["r4"] == why["r5"] == "unearned_reporter"
     # r1 and r2 (two aged endorsers each) are judged on their trust instead
     assert why["r1"] != "unearned_reporter" and why["r2"] != "unearned_reporter"
+
+
+def test_accounts_backdated_by_their_source_are_fresh_on_the_ledger_clock(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    _reporting_ledger(ledger, clock)
+    # two more reporters whose source says they opened accounts in 2023 and 2024, sent
+    # today: by occurred_at they would be old and a year apart (independent); on the
+    # ledger's clock they are days old and came in together -> one group
+    evs = [
+        event("n1-acct", subject="n1", type_="account.opened", occurred_at=OLD_TIME),
+        event("n2-acct", subject="n2", type_="account.opened", occurred_at="2024-01-01T00:00:00Z"),
+    ]
+    for n in ("n1", "n2"):
+        evs += _mutual("a", n) + _mutual("g", n)
+    ledger.ingest(evs)
+    clock.set("2026-09-05T00:00:00Z")
+    ledger.ingest([_report("rep1", "r1"), _report("nrep1", "n1"), _report("nrep2", "n2")])
+    found = explain_reports(ledger, "x", parse_timestamp("2026-09-05T00:00:00Z"))
+    why = {v.reporter: v.reason for v in found.reports}
+    assert found.value == 0.0 and found.groups == 2
+    assert why["r1"] == "not_corroborated"
+    assert sorted([why["n1"], why["n2"]]) == ["not_corroborated", "same_group"]
 
 
 def test_only_a_verdict_that_removes_a_report_penalises_its_reporter(

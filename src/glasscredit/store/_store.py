@@ -315,18 +315,33 @@ class Ledger:
         )
 
     def first_events(self, as_of_us: int) -> pl.DataFrame:
-        """``subject``, ``source``, ``first_us``: per subject and source, the earliest
-        event recorded and occurred by ``as_of_us``."""
+        """``subject``, ``source``, ``first_us``, ``known_us``: per subject and source, the
+        earliest event recorded, occurred and known by ``as_of_us``: its ``occurred_at``
+        (the sender's clock) and the earliest ``known_at`` (the ledger's)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(events.c.subject, events.c.source, func.min(events.c.occurred_at_us))
-                .where(events.c.recorded_at_us <= as_of_us, events.c.occurred_at_us <= as_of_us)
+                select(
+                    events.c.subject,
+                    events.c.source,
+                    func.min(events.c.occurred_at_us),
+                    func.min(events.c.known_at_us),
+                )
+                .where(
+                    events.c.recorded_at_us <= as_of_us,
+                    events.c.occurred_at_us <= as_of_us,
+                    events.c.known_at_us <= as_of_us,
+                )
                 .group_by(events.c.subject, events.c.source)
             ).all()
         return pl.DataFrame(
             [tuple(r) for r in rows],
             orient="row",
-            schema={"subject": pl.String, "source": pl.String, "first_us": pl.Int64},
+            schema={
+                "subject": pl.String,
+                "source": pl.String,
+                "first_us": pl.Int64,
+                "known_us": pl.Int64,
+            },
         )
 
     def first_seen(self, subject: str) -> int | None:

@@ -31,10 +31,11 @@ class TrustInputs:
     ----------
     subjects:
         ``subject``, ``first_seen_us`` (ledger), ``known_since_us`` (since when the
-        ledger has known the subject, on its own clock: what every age rule reads,
-        never the sender's ``occurred_at``), ``first_event_us`` (earliest event
-        about them, null when none), ``first_source`` (the source of that event: who
-        brought the subject in), ``identity_level`` (the highest level of the policy's
+        ledger has known the subject, on its own clock: the earliest ``known_at`` of
+        their events, what every age rule reads, never the sender's ``occurred_at``),
+        ``first_event_us`` (the same earliest ``known_at``, null when none counts yet),
+        ``first_source`` (the source of that event: who brought the subject in),
+        ``identity_level`` (the highest level of the policy's
         ``trust_events.identity`` type that at least ``min_identity_sources`` distinct
         sources attest, 0 when none: one source is never enough). A caller that knows
         each subject's months of clean history (a simulation) may add ``clean_months``;
@@ -97,7 +98,7 @@ def load_trust_inputs(ledger: Store, as_of_us: int) -> TrustInputs:
         .select(*EVENT_COLUMNS, "_negative")
         .collect()
         # the ledger's clock of each event (the sender's occurred_at is not it)
-        .with_columns(pl.col("recorded_at_us").alias("at_us"))
+        .with_columns(pl.col("known_at_us").alias("at_us"))
     )
     attr = pl.col("attributes").str.json_path_match
     endorsements = counted.filter(pl.col("type") == roles.endorsement).select(
@@ -130,9 +131,12 @@ def load_trust_inputs(ledger: Store, as_of_us: int) -> TrustInputs:
         .agg(pl.col("_level").sort(descending=True).get(sources - 1, null_on_oob=True))
         .select("subject", pl.col("_level").alias("identity_level"))
     )
+    # who brought each subject in, and when the ledger first knew of them: both on the
+    # ledger's clock (known_at), so a backdated first event neither ages an account
+    # nor changes which source brought it in
     first = (
         ledger.first_events(as_of_us)
-        .select("subject", first_source="source", _first_us="first_us")
+        .select("subject", first_source="source", _first_us="known_us")
         .sort(["subject", "_first_us", "first_source"])
         .group_by("subject", maintain_order=True)
         .first()
@@ -145,7 +149,7 @@ def load_trust_inputs(ledger: Store, as_of_us: int) -> TrustInputs:
         .select(
             "subject",
             "first_seen_us",
-            pl.col("first_seen_us").alias("known_since_us"),
+            pl.coalesce("_first_us", "first_seen_us").alias("known_since_us"),
             pl.col("_first_us").alias("first_event_us"),
             "first_source",
             "identity_level",

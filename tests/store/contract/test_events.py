@@ -86,6 +86,10 @@ def test_first_events_per_subject_and_source(ledger: Ledger, clock: FakeClock) -
     assert got[("s1", "bank")] == parse_timestamp("2026-03-02T10:00:00Z")
     assert got[("s2", "bank")] == parse_timestamp("2026-03-03T10:00:00Z")
     assert set(got) == {("s1", "bank"), ("s1", "rentals"), ("s2", "bank"), ("s3", "community")}
+    # and when the ledger first knew of each (its own clock): the batch of the first day,
+    # s2's on-time payment of the second day does not move it
+    known = {(r["subject"], r["source"]): r["known_us"] for r in first.iter_rows(named=True)}
+    assert known[("s1", "bank")] == known[("s2", "bank")] == T0
     assert ledger.first_events(T0 - 1).height == 0  # nothing recorded yet
 
 
