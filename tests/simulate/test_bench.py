@@ -131,6 +131,7 @@ def _frame(rows: list[tuple[str, str, str, int, int, str]]) -> pl.DataFrame:
             "type": [r[2] for r in rows],
             "occurred_at_us": [r[3] for r in rows],
             "recorded_at_us": [r[4] for r in rows],
+            "known_at_us": [r[4] for r in rows],
             "attributes": [r[5] for r in rows],
         },
         schema=EVENT_FRAME_SCHEMA,

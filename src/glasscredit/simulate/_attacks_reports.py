@@ -103,7 +103,9 @@ def lone_reporter(w: World, ctx: AttackContext) -> Plan:
 def fresh_reporters(w: World, ctx: AttackContext) -> Plan:
     victims = _victims(w, ctx)
     t = ctx.at(w, 0, 2)
-    ids, events = _reporters(w, ctx, "fr", ctx.n(50), t, opened_by=["bank", "lender", "credit_union"])
+    ids, events = _reporters(
+        w, ctx, "fr", ctx.n(50), t, opened_by=["bank", "lender", "credit_union"]
+    )
     w.ingest(events)
     ctx.at(w, 0, 5)
     _file(w, "fr", ids, victims, "community", ctx.at(w, 0, 5))
@@ -119,7 +121,12 @@ def aged_reporters(w: World, ctx: AttackContext) -> Plan:
     for m in range(12):
         if m == 0:
             ids, events = _reporters(
-                w, ctx, "ar", ctx.n(50), ctx.at(w, 0, 1), opened_by=["bank", "lender", "credit_union"]
+                w,
+                ctx,
+                "ar",
+                ctx.n(50),
+                ctx.at(w, 0, 1),
+                opened_by=["bank", "lender", "credit_union"],
             )
             w.ingest(events)
         if m == 11:
@@ -185,7 +192,9 @@ def seed_knockout(w: World, ctx: AttackContext) -> Plan:
     that seeds lose their clean history and trust starts nowhere."""
     t = ctx.at(w, 0, 2)
     seeds = compute_trust(w.ledger, t, store=False).seeds
-    ids, events = _reporters(w, ctx, "sk", ctx.n(100), t, opened_by=["bank", "lender", "credit_union"])
+    ids, events = _reporters(
+        w, ctx, "sk", ctx.n(100), t, opened_by=["bank", "lender", "credit_union"]
+    )
     w.ingest(events)
     t2 = ctx.at(w, 0, 4)
     rows = [

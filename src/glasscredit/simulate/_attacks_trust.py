@@ -112,7 +112,9 @@ def sybil_year(w: World, ctx: AttackContext) -> Plan:
     """The region opens in month 0 and grows its endorsements and attack edges over a
     year, a twelfth a month, so nothing about it is fresh when it is scored."""
     t = ctx.at(w, 0, 1)
-    ids, target, twin, events = sybil_events(ctx.rng, "syy", ctx.n(1_000), _honest_ends(ctx, w, 10), t)
+    ids, target, twin, events = sybil_events(
+        ctx.rng, "syy", ctx.n(1_000), _honest_ends(ctx, w, 10), t
+    )
     opens = [e for e in events if e["type"] != "endorsement"]
     endorse = [e for e in events if e["type"] == "endorsement"]
     w.ingest(opens)

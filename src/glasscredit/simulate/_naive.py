@@ -71,7 +71,13 @@ def naive_scores(
         schema=EXCLUSION_SCHEMA,
     )
     # the naive scorer believes the sender's clock: recorded = occurred
-    ev = ev.with_columns(pl.col("occurred_at_us").alias("recorded_at_us"))
+    ev = ev.with_columns(
+        *(
+            pl.col("occurred_at_us").alias(c)
+            for c in ("recorded_at_us", "known_at_us")
+            if c in ev.columns
+        )
+    )
     ff = compute_features(ev, naive, as_of_us, exclusions=excl, external=external)
     scored = score_frame(ff, naive)
     return dict(
