@@ -106,53 +106,72 @@ def fresh_reporters(w: World, ctx: AttackContext) -> Plan:
     ids, events = _reporters(
         w, ctx, "fr", ctx.n(50), t, opened_by=["bank", "lender", "credit_union"]
     )
-    w.ingest(events)
-    ctx.at(w, 0, 5)
+    w.ingest(events + _cliques(ids, "community", t + 2 * DAY_US, "fr"))
     _file(w, "fr", ids, victims, "community", ctx.at(w, 0, 5))
     ctx.live(w, 0)
-    return Plan(victims, None, "50 fresh accounts, 1 attack edge each")
+    return Plan(victims, None, "50 fresh accounts in blocks of 4, 1 attack edge each")
+
+
+def _cliques(ids: list[str], source: str, t: int, tag: str, size: int = 4) -> list[dict[str, Any]]:
+    """Mutual endorsements inside consecutive blocks of ``size`` reporters: each has
+    ``size - 1`` endorsers of its own (no attack edge needed), and blocks are not tied
+    to each other, so each block is an independent group."""
+    out: list[dict[str, Any]] = []
+    for b in range(0, len(ids), size):
+        block = ids[b : b + size]
+        for i, x in enumerate(block):
+            for y in block[i + 1 :]:
+                out += mutual(x, y, source, t, f"{tag}-k")
+    return out
+
+
+def _aged_blocks(w: World, ctx: AttackContext, tag: str, month: int, ids: list[str]) -> None:
+    """Open the blocks of four due in ``month`` (block b in month b % 9), at a bank that
+    changes with the block, each member with one attack edge and its block's endorsements."""
+    banks = ["bank", "lender", "credit_union"]
+    mine = [ids[b : b + 4] for b in range(0, len(ids), 4) if (b // 4) % 9 == month]
+    for k, block in enumerate(mine):
+        t = ctx.at(w, month, 1 + 3 * k)
+        rows = open_accounts(block, banks[(month + k) % 3], t)
+        ends = ctx.rng.choice(len(w.honest), size=len(block), replace=False)
+        for r, h in zip(block, ends, strict=True):
+            rows += mutual(r, w.honest[int(h)], "community", t + DAY_US, tag)
+        rows += _cliques(block, "community", t + 2 * DAY_US, tag)
+        w.ingest(rows)
 
 
 def aged_reporters(w: World, ctx: AttackContext) -> Plan:
-    """Fifty accounts opened a year before they report, at three banks on different
-    days, each with one attack edge: old enough for every freshness rule."""
+    """Fifty reporters in blocks of four, opened over nine months at three banks, each
+    with one attack edge and three aged endorsers inside its block; all report in month
+    12: old enough for every freshness rule, endorsed enough to weigh."""
     victims = _victims(w, ctx)
-    ids: list[str] = []
+    ids = [f"ar-p{i:03d}" for i in range(ctx.n(50))]
     for m in range(12):
-        if m == 0:
-            ids, events = _reporters(
-                w,
-                ctx,
-                "ar",
-                ctx.n(50),
-                ctx.at(w, 0, 1),
-                opened_by=["bank", "lender", "credit_union"],
-            )
-            w.ingest(events)
+        _aged_blocks(w, ctx, "ar", m, ids)
         if m == 11:
             _file(w, "ar", ids, victims, "community", ctx.at(w, 11, 10))
         ctx.live(w, m)
-    return Plan(victims, None, "50 accounts aged 12 months, 1 attack edge each")
+    return Plan(victims, None, "50 accounts aged 3-12 months in blocks of 4, 1 attack edge each")
 
 
 def spread_reporters(w: World, ctx: AttackContext) -> Plan:
-    """Fifty aged reporters, four or five a month over a year: never many at once."""
+    """The same reporters, each reporting three months after it opened: a few reports
+    a month over the year, never many at once."""
     victims = _victims(w, ctx)
-    ids, events = _reporters(
-        w, ctx, "sr", ctx.n(50), ctx.at(w, 0, 1), opened_by=["bank", "lender", "credit_union"]
-    )
-    w.ingest(events)
+    ids = [f"sr-p{i:03d}" for i in range(ctx.n(50))]
     for m in range(12):
-        mine = ids[m::12]
-        if mine:
-            _file(w, f"sr{m}", mine, victims, "community", ctx.at(w, m, 15))
+        _aged_blocks(w, ctx, "sr", m, ids)
+        due = [r for i, r in enumerate(ids) if (i // 4) % 9 + 3 == m]
+        if due:
+            _file(w, f"sr{m}", due, victims, "community", ctx.at(w, m, 27))
         ctx.live(w, m)
-    return Plan(victims, None, "50 accounts, reports spread over 12 months")
+    return Plan(victims, None, "50 accounts in blocks of 4, reports spread over 9 months")
 
 
 def backdated_reporters(w: World, ctx: AttackContext) -> Plan:
     """A colluding community dates fifty reporters' accounts three years back, their
-    attack edges two years back and their reports spread over the last three months."""
+    attack edges and their blocks' endorsements two years back, and their reports over
+    the last three months."""
     victims = _victims(w, ctx)
     t = ctx.at(w, 0, 2)
     ids, events = _reporters(
@@ -164,7 +183,7 @@ def backdated_reporters(w: World, ctx: AttackContext) -> Plan:
         opened_by=COLLUDER,
         source=COLLUDING_COMMUNITY,
     )
-    w.ingest(events)
+    w.ingest(events + _cliques(ids, COLLUDING_COMMUNITY, t - 2 * YEAR_US, "br"))
     rows = [
         _report("br", k * 3 + j, v, r, COLLUDING_COMMUNITY, t - (1 + k) * 2 * DAY_US)
         for k, r in enumerate(ids)
