@@ -69,6 +69,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/v1/keys"): "operator",
     ("GET", "/v1/keys"): READERS,
     ("DELETE", "/v1/keys/{key_id}"): "operator",
+    ("POST", "/v1/webhooks"): "operator",
+    ("GET", "/v1/webhooks"): READERS,
+    ("DELETE", "/v1/webhooks/{webhook_id}"): "operator",
+    ("GET", "/v1/webhooks/dead-letters"): READERS,
+    ("POST", "/v1/webhooks/dead-letters/replay"): "operator",
 }
 
 BODIES: dict[tuple[str, str], object] = {
@@ -92,6 +97,8 @@ BODIES: dict[tuple[str, str], object] = {
     ("POST", "/v1/scores"): {"subjects": ["alice"]},
     ("POST", "/v1/bursts/holds"): {"days": 7},
     ("POST", "/v1/keys"): {"name": "matrix", "role": "auditor"},
+    ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "topics": ["dispute.opened"]},
+    ("POST", "/v1/webhooks/dead-letters/replay"): {"deliveries": "all"},
 }
 QUERIES: dict[tuple[str, str], dict[str, str | int]] = {
     ("GET", "/v1/monitoring"): {"reference": "2026-01-01T00:00:00Z/2026-09-02T00:00:00Z"},
@@ -102,6 +109,7 @@ PARAMS = {
     "score_id": "1",
     "ref": "burst-none",
     "key_id": "0000000000000000",
+    "webhook_id": "1",
 }
 
 

@@ -1,5 +1,5 @@
 """Programme-wide routes: ingest, scoring runs, the policy's catalogue, trust and reports,
-bursts and holds, population monitoring, the audit chain, keys.
+bursts and holds, population monitoring, the audit chain, keys, webhooks.
 
 The red team (seconds of CPU per run) is not served: a synchronous HTTP call is the
 wrong shape for it (``glasscredit redteam`` runs it).
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from glasscredit import app as uc
 from glasscredit.api._deps import CallerDep
 from glasscredit.api._routing import route, rule
-from glasscredit.api._schemas import HoldIn, IngestIn, KeyIn, ScoreRunIn
+from glasscredit.api._schemas import HoldIn, IngestIn, KeyIn, ReplayIn, ScoreRunIn, WebhookIn
 from glasscredit.app import Role
 
 __all__ = ["router"]
@@ -158,3 +158,38 @@ def revoke_key(
 ) -> uc.ApiKeyView:
     """Revoke a key now (audited)."""
     return uc.revoke_key(caller.ctx, key_id, actor=caller.who.name)
+
+
+@route(router, "POST", "/webhooks", rule("operator"), status_code=201)
+def add_webhook(body: WebhookIn, caller: CallerDep) -> uc.WebhookCreated:
+    """Subscribe a receiver; its signing secret is in this response only (audited)."""
+    return uc.add_webhook(
+        caller.ctx, body.owner, body.url, list(body.topics), actor=caller.who.name
+    )
+
+
+@route(router, "GET", "/webhooks", rule(*READERS))
+def list_webhooks(caller: CallerDep) -> uc.WebhookList:
+    """The active subscriptions (never their secrets)."""
+    return uc.list_webhooks(caller.ctx)
+
+
+@route(router, "DELETE", "/webhooks/{webhook_id}", rule("operator"))
+def remove_webhook(
+    webhook_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep
+) -> uc.WebhookView:
+    """Stop a subscription now; its pending deliveries become dead letters (audited)."""
+    return uc.remove_webhook(caller.ctx, webhook_id, actor=caller.who.name)
+
+
+@route(router, "GET", "/webhooks/dead-letters", rule(*READERS))
+def dead_letters(caller: CallerDep) -> uc.DeadLetters:
+    """Deliveries that failed every attempt."""
+    return uc.dead_letters(caller.ctx)
+
+
+@route(router, "POST", "/webhooks/dead-letters/replay", rule("operator"))
+def replay_dead_letters(body: ReplayIn, caller: CallerDep) -> uc.ReplayResult:
+    """Send dead letters again from now (audited)."""
+    n = uc.replay_dead_letters(caller.ctx, body.deliveries, actor=caller.who.name)
+    return uc.ReplayResult(replayed=n)

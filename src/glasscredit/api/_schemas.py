@@ -65,6 +65,18 @@ class HoldIn(_In):
     days: int = Field(default=7, ge=1, le=3650)
 
 
+class WebhookIn(_In):
+    url: str = Field(min_length=1, max_length=2048)
+    owner: str = Field(default="operator", min_length=1, max_length=64)
+    topics: list[Literal["dispute.opened", "dispute.resolved", "score.changed"]] = Field(
+        min_length=1, max_length=3
+    )
+
+
+class ReplayIn(_In):
+    deliveries: list[int] | Literal["all"]
+
+
 class KeyIn(_In):
     name: str = Field(min_length=1, max_length=128)
     role: Literal["operator", "source", "auditor"]

@@ -16,6 +16,7 @@ from glasscredit.cli import (
     _scoring,
     _serve,
     _trust,
+    _webhooks,
 )
 from glasscredit.cli._common import wrap_errors
 
@@ -35,6 +36,7 @@ _rights2.register(app)
 _monitor.register(app)
 _batch.register(app)
 _serve.register(app)
+_webhooks.register(app)
 # the learned scorecard's commands live under "model": "export" and "audit" at the top
 # level are the subject's access export and the audit chain
 _model_app = typer.Typer(

@@ -53,6 +53,7 @@ from glasscredit.store._schemas import (
 from glasscredit.store._snapshots import SnapshotVersion
 from glasscredit.store._store import Ledger, migrate, sqlite_url
 from glasscredit.store._subject_reader import SubjectInputs, SubjectReader
+from glasscredit.store._webhooks import TOPICS, Delivery, Webhook, WebhookStore
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -63,6 +64,7 @@ __all__ = [
     "HOLD_REASON",
     "ID_HASH",
     "ID_SUMS",
+    "TOPICS",
     "AccessStore",
     "AdverseAction",
     "AdverseStore",
@@ -71,6 +73,7 @@ __all__ = [
     "AuditStore",
     "BrokenRow",
     "ChainReport",
+    "Delivery",
     "Dialect",
     "Dispute",
     "DisputeStore",
@@ -99,6 +102,8 @@ __all__ = [
     "SubjectInputs",
     "SubjectInputsReader",
     "SubjectReader",
+    "Webhook",
+    "WebhookStore",
     "audit_row_hash",
     "check_actor",
     "id_hash_sums",

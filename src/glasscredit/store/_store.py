@@ -49,6 +49,7 @@ from glasscredit.store._scores import SqlScoreStore
 from glasscredit.store._snapshots import SqlSnapshotStore
 from glasscredit.store._subject_reader import SubjectReader
 from glasscredit.store._tables import events, sources, subjects
+from glasscredit.store._webhooks import SqlWebhookStore
 
 __all__ = ["Ledger", "migrate", "sqlite_url"]
 
@@ -112,6 +113,7 @@ class Ledger:
         self.disputes = SqlDisputeStore(self.engine, self.adapter)
         self.erasures = SqlErasureStore(self.engine, self.adapter, lambda: self.mirror)
         self.access = SqlAccessStore(self.engine, self.adapter)
+        self.webhooks = SqlWebhookStore(self.engine, self.adapter)
         self.reviews = SqlReviewStore(self.engine, self.adapter)
         self.statements = SqlStatementStore(self.engine, self.adapter)
         self.adverse = SqlAdverseStore(self.engine, self.adapter)
