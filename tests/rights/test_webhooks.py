@@ -244,3 +244,25 @@ def test_cli_add_deliver_dead_replay(sqlite_url: str, receiver: Receiver, tmp_pa
     assert res.exit_code == 3
     res = runner.invoke(cli, ["webhooks", "dead", *db])
     assert res.exit_code == 0
+
+
+def test_the_scoring_worker_delivers_what_its_scores_wrote(
+    ledger: Ledger, receiver: Receiver, tmp_path: Path
+) -> None:
+    ctx = _context(ledger, tmp_path)
+    ledger.ingest(s1_events("s1"))
+    gc.score(ctx, subjects=["s1"])
+    gc.add_webhook(ctx, "operator", receiver.url, ["score.changed"])
+    _dispute(ctx)  # a change notice for s1
+    stop = threading.Event()
+    worker = threading.Thread(target=gc.follow, args=(ctx, stop), kwargs={"interval_s": 0.01})
+    worker.start()
+    try:
+        for _ in range(3000):  # poll (up to about 30 s on a loaded machine)
+            if receiver.got:
+                break
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert [b["topic"] for b in receiver.bodies()] == ["score.changed"]

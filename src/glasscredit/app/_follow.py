@@ -6,16 +6,21 @@ whose last stored score has not seen their newest event (the scoring cursor, wri
 with the score). Its start (position ``None``) is the durable truth instead: every
 subject the cursor says is stale. So a restart misses nothing, and an event is never
 the reason for two scores. Trust and report snapshots are not recomputed here.
+
+When webhooks are registered, the worker also delivers the outbox (at most once a
+second): the notices its scores wrote leave with no separate sender to run.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from glasscredit.app._base import AppModel
 from glasscredit.app._context import Context
 from glasscredit.app._scoring import score
+from glasscredit.app._webhooks import deliver_webhooks
 
 __all__ = ["FollowStep", "follow", "follow_step"]
 
@@ -53,6 +58,7 @@ def follow(
     A failed step is logged and retried from the same position after the interval.
     """
     position: int | None = None
+    delivered_at = 0.0
     while not stop.is_set():
         try:
             step = follow_step(ctx, position, limit=limit)
@@ -68,5 +74,22 @@ def follow(
                 len(step.subjects),
                 extra={"position": position, "changed": step.changed},
             )
+        if time.monotonic() - delivered_at >= DELIVER_EVERY_S:
+            delivered_at = time.monotonic()
+            _deliver(ctx)
         if not behind:
             stop.wait(interval_s)
+
+
+DELIVER_EVERY_S = 1.0
+
+
+def _deliver(ctx: Context) -> None:
+    """One webhook step when any webhook is registered (a failure is logged, retried)."""
+    try:
+        if ctx.ledger.webhooks.active():
+            run = deliver_webhooks(ctx)
+            if run.enqueued or run.delivered or run.dead:
+                log.info("webhooks", extra=run.as_json())
+    except Exception:  # the worker outlives a failed delivery step
+        log.exception("webhook delivery step failed")
