@@ -406,6 +406,7 @@ EXPORTED: dict[str, list[str]] = {
         "MONTH_US",
         "OTHER_BIN",
         "PROTECTED_BASES",
+        "MinSources",
         "PeriodCap",
         "PerkSpec",
         "PointsTable",

@@ -66,6 +66,14 @@ def test_default_policy_score_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     }
     assert exp.score == 645 and exp.tier == "good"
     assert exp.base_points + sum(pts.values()) == exp.score
+    # every event is the bank's: the single-source limits are in force (and said), but
+    # 12 payments and 80 months are below their caps (23, 83): nothing is clipped
+    assert {f.name for f in exp.features if f.note} == {
+        "on_time_payments_24m",
+        "loans_repaid_5y",
+        "contracts_kept_24m",
+        "months_since_first_account",
+    }
     # points below max: contracts 30 and trust 30 tie -> declaration order puts
     # contracts (GC07) first; loans 25; then max_days_late 20 and tenure 20 tie ->
     # max_days_late (GC03) first

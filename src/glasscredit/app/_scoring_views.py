@@ -46,6 +46,7 @@ class FeatureLine(AppModel):
     bin: str
     points: int
     max_points: int
+    note: str | None = None  # a rule in force, e.g. history from one source only
 
 
 class Reason(AppModel):

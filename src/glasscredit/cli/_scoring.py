@@ -102,6 +102,9 @@ def print_explanation(exp: gc.Explanation) -> None:
         )
     t.add_row("[bold]score", "", "", "", f"[bold]{exp.points_total}", "")
     console.print(t)
+    for f in exp.features:
+        if f.note:
+            console.print(f"  {safe(f.name)} {safe(f.note)}")
     console.print(
         "dimensions: "
         + ", ".join(

@@ -177,7 +177,7 @@ class _Exprs:
             ],
             capped_types=sorted({t for f in capped for t in f.types}),
             aggs=[
-                *[_aggregate(f, now_agg) for f in aggs],
+                *[_aggregate(f, now_agg, policy.source_groups()) for f in aggs],
                 pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE),
             ],
             ext_names=[f.name for f in policy.features if f.agg == "external"],
@@ -213,7 +213,10 @@ def _layers(policy: Policy) -> list[list[pl.Expr]]:
     layers: list[list[pl.Expr]] = []
     for f in policy.features:
         inputs = [n for n in (f.numerator, f.denominator) if n] if f.agg == "ratio" else []
-        depth[f.name] = 1 + max((depth.get(n, -1) for n in inputs), default=-1)
+        # min_sources reads a distinct_sources feature, itself of depth 0
+        depth[f.name] = 1 + max(
+            (depth.get(n, -1) for n in inputs), default=-1 + bool(f.min_sources)
+        )
         fin = _finish(f)
         if fin is not None:
             layers.extend([] for _ in range(depth[f.name] + 1 - len(layers)))
@@ -290,7 +293,7 @@ def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
     return total - before
 
 
-def _aggregate(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
+def _aggregate(f: FeatureSpec, now: int | pl.Expr, groups: dict[str, str]) -> pl.Expr:
     inside = pl.col(f"_in_{f.name}")
     attr = pl.col(f"_a_{f.attribute}").cast(pl.Float64, strict=False) if f.attribute else None
     if f.agg == "count":
@@ -307,7 +310,13 @@ def _aggregate(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
         t = t.min() if f.agg == "months_since_first" else t.max()
         expr = ((now - t) // MONTH_US).cast(pl.Float64)
     elif f.agg == "distinct_sources":
-        expr = pl.col("source").filter(inside).n_unique().cast(pl.Float64)
+        # sources of one declared group (one operator) are one source
+        group = (
+            pl.col("source").replace(groups)
+            if any(k != v for k, v in groups.items())
+            else pl.col("source")
+        )
+        expr = group.filter(inside).n_unique().cast(pl.Float64)
     else:  # pragma: no cover - ratio and external are not event aggregates
         raise AssertionError(f.agg)
     return expr.alias(f.name)
@@ -326,6 +335,9 @@ def _finish(f: FeatureSpec) -> pl.Expr | None:
         return None
     if f.cap is not None:
         col = col.clip(upper_bound=f.cap)
+    if f.min_sources is not None:  # one layer after its distinct_sources feature
+        ms = f.min_sources
+        col = pl.when(pl.col(ms.feature) < ms.min).then(col.clip(upper_bound=ms.cap)).otherwise(col)
     return col.cast(pl.Float64).alias(f.name)
 
 

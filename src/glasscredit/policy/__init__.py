@@ -17,7 +17,13 @@ from glasscredit.policy._durations import (
 )
 from glasscredit.policy._events import AttributeSpec, EventTypeSpec, SourceSpec
 from glasscredit.policy._external import EXTERNAL_FEATURES, ExternalFeature, TrustEventsSpec
-from glasscredit.policy._features import AGGREGATES, AttributeFilter, FeatureSpec, PeriodCap
+from glasscredit.policy._features import (
+    AGGREGATES,
+    AttributeFilter,
+    FeatureSpec,
+    MinSources,
+    PeriodCap,
+)
 from glasscredit.policy._forbidden import (
     PROTECTED_BASES,
     SPECIAL_CATEGORIES,
@@ -63,6 +69,7 @@ __all__ = [
     "ExternalFeature",
     "FeaturePoints",
     "FeatureSpec",
+    "MinSources",
     "PeriodCap",
     "PerkSpec",
     "PointsTable",

@@ -132,12 +132,19 @@ class EventTypeSpec(BaseModel):
 
 
 class SourceSpec(BaseModel):
-    """A partner that reports events, and the event types it may report."""
+    """A partner that reports events, and the event types it may report.
+
+    ``group`` names the party behind the source when several sources are not
+    independent (one operator's two brands, a lender and its subsidiary): sources of a
+    group count as one wherever independence matters (``distinct_sources`` features and
+    so ``min_sources``). Default: the source is its own group.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
     types: list[str] = Field(min_length=1)
+    group: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
 
     @field_validator("types")
     @classmethod

@@ -20,6 +20,13 @@ Each feature is one aggregate of one subject's countable events as of a time ``t
 
 ``max_per_period`` limits how many events of a subject count per period (anti-
 inflation: a bot pumping 500 events a day counts as a few), ``cap`` clips the value.
+
+``min_sources`` makes positive history count fully only when it comes from enough
+independent sources: while the named ``distinct_sources`` feature (which counts source
+groups, see :class:`~glasscredit.policy.SourceSpec`) is below ``min``, the value is
+clipped at ``cap``. A single partner, colluding or careless, can then lift a subject
+only part of the way; the rule is part of what the feature counts, so the score stays
+base plus points, exactly explained.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from glasscredit.policy._durations import parse_duration
 
-__all__ = ["AGGREGATES", "AttributeFilter", "FeatureSpec", "PeriodCap"]
+__all__ = ["AGGREGATES", "AttributeFilter", "FeatureSpec", "MinSources", "PeriodCap"]
 
 Aggregate = Literal[
     "count",
@@ -47,6 +54,8 @@ Aggregate = Literal[
 ]
 AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 _NEEDS_ATTRIBUTE = ("sum", "max", "min", "mean")
+# aggregates whose value grows with the history behind it: what min_sources may clip
+_SOURCE_LIMITED = ("count", "sum", "max", "months_since_first")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -73,6 +82,20 @@ class PeriodCap(BaseModel):
         return parse_duration(self.period)
 
 
+class MinSources(BaseModel):
+    """Count fully only with ``min`` independent sources; below that, at most ``cap``.
+
+    ``feature`` names a ``distinct_sources`` feature (checked by the policy): what
+    "sources" means (which types, which window) is declared once, there.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feature: str
+    min: int = Field(default=2, ge=2)
+    cap: float = Field(ge=0)
+
+
 class FeatureSpec(BaseModel):
     """One feature: an aggregate, its inputs, window, caps, dimension and reason text."""
 
@@ -87,6 +110,7 @@ class FeatureSpec(BaseModel):
     window: str | None = None
     cap: float | None = None
     max_per_period: PeriodCap | None = None
+    min_sources: MinSources | None = None
     numerator: str | None = None
     denominator: str | None = None
     share: bool = False
@@ -115,6 +139,12 @@ class FeatureSpec(BaseModel):
                 raise ValueError(f"{self.name}: {self.agg} needs at least one event type [types]")
         if self.agg in _NEEDS_ATTRIBUTE and not self.attribute:
             raise ValueError(f"{self.name}: {self.agg} needs an attribute [attribute]")
+        if self.min_sources is not None:
+            if self.agg not in _SOURCE_LIMITED:
+                raise ValueError(
+                    f"{self.name}: min_sources applies to {', '.join(_SOURCE_LIMITED)}, "
+                    f"not {self.agg} [min_sources]"
+                )
         if self.window is not None:
             parse_duration(self.window)
         return self

@@ -189,6 +189,10 @@ class Policy(BaseModel):
                 return f
         raise KeyError(name)
 
+    def source_groups(self) -> dict[str, str]:
+        """Each declared source's independence group (its own name unless declared)."""
+        return {name: spec.group or name for name, spec in self.sources.items()}
+
     def retention_us(self, event_type: str) -> int:
         spec = self.event_types[event_type]
         text = spec.retention or getattr(self.retention, spec.polarity)
@@ -262,6 +266,7 @@ def _check_policy(p: Policy) -> None:
                             f"{where}.where", "unknown_attribute", f"{t!r} has no attribute {a!r}"
                         )
                     )
+        _check_min_sources(p, f, errors)
         for ref in (f.numerator, f.denominator):
             if ref is not None and ref not in [g.name for g in p.features[:i]]:
                 errors.append(
@@ -305,6 +310,35 @@ def _check_policy(p: Policy) -> None:
     check_external(p.features, p.event_types, p.trust_events, errors)
     if errors:
         raise PolicyError("policy is invalid", errors)
+
+
+def _check_min_sources(p: Policy, f: FeatureSpec, errors: list[FieldError]) -> None:
+    """``min_sources.feature`` must be a ``distinct_sources`` feature of the policy, and
+    its cap below the feature's own (else it would never clip)."""
+    if f.min_sources is None:
+        return
+    if f.cap is not None and f.min_sources.cap >= f.cap:
+        errors.append(
+            FieldError(
+                f"features.{f.name}.min_sources.cap",
+                "below_cap",
+                f"{f.min_sources.cap:g} must be below the feature's cap {f.cap:g}",
+            )
+        )
+    where = f"features.{f.name}.min_sources.feature"
+    ref = next((g for g in p.features if g.name == f.min_sources.feature), None)
+    if ref is None:
+        errors.append(
+            FieldError(where, "unknown_feature", f"{f.min_sources.feature!r} is not declared")
+        )
+    elif ref.agg != "distinct_sources":
+        errors.append(
+            FieldError(
+                where,
+                "distinct_sources",
+                f"{ref.name!r} is {ref.agg}; min_sources reads a distinct_sources feature",
+            )
+        )
 
 
 def _duration(errors: list[FieldError], field: str, text: str) -> None:

@@ -12,7 +12,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from glasscredit.policy import SCORE_MAX, SCORE_MIN, PointsTable, Policy, iso, parse_duration
+from glasscredit.policy import (
+    SCORE_MAX,
+    SCORE_MIN,
+    FeatureSpec,
+    PointsTable,
+    Policy,
+    iso,
+    parse_duration,
+)
 from glasscredit.scoring._scorecard import dimension_ranges
 
 __all__ = ["Explanation", "FeatureLine", "Reason", "explain_row"]
@@ -26,6 +34,7 @@ class FeatureLine:
     bin: str
     points: int
     max_points: int
+    note: str | None = None  # a rule of the feature in force (min_sources), in plain words
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +44,7 @@ class FeatureLine:
             "bin": self.bin,
             "points": self.points,
             "max_points": self.max_points,
+            "note": self.note,
         }
 
 
@@ -133,7 +143,8 @@ def explain_row(
         fp = table.features[f.name]
         value = _clean(values.get(f.name))
         label, pts = fp.bin_of(value)
-        lines.append(FeatureLine(f.name, f.dimension, value, label, pts, fp.max_points))
+        note = _sources_note(policy, f, values, provenance)
+        lines.append(FeatureLine(f.name, f.dimension, value, label, pts, fp.max_points, note))
     score = table.base + sum(ln.points for ln in lines)
     dim_out = {}
     for dim, rng in dims.items():
@@ -170,6 +181,33 @@ def explain_row(
         refused,
         provenance,
         inputs_digest,
+    )
+
+
+def _sources_note(
+    policy: Policy,
+    f: FeatureSpec,
+    values: dict[str, float | None],
+    provenance: dict[str, list[dict[str, Any]]],
+) -> str | None:
+    """Why ``f`` counts at most ``min_sources.cap``: too few independent sources."""
+    ms = f.min_sources
+    if ms is None:
+        return None
+    have = _clean(values.get(ms.feature))
+    n = 0 if have is None else int(have)
+    if n >= ms.min:
+        return None
+    groups = policy.source_groups()
+    names = sorted(
+        {groups.get(str(e["source"]), str(e["source"])) for e in provenance.get(ms.feature, [])}
+    )
+    which = f" ({', '.join(names)})" if names else ""
+    counted = provenance.get(f.name)
+    events = f"{len(counted)} events, " if counted and f.agg == "count" else ""
+    return (
+        f"{events}counted at most {ms.cap:g}: the positive history ({ms.feature}) comes from "
+        f"{n} independent source{'s' if n != 1 else ''}{which}; {ms.min} needed to count fully"
     )
 
 

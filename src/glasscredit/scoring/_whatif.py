@@ -87,7 +87,16 @@ def _hypothetical_frame(
 
 
 def _rederive(scorer: Scorer, values: dict[str, float | None], fixed: set[str]) -> None:
-    """Recompute ratio features from their (possibly changed) inputs, in policy order."""
+    """Apply ``min_sources`` limits, then recompute ratios from their (possibly changed)
+    inputs, in policy order, as the kernel does: a move cannot lift a feature that too
+    few independent sources limit."""
+    for f in scorer.policy.features:
+        ms = f.min_sources
+        v = values.get(f.name)
+        if ms is None or f.name in fixed or v is None:
+            continue
+        if (values.get(ms.feature) or 0.0) < ms.min:
+            values[f.name] = min(v, ms.cap)
     for f in scorer.policy.features:
         if f.agg != "ratio" or f.name in fixed:
             continue
