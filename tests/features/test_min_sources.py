@@ -257,7 +257,11 @@ def _refused(raw: dict[str, Any]) -> list[tuple[str, str]]:
     ("change", "field", "rule"),
     [
         ({"feature": "nope", "cap": 3}, "features.paid.min_sources.feature", "unknown_feature"),
-        ({"feature": "paid_sum", "cap": 3}, "features.paid.min_sources.feature", "distinct_sources"),
+        (
+            {"feature": "paid_sum", "cap": 3},
+            "features.paid.min_sources.feature",
+            "distinct_sources",
+        ),
     ],
 )
 def test_min_sources_must_read_a_distinct_sources_feature(

@@ -11,7 +11,8 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``score_subject``, ``current_score``, ``explain``, ``what_if``, ``what_if_actions``,
 ``next_tier``, ``history``, ``verify_score``); trust (``compute_trust``,
 ``compute_reports``, ``explain_reports``, ``find_bursts``, ``release_burst``,
-``red_team``); rights (``open_dispute``, ``resolve_dispute``, ``list_disputes``,
+``red_team``); sources (``source_report``); rights (``open_dispute``,
+``resolve_dispute``, ``list_disputes``,
 ``dispute_stats``, ``expire_disputes``, ``export_subject``, ``verify_export_file``,
 ``verify_export_document``, ``erase_subject``, ``request_review``, ``decide_review``,
 ``list_reviews``, ``set_statement``, ``remove_statement``, ``get_statement``,
@@ -218,6 +219,12 @@ from glasscredit.app._scoring_views import (
     WhatIfChange,
     WhatIfOutcome,
 )
+from glasscredit.app._sources import (
+    SourceAccountability,
+    SourceBaselineView,
+    SourceFlagView,
+    source_report,
+)
 from glasscredit.app._trust import (
     BurstRelease,
     BurstScan,
@@ -348,7 +355,10 @@ __all__ = [
     "ScoreVerification",
     "Sender",
     "ShiftView",
+    "SourceAccountability",
+    "SourceBaselineView",
     "SourceDisputeStats",
+    "SourceFlagView",
     "SourceNotice",
     "SourceView",
     "Sources",
@@ -444,6 +454,7 @@ __all__ = [
     "score_subject",
     "set_statement",
     "sign_webhook",
+    "source_report",
     "sources",
     "tiers",
     "train_model",

@@ -15,6 +15,7 @@ from glasscredit.cli import (
     _rights2,
     _scoring,
     _serve,
+    _sources,
     _trust,
     _webhooks,
 )
@@ -31,6 +32,7 @@ app = typer.Typer(
 _ledger.register(app)
 _scoring.register(app)
 _trust.register(app)
+_sources.register(app)
 _rights.register(app)
 _rights2.register(app)
 _monitor.register(app)

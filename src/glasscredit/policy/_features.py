@@ -139,12 +139,11 @@ class FeatureSpec(BaseModel):
                 raise ValueError(f"{self.name}: {self.agg} needs at least one event type [types]")
         if self.agg in _NEEDS_ATTRIBUTE and not self.attribute:
             raise ValueError(f"{self.name}: {self.agg} needs an attribute [attribute]")
-        if self.min_sources is not None:
-            if self.agg not in _SOURCE_LIMITED:
-                raise ValueError(
-                    f"{self.name}: min_sources applies to {', '.join(_SOURCE_LIMITED)}, "
-                    f"not {self.agg} [min_sources]"
-                )
+        if self.min_sources is not None and self.agg not in _SOURCE_LIMITED:
+            raise ValueError(
+                f"{self.name}: min_sources applies to {', '.join(_SOURCE_LIMITED)}, "
+                f"not {self.agg} [min_sources]"
+            )
         if self.window is not None:
             parse_duration(self.window)
         return self

@@ -29,6 +29,7 @@ def uncapped(policy: Policy) -> Policy:
     for f in data["features"]:
         f["cap"] = None
         f["max_per_period"] = None
+        f["min_sources"] = None  # a single source's history counts fully
     return policy_from_dict(data)
 
 

@@ -1,19 +1,28 @@
 """The audit chain as the core reads it: verify it, and find the rows about a subject.
 
-Rows are appended only inside the transactions of the changes they record (ingest,
-disputes, holds, snapshots, erasure); this store reads. Rows about a subject carry
+Rows are appended inside the transactions of the changes they record (ingest,
+disputes, holds, snapshots, erasure); this store reads them, and appends the rows of
+decisions that change no table (:meth:`SqlAuditStore.note`). Rows about a subject carry
 their pseudonym (:func:`subject_tag`), which erasure unlinks by destroying the salt.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import Engine, select
 
 from glasscredit.merkle import leaf_hash
-from glasscredit.store._audit import AuditEntry, ChainReport, subject_tag, verify_chain
+from glasscredit.store._audit import (
+    AuditEntry,
+    ChainReport,
+    append_audit,
+    subject_tag,
+    verify_chain,
+)
 from glasscredit.store._coverage import verify_tables
+from glasscredit.store._dialect import Dialect
 from glasscredit.store._tables import audit_log, event_tombstones, subjects
 
 __all__ = ["SqlAuditStore"]
@@ -22,8 +31,16 @@ __all__ = ["SqlAuditStore"]
 class SqlAuditStore:
     """The audit chain on either database (the SQL is the same)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, dialect: Dialect) -> None:
         self._engine = engine
+        self._dialect = dialect
+
+    def note(self, action: str, details: dict[str, Any], *, at_us: int, actor: str) -> AuditEntry:
+        """Append a row for an operator's decision that changes no covered table (a
+        reviewed source flag): the chain vouches that it was made, when and by whom."""
+        with self._engine.begin() as conn:
+            self._dialect.lock_chain(conn)
+            return append_audit(conn, at_us=at_us, actor=actor, action=action, details=details)
 
     def verify(self) -> ChainReport:
         """Verify the chain (erased events count through their tombstones), then every

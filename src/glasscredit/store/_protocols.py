@@ -378,6 +378,10 @@ class AuditStore(Protocol):
 
     def entries(self, *, tag: str | None = None, action: str | None = None) -> list[AuditEntry]: ...
 
+    def note(
+        self, action: str, details: dict[str, Any], *, at_us: int, actor: str
+    ) -> AuditEntry: ...
+
 
 class Store(EventLog, Protocol):
     """Everything the core needs: the event log and the other stores, as attributes."""

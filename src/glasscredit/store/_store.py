@@ -105,7 +105,7 @@ class Ledger:
         except LedgerError:
             self.engine.dispose()
             raise
-        self.audit = SqlAuditStore(self.engine)
+        self.audit = SqlAuditStore(self.engine, self.adapter)
         self.scores = SqlScoreStore(self.engine, self.adapter)
         self.exclusions = SqlExclusionStore(self.engine)
         self.snapshots = SqlSnapshotStore(self.engine, self.adapter)

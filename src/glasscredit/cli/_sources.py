@@ -1,0 +1,104 @@
+"""``glasscredit sources``: per-source baselines, reputation and flags (exit 9 on flags)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from glasscredit import app as gc
+from glasscredit.cli._common import (
+    DbOption,
+    JsonOption,
+    PolicyOption,
+    console,
+    emit_json,
+    open_context,
+    safe,
+)
+from glasscredit.cli._scoring import as_of_option
+
+__all__ = ["register"]
+
+
+def _share(v: float | int | None) -> str:
+    return "-" if v is None else f"{float(v):.0%}"
+
+
+def _print(res: gc.SourceAccountability) -> None:
+    t = Table(
+        title=f"sources as of {res.as_of}: the last {safe(res.window)} against the "
+        f"{safe(res.baseline)} before (ledger clock)"
+    )
+    for col in (
+        "source",
+        "group",
+        "events",
+        "baseline",
+        "sole cohort",
+        "sole share",
+        "new sole",
+        "young at first report",
+        "disputes removed / upheld",
+    ):
+        t.add_column(col, justify="left" if col in ("source", "group") else "right")
+    for s in res.sources:
+        c, y, r = s.sole_cohort, s.first_report_age, s.reputation
+        t.add_row(
+            safe(s.source),
+            safe(s.group),
+            f"{s.events:,}",
+            f"{s.events_baseline:,}",
+            f"{c['size']:,}",
+            _share(c["share"]),
+            f"{c['new_window']:,} (was {c['new_baseline']:,})",
+            f"{_share(y['young_share'])} of {y['first_reports']:,} (was "
+            f"{_share(y['young_share_baseline'])})",
+            f"{_share(r['removed_share'])} / {_share(r['upheld_share'])} of {r['resolved']:,}",
+        )
+    console.print(t)
+    for f in res.flags:
+        console.print(f"[bold red]flag[/] {safe(f.ref)}: {safe(f.why)}")
+        if f.subjects:
+            more = (
+                f" (+{f.subjects_total - len(f.subjects):,} more)"
+                if f.subjects_total > len(f.subjects)
+                else ""
+            )
+            console.print(f"  subjects: {', '.join(safe(x) for x in f.subjects)}{more}")
+        if f.event_ids:
+            more = (
+                f" (+{f.events_total - len(f.event_ids):,} more)"
+                if f.events_total > len(f.event_ids)
+                else ""
+            )
+            console.print(f"  events: {', '.join(safe(x) for x in f.event_ids)}{more}")
+    console.print(
+        f"{len(res.flags)} flag(s)"
+        + (f"; {res.recorded} written to the audit log" if res.recorded else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def sources(
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="RFC 3339 end of the window (default: now)")
+        ] = None,
+        record: Annotated[
+            bool,
+            typer.Option(
+                "--record", help="act on the flags: write each, with its evidence, to the audit log"
+            ),
+        ] = False,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Per-source baselines, reputation from disputes and flags (exit 9 when flagged)."""
+        with open_context(db, policy, read_only=not record) as ctx:
+            res = gc.source_report(ctx, as_of_us=as_of_option(as_of), record=record)
+        emit_json(res.as_json()) if json_out else _print(res)
+        if res.flags:
+            raise typer.Exit(9)

@@ -1,0 +1,37 @@
+"""Source accountability: per-source baselines, reputation from disputes, and flags.
+
+A colluding or careless partner is the one adversary that no per-subject cap sees: it
+can report a steady, honest-looking stream for accounts it created. What it cannot
+hide is its own signature against its past and against its peers, on the ledger's
+clock. The scoring side of the same defence (positive history counts fully only from
+two independent sources) is a feature option, ``min_sources``, in the kernel. See
+``docs/sources.md``.
+"""
+
+from glasscredit.sources._baselines import (
+    CLOCK,
+    Cohort,
+    Reputation,
+    SourceBaseline,
+    Young,
+    measure_sources,
+)
+from glasscredit.sources._flags import FLAG_KINDS, SourceFlag, flag_sources
+from glasscredit.sources._report import SourceReport, source_report
+from glasscredit.sources._settings import SourceSettings, source_settings
+
+__all__ = [
+    "CLOCK",
+    "FLAG_KINDS",
+    "Cohort",
+    "Reputation",
+    "SourceBaseline",
+    "SourceFlag",
+    "SourceReport",
+    "SourceSettings",
+    "Young",
+    "flag_sources",
+    "measure_sources",
+    "source_report",
+    "source_settings",
+]
