@@ -22,9 +22,10 @@ SETTINGS: dict[str, Any] = {
 
 
 def book_policy(**settings: Any) -> Policy:
-    """The default policy, a second lender and a third run by the second's operator."""
+    """The default policy, a cooperative bank, and two lenders run by one operator (acme)."""
     raw = default_policy().model_dump(mode="json", by_alias=True)
     bank_types = raw["sources"]["bank"]["types"]
+    raw["sources"]["coop"] = {"types": bank_types}
     raw["sources"]["lender"] = {"types": bank_types, "group": "acme"}
     raw["sources"]["lender_app"] = {"types": bank_types, "group": "acme"}
     raw["settings"] = {"sources": {**SETTINGS, **settings}}

@@ -62,22 +62,45 @@ def test_rate_flag_a_type_pumped_against_its_own_baseline() -> None:
     assert "4.0x its 3.33 a day" in f.why
 
 
+def _coop(book: Book) -> None:
+    """A cooperative bank paying like the bank: 10 payments per subject in the window."""
+    for i in range(5):
+        for d in range(i % 3, 30, 3):
+            book.add(f"c{i:03d}", "coop", "payment.on_time", d + 0.5)
+
+
 def test_per_subject_flag_against_independent_peers() -> None:
     book = Book()
     honest_bank(book)
+    _coop(book)
     for i in range(4):  # the lender pumps 40 payments into each of four bank customers
         for k in range(40):
             book.add(f"c{i:03d}", "lender", "payment.on_time", 0.5 + k * 0.7)
     _, flags = _flags(book)
     f = flags.pop("source:lender:per_subject:payment.on_time")
     assert flags == {}  # no baseline of its own: no rate flag; its subjects are not its own
-    assert (f.value, f.reference) == (40.0, 10.0) and f.numbers["peers"] == 1
+    # 40 per subject against the median of the bank's 10 and the coop's 10
+    assert (f.value, f.reference, f.threshold) == (40.0, 10.0, 30.0)
+    assert f.numbers["peers"] == 2
     assert f.subjects == ["c000", "c001", "c002", "c003"] and f.events_total == 160
+
+
+def test_one_peer_is_not_enough_to_tell_who_departs() -> None:
+    book = Book()
+    honest_bank(book)
+    for i in range(4):
+        for k in range(40):
+            book.add(f"c{i:03d}", "lender", "payment.on_time", 0.5 + k * 0.7)
+    _, flags = _flags(book)
+    assert flags == {}
+    _, one_is_enough = _flags(book, min_peers=1)
+    assert set(one_is_enough) == {"source:lender:per_subject:payment.on_time"}
 
 
 def test_same_operator_is_no_peer() -> None:
     """lender_app shares lender's group: lender's pump is not measured against it."""
     book = Book()
+    _coop(book)
     for i in range(4):
         for k in range(40):
             book.add(f"c{i:03d}", "lender", "payment.on_time", 0.5 + k * 0.7)

@@ -10,7 +10,8 @@ are steady is not flagged for being large:
                 in the source's baseline (needs ``min_events`` in the window, and a
                 baseline of ``min_events``)
 ``per_subject`` positive events per subject of one type are ``peer_ratio`` times the
-                median of the other independent sources that report that type
+                median of the other independent sources that report that type (at
+                least ``min_peers`` of them, each with ``min_subjects``)
 ``sole_cohort`` subjects whose positive history comes from this source alone join its
                 cohort ``cohort_ratio`` times faster than in its baseline; a source with
                 no baseline is compared on its cohort's share with its peers' median
@@ -83,8 +84,10 @@ class SourceFlag:
         }
 
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
+def _median(values: list[float], s: SourceSettings) -> float | None:
+    """The peers' median, or None when fewer than ``min_peers`` peers can be compared:
+    with one peer, which of the two departs cannot be told."""
+    return statistics.median(values) if len(values) >= s.min_peers else None
 
 
 def flag_sources(
@@ -164,7 +167,7 @@ def _per_subject(
             for p in peers
             if p.per_subject.get(ty, (0, 0))[1] >= s.min_subjects
         ]
-        ref = _median(theirs)
+        ref = _median(theirs, s)
         if ref is None or n / k < s.peer_ratio * ref:
             continue
         out.append(
@@ -205,7 +208,7 @@ def _cohort(
         )
     else:
         shares = [p.cohort.share for p in peers if p.cohort.share is not None]
-        median = _median(shares)
+        median = _median(shares, s)
         if median is None or c.share is None:
             return []
         value, ref = c.share, median
@@ -214,11 +217,11 @@ def _cohort(
             f"{c.share:.0%} of its subjects have positive history from it alone, against "
             f"a median of {ref:.0%} at {len(shares)} other source(s) (no baseline of its own)"
         )
-    if value < threshold:
-        return []
     mine = window.filter(
         (pl.col("source") == b.source) & pl.col("subject").is_in(c.new_window)
     ).sort([CLOCK, "event_id"])
+    if value < threshold or mine.height == 0:  # a group's cohort: flag the sources behind it
+        return []
     return [
         SourceFlag(
             b.source,
@@ -249,7 +252,7 @@ def _young(b: SourceBaseline, peers: list[SourceBaseline], s: SourceSettings) ->
             for p in peers
             if p.young.first_reports >= s.min_subjects and p.young.share is not None
         ]
-        median = _median(shares)
+        median = _median(shares, s)
         if median is None:
             return []
         ref, against = median, f"a median of {median:.0%} at {len(shares)} other source(s)"

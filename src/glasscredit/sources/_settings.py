@@ -10,6 +10,7 @@ rule, so a typo or a nonsensical threshold is refused at load, not ignored::
         history: 730d        # positive history that decides a subject's sole source
         min_events: 50       # a period with fewer events from a source is no baseline
         min_subjects: 20     # a cohort or a comparison needs this many subjects
+        min_peers: 2         # a comparison with peers needs this many other sources
         rate_ratio: 3.0      # an event type's daily rate this many times its baseline
         peer_ratio: 3.0      # positive events per subject this many times the peers' median
         cohort_ratio: 3.0    # sole-source subjects appearing this many times faster
@@ -43,6 +44,7 @@ class SourceSettings:
     history: str = "730d"
     min_events: int = 50
     min_subjects: int = 20
+    min_peers: int = 2
     rate_ratio: float = 3.0
     peer_ratio: float = 3.0
     cohort_ratio: float = 3.0
@@ -106,7 +108,14 @@ def source_settings(policy: Policy) -> SourceSettings:
                     errors.append(_error(key, "positive", f"{key} must be longer than 0"))
             except ValueError as exc:
                 errors.append(_error(key, "duration", str(exc)))
-    for key in ("min_events", "min_subjects", "young_days", "min_resolved", "evidence"):
+    for key in (
+        "min_events",
+        "min_subjects",
+        "min_peers",
+        "young_days",
+        "min_resolved",
+        "evidence",
+    ):
         if isinstance(values[key], int) and values[key] < 1:
             errors.append(_error(key, "positive", f"{key} must be >= 1"))
     for key in ("rate_ratio", "peer_ratio", "cohort_ratio", "young_ratio"):
