@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from glasscredit.exceptions import PolicyError
 from glasscredit.features import compute_features, subject_pass
 from glasscredit.policy import DAY_US, default_policy, parse_timestamp, policy_from_dict
-from glasscredit.scoring import Scorer, explain_row
+from glasscredit.scoring import Scorer, explain_row, path_to_next_tier
 from glasscredit.store import EVENT_FRAME_SCHEMA, Ledger
 from tests.conftest import FakeClock, event
 
@@ -319,3 +319,39 @@ def test_the_default_policy_limits_history_not_checks() -> None:
     for name, ms in limited.items():
         bins = policy.points.features[name]
         assert bins.bin_of(ms.cap)[1] < bins.max_points
+
+
+def test_next_tier_never_proposes_more_events_where_only_a_second_source_helps(
+    db_url: str, clock: FakeClock
+) -> None:
+    raw = copy.deepcopy(POLICY)
+    for f in raw["features"]:
+        f["lever"] = "more"
+    raw["tiers"] = [
+        {"name": "low", "min": 350, "max": 629},
+        {"name": "high", "min": 630, "max": 950},
+    ]
+    policy = policy_from_dict(raw)
+    clock.set("2026-09-01T00:00:00Z")
+    with Ledger(db_url, policy, clock=clock) as led:
+        led.ingest(
+            [
+                {
+                    "event_id": f"p{d}",
+                    "subject": "solo",
+                    "source": "bank_a",
+                    "type": "payment.on_time",
+                    "occurred_at": f"2026-08-{d:02d}T12:00:00Z",
+                    "attributes": {"amount": 10},
+                }
+                for d in range(1, 11)
+            ]
+        )
+        sc = Scorer(led)
+        assert sc.explain("solo", T0).score == 610  # paid 10 counts 3: +10; sum 100: 0
+        path = path_to_next_tier(sc, "solo", T0)
+    # paid to 8 alone would be +20 without the limit; with one source it stays at 3, so
+    # every path that reaches 630 adds an independent source
+    assert path["paths"]
+    for p in path["paths"]:
+        assert any("(sources)" in a for a in p["actions"]), p

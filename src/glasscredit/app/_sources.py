@@ -7,8 +7,6 @@ seen, when and by whom is in the chain.
 
 from __future__ import annotations
 
-from typing import Any
-
 from glasscredit.app._base import AppModel
 from glasscredit.app._context import Context
 from glasscredit.sources import CLOCK
@@ -28,7 +26,7 @@ class SourceFlagView(AppModel):
     reference: float
     threshold: float
     why: str
-    numbers: dict[str, Any]
+    numbers: dict[str, float | int | None]
     subjects: list[str]
     subjects_total: int
     event_ids: list[str]

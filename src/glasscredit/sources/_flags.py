@@ -55,7 +55,7 @@ class SourceFlag:
     reference: float  # the baseline's or the peers' value the rule compares with
     threshold: float  # value >= threshold raised the flag
     why: str  # the rule in plain words, with the numbers
-    numbers: dict[str, Any] = field(default_factory=dict)
+    numbers: dict[str, float | int | None] = field(default_factory=dict)
     subjects: list[str] = field(default_factory=list)  # at most settings.evidence
     subjects_total: int = 0
     event_ids: list[str] = field(default_factory=list)  # at most settings.evidence
