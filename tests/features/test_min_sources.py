@@ -89,6 +89,7 @@ def _frame(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
                 "type": "payment.on_time",
                 "occurred_at_us": T0 - ago * DAY_US,
                 "recorded_at_us": T0 - ago * DAY_US,
+                "known_at_us": T0 - ago * DAY_US,
                 "attributes": '{"amount":100}',
             }
             for i, (s, src, ago) in enumerate(rows)

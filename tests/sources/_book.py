@@ -46,7 +46,7 @@ class Book:
                 "subject": subject,
                 "source": source,
                 "type": type_,
-                "recorded_at_us": T - int(days_ago * DAY_US),
+                "known_at_us": T - int(days_ago * DAY_US),
             }
         )
         return eid
@@ -59,15 +59,8 @@ class Book:
                 "subject": pl.String,
                 "source": pl.String,
                 "type": pl.String,
-                "recorded_at_us": pl.Int64,
+                "known_at_us": pl.Int64,
             },
-        )
-
-    def first_seen(self) -> pl.DataFrame:
-        return (
-            self.frame()
-            .group_by("subject")
-            .agg(pl.col("recorded_at_us").min().alias("first_seen_us"))
         )
 
 

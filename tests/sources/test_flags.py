@@ -11,7 +11,7 @@ from tests.sources._book import Book, T, book_policy, honest_bank
 def _flags(
     book: Book, disputes: dict[str, dict[str, int]] | None = None, **settings: object
 ) -> tuple[SourceReport, dict[str, SourceFlag]]:
-    rep = source_report(book.frame(), book.first_seen(), disputes or {}, book_policy(**settings), T)
+    rep = source_report(book.frame(), disputes or {}, book_policy(**settings), T)
     return rep, {f.ref: f for f in rep.flags}
 
 

@@ -71,9 +71,7 @@ def source_report(
     events = ledger.event_frame(recorded_by_us=t).select(
         "event_id", "subject", "source", "type", CLOCK
     )
-    report = _source_report(
-        events, ledger.subjects_seen(t), ledger.disputes.status_counts(), ctx.policy, t
-    )
+    report = _source_report(events, ledger.disputes.status_counts(), ctx.policy, t)
     recorded = 0
     if record:
         now = ctx.now()

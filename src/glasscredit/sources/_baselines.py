@@ -30,8 +30,9 @@ from glasscredit.sources._settings import SourceSettings
 
 __all__ = ["CLOCK", "Cohort", "Reputation", "SourceBaseline", "Young", "measure_sources"]
 
-#: the ledger's clock of an event (the events frame must carry it)
-CLOCK = "recorded_at_us"
+#: the ledger's clock of an event: when the ledger knew of it (recorded, or the time an
+#: approved backfill attests), never the sender's ``occurred_at``
+CLOCK = "known_at_us"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,6 @@ def _counts(frame: pl.DataFrame, keys: list[str]) -> dict[tuple[str, ...], int]:
 
 def measure_sources(
     events: pl.DataFrame,
-    first_seen: pl.DataFrame,
     disputes: Mapping[str, Mapping[str, int]],
     policy: Policy,
     settings: SourceSettings,
@@ -189,10 +189,9 @@ def measure_sources(
 ) -> list[SourceBaseline]:
     """Every declared source's baseline as of ``as_of_us`` (see the module docstring).
 
-    ``events``: ``event_id, subject, source, type`` and :data:`CLOCK`, at least every
-    event recorded in ``(as_of - window - baseline - history, as_of]``; ``first_seen``:
-    ``subject, first_seen_us`` (when the ledger first saw each subject); ``disputes``:
-    per source, dispute counts by status (``open``, ``upheld``, ``removed``).
+    ``events``: ``event_id, subject, source, type`` and :data:`CLOCK`, every event the
+    ledger held at ``as_of_us`` (a subject's age is measured from the first of them);
+    ``disputes``: per source, dispute counts by status (``open``, ``upheld``, ``removed``).
     """
     t, w, b = as_of_us, settings.window_us, settings.baseline_us
     groups = policy.source_groups()
@@ -200,6 +199,7 @@ def measure_sources(
     ev = events.filter(pl.col(CLOCK) <= t).with_columns(
         pl.col("source").replace_strict(groups, default=pl.col("source")).alias("_group")
     )
+    first_seen = ev.group_by("subject").agg(pl.col(CLOCK).min().alias("first_seen_us"))
     win, base = _between(ev, t - w, t), _between(ev, t - w - b, t - w)
     n_win, n_base = _counts(win, ["source", "type"]), _counts(base, ["source", "type"])
     pos_win = win.filter(pl.col("type").is_in(positive))

@@ -39,18 +39,16 @@ class SourceReport:
 
 def source_report(
     events: pl.DataFrame,
-    first_seen: pl.DataFrame,
     disputes: Mapping[str, Mapping[str, int]],
     policy: Policy,
     as_of_us: int,
 ) -> SourceReport:
     """Measure every source and flag departures, with the policy's ``settings.sources``.
 
-    ``events`` as :func:`~glasscredit.sources.measure_sources` takes them (it is enough
-    that they cover ``window + baseline + history`` before ``as_of_us``).
+    ``events`` as :func:`~glasscredit.sources.measure_sources` takes them.
     """
     settings = source_settings(policy)
-    baselines = measure_sources(events, first_seen, disputes, policy, settings, as_of_us)
+    baselines = measure_sources(events, disputes, policy, settings, as_of_us)
     window = events.filter(
         (pl.col(CLOCK) > as_of_us - settings.window_us) & (pl.col(CLOCK) <= as_of_us)
     )
