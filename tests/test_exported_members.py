@@ -136,6 +136,7 @@ EXPORTED: dict[str, list[str]] = {
         "ReviewView",
         "Role",
         "RowError",
+        "ScoreBasis",
         "ScoreDetail",
         "ScoreHistory",
         "ScoreNotice",

@@ -295,3 +295,25 @@ def test_red_team_needs_the_policy_only(tmp_path: Path) -> None:
     assert 0.5 < res.trust_auc <= 1.0
     assert all(isinstance(v, (int, float, str)) for a in res.attacks for v in a.detail.values())
     assert not (tmp_path / "never.db").exists()  # the ledger is opened on first use only
+
+
+def test_a_score_read_names_the_ledger_position_and_snapshots_it_rests_on(
+    ctx: app.Context, clock: FakeClock
+) -> None:
+    app.ingest_records(ctx, s1_events())
+    app.ingest_records(ctx, s1_events("s2"))  # later positions, another subject's
+    newest_s1 = max(e.seq for e in ctx.ledger.events_of("s1"))
+    app.score(ctx)
+    first = app.current_score(ctx, "s1").reflects
+    assert first is not None and first.ledger_seq == newest_s1
+    assert first.snapshots == {"reports": None, "trust": None}
+    clock.now_us += DAY_US
+    app.compute_reports(ctx)
+    clock.now_us += DAY_US
+    app.ingest_records(ctx, [event("s1-repaid", "s1", "loan.repaid", "2026-09-01T08:00:00Z")])
+    app.score(ctx, subjects=["s1"])
+    second = app.current_score(ctx, "s1").reflects
+    assert second is not None and second.ledger_seq > newest_s1
+    assert second.snapshots["reports"] == ctx.ledger.snapshots.versions("reports")[-1].version
+    hist = app.history(ctx, "s1").scores
+    assert [s.reflects for s in hist] == [first, second]

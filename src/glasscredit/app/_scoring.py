@@ -17,6 +17,7 @@ from glasscredit.app._rights2 import person_statement
 from glasscredit.app._scoring_views import (
     Explanation,
     NextTier,
+    ScoreBasis,
     ScoreNotice,
     ScoreRun,
     ScoreVerification,
@@ -25,7 +26,7 @@ from glasscredit.app._scoring_views import (
     WhatIf,
 )
 from glasscredit.exceptions import FieldError, NotFoundError, ValidationError
-from glasscredit.policy import iso, parse_duration
+from glasscredit.policy import EXTERNAL_FEATURES, iso, parse_duration
 from glasscredit.scoring import (
     Explanation as DomainExplanation,
 )
@@ -38,6 +39,8 @@ from glasscredit.scoring import (
     whatif,
 )
 from glasscredit.scoring import verify_score as _verify_score
+from glasscredit.store import SnapshotVersion
+from glasscredit.store import StoredScore as StoredRecord
 
 __all__ = [
     "ScoreHistory",
@@ -139,13 +142,44 @@ def score_subject(ctx: Context, subject: str, *, as_of_us: int | None = None) ->
     return current_score(ctx, subject)
 
 
+def _basis(
+    ctx: Context, stored: StoredRecord, versions: Mapping[str, list[SnapshotVersion]]
+) -> ScoreBasis:
+    """What ``stored`` rests on: the subject's newest event position it could see, and per
+    external snapshot the version the scorer read (the newest as of its time among
+    those made by when it was computed: the rule ``verify_score`` reproduces)."""
+    chosen: dict[str, int | None] = {}
+    for kind, vs in versions.items():
+        fit = [
+            v for v in vs if v.as_of_us <= stored.as_of_us and v.made_at_us <= stored.computed_at_us
+        ]
+        chosen[kind] = max(fit, key=lambda v: (v.as_of_us, v.version)).version if fit else None
+    seq = ctx.ledger.feed.position_of(stored.subject, recorded_by_us=stored.as_of_us)
+    return ScoreBasis(ledger_seq=seq, snapshots=chosen)
+
+
+def _snapshot_versions(ctx: Context) -> dict[str, list[SnapshotVersion]]:
+    kinds = sorted(
+        {
+            EXTERNAL_FEATURES[f.name].snapshot
+            for f in ctx.policy.features
+            if f.agg == "external" and f.name in EXTERNAL_FEATURES
+        }
+    )
+    return {k: ctx.ledger.snapshots.versions(k) for k in kinds}
+
+
 def current_score(ctx: Context, subject: str) -> StoredScore:
-    """The subject's latest stored score (``NotFoundError`` if never scored)."""
+    """The subject's latest stored score (``NotFoundError`` if never scored), with the
+    ledger position and snapshot versions it reflects."""
     stored = score_history(ctx.scorer, subject)
     if not stored:
         raise NotFoundError(f"subject: {subject!r} has no stored score [scored]")
     statement = person_statement(ctx, subject)
-    return StoredScore.model_validate({**stored[-1].as_dict(), "statement": statement})
+    basis = _basis(ctx, stored[-1], _snapshot_versions(ctx))
+    return StoredScore.model_validate(
+        {**stored[-1].as_dict(), "statement": statement, "reflects": basis}
+    )
 
 
 def rescore_report(
@@ -258,9 +292,11 @@ def history(ctx: Context, subject: str) -> ScoreHistory:
     """Every stored score of a subject, with the change notices between them."""
     if not ctx.ledger.has_subject(subject):
         raise NotFoundError(f"subject: {subject!r} is not in the ledger [exists]")
+    versions = _snapshot_versions(ctx)
     return ScoreHistory(
         scores=[
-            StoredScore.model_validate(s.as_dict()) for s in score_history(ctx.scorer, subject)
+            StoredScore.model_validate({**s.as_dict(), "reflects": _basis(ctx, s, versions)})
+            for s in score_history(ctx.scorer, subject)
         ],
         notices=[ScoreNotice.model_validate(n) for n in score_notices(ctx.scorer, subject)],
     )

@@ -21,6 +21,7 @@ __all__ = [
     "PerkNotGranted",
     "ProvenanceEvent",
     "Reason",
+    "ScoreBasis",
     "ScoreDetail",
     "ScoreNotice",
     "ScoreRun",
@@ -132,6 +133,14 @@ class ScoreDetail(AppModel):
     r: list[str]
 
 
+class ScoreBasis(AppModel):
+    """What a stored score rests on: the newest position of the subject's own events it
+    could see, and the version of each external snapshot (trust, reports) it read."""
+
+    ledger_seq: int
+    snapshots: dict[str, int | None]
+
+
 class StoredScore(AppModel):
     score_id: int
     subject: str
@@ -145,6 +154,7 @@ class StoredScore(AppModel):
     detail: ScoreDetail
     # the person's own statement, delivered beside the latest score (never an input)
     statement: PersonStatement | None = None
+    reflects: ScoreBasis | None = None
 
 
 class ChangeEvent(AppModel):

@@ -24,6 +24,8 @@ class EventFeed(Protocol):
 
     def stale_among(self, subjects: list[str]) -> list[str]: ...
 
+    def position_of(self, subject: str, *, recorded_by_us: int) -> int: ...
+
 
 class SqlEventFeed:
     """The feed on either database (the SQL is the same)."""
@@ -35,6 +37,20 @@ class SqlEventFeed:
         """The newest position (0 for an empty ledger)."""
         with self._engine.connect() as conn:
             return int(conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one())
+
+    def position_of(self, subject: str, *, recorded_by_us: int) -> int:
+        """The newest position among ``subject``'s events recorded by then (0: none).
+
+        What a score as of ``recorded_by_us`` could see of the subject's file: a read of
+        that score names it, so two reads can be told apart by what they rest on.
+        """
+        with self._engine.connect() as conn:
+            got = conn.execute(
+                select(func.max(events.c.seq)).where(
+                    (events.c.subject == subject) & (events.c.recorded_at_us <= recorded_by_us)
+                )
+            ).scalar()
+        return 0 if got is None else int(got)
 
     def subjects_after(self, position: int, *, limit: int = 100_000) -> tuple[list[str], int]:
         """Subjects of the next ``limit`` events after ``position``, and the new position."""
