@@ -34,9 +34,10 @@ def ingest(body: IngestIn, caller: CallerDep) -> uc.IngestResult:
     """Append a batch of events; every row is accepted, a duplicate, or refused with why.
 
     A source key reports only events whose ``source`` is its own, of the types its
-    policy entry allows.
+    policy entry allows. ``backfill``: into that approved backfill (its source and
+    dates only).
     """
-    return uc.ingest_as(caller.ctx, caller.who, body.events)
+    return uc.ingest_as(caller.ctx, caller.who, body.events, backfill=body.backfill)
 
 
 @route(router, "POST", "/scores", rule("operator"))

@@ -30,6 +30,9 @@ class IngestIn(_In):
     """A batch of events; each row gets its own result (row numbers from 1)."""
 
     events: list[dict[str, JsonValue]] = Field(min_length=1, max_length=MAX_BATCH)
+    backfill: int | None = Field(
+        default=None, ge=1, le=2**62, description="an approved backfill to load them into"
+    )
 
 
 class ScoreIn(_In):

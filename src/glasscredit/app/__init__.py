@@ -72,6 +72,12 @@ from glasscredit.app._audit import (
     check_audit_proof,
     check_audit_proof_file,
 )
+from glasscredit.app._backfills import (
+    BackfillList,
+    BackfillView,
+    approve_backfill,
+    backfills,
+)
 from glasscredit.app._base import (
     AppModel,
     JsonScalar,
@@ -283,6 +289,8 @@ __all__ = [
     "AttributeAudit",
     "AuditRowProof",
     "AuditVerification",
+    "BackfillList",
+    "BackfillView",
     "BurstRelease",
     "BurstScan",
     "BurstView",
@@ -387,11 +395,13 @@ __all__ = [
     "add_webhook",
     "adverse_action_by",
     "adverse_notices",
+    "approve_backfill",
     "audit_checkpoint",
     "audit_model",
     "audit_proof",
     "authenticate_key",
     "authorize",
+    "backfills",
     "bad_value_of",
     "check_audit_proof",
     "check_audit_proof_file",

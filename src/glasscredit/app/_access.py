@@ -339,21 +339,26 @@ def _own_rows(
 
 
 def ingest_as(
-    ctx: Context, principal: Principal, records: Iterable[Mapping[str, JsonValue]]
+    ctx: Context,
+    principal: Principal,
+    records: Iterable[Mapping[str, JsonValue]],
+    *,
+    backfill: int | None = None,
 ) -> IngestResult:
     """Ingest for a caller: a source reports only as itself (other rows are refused, by row).
 
     The event types a source may report are its policy entry's (``sources.NAME.types``),
-    which ingest's validator enforces for every row.
+    which ingest's validator enforces for every row. ``backfill``: into that approved
+    backfill (which admits only its own source's rows, dated within its range).
     """
     if principal.role not in ("source", "operator"):
         raise AccessDeniedError(f"role: {principal.role} may not report events [role]")
     actor = principal.name
     if principal.role == "operator":
-        return ingest_result(ctx.ledger.ingest(records, actor=actor))
+        return ingest_result(ctx.ledger.ingest(records, actor=actor, backfill=backfill))
     assert principal.source is not None  # a source key always names its source
     rows = _own_rows(records, principal.source)
-    return ingest_result(ctx.ledger.ingest(rows, actor=actor, numbered=True))
+    return ingest_result(ctx.ledger.ingest(rows, actor=actor, numbered=True, backfill=backfill))
 
 
 def disputes_for(

@@ -128,9 +128,15 @@ def ingest_file(
     fmt: str | None = None,
     actor: str = "ingest",
     progress: IngestProgress | None = None,
+    backfill: int | None = None,
 ) -> IngestResult:
-    """Append events from a .jsonl, .json, .csv or .parquet file; invalid rows are reported."""
-    return ingest_result(ctx.ledger.ingest_file(path, fmt=fmt, actor=actor, progress=progress))
+    """Append events from a .jsonl, .json, .csv or .parquet file; invalid rows are reported.
+
+    ``backfill``: load them into that approved backfill (its source and dates only).
+    """
+    return ingest_result(
+        ctx.ledger.ingest_file(path, fmt=fmt, actor=actor, progress=progress, backfill=backfill)
+    )
 
 
 def ingest_records(
@@ -139,9 +145,15 @@ def ingest_records(
     *,
     actor: str = "ingest",
     progress: IngestProgress | None = None,
+    backfill: int | None = None,
 ) -> IngestResult:
-    """Append events given as records (the service's batch ingest); rows numbered from 1."""
-    return ingest_result(ctx.ledger.ingest(records, actor=actor, progress=progress))
+    """Append events given as records (the service's batch ingest); rows numbered from 1.
+
+    ``backfill``: load them into that approved backfill (its source and dates only).
+    """
+    return ingest_result(
+        ctx.ledger.ingest(records, actor=actor, progress=progress, backfill=backfill)
+    )
 
 
 def events_of(ctx: Context, subject: str) -> EventList:

@@ -7,6 +7,7 @@ import os
 import typer
 
 from glasscredit.cli import (
+    _backfill,
     _batch,
     _ledger,
     _model,
@@ -30,6 +31,7 @@ app = typer.Typer(
     help="glasscredit: transparent, manipulation-resistant credit and trust scores.",
 )
 _ledger.register(app)
+_backfill.register(app)
 _scoring.register(app)
 _trust.register(app)
 _sources.register(app)

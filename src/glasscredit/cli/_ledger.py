@@ -121,13 +121,19 @@ def register(app: typer.Typer) -> None:
         file: Annotated[Path, typer.Argument(help=".jsonl, .json, .csv or .parquet")],
         fmt: Annotated[str | None, typer.Option("--format")] = None,
         actor: Annotated[str, typer.Option(help="who is ingesting (audit log)")] = "cli",
+        backfill: Annotated[
+            int | None,
+            typer.Option(help="an approved backfill to load the file into", min=1, max=2**62),
+        ] = None,
         db: DbOption = None,
         policy: PolicyOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Append events from a file; invalid rows are reported one by one, never stored."""
         with open_context(db, policy) as ctx, _ingest_progress() as tick:
-            report = gc.ingest_file(ctx, file, fmt=fmt, actor=actor, progress=tick)
+            report = gc.ingest_file(
+                ctx, file, fmt=fmt, actor=actor, progress=tick, backfill=backfill
+            )
         emit_json(report.as_json()) if as_json else _print_report(report)
         if report.rejected:
             raise typer.Exit(3)

@@ -4,6 +4,7 @@ The loader refuses special-category and free-text data by construction; the list
 trigger the refusal live in one place (:mod:`glasscredit.policy._forbidden`).
 """
 
+from glasscredit.policy._clocks import BackdateRule, BackfillWindow, LatenessSpec
 from glasscredit.policy._durations import (
     DAY_US,
     MONTH_US,
@@ -63,12 +64,15 @@ __all__ = [
     "YEAR_US",
     "AttributeFilter",
     "AttributeSpec",
+    "BackdateRule",
+    "BackfillWindow",
     "DimensionSpec",
     "EventTypeSpec",
     "EventValidator",
     "ExternalFeature",
     "FeaturePoints",
     "FeatureSpec",
+    "LatenessSpec",
     "MinSources",
     "PeriodCap",
     "PerkSpec",

@@ -23,6 +23,13 @@ from glasscredit.policy._admissible import (
     vocabulary_errors,
 )
 from glasscredit.policy._bounds import bounds_errors
+from glasscredit.policy._clocks import (
+    BackdateRule,
+    LatenessSpec,
+    backdate_bounds,
+    clock_errors,
+    lag_bounds,
+)
 from glasscredit.policy._document import check_document
 from glasscredit.policy._durations import parse_duration
 from glasscredit.policy._events import EventTypeSpec, SourceSpec
@@ -114,6 +121,10 @@ class IngestSpec(BaseModel):
     max_line_bytes: int = 65_536  # one JSON line, JSON array element or Parquet attributes
     max_file_bytes: int = 64 << 30  # one input file
     earliest: str = "1900-01-01T00:00:00Z"  # events dated before are refused (year 0001)
+    # how far before its arrival an event may be dated (None: no bound; policy/_clocks.py
+    # recommends DEFAULT_MAX_BACKDATE and says why)
+    max_backdate: str | None = None
+    backdate: list[BackdateRule] = Field(default_factory=list)  # per source and/or type
 
 
 class Policy(BaseModel):
@@ -136,6 +147,7 @@ class Policy(BaseModel):
     retention: RetentionSpec = Field(default_factory=RetentionSpec)
     disputes: DisputeSpec = Field(default_factory=DisputeSpec)
     ingest: IngestSpec = Field(default_factory=IngestSpec)
+    lateness: LatenessSpec = Field(default_factory=LatenessSpec)
     reason_codes: int = Field(default=4, ge=1, le=5)
     settings: dict[str, Any] = Field(default_factory=dict)
     _hash: str | None = PrivateAttr(default=None)
@@ -198,6 +210,14 @@ class Policy(BaseModel):
         text = spec.retention or getattr(self.retention, spec.polarity)
         return parse_duration(text)
 
+    def backdate_bounds_us(self) -> dict[tuple[str, str], int]:
+        """Per (source, type) the source may send: how far back it may date an event."""
+        return backdate_bounds(self)
+
+    def lag_bounds_us(self) -> dict[str, int]:
+        """Per positive type with a bound: the largest known-after-occurred lag counted."""
+        return lag_bounds(self)
+
     def tier_of(self, score: int) -> str:
         for t in self.tiers:
             if t.min <= score <= t.max:
@@ -217,7 +237,7 @@ def _check_policy(p: Policy) -> None:
         raise ForbiddenDataError(
             "policy refused: it declares data glasscredit never processes", forbidden
         )
-    errors = bounds_errors(p)
+    errors = bounds_errors(p) + clock_errors(p)
     # 2. cross references
     for sname, src in p.sources.items():
         for t in src.types:

@@ -15,7 +15,8 @@ from typing import Any
 
 from glasscredit.canonical import IDENTIFIER_RE, canonical_json, field_digest
 from glasscredit.exceptions import FieldError
-from glasscredit.policy._durations import parse_duration, parse_timestamp
+from glasscredit.policy._clocks import BackfillWindow
+from glasscredit.policy._durations import format_duration, iso, parse_duration, parse_timestamp
 from glasscredit.policy._events import MAX_ABS_NUMBER, SUBJECT_PATTERN
 from glasscredit.policy._policy import Policy
 
@@ -54,12 +55,17 @@ class EventValidator:
     """Checks raw events against a policy as of an ingest time ``now_us``.
 
     ``now_us`` is the ledger's acceptance time, passed in (nothing here reads a clock);
-    events that occur after ``now_us`` plus the policy's clock-skew allowance are refused.
+    events that occur after ``now_us`` plus the policy's clock-skew allowance are refused,
+    and so are events dated further back than the policy lets their source date their
+    type (``backdated``). ``backfill``: the events are loaded into that approved
+    backfill instead: only its source, dated within its range (no backdating bound).
     """
 
-    def __init__(self, policy: Policy, now_us: int) -> None:
+    def __init__(self, policy: Policy, now_us: int, backfill: BackfillWindow | None = None) -> None:
         self.policy = policy
         self.now_us = now_us
+        self.backfill = backfill
+        self._backdate = policy.backdate_bounds_us()
         self.latest_us = now_us + parse_duration(policy.ingest.clock_skew)
         self.earliest_us = parse_timestamp(policy.ingest.earliest)
         self._allowed = {s: frozenset(spec.types) for s, spec in policy.sources.items()}
@@ -127,6 +133,8 @@ class EventValidator:
                         "too_early",
                         f"is before the policy's earliest date ({self.policy.ingest.earliest})",
                     )
+                else:
+                    self._dating(err, source, type_, occurred_us)
         attrs = raw.get("attributes")
         if attrs is not None and not isinstance(attrs, Mapping):
             err("attributes", "object", "must be a JSON object")
@@ -175,6 +183,34 @@ class EventValidator:
             attributes_json,
             content_hash(eid, subj, src, typ, occurred_us, attributes_json),
         )
+
+    def _dating(self, err: Any, source: object, type_: object, occurred_us: int) -> None:
+        """The clocks' rules: the backdating bound, or the backfill's source and range."""
+        bf = self.backfill
+        if bf is not None:
+            if isinstance(source, str) and source != bf.source:
+                err(
+                    "source",
+                    "backfill_source",
+                    f"backfill {bf.backfill_id} was approved for source {bf.source!r} only",
+                )
+            if not bf.occurred_from_us <= occurred_us <= bf.occurred_to_us:
+                err(
+                    "occurred_at",
+                    "backfill_range",
+                    f"is outside backfill {bf.backfill_id}'s approved range "
+                    f"({iso(bf.occurred_from_us)} to {iso(bf.occurred_to_us)})",
+                )
+            return
+        bound = self._backdate.get((str(source), str(type_)))
+        if bound is not None and occurred_us < self.now_us - bound:
+            err(
+                "occurred_at",
+                "backdated",
+                f"is dated more than {format_duration(bound)} before it reached the ledger, "
+                f"the most {source!r} may backdate {type_!r}; older history needs an "
+                "approved backfill (glasscredit backfill approve, then ingest --backfill ID)",
+            )
 
 
 def _normalise(value: Any, type_: str) -> Any:

@@ -22,6 +22,7 @@ import polars_hash as plh
 import pyarrow as pa
 
 from glasscredit.canonical import IDENTIFIER_PATTERN, SUBJECT_PATTERN
+from glasscredit.policy._clocks import BackfillWindow
 from glasscredit.policy._durations import parse_duration, parse_timestamp
 from glasscredit.policy._events import MAX_ABS_INTEGER, MAX_ABS_NUMBER, AttributeSpec
 from glasscredit.policy._policy import Policy
@@ -81,9 +82,14 @@ class ColumnValidator:
     exact path.
     """
 
-    def __init__(self, policy: Policy, now_us: int) -> None:
+    def __init__(self, policy: Policy, now_us: int, backfill: BackfillWindow | None = None) -> None:
         self.latest_us = now_us + parse_duration(policy.ingest.clock_skew)
         self.earliest_us = parse_timestamp(policy.ingest.earliest)
+        self.backfill = backfill
+        # per "source\x1ftype": the earliest date it may carry (the backdating bound)
+        self.oldest = {
+            f"{s}\x1f{t}": now_us - bound for (s, t), bound in policy.backdate_bounds_us().items()
+        }
         self.max_bytes = policy.ingest.max_attributes_bytes
         self.pairs = [f"{s}\x1f{t}" for s, spec in policy.sources.items() for t in spec.types]
         self.types = list(policy.event_types)
@@ -141,6 +147,7 @@ class ColumnValidator:
             stamp <= self.latest_us,
             stamp >= self.earliest_us,
             ~c("_attrs_missing"),
+            *self._dating(stamp),
         ]
         for a in self.attributes:
             value = c(_col(a.name))
@@ -151,6 +158,22 @@ class ColumnValidator:
             for spec, types in a.specs:
                 checks.append(~present | ~c("type").is_in(types) | _value_ok(spec, value))
         return reduce(lambda x, y: x & y, checks).fill_null(False)
+
+    def _dating(self, stamp: pl.Expr) -> list[pl.Expr]:
+        """The exact validator's ``_dating``: the backfill's source and range, or the
+        backdating bound of the row's source and type."""
+        bf = self.backfill
+        if bf is not None:
+            return [
+                pl.col("source") == bf.source,
+                stamp >= bf.occurred_from_us,
+                stamp <= bf.occurred_to_us,
+            ]
+        pair = pl.concat_str([pl.col("source"), pl.lit("\x1f"), pl.col("type")])
+        oldest = pair.replace_strict(
+            list(self.oldest), list(self.oldest.values()), default=None, return_dtype=pl.Int64
+        )
+        return [stamp >= oldest]
 
     def _canonical(self, df: pl.DataFrame) -> pl.DataFrame:
         """Canonical attributes JSON (sorted keys, no spaces) and the content hash."""

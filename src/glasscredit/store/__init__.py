@@ -18,6 +18,7 @@ from glasscredit.store._audit import (
 from glasscredit.store._audit import (
     row_hash as audit_row_hash,
 )
+from glasscredit.store._backfills import Backfill, check_backfill
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import DisputeTarget
 from glasscredit.store._erasure import Erasure
@@ -28,6 +29,7 @@ from glasscredit.store._ingest import IngestReport
 from glasscredit.store._protocols import (
     AdverseStore,
     AuditStore,
+    BackfillStore,
     DisputeStore,
     ErasureStore,
     EventLog,
@@ -71,6 +73,8 @@ __all__ = [
     "ApiKeyRecord",
     "AuditEntry",
     "AuditStore",
+    "Backfill",
+    "BackfillStore",
     "BrokenRow",
     "ChainReport",
     "Delivery",
@@ -106,6 +110,7 @@ __all__ = [
     "WebhookStore",
     "audit_row_hash",
     "check_actor",
+    "check_backfill",
     "id_hash_sums",
     "id_hashes",
     "id_sum_aggregates",

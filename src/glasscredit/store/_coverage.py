@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select
 
 from glasscredit.store._tables import (
     audit_log,
+    backfills,
     disputes,
     erasures,
     event_exclusions,
@@ -63,6 +64,7 @@ COVERED_TABLES: dict[str, Table] = {
         trust_values,
         report_values,
         scores,
+        backfills,
     )
 }
 LANES = 1024

@@ -37,7 +37,7 @@ from sqlalchemy import Connection, Engine, bindparam, select
 
 from glasscredit.canonical import sha256_hex
 from glasscredit.exceptions import FieldError
-from glasscredit.policy import EventValidator, Policy, ValidEvent
+from glasscredit.policy import BackfillWindow, EventValidator, Policy, ValidEvent
 from glasscredit.policy._validate_columns import CERTIFIED_COLUMNS, ColumnValidator
 from glasscredit.store._audit import MAX_ACTOR, append_audit, chain_head, check_actor
 from glasscredit.store._dialect import Dialect
@@ -100,8 +100,13 @@ def ingest_records(
     actor: str,
     batch_size: int = 50_000,
     progress: Callable[[int], None] | None = None,
+    backfill: BackfillWindow | None = None,
 ) -> IngestReport:
-    """Validate and append numbered records; see the module docstring for guarantees."""
+    """Validate and append numbered records; see the module docstring for guarantees.
+
+    ``backfill``: load into that approved backfill (its source and range only, no
+    backdating bound; each event known from ``max(occurred_at, known_from)``).
+    """
     check_actor(actor)
     report = IngestReport()
     by_attr = naming_attributes(
@@ -112,11 +117,11 @@ def ingest_records(
     )
     batches: Iterator[_Batch]
     if isinstance(records, EventFile) and records.path.stat().st_size >= PROCESS_MIN_BYTES:
-        batches = in_process(_file_batches, records, now_us, batch_size)
+        batches = in_process(_file_batches, records, now_us, batch_size, backfill)
     elif isinstance(records, EventFile):
-        batches = in_thread(_file_batches(records, now_us, batch_size))
+        batches = in_thread(_file_batches(records, now_us, batch_size, backfill))
     else:
-        validator = EventValidator(policy, now_us)
+        validator = EventValidator(policy, now_us, backfill)
         batches = _batches(
             (_check(p, validator) for p in row_pieces(records, batch_size)), batch_size
         )
@@ -128,7 +133,7 @@ def ingest_records(
         report.conflicts += batch.conflicts
         report.errors.extend(batch.errors)
         if batch.frame.height:
-            _write_batch(engine, dialect, report, batch, now_us, actor, known, by_attr)
+            _write_batch(engine, dialect, report, batch, (now_us, backfill), actor, known, by_attr)
             known.update(batch.subjects)
         if progress:
             progress(report.input)
@@ -195,10 +200,12 @@ def _batch_from_arrow(
     return _Batch(rows, invalid, errors, duplicates, conflicts, frame, subjects, digest)
 
 
-def _file_batches(source: EventFile, now_us: int, batch_size: int) -> Iterator[_Batch]:
+def _file_batches(
+    source: EventFile, now_us: int, batch_size: int, backfill: BackfillWindow | None = None
+) -> Iterator[_Batch]:
     """A file's batches; module level so that a reader process can run it."""
-    validator = EventValidator(source.policy, now_us)
-    pieces = iter_pieces(source, ColumnValidator(source.policy, now_us))
+    validator = EventValidator(source.policy, now_us, backfill)
+    pieces = iter_pieces(source, ColumnValidator(source.policy, now_us, backfill))
     return _batches((_check(p, validator) for p in pieces), batch_size)
 
 
@@ -327,7 +334,7 @@ def _write_batch(
     dialect: Dialect,
     report: IngestReport,
     batch: _Batch,
-    now_us: int,
+    clock: tuple[int, BackfillWindow | None],
     actor: str,
     known: set[str],
     by_attr: Mapping[str, list[str]],
@@ -335,8 +342,19 @@ def _write_batch(
     """One transaction: the batch's new events and the audit row that vouches for them.
 
     Erasure is checked here, under the chain lock that erasure takes too, so an erasure
-    that commits while this ingest runs is never undone by a later batch.
+    that commits while this ingest runs is never undone by a later batch. A backfill's
+    events carry their ``known_at_us``, and the audit row the backfill and its
+    ``known_from_us`` (what ``audit verify`` checks each event's clock against).
     """
+    now_us, backfill = clock
+    details: dict[str, Any] = {}
+    if backfill is not None:
+        details = {"backfill": backfill.backfill_id, "known_from_us": backfill.known_from_us}
+        batch.frame = batch.frame.with_columns(
+            known_at_us=pl.max_horizontal(
+                pl.col("occurred_at_us"), pl.lit(backfill.known_from_us, dtype=pl.Int64)
+            )
+        )
     with engine.begin() as conn:
         dialect.lock_chain(conn)
         frame, refused = drop_erased(conn, batch.frame, by_attr)
@@ -368,6 +386,7 @@ def _write_batch(
                     "count": accepted.height,
                     "digest": digest,
                     "sources": accepted.get_column("source").unique().sort().to_list(),
+                    **details,
                 },
             )
             report.batches.append(entry.seq)

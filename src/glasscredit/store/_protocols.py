@@ -23,6 +23,7 @@ from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, Store
 
 if TYPE_CHECKING:
     from glasscredit.store._adverse import AdverseAction
+    from glasscredit.store._backfills import Backfill
     from glasscredit.store._disputes import DisputeTarget
     from glasscredit.store._erasure import Erasure
     from glasscredit.store._ingest import IngestReport
@@ -71,6 +72,7 @@ class EventLog(Protocol):
         batch_size: int = ...,
         progress: Callable[[int], None] | None = ...,
         numbered: bool = ...,
+        backfill: int | None = ...,
     ) -> IngestReport: ...
 
     def has_subject(self, subject: str) -> bool: ...
@@ -365,6 +367,26 @@ class AdverseStore(Protocol):
     def of_subject(self, subject: str) -> list[AdverseAction]: ...
 
 
+class BackfillStore(Protocol):
+    """Operator-approved backfills: what history a source may load, known from when."""
+
+    def approve(
+        self,
+        *,
+        source: str,
+        occurred_from_us: int,
+        occurred_to_us: int,
+        known_from_us: int,
+        approved_by: str,
+        reason: str,
+        at_us: int,
+    ) -> Backfill: ...
+
+    def get(self, backfill_id: int) -> Backfill: ...
+
+    def all(self) -> list[Backfill]: ...
+
+
 class AuditStore(Protocol):
     """The hash-chained audit log: verification and the rows about a subject."""
 
@@ -415,3 +437,6 @@ class Store(EventLog, Protocol):
 
     @property
     def adverse(self) -> AdverseStore: ...
+
+    @property
+    def backfills(self) -> BackfillStore: ...

@@ -30,6 +30,7 @@ from glasscredit.store._adapters import dialect_named
 from glasscredit.store._adverse import SqlAdverseStore
 from glasscredit.store._audit import ChainReport
 from glasscredit.store._audit_store import SqlAuditStore
+from glasscredit.store._backfills import SqlBackfillStore
 from glasscredit.store._columnar import EventFilter, read_event_batches
 from glasscredit.store._disputes import SqlDisputeStore
 from glasscredit.store._erasure import SqlErasureStore
@@ -117,6 +118,7 @@ class Ledger:
         self.reviews = SqlReviewStore(self.engine, self.adapter)
         self.statements = SqlStatementStore(self.engine, self.adapter)
         self.adverse = SqlAdverseStore(self.engine, self.adapter)
+        self.backfills = SqlBackfillStore(self.engine, self.adapter)
         self.feed = SqlEventFeed(self.engine)
 
     def close(self) -> None:
@@ -154,10 +156,16 @@ class Ledger:
         batch_size: int = 50_000,
         progress: Callable[[int], None] | None = None,
         numbered: bool = False,
+        backfill: int | None = None,
     ) -> IngestReport:
-        """Append events; ``numbered`` records come as ``(row, record)`` pairs."""
+        """Append events; ``numbered`` records come as ``(row, record)`` pairs.
+
+        ``backfill``: the id of an approved backfill to load them into
+        (``NotFoundError`` for an unknown one); otherwise they are live events.
+        """
         rows: Iterable[tuple[int, Mapping[str, Any] | BrokenRow]]
         rows = records if numbered else enumerate(records, start=1)  # type: ignore[assignment,arg-type]
+        window = None if backfill is None else self.backfills.get(backfill).window
         return ingest_records(
             self.engine,
             self.adapter,
@@ -167,6 +175,7 @@ class Ledger:
             actor=actor,
             batch_size=batch_size,
             progress=progress,
+            backfill=window,
         )
 
     def ingest_file(
@@ -177,6 +186,7 @@ class Ledger:
         actor: str = "ingest",
         batch_size: int = 200_000,
         progress: Callable[[int], None] | None = None,
+        backfill: int | None = None,
     ) -> IngestReport:
         """Append a file's events; large batches: fewer commits, index writes in longer runs."""
         return self.ingest(
@@ -185,6 +195,7 @@ class Ledger:
             batch_size=batch_size,
             progress=progress,
             numbered=True,
+            backfill=backfill,
         )
 
     # -- reads --------------------------------------------------------------------

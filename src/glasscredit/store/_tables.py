@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, Stri
 __all__ = [
     "adverse_actions",
     "audit_log",
+    "backfills",
     "dispute_notices",
     "disputes",
     "erasures",
@@ -84,6 +85,21 @@ audit_log = Table(
     Column("details", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False),
+)
+
+# Operator-approved backfills (migration 0012): history one source may load, dated
+# within [occurred_from_us, occurred_to_us], known from known_from_us (attested).
+backfills = Table(
+    "backfills",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("source", String(64), nullable=False),
+    Column("occurred_from_us", BigInteger, nullable=False),
+    Column("occurred_to_us", BigInteger, nullable=False),
+    Column("known_from_us", BigInteger, nullable=False),
+    Column("approved_by", String(128), nullable=False),
+    Column("approved_at_us", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
 )
 
 # -- scoring state (migration 0002) -----------------------------------------------------
