@@ -87,7 +87,7 @@ audit_log = Table(
     Column("row_hash", String(64), nullable=False),
 )
 
-# Operator-approved backfills (migration 0012): history one source may load, dated
+# Operator-approved backfills (migration 0013): history one source may load, dated
 # within [occurred_from_us, occurred_to_us], known from known_from_us (attested).
 backfills = Table(
     "backfills",
