@@ -107,10 +107,12 @@ def clean_months(
     """Whole months, aligned with ``subjects``, from the later of ``known_since_us`` and
     the last checked negative record to ``as_of_us`` (see the module docstring).
 
-    ``candidates``: the subjects whose reports are corroborated (the others cannot be
-    seeds whatever their history: their identity falls short).
+    ``candidates``: the subjects whose history is read (the others cannot be seeds
+    whatever their history: their identity or degree falls short); the others get the
+    months since they became known.
     """
     window = settings.window_us
+    negatives = negatives.filter(pl.col("subject").is_in(sorted(candidates)))
     checked = [
         negatives.filter(pl.col("event_id").is_in(sorted(upheld)))
         .group_by("subject")
