@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from glasscredit import app as uc
+from glasscredit import exceptions as uc_errors
 from glasscredit.web import _console, _person
 from tests.api.conftest import Service, service_settings, start_service
 from tests.conftest import FakeClock
@@ -300,3 +301,52 @@ def test_sign_out_clears_the_session(sqlite_service: Service) -> None:
     assert (
         'gc_session=""' in r.headers["set-cookie"] or "max-age=0" in r.headers["set-cookie"].lower()
     )
+
+
+def test_information_on_an_open_dispute_moves_its_deadline_once(sqlite_service: Service) -> None:
+    with sqlite_service.context() as ctx:
+        d = uc.open_dispute(ctx, "alice", "a3", "not mine").dispute
+    bob = signed_in(sqlite_service, "bob")
+    r = bob.post(
+        f"/people/bob/disputes/{d.dispute_id}/information",
+        data={"csrf": csrf_of(bob.get("/people/bob").text), "information": "x"},
+        follow_redirects=False,
+    )
+    assert r.status_code in (303, 403, 404)
+    with sqlite_service.context() as ctx:
+        assert uc.list_disputes(ctx, subject="alice").disputes[0].new_information is None
+    alice = signed_in(sqlite_service, "alice")
+    page = alice.get("/people/alice").text
+    assert "Add information" in page
+    path = f"/people/alice/disputes/{d.dispute_id}/information"
+    assert alice.post(path, data={"information": "receipt"}).status_code == 403
+    r = alice.post(path, data={"csrf": csrf_of(page), "information": "the bank's receipt 8812"})
+    with sqlite_service.context() as ctx:
+        after = uc.list_disputes(ctx, subject="alice").disputes[0]
+    assert after.new_information == "the bank's receipt 8812"
+    assert uc.parse_time(after.deadline) - uc.parse_time(d.deadline) == 15 * 86_400_000_000
+    assert f"now answered by {after.deadline[:10]}" in r.text
+    assert "Add information" not in r.text, "once only"
+
+
+def test_the_operator_creates_a_key_seen_once_and_revokes_it(sqlite_service: Service) -> None:
+    op = signed_in(sqlite_service, "operator")
+    csrf = csrf_of(op.get("/console/sources").text)
+    r = op.post(
+        "/console/keys",
+        data={"csrf": csrf, "name": "rentals-feed", "role": "source", "source": "rentals"},
+    )
+    assert r.status_code == 200
+    token = re.search(r"(gck_[0-9a-f]+_[A-Za-z0-9_-]+)", r.text)
+    assert token, "the token is shown once"
+    with sqlite_service.context() as ctx:
+        who = uc.authenticate_key(ctx, token.group(1))
+        assert (who.role, who.source) == ("source", "rentals")
+    listing = op.get("/console/sources").text
+    assert "rentals-feed" in listing and token.group(1) not in listing
+    r = op.post(f"/console/keys/{who.key_id}/revocation", data={"csrf": csrf})
+    assert f"Key {who.key_id} (rentals-feed) revoked." in r.text
+    with sqlite_service.context() as ctx, pytest.raises(uc_errors.AuthenticationError):
+        uc.authenticate_key(ctx, token.group(1))
+    r = op.post("/console/keys", data={"csrf": csrf, "name": "x", "role": "source"})
+    assert "Not done:" in r.text and "[declared_source]" in r.text

@@ -25,6 +25,7 @@ __all__ = ["WHAT_IS_WRONG", "router"]
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
 Subject = Annotated[str, Path(min_length=1, max_length=64)]
+DisputeId = Annotated[int, Path(ge=1, le=2**62)]
 #: the person's page: a subject, their own file only
 OWN_FILE = uc.AccessRule(roles=("subject",), subject_file=True)
 #: what the person may say is wrong with a record (the reason starts with it)
@@ -186,6 +187,32 @@ async def open_dispute(subject: Subject, request: Request, p: PageDep) -> Respon
         )
 
     return guarded(p, _home(subject, "events"), act)
+
+
+@router.post("/people/{subject}/disputes/{dispute_id}/information")
+async def add_information(
+    subject: Subject, dispute_id: DisputeId, request: Request, p: PageDep
+) -> Response:
+    """New information on an open dispute: its deadline moves by the extension, once."""
+    form = await form_of(request)
+
+    def act() -> Response:
+        who = p.require(OWN_FILE, subject)
+        p.check_csrf(form)
+        d = uc.add_dispute_information(
+            p.ctx,
+            dispute_id,
+            form.get("information", "").strip(),
+            subject=subject,
+            actor=who.name,
+        )
+        return redirect(
+            p,
+            _home(subject, "disputes"),
+            f"Added to dispute {d.dispute_id}: it is now answered by {d.deadline[:10]}.",
+        )
+
+    return guarded(p, _home(subject, "disputes"), act)
 
 
 @router.post("/people/{subject}/reviews")
