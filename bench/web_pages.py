@@ -12,6 +12,7 @@ prints the median and the slowest time per page, and the size of the HTML.
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import tempfile
 import time
@@ -54,7 +55,7 @@ def main() -> None:
         priv, pub = keypair(tmp)
         settings = Settings(
             database_url=f"sqlite:///{tmp / 'ledger.db'}",
-            secret="bench-" + "k" * 40,
+            secret=secrets.token_urlsafe(32),
             jwt_private_key=priv,
             jwt_public_key=pub,
             rate_limit=1e6,

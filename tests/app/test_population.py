@@ -41,7 +41,7 @@ def test_tiers_count_each_subjects_newest_score_now_and_per_month(
 
     assert len(pop.months) == 6
     assert all(a.end_us == b.start_us for a, b in zip(pop.months, pop.months[1:], strict=False))
-    assert pop.months[-1].end_us == clock()
+    assert pop.months[-1].end_us == clock() + 1, "a score as of now is in the last month"
     # the scores of 2026-05-01 fall in one month, those of 2026-08-01 in another
     scored_at = {uc.parse_time("2026-05-01T00:00:00Z"): 2, uc.parse_time("2026-08-01T00:00:00Z"): 3}
     for at, n in scored_at.items():
@@ -62,3 +62,12 @@ def test_an_empty_ledger_has_an_empty_population(ctx: uc.Context) -> None:
 def test_months_out_of_range_are_refused(ctx: uc.Context, months: int) -> None:
     with pytest.raises(ValidationError, match=r"months: 1 to 120 months \[range\]"):
         uc.population(ctx, months=months)
+
+
+def test_a_score_as_of_now_is_in_the_last_month(ctx: uc.Context, clock: FakeClock) -> None:
+    uc.ingest_records(ctx, [event("x1", subject="x")])  # type: ignore[list-item]
+    uc.score(ctx)  # as of now, exactly
+    pop = uc.population(ctx, months=3)
+    assert [m.subjects for m in pop.months] == [0, 0, 1]
+    clock.now_us += 1
+    assert [m.subjects for m in uc.population(ctx, months=3).months] == [0, 0, 1]

@@ -103,6 +103,7 @@ PAGES = {
     "/people/alice": {"alice"},
     "/people/alice/what-if?pay_on_time=2": {"alice"},
     "/people/alice/export.json": {"alice"},
+    "/people/alice/events/a1/dispute": {"alice"},
     "/console": {"operator", "auditor"},
     "/console/disputes": {"operator", "auditor"},
     "/console/reviews": {"operator", "auditor"},
@@ -118,7 +119,9 @@ def test_the_page_matrix_covers_every_page() -> None:
         for r in router.routes
         if isinstance(r, APIRoute) and "GET" in r.methods and r.path != "/me"
     }
-    assert paths == {p.split("?")[0].replace("alice", "{subject}") for p in PAGES}
+    assert paths == {
+        p.split("?")[0].replace("alice", "{subject}").replace("/a1/", "/{event_id}/") for p in PAGES
+    }
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "operator", "auditor", None])
@@ -350,3 +353,28 @@ def test_the_operator_creates_a_key_seen_once_and_revokes_it(sqlite_service: Ser
         uc.authenticate_key(ctx, token.group(1))
     r = op.post("/console/keys", data={"csrf": csrf, "name": "x", "role": "source"})
     assert "Not done:" in r.text and "[declared_source]" in r.text
+
+
+def test_the_console_with_one_month_of_scores_says_there_is_no_drift_yet(
+    sqlite_service: Service,
+) -> None:
+    op = signed_in(sqlite_service, "operator")
+    page = op.get("/console")
+    assert page.status_code == 200
+    assert "Stored scores from one month only" in page.text
+    with sqlite_service.context() as ctx:
+        pop = uc.population(ctx)
+    assert pop.months[-1].subjects == 2  # alice and bob, scored as of now
+    for t in pop.tiers:
+        assert f'<td class="num">{t.subjects}</td>' in page.text
+
+
+def test_the_dispute_form_shows_only_the_persons_own_records(sqlite_service: Service) -> None:
+    c = signed_in(sqlite_service, "alice")
+    page = c.get("/people/alice/events/a3/dispute")
+    assert page.status_code == 200
+    assert "Payment late" in page.text and 'name="event_id" value="a3"' in page.text
+    other = c.get("/people/alice/events/b2/dispute")  # bob's record, through alice's address
+    assert other.status_code == 404
+    assert "b2" in other.text and "is not one of your records" in other.text
+    assert "Payment late" not in other.text

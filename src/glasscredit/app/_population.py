@@ -19,7 +19,7 @@ __all__ = ["MonthTiers", "Population", "population"]
 
 
 class MonthTiers(AppModel):
-    """One month's stored population by tier (``start`` inclusive, ``end`` exclusive)."""
+    """One month's stored population by tier (``start_us`` inclusive, ``end_us`` exclusive)."""
 
     start: str
     end: str
@@ -52,7 +52,9 @@ def _counts(ctx: Context, scores: list[int]) -> list[TierCount]:
 def population(ctx: Context, *, months: int = 12, as_of_us: int | None = None) -> Population:
     """The stored population by tier as of now (or ``as_of_us``) and for the last ``months``.
 
-    Months are the policy's 30-day months counted back from the as-of time, oldest first.
+    Months are the policy's 30-day months counted back from the as-of time, oldest first;
+    each holds the scores as of a time after its start and up to its end (the last one
+    ends at the as-of time, included).
     """
     if not 1 <= months <= 120:
         raise ValidationError([FieldError("months", "range", "1 to 120 months")])
@@ -60,7 +62,8 @@ def population(ctx: Context, *, months: int = 12, as_of_us: int | None = None) -
     latest = period_population(ctx.ledger, 0, end + 1)["score"].to_list()
     periods = []
     for i in range(months, 0, -1):
-        lo, hi = end - i * MONTH_US, end - (i - 1) * MONTH_US
+        # (end - i months, end - (i - 1) months]: a score as of the as-of time is in the last
+        lo, hi = end - i * MONTH_US + 1, end - (i - 1) * MONTH_US + 1
         scores = period_population(ctx.ledger, lo, hi)["score"].to_list()
         periods.append(
             MonthTiers(

@@ -41,9 +41,12 @@ def _drift(ctx: uc.Context, pop: uc.Population) -> tuple[uc.Monitoring | None, s
     if ref is None:
         return None, "No stored scores in the last months: nothing to compare yet."
     try:
-        return uc.monitor(ctx, (ref.start_us, ref.end_us), until_us=pop.months[-1].end_us), None
+        drift = uc.monitor(ctx, (ref.start_us, ref.end_us), until_us=pop.months[-1].end_us)
     except ValidationError as exc:
         return None, str(exc)
+    if not drift.periods:
+        return None, "Stored scores from one month only: nothing to compare them with yet."
+    return drift, None
 
 
 def _columns(pop: uc.Population) -> list[tuple[str, list[int]]]:

@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
 Subject = Annotated[str, Path(min_length=1, max_length=64)]
 DisputeId = Annotated[int, Path(ge=1, le=2**62)]
+EventId = Annotated[str, Path(min_length=1, max_length=128)]
 #: the person's page: a subject, their own file only
 OWN_FILE = uc.AccessRule(roles=("subject",), subject_file=True)
 #: what the person may say is wrong with a record (the reason starts with it)
@@ -104,7 +105,6 @@ def person_view(p: Page, subject: str) -> dict[str, Any]:
         "statement": uc.person_statement(ctx, subject),
         "inquiries": list(reversed(uc.inquiries(ctx, subject).reads)),
         "notices": uc.adverse_notices(ctx, subject).notices,
-        "what_is_wrong": WHAT_IS_WRONG,
         "whatif": _what_if(p, subject),
     }
 
@@ -133,6 +133,22 @@ def what_if_panel(subject: Subject, p: PageDep) -> Response:
     def show() -> Response:
         p.require(OWN_FILE, subject)
         return fragment("_whatif.html", subject=subject, whatif=_what_if(p, subject))
+
+    return guarded(p, None, show)
+
+
+@router.get("/people/{subject}/events/{event_id}/dispute")
+def dispute_form(subject: Subject, event_id: EventId, p: PageDep) -> Response:
+    """One record and the form that disputes (or asks to correct) it."""
+
+    def show() -> Response:
+        p.require(OWN_FILE, subject)
+        found = [e for e in uc.events_of(p.ctx, subject).events if e.event_id == event_id]
+        if not found:
+            raise NotFoundError(f"event_id: {event_id!r} is not one of your records [exists]")
+        return render(
+            p, "dispute.html", subject=subject, event=found[0], what_is_wrong=WHAT_IS_WRONG
+        )
 
     return guarded(p, None, show)
 
