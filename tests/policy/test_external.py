@@ -86,6 +86,7 @@ def test_a_policy_without_trust_needs_no_trust_events() -> None:
     data.pop("trust_events")
     for t in ("endorsement", "report.misconduct"):
         data["event_types"].pop(t)
-    data["sources"].pop("community")  # the source that reported only those
+    for name in ("community", "forum"):  # the sources that reported only those
+        data["sources"].pop(name)
     policy = policy_from_dict(data)
     assert not any(f.agg == "external" for f in policy.features)

@@ -168,7 +168,16 @@ def test_default_policy_declares_the_public_types() -> None:
         "endorsement",
         "report.misconduct",
     }
-    assert set(p.sources) == {"bank", "rentals", "community", "idcheck"}
+    assert set(p.sources) == {
+        "bank",
+        "lender",
+        "credit_union",
+        "rentals",
+        "marketplace",
+        "community",
+        "forum",
+        "idcheck",
+    }
     assert p.event_types["endorsement"].attributes["endorser"].type == "subject"
     assert p.event_types["report.misconduct"].attributes["reporter"].type == "subject"
     assert p.event_types["payment.late"].attributes["days_late"].type == "integer"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
@@ -44,7 +45,8 @@ def test_every_generated_event_is_valid_under_the_default_policy() -> None:
 def test_population_is_realistic_and_heterogeneous() -> None:
     df = _frame(SMALL)
     per_subject = df.height / SMALL.subjects
-    assert 45 <= per_subject <= 55  # about 50 events per subject
+    # about 50 events per subject, plus about mean_degree (10) endorsements received
+    assert 53 <= per_subject <= 65
     counts = dict(df.group_by("type").len().iter_rows())
     for kind in ("payment.late", "loan.defaulted", "endorsement", "report.misconduct"):
         assert counts.get(kind, 0) > 0, kind
@@ -75,3 +77,60 @@ def test_parquet_is_written_one_row_group_per_chunk(tmp_path: Path) -> None:
     meta = pq.ParquetFile(path).metadata
     assert meta.num_rows == total == _frame(SMALL).height
     assert meta.num_row_groups >= 3  # 1,000 subjects in chunks of 400
+
+
+def _mutual_degrees(df: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    e = df.filter(pl.col("type") == "endorsement").select(
+        a=pl.min_horizontal("subject", pl.col("attributes").str.json_path_match("$.endorser")),
+        b=pl.max_horizontal("subject", pl.col("attributes").str.json_path_match("$.endorser")),
+    )
+    mutual = e.group_by("a", "b").len().filter(pl.col("len") == 2)
+    deg = pl.concat([mutual["a"], mutual["b"]]).value_counts()["count"].to_numpy()
+    return mutual, deg
+
+
+def test_endorsement_graph_is_dense_heavy_tailed_and_in_communities() -> None:
+    spec = PopulationSpec(subjects=2_000, seed=5, chunk_subjects=1_000)
+    df = _frame(spec)
+    mutual, deg = _mutual_degrees(df)
+    assert 2 * mutual.height / spec.subjects >= 8  # mean degree of at least 8
+    # heavy tail: the busiest subject has many times the median's partners, and the top
+    # 1% hold several times their share of the edges
+    assert deg.max() >= 10 * np.median(deg)
+    top = np.sort(deg)[-spec.subjects // 100 :].sum() / deg.sum()
+    assert top >= 0.04
+    # communities: contiguous blocks of community_size subjects; most edges stay inside
+    ia = mutual["a"].str.slice(1).cast(pl.Int64) // spec.community_size
+    ib = mutual["b"].str.slice(1).cast(pl.Int64) // spec.community_size
+    assert 0.85 <= float((ia == ib).mean()) < 1.0
+    # every endorsement is mutual: nothing one-sided
+    assert mutual.height * 2 == df.filter(pl.col("type") == "endorsement").height
+
+
+def test_first_rounds_sparse_graph_is_still_available() -> None:
+    spec = PopulationSpec(subjects=2_000, seed=5, chunk_subjects=1_000, mean_degree=0)
+    mutual, _ = _mutual_degrees(_frame(spec))
+    assert 2 * mutual.height / spec.subjects < 3
+
+
+def test_several_banks_platforms_communities_and_identity_sources() -> None:
+    spec = PopulationSpec(subjects=2_000, seed=5, chunk_subjects=1_000)
+    df = _frame(spec)
+    by_type = df.group_by("type").agg(pl.col("source").unique())
+    sources = {t: set(s) for t, s in by_type.iter_rows()}
+    assert sources["payment.on_time"] == {"bank", "lender", "credit_union"}
+    assert sources["rental.returned"] == {"rentals", "marketplace"}
+    assert sources["endorsement"] == {"community", "forum"}
+    assert sources["identity.verified"] >= {"idcheck", "bank", "lender"}
+    # identity checked by two different sources for a large share of subjects
+    two = (
+        df.filter(pl.col("type") == "identity.verified")
+        .group_by("subject")
+        .agg(pl.col("source").n_unique().alias("n"))
+        .filter(pl.col("n") >= 2)
+    )
+    assert two.height >= 0.3 * spec.subjects
+    # most subjects' positive history comes from at least two sources
+    positive = df.filter(pl.col("type").is_in(["payment.on_time", "bill.paid", "rental.returned"]))
+    per = positive.group_by("subject").agg(pl.col("source").n_unique().alias("n"))
+    assert per.filter(pl.col("n") >= 2).height >= 0.7 * per.height

@@ -23,6 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from glasscredit.policy import DAY_US, MONTH_US
+from glasscredit.simulate._scenarios import _region_edges
 
 __all__ = [
     "DEFAULT_END_US",
@@ -48,6 +49,10 @@ class PopulationSpec:
     chunk_subjects: int = 20_000
     events_per_subject: float = 50.0  # approximate mean; scales every activity rate
     prefix: str = "s"
+    #: mean number of mutual endorsement partners (Chung-Lu, heavy-tailed, communities of
+    #: ``community_size``); 0 gives the first round's sparse one-sided endorsements
+    mean_degree: float = 10.0
+    community_size: int = 500
 
 
 def _subject_ids(spec: PopulationSpec, lo: int, hi: int) -> np.ndarray:
@@ -86,11 +91,12 @@ class _Chunk:
         self,
         who: np.ndarray,
         type_: str,
-        source: str,
+        source: str | np.ndarray,
         attrs: pl.Expr | str,
         extra: dict[str, Any] | None = None,
         times: np.ndarray | None = None,
     ) -> None:
+        """Add events of one type; ``source`` is one name or one name per event."""
         if len(who) == 0:
             return
         if times is None:
@@ -98,10 +104,13 @@ class _Chunk:
             times = self.start[who] + (self.rng.random(len(who)) * span).astype(np.int64)
         times = (times // 1_000_000) * 1_000_000  # whole seconds
         rand = self.rng.integers(0, 2**62, len(who))
-        df = pl.DataFrame({"_who": who, "_t": times, "_rand": rand, **(extra or {})})
+        src = np.full(len(who), source, dtype=object) if isinstance(source, str) else source
+        df = pl.DataFrame(
+            {"_who": who, "_t": times, "_rand": rand, "_src": src.astype(str), **(extra or {})}
+        )
         df = df.with_columns(
-            event_id=pl.concat_str([pl.lit(f"{source}-"), pl.col("_rand").cast(pl.String)]),
-            source=pl.lit(source),
+            event_id=pl.concat_str([pl.col("_src"), pl.lit("-"), pl.col("_rand").cast(pl.String)]),
+            source=pl.col("_src"),
             type=pl.lit(type_),
             occurred_at=pl.from_epoch("_t", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
             attributes=attrs if isinstance(attrs, pl.Expr) else pl.lit(attrs),
@@ -123,6 +132,83 @@ def _money(expr: pl.Expr) -> pl.Expr:
     return expr.round(2).cast(pl.String)
 
 
+BANKS = ("bank", "lender", "credit_union")
+PLATFORMS = ("rentals", "marketplace")
+COMMUNITIES = ("community", "forum")
+
+
+class _Sources:
+    """Which partners know each subject: a main and a second bank, a main platform, and
+    the community of the subject's neighbourhood (contiguous id ranges)."""
+
+    def __init__(self, rng: np.random.Generator, n: int, spec: PopulationSpec) -> None:
+        self.rng = rng
+        banks = np.array(BANKS, dtype=object)
+        main = rng.choice(len(BANKS), n, p=[0.5, 0.3, 0.2])
+        self.bank = banks[main]
+        self.second_bank = banks[(main + rng.integers(1, len(BANKS), n)) % len(BANKS)]
+        plats = np.array(PLATFORMS, dtype=object)
+        pmain = rng.choice(len(PLATFORMS), n, p=[0.6, 0.4])
+        self.platform = plats[pmain]
+        self.second_platform = plats[(pmain + 1) % len(PLATFORMS)]
+        block = np.arange(n) // max(1, spec.community_size)
+        self.community = np.array(COMMUNITIES, dtype=object)[block % len(COMMUNITIES)]
+
+    def banks_of(self, who: np.ndarray, main_share: float) -> np.ndarray:
+        """One bank per event: the subject's main bank with ``main_share``, else the second."""
+        main = self.rng.random(len(who)) < main_share
+        out: np.ndarray = np.where(main, self.bank[who], self.second_bank[who])
+        return out
+
+    def platforms_of(self, who: np.ndarray, main_share: float) -> np.ndarray:
+        main = self.rng.random(len(who)) < main_share
+        out: np.ndarray = np.where(main, self.platform[who], self.second_platform[who])
+        return out
+
+
+def _graph_edges(
+    rng: np.random.Generator, spec: PopulationSpec, start: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mutual endorsements of a heavy-tailed graph with communities (both directions).
+
+    Chung-Lu degrees with Pareto weights (exponent 2.5), communities of
+    ``community_size`` contiguous subjects, 5% of edges across communities; each pair
+    endorses both ways, the second within 30 days, after both were known.
+    Returns (endorsed, endorser, occurred_at_us) indices and times.
+    """
+    sizes = np.full(max(1, n // max(1, spec.community_size)), 0, dtype=np.int64)
+    base, extra = divmod(n, len(sizes))
+    sizes[:] = base
+    sizes[:extra] += 1
+    # 6% more draws than edges: self-pairs and repeats are removed below
+    m = round(n * spec.mean_degree / 2 * 1.06)
+    a, b = _region_edges(rng, 0, sizes, m, 0.05, 2.5)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keys = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    a, b = keys // n, keys % n
+    known = np.maximum(start[a], start[b])
+    t1 = known + (rng.random(len(a)) * (spec.end_us - known)).astype(np.int64)
+    t2 = np.minimum(t1 + rng.integers(0, 30 * DAY_US, len(a)), spec.end_us)
+    first = rng.random(len(a)) < 0.5  # who vouches first
+    x, y = np.where(first, a, b), np.where(first, b, a)
+    return np.concatenate([y, x]), np.concatenate([x, y]), np.concatenate([t1, t2])
+
+
+def _sparse_edges(
+    rng: np.random.Generator, q: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, None]:
+    """The first round's endorsements: a few picks among nearby ids, 70% returned."""
+    k_end = rng.poisson(2.0 * q, n)
+    who = np.repeat(np.arange(n), k_end)
+    offs = rng.integers(1, 200, len(who)) * rng.choice([-1, 1], len(who))
+    endorser = np.clip(who + offs, 0, n - 1)
+    ok = endorser != who
+    back = ok & (rng.random(len(who)) < 0.7)
+    endorsed = np.concatenate([who[ok], endorser[back]])
+    vouching = np.concatenate([endorser[ok], who[back]])
+    return endorsed, vouching, None
+
+
 def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     rng = np.random.default_rng([spec.seed, lo])
     n = hi - lo
@@ -133,11 +219,12 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     start = spec.end_us - tenure
     c = _Chunk(rng, ids, start, spec.end_us)
     idx = np.arange(n)
+    src = _Sources(rng, n, spec)
     # account opened: at the start of the tenure
     c.add(
         idx,
         "account.opened",
-        "bank",
+        src.bank[idx],
         pl.concat_str([pl.lit('{"kind":"'), pl.col("k"), pl.lit('"}')]),
         extra={"k": rng.choice(["current", "savings", "credit"], n)},
         times=start,
@@ -149,10 +236,11 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     p_late = 0.02 + 0.45 * (1 - q[who]) ** 2
     late = rng.random(len(who)) < p_late
     amt = np.round(rng.lognormal(4.5, 0.8, len(who)), 2)
+    pay_src = src.banks_of(who, 0.7)
     c.add(
         who[~late],
         "payment.on_time",
-        "bank",
+        pay_src[~late],
         pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit("}")]),
         extra={"a": amt[~late]},
     )
@@ -160,7 +248,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(
         who[late],
         "payment.late",
-        "bank",
+        pay_src[late],
         pl.concat_str(
             [
                 pl.lit('{"amount":'),
@@ -181,8 +269,21 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     bill = pl.concat_str(
         [pl.lit('{"amount":'), _money(pl.col("a")), pl.lit(',"kind":"'), pl.col("k"), pl.lit('"}')]
     )
-    c.add(who[~missed], "bill.paid", "bank", bill, extra={"a": amt[~missed], "k": kinds[~missed]})
-    c.add(who[missed], "bill.missed", "bank", bill, extra={"a": amt[missed], "k": kinds[missed]})
+    bill_src = src.bank[who]
+    c.add(
+        who[~missed],
+        "bill.paid",
+        bill_src[~missed],
+        bill,
+        extra={"a": amt[~missed], "k": kinds[~missed]},
+    )
+    c.add(
+        who[missed],
+        "bill.missed",
+        bill_src[missed],
+        bill,
+        extra={"a": amt[missed], "k": kinds[missed]},
+    )
     # loans: opened, then repaid or defaulted
     k_loan = rng.poisson(1.6 * rate, n)
     who = np.repeat(idx, k_loan)
@@ -190,18 +291,26 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     span = spec.end_us - start[who]
     t_open = start[who] + (rng.random(len(who)) * span * 0.7).astype(np.int64)
     loan = pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit("}")])
-    c.add(who, "loan.opened", "bank", loan, extra={"a": amt}, times=t_open)
+    lender = src.banks_of(who, 0.6)
+    c.add(who, "loan.opened", lender, loan, extra={"a": amt}, times=t_open)
     outcome = rng.random(len(who))
     p_def = 0.01 + 0.35 * (1 - q[who]) ** 3
     t_close = np.minimum(t_open + rng.integers(3, 36, len(who)) * MONTH_US, spec.end_us)
     done = t_close < spec.end_us
     defaulted = done & (outcome < p_def)
     repaid = done & ~defaulted
-    c.add(who[repaid], "loan.repaid", "bank", loan, extra={"a": amt[repaid]}, times=t_close[repaid])
+    c.add(
+        who[repaid],
+        "loan.repaid",
+        lender[repaid],
+        loan,
+        extra={"a": amt[repaid]},
+        times=t_close[repaid],
+    )
     c.add(
         who[defaulted],
         "loan.defaulted",
-        "bank",
+        lender[defaulted],
         loan,
         extra={"a": amt[defaulted]},
         times=t_close[defaulted],
@@ -215,12 +324,13 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     t0 = start[who] + (rng.random(len(who)) * (spec.end_us - start[who])).astype(np.int64)
     t1 = np.minimum(t0 + rng.integers(1, 15, len(who)) * DAY_US, spec.end_us)
     a_asset = pl.concat_str([pl.lit('{"asset":"'), pl.col("s"), pl.lit('"}')])
-    c.add(who, "rental.started", "rentals", a_asset, extra={"s": asset}, times=t0)
+    platform = src.platforms_of(who, 0.8)
+    c.add(who, "rental.started", platform, a_asset, extra={"s": asset}, times=t0)
     late = rng.random(len(who)) < 0.02 + 0.3 * (1 - q[who]) ** 2
     c.add(
         who[~late],
         "rental.returned",
-        "rentals",
+        platform[~late],
         a_asset,
         extra={"s": asset[~late]},
         times=t1[~late],
@@ -228,7 +338,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(
         who[late],
         "rental.returned_late",
-        "rentals",
+        platform[late],
         pl.concat_str(
             [
                 pl.lit('{"asset":"'),
@@ -245,7 +355,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(
         who[dmg],
         "rental.damaged",
-        "rentals",
+        platform[dmg],
         pl.concat_str(
             [
                 pl.lit('{"amount":'),
@@ -270,15 +380,16 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     br = rng.random(len(who)) < 0.01 + 0.2 * (1 - q[who]) ** 2
     con = pl.concat_str([pl.lit('{"amount":'), _money(pl.col("a")), pl.lit("}")])
     amt = np.round(rng.lognormal(5, 1, len(who)), 2)
-    c.add(who[~br], "contract.fulfilled", "rentals", con, extra={"a": amt[~br]})
-    c.add(who[br], "contract.breached", "rentals", con, extra={"a": amt[br]})
+    platform = src.platforms_of(who, 0.8)
+    c.add(who[~br], "contract.fulfilled", platform[~br], con, extra={"a": amt[~br]})
+    c.add(who[br], "contract.breached", platform[br], con, extra={"a": amt[br]})
     # identity and income checks
     idv = rng.random(n) < 0.85
     lvl = np.clip(1 + rng.binomial(2, 0.3 + 0.5 * q), 1, 3)
     c.add(
         idx[idv],
         "identity.verified",
-        "bank",
+        src.bank[idx[idv]],
         pl.concat_str([pl.lit('{"level":'), pl.col("l").cast(pl.String), pl.lit("}")]),
         extra={"l": lvl[idv]},
     )
@@ -288,26 +399,30 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(
         idx[inc],
         "income.verified",
-        "bank",
+        src.bank[idx[inc]],
         pl.concat_str([pl.lit('{"band":"'), pl.col("b"), pl.lit('"}')]),
         extra={"b": band[inc]},
     )
-    # endorsements between nearby subjects (communities are contiguous id ranges)
-    k_end = rng.poisson(2.0 * q, n)
-    who = np.repeat(idx, k_end)
-    offs = rng.integers(1, 200, len(who)) * rng.choice([-1, 1], len(who))
-    endorser = np.clip(who + offs, 0, n - 1)
-    ok = endorser != who
-    # most people who know each other vouch both ways: trust propagates over mutual edges
-    back = ok & (rng.random(len(who)) < 0.7)
-    endorsed = np.concatenate([who[ok], endorser[back]])
-    vouching = np.concatenate([endorser[ok], who[back]])
+    # a second identity check by an identity provider: seeds need two sources
+    idc = rng.random(n) < 0.5
+    lvl2 = np.clip(1 + rng.binomial(2, 0.3 + 0.5 * q), 1, 3)
+    c.add(
+        idx[idc],
+        "identity.verified",
+        "idcheck",
+        pl.concat_str([pl.lit('{"level":'), pl.col("l").cast(pl.String), pl.lit("}")]),
+        extra={"l": lvl2[idc]},
+    )
+    endorsed, vouching, times = (
+        _graph_edges(rng, spec, start, n) if spec.mean_degree > 0 else _sparse_edges(rng, q, n)
+    )
     c.add(
         endorsed,
         "endorsement",
-        "community",
+        src.community[endorsed],
         pl.concat_str([pl.lit('{"endorser":"'), pl.col("e"), pl.lit('"}')]),
         extra={"e": ids[vouching].astype(str)},
+        times=times,
     )
     # misconduct reports, mostly against poor-quality subjects
     k_rep = rng.poisson(0.15 * (1 - q) ** 2 * 4, n)
@@ -328,7 +443,7 @@ def _gen_chunk(spec: PopulationSpec, lo: int, hi: int) -> pa.Table:
     c.add(
         who[ok],
         "report.misconduct",
-        "community",
+        src.community[who[ok]],
         pl.concat_str(
             [
                 pl.lit('{"category":"'),
