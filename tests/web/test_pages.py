@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from glasscredit import app as uc
 from glasscredit import exceptions as uc_errors
@@ -378,3 +379,17 @@ def test_the_dispute_form_shows_only_the_persons_own_records(sqlite_service: Ser
     assert other.status_code == 404
     assert "b2" in other.text and "is not one of your records" in other.text
     assert "Payment late" not in other.text
+
+
+def test_the_sources_page_shows_the_source_alerts_the_app_raises(sqlite_service: Service) -> None:
+    op = signed_in(sqlite_service, "operator")
+    html = op.get("/console/sources").text
+    with sqlite_service.context() as ctx:
+        report = uc.source_report(ctx)
+    assert "Source alerts" in html and report.window in html
+    if report.flags:
+        assert f"{len(report.flags)} alert" in html
+        for f in report.flags:
+            assert str(escape(f.why)) in html
+    else:
+        assert "No source departs from its baseline or its peers." in html

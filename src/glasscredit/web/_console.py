@@ -164,7 +164,7 @@ async def decide(review_id: int, request: Request, p: PageDep) -> Response:
 
 @router.get("/sources")
 def sources(p: PageDep) -> Response:
-    """Sources, their dispute and overturn rates, flagged bursts, and the API keys."""
+    """Sources, their alerts with evidence, dispute and overturn rates, bursts, API keys."""
 
     def show() -> Response:
         base = _base(p, "sources")
@@ -175,6 +175,7 @@ def sources(p: PageDep) -> Response:
             sources=uc.sources(p.ctx).sources,
             stats=uc.dispute_stats(p.ctx).sources,
             bursts=uc.find_bursts(p.ctx, days=7),
+            accountability=uc.source_report(p.ctx),
             keys=uc.list_keys(p.ctx).keys,
             roles=uc.KEY_ROLES,
         )
