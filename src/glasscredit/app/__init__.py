@@ -151,6 +151,7 @@ from glasscredit.app._outcomes import (
     bad_value_of,
 )
 from glasscredit.app._population import MonthTiers, Population, population
+from glasscredit.app._refresh import Refresh, refresh
 from glasscredit.app._rights import (
     DisputeList,
     DisputeOutcome,
@@ -348,6 +349,7 @@ __all__ = [
     "Reason",
     "RedTeamAttack",
     "RedTeamResult",
+    "Refresh",
     "ReplayResult",
     "ReportVerdictView",
     "ReportsExplanation",
@@ -453,6 +455,7 @@ __all__ = [
     "record_adverse_action",
     "record_read",
     "red_team",
+    "refresh",
     "release_burst",
     "remove_statement",
     "remove_webhook",

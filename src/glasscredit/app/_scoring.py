@@ -110,6 +110,8 @@ def score_run_view(ctx: Context, report: RescoreReport) -> ScoreRun:
         tiers=dict(report.tiers),
         distribution=dist,
         percentiles={f"p{p}": float(v) for p, v in zip(_PERCENTILES, pct, strict=False)},
+        unchanged=report.unchanged,
+        causes=dict(sorted(report.causes.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
@@ -121,7 +123,11 @@ def score(
     only_changed: bool = False,
     progress: ScoreProgress | None = None,
 ) -> ScoreRun:
-    """Score and store: every subject, the given ones, or those with events since last time.
+    """Score and store: every subject, the given ones, or (``only_changed``) those whose
+    inputs changed since their last score: new events, a recomputed trust or reports
+    snapshot, a dispute, hold or release, another policy or points table. Of those,
+    only subjects whose points or inputs digest moved get a new score; each change
+    notice names its causes.
 
     A named subject the ledger does not hold is a ``NotFoundError`` (nothing is stored).
     """

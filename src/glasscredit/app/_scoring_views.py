@@ -6,6 +6,8 @@ the application layer changes no output; the REST service publishes the same sha
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from glasscredit.app._base import AppModel
 from glasscredit.app._rights2 import PersonStatement
 
@@ -123,14 +125,23 @@ class ScoreRun(AppModel):
     tiers: dict[str, int]
     distribution: list[TierCount]
     percentiles: dict[str, float]
+    #: ``--changed``: subjects rescored for a possible change whose inputs and points
+    #: had not moved (they keep their score)
+    unchanged: int = 0
+    #: change notices per cause ("trust recomputed (snapshot v7)", "burst hold ...")
+    causes: dict[str, int] = Field(default_factory=dict)
 
 
 class ScoreDetail(AppModel):
-    """What a stored score kept: per feature (value, points), dimensions, reason codes."""
+    """What a stored score kept: per feature (value, points), dimensions, reason codes,
+    and what it read: ``v`` the snapshot versions by kind, ``q`` the newest event seq
+    (pinned since scores follow their inputs; absent on older scores)."""
 
     f: dict[str, tuple[float | None, int]]
     d: dict[str, int | float]
     r: list[str]
+    v: dict[str, int] | None = None
+    q: int | None = None
 
 
 class ScoreBasis(AppModel):
@@ -185,6 +196,8 @@ class ScoreNotice(AppModel):
     old_tier: str
     new_tier: str
     delta: int
+    #: what happened in the ledger, in words (empty on notices stored before causes)
+    causes: list[str] = Field(default_factory=list)
     features: dict[str, FeatureChange]
     lines: list[str]
 

@@ -1,4 +1,4 @@
-"""Scoring commands: score, explain, whatif, next-tier, history, verify-score."""
+"""Scoring commands: score, refresh, explain, whatif, next-tier, history, verify-score."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from glasscredit.exceptions import FieldError, ValidationError
 __all__ = [
     "AsOfOption",
     "as_of_option",
+    "print_causes",
     "print_distribution",
     "print_explanation",
     "register",
@@ -63,6 +64,25 @@ def score_progress() -> Iterator[Callable[[int, int], None]]:
         yield tick
 
 
+@contextmanager
+def _refresh_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A transient bar that names the phase: trust, reports, scoring."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("trust", total=None)
+
+        def tick(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=phase, completed=done, total=total or None)
+
+        yield tick
+
+
 def print_distribution(run: gc.ScoreRun) -> None:
     t = Table(title=f"score distribution by tier ({run.subjects:,} subjects)")
     for col in ("tier", "range", "subjects", "share"):
@@ -78,6 +98,17 @@ def print_distribution(run: gc.ScoreRun) -> None:
             + " / ".join(f"{v:.0f}" for v in run.percentiles.values())
             + f"; stored {run.stored:,}, changed {run.changed:,}"
         )
+    print_causes(run)
+
+
+def print_causes(run: gc.ScoreRun) -> None:
+    """Why scores changed: change notices per cause, most frequent first."""
+    if run.unchanged:
+        console.print(f"looked at again and unchanged (score kept): {run.unchanged:,}")
+    if run.causes:
+        console.print(f"[bold]{run.changed:,} subjects changed[/], because of:")
+        for cause, n in run.causes.items():
+            console.print(f"  {n:>8,}  {safe(cause)}")
 
 
 def print_explanation(exp: gc.Explanation) -> None:
@@ -252,7 +283,8 @@ def _print_history(res: gc.ScoreHistory, subject: str) -> None:
         t.add_row(str(s.score_id), s.as_of, str(s.score), safe(s.tier), s.policy_hash[:12])
     console.print(t)
     for n in res.notices:
-        console.print(f"change {n.old_score} -> {n.new_score} at {n.at}:")
+        why = f" because: {safe('; '.join(n.causes))}" if n.causes else ""
+        console.print(f"change {n.old_score} -> {n.new_score} at {n.at}{why}:")
         for line in n.lines:
             console.print(f"  {safe(line)}")
 
@@ -266,7 +298,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--subject", help="score only these subjects (repeatable)"),
         ] = None,
         changed: Annotated[
-            bool, typer.Option("--changed", help="only subjects with events since their last score")
+            bool,
+            typer.Option(
+                "--changed",
+                help="only subjects whose points or inputs moved since their last score "
+                "(new events, trust or reports recomputed, disputes, holds, a new policy)",
+            ),
         ] = False,
         db: DbOption = None,
         policy: PolicyOption = None,
@@ -283,9 +320,34 @@ def register(app: typer.Typer) -> None:
             )
         if as_json:
             data = run.as_json()
-            emit_json({k: data[k] for k in ("as_of_us", "subjects", "stored", "changed", "tiers")})
+            keys = ("as_of_us", "subjects", "stored", "changed", "unchanged", "causes", "tiers")
+            emit_json({k: data[k] for k in keys})
         else:
             print_distribution(run)
+
+    @app.command()
+    def refresh(
+        as_of: AsOfOption = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Recompute trust and reports, then rescore the subjects whose score moved and
+        say how many changed and why."""
+        with open_context(db, policy) as ctx, _refresh_progress() as tick:
+            res = gc.refresh(ctx, as_of_us=as_of_option(as_of), progress=tick)
+        if as_json:
+            emit_json(res.as_json())
+            return
+        console.print(
+            f"trust: {res.trust.subjects:,} subjects, {res.trust.seeds:,} seeds; "
+            f"reports: {res.reports.corroborated:,} of {res.reports.targets:,} targets "
+            "corroborated"
+        )
+        console.print(
+            f"rescored {res.run.subjects:,}, stored {res.run.stored:,}, changed {res.run.changed:,}"
+        )
+        print_causes(res.run)
 
     @app.command()
     def explain(

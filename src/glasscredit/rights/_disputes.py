@@ -112,7 +112,9 @@ def _rescored(
     scorer: Scorer, dispute: Dispute, before: int | None, now_us: int, expired: list[Dispute]
 ) -> DisputeResult:
     assert dispute.subject is not None
-    report = rescore(scorer, now_us, now_us, subjects_in=[dispute.subject])
+    # the store stamps a change one microsecond after a score stored at its instant
+    at = max(now_us, dispute.resolved_at_us or dispute.opened_at_us)
+    report = rescore(scorer, at, at, subjects_in=[dispute.subject])
     notice = score_notices(scorer, dispute.subject)[-1] if report.changed else None
     return DisputeResult(dispute, before, report.scores[0], notice, expired)
 

@@ -10,7 +10,12 @@ from glasscredit.scoring._history import (
     store_chunk,
     verify_score,
 )
-from glasscredit.scoring._rescore import RescoreReport, rescore, subjects_with_new_events
+from glasscredit.scoring._rescore import (
+    RescoreReport,
+    changed_subjects,
+    rescore,
+    subjects_with_new_events,
+)
 from glasscredit.scoring._scorecard import (
     ScoredFrame,
     dimension_ranges,
@@ -28,6 +33,7 @@ __all__ = [
     "Scorer",
     "StoreReport",
     "StoredScore",
+    "changed_subjects",
     "dimension_ranges",
     "explain_row",
     "inputs_digests",

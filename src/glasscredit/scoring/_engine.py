@@ -100,6 +100,9 @@ class ChunkResult:
     events: pl.DataFrame
     exclusions: pl.DataFrame
     last_seq: pl.DataFrame  # subject, last_seq: the newest event each score has seen
+    #: kind -> the snapshot version read (each stored score pins them in its detail);
+    #: None where the reader does not know them (the Spark runner's rows)
+    versions: dict[str, int] | None = None
 
 
 def last_seqs(events: pl.DataFrame) -> pl.DataFrame:
@@ -135,24 +138,37 @@ class Scorer:
     def exclusions(self, subjects_in: list[str] | None = None) -> pl.DataFrame:
         return self.ledger.exclusions.frame(subjects_in)
 
+    @property
+    def external_kinds(self) -> list[str]:
+        """The kinds of snapshot the policy's external features read."""
+        return sorted({kind for _, kind in self._external})
+
+    def snapshot_versions(self, as_of_us: int) -> dict[str, int]:
+        """Kind -> the snapshot version a read as of ``as_of_us`` takes now (the newest
+        made); kinds with no snapshot are left out. A stored score pins these."""
+        chosen = {k: self.ledger.snapshots.chosen(k, as_of_us) for k in self.external_kinds}
+        return {k: v for k, v in chosen.items() if v is not None}
+
     def external(
         self,
         as_of_us: int,
         subjects_in: list[str] | None = None,
         *,
         made_by_us: int | None = None,
+        versions: dict[str, int] | None = None,
     ) -> pl.DataFrame | None:
         """External features from the newest snapshot at or before ``as_of_us``.
 
         ``trust`` comes from the ``trust`` snapshots, ``corroborated_reports`` from the
         ``reports`` ones; each kind's snapshot is chosen on its own, so a time with no
         snapshot of one kind leaves that feature missing. ``made_by_us``: only snapshot
-        versions made by then (None: the newest), as a stored score was computed with.
+        versions made by then (None: the newest), as a stored score was computed with;
+        ``versions``: exactly these (kind -> version), as a stored score pinned them.
         """
         if not self._external:
             return None
         return self.ledger.snapshots.external(
-            self._external, as_of_us, subjects_in, made_by_us=made_by_us
+            self._external, as_of_us, subjects_in, made_by_us=made_by_us, versions=versions
         )
 
     def events(
@@ -175,20 +191,33 @@ class Scorer:
         return df
 
     # -- one subject ------------------------------------------------------------------
-    def explain(self, subject: str, as_of_us: int, *, made_by_us: int | None = None) -> Explanation:
+    def explain(
+        self,
+        subject: str,
+        as_of_us: int,
+        *,
+        made_by_us: int | None = None,
+        versions: dict[str, int] | None = None,
+        max_seq: int | None = None,
+    ) -> Explanation:
         """The exact explanation of one subject's score as of a time.
 
         Three raw queries (events, exclusions, external values) on the store's subject
         reader and one kernel pass that yields features, provenance and digest
         together; the kernel and points are the batch path's (a property test checks
         single == batch). ``made_by_us``: read only snapshot versions made by then (a
-        stored score's computation time reproduces it).
+        stored score's computation time reproduces it). ``versions`` and ``max_seq``: the
+        snapshot versions and the newest event a stored score pinned (what it read, even
+        when more was written in the same microsecond).
         """
-        inputs = self._reader.read(subject, as_of_us, made_by_us=made_by_us)
+        inputs = self._reader.read(subject, as_of_us, made_by_us=made_by_us, versions=versions)
         if not inputs.known:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
+        events = inputs.events
+        if max_seq is not None:
+            events = events.filter(pl.col("seq") <= max_seq)
         one = subject_pass(
-            inputs.events,
+            events,
             self.policy,
             as_of_us,
             subject,
@@ -222,7 +251,8 @@ class Scorer:
         # a long IN list would pass SQLite's 32,766 parameters: read all, keep the chunk's
         few = len(subjects_in) <= 20_000
         excl = self.exclusions(subjects_in if few else None)
-        ext = self.external(as_of_us, subjects_in if few else None)
+        versions = self.snapshot_versions(as_of_us)
+        ext = self.external(as_of_us, subjects_in if few else None, versions=versions)
         if ext is not None and not few:
             ext = ext.filter(pl.col("subject").is_in(subjects_in))
         scored, digests = score_events(
@@ -235,7 +265,12 @@ class Scorer:
             external=ext,
         )
         return ChunkResult(
-            scored, digests, ev, excl, last_seq if last_seq is not None else last_seqs(ev)
+            scored,
+            digests,
+            ev,
+            excl,
+            last_seq if last_seq is not None else last_seqs(ev),
+            versions,
         )
 
     def all_subjects(self) -> list[str]:

@@ -18,6 +18,7 @@ from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events, subject_pass
 from glasscredit.policy import iso
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
+from glasscredit.scoring._causes import PINS, CauseInputs, cause_inputs, change_causes
 from glasscredit.scoring._digest import V2, digest_v1, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
 from glasscredit.store import StoredScore
@@ -36,15 +37,63 @@ __all__ = [
 class StoreReport:
     stored: int = 0
     changed: int = 0
+    unchanged: int = 0  # ``only_changed``: subjects whose inputs and points had not moved
     score_ids: dict[str, int] = field(default_factory=dict)
+    causes: dict[str, int] = field(default_factory=dict)  # change notices per cause
 
 
-def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> StoreReport:
+def _pinned(frame: pl.DataFrame, versions: dict[str, int] | None) -> pl.Expr:
+    """``detail`` with what the score read pinned: ``"v"`` the snapshot versions (when the
+    reader knows them), ``"q"`` the newest event seq. Verification reads exactly these,
+    so actions later in the same microsecond do not change what the score reproduces."""
+    head = pl.col("detail").str.head(-1)
+    parts: list[pl.Expr] = [head]
+    if versions is not None:
+        pins = ",".join(f'"{k}":{v}' for k, v in sorted(versions.items()))
+        parts.append(pl.lit(f',"v":{{{pins}}}'))
+    parts += [pl.lit(',"q":'), pl.col("last_seq").cast(pl.String), pl.lit("}")]
+    return pl.concat_str(parts).alias("detail")
+
+
+def _same(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    return bool(new["f"] == old.get("f") and new["d"] == old.get("d"))
+
+
+def _drop_unchanged(
+    scorer: Scorer, frame: pl.DataFrame, prev: pl.DataFrame, tx: Any
+) -> tuple[pl.DataFrame, int]:
+    """Keep the rows whose score, inputs digest, points, policy or table differ from the
+    subject's newest stored score; move the cursor of the others. Returns the kept rows
+    and how many were left as they were."""
+    both = frame.join(prev, on="subject", how="inner").filter(
+        (pl.col("score") == pl.col("prev_score"))
+        & (pl.col("tier") == pl.col("prev_tier"))
+        & (pl.col("inputs_digest") == pl.col("prev_inputs_digest"))
+        & (pl.col("prev_policy_hash") == scorer.policy.hash)
+        & (pl.col("prev_model_hash") == scorer.table_hash)
+    )
+    if both.height == 0:
+        return frame, 0
+    olds = tx.details(both["prev_score_id"].to_list())
+    same = [
+        s
+        for s, d, pid in both.select("subject", "detail", "prev_score_id").iter_rows()
+        if _same(json.loads(d), olds[pid])
+    ]
+    tx.advance(both.filter(pl.col("subject").is_in(same)).select("subject", "last_seq"))
+    return frame.filter(~pl.col("subject").is_in(same)), len(same)
+
+
+def store_chunk(
+    scorer: Scorer, chunk: ChunkResult, computed_at_us: int, *, only_changed: bool = False
+) -> StoreReport:
     """Append one score per subject of the chunk; notices for those whose score changed.
 
     Rows are built column-wise (detail JSON and reason codes included, see
     :mod:`._batch_rows`) and handed to the store's score writer (its bulk path), in one
     transaction that holds the chain lock, as every writer of scores does.
+    ``only_changed``: store only subjects whose points or inputs moved (the others keep
+    their score; their cursor moves past the events they were rescored for).
     """
     policy = scorer.policy
     names = list(scorer.table.features)
@@ -60,11 +109,14 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
     )
     frame = frame.with_columns(
         detail_column(frame, names, dims, reason_codes(policy, scorer.table, frame))
-    )
+    ).with_columns(_pinned(frame, chunk.versions))
     report = StoreReport()
+    why = cause_inputs(scorer, chunk)  # read before the writer takes the lock
     with scorer.ledger.scores.writing() as tx:
+        prev = tx.previous(frame["subject"].to_list())
+        if only_changed:
+            frame, report.unchanged = _drop_unchanged(scorer, frame, prev, tx)
         subjects_in = frame["subject"].to_list()
-        prev = tx.previous(subjects_in)
         next_id = tx.next_score_id()
         frame = frame.with_columns(
             pl.int_range(next_id, next_id + frame.height, dtype=pl.Int64).alias("score_id"),
@@ -93,6 +145,7 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
                     "tier": r["prev_tier"],
                     "as_of_us": r["prev_as_of_us"],
                     "detail": olds[r["prev_score_id"]],
+                    "prev": r,
                 },
                 r,
                 json.loads(r["detail"]),
@@ -100,7 +153,10 @@ def store_chunk(scorer: Scorer, chunk: ChunkResult, computed_at_us: int) -> Stor
             for r in moved.iter_rows(named=True)
         ]
         if changed:
-            notices = _notices(scorer, chunk, changed)
+            notices = _notices(scorer, chunk, changed, why)
+            for n in notices.values():
+                for c in n["causes"]:
+                    report.causes[c] = report.causes.get(c, 0) + 1
             tx.append_notices(
                 [
                     {
@@ -135,10 +191,11 @@ def _counted_pairs(
             "type",
             "source",
             "occurred_at_us",
+            "recorded_at_us",
             *[pl.col(f"_in_{n}").alias(n) for n in names],
         )
         .unpivot(
-            index=["subject", "event_id", "type", "source", "occurred_at_us"],
+            index=["subject", "event_id", "type", "source", "occurred_at_us", "recorded_at_us"],
             variable_name="feature",
             value_name="counts",
         )
@@ -157,6 +214,7 @@ def _notices(
     scorer: Scorer,
     chunk: ChunkResult,
     changed: list[tuple[str, int, dict[str, Any], dict[str, Any], dict[str, Any]]],
+    why: CauseInputs,
 ) -> dict[str, dict[str, Any]]:
     """Per changed subject: points delta per feature with the events that moved it."""
     as_of = chunk.scored.as_of_us
@@ -175,6 +233,11 @@ def _notices(
     }
     out: dict[str, dict[str, Any]] = {}
     for subj, _, old, r, new_detail in changed:
+        mine = (
+            entered.filter(pl.col("subject") == subj).unique("event_id"),
+            left.filter(pl.col("subject") == subj).unique("event_id"),
+        )
+        causes = change_causes(scorer, why, old["prev"], old["detail"], new_detail, as_of, mine)
         lines, feats = [], {}
         for name, (value, pts) in new_detail["f"].items():
             old_val, old_pts = old["detail"]["f"].get(name, [None, 0])
@@ -211,18 +274,19 @@ def _notices(
                 "events": evs,
             }
             if pts != old_pts:
-                causes = "; ".join(
+                because = "; ".join(
                     f"{labels[e['type']]} of {e['occurred_at'][:10]} reported by "
                     f"{e['source']} {e['change']}"
                     for e in evs[:5]
                 )
-                lines.append(f"{pts - old_pts:+d}: {name}" + (f" ({causes})" if causes else ""))
+                lines.append(f"{pts - old_pts:+d}: {name}" + (f" ({because})" if because else ""))
         out[subj] = {
             "old_score": old["score"],
             "new_score": r["score"],
             "old_tier": old["tier"],
             "new_tier": r["tier"],
             "delta": r["score"] - old["score"],
+            "causes": causes,
             "features": feats,
             "lines": lines,
         }
@@ -254,9 +318,13 @@ def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str
     if current == stored.inputs_digest or stored.inputs_digest.startswith(V2):
         return current
     subject, t = stored.subject, stored.as_of_us
-    ext = scorer.external(t, [subject], made_by_us=stored.computed_at_us)
+    versions, max_seq = _pins(stored)
+    ext = scorer.external(t, [subject], made_by_us=stored.computed_at_us, versions=versions)
+    events = scorer.events([subject], t)
+    if max_seq is not None:
+        events = events.filter(pl.col("seq") <= max_seq)
     one = subject_pass(
-        scorer.events([subject], t),
+        events,
         scorer.policy,
         t,
         subject,
@@ -266,13 +334,32 @@ def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str
     return digest_v1(one.counted_ids, external_text(subject, ext))
 
 
+def _pins(stored: StoredScore) -> tuple[dict[str, int] | None, int | None]:
+    """The snapshot versions and newest event seq a stored score pinned (None: older
+    scores, which are read by their computation time instead)."""
+    v, q = (stored.detail.get(k) for k in PINS)
+    versions = {str(k): int(x) for k, x in v.items()} if isinstance(v, dict) else None
+    return versions, (int(q) if isinstance(q, int) else None)
+
+
 def verify_score(scorer: Scorer, score_id: int) -> dict[str, Any]:
-    """Recompute a stored score from the ledger; identical, or the exact difference."""
+    """Recompute a stored score from the ledger; identical, or the exact difference.
+
+    The inputs are read as the score read them: the snapshot versions it pinned (or,
+    for scores stored before pins, those made by its computation time) and its events
+    up to the newest it had seen, so later writes in the same microsecond do not count.
+    """
     stored = scorer.ledger.scores.get(score_id)
     if stored is None:
         raise NotFoundError(f"score {score_id} does not exist")
-    # the snapshot versions the score was computed with: later ones do not change it
-    now = scorer.explain(stored.subject, stored.as_of_us, made_by_us=stored.computed_at_us)
+    versions, max_seq = _pins(stored)
+    now = scorer.explain(
+        stored.subject,
+        stored.as_of_us,
+        made_by_us=stored.computed_at_us,
+        versions=versions,
+        max_seq=max_seq,
+    )
     diffs: list[str] = []
     if now.score != stored.score:
         diffs.append(f"score: stored {stored.score}, recomputed {now.score}")

@@ -1,4 +1,4 @@
-"""Rescoring: the whole population in chunks, or only subjects with new events."""
+"""Rescoring: the whole population in chunks, or only the subjects whose inputs changed."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from glasscredit.scoring._changed import changed_subjects
 from glasscredit.scoring._engine import Scorer
 from glasscredit.scoring._history import StoreReport, store_chunk
 
-__all__ = ["RescoreReport", "rescore", "subjects_with_new_events"]
+__all__ = ["RescoreReport", "changed_subjects", "rescore", "subjects_with_new_events"]
 
 
 @dataclass(slots=True)
@@ -22,6 +23,8 @@ class RescoreReport:
     changed: int = 0
     tiers: dict[str, int] = field(default_factory=dict)
     scores: list[int] = field(default_factory=list)
+    unchanged: int = 0  # rescored for a possible change, found the same, left as they were
+    causes: dict[str, int] = field(default_factory=dict)  # change notices per cause
 
 
 def subjects_with_new_events(scorer: Scorer) -> list[str]:
@@ -39,8 +42,9 @@ def rescore(
     chunk_subjects: int = 100_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> RescoreReport:
-    """Score and store; ``only_changed`` scores just the subjects with new events."""
-    who = subjects_with_new_events(scorer) if only_changed else subjects_in
+    """Score and store; ``only_changed`` scores just the subjects whose inputs may have
+    changed (:func:`changed_subjects`) and stores those whose points or inputs did."""
+    who = changed_subjects(scorer, as_of_us) if only_changed else subjects_in
     report = RescoreReport(as_of_us)
     if who is not None and not who:
         return report
@@ -51,7 +55,9 @@ def rescore(
         for chunk in scorer.iter_chunks(as_of_us, who, chunk_subjects, progress):
             if storing is not None:
                 _add(report, storing.result())
-            storing = pool.submit(store_chunk, scorer, chunk, computed_at_us)
+            storing = pool.submit(
+                store_chunk, scorer, chunk, computed_at_us, only_changed=only_changed
+            )
             report.subjects += chunk.scored.frame.height
             counts = chunk.scored.frame.group_by("tier").agg(pl.len())
             for tier, n in counts.iter_rows():
@@ -65,3 +71,6 @@ def rescore(
 def _add(report: RescoreReport, stored: StoreReport) -> None:
     report.stored += stored.stored
     report.changed += stored.changed
+    report.unchanged += stored.unchanged
+    for cause, n in stored.causes.items():
+        report.causes[cause] = report.causes.get(cause, 0) + n

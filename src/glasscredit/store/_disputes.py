@@ -26,6 +26,7 @@ from glasscredit.store._audit import append_audit, subject_tag
 from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._records import Dispute
+from glasscredit.store._scores import after_scored
 from glasscredit.store._tables import dispute_notices, disputes, event_exclusions, events, subjects
 
 __all__ = ["DISPUTE_REASON", "DisputeTarget", "SqlDisputeStore"]
@@ -114,6 +115,7 @@ def _close(
 ) -> Dispute:
     """Record a resolution inside the caller's locked transaction."""
     assert d.subject is not None
+    now_us = after_scored(conn, [d.subject], now_us)  # never at a stored score's instant
     tracker = StateTracker(conn)
     mine = (event_exclusions.c.reason == DISPUTE_REASON) & (
         event_exclusions.c.ref == str(d.dispute_id)
@@ -184,6 +186,7 @@ class SqlDisputeStore:
             self._dialect.lock_chain(conn)
             target = _target(conn, subject, event_id)
             check(target)
+            now_us = after_scored(conn, [subject], now_us)  # never at a stored score's instant
             assert target.source is not None and target.event_type is not None
             pk = conn.execute(
                 disputes.insert().values(

@@ -19,6 +19,7 @@ from glasscredit.exceptions import NotFoundError
 from glasscredit.store._audit import append_audit
 from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
+from glasscredit.store._scores import after_scored
 from glasscredit.store._tables import event_exclusions, events
 
 __all__ = ["HOLD_REASON", "SqlHoldStore"]
@@ -56,11 +57,17 @@ class SqlHoldStore:
             tracker.remove(ex, ex.c.ref == ref)
             held = set(conn.execute(select(ex.c.event_id).where(ex.c.ref == ref)).scalars())
             todo = [e for e in event_ids if e not in held]
-            for i in range(0, len(todo), _CHUNK):
-                part = todo[i : i + _CHUNK]
-                owners = conn.execute(
-                    select(events.c.event_id, events.c.subject).where(events.c.event_id.in_(part))
+            found = [
+                conn.execute(
+                    select(events.c.event_id, events.c.subject).where(
+                        events.c.event_id.in_(todo[i : i + _CHUNK])
+                    )
                 ).all()
+                for i in range(0, len(todo), _CHUNK)
+            ]
+            # never at a stored score's instant: that score must still reproduce
+            at_us = after_scored(conn, {s for owners in found for _, s in owners}, at_us)
+            for owners in found:
                 rows = [
                     {
                         "event_id": e,
@@ -95,6 +102,8 @@ class SqlHoldStore:
             self._dialect.lock_chain(conn)
             tracker = StateTracker(conn)
             tracker.remove(ex, ex.c.ref == ref)
+            held = set(conn.execute(select(ex.c.subject).where(open_hold)).scalars())
+            at_us = after_scored(conn, held, at_us)  # never at a stored score's instant
             n = conn.execute(update(ex).where(open_hold).values(until_us=at_us))
             count = int(n.rowcount or 0)
             if count:

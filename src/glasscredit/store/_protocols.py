@@ -52,7 +52,12 @@ class SubjectInputsReader(Protocol):
     """One subject's kernel inputs, fast (explain's read)."""
 
     def read(
-        self, subject: str, as_of_us: int, *, made_by_us: int | None = None
+        self,
+        subject: str,
+        as_of_us: int,
+        *,
+        made_by_us: int | None = None,
+        versions: Mapping[str, int] | None = None,
     ) -> SubjectInputs: ...
 
     def close(self) -> None: ...
@@ -142,6 +147,8 @@ class ExclusionStore(Protocol):
 
     def of_subject(self, subject: str) -> list[dict[str, Any]]: ...
 
+    def periods(self, event_ids: Collection[str]) -> pl.DataFrame: ...
+
     def resolved(
         self, event_types: Collection[str], outcome: str, as_of_us: int
     ) -> pl.DataFrame: ...
@@ -155,6 +162,8 @@ class ScoreWriter(Protocol):
     def next_score_id(self) -> int: ...
 
     def append(self, frame: pl.DataFrame) -> None: ...
+
+    def advance(self, frame: pl.DataFrame) -> None: ...
 
     def details(self, score_ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
 
@@ -178,6 +187,14 @@ class ScoreStore(Protocol):
 
     def stale_subjects(self) -> list[str]: ...
 
+    def last_scored_of(self, subjects_in: Collection[str]) -> pl.DataFrame: ...
+
+    def last_scored_times(self) -> list[tuple[int, int]]: ...
+
+    def scored_under_other(self, policy_hash: str, model_hash: str) -> list[str]: ...
+
+    def excluded_since_scored(self, as_of_us: int) -> list[str]: ...
+
 
 class SnapshotStore(Protocol):
     """Trust and report snapshots: append-only versions stamped with when they were made."""
@@ -200,6 +217,8 @@ class SnapshotStore(Protocol):
 
     def versions(self, kind: str) -> list[SnapshotVersion]: ...
 
+    def chosen(self, kind: str, as_of_us: int, *, made_by_us: int | None = None) -> int | None: ...
+
     def values(
         self,
         kind: str,
@@ -207,6 +226,7 @@ class SnapshotStore(Protocol):
         subjects_in: Collection[str] | None = None,
         *,
         made_by_us: int | None = None,
+        version: int | None = None,
     ) -> pl.DataFrame | None: ...
 
     def external(
@@ -216,6 +236,7 @@ class SnapshotStore(Protocol):
         subjects_in: Collection[str] | None = None,
         *,
         made_by_us: int | None = None,
+        versions: Mapping[str, int] | None = None,
     ) -> pl.DataFrame | None: ...
 
 

@@ -11,20 +11,33 @@ raw driver: the SQLAlchemy row objects cost more than the queries.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from glasscredit.store._audit import append_audit
 from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._records import StoredNotice, StoredScore
-from glasscredit.store._tables import events, score_changes, scores, scoring_cursor
+from glasscredit.store._tables import (
+    event_exclusions,
+    events,
+    score_changes,
+    scores,
+    scoring_cursor,
+)
 
-__all__ = ["CURSOR_COLUMNS", "PREVIOUS_SCHEMA", "SCORE_COLUMNS", "SqlScoreStore", "SqlScoreWriter"]
+__all__ = [
+    "CURSOR_COLUMNS",
+    "PREVIOUS_SCHEMA",
+    "SCORE_COLUMNS",
+    "SqlScoreStore",
+    "SqlScoreWriter",
+    "after_scored",
+]
 
 SCORE_COLUMNS = (
     "score_id",
@@ -45,8 +58,34 @@ PREVIOUS_SCHEMA = {
     "prev_score": pl.Int64,
     "prev_tier": pl.String,
     "prev_as_of_us": pl.Int64,
+    "prev_computed_at_us": pl.Int64,
+    "prev_policy_hash": pl.String,
+    "prev_model_hash": pl.String,
+    "prev_inputs_digest": pl.String,
 }
 _IN_LIST = 20_000  # ids per statement: below SQLite's 32,766 parameters
+
+
+def after_scored(conn: Connection, subjects_in: Collection[str], now_us: int) -> int:
+    """``now_us``, or one microsecond after the newest as-of time of these subjects'
+    stored scores when that is not earlier.
+
+    A writer of exclusions calls it under the chain lock and stamps its change with the
+    result: a score stored as of ``t`` must still read the same at ``t`` afterwards, so
+    a later change never takes effect at ``t`` or before (two actions in the same
+    microsecond, as with a frozen clock, or a writer whose clock is behind).
+    """
+    subjects = list(subjects_in)
+    newest = None
+    for i in range(0, len(subjects), _IN_LIST):
+        got = conn.execute(
+            select(func.max(scores.c.as_of_us)).where(
+                scores.c.subject.in_(subjects[i : i + _IN_LIST])
+            )
+        ).scalar()
+        if got is not None and (newest is None or int(got) > newest):
+            newest = int(got)
+    return now_us if newest is None or newest < now_us else newest + 1
 
 
 class SqlScoreWriter:
@@ -60,9 +99,10 @@ class SqlScoreWriter:
         self.at_us = 0
 
     def previous(self, subjects_in: Sequence[str]) -> pl.DataFrame:
-        """Each subject's newest stored score (id, score, tier, as-of), without its detail."""
+        """Each subject's newest stored score (:data:`PREVIOUS_SCHEMA`), without its detail."""
         sql = (
-            "SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us "
+            "SELECT c.subject, c.last_score_id, s.score, s.tier, s.as_of_us, "
+            "s.computed_at_us, s.policy_hash, s.model_hash, s.inputs_digest "
             "FROM scoring_cursor c JOIN scores s ON s.score_id = c.last_score_id "
             "WHERE c.subject IN ({})"
         )
@@ -94,6 +134,17 @@ class SqlScoreWriter:
             frame.select(list(CURSOR_COLUMNS)).iter_rows(),
             upsert_key="subject",
         )
+
+    def advance(self, frame: pl.DataFrame) -> None:
+        """Move the cursor's ``last_seq`` of ``frame``'s subjects (``subject``,
+        ``last_seq``) without storing a score: their inputs did not change."""
+        if frame.height:
+            self._conn.execute(
+                update(scoring_cursor)
+                .where(scoring_cursor.c.subject == bindparam("s"))
+                .values(last_seq=bindparam("q")),
+                [{"s": s, "q": q} for s, q in frame.select("subject", "last_seq").iter_rows()],
+            )
 
     def details(self, score_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Parsed ``detail`` of these stored scores."""
@@ -222,3 +273,66 @@ class SqlScoreStore:
         )
         with self._engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
+
+    # -- what changed since each subject's last score (``score --changed``) ---------------
+    def last_scored_of(self, subjects_in: Collection[str]) -> pl.DataFrame:
+        """``subject``, ``as_of_us``, ``computed_at_us``, ``detail`` (JSON) of the newest
+        score of those of ``subjects_in`` that have one."""
+        wanted = sorted(set(subjects_in))
+        sql = (
+            "SELECT c.subject, s.as_of_us, s.computed_at_us, s.detail FROM scoring_cursor c "
+            "JOIN scores s ON s.score_id = c.last_score_id WHERE c.subject IN ({})"
+        )
+        with self._engine.connect() as conn:
+            rows = [
+                r
+                for i in range(0, len(wanted), _IN_LIST)
+                for r in self._dialect.raw_rows(conn, sql, wanted[i : i + _IN_LIST])
+            ]
+        schema = {
+            "subject": pl.String,
+            "as_of_us": pl.Int64,
+            "computed_at_us": pl.Int64,
+            "detail": pl.String,
+        }
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def last_scored_times(self) -> list[tuple[int, int]]:
+        """The distinct ``(as_of_us, computed_at_us)`` of every subject's newest score."""
+        stmt = (
+            select(scores.c.as_of_us, scores.c.computed_at_us)
+            .join(scoring_cursor, scoring_cursor.c.last_score_id == scores.c.score_id)
+            .distinct()
+        )
+        with self._engine.connect() as conn:
+            return [(int(a), int(c)) for a, c in conn.execute(stmt).all()]
+
+    def scored_under_other(self, policy_hash: str, model_hash: str) -> list[str]:
+        """Subjects whose newest score was made under another policy or points table."""
+        stmt = (
+            select(scoring_cursor.c.subject)
+            .join(scores, scores.c.score_id == scoring_cursor.c.last_score_id)
+            .where((scores.c.policy_hash != policy_hash) | (scores.c.model_hash != model_hash))
+            .order_by(scoring_cursor.c.subject)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def excluded_since_scored(self, as_of_us: int) -> list[str]:
+        """Subjects with an exclusion period that opened or closed after their newest
+        score's as-of time and by ``as_of_us`` (a dispute, a hold, a release)."""
+        ex = event_exclusions
+        after = scores.c.as_of_us
+
+        def moved(col: Any) -> Any:
+            return col.is_not(None) & (col > after) & (col <= as_of_us)
+
+        stmt = (
+            select(ex.c.subject)
+            .join(scoring_cursor, scoring_cursor.c.subject == ex.c.subject)
+            .join(scores, scores.c.score_id == scoring_cursor.c.last_score_id)
+            .where(moved(ex.c.from_us) | moved(ex.c.until_us))
+            .distinct()
+        )
+        with self._engine.connect() as conn:
+            return sorted(conn.execute(stmt).scalars())

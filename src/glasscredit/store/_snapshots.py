@@ -188,19 +188,12 @@ class SqlSnapshotStore:
             ).all()
         return [SnapshotVersion(*(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]))) for r in rows]
 
-    def values(
-        self,
-        kind: str,
-        as_of_us: int,
-        subjects_in: Collection[str] | None = None,
-        *,
-        made_by_us: int | None = None,
-    ) -> pl.DataFrame | None:
-        """``subject``, ``value`` of the version a read as of ``as_of_us`` takes, or None."""
-        table = _table(kind)
+    def chosen(self, kind: str, as_of_us: int, *, made_by_us: int | None = None) -> int | None:
+        """The version a read of ``kind`` as of ``as_of_us`` takes (None: no snapshot)."""
         sv = snapshot_versions
+        _table(kind)
         with self._engine.connect() as conn:
-            version = conn.execute(
+            got = conn.execute(
                 select(sv.c.version)
                 .where(
                     sv.c.kind == kind,
@@ -210,11 +203,30 @@ class SqlSnapshotStore:
                 .order_by(sv.c.as_of_us.desc(), sv.c.made_at_us.desc(), sv.c.version.desc())
                 .limit(1)
             ).scalar()
-            if version is None:
-                return None
-            stmt = select(table.c.subject, table.c.value).where(table.c.version == version)
-            if subjects_in is not None:
-                stmt = stmt.where(table.c.subject.in_(list(subjects_in)))
+        return None if got is None else int(got)
+
+    def values(
+        self,
+        kind: str,
+        as_of_us: int,
+        subjects_in: Collection[str] | None = None,
+        *,
+        made_by_us: int | None = None,
+        version: int | None = None,
+    ) -> pl.DataFrame | None:
+        """``subject``, ``value`` of the version a read as of ``as_of_us`` takes, or None.
+
+        ``version``: read that version instead (a stored score pins the ones it read).
+        """
+        table = _table(kind)
+        if version is None:
+            version = self.chosen(kind, as_of_us, made_by_us=made_by_us)
+        if version is None:
+            return None
+        stmt = select(table.c.subject, table.c.value).where(table.c.version == version)
+        if subjects_in is not None:
+            stmt = stmt.where(table.c.subject.in_(list(subjects_in)))
+        with self._engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return pl.DataFrame(
             [tuple(r) for r in rows],
@@ -229,15 +241,21 @@ class SqlSnapshotStore:
         subjects_in: Collection[str] | None = None,
         *,
         made_by_us: int | None = None,
+        versions: Mapping[str, int] | None = None,
     ) -> pl.DataFrame | None:
         """External feature values: per ``(column, kind)`` the values a read takes, joined.
 
         Each kind's version is chosen on its own, so a time with no snapshot of one kind
-        leaves that column missing; None when no kind has one.
+        leaves that column missing; None when no kind has one. ``versions``: kind ->
+        the version to read (a kind not in it has no snapshot), as a score pinned them.
         """
         frames = []
         for name, kind in columns:
-            got = self.values(kind, as_of_us, subjects_in, made_by_us=made_by_us)
+            if versions is not None:
+                v = versions.get(kind)
+                got = None if v is None else self.values(kind, as_of_us, subjects_in, version=v)
+            else:
+                got = self.values(kind, as_of_us, subjects_in, made_by_us=made_by_us)
             if got is not None:
                 frames.append(got.rename({"value": name}))
         return join_external(frames)

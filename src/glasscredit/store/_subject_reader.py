@@ -88,16 +88,25 @@ class SubjectReader:
         self._kept_pid = 0
         self._finalizer: weakref.finalize | None = None  # type: ignore[type-arg]
 
-    def read(self, subject: str, as_of_us: int, *, made_by_us: int | None = None) -> SubjectInputs:
+    def read(
+        self,
+        subject: str,
+        as_of_us: int,
+        *,
+        made_by_us: int | None = None,
+        versions: Mapping[str, int] | None = None,
+    ) -> SubjectInputs:
         """One subject's events recorded by ``as_of_us``, exclusions and external values.
 
-        ``made_by_us``: only snapshot versions made by then (None: the newest).
+        ``made_by_us``: only snapshot versions made by then (None: the newest);
+        ``versions``: kind -> the snapshot version to read instead (a kind not in it
+        has no snapshot), as a stored score pinned them.
         """
         if self._dialect.keeps_connection and self._lock.acquire(blocking=False):
             try:
                 raw = self._connection()
                 try:
-                    return self._read(raw, subject, as_of_us, made_by_us)
+                    return self._read(raw, subject, as_of_us, made_by_us, versions)
                 except BaseException:
                     self.close()  # a failed connection is not reused
                     raise
@@ -105,7 +114,7 @@ class SubjectReader:
                 self._lock.release()
         raw = self._engine.raw_connection()  # a pool reuses connections, or busy
         try:
-            return self._read(raw, subject, as_of_us, made_by_us)
+            return self._read(raw, subject, as_of_us, made_by_us, versions)
         finally:
             raw.close()
 
@@ -128,7 +137,14 @@ class SubjectReader:
             self._finalizer = weakref.finalize(self, self._kept.close)
         return self._kept
 
-    def _read(self, raw: Any, subject: str, as_of_us: int, made_by_us: int | None) -> SubjectInputs:
+    def _read(
+        self,
+        raw: Any,
+        subject: str,
+        as_of_us: int,
+        made_by_us: int | None,
+        versions: Mapping[str, int] | None,
+    ) -> SubjectInputs:
         cur = raw.cursor()
         try:
             self._dialect.begin_read(cur)  # one snapshot for all the queries below
@@ -141,7 +157,7 @@ class SubjectReader:
             cur.execute(self._exclusions_sql, [subject])
             excl_rows = cur.fetchall()
             external = self._external_values(
-                cur, subject, as_of_us, NEWEST if made_by_us is None else made_by_us
+                cur, subject, as_of_us, NEWEST if made_by_us is None else made_by_us, versions
             )
             raw.commit()  # end the read transaction
         except BaseException:
@@ -157,13 +173,21 @@ class SubjectReader:
         )
 
     def _external_values(
-        self, cur: Any, subject: str, as_of_us: int, made_by_us: int
+        self,
+        cur: Any,
+        subject: str,
+        as_of_us: int,
+        made_by_us: int,
+        versions: Mapping[str, int] | None,
     ) -> pl.DataFrame | None:
         """The same frame ``SnapshotStore.external(..., [subject])`` returns."""
         frames: list[pl.DataFrame] = []
         for name, kind, version_sql, value_sql in self._external:
-            cur.execute(version_sql, [kind, as_of_us, made_by_us])
-            version = cur.fetchone()
+            if versions is not None:
+                version = None if kind not in versions else (versions[kind],)
+            else:
+                cur.execute(version_sql, [kind, as_of_us, made_by_us])
+                version = cur.fetchone()
             if version is None:
                 continue
             cur.execute(value_sql, [version[0], subject])
