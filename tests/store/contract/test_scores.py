@@ -90,3 +90,46 @@ def test_a_failed_write_leaves_nothing(ledger: Ledger, clock: FakeClock) -> None
         pass
     assert ledger.scores.history("s1") == [] and ledger.scores.current("s1") is None
     assert ledger.scores.stale_subjects() == ["s1", "s2", "s3"]
+
+
+def test_what_changed_since_the_last_score(ledger: Ledger, clock: FakeClock) -> None:
+    """The queries ``score --changed`` is built on: who was scored when and under what,
+    exclusions since, moving the cursor without a score, and a change never stamped at
+    a stored score's instant."""
+    fill(ledger, clock)
+    with ledger.scores.writing() as tx:
+        tx.append(_rows(1, {"s1": 610, "s2": 580}, T0, last_seq=5))
+    with ledger.scores.writing() as tx:
+        tx.append(_rows(3, {"s3": 600}, T0 + DAY, last_seq=4))
+    assert sorted(ledger.scores.last_scored_times()) == [(T0, T0), (T0 + DAY, T0 + DAY)]
+    last = ledger.scores.last_scored_of(["s3", "s1", "nobody"]).sort("subject")
+    assert last.select("subject", "as_of_us", "computed_at_us").rows() == [
+        ("s1", T0, T0),
+        ("s3", T0 + DAY, T0 + DAY),
+    ]
+    assert last["detail"].to_list() == ['{"f":{},"v":610}', '{"f":{},"v":600}']
+    assert ledger.scores.scored_under_other("p" * 64, "m" * 64) == []
+    assert ledger.scores.scored_under_other("p" * 64, "n" * 64) == ["s1", "s2", "s3"]
+    # a hold of s1's event after its score (T0)
+    ledger.holds.hold("burst:x", ["e1"], T0 + DAY // 2, actor="operator")
+    assert ledger.scores.excluded_since_scored(T0 + DAY) == ["s1"]
+    assert ledger.scores.excluded_since_scored(T0) == []
+    # a hold of s3's event at (or before) its score's instant is stamped just after it
+    ledger.holds.hold("burst:y", ["e4"], T0 + DAY // 2, actor="operator")
+    ledger.holds.release("burst:x", T0 + DAY, actor="operator")
+    got = ledger.exclusions.periods(["e1", "e4"])
+    assert got.select("event_id", "from_us", "until_us", "reason", "ref").rows() == [
+        ("e1", T0 + DAY // 2, T0 + DAY, "burst_hold", "burst:x"),
+        ("e4", T0 + DAY + 1, None, "burst_hold", "burst:y"),
+    ]
+    assert ledger.scores.excluded_since_scored(T0 + DAY) == ["s1"]
+    assert ledger.scores.excluded_since_scored(T0 + 2 * DAY) == ["s1", "s3"]
+    with ledger.scores.writing() as tx:
+        tx.advance(pl.DataFrame({"subject": ["s1"], "last_seq": [9]}))
+        prev = tx.previous(["s1"])
+    assert prev["prev_score_id"].to_list() == [1]  # the same score, the cursor moved on
+    assert prev.select("prev_policy_hash", "prev_model_hash", "prev_inputs_digest").row(0) == (
+        "p" * 64,
+        "m" * 64,
+        "d",
+    )

@@ -51,6 +51,32 @@ def test_external_joins_each_kind_on_its_own(ledger: Ledger, clock: FakeClock) -
     assert later.columns == ["subject", "trust", "corroborated_reports"]
 
 
+def test_a_read_can_be_pinned_to_versions(ledger: Ledger, clock: FakeClock) -> None:
+    """What a stored score pins: the version chosen now, read again later by its id."""
+    fill(ledger, clock)
+    cols = [("trust", "trust"), ("corroborated_reports", "reports")]
+    assert ledger.snapshots.chosen("trust", T0) is None
+    v1 = ledger.snapshots.append("trust", T0, {"s1": 0.5}, made_at_us=T0, actor="t")
+    assert ledger.snapshots.chosen("trust", T0) == v1.version
+    v2 = ledger.snapshots.append("trust", T0, {"s1": 0.9}, made_at_us=T0, actor="t")
+    # the same instant: a read by time takes the newer, a pinned read the one it names
+    assert ledger.snapshots.chosen("trust", T0, made_by_us=T0) == v2.version
+    got = ledger.snapshots.values("trust", T0, version=v1.version)
+    assert got is not None and got.rows() == [("s1", 0.5)]
+    pinned = ledger.snapshots.external(cols, T0, versions={"trust": v1.version})
+    assert pinned is not None and pinned.rows() == [("s1", 0.5)]
+    assert ledger.snapshots.external(cols, T0, versions={}) is None  # pinned: no snapshot
+    reader = ledger.subject_reader([], cols)
+    try:
+        one = reader.read("s1", T0, versions={"trust": v1.version})
+        assert one.external is not None and one.external.rows() == [("s1", 0.5)]
+        assert reader.read("s1", T0, versions={}).external is None
+        now = reader.read("s1", T0).external
+        assert now is not None and now.rows() == [("s1", 0.9)]
+    finally:
+        reader.close()
+
+
 def test_unknown_kind_is_refused(ledger: Ledger) -> None:
     with pytest.raises(ValidationError, match="kind"):
         ledger.snapshots.append("gossip", T0, {"s1": 1.0}, made_at_us=T0, actor="t")
