@@ -152,8 +152,13 @@ def _basis(
     ctx: Context, stored: StoredRecord, versions: Mapping[str, list[SnapshotVersion]]
 ) -> ScoreBasis:
     """What ``stored`` rests on: the subject's newest event position it could see, and per
-    external snapshot the version the scorer read (the newest as of its time among
-    those made by when it was computed: the rule ``verify_score`` reproduces)."""
+    external snapshot the version the scorer read: what the score pinned in its detail
+    (``q``, ``v``), or for older scores the newest as of its time among those made by
+    when it was computed (the rule ``verify_score`` reproduces for them)."""
+    pinned, newest = stored.detail.get("v"), stored.detail.get("q")
+    if isinstance(pinned, dict) and isinstance(newest, int):  # what the score pinned
+        kinds = {str(k): int(v) for k, v in pinned.items()}
+        return ScoreBasis(ledger_seq=newest, snapshots={k: kinds.get(k) for k in versions})
     chosen: dict[str, int | None] = {}
     for kind, vs in versions.items():
         fit = [
