@@ -25,10 +25,23 @@ def uncapped(policy: Policy) -> Policy:
     """The naive scorer's policy: the same table with no caps of any kind."""
     data = policy.model_dump(mode="json", by_alias=True)
     for f in data["features"]:
-        for key in ("cap", "max_per_period"):
-            if key in f:
+        for key in _DEFENCES:
+            if f.get(key) is not None:
                 f[key] = None
     return policy_from_dict(data)
+
+
+#: a feature's fields that limit what it counts (caps, per-period caps on either clock,
+#: the two-source rule, discounts of late-reported events): all off for the naive scorer
+_DEFENCES = (
+    "cap",
+    "max_per_period",
+    "max_per_periods",
+    "caps",
+    "min_sources",
+    "lag_discount",
+    "ledger_caps",
+)
 
 
 def _attr(name: str) -> pl.Expr:
