@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -18,9 +19,13 @@ from glasscredit.cli._common import (
     open_context,
     safe,
 )
-from glasscredit.policy import iso
 
 __all__ = ["register"]
+
+
+def _when(us: int) -> str:
+    """An epoch-microsecond time as RFC 3339 UTC, to the second."""
+    return datetime.fromtimestamp(us / 1_000_000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _print_hooks(hooks: list[gc.WebhookView]) -> None:
@@ -33,7 +38,7 @@ def _print_hooks(hooks: list[gc.WebhookView]) -> None:
             safe(h.owner),
             safe(h.url),
             ", ".join(h.topics),
-            iso(h.created_at_us),
+            _when(h.created_at_us),
             safe(h.created_by),
         )
     console.print(t)
@@ -149,7 +154,7 @@ def register(app: typer.Typer) -> None:
                 d.topic,
                 str(d.attempts),
                 safe(d.last_error or ""),
-                iso(d.created_at_us),
+                _when(d.created_at_us),
             )
         console.print(t)
 
