@@ -78,7 +78,7 @@ def test_exclusion_takes_the_event_out_of_explain(ledger: Ledger, clock: FakeClo
     clock.set(AS_OF)
     ledger.ingest(_events()).check()
     t = parse_timestamp(AS_OF)
-    assert ledger.holds.hold("review:1", ["late"], t - 1, actor="operator") == 1
+    assert ledger.holds.hold("review:1", [("bank", "late")], t - 1, actor="operator") == 1
     exp = Scorer(ledger).explain("s1", t)
     values = {f.name: f.value for f in exp.features}
     # the disputed late payment no longer counts: late 0, max days late missing

@@ -116,3 +116,70 @@ def test_0006_turns_stored_snapshots_into_versions(db_url: str, policy: Policy) 
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [(100, "a", 0.5), (100, "b", 1.0), (200, "a", 0.75)]
+
+
+_T = 1_788_220_800_000_000  # 2026-09-01
+
+
+def _exclusions_ledger(db_url: str, policy: Policy) -> None:
+    """A ledger with audited exclusion periods (a hold, a dispute), at the head."""
+    from tests.conftest import event
+
+    with Ledger(db_url, policy, clock=lambda: _T) as ledger:
+        ledger.ingest([event("x1", "a"), event("x2", "b", "rental.returned", asset="bike")])
+        ledger.holds.hold("h", [("bank", "x1")], _T, actor="op")
+        ledger.disputes.open(
+            "b", "x2", "no", now_us=_T, deadline_us=_T + 9, actor="b", check=lambda t: None
+        )
+        assert ledger.verify_audit().ok
+
+
+def test_0014_ids_per_source_keeps_the_chain_verifying(db_url: str, policy: Policy) -> None:
+    """Down to 0013 and up again: ids are global then per source, exclusion periods lose
+    and regain their event's source, and each way one ``migrate`` audit row vouches for the
+    table hashed as it now is, so ``audit verify`` passes throughout."""
+    _exclusions_ledger(db_url, policy)
+    engine = _migrate(db_url, "0013", down=True)
+    try:
+        insp = inspect(engine)
+        assert "source" not in [c["name"] for c in insp.get_columns("event_exclusions")]
+        uniques = {tuple(u["column_names"]) for u in insp.get_unique_constraints("events")}
+        uniques |= {tuple(i["column_names"]) for i in insp.get_indexes("events") if i["unique"]}
+        assert ("event_id",) in uniques and ("event_id", "source") not in uniques
+    finally:
+        engine.dispose()
+    with Ledger(db_url, policy, clock=lambda: _T + 1) as ledger:  # migrates to the head
+        assert sorted(ledger.exclusions.frame().rows()) == [
+            ("x1", "bank", _T, None),
+            ("x2", "rentals", _T, None),
+        ]
+        migrations = [e for e in ledger.audit.entries() if e.action == "migrate"]
+        assert [e.details["revision"] for e in migrations] == ["0014", "0014"]
+        assert ledger.verify_audit().ok
+        # and the key is per source now
+        assert ledger.ingest([event_of("x1", "a", "rental.returned")]).accepted == 1
+        assert ledger.verify_audit().ok
+
+
+def test_0014_does_not_vouch_for_a_table_edited_before(db_url: str, policy: Policy) -> None:
+    """An exclusion period edited outside the audited writes before the upgrade is still
+    reported after it: the migration vouches only for a table that matched the chain."""
+    _exclusions_ledger(db_url, policy)
+    engine = _migrate(db_url, "0013", down=True)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE event_exclusions SET until_us = :t"), {"t": _T + 5})
+    finally:
+        engine.dispose()
+    with Ledger(db_url, policy, clock=lambda: _T + 1) as ledger:
+        report = ledger.verify_audit()
+        assert not report.ok and report.table == "event_exclusions"
+        assert [e.details["revision"] for e in ledger.audit.entries() if e.action == "migrate"] == [
+            "0014"  # the way down only: the way up found the table edited
+        ]
+
+
+def event_of(event_id: str, subject: str, type_: str) -> dict[str, object]:
+    from tests.conftest import event
+
+    return event(event_id, subject, type_, asset="bike")

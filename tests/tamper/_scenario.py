@@ -35,8 +35,9 @@ def build(ledger: Ledger) -> None:
     resolve_dispute(
         ledger, d2.dispute.dispute_id, "removed", now_us=NOW_US + 2 * DAY_US, actor="op"
     )
-    ledger.holds.hold("burst:bank:1", ["s3-late", "s3-default"], NOW_US + DAY_US, actor="op")
-    ledger.holds.hold("burst:bank:2", ["s3-acct"], NOW_US + DAY_US, actor="op")
+    held = [("bank", "s3-late"), ("bank", "s3-default")]
+    ledger.holds.hold("burst:bank:1", held, NOW_US + DAY_US, actor="op")
+    ledger.holds.hold("burst:bank:2", [("bank", "s3-acct")], NOW_US + DAY_US, actor="op")
     ledger.holds.release("burst:bank:2", NOW_US + 2 * DAY_US, actor="op")
     ledger.snapshots.append(
         "trust", NOW_US, {"s1": 0.25, "s2": 0.5, "s3": 0.125}, made_at_us=NOW_US, actor="t"

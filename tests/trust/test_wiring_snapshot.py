@@ -91,7 +91,8 @@ def test_recompute_same_time_appends_a_version_and_old_scores_reproduce(
     # for the same time, the seed has no edge left; losing every seed is an alert: the
     # snapshot is not stored, the one in force stays, and an audit row says so
     clock.set("2026-09-01T06:00:00Z")
-    assert ledger.holds.hold("review:1", ["e-a-b", "e-b-a"], t - 1, actor="operator") == 2
+    held = [("community", "e-a-b"), ("community", "e-b-a")]
+    assert ledger.holds.hold("review:1", held, t - 1, actor="operator") == 2
     kept = compute_trust(ledger, t)
     assert not kept.stored and kept.alert is not None and "1 of the 1 seeds" in kept.alert
     assert (kept.previous_seeds, kept.seeds_lost) == (1, 1)

@@ -97,7 +97,14 @@ def get_reports(subject: Subject, caller: CallerDep, as_of: AsOf = None) -> uc.R
 @route(router, "POST", "/disputes", rule("subject", "operator", subject_file=True), status_code=201)
 def post_dispute(subject: Subject, body: DisputeIn, caller: CallerDep) -> uc.DisputeOutcome:
     """Open a dispute on one of the subject's events: it stops counting while open."""
-    return uc.open_dispute(caller.ctx, subject, body.event_id, body.reason, actor=caller.who.name)
+    return uc.open_dispute(
+        caller.ctx,
+        subject,
+        body.event_id,
+        body.reason,
+        actor=caller.who.name,
+        source=body.source,
+    )
 
 
 @route(router, "DELETE", "", rule("operator", subject_file=True))

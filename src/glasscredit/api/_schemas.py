@@ -56,6 +56,12 @@ class WhatIfIn(_In):
 
 class DisputeIn(_In):
     event_id: str = Field(min_length=1, max_length=128)
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="the event's source: ids are per source (needed when two share the id)",
+    )
     reason: str = Field(min_length=1, max_length=2000)
 
 

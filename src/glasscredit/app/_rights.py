@@ -177,10 +177,21 @@ def _dispute_outcome(data: object) -> DisputeOutcome:
 
 
 def open_dispute(
-    ctx: Context, subject: str, event_id: str, reason: str, *, actor: str = "subject"
+    ctx: Context,
+    subject: str,
+    event_id: str,
+    reason: str,
+    *,
+    actor: str = "subject",
+    source: str | None = None,
 ) -> DisputeOutcome:
-    """Open a dispute on one of ``subject``'s events; the score before and after."""
-    res = _open_dispute(ctx.ledger, subject, event_id, reason, now_us=ctx.now(), actor=actor)
+    """Open a dispute on one of ``subject``'s events; the score before and after.
+
+    Ids are per source: ``source`` names the event when the subject has several with
+    this id (without it, such a dispute is refused, naming the sources)."""
+    res = _open_dispute(
+        ctx.ledger, subject, event_id, reason, now_us=ctx.now(), actor=actor, source=source
+    )
     return _dispute_outcome(res.as_dict())
 
 

@@ -58,6 +58,7 @@ class Reason(AppModel):
     points_below_max: int
     feature: str
     events: list[str]
+    sources: list[str]  # each event's source, in the order of ``events``
 
 
 class Perk(AppModel):

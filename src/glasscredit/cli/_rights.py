@@ -95,6 +95,12 @@ def _register_disputes(app: typer.Typer) -> None:
         subject: str,
         event_id: str,
         reason: Annotated[str, typer.Option("--reason", help="why it is wrong")],
+        source: Annotated[
+            str | None,
+            typer.Option(
+                "--source", help="the event's source (needed when two sources used the id)"
+            ),
+        ] = None,
         by: ByOption = "subject",
         db: DbOption = None,
         policy: PolicyOption = None,
@@ -102,7 +108,7 @@ def _register_disputes(app: typer.Typer) -> None:
     ) -> None:
         """Open a dispute on one of SUBJECT's events; show the score before and after."""
         with open_context(db, policy) as ctx:
-            res = gc.open_dispute(ctx, subject, event_id, reason, actor=by)
+            res = gc.open_dispute(ctx, subject, event_id, reason, actor=by, source=source)
         emit_json(res.as_json()) if as_json else _print_result(res)
 
     @dispute.command("resolve")

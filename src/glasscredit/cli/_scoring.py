@@ -145,7 +145,8 @@ def print_explanation(exp: gc.Explanation) -> None:
     if exp.reasons:
         console.print("[bold]key factors[/] (points below the maximum):")
         for r in exp.reasons:
-            evs = f"; events: {', '.join(safe(e) for e in r.events[:4])}" if r.events else ""
+            named = [f"{s}:{e}" for s, e in zip(r.sources, r.events, strict=False)] or r.events
+            evs = f"; events: {', '.join(safe(e) for e in named[:4])}" if r.events else ""
             more = f" +{len(r.events) - 4} more" if len(r.events) > 4 else ""
             console.print(f"  {safe(r.code)} -{r.points_below_max}: {safe(r.text)}{evs}{more}")
     console.print("perks: " + (", ".join(safe(p.name) for p in exp.perks) or "none"))

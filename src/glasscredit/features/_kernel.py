@@ -238,10 +238,10 @@ def _countable(
                 (pl.col("from_us") <= as_of_us)
                 & (pl.col("until_us").is_null() | (pl.col("until_us") > as_of_us))
             )
-            .select("event_id")
+            .select("event_id", "source")  # ids are per source: both name the event
             .unique()
         )
-        lf = lf.join(active, on="event_id", how="anti")
+        lf = lf.join(active, on=["event_id", "source"], how="anti")
     if ex.attrs:
         lf = lf.with_columns(ex.attrs)
     order = ["subject", "occurred_at_us", "seq"]

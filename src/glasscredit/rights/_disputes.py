@@ -82,6 +82,17 @@ def _check_open(subject: str, event_id: str, target: DisputeTarget) -> None:
         raise NotFoundError(
             f"subject: {subject!r} is not in the ledger (unknown or erased) [exists]"
         )
+    if target.shared:
+        raise ValidationError(
+            [
+                FieldError(
+                    "source",
+                    "one_event",
+                    f"event_id {event_id!r} names {len(target.shared)} of your events, from "
+                    f"sources {', '.join(target.shared)} (ids are per source): give the source",
+                )
+            ]
+        )
     if target.owner is None:
         raise NotFoundError(
             f"event_id: event {event_id!r} is not in the ledger (unknown or erased) [exists]"
@@ -128,8 +139,12 @@ def open_dispute(
     now_us: int,
     actor: str,
     scorer: Scorer | None = None,
+    source: str | None = None,
 ) -> DisputeResult:
-    """Open a dispute: the event stops counting at ``now_us``; rescore and notify."""
+    """Open a dispute: the event stops counting at ``now_us``; rescore and notify.
+
+    The event is (``source``, ``event_id``): ids are per source. ``source`` may be left
+    out when the subject has one event with this id; with several it is asked for."""
     text = reason.strip() if isinstance(reason, str) else ""
     if not text or len(text) > MAX_REASON_CHARS:
         raise ValidationError(
@@ -138,7 +153,7 @@ def open_dispute(
     refuse_id_in_actor(subject, actor)
     expired = expire_overdue(ledger, now_us)
     # refuse before anything is written
-    _check_open(subject, event_id, ledger.disputes.target(subject, event_id))
+    _check_open(subject, event_id, ledger.disputes.target(subject, event_id, source))
     before = ledger.scores.current(subject)
     scorer = scorer or Scorer(ledger)
     if before is None:  # a baseline just before, so the change notice records the drop
@@ -152,6 +167,7 @@ def open_dispute(
         deadline_us=deadline,
         actor=actor,
         check=lambda target: _check_open(subject, event_id, target),
+        source=source,
     )
     return _rescored(scorer, dispute, before, now_us, expired)
 

@@ -63,22 +63,23 @@ def _external(scorer: Scorer, subject: str, as_of_us: int) -> dict[str, float] |
 
 def _statuses(
     scorer: Scorer, events: pl.DataFrame, exclusions: list[dict[str, Any]], as_of_us: int
-) -> dict[str, str]:
+) -> dict[tuple[str, str], str]:
+    """(source, event_id) -> whether the event counts now and why not (ids are per source)."""
     counting = set(
         countable_events(
             events, scorer.policy, as_of_us, pl.DataFrame(exclusions, schema=_EXCL_SCHEMA)
         )
-        .select("event_id")
-        .collect()["event_id"]
-        .to_list()
+        .select("source", "event_id")
+        .collect()
+        .iter_rows()
     )
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
     for r in events.iter_rows(named=True):
-        eid = r["event_id"]
+        eid = (r["source"], r["event_id"])
         active = [
             x
             for x in exclusions
-            if x["event_id"] == eid
+            if (x["source"], x["event_id"]) == eid
             and x["from_us"] <= as_of_us
             and (x["until_us"] is None or x["until_us"] > as_of_us)
         ]
@@ -98,6 +99,7 @@ def _statuses(
 
 _EXCL_SCHEMA = {
     "event_id": pl.String,
+    "source": pl.String,
     "from_us": pl.Int64,
     "until_us": pl.Int64,
     "reason": pl.String,
@@ -145,8 +147,10 @@ def export_subject(
                 "occurred_at_us": e.occurred_at_us,
                 "recorded_at_us": e.recorded_at_us,
                 "known_at_us": e.known_at_us,
-                "content_hash": hashes.get(e.event_id),
-                "status": status.get(e.event_id, "does not count: recorded after as_of"),
+                "content_hash": hashes.get((e.source, e.event_id)),
+                "status": status.get(
+                    (e.source, e.event_id), "does not count: recorded after as_of"
+                ),
             }
             for e in rows
         ],

@@ -78,8 +78,18 @@ def _frames(
             )
         )
     events = pl.DataFrame(rows, schema=EVENT_FRAME_SCHEMA, orient="row")
+    # an export made before ids were per source names no source: its ids were unique
+    source_of = {e["event_id"]: e["source"] for e in _need(data, "events")}
     excl = pl.DataFrame(
-        [(x["event_id"], x["from_us"], x["until_us"]) for x in _need(data, "exclusions")],
+        [
+            (
+                x["event_id"],
+                x.get("source", source_of.get(x["event_id"], "")),
+                x["from_us"],
+                x["until_us"],
+            )
+            for x in _need(data, "exclusions")
+        ],
         schema=EXCLUSION_SCHEMA,
         orient="row",
     )

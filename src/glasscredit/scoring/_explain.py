@@ -55,6 +55,7 @@ class Reason:
     points_below_max: int
     feature: str
     events: list[str]
+    sources: list[str]  # each event's source, in the order of ``events`` (ids are per source)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class Reason:
             "points_below_max": self.points_below_max,
             "feature": self.feature,
             "events": self.events,
+            "sources": self.sources,
         }
 
 
@@ -162,6 +164,7 @@ def explain_row(
             ln.max_points - ln.points,
             ln.name,
             [e["event_id"] for e in provenance.get(ln.name, [])],
+            [e["source"] for e in provenance.get(ln.name, [])],
         )
         for ln in losing[: policy.reason_codes]
     ]

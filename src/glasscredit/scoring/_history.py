@@ -206,8 +206,9 @@ def _counted_pairs(
 
 
 def _in_order(events: pl.DataFrame) -> pl.DataFrame:
-    """Each event once, oldest first (ties by id): a notice reads the same every time."""
-    return events.unique("event_id").sort("occurred_at_us", "event_id")
+    """Each event once, oldest first (ties by id, then source): a notice reads the same
+    every time. An event is (source, event_id): ids are per source."""
+    return events.unique(["event_id", "source"]).sort("occurred_at_us", "event_id", "source")
 
 
 def _notices(
@@ -224,7 +225,7 @@ def _notices(
     for subj, _, old, _, _ in changed:
         by_old.setdefault(old["as_of_us"], []).append(subj)
     before = pl.concat([_counted_pairs(scorer, chunk, s, t) for t, s in by_old.items()])
-    keys = ["subject", "event_id", "feature"]
+    keys = ["subject", "event_id", "source", "feature"]
     entered = now.join(before.select(keys), on=keys, how="anti")
     left = before.join(now.select(keys), on=keys, how="anti")
     labels = {t: (spec.label or t) for t, spec in scorer.policy.event_types.items()}

@@ -91,11 +91,13 @@ def _population(
 
 
 def _scores(
-    events: pl.DataFrame, policy: Policy, as_of: int, held: list[str] | None = None
+    events: pl.DataFrame, policy: Policy, as_of: int, held: list[tuple[str, str]] | None = None
 ) -> dict[str, int]:
+    """Scores with ``held`` events, each (source, event_id), excluded from the start."""
     excl = pl.DataFrame(
         {
-            "event_id": held or [],
+            "event_id": [e for _, e in held or []],
+            "source": [s for s, _ in held or []],
             "from_us": [0] * len(held or []),
             "until_us": [None] * len(held or []),
         },
@@ -114,13 +116,17 @@ def bot_farm(
     base, pumped = _population(n_honest, n_bots, pump, as_of_us, seed)
     attacked = pl.concat([base, pumped])
     bursts = detect_bursts(attacked, policy, burst_settings(policy))
-    held = sorted({e for b in bursts for e in b.event_ids})
+    held = sorted({(b.source, e) for b in bursts for e in b.event_ids})
     naive_policy = uncapped(policy)
     gc_before = _scores(
         base,
         policy,
         as_of_us,
-        [e for b in detect_bursts(base, policy, burst_settings(policy)) for e in b.event_ids],
+        [
+            (b.source, e)
+            for b in detect_bursts(base, policy, burst_settings(policy))
+            for e in b.event_ids
+        ],
     )
     gc_after = _scores(attacked, policy, as_of_us, held)
     nv_before = _scores(base, naive_policy, as_of_us)
@@ -131,7 +137,9 @@ def bot_farm(
     nv_gain = float(np.median([nv_after[b] - nv_before[b] for b in bots]))
     drift = float(np.median([gc_after[h] - gc_before[h] for h in honest]))
     held_set = set(held)
-    honest_held = int(pumped.height and base.filter(pl.col("event_id").is_in(held_set)).height)
+    held_keys = pl.Series([f"{s}\x1f{e}" for s, e in held_set], dtype=pl.String)
+    named = pl.concat_str("source", pl.lit("\x1f"), "event_id").is_in(held_keys)
+    honest_held = int(pumped.height and base.filter(named).height)
     capped_only = _scores(attacked, policy, as_of_us)
     return AttackResult(
         "d_bot_farm",

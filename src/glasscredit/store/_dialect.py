@@ -80,7 +80,8 @@ class Dialect(Protocol):
         ...
 
     def insert_events(self, conn: Connection, frame: pl.DataFrame, now_us: int, batch: int) -> int:
-        """Insert a prepared ingest batch, skipping ids already stored; rows that were new."""
+        """Insert a prepared ingest batch, skipping (event_id, source) already stored; the
+        number of rows that were new."""
         ...
 
 

@@ -40,7 +40,9 @@ class DisputeTarget:
 
     ``subject_known``: the subject is in the ledger (not unknown, not erased);
     ``owner``, ``source``, ``event_type``: the event's (None: no such event);
-    ``open_dispute``: the id of a dispute already open on the event, if any.
+    ``open_dispute``: the id of a dispute already open on the event, if any;
+    ``shared``: the sources of the subject's events with this id, when the id alone
+    does not name one event (ids are per source) and no source was given.
     """
 
     subject_known: bool
@@ -48,6 +50,7 @@ class DisputeTarget:
     source: str | None
     event_type: str | None
     open_dispute: int | None
+    shared: tuple[str, ...] = ()
 
 
 def _dispute(r: Any) -> Dispute:
@@ -86,21 +89,34 @@ def _tag(conn: Connection, subject: str) -> str:
     return subject_tag(str(salt), subject)
 
 
-def _target(conn: Connection, subject: str, event_id: str) -> DisputeTarget:
+def _target(conn: Connection, subject: str, event_id: str, source: str | None) -> DisputeTarget:
+    """The event (``source``, ``event_id``); without a source, the subject's one event with
+    that id (several: ``shared`` names their sources, and the caller must ask which)."""
     known = (
         conn.execute(select(subjects.c.subject).where(subjects.c.subject == subject)).first()
         is not None
     )
-    ev = conn.execute(
-        select(events.c.subject, events.c.source, events.c.type).where(
-            events.c.event_id == event_id
-        )
-    ).first()
-    busy = conn.execute(
-        select(disputes.c.dispute_id).where(
-            (disputes.c.event_id == event_id) & (disputes.c.status == "open")
-        )
-    ).scalar()
+    stmt = select(events.c.subject, events.c.source, events.c.type).where(
+        events.c.event_id == event_id
+    )
+    if source is not None:
+        stmt = stmt.where(events.c.source == source)
+    found = conn.execute(stmt.order_by(events.c.source)).all()
+    mine = [r for r in found if r.subject == subject]
+    if source is None and len(mine) > 1:
+        return DisputeTarget(known, subject, None, None, None, tuple(str(r.source) for r in mine))
+    ev = mine[0] if mine else found[0] if found else None
+    busy = (
+        None
+        if ev is None
+        else conn.execute(
+            select(disputes.c.dispute_id).where(
+                (disputes.c.event_id == event_id)
+                & (disputes.c.source == ev.source)
+                & (disputes.c.status == "open")
+            )
+        ).scalar()
+    )
     return DisputeTarget(
         known,
         None if ev is None else str(ev.subject),
@@ -165,10 +181,10 @@ class SqlDisputeStore:
         self._engine = engine
         self._dialect = dialect
 
-    def target(self, subject: str, event_id: str) -> DisputeTarget:
+    def target(self, subject: str, event_id: str, source: str | None = None) -> DisputeTarget:
         """The facts the opening rules look at, as they are now."""
         with self._engine.connect() as conn:
-            return _target(conn, subject, event_id)
+            return _target(conn, subject, event_id, source)
 
     def open(
         self,
@@ -180,11 +196,15 @@ class SqlDisputeStore:
         deadline_us: int,
         actor: str,
         check: Callable[[DisputeTarget], None],
+        source: str | None = None,
     ) -> Dispute:
-        """Open a dispute (see the module docstring); ``check`` may refuse it by raising."""
+        """Open a dispute (see the module docstring); ``check`` may refuse it by raising.
+
+        ``source`` names the event's source; without it the subject's events with this id
+        must be only one (``check`` sees ``shared`` otherwise)."""
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
-            target = _target(conn, subject, event_id)
+            target = _target(conn, subject, event_id, source)
             check(target)
             now_us = after_scored(conn, [subject], now_us)  # never at a stored score's instant
             assert target.source is not None and target.event_type is not None
@@ -206,6 +226,7 @@ class SqlDisputeStore:
             conn.execute(
                 event_exclusions.insert().values(
                     event_id=event_id,
+                    source=target.source,
                     subject=subject,
                     from_us=now_us,
                     until_us=None,

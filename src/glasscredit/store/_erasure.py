@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, tuple_, update
 
 from glasscredit.exceptions import AuditChainError, NotFoundError
 from glasscredit.policy import content_hash, iso
@@ -124,11 +124,16 @@ def _vouch(conn: Connection, batches: set[int]) -> dict[str, str]:
     return out
 
 
-def _delete_in(conn: Connection, table: Any, column: Any, values: list[str]) -> int:
+def _keyed(table: Any) -> Any:
+    """The (event_id, source) that names an event in ``table``: ids are per source."""
+    return tuple_(table.c.event_id, table.c.source)
+
+
+def _delete_in(conn: Connection, table: Any, keys: list[tuple[str, str]]) -> int:
+    """Delete the rows of these (event_id, source) events, a chunk at a time."""
     n = 0
-    stmt = delete(table).where(column.in_(bindparam("v", expanding=True)))
-    for i in range(0, len(values), _CHUNK):
-        n += conn.execute(stmt, {"v": values[i : i + _CHUNK]}).rowcount
+    for i in range(0, len(keys), _CHUNK):
+        n += conn.execute(delete(table).where(_keyed(table).in_(keys[i : i + _CHUNK]))).rowcount
     return n
 
 
@@ -191,18 +196,16 @@ class SqlErasureStore:
                         for r in gone
                     ],
                 )
-            ids = [r.event_id for r in gone]
+            keys = [(str(r.event_id), str(r.source)) for r in gone]
             tracker = StateTracker(conn)
             for table in COVERED_TABLES.values():
                 if "subject" in table.c and table is not disputes:
                     tracker.remove(table, table.c.subject == subject)
-            tracker.remove_in(event_exclusions, event_exclusions.c.event_id, ids)
+            tracker.remove_in(event_exclusions, _keyed(event_exclusions), keys)
             tracker.remove(disputes, disputes.c.subject == subject)
             blanked = [k[0] for k in tracker.removed.get(disputes.name, {})]
-            rows = {"events": _delete_in(conn, events, events.c.event_id, ids)}
-            rows["event_exclusions"] = _delete_in(
-                conn, event_exclusions, event_exclusions.c.event_id, ids
-            )
+            rows = {"events": _delete_in(conn, events, keys)}
+            rows["event_exclusions"] = _delete_in(conn, event_exclusions, keys)
             # every other per-subject table (scores, notices, cursor, trust, ...), including
             # those added later: a table with a ``subject`` column holds their data
             for table in metadata.sorted_tables:
@@ -246,6 +249,6 @@ class SqlErasureStore:
                 },
             )
         if (mirror := self._mirror()) is not None:  # the columnar cache must forget them too
-            mirror.purge([subject], event_ids=ids)
+            mirror.purge([subject], events=[(s, e) for e, s in keys])
         others = sorted({r.subject for r in naming} - {subject})
         return Erasure(h, now_us, len(own), len(naming), rows, others)

@@ -27,9 +27,10 @@ class SqlExclusionStore:
         self._engine = engine
 
     def frame(self, subjects_in: Collection[str] | None = None) -> pl.DataFrame:
-        """``event_id``, ``from_us``, ``until_us`` of these subjects' periods (all: None)."""
+        """``event_id``, ``source``, ``from_us``, ``until_us`` of these subjects' periods
+        (all: None)."""
         ex = event_exclusions
-        stmt = select(ex.c.event_id, ex.c.from_us, ex.c.until_us)
+        stmt = select(ex.c.event_id, ex.c.source, ex.c.from_us, ex.c.until_us)
         if subjects_in is not None:
             stmt = stmt.where(ex.c.subject.in_(list(subjects_in)))
         with self._engine.connect() as conn:
@@ -43,7 +44,14 @@ class SqlExclusionStore:
             return [
                 dict(r._mapping)
                 for r in conn.execute(
-                    select(ex.c.event_id, ex.c.from_us, ex.c.until_us, ex.c.reason, ex.c.ref)
+                    select(
+                        ex.c.event_id,
+                        ex.c.source,
+                        ex.c.from_us,
+                        ex.c.until_us,
+                        ex.c.reason,
+                        ex.c.ref,
+                    )
                     .where(ex.c.subject == subject)
                     .order_by(ex.c.id)
                 )

@@ -38,16 +38,19 @@ class SqlHoldStore:
     def hold(
         self,
         ref: str,
-        event_ids: Sequence[str],
+        keys: Sequence[tuple[str, str]],
         at_us: int,
         *,
         actor: str,
         details: Mapping[str, Any] | None = None,
     ) -> int:
-        """Hold these events under ``ref`` from ``at_us`` on; returns the holds added.
+        """Hold these events, each named by (source, event_id), under ``ref`` from
+        ``at_us`` on; returns the holds added.
 
-        Events already held under ``ref`` are not held twice (idempotent); unknown ids
-        are skipped. An audit row (``hold``, with ``details``) records what was added.
+        Ids are per source, so a hold names the source too: holding one source's event
+        never holds another source's event with the same id. Events already held under
+        ``ref`` are not held twice (idempotent); unknown events are skipped. An audit row
+        (``hold``, with ``details``) records what was added.
         """
         ex = event_exclusions
         added = 0
@@ -55,29 +58,39 @@ class SqlHoldStore:
             self._dialect.lock_chain(conn)
             tracker = StateTracker(conn)
             tracker.remove(ex, ex.c.ref == ref)
-            held = set(conn.execute(select(ex.c.event_id).where(ex.c.ref == ref)).scalars())
-            todo = [e for e in event_ids if e not in held]
+            held = {
+                (str(s), str(e))
+                for s, e in conn.execute(select(ex.c.source, ex.c.event_id).where(ex.c.ref == ref))
+            }
+            todo = sorted({k for k in keys if k not in held})
+            wanted = set(todo)
             found = [
-                conn.execute(
-                    select(events.c.event_id, events.c.subject).where(
-                        events.c.event_id.in_(todo[i : i + _CHUNK])
-                    )
-                ).all()
+                [
+                    (src, e, s)
+                    for src, e, s in conn.execute(
+                        select(events.c.source, events.c.event_id, events.c.subject).where(
+                            events.c.event_id.in_({e for _, e in todo[i : i + _CHUNK]}),
+                            events.c.source.in_({s for s, _ in todo[i : i + _CHUNK]}),
+                        )
+                    ).all()
+                    if (src, e) in wanted
+                ]
                 for i in range(0, len(todo), _CHUNK)
             ]
             # never at a stored score's instant: that score must still reproduce
-            at_us = after_scored(conn, {s for owners in found for _, s in owners}, at_us)
+            at_us = after_scored(conn, {s for owners in found for _, _, s in owners}, at_us)
             for owners in found:
                 rows = [
                     {
                         "event_id": e,
+                        "source": src,
                         "subject": s,
                         "from_us": at_us,
                         "until_us": None,
                         "reason": HOLD_REASON,
                         "ref": ref,
                     }
-                    for e, s in owners
+                    for src, e, s in owners
                 ]
                 if rows:
                     conn.execute(ex.insert(), rows)
@@ -120,14 +133,15 @@ class SqlHoldStore:
             raise NotFoundError(f"no open hold with ref {ref!r}")
         return count
 
-    def open_holds(self, ref: str) -> list[str]:
-        """Ids of the events ``ref`` holds now (open periods), sorted."""
+    def open_holds(self, ref: str) -> list[tuple[str, str]]:
+        """(source, event_id) of the events ``ref`` holds now (open periods), sorted."""
         ex = event_exclusions
         with self._engine.connect() as conn:
             return sorted(
-                conn.execute(
-                    select(ex.c.event_id).where(
+                (str(s), str(e))
+                for s, e in conn.execute(
+                    select(ex.c.source, ex.c.event_id).where(
                         ex.c.ref == ref, ex.c.reason == HOLD_REASON, ex.c.until_us.is_(None)
                     )
-                ).scalars()
+                )
             )

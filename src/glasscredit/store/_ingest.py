@@ -1,8 +1,11 @@
-"""Append validated events in batches: one transaction per batch, idempotent by event_id.
+"""Append validated events in batches: one transaction per batch, idempotent by
+(source, event_id).
 
 A batch is all-or-nothing: its events and the audit row vouching for them commit
 together, so a process killed mid-ingest leaves whole batches only, and resending the
-file turns what was stored into duplicates (same id, same content) and stores the rest.
+file turns what was stored into duplicates (same source and id, same content) and stores
+the rest. Ids are per source: another source's event with the same id is a different
+event, never a duplicate or a conflict.
 
 Files take the columnar fast path (:mod:`._fastpath`): Arrow reads, polars certifies,
 and only rows it cannot certify meet the per-event validator. The next batch is read,
@@ -15,11 +18,12 @@ database writes have a single implementation.
 Each dialect gets its fastest path with the same guarantees:
 
 * SQLite (:mod:`glasscredit.store.sqlite`): rows sorted by ``event_id`` (the unique
-  index is then filled in order), ``executemany`` with ``ON CONFLICT DO NOTHING`` and
+  (``event_id``, ``source``) index is then filled in order), ``executemany`` with
+  ``ON CONFLICT DO NOTHING`` and
   the change counter telling whether anything was already there.
 * PostgreSQL (:mod:`glasscredit.store.postgres`): ``COPY`` straight into ``events``
   inside a savepoint; only when an id is already stored, ``COPY`` into a staging table
-  and one ``INSERT ... SELECT ... ORDER BY event_id ON CONFLICT DO NOTHING``. New
+  and one ``INSERT ... SELECT ... ORDER BY event_id, source ON CONFLICT DO NOTHING``. New
   subjects in one ``unnest`` insert.
 """
 
@@ -53,6 +57,7 @@ __all__ = ["MAX_ACTOR", "IngestReport", "check_actor", "ingest_records"]
 # a file this large is read and validated in a process of its own (see ._pipeline)
 PROCESS_MIN_BYTES = 16 << 20
 FIRST_BATCH = 25_000
+KEY = ("event_id", "source")  # what makes an event the same event: ids are per source
 _CERTIFIED_SCHEMA = {
     c: (pl.Int64 if c in ("row", "occurred_at_us") else pl.String) for c in CERTIFIED_COLUMNS
 }
@@ -156,8 +161,9 @@ class _Checked:
 class _Batch:
     """What one transaction writes, prepared away from the writer.
 
-    ``frame`` holds the batch's events, each id once (a repeat inside the batch is
-    already counted here), sorted by ``event_id``; ``digest`` is the audit digest if all
+    ``frame`` holds the batch's events, each (source, id) once (a repeat inside the
+    batch is already counted here), sorted by ``event_id`` then ``content_hash`` (the
+    order of the audit digest's pairs); ``digest`` is the audit digest if all
     of them turn out new, ``subjects`` their sorted distinct subjects. ``rows`` and the
     refusals are the input rows read since the previous batch.
     """
@@ -265,15 +271,19 @@ def _prepare(frame: pl.DataFrame, rows: int, invalid: int, errors: list[FieldErr
     batch = _Batch(rows, invalid, errors, 0, 0, frame, [], "")
     frame = frame.sort("row")
     first = frame.get_column("event_id").is_first_distinct()
+    if not first.all():  # a repeated id: the same event only if the source is the same too
+        first = frame.select(pl.struct(*KEY).is_first_distinct()).to_series()
     if not first.all():
         firsts = frame.filter(first)
         repeats = frame.filter(~first).join(
-            firsts.select("event_id", stored=pl.col("content_hash")), on="event_id"
+            firsts.select(*KEY, stored=pl.col("content_hash")), on=list(KEY)
         )
         for row, new, stored in repeats.select("row", "content_hash", "stored").iter_rows():
             _classify_repeat(batch, row, stored, new)
         frame = firsts
-    batch.frame = frame.sort("event_id").rechunk()
+    # ties on event_id (other sources) are ordered by content hash, as batch_digest sorts
+    shared = frame.height != frame.get_column("event_id").n_unique()
+    batch.frame = frame.sort(["event_id", "content_hash"] if shared else "event_id").rechunk()
     batch.subjects = batch.frame.get_column("subject").unique().sort().to_list()
     batch.digest = _digest(batch.frame) if batch.frame.height else ""
     return batch
@@ -324,7 +334,10 @@ def _classify_repeat(
         report.conflicts += 1
         report.errors.append(
             FieldError(
-                "event_id", "conflict", "this event_id was already received with other content", row
+                "event_id",
+                "conflict",
+                "this source already sent this event_id with other content",
+                row,
             )
         )
 
@@ -368,13 +381,15 @@ def _write_batch(
         accepted, digest = frame, _digest(frame) if refused else batch.digest
         if inserted != frame.height:
             ids = _ids_of_batch(conn, frame.get_column("event_id").to_list(), seq)
-            is_new = frame.get_column("event_id").is_in(list(ids))
+            is_new = frame.select(pl.struct(*KEY).is_in(_key_series(ids))).to_series()
             accepted = frame.filter(is_new)
             digest = _digest(accepted)
             leftover = frame.filter(~is_new)
             stored = _stored_hashes(conn, leftover.get_column("event_id").to_list())
-            for row, eid, new in leftover.select("row", "event_id", "content_hash").iter_rows():
-                _classify_repeat(report, row, stored[eid], new)
+            for row, eid, src, new in leftover.select(
+                "row", "event_id", "source", "content_hash"
+            ).iter_rows():
+                _classify_repeat(report, row, stored[eid, src], new)
         if accepted.height:
             entry = append_audit(
                 conn,
@@ -397,7 +412,8 @@ def _write_batch(
 
 
 def _digest(frame: pl.DataFrame) -> str:
-    """:func:`~glasscredit.store._audit.batch_digest` of a frame sorted by event_id.
+    """:func:`~glasscredit.store._audit.batch_digest` of a frame sorted by event_id, then
+    content hash.
 
     sha256 over the concatenation equals sha256 fed piece by piece, and byte order of
     UTF-8 is code-point order, so this is the same digest in one call: over the data
@@ -426,22 +442,29 @@ def _ensure_subjects(conn: Connection, dialect: Dialect, subjects: list[str], no
     dialect.ensure_subjects(conn, subjects, salts, now_us)
 
 
-def _ids_of_batch(conn: Connection, ids: list[str], seq: int) -> set[str]:
-    """Which of ``ids`` this batch (audit row ``seq``) stored."""
-    found: set[str] = set()
-    stmt = select(events.c.event_id).where(
+def _key_series(keys: set[tuple[str, str]]) -> pl.Series:
+    """(event_id, source) pairs as the struct column ``pl.struct(*KEY)`` compares with."""
+    frame = pl.DataFrame(list(keys), schema=dict.fromkeys(KEY, pl.String), orient="row")
+    return frame.select(pl.struct(*KEY)).to_series()
+
+
+def _ids_of_batch(conn: Connection, ids: list[str], seq: int) -> set[tuple[str, str]]:
+    """Which events (event_id, source) with these ids this batch (audit row ``seq``) stored."""
+    found: set[tuple[str, str]] = set()
+    stmt = select(events.c.event_id, events.c.source).where(
         events.c.batch == seq, events.c.event_id.in_(bindparam("ids", expanding=True))
     )
     for i in range(0, len(ids), 10_000):
-        found.update(r[0] for r in conn.execute(stmt, {"ids": ids[i : i + 10_000]}))
+        found.update((r[0], r[1]) for r in conn.execute(stmt, {"ids": ids[i : i + 10_000]}))
     return found
 
 
-def _stored_hashes(conn: Connection, ids: list[str]) -> dict[str, str]:
-    stmt = select(events.c.event_id, events.c.content_hash).where(
+def _stored_hashes(conn: Connection, ids: list[str]) -> dict[tuple[str, str], str]:
+    """(event_id, source) -> stored content hash, for every source's events with these ids."""
+    stmt = select(events.c.event_id, events.c.source, events.c.content_hash).where(
         events.c.event_id.in_(bindparam("ids", expanding=True))
     )
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
     for i in range(0, len(ids), 10_000):
-        out.update({r[0]: r[1] for r in conn.execute(stmt, {"ids": ids[i : i + 10_000]})})
+        out.update({(r[0], r[1]): r[2] for r in conn.execute(stmt, {"ids": ids[i : i + 10_000]})})
     return out

@@ -282,10 +282,15 @@ class EventMirror:
                 bad.append(seg["file"])
         return bad
 
-    def purge(self, subjects: Collection[str], event_ids: Collection[str] = ()) -> int:
-        """Rewrite segments without these subjects' events (and these ids); rows removed."""
+    def purge(self, subjects: Collection[str], events: Collection[tuple[str, str]] = ()) -> int:
+        """Rewrite segments without these subjects' events and these (source, event_id)
+        events (ids are per source: another source's event with the same id stays)."""
         man = self.manifest()
-        gone = pl.col("subject").is_in(list(subjects)) | pl.col("event_id").is_in(list(event_ids))
+        keys = pl.DataFrame(
+            list(events), schema={"source": pl.String, "event_id": pl.String}, orient="row"
+        )
+        named = pl.struct("source", "event_id").is_in(keys.select(pl.struct("*")).to_series())
+        gone = pl.col("subject").is_in(list(subjects)) | named
         removed = 0
         for i, seg in enumerate(man["segments"]):
             path = self.root / seg["file"]

@@ -126,7 +126,7 @@ class EventLog(Protocol):
 
     def first_seen(self, subject: str) -> int | None: ...
 
-    def content_hashes(self, subject: str) -> dict[str, str]: ...
+    def content_hashes(self, subject: str) -> dict[tuple[str, str], str]: ...
 
     def subject_reader(
         self, attribute_types: Collection[str], external: Sequence[tuple[str, str]]
@@ -246,7 +246,7 @@ class HoldStore(Protocol):
     def hold(
         self,
         ref: str,
-        event_ids: Sequence[str],
+        keys: Sequence[tuple[str, str]],
         at_us: int,
         *,
         actor: str,
@@ -255,13 +255,13 @@ class HoldStore(Protocol):
 
     def release(self, ref: str, at_us: int, *, actor: str) -> int: ...
 
-    def open_holds(self, ref: str) -> list[str]: ...
+    def open_holds(self, ref: str) -> list[tuple[str, str]]: ...
 
 
 class DisputeStore(Protocol):
     """Disputes, their exclusion periods and the sources' outbox; every change audited."""
 
-    def target(self, subject: str, event_id: str) -> DisputeTarget: ...
+    def target(self, subject: str, event_id: str, source: str | None = None) -> DisputeTarget: ...
 
     def open(
         self,
@@ -273,6 +273,7 @@ class DisputeStore(Protocol):
         deadline_us: int,
         actor: str,
         check: Callable[[DisputeTarget], None],
+        source: str | None = None,
     ) -> Dispute: ...
 
     def get(self, dispute_id: int) -> Dispute | None: ...

@@ -36,6 +36,7 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
 EVENT_FRAME_SCHEMA: dict[str, pl.DataType] = dict(pl.DataFrame(EVENT_SCHEMA.empty_table()).schema)
 EXCLUSION_SCHEMA: dict[str, pl.DataType] = {
     "event_id": pl.String(),
+    "source": pl.String(),  # an event is (source, event_id): ids are per source
     "from_us": pl.Int64(),
     "until_us": pl.Int64(),
 }

@@ -365,13 +365,13 @@ class Ledger:
             ).scalar()
         return None if got is None else int(got)
 
-    def content_hashes(self, subject: str) -> dict[str, str]:
-        """``event_id`` -> stored content hash, for each of the subject's events."""
+    def content_hashes(self, subject: str) -> dict[tuple[str, str], str]:
+        """(source, event_id) -> stored content hash, for each of the subject's events."""
         with self.engine.connect() as conn:
             return {
-                str(e): str(h)
-                for e, h in conn.execute(
-                    select(events.c.event_id, events.c.content_hash).where(
+                (str(s), str(e)): str(h)
+                for s, e, h in conn.execute(
+                    select(events.c.source, events.c.event_id, events.c.content_hash).where(
                         events.c.subject == subject
                     )
                 )

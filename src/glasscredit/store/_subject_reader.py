@@ -71,7 +71,7 @@ class SubjectReader:
         )
         self._known_sql = f"SELECT 1 FROM subjects WHERE subject = {p}"
         self._exclusions_sql = (
-            f"SELECT event_id, from_us, until_us FROM event_exclusions WHERE subject = {p}"
+            f"SELECT event_id, source, from_us, until_us FROM event_exclusions WHERE subject = {p}"
         )
         self._external = [
             (

@@ -6,7 +6,18 @@ erasure. Time columns are int64 microseconds since the epoch, UTC (exact everywh
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 __all__ = [
     "adverse_actions",
@@ -51,13 +62,17 @@ subjects = Table(
     Column("first_seen_us", BigInteger, nullable=False),
 )
 
+# An event is known by its source and the id that source gave it (migration 0014): two
+# sources may use the same id, and neither can claim, shadow or refuse the other's event.
+# The key leads with ``event_id`` so ingest, which writes rows sorted by id, fills it in
+# order, and a look-up by id alone uses it too.
 events = Table(
     "events",
     metadata,
     Column(
         "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("event_id", String(128), nullable=False, unique=True),
+    Column("event_id", String(128), nullable=False),
     Column("subject", String(64), nullable=False),
     Column("source", String(64), nullable=False),
     Column("type", String(64), nullable=False),
@@ -70,6 +85,7 @@ events = Table(
     # date (never before occurred_at_us) for an event of an approved backfill
     Column("known_at_us", BigInteger, nullable=False),
     Index("ix_events_subject_occurred", "subject", "occurred_at_us"),
+    UniqueConstraint("event_id", "source", name="uq_events_event_id_source"),
 )
 
 audit_log = Table(
@@ -106,7 +122,8 @@ backfills = Table(
 
 # Periods during which an event does not count: an open dispute, a dispute resolved as
 # removed (until_us NULL: never again), a burst held for review. Rows are appended; a
-# resolution closes a period by setting ``until_us`` (never backdated).
+# resolution closes a period by setting ``until_us`` (never backdated). The event is
+# (``source``, ``event_id``): ``source`` came last, with migration 0014.
 event_exclusions = Table(
     "event_exclusions",
     metadata,
@@ -119,6 +136,7 @@ event_exclusions = Table(
     Column("until_us", BigInteger, nullable=True),
     Column("reason", String(32), nullable=False),
     Column("ref", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
 )
 
 scores = Table(

@@ -39,7 +39,7 @@ def hold_bursts(ledger: Store, bursts: list[Burst], at_us: int, *, actor: str = 
     return sum(
         ledger.holds.hold(
             b.ref,
-            b.event_ids,
+            [(b.source, e) for e in b.event_ids],
             at_us,
             actor=actor,
             details={"source": b.source, "bucket_start_us": b.bucket_start_us},

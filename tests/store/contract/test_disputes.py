@@ -63,13 +63,13 @@ def test_open_resolve_expire(ledger: Ledger, clock: FakeClock) -> None:
         actor="subject",
         check=_refuse_busy,
     )
-    assert ledger.exclusions.frame(["s1"]).rows() == [("e1", T0, None)]
+    assert ledger.exclusions.frame(["s1"]).rows() == [("e1", "bank", T0, None)]
     # upheld: the period closes, the event counts again from then on
     done = ledger.disputes.resolve(
         d1.dispute_id, "upheld", now_us=T0 + DAY, actor="op", check=lambda d: None
     )
     assert (done.status, done.resolved_at_us, done.resolved_by) == ("upheld", T0 + DAY, "op")
-    assert ledger.exclusions.frame(["s1"]).rows() == [("e1", T0, T0 + DAY)]
+    assert ledger.exclusions.frame(["s1"]).rows() == [("e1", "bank", T0, T0 + DAY)]
 
     def refuse_closed(d: Dispute) -> None:
         if d.status != "open":
@@ -85,7 +85,7 @@ def test_open_resolve_expire(ledger: Ledger, clock: FakeClock) -> None:
     assert ledger.disputes.expire(T0, outcome="removed", actor="system") == []
     [gone] = ledger.disputes.expire(T0 + 2 * DAY, outcome="removed", actor="system")
     assert (gone.dispute_id, gone.status, gone.resolved_by) == (d2.dispute_id, "removed", "system")
-    assert ledger.exclusions.frame(["s2"]).rows() == [("e2", T0, None)]
+    assert ledger.exclusions.frame(["s2"]).rows() == [("e2", "bank", T0, None)]
     got = ledger.disputes.get(d2.dispute_id)
     assert got == gone and ledger.disputes.get(99) is None
     assert [d.dispute_id for d in ledger.disputes.find()] == [d1.dispute_id, d2.dispute_id]

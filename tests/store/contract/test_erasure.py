@@ -16,7 +16,7 @@ NAMED = {"endorsement": ["endorser"], "report.misconduct": ["reporter"]}
 def test_erase_everywhere_and_refuse_them_after(ledger: Ledger, clock: FakeClock) -> None:
     fill(ledger, clock)
     ledger.snapshots.append("trust", T0, {"s1": 0.5, "s3": 0.2}, made_at_us=T0, actor="t")
-    ledger.holds.hold("h", ["e1"], T0, actor="op")
+    ledger.holds.hold("h", [("bank", "e1")], T0, actor="op")
     assert ledger.erasures.erased_at("s1") is None and ledger.erasures.erased_hashes() == set()
     done = ledger.erasures.erase("s1", now_us=T0 + DAY, actor="op", named=NAMED)
     assert (done.events, done.naming_events, done.others) == (2, 1, ["s3"])

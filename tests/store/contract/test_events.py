@@ -42,7 +42,8 @@ def test_subjects_and_their_events(ledger: Ledger, clock: FakeClock) -> None:
     with pytest.raises(NotFoundError):
         ledger.events_of("nobody")
     hashes = ledger.content_hashes("s1")
-    assert set(hashes) == {"e1", "e3"} and all(len(h) == 64 for h in hashes.values())
+    assert set(hashes) == {("bank", "e1"), ("rentals", "e3")}
+    assert all(len(h) == 64 for h in hashes.values())
     assert ledger.events_by_source() == {"bank": 3, "rentals": 1, "community": 1}
 
 

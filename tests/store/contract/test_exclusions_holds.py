@@ -14,16 +14,22 @@ def test_hold_release_and_the_periods_they_leave(ledger: Ledger, clock: FakeCloc
     fill(ledger, clock)
     assert ledger.exclusions.frame().height == 0
     added = ledger.holds.hold(
-        "burst:bank:1", ["e1", "e2", "missing"], T0, actor="op", details={"source": "bank"}
+        "burst:bank:1",
+        [("bank", "e1"), ("bank", "e2"), ("bank", "missing"), ("rentals", "e1")],
+        T0,
+        actor="op",
+        details={"source": "bank"},
     )
-    assert added == 2  # an unknown id is skipped
-    assert ledger.holds.hold("burst:bank:1", ["e1", "e2"], T0, actor="op") == 0  # idempotent
-    assert ledger.holds.open_holds("burst:bank:1") == ["e1", "e2"]
+    assert added == 2  # an unknown event is skipped: e1 is not rentals' id
+    pairs = [("bank", "e1"), ("bank", "e2")]
+    assert ledger.holds.hold("burst:bank:1", pairs, T0, actor="op") == 0  # idempotent
+    assert ledger.holds.open_holds("burst:bank:1") == pairs
     frame = ledger.exclusions.frame(["s1"])
-    assert frame.rows() == [("e1", T0, None)]
+    assert frame.rows() == [("e1", "bank", T0, None)]
     assert ledger.exclusions.of_subject("s2") == [
         {
             "event_id": "e2",
+            "source": "bank",
             "from_us": T0,
             "until_us": None,
             "reason": HOLD_REASON,
@@ -33,8 +39,8 @@ def test_hold_release_and_the_periods_they_leave(ledger: Ledger, clock: FakeCloc
     assert ledger.holds.release("burst:bank:1", T0 + DAY, actor="op") == 2
     assert ledger.holds.open_holds("burst:bank:1") == []
     assert sorted(ledger.exclusions.frame().rows()) == [
-        ("e1", T0, T0 + DAY),
-        ("e2", T0, T0 + DAY),
+        ("e1", "bank", T0, T0 + DAY),
+        ("e2", "bank", T0, T0 + DAY),
     ]
     with pytest.raises(NotFoundError):
         ledger.holds.release("burst:bank:1", T0 + 2 * DAY, actor="op")
@@ -50,7 +56,7 @@ def test_hold_release_and_the_periods_they_leave(ledger: Ledger, clock: FakeCloc
 def test_events_resolved_by_a_verdict(ledger: Ledger, clock: FakeClock) -> None:
     fill(ledger, clock)
     # a hold is no verdict
-    ledger.holds.hold("h", ["e4"], T0, actor="op")
+    ledger.holds.hold("h", [("community", "e4")], T0, actor="op")
     assert ledger.exclusions.resolved(["endorsement"], "removed", T0 + DAY).height == 0
     d = ledger.disputes.open(
         "s3", "e4", "not me", now_us=T0, deadline_us=T0 + DAY, actor="subject", check=lambda t: None

@@ -128,7 +128,7 @@ class PostgresDialect:
             cur.close()
 
     def insert_events(self, conn: Connection, frame: pl.DataFrame, now_us: int, batch: int) -> int:
-        """COPY straight into ``events``; if an id is already there, staging + ON CONFLICT.
+        """COPY into ``events``; if a (source, id) is already there, staging + ON CONFLICT.
 
         The common case (every event new) costs one COPY. A unique violation rolls back to
         the savepoint (nothing of the attempt remains) and the batch takes the staging
@@ -176,7 +176,8 @@ class PostgresDialect:
             cols = ", ".join(EVENT_INSERT_COLUMNS)
             cur.execute(
                 f"INSERT INTO events ({cols}) SELECT {cols} "
-                "FROM gc_staging ORDER BY event_id ON CONFLICT (event_id) DO NOTHING"
+                "FROM gc_staging ORDER BY event_id, source "
+                "ON CONFLICT (event_id, source) DO NOTHING"
             )
             return int(cur.rowcount)
         finally:

@@ -128,7 +128,7 @@ class SqliteDialect:
         )
 
     def insert_events(self, conn: Connection, frame: pl.DataFrame, now_us: int, batch: int) -> int:
-        """Insert, skipping ids already stored; returns how many rows were new.
+        """Insert, skipping (event_id, source) already stored; returns how many rows were new.
 
         The batch's constants are written into the statement (they are our own integers),
         so each row binds and converts seven values, not ten. ``known_at_us`` is the
@@ -145,7 +145,7 @@ class SqliteDialect:
         before = dbapi.total_changes
         dbapi.executemany(
             f"INSERT INTO events ({', '.join(cols)}) VALUES ({values}) "
-            "ON CONFLICT (event_id) DO NOTHING",
+            "ON CONFLICT (event_id, source) DO NOTHING",
             zip(*(frame.get_column(c).to_list() for c in bound), strict=True),
         )
         return int(dbapi.total_changes - before)
