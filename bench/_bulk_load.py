@@ -10,13 +10,13 @@ events, so ``verify_audit`` on a benchmark ledger reports them (it is not a real
 Rows go in the generator's order (subject by subject), which is also the best case for
 reads by subject range; see docs/performance.md.
 
-Speed: filling the ``event_id`` unique index row by row in random id order ran at about
-11,000 events/s (over an hour for 62M events). The table is therefore created without
-the inline ``UNIQUE (event_id)`` and filled in append order, and the unique index and
-the subject index are built afterwards, each by one sort (``CREATE [UNIQUE] INDEX``).
-The one difference from the migrated schema: uniqueness of ``event_id`` is held by the
-named index ``uq_events_event_id`` instead of SQLite's automatic one (same constraint,
-same ``ON CONFLICT (event_id)`` behaviour).
+Speed: filling the (``event_id``, ``source``) unique index row by row in random id
+order ran at about 11,000 events/s (over an hour for 62M events). The table is therefore
+created without its inline unique constraint and filled in append order, and the unique
+index and the subject index are built afterwards, each by one sort (``CREATE [UNIQUE]
+INDEX``). The one difference from the migrated schema: uniqueness of (``event_id``,
+``source``) is held by a unique index of the constraint's name instead of SQLite's
+automatic one (same constraint, same ``ON CONFLICT (event_id, source)`` behaviour).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ _INSERT = (
     "recorded_at_us, attributes, content_hash, batch, known_at_us) "
     "VALUES (?,?,?,?,?,?,?,?,?,0,?)"
 )
-_INLINE_UNIQUE = ", \n\tUNIQUE (event_id)\n)"
+_INLINE_UNIQUE = ", \n\tCONSTRAINT uq_events_event_id_source UNIQUE (event_id, source)\n)"
 
 
 def _events_without_unique(con: sqlite3.Connection) -> None:
@@ -102,7 +102,7 @@ def load_sqlite(parquet: Path, db: Path) -> int:
             )
             total += len(rows)
             print(f"  loaded {total:,} events ({time.perf_counter() - t0:.0f} s)", flush=True)
-        con.execute("CREATE UNIQUE INDEX uq_events_event_id ON events (event_id)")
+        con.execute("CREATE UNIQUE INDEX uq_events_event_id_source ON events (event_id, source)")
         con.execute("CREATE INDEX ix_events_subject_occurred ON events (subject, occurred_at_us)")
         print(f"  indexes built ({time.perf_counter() - t0:.0f} s)", flush=True)
         con.execute("COMMIT")

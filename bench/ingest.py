@@ -10,7 +10,7 @@ The references insert the very rows glasscredit stored (already validated, alrea
 hashed, in file order) into a fresh ledger schema with the same unique index, in
 batches of 50,000 with one transaction each:
 
-* SQLite: ``sqlite3`` ``executemany`` with ``ON CONFLICT (event_id) DO NOTHING``;
+* SQLite: ``sqlite3`` ``executemany`` with ``ON CONFLICT (event_id, source) DO NOTHING``;
 * PostgreSQL: ``psycopg`` ``executemany`` with ``ON CONFLICT DO NOTHING``, and ``COPY``
   straight into the table (the unique index enforces uniqueness by failing).
 
@@ -124,7 +124,7 @@ def raw_sqlite(url: str, rows: list[tuple[Any, ...]]) -> float:
         conn.execute(f"PRAGMA {pragma}")
     sql = (
         f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-        "ON CONFLICT (event_id) DO NOTHING"
+        "ON CONFLICT (event_id, source) DO NOTHING"
     )
     t0 = time.perf_counter()
     for i in range(0, len(rows), BATCH):
@@ -148,7 +148,7 @@ def raw_pg_executemany(url: str, rows: list[tuple[Any, ...]]) -> float:
         marks = ", ".join(["%s"] * len(COLUMNS))
         sql = (
             f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            "ON CONFLICT (event_id) DO NOTHING"
+            "ON CONFLICT (event_id, source) DO NOTHING"
         )
         t0 = time.perf_counter()
         for i in range(0, len(rows), BATCH):

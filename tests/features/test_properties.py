@@ -91,7 +91,7 @@ def test_batch_equals_single_subject_and_points_add_up(
         assert one.features.row(subject) == batch.row(subject)
         # the batch digest's id count and hash sums equal those of explain's counted ids
         mine = ids.filter(pl.col("subject") == subject).select(ID_SUMS).row(0)
-        assert id_hash_sums(one.counted_ids) == tuple(v or 0 for v in mine)
+        assert id_hash_sums(one.counted_keys) == tuple(v or 0 for v in mine)
         exp = explain_row(POLICY, POLICY.points, subject, t, batch.row(subject), {})
         row = scored.filter(pl.col("subject") == subject).row(0, named=True)
         assert exp.score == row["score"] == exp.base_points + sum(f.points for f in exp.features)

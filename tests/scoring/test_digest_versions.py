@@ -1,12 +1,13 @@
-"""Stored scores verify in their own digest version: version 1 (old) and 2 (new)."""
+"""Stored scores verify in their own digest version: 1 and 2 (old), 3 (new, per source)."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
+from glasscredit.features import id_hash_sums
 from glasscredit.policy import parse_timestamp
 from glasscredit.scoring import Scorer, rescore, verify_score
-from glasscredit.scoring._digest import digest_v1, digest_v2
+from glasscredit.scoring._digest import digest_v1, digest_v2, digest_v3
 from glasscredit.scoring._history import score_history
 from glasscredit.store import Ledger
 from glasscredit.store._tables import scores
@@ -37,15 +38,33 @@ def _set_digest(ledger: Ledger, score_id: int, digest: str) -> None:
         )
 
 
-def test_new_scores_store_version_2_and_verify(ledger: Ledger, clock: FakeClock) -> None:
+def test_new_scores_store_version_3_and_verify(ledger: Ledger, clock: FakeClock) -> None:
     sc, sid = _stored(ledger, clock)
     stored = score_history(sc, "s1")[-1]
-    assert stored.inputs_digest.startswith("v2") and len(stored.inputs_digest) == 64
+    assert stored.inputs_digest.startswith("v3") and len(stored.inputs_digest) == 64
+    keys = ["bank\x1fp1", "bank\x1fp2", "bank\x1flate"]  # source, separator, id
+    assert stored.inputs_digest == digest_v3(*id_hash_sums(keys), None)
     assert verify_score(sc, sid)["identical"]
-    _set_digest(ledger, sid, digest_v2(2, 1, 1, None))
+    _set_digest(ledger, sid, digest_v3(2, 1, 1, None))
     out = verify_score(sc, sid)
     assert not out["identical"]
     assert [d for d in out["differences"] if d.startswith("inputs_digest")]
+
+
+def test_a_version_2_score_still_verifies(ledger: Ledger, clock: FakeClock) -> None:
+    """As stored before ids were per source: the hash sums of the bare ids."""
+    sc, sid = _stored(ledger, clock)
+    _set_digest(ledger, sid, digest_v2(*id_hash_sums(["p1", "late", "p2"]), None))
+    assert verify_score(sc, sid)["identical"]
+    _set_digest(ledger, sid, digest_v2(*id_hash_sums(["p1", "late"]), None))
+    assert not verify_score(sc, sid)["identical"]
+
+
+def test_version_3_names_which_of_two_events_with_one_id_counted() -> None:
+    """Two sources' events with one id: version 2 cannot tell which one counted."""
+    bank, rentals = ["bank\x1fx1"], ["rentals\x1fx1"]
+    assert digest_v3(*id_hash_sums(bank), None) != digest_v3(*id_hash_sums(rentals), None)
+    assert digest_v2(*id_hash_sums(["x1"]), None) == digest_v2(*id_hash_sums(["x1"]), None)
 
 
 def test_a_version_1_score_still_verifies(ledger: Ledger, clock: FakeClock) -> None:
@@ -62,7 +81,8 @@ def test_a_version_1_score_still_verifies(ledger: Ledger, clock: FakeClock) -> N
     ]
 
 
-def test_digest_of_nothing_is_empty_in_both_versions() -> None:
-    assert digest_v1([], None) == digest_v2(0, 0, 0, None) == ""
+def test_digest_of_nothing_is_empty_in_every_version() -> None:
+    assert digest_v1([], None) == digest_v2(0, 0, 0, None) == digest_v3(0, 0, 0, None) == ""
+    assert digest_v3(0, 0, 0, "0.5").startswith("v3")
     assert digest_v1([], "0.5") != "" and digest_v2(0, 0, 0, "0.5").startswith("v2")
     assert len(digest_v1(["a"], None)) == 64 and not digest_v1(["a"], None).startswith("v")

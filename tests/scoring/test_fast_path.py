@@ -48,10 +48,10 @@ def test_explain_equals_batch(ledger: Ledger, clock: FakeClock) -> None:
     digest = chunk.digests.filter(pl.col("subject") == "s1")["inputs_digest"][0]
     assert exp.inputs_digest == digest
     # the digest is over every countable event (p3 is over the cap but still countable),
-    # no external values: version 2 over the ids' count and hash sums
-    n, lo, hi = id_hash_sums(["late", "p1", "p2", "p3"])
+    # no external values: version 3 over the count and hash sums of the events' keys
+    n, lo, hi = id_hash_sums([f"bank\x1f{e}" for e in ("late", "p1", "p2", "p3")])
     assert n == 4
-    assert exp.inputs_digest == "v2" + hashlib.sha256(f"4:{lo}:{hi}|".encode()).hexdigest()[:62]
+    assert exp.inputs_digest == "v3" + hashlib.sha256(f"4:{lo}:{hi}|".encode()).hexdigest()[:62]
 
 
 def test_stored_batch_score_verifies_through_the_fast_path(

@@ -193,11 +193,18 @@ CASES = [
     Case(
         "exclusion inserted (a negative event hidden)",
         sql(
-            "INSERT INTO event_exclusions (event_id, subject, from_us, until_us, reason, ref) "
-            "VALUES ('s1-default', 's1', 0, NULL, 'dispute', '77')"
+            "INSERT INTO event_exclusions "
+            "(event_id, subject, from_us, until_us, reason, ref, source) "
+            "VALUES ('s1-default', 's1', 0, NULL, 'dispute', '77', 'bank')"
         ),
         "event_exclusions",
         "inserted",
+    ),
+    Case(
+        "exclusion moved to another source's event with the same id",
+        sql("UPDATE event_exclusions SET source = 'rentals' WHERE ref = 'burst:bank:1'"),
+        "event_exclusions",
+        "edited",
     ),
     Case(
         "exclusion period edited",

@@ -15,9 +15,11 @@ from glasscredit.features._kernel import (
 from glasscredit.store import (
     ID_HASH,
     ID_SUMS,
+    event_keys,
     id_hash_sums,
     id_hashes,
     id_sum_aggregates,
+    key_hashes,
 )
 
 __all__ = [
@@ -30,10 +32,12 @@ __all__ = [
     "attribute_event_types",
     "compute_features",
     "countable_events",
+    "event_keys",
     "feature_provenance",
     "id_hash_sums",
     "id_hashes",
     "id_sum_aggregates",
+    "key_hashes",
     "subject_pass",
     "to_frame",
 ]

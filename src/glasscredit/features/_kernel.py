@@ -29,8 +29,9 @@ from glasscredit.store import (
 from glasscredit.store import (
     EXCLUSION_SCHEMA,
     ID_HASH,
-    id_hashes,
+    event_keys,
     id_sum_aggregates,
+    key_hashes,
 )
 
 __all__ = [
@@ -356,13 +357,13 @@ def compute_features(
     ``subjects`` lists who to report (default: every subject with an event recorded by
     ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject;
     ``with_ids`` adds :data:`~glasscredit.features.ID_SUMS` (how many events count and the
-    sums of their id hashes: the version-2 inputs digest's input) from the same pass; the
+    sums of their key hashes: the version-3 inputs digest's input) from the same pass; the
     hashes come from the events' ``id_hash`` column (the mirror stores it) or are
     computed here.
     """
     df = to_frame(events)
     if with_ids and ID_HASH not in df.columns:
-        df = df.with_columns(pl.Series(ID_HASH, id_hashes(df["event_id"])))
+        df = df.with_columns(pl.Series(ID_HASH, key_hashes(df)))
     # float sums and means depend on the order they add up in: keep the single-subject
     # order for them; every other aggregate is order-free, so skip the global sort
     ordered = any(f.agg in ("sum", "mean") for f in policy.features)
@@ -498,11 +499,12 @@ def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[st
 
 @dataclass(frozen=True, slots=True)
 class SubjectPass:
-    """One subject's features, provenance and counted event ids from ONE kernel pass."""
+    """One subject's features, provenance and counted events from ONE kernel pass."""
 
     features: FeatureFrame
     provenance: dict[str, list[dict[str, object]]]
-    counted_ids: list[str]  # ids of the events that count, sorted (the digest's input)
+    counted_ids: list[str]  # ids of the events that count, sorted (digests 1 and 2)
+    counted_keys: list[str]  # their keys, source + KEY_SEP + id, sorted (digest 3)
 
     @property
     def values(self) -> dict[str, float | None]:
@@ -545,4 +547,5 @@ def subject_pass(
         FeatureFrame(as_of_us, feats),
         _provenance_of(rows, policy),
         sorted(rows["event_id"].to_list()),
+        sorted(event_keys(rows).to_list()),
     )

@@ -22,8 +22,8 @@ from glasscredit.features import (
     attribute_event_types,
     compute_features,
     countable_events,
-    id_hashes,
     id_sum_aggregates,
+    key_hashes,
     subject_pass,
 )
 from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
@@ -45,14 +45,14 @@ def inputs_digests(
     exclusions: pl.DataFrame,
     external: pl.DataFrame | None,
 ) -> pl.DataFrame:
-    """Per subject: the (version-2) digest of the events that count and external values.
+    """Per subject: the (version-3) digest of the events that count and external values.
 
     See :mod:`._digest`; a stored score is checked by recomputing its digest.
     """
     df = (
         events
         if ID_HASH in events.columns
-        else events.with_columns(pl.Series(ID_HASH, id_hashes(events["event_id"])))
+        else events.with_columns(pl.Series(ID_HASH, key_hashes(events)))
     )
     lf = countable_events(df, scorer.policy, as_of_us, exclusions, ordered=False)
     sums = lf.group_by("subject").agg(id_sum_aggregates()).collect()
@@ -231,7 +231,7 @@ class Scorer:
             as_of_us,
             one.values,
             one.provenance,
-            inputs_digest=subject_digest(subject, one.counted_ids, inputs.external),
+            inputs_digest=subject_digest(subject, one.counted_keys, inputs.external),
             table_hash=self.table_hash,
         )
 

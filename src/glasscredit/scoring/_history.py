@@ -15,11 +15,11 @@ from typing import Any
 import polars as pl
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.features import countable_events, subject_pass
+from glasscredit.features import countable_events, id_hash_sums, subject_pass
 from glasscredit.policy import iso
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._causes import PINS, CauseInputs, cause_inputs, change_causes
-from glasscredit.scoring._digest import V2, digest_v1, external_text
+from glasscredit.scoring._digest import V2, V3, digest_v1, digest_v2, external_text
 from glasscredit.scoring._engine import ChunkResult, Scorer
 from glasscredit.store import StoredScore
 
@@ -311,12 +311,13 @@ def score_notices(scorer: Scorer, subject: str) -> list[dict[str, Any]]:
 
 
 def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str:
-    """The stored score's digest recomputed in its own version (``current`` is version 2).
+    """The stored score's digest recomputed in its own version (``current`` is version 3).
 
-    A version-1 digest (64 hex digits) is recomputed from the ids of the events that
-    count now, read and passed through the kernel again (old scores only).
+    A version-1 or version-2 digest (scores stored before ids were per source) is
+    recomputed from the ids of the events that count now, read and passed through the
+    kernel again (old scores only).
     """
-    if current == stored.inputs_digest or stored.inputs_digest.startswith(V2):
+    if current == stored.inputs_digest or stored.inputs_digest.startswith(V3):
         return current
     subject, t = stored.subject, stored.as_of_us
     versions, max_seq = _pins(stored)
@@ -332,7 +333,10 @@ def _recomputed_digest(scorer: Scorer, stored: StoredScore, current: str) -> str
         exclusions=scorer.exclusions([subject]),
         external=ext,
     )
-    return digest_v1(one.counted_ids, external_text(subject, ext))
+    text = external_text(subject, ext)
+    if stored.inputs_digest.startswith(V2):
+        return digest_v2(*id_hash_sums(one.counted_ids), text)
+    return digest_v1(one.counted_ids, text)
 
 
 def _pins(stored: StoredScore) -> tuple[dict[str, int] | None, int | None]:

@@ -24,7 +24,16 @@ from glasscredit.store._disputes import DisputeTarget
 from glasscredit.store._erasure import Erasure
 from glasscredit.store._feed import EventFeed
 from glasscredit.store._holds import HOLD_REASON
-from glasscredit.store._idhash import ID_HASH, ID_SUMS, id_hash_sums, id_hashes, id_sum_aggregates
+from glasscredit.store._idhash import (
+    ID_HASH,
+    ID_SUMS,
+    KEY_SEP,
+    event_keys,
+    id_hash_sums,
+    id_hashes,
+    id_sum_aggregates,
+    key_hashes,
+)
 from glasscredit.store._ingest import IngestReport
 from glasscredit.store._protocols import (
     AdverseStore,
@@ -66,6 +75,7 @@ __all__ = [
     "HOLD_REASON",
     "ID_HASH",
     "ID_SUMS",
+    "KEY_SEP",
     "TOPICS",
     "AccessStore",
     "AdverseAction",
@@ -111,9 +121,11 @@ __all__ = [
     "audit_row_hash",
     "check_actor",
     "check_backfill",
+    "event_keys",
     "id_hash_sums",
     "id_hashes",
     "id_sum_aggregates",
+    "key_hashes",
     "migrate",
     "read_events",
     "sqlite_url",

@@ -271,7 +271,8 @@ def _prepare(frame: pl.DataFrame, rows: int, invalid: int, errors: list[FieldErr
     batch = _Batch(rows, invalid, errors, 0, 0, frame, [], "")
     frame = frame.sort("row")
     first = frame.get_column("event_id").is_first_distinct()
-    if not first.all():  # a repeated id: the same event only if the source is the same too
+    shared = not first.all()
+    if shared:  # a repeated id: the same event only if the source is the same too
         first = frame.select(pl.struct(*KEY).is_first_distinct()).to_series()
     if not first.all():
         firsts = frame.filter(first)
@@ -281,8 +282,8 @@ def _prepare(frame: pl.DataFrame, rows: int, invalid: int, errors: list[FieldErr
         for row, new, stored in repeats.select("row", "content_hash", "stored").iter_rows():
             _classify_repeat(batch, row, stored, new)
         frame = firsts
-    # ties on event_id (other sources) are ordered by content hash, as batch_digest sorts
-    shared = frame.height != frame.get_column("event_id").n_unique()
+    # ties on event_id (other sources' events) are ordered by content hash, as
+    # batch_digest sorts its pairs; a batch of distinct ids (the usual) sorts on one key
     batch.frame = frame.sort(["event_id", "content_hash"] if shared else "event_id").rechunk()
     batch.subjects = batch.frame.get_column("subject").unique().sort().to_list()
     batch.digest = _digest(batch.frame) if batch.frame.height else ""
@@ -381,7 +382,7 @@ def _write_batch(
         accepted, digest = frame, _digest(frame) if refused else batch.digest
         if inserted != frame.height:
             ids = _ids_of_batch(conn, frame.get_column("event_id").to_list(), seq)
-            is_new = frame.select(pl.struct(*KEY).is_in(_key_series(ids))).to_series()
+            is_new = frame.select(pl.struct(*KEY).is_in(_key_series(ids).implode())).to_series()
             accepted = frame.filter(is_new)
             digest = _digest(accepted)
             leftover = frame.filter(~is_new)

@@ -8,9 +8,10 @@ truth; the mirror is a cache that :meth:`EventMirror.sync` brings up to date:
   seq), so a subject-range scan skips most row groups by their statistics;
 * the manifest (``manifest.json``) lists per segment its seq range, row count, size and
   sha256; columns are the policy-independent ``EVENT_SCHEMA`` (``attributes`` as JSON
-  text), so the mirror never depends on a policy; plus ``id_hash``, each event id's
-  stable 64-bit hash (the version-2 inputs digest's input), computed once here instead
-  of at every rescoring; a mirror of an older format is rebuilt by the next sync;
+  text), so the mirror never depends on a policy; plus ``id_hash``, the stable 64-bit
+  hash of each event's key, source and id (the version-3 inputs digest's input),
+  computed once here instead of at every rescoring; a mirror of an older format is
+  rebuilt by the next sync;
 * ``sync`` appends ``seq > max_seq`` as a new segment; when the number of erasure
   tombstones moved since the last sync (events leave the table only by erasure), it
   checks that the database holds as many events up to ``max_seq`` as the manifest says
@@ -44,13 +45,14 @@ from glasscredit.exceptions import LedgerError
 from glasscredit.store._adapters import dialect_named
 from glasscredit.store._audit import subject_hash
 from glasscredit.store._columnar import EventFilter, read_event_batches
-from glasscredit.store._idhash import ID_HASH, id_hashes
+from glasscredit.store._idhash import ID_HASH, key_hashes
 from glasscredit.store._schemas import EVENT_FRAME_SCHEMA, EVENT_SCHEMA
 
 __all__ = ["EventMirror", "SyncReport"]
 
 _MANIFEST = "manifest.json"
-_FORMAT = 4  # 2: segments carry id_hash; 3: id_hash is XXH64; 4: known_at_us
+# 2: segments carry id_hash; 3: id_hash is XXH64; 4: known_at_us; 5: id_hash of source + id
+_FORMAT = 5
 _ORDER = ["subject", "occurred_at_us", "seq"]
 _ROW_GROUP = 500_000
 _SMALL_SEGMENT = 1_000_000  # rows; smaller adjacent segments are merged by compaction
@@ -103,7 +105,7 @@ class EventMirror:
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"seg-{lo:012d}-{hi:012d}.parquet"
         if ID_HASH not in df.columns:
-            df = df.with_columns(pl.Series(ID_HASH, id_hashes(df["event_id"])))
+            df = df.with_columns(pl.Series(ID_HASH, key_hashes(df)))
         path = self.root / name
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         df.sort(_ORDER).write_parquet(
@@ -289,7 +291,8 @@ class EventMirror:
         keys = pl.DataFrame(
             list(events), schema={"source": pl.String, "event_id": pl.String}, orient="row"
         )
-        named = pl.struct("source", "event_id").is_in(keys.select(pl.struct("*")).to_series())
+        wanted = keys.select(pl.struct("*")).to_series().implode()
+        named = pl.struct("source", "event_id").is_in(wanted)
         gone = pl.col("subject").is_in(list(subjects)) | named
         removed = 0
         for i, seg in enumerate(man["segments"]):
