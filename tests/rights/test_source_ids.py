@@ -84,3 +84,23 @@ def test_erasing_the_squatters_subject_keeps_the_victims_event(
     assert ("bank", "s1-late") in evs
     assert Scorer(ledger).explain("s1", T0).score == 600
     assert ledger.verify_audit().ok
+
+
+def test_the_command_line_asks_for_the_source_and_takes_it(
+    ledger: Ledger, clock: FakeClock, db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from glasscredit.cli import app
+
+    _squatted(ledger, clock, "s1")
+
+    def run(*args: str) -> tuple[int, str]:
+        res = CliRunner().invoke(app, ["dispute", "open", *args, "--db", db_url])
+        return res.exit_code, res.output
+
+    code, out = run("s1", "s1-late", "--reason", "paid on time")
+    assert code == 3 and "source" in out and "bank, rentals" in out  # a usage error
+    code, out = run("s1", "s1-late", "--reason", "paid on time", "--source", "rentals", "--json")
+    assert code == 0, out
+    assert "rentals" in out

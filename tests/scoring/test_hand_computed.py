@@ -93,11 +93,15 @@ def test_exclusion_removes_exactly_the_events_points(
     ledger.ingest(_s1_events())
     t = parse_timestamp(AS_OF)
     ev = Scorer(ledger).events(["s1"], t)
+    schema = {"event_id": pl.String, "source": pl.String, "from_us": pl.Int64, "until_us": pl.Int64}
     excl = pl.DataFrame(
-        {"event_id": ["late"], "from_us": [t - 1], "until_us": [None]},
-        schema={"event_id": pl.String, "from_us": pl.Int64, "until_us": pl.Int64},
+        {"event_id": ["late"], "source": ["bank"], "from_us": [t - 1], "until_us": [None]},
+        schema=schema,
     )
     before = compute_features(ev, policy, t).row("s1")
+    # ids are per source: another source's period for the same id leaves bank's event alone
+    other = excl.with_columns(pl.lit("rentals").alias("source"))
+    assert compute_features(ev, policy, t, exclusions=other).row("s1") == before
     after = compute_features(ev, policy, t, exclusions=excl).row("s1")
     assert before["late_payments_24m"] == 1 and after["late_payments_24m"] == 0
     assert after["max_days_late_24m"] is None and after["on_time_share_24m"] == 1.0

@@ -58,7 +58,8 @@ class Reason(AppModel):
     points_below_max: int
     feature: str
     events: list[str]
-    sources: list[str]  # each event's source, in the order of ``events``
+    # each event's source, in the order of ``events`` (ids are per source)
+    sources: list[str] = Field(default_factory=list)
 
 
 class Perk(AppModel):
