@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from glasscredit.features import id_hashes
+from glasscredit.features import id_hashes, key_hashes
 from glasscredit.policy import parse_timestamp
 from glasscredit.rights import erase_subject
 from glasscredit.scoring import Scorer
@@ -166,14 +166,17 @@ def test_segments_carry_each_ids_hash_and_older_formats_are_rebuilt(
     _ingest(ledger, 5)
     mirror.sync()
     got = mirror.scan(with_id_hash=True).sort("seq")
-    assert got["id_hash"].to_list() == id_hashes(got["event_id"]).tolist()
+    # the hash of each event's key, source + 0x1f + id (ids are per source)
+    keys = (got["source"] + "\x1f" + got["event_id"]).to_list()
+    assert got["id_hash"].to_list() == id_hashes(keys).tolist()
+    assert got["id_hash"].to_list() == key_hashes(got).tolist()
     assert "id_hash" not in mirror.scan().columns  # the SQL reader's columns otherwise
-    # a manifest of an older format (1: no id_hash; 2: another hash; 3: no known_at_us):
-    # sync rebuilds them
-    for older in (1, 2, 3):
+    # a manifest of an older format (1: no id_hash; 2: another hash; 3: no known_at_us;
+    # 4: the bare id's hash): sync rebuilds them
+    for older in (1, 2, 3, 4):
         man = mirror.manifest()
         man["version"] = older
         (mirror.root / "manifest.json").write_text(json.dumps(man))
         assert mirror.sync().full_rebuild
-        assert mirror.manifest()["version"] == 4
+        assert mirror.manifest()["version"] == 5
     assert mirror.scan(with_id_hash=True).sort("seq").equals(got)
