@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from glasscredit.batch import SparkSettings, spark_session
-from glasscredit.policy import DAY_US, default_policy
+from glasscredit.policy import DAY_US, default_policy, iso
 from glasscredit.rights import erase_subject, open_dispute, resolve_dispute
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
@@ -117,6 +117,19 @@ def build_world(root: Path, subjects: int = 240) -> World:
         open_dispute(led, subj, eid, "never happened", now_us=clock.now, actor="t")
     clock.now = NOW
     _ingest_until(led, pop, PAST, NOW, root)
+    # id squatting: rentals sends the id of a disputed bank record about the same person;
+    # ids are per source, so it is stored, and only the bank's record is under dispute:
+    # every engine must count the rentals one (the exclusion join is on source and id)
+    eid, subj, _ = negatives[1]
+    squat = {
+        "event_id": eid,
+        "subject": subj,
+        "source": "rentals",
+        "type": "rental.returned_late",
+        "occurred_at": iso(NOW - 10 * DAY_US),
+        "attributes": {"asset": "bike", "days_late": 2},
+    }
+    assert led.ingest([squat]).accepted == 1
     on_time = [r for r in ids if r[2] == "payment.on_time"][:6]
     hold_bursts(led, [Burst("bank", NOW - DAY_US, 3, len(on_time), [r[0] for r in on_time])], NOW)
     compute_trust(led, NOW)

@@ -49,6 +49,9 @@ def test_the_world_has_what_the_engines_must_honour(world: World) -> None:
         led.close()
     excluded = set(inputs.exclusions["event_id"].to_list())
     assert set(world.disputed) | set(world.held) <= excluded
+    # the squatted id (conftest): the bank's record is excluded, rentals' is not
+    squatted = inputs.exclusions.filter(pl.col("event_id") == world.disputed[1])
+    assert squatted["source"].unique().to_list() == ["bank"]
     assert inputs.erased == {subject_hash(world.erased)}
     assert world.erased not in inputs.subjects
     assert inputs.external is not None

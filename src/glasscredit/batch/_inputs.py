@@ -3,7 +3,7 @@
 The events may come from a lake the ledger never wrote, but what moves a score beyond
 them lives in the ledger and is honoured exactly as the local engine honours it:
 
-* exclusions (open disputes, removed records, held bursts) by event id, through
+* exclusions (open disputes, removed records, held bursts) by source and event id, through
   :meth:`Scorer.exclusions`;
 * external features (trust, corroborated reports) of the newest snapshot at or before
   the scoring time, through :meth:`Scorer.external`;

@@ -6,8 +6,8 @@ test). Each partition is handed whole to :func:`glasscredit.scoring.score_events
 call per partition; a call per subject would drown in overhead), then to the same row
 builders the local engine uses.
 
-The ledger's side travels two ways: the exclusions (by event id, few) are broadcast;
-the subjects and their external values (one row each, as many as subjects) ride in the
+The ledger's side travels two ways: the exclusions (by source and event id, few) are
+broadcast; the subjects and their external values (one row each, as many as subjects) ride in the
 shuffle as *marker rows*, unioned with the events and partitioned by the same key, so
 no executor ever holds them all.
 """
