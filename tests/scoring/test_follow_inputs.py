@@ -97,7 +97,7 @@ def test_burst_hold_and_release_name_the_burst(ledger: Ledger, clock: FakeClock)
     scorer = _ledger(ledger, clock)
     ref = "burst:bank:2026-08-31"
     # holding s3's default lifts it by exactly 45 (defaults_7y 1 -> 0: -35 -> +10)
-    assert ledger.holds.hold(ref, ["s3-default"], T1, actor="operator") == 1
+    assert ledger.holds.hold(ref, [("bank", "s3-default")], T1, actor="operator") == 1
     assert changed_subjects(scorer, T1) == ["s3"]
     run = rescore(scorer, T1, T1, only_changed=True)
     assert (run.stored, run.changed) == (1, 1)
@@ -164,7 +164,7 @@ def test_a_candidate_whose_inputs_did_not_move_keeps_its_score(
     at (an exclusion period since its score) but keeps its score, and is stored once
     more only when something does move."""
     scorer = _ledger(ledger, clock)
-    ledger.holds.hold("burst:bank:x", ["s2-default"], T1, actor="operator")
+    ledger.holds.hold("burst:bank:x", [("bank", "s2-default")], T1, actor="operator")
     ledger.holds.release("burst:bank:x", T1, actor="operator")  # an empty period
     assert changed_subjects(scorer, T2) == ["s2"]
     run = rescore(scorer, T2, T2, only_changed=True)

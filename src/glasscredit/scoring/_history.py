@@ -235,8 +235,8 @@ def _notices(
     out: dict[str, dict[str, Any]] = {}
     for subj, _, old, r, new_detail in changed:
         mine = (
-            entered.filter(pl.col("subject") == subj).unique("event_id"),
-            left.filter(pl.col("subject") == subj).unique("event_id"),
+            entered.filter(pl.col("subject") == subj).unique(["event_id", "source"]),
+            left.filter(pl.col("subject") == subj).unique(["event_id", "source"]),
         )
         causes = change_causes(scorer, why, old["prev"], old["detail"], new_detail, as_of, mine)
         lines, feats = [], {}

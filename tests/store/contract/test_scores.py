@@ -111,11 +111,11 @@ def test_what_changed_since_the_last_score(ledger: Ledger, clock: FakeClock) -> 
     assert ledger.scores.scored_under_other("p" * 64, "m" * 64) == []
     assert ledger.scores.scored_under_other("p" * 64, "n" * 64) == ["s1", "s2", "s3"]
     # a hold of s1's event after its score (T0)
-    ledger.holds.hold("burst:x", ["e1"], T0 + DAY // 2, actor="operator")
+    ledger.holds.hold("burst:x", [("bank", "e1")], T0 + DAY // 2, actor="operator")
     assert ledger.scores.excluded_since_scored(T0 + DAY) == ["s1"]
     assert ledger.scores.excluded_since_scored(T0) == []
     # a hold of s3's event at (or before) its score's instant is stamped just after it
-    ledger.holds.hold("burst:y", ["e4"], T0 + DAY // 2, actor="operator")
+    ledger.holds.hold("burst:y", [("community", "e4")], T0 + DAY // 2, actor="operator")
     ledger.holds.release("burst:x", T0 + DAY, actor="operator")
     got = ledger.exclusions.periods(["e1", "e4"])
     assert got.select("event_id", "from_us", "until_us", "reason", "ref").rows() == [
