@@ -64,6 +64,10 @@ class CauseInputs:
     history: dict[str, list[SnapshotVersion]]
 
 
+#: an event's key, source + 0x1f + event_id: ids are per source
+_KEY = pl.concat_str([pl.col("source"), pl.lit("\x1f"), pl.col("event_id")])
+
+
 def cause_inputs(scorer: Scorer, chunk: ChunkResult) -> CauseInputs:
     as_of = chunk.scored.as_of_us
     ids = chunk.exclusions["event_id"].unique().to_list()
@@ -109,20 +113,20 @@ def _external_causes(
 def _exclusion_causes(
     periods: pl.DataFrame, moved: set[str], old_as_of: int, new_as_of: int
 ) -> tuple[list[str], set[str]]:
-    """Causes from exclusion periods of the ``moved`` events that opened or closed
-    between the two scores, and the events they explain."""
+    """Causes from exclusion periods of the ``moved`` events (keys: source, 0x1f, id) that
+    opened or closed between the two scores, and the events they explain."""
     out: list[str] = []
     explained: set[str] = set()
     if periods.height == 0 or not moved:
         return out, explained
-    mine = periods.filter(pl.col("event_id").is_in(sorted(moved)))
-    for e, start, end, reason, ref in mine.iter_rows():
+    mine = periods.filter(_KEY.is_in(sorted(moved)))
+    for e, src, start, end, reason, ref in mine.iter_rows():
         if old_as_of < start <= new_as_of:
             out.append(_STARTED.get(reason, "{reason} {ref}").format(reason=reason, ref=ref))
-            explained.add(e)
+            explained.add(f"{src}\x1f{e}")
         if end is not None and old_as_of < end <= new_as_of:
             out.append(_ENDED.get(reason, "{reason} {ref} ended").format(reason=reason, ref=ref))
-            explained.add(e)
+            explained.add(f"{src}\x1f{e}")
     return list(dict.fromkeys(out)), explained
 
 
@@ -150,14 +154,16 @@ def change_causes(
         new_detail.get("f", {}),
     )
     entered, left = moved
-    ids = set(entered["event_id"].to_list()) | set(left["event_id"].to_list())
+    # an event is (source, event_id): another source's period for the same id explains nothing
+    ids = set(entered.select(_KEY).to_series().to_list())
+    ids |= set(left.select(_KEY).to_series().to_list())
     by_exclusion, explained = _exclusion_causes(inputs.periods, ids, old_as_of, as_of_us)
     causes += by_exclusion
-    rest_in = entered.filter(~pl.col("event_id").is_in(sorted(explained)))
+    rest_in = entered.filter(~_KEY.is_in(sorted(explained)))
     new_events = rest_in.filter(pl.col("recorded_at_us") > old_as_of).height
     if new_events:
         causes.append(f"{new_events} new event{'s' if new_events > 1 else ''} recorded")
-    aged = left.filter(~pl.col("event_id").is_in(sorted(explained))).height
+    aged = left.filter(~_KEY.is_in(sorted(explained))).height
     if aged:
         causes.append(f"{aged} event{'s' if aged > 1 else ''} aged out of a window")
     if not causes:

@@ -58,15 +58,23 @@ class SqlExclusionStore:
             ]
 
     def periods(self, event_ids: Collection[str]) -> pl.DataFrame:
-        """``event_id``, ``from_us``, ``until_us``, ``reason``, ``ref`` of these events'
-        periods, in the order they were made (what a change notice names as the cause)."""
+        """``event_id``, ``source``, ``from_us``, ``until_us``, ``reason``, ``ref`` of the
+        periods of events with these ids (every source's: ids are per source), in the order
+        they were made (what a change notice names as the cause)."""
         ex = event_exclusions
         wanted = sorted(set(event_ids))
         rows: list[Any] = []
         with self._engine.connect() as conn:
             for i in range(0, len(wanted), 20_000):
                 rows += conn.execute(
-                    select(ex.c.event_id, ex.c.from_us, ex.c.until_us, ex.c.reason, ex.c.ref)
+                    select(
+                        ex.c.event_id,
+                        ex.c.source,
+                        ex.c.from_us,
+                        ex.c.until_us,
+                        ex.c.reason,
+                        ex.c.ref,
+                    )
                     .where(ex.c.event_id.in_(wanted[i : i + 20_000]))
                     .order_by(ex.c.id)
                 ).all()
