@@ -504,6 +504,7 @@ EXPORTED: dict[str, list[str]] = {
         "monthly_events",
         "path_to_next_tier",
         "rescore",
+        "score_as_of_past",
         "score_events",
         "score_frame",
         "score_history",

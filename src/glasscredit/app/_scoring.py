@@ -34,6 +34,7 @@ from glasscredit.scoring import (
     RescoreReport,
     path_to_next_tier,
     rescore,
+    score_as_of_past,
     score_history,
     score_notices,
     whatif,
@@ -130,12 +131,25 @@ def score(
     notice names its causes.
 
     A named subject the ledger does not hold is a ``NotFoundError`` (nothing is stored).
+    As of a past time it is a read (``historical``): scores over what the ledger knows
+    now, never stored, so they replace no current score and write no change notice.
     """
     unknown = [s for s in subjects or () if not ctx.ledger.has_subject(s)]
     if unknown:
         raise NotFoundError(
             f"subject: {', '.join(map(repr, unknown[:5]))} not in the ledger [exists]"
         )
+    now = ctx.now()
+    if as_of_us is not None and as_of_us < now:
+        past = score_as_of_past(
+            ctx.scorer,
+            as_of_us,
+            now,
+            subjects_in=list(subjects) if subjects else None,
+            chunk_subjects=50_000,
+            progress=progress,
+        )
+        return score_run_view(ctx, past).model_copy(update={"historical": True})
     report = rescore_report(
         ctx, ctx.as_of(as_of_us), subjects=subjects, only_changed=only_changed, progress=progress
     )
@@ -143,7 +157,21 @@ def score(
 
 
 def score_subject(ctx: Context, subject: str, *, as_of_us: int | None = None) -> StoredScore:
-    """Score one subject as of a time (default now), store it, and return the stored score."""
+    """Score one subject as of a time (default now), store it, and return the stored score.
+
+    A past time is a read, never stored: refused here (``explain`` answers it).
+    """
+    if as_of_us is not None and as_of_us < ctx.now():
+        raise ValidationError(
+            [
+                FieldError(
+                    "as_of",
+                    "past",
+                    "a score as of a past time is a read and is never stored: "
+                    "ask for the explanation as of that time",
+                )
+            ]
+        )
     score(ctx, as_of_us=as_of_us, subjects=[subject])
     return current_score(ctx, subject)
 
@@ -215,8 +243,13 @@ def rescore_report(
 
 
 def explain(ctx: Context, subject: str, *, as_of_us: int | None = None) -> Explanation:
-    """One subject's score decomposed exactly: points, reasons, events, perks."""
-    return explanation_view(ctx, ctx.scorer.explain(subject, ctx.as_of(as_of_us)))
+    """One subject's score decomposed exactly: points, reasons, events, perks.
+
+    As of a past time, over what the ledger knows now (a backfilled history counts).
+    """
+    now = ctx.now()
+    t = ctx.as_of(as_of_us)
+    return explanation_view(ctx, ctx.scorer.explain(subject, t, ledger_us=max(now, t)))
 
 
 def what_if_actions(ctx: Context) -> WhatIfActions:

@@ -101,6 +101,9 @@ class Explanation(AppModel):
     perks: list[Perk]
     perks_not_granted: list[PerkNotGranted]
     events: dict[str, list[ProvenanceEvent]]
+    #: positive events that counted for nothing (known too long after they happened),
+    #: each with why in plain words
+    not_counted: list[dict[str, str]] = Field(default_factory=list)
 
     @property
     def points_total(self) -> int:
@@ -132,6 +135,8 @@ class ScoreRun(AppModel):
     unchanged: int = 0
     #: change notices per cause ("trust recomputed (snapshot v7)", "burst hold ...")
     causes: dict[str, int] = Field(default_factory=dict)
+    #: scores as of a past time, read over what the ledger knows now: never stored
+    historical: bool = False
 
 
 class ScoreDetail(AppModel):

@@ -310,7 +310,10 @@ def register(app: typer.Typer) -> None:
         policy: PolicyOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Score subjects and store the scores (all of them by default), with a progress bar."""
+        """Score subjects and store the scores (all of them by default), with a progress bar.
+
+        With --as-of in the past: a read over what the ledger knows now, never stored.
+        """
         with open_context(db, policy) as ctx, score_progress() as tick:
             run = gc.score(
                 ctx,
@@ -321,10 +324,23 @@ def register(app: typer.Typer) -> None:
             )
         if as_json:
             data = run.as_json()
-            keys = ("as_of_us", "subjects", "stored", "changed", "unchanged", "causes", "tiers")
+            keys = (
+                "as_of_us",
+                "subjects",
+                "stored",
+                "changed",
+                "unchanged",
+                "causes",
+                "tiers",
+                "historical",
+            )
             emit_json({k: data[k] for k in keys})
         else:
             print_distribution(run)
+            if run.historical:
+                console.print(
+                    "as of a past time: a read over what the ledger knows now, not stored"
+                )
 
     @app.command()
     def refresh(

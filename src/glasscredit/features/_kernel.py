@@ -8,14 +8,20 @@ Polars is the engine: lazy, multi-threaded, and its conditional aggregations
 (``col.filter(cond).max()`` inside one ``group_by``) compute all features in a single
 pass over the events, with no SQL text to keep in sync with the policy.
 
-An event *counts* at ``t`` when it was recorded by ``t``, happened by ``t``, is within
+Time has two dimensions: the scoring time ``t`` and the ledger position ``c`` (what the
+ledger had recorded; ``c`` defaults to ``t``, so a stored score reproduces). An event
+*counts* at ``(t, c)`` when it was recorded by ``c``, known by ``t`` (``known_at_us``,
+the ledger's clock) and happened by ``t``; a positive event known longer after it
+happened than its type's ``lateness`` bound counts for no feature (:data:`LATE`). So a
+score as of a past ``t`` read at ``c = now`` sees a backfilled history. It must also be
+within
 its type's retention, and is not excluded at ``t`` (an open dispute, a dispute resolved
 as removed, a held burst: ``exclusions`` rows with ``from_us <= t < until_us``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import compress
 
 import polars as pl
@@ -47,6 +53,7 @@ __all__ = [
 ]
 
 LAST_NEGATIVE = "_last_negative_us"
+TIMELY = "_timely"  # known within its type's lateness bound (or the type has none)
 AS_OF = "_as_of_us"  # the single-subject plan's scoring time, as a column
 
 
@@ -99,6 +106,7 @@ def countable_events(
     exclusions: pl.DataFrame | None = None,
     *,
     ordered: bool = True,
+    ledger_us: int | None = None,
 ) -> pl.LazyFrame:
     """Events that count at ``as_of_us``, with the attributes features need, as columns.
 
@@ -114,6 +122,7 @@ def countable_events(
         as_of_us,
         exclusions,
         ordered,
+        ledger_us,
     )
 
 
@@ -127,7 +136,7 @@ class _Exprs:
     """
 
     retention: pl.DataFrame
-    recorded: pl.Expr  # recorded and happened by now
+    recorded: pl.Expr  # known and happened by now (recorded by the ledger position: apart)
     retained: pl.Expr  # within the type's retention
     attrs: list[pl.Expr]
     members: list[pl.Expr]
@@ -143,17 +152,18 @@ class _Exprs:
         """``now`` in row context, ``now_agg`` in the group_by (one value per group)."""
         aggs = [f for f in policy.features if f.is_event_aggregate]
         capped = [f for f in aggs if f.max_per_period is not None]
+        lags = policy.lag_bounds_us()
         return _Exprs(
             retention=pl.DataFrame(
                 {
                     "type": list(policy.event_types),
                     "_retention_us": [policy.retention_us(t) for t in policy.event_types],
                     "_negative": [s.polarity == "negative" for s in policy.event_types.values()],
-                }
+                    "_max_lag_us": [lags.get(t) for t in policy.event_types],
+                },
+                schema_overrides={"_max_lag_us": pl.Int64},
             ),
-            recorded=(pl.col("recorded_at_us") <= now)
-            & (pl.col("known_at_us") <= now)
-            & (pl.col("occurred_at_us") <= now),
+            recorded=(pl.col("known_at_us") <= now) & (pl.col("occurred_at_us") <= now),
             retained=pl.col("occurred_at_us") > now - pl.col("_retention_us"),
             attrs=[
                 pl.when(pl.col("type").is_in(sorted(types)))
@@ -226,11 +236,26 @@ def _layers(policy: Policy) -> list[list[pl.Expr]]:
 
 
 def _countable(
-    lf: pl.LazyFrame, ex: _Exprs, as_of_us: int, exclusions: pl.DataFrame | None, ordered: bool
+    lf: pl.LazyFrame,
+    ex: _Exprs,
+    as_of_us: int,
+    exclusions: pl.DataFrame | None,
+    ordered: bool,
+    ledger_us: int | None = None,
 ) -> pl.LazyFrame:
-    """:func:`countable_events` from a policy's expressions."""
+    """:func:`countable_events` from a policy's expressions (``ledger_us``: the ledger
+    position ``c``, default ``as_of_us``)."""
+    c = as_of_us if ledger_us is None else ledger_us
     lf = (
-        lf.filter(ex.recorded).join(ex.retention.lazy(), on="type", how="inner").filter(ex.retained)
+        lf.filter((pl.col("recorded_at_us") <= c) & ex.recorded)
+        .join(ex.retention.lazy(), on="type", how="inner")
+        .filter(ex.retained)
+        .with_columns(
+            (
+                pl.col("_max_lag_us").is_null()
+                | (pl.col("known_at_us") - pl.col("occurred_at_us") <= pl.col("_max_lag_us"))
+            ).alias(TIMELY)
+        )
     )
     if exclusions is not None and exclusions.height:
         active = (
@@ -262,8 +287,9 @@ def _countable(
 
 
 def _membership(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
-    """Whether an event counts for ``f`` before its per-period cap."""
-    cond = pl.col("type").is_in(f.types)
+    """Whether an event counts for ``f`` before its per-period cap (a late positive
+    event counts for nothing: :data:`TIMELY`)."""
+    cond = pl.col("type").is_in(f.types) & pl.col(TIMELY)
     if f.window_us is not None:
         cond = cond & (pl.col("occurred_at_us") > now - f.window_us)
     for attr, flt in f.where.items():
@@ -351,8 +377,10 @@ def compute_features(
     external: pl.DataFrame | None = None,
     subjects: list[str] | None = None,
     with_ids: bool = False,
+    ledger_us: int | None = None,
 ) -> FeatureFrame:
-    """Every subject's features as of ``as_of_us`` (see the module docstring).
+    """Every subject's features as of ``as_of_us`` (see the module docstring), over the
+    events recorded by ``ledger_us`` (default ``as_of_us``).
 
     ``subjects`` lists who to report (default: every subject with an event recorded by
     ``as_of_us``); ``external`` supplies ``external`` features (e.g. trust) by subject;
@@ -372,9 +400,10 @@ def compute_features(
     folded = [] if ordered else foldable(list(policy.features))
     if folded:
         ex = _without(ex, policy, {f.name for f in folded})
-    lf = _countable(df.lazy(), ex, as_of_us, exclusions, ordered)
+    lf = _countable(df.lazy(), ex, as_of_us, exclusions, ordered, ledger_us)
     if subjects is None:
-        who = df.lazy().filter(pl.col("recorded_at_us") <= as_of_us).select("subject").unique()
+        c = as_of_us if ledger_us is None else ledger_us
+        who = df.lazy().filter(pl.col("recorded_at_us") <= c).select("subject").unique()
     else:
         who = pl.DataFrame({"subject": subjects}, schema={"subject": pl.String}).lazy()
     ids = id_sum_aggregates() if with_ids else []
@@ -505,6 +534,9 @@ class SubjectPass:
     provenance: dict[str, list[dict[str, object]]]
     counted_ids: list[str]  # ids of the events that count, sorted (digests 1 and 2)
     counted_keys: list[str]  # their keys, source + KEY_SEP + id, sorted (digest 3)
+    #: positive events that count for nothing because they were known too long after
+    #: they happened (``lateness``): event_id, type, source, occurred_at_us, known_at_us
+    late: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def values(self) -> dict[str, float | None]:
@@ -521,8 +553,10 @@ def subject_pass(
     *,
     exclusions: pl.DataFrame | None = None,
     external: pl.DataFrame | None = None,
+    ledger_us: int | None = None,
 ) -> SubjectPass:
-    """Everything an explanation needs for one subject, sharing one countable frame.
+    """Everything an explanation needs for one subject, sharing one countable frame
+    (``ledger_us``: the ledger position, default ``as_of_us``).
 
     The same :func:`countable_events` and aggregates as :func:`compute_features` (batch),
     collected once instead of three times (features, provenance, digest).
@@ -536,7 +570,7 @@ def subject_pass(
     ex = _Exprs.for_policy(policy)
     plain = pl.QueryOptFlags.none()
     lf = df.lazy().with_columns(pl.lit(as_of_us, dtype=pl.Int64).alias(AS_OF))
-    rows = _countable(lf, ex, as_of_us, exclusions, True).collect(
+    rows = _countable(lf, ex, as_of_us, exclusions, True, ledger_us).collect(
         engine="in-memory", optimizations=plain
     )
     who = pl.DataFrame({"subject": [subject]}, schema={"subject": pl.String}).lazy()
@@ -548,4 +582,7 @@ def subject_pass(
         _provenance_of(rows, policy),
         sorted(rows["event_id"].to_list()),
         sorted(event_keys(rows).to_list()),
+        rows.filter(~pl.col(TIMELY))
+        .select("event_id", "type", "source", "occurred_at_us", "known_at_us")
+        .to_dicts(),
     )

@@ -14,6 +14,7 @@ from glasscredit.scoring._rescore import (
     RescoreReport,
     changed_subjects,
     rescore,
+    score_as_of_past,
     subjects_with_new_events,
 )
 from glasscredit.scoring._scorecard import (
@@ -40,6 +41,7 @@ __all__ = [
     "monthly_events",
     "path_to_next_tier",
     "rescore",
+    "score_as_of_past",
     "score_events",
     "score_frame",
     "score_history",

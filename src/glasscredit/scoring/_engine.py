@@ -70,6 +70,7 @@ def score_events(
     subjects: list[str],
     exclusions: pl.DataFrame,
     external: pl.DataFrame | None,
+    ledger_us: int | None = None,
 ) -> tuple[ScoredFrame, pl.DataFrame]:
     """Points and inputs digests of ``subjects`` from their events: pure, no I/O.
 
@@ -84,6 +85,7 @@ def score_events(
         external=external,
         subjects=subjects,
         with_ids=True,
+        ledger_us=ledger_us,
     )  # digests: same pass
     ff = FeatureFrame(as_of_us, both.frame.drop(ID_SUMS))
     scored = score_frame(ff, policy, table)
@@ -199,6 +201,7 @@ class Scorer:
         made_by_us: int | None = None,
         versions: dict[str, int] | None = None,
         max_seq: int | None = None,
+        ledger_us: int | None = None,
     ) -> Explanation:
         """The exact explanation of one subject's score as of a time.
 
@@ -208,9 +211,16 @@ class Scorer:
         single == batch). ``made_by_us``: read only snapshot versions made by then (a
         stored score's computation time reproduces it). ``versions`` and ``max_seq``: the
         snapshot versions and the newest event a stored score pinned (what it read, even
-        when more was written in the same microsecond).
+        when more was written in the same microsecond). ``ledger_us``: the ledger position
+        (default ``as_of_us``): a past time read over what the ledger knows later.
         """
-        inputs = self._reader.read(subject, as_of_us, made_by_us=made_by_us, versions=versions)
+        inputs = self._reader.read(
+            subject,
+            as_of_us,
+            made_by_us=made_by_us,
+            versions=versions,
+            recorded_by_us=ledger_us,
+        )
         if not inputs.known:
             raise NotFoundError(f"subject {subject!r} is not in the ledger")
         events = inputs.events
@@ -223,6 +233,7 @@ class Scorer:
             subject,
             exclusions=inputs.exclusions,
             external=inputs.external,
+            ledger_us=ledger_us,
         )
         return explain_row(
             self.policy,
@@ -233,6 +244,7 @@ class Scorer:
             one.provenance,
             inputs_digest=subject_digest(subject, one.counted_keys, inputs.external),
             table_hash=self.table_hash,
+            late=one.late,
         )
 
     # -- many subjects ------------------------------------------------------------------
@@ -242,12 +254,14 @@ class Scorer:
         as_of_us: int,
         events: pl.DataFrame | None = None,
         last_seq: pl.DataFrame | None = None,
+        ledger_us: int | None = None,
     ) -> ChunkResult:
         """Features, points and digests for a list of subjects (a partition).
 
         ``last_seq`` is :func:`last_seqs` of ``events`` when the caller has it already.
         """
-        ev = events if events is not None else self.events(subjects_in, as_of_us)
+        c = as_of_us if ledger_us is None else ledger_us
+        ev = events if events is not None else self.events(subjects_in, c)
         # a long IN list would pass SQLite's 32,766 parameters: read all, keep the chunk's
         few = len(subjects_in) <= 20_000
         excl = self.exclusions(subjects_in if few else None)
@@ -263,6 +277,7 @@ class Scorer:
             subjects=subjects_in,
             exclusions=excl,
             external=ext,
+            ledger_us=ledger_us,
         )
         return ChunkResult(
             scored,
@@ -283,6 +298,7 @@ class Scorer:
         subjects_in: list[str] | None = None,
         chunk_subjects: int = 100_000,
         progress: Callable[[int, int], None] | None = None,
+        ledger_us: int | None = None,
     ) -> Iterator[ChunkResult]:
         everyone = subjects_in is None
         who = self.all_subjects() if subjects_in is None else subjects_in
@@ -294,6 +310,8 @@ class Scorer:
         if mirror is not None:
             mirror.sync()  # two small queries when nothing is new
 
+        c = as_of_us if ledger_us is None else ledger_us
+
         def read(part: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
             # the whole population in subject order: one range scan per chunk; a subject
             # list: its events by id (split to respect SQLite's parameter limit)
@@ -302,14 +320,14 @@ class Scorer:
                 ev = mirror.scan(
                     subject_range=rng,
                     subjects_in=None if everyone else part,
-                    recorded_by_us=as_of_us,
+                    recorded_by_us=c,
                     attribute_types=self._attribute_types,
                     with_id_hash=True,
                 )
             elif everyone:
-                ev = self.events(None, as_of_us, subject_range=rng)
+                ev = self.events(None, c, subject_range=rng)
             else:
-                ev = self.events(part, as_of_us)
+                ev = self.events(part, c)
             return ev, last_seqs(ev)  # the cursor marks, off the kernel's thread
 
         done = 0
@@ -322,7 +340,7 @@ class Scorer:
                 assert ahead is not None
                 ev, marks = ahead.result()
                 ahead = pool.submit(read, parts[n + 1]) if n + 1 < len(parts) else None
-                yield self.score_chunk(part, as_of_us, ev, marks)
+                yield self.score_chunk(part, as_of_us, ev, marks, ledger_us)
                 done += len(part)
                 if progress:
                     progress(done, len(who))

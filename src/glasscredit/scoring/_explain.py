@@ -18,6 +18,7 @@ from glasscredit.policy import (
     FeatureSpec,
     PointsTable,
     Policy,
+    format_duration,
     iso,
     parse_duration,
 )
@@ -86,6 +87,8 @@ class Explanation:
     perks_not_granted: list[dict[str, Any]]
     provenance: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     inputs_digest: str = ""
+    #: positive events that counted for nothing: known too long after they happened
+    late: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def points_total(self) -> int:
@@ -111,7 +114,24 @@ class Explanation:
                 name: [{**e, "occurred_at": iso(int(e["occurred_at_us"]))} for e in evs]
                 for name, evs in self.provenance.items()
             },
+            "not_counted": [_late_line(e) for e in self.late],
         }
+
+
+def _late_line(e: dict[str, Any]) -> dict[str, Any]:
+    """A late positive event, and in plain words why it did not count."""
+    occ, known = int(e["occurred_at_us"]), int(e["known_at_us"])
+    return {
+        "event_id": e["event_id"],
+        "type": e["type"],
+        "source": e["source"],
+        "occurred_at": iso(occ),
+        "known_at": iso(known),
+        "why": (
+            f"reported {format_duration(known - occ)} after it happened, later than the "
+            f"policy counts a {e['type']} (lateness)"
+        ),
+    }
 
 
 def _clean(v: float | None) -> float | None:
@@ -130,6 +150,7 @@ def explain_row(
     *,
     inputs_digest: str = "",
     table_hash: str | None = None,
+    late: list[dict[str, Any]] | None = None,
 ) -> Explanation:
     """Build the explanation from one subject's feature values (the single code path).
 
@@ -184,6 +205,7 @@ def explain_row(
         refused,
         provenance,
         inputs_digest,
+        list(late or []),
     )
 
 

@@ -12,7 +12,13 @@ from glasscredit.scoring._changed import changed_subjects
 from glasscredit.scoring._engine import Scorer
 from glasscredit.scoring._history import StoreReport, store_chunk
 
-__all__ = ["RescoreReport", "changed_subjects", "rescore", "subjects_with_new_events"]
+__all__ = [
+    "RescoreReport",
+    "changed_subjects",
+    "rescore",
+    "score_as_of_past",
+    "subjects_with_new_events",
+]
 
 
 @dataclass(slots=True)
@@ -65,6 +71,31 @@ def rescore(
             report.scores.extend(chunk.scored.frame["score"].to_list())
         if storing is not None:
             _add(report, storing.result())
+    return report
+
+
+def score_as_of_past(
+    scorer: Scorer,
+    as_of_us: int,
+    ledger_us: int,
+    *,
+    subjects_in: list[str] | None = None,
+    chunk_subjects: int = 100_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> RescoreReport:
+    """Scores as of a past time over what the ledger knows at ``ledger_us``: a read.
+
+    Nothing is stored and no change notice is written: a historical score must never
+    replace the current one (a backfilled history counts from when it was known).
+    """
+    report = RescoreReport(as_of_us)
+    for chunk in scorer.iter_chunks(
+        as_of_us, subjects_in, chunk_subjects, progress, ledger_us=ledger_us
+    ):
+        report.subjects += chunk.scored.frame.height
+        for tier, n in chunk.scored.frame.group_by("tier").agg(pl.len()).iter_rows():
+            report.tiers[tier] = report.tiers.get(tier, 0) + int(n)
+        report.scores.extend(chunk.scored.frame["score"].to_list())
     return report
 
 

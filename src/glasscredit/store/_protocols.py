@@ -58,6 +58,7 @@ class SubjectInputsReader(Protocol):
         *,
         made_by_us: int | None = None,
         versions: Mapping[str, int] | None = None,
+        recorded_by_us: int | None = None,
     ) -> SubjectInputs: ...
 
     def close(self) -> None: ...

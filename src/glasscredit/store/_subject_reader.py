@@ -95,18 +95,21 @@ class SubjectReader:
         *,
         made_by_us: int | None = None,
         versions: Mapping[str, int] | None = None,
+        recorded_by_us: int | None = None,
     ) -> SubjectInputs:
         """One subject's events recorded by ``as_of_us``, exclusions and external values.
 
         ``made_by_us``: only snapshot versions made by then (None: the newest);
         ``versions``: kind -> the snapshot version to read instead (a kind not in it
         has no snapshot), as a stored score pinned them.
+        ``recorded_by_us``: the ledger position events are read at (default ``as_of_us``;
+        later for a score as of a past time read over what the ledger knows now).
         """
         if self._dialect.keeps_connection and self._lock.acquire(blocking=False):
             try:
                 raw = self._connection()
                 try:
-                    return self._read(raw, subject, as_of_us, made_by_us, versions)
+                    return self._read(raw, subject, as_of_us, made_by_us, versions, recorded_by_us)
                 except BaseException:
                     self.close()  # a failed connection is not reused
                     raise
@@ -114,7 +117,7 @@ class SubjectReader:
                 self._lock.release()
         raw = self._engine.raw_connection()  # a pool reuses connections, or busy
         try:
-            return self._read(raw, subject, as_of_us, made_by_us, versions)
+            return self._read(raw, subject, as_of_us, made_by_us, versions, recorded_by_us)
         finally:
             raw.close()
 
@@ -144,11 +147,13 @@ class SubjectReader:
         as_of_us: int,
         made_by_us: int | None,
         versions: Mapping[str, int] | None,
+        recorded_by_us: int | None = None,
     ) -> SubjectInputs:
         cur = raw.cursor()
         try:
             self._dialect.begin_read(cur)  # one snapshot for all the queries below
-            cur.execute(self._events_sql, {**self._events_params, "s0": subject, "rec": as_of_us})
+            rec = as_of_us if recorded_by_us is None else recorded_by_us
+            cur.execute(self._events_sql, {**self._events_params, "s0": subject, "rec": rec})
             ev_rows = cur.fetchall()
             known = bool(ev_rows)
             if not known:
