@@ -110,9 +110,15 @@ def test_score_explain_history_verify(ctx: app.Context, clock: FakeClock, policy
         assert isinstance(check, app.ScoreVerification) and check.identical
     with pytest.raises(NotFoundError):
         app.verify_score(ctx, 999_999)
-    one = app.score_subject(ctx, "s1", as_of_us=app.parse_time("2026-04-01T00:00:00Z"))
-    assert isinstance(one, app.StoredScore) and one.as_of == before_default.as_of
-    assert one.score == before_default.score and app.current_score(ctx, "s1") == one
+    # as of a past time: a read (issue 11), never stored, never the current score
+    current = app.current_score(ctx, "s1")
+    with pytest.raises(ValidationError) as past:
+        app.score_subject(ctx, "s1", as_of_us=app.parse_time("2026-04-01T00:00:00Z"))
+    assert past.value.errors[0].rule == "past"
+    run = app.score(ctx, as_of_us=app.parse_time("2026-04-01T00:00:00Z"), subjects=["s1"])
+    assert run.historical and (run.subjects, run.stored) == (1, 0)
+    assert run.percentiles["p50"] == before_default.score
+    assert app.current_score(ctx, "s1") == current
     with pytest.raises(ValidationError) as err:
         app.parse_time("yesterday", "--as-of")
     assert err.value.errors[0].field == "--as-of"
@@ -258,7 +264,11 @@ def test_trust_reports_and_bursts(ctx: app.Context) -> None:
 def test_monitor_stored_scores(ctx: app.Context, policy: Policy) -> None:
     app.ingest_records(ctx, [e for s in ("s1", "s2", "s3") for e in s1_events(s)])
     ref_t, cur_t = app.parse_time("2026-08-01T00:00:00Z"), app.parse_time("2026-09-01T00:00:00Z")
+    clock = ctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.now_us = ref_t  # stored scores are scored at their time (a past time is a read)
     app.score(ctx, as_of_us=ref_t)
+    clock.now_us = cur_t
     app.score(ctx, as_of_us=cur_t)
     reference = app.parse_period("2026-07-31T00:00:00Z/2026-08-02T00:00:00Z", "--reference")
     one = app.monitor(ctx, reference, current=(cur_t - DAY_US, cur_t + DAY_US))

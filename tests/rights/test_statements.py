@@ -32,7 +32,7 @@ def test_statement_never_reaches_a_feature_or_a_score(ledger: Ledger, clock: Fak
     frame = ledger.event_frame()
     gc.set_statement(ctx, "s1", WORDS)
     clock.set("2026-09-01T00:00:01Z")
-    gc.score_subject(ctx, "s1", as_of_us=parse_timestamp("2026-09-01T00:00:00Z"))
+    gc.score_subject(ctx, "s1", as_of_us=parse_timestamp("2026-09-01T00:00:01Z"))
     with_ = gc.current_score(ctx, "s1")
     assert with_.score_id != without.score_id
     assert (with_.score, with_.inputs_digest, with_.detail) == (
