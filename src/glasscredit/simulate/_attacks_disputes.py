@@ -74,7 +74,7 @@ def dispute_farming(w: World, ctx: AttackContext) -> Plan:
 
 
 def dispute_every_month(w: World, ctx: AttackContext) -> Plan:
-    farmers = _farmers(w, ctx)
+    farmers = _farmers(w, ctx, 10)
     naive_open = w.naive_gain_if_disputed(farmers)
     first = last = 0.0
     for m in range(12):
@@ -85,7 +85,7 @@ def dispute_every_month(w: World, ctx: AttackContext) -> Plan:
     return Plan(
         farmers,
         None,
-        "30 subjects dispute every negative record every month for a year",
+        "10 subjects dispute every negative record every month for a year",
         detail={
             "gain_while_open_first": first,
             "gain_while_open_last": last,
