@@ -150,7 +150,7 @@ def test_naive_scorer_counts_raw_events_on_the_senders_clock() -> None:
     rows.append(("late", "a", "payment.late", now - 10 * DAY_US, now, '{"amount":1,"days_late":9}'))
     events = _frame(rows)
     plain = naive_scores(events, policy, now, [], ["a"])["a"]
-    freed = naive_scores(events, policy, now, [("late", now - DAY_US, None)], ["a"])["a"]
+    freed = naive_scores(events, policy, now, [("late", "bank", now - DAY_US, None)], ["a"])["a"]
     pts = policy.points
     assert pts is not None
     late = pts.features["late_payments_24m"]

@@ -48,7 +48,7 @@ def _round(w: World, ctx: AttackContext, farmers: list[str], month: int) -> floa
     neg = _negatives(w, farmers).filter(pl.col("type") != w.policy.trust_events.report)
     before = w.scores_of(farmers)
     opened = [
-        (w.dispute(s, e), src)
+        (w.dispute(s, e, str(src)), src)
         for s, e, src in zip(neg["subject"], neg["event_id"], neg["source"], strict=True)
     ]
     ctx.at(w, month, 3)
@@ -100,8 +100,8 @@ def dispute_unanswered(w: World, ctx: AttackContext) -> Plan:
     farmers = _farmers(w, ctx)
     ctx.at(w, 0, 1)
     neg = _negatives(w, farmers).filter(pl.col("type") != w.policy.trust_events.report)
-    for s, e in zip(neg["subject"], neg["event_id"], strict=True):
-        w.dispute(s, e)
+    for s, e, src in zip(neg["subject"], neg["event_id"], neg["source"], strict=True):
+        w.dispute(s, e, src)
     for m in range(12):
         ctx.live(w, m)
     return Plan(farmers, None, "30 subjects dispute; no source answers")
@@ -125,7 +125,7 @@ def dispute_bait(w: World, ctx: AttackContext) -> Plan:
     w.ingest(rows)
     ctx.at(w, 0, 5)
     control = w.scores_of([bad])[bad]
-    opened = [w.dispute(accomplice, f"bt-r{2 * k}") for k in range(5)]
+    opened = [w.dispute(accomplice, f"bt-r{2 * k}", "community") for k in range(5)]
     ctx.at(w, 0, 6)
     during = w.scores_of([bad], recompute=True)[bad]
     ctx.at(w, 0, 20)

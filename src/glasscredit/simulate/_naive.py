@@ -52,12 +52,13 @@ def naive_scores(
     events: pl.DataFrame,
     policy: Policy,
     as_of_us: int,
-    disputes: list[tuple[str, int, int | None]],
+    disputes: list[tuple[str, str, int, int | None]],
     honest: list[str],
 ) -> dict[str, int]:
     """Every subject's naive score as of ``as_of_us``.
 
-    ``disputes`` are (event id, opened at, closed at or None when still open or removed):
+    ``disputes`` are (event id, source, opened at, closed at or None when still open or
+    removed):
     the disputed event does not count from its opening until a verdict that kept it.
     """
     naive = uncapped(policy)
@@ -78,8 +79,9 @@ def naive_scores(
     excl = pl.DataFrame(
         {
             "event_id": [d[0] for d in disputes],
-            "from_us": [d[1] for d in disputes],
-            "until_us": [d[2] for d in disputes],
+            "source": [d[1] for d in disputes],
+            "from_us": [d[2] for d in disputes],
+            "until_us": [d[3] for d in disputes],
         },
         schema=EXCLUSION_SCHEMA,
     )

@@ -52,7 +52,15 @@ class DisputeRights(Protocol):
     """The rights use cases a subject and a source call (``glasscredit.rights``)."""
 
     def open_dispute(
-        self, ledger: Store, subject: str, event_id: str, reason: str, *, now_us: int, actor: str
+        self,
+        ledger: Store,
+        subject: str,
+        event_id: str,
+        reason: str,
+        *,
+        now_us: int,
+        actor: str,
+        source: str | None = None,
     ) -> _Opened: ...
 
     def resolve_dispute(
@@ -76,7 +84,7 @@ class Scores:
 class _DisputeLog:
     """What the naive scorer needs: disputed events stop counting while disputed."""
 
-    rows: list[tuple[str, int, int | None]] = field(default_factory=list)
+    rows: list[tuple[str, str, int, int | None]] = field(default_factory=list)
     open_ids: dict[int, int] = field(default_factory=dict)  # dispute id -> row
 
 
@@ -129,14 +137,14 @@ class World:
             self._close_dispute(d.dispute_id, "removed", now)
 
     # -- a subject's rights -------------------------------------------------------------
-    def dispute(self, subject: str, event_id: str) -> int:
+    def dispute(self, subject: str, event_id: str, source: str) -> int:
         now = self.clock()
         res = self.rights.open_dispute(
-            self.ledger, subject, event_id, "not mine", now_us=now, actor="subject"
+            self.ledger, subject, event_id, "not mine", now_us=now, actor="subject", source=source
         )
         did = int(res.dispute.dispute_id)
         self._disputes.open_ids[did] = len(self._disputes.rows)
-        self._disputes.rows.append((event_id, now, None))
+        self._disputes.rows.append((event_id, source, now, None))
         return did
 
     def resolve(self, dispute_id: int, outcome: str, actor: str = "operator") -> None:
@@ -147,8 +155,8 @@ class World:
     def _close_dispute(self, dispute_id: int, outcome: str, now: int) -> None:
         row = self._disputes.open_ids.pop(dispute_id, None)
         if row is not None and outcome == "upheld":
-            eid, start, _ = self._disputes.rows[row]
-            self._disputes.rows[row] = (eid, start, now)
+            eid, src, start, _ = self._disputes.rows[row]
+            self._disputes.rows[row] = (eid, src, start, now)
 
     # -- honest traffic ------------------------------------------------------------------
     def honest_month(self, month: int, seed: int) -> None:
@@ -216,7 +224,10 @@ class World:
             pl.col("subject").is_in(subjects)
             & pl.col("type").is_in(list(neg - {self.policy.trust_events.report}))
         )
-        rows = self._disputes.rows + [(e, now, None) for e in mine["event_id"].to_list()]
+        rows = self._disputes.rows + [
+            (e, s, now, None)
+            for e, s in zip(mine["event_id"].to_list(), mine["source"].to_list(), strict=True)
+        ]
         before = naive_scores(events, self.policy, now, self._disputes.rows, self.honest)
         after = naive_scores(events, self.policy, now, rows, self.honest)
         return float(np.median([after[s] - before[s] for s in subjects])) if subjects else 0.0
