@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from glasscredit import app as uc
 from glasscredit.api import _routes_disputes, _routes_ops, _routes_rights2, _routes_subjects
 from glasscredit.api._deps import ContextDep, Services
-from glasscredit.api._observe import install_observability
+from glasscredit.api._observe import LagCollector, install_observability
 from glasscredit.api._problems import PROBLEM_RESPONSES, install_problem_handlers
 from glasscredit.api._routing import public
 from glasscredit.app import Clock
@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     api.state.services = Services(s, clock)
     install_problem_handlers(api)
     install_observability(api, api.state.services.metrics)
+    services = api.state.services
+    services.metrics.registry.register(LagCollector(lambda: uc.input_lag(services.context())))
     for router in (
         _health,
         _routes_subjects.router,

@@ -15,12 +15,21 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
 
-__all__ = ["JsonFormatter", "Metrics", "configure_logging", "install_observability", "request_id"]
+__all__ = [
+    "JsonFormatter",
+    "LagCollector",
+    "Metrics",
+    "configure_logging",
+    "install_observability",
+    "request_id",
+]
 
 log = logging.getLogger("glasscredit.api.access")
 _REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -132,3 +141,45 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class LagCollector:
+    """How far behind the stored scores' inputs are (``app.input_lag``), read at scrape
+    time at most every ``every_s`` seconds (the stale-subject count scans the cursor)."""
+
+    def __init__(self, lag: Callable[[], Any], every_s: float = 10.0) -> None:
+        self._lag = lag
+        self._every_s = every_s
+        self._at = -every_s
+        self._last: Any = None
+
+    def collect(self) -> Iterator[Metric]:
+        now = time.monotonic()
+        if self._last is None or now - self._at >= self._every_s:
+            try:
+                self._last = self._lag()
+            except Exception:  # a scrape never fails the service; the log says why
+                logging.getLogger(__name__).exception("input lag could not be read")
+            self._at = now
+        lag = self._last
+        if lag is None:
+            return
+        age = GaugeMetricFamily(
+            "glasscredit_snapshot_age_seconds",
+            "Age of the newest trust or reports snapshot scores read",
+            labels=["kind"],
+        )
+        for kind, seconds in sorted(lag.snapshot_age_s.items()):
+            if seconds is not None:
+                age.add_metric([kind], seconds)
+        yield age
+        yield GaugeMetricFamily(
+            "glasscredit_refresh_overdue_seconds",
+            "How far the policy's trust and reports schedule is overdue",
+            value=lag.refresh_overdue_s,
+        )
+        yield GaugeMetricFamily(
+            "glasscredit_stale_subjects",
+            "Subjects whose stored score has not seen their newest events",
+            value=lag.stale_subjects,
+        )

@@ -187,6 +187,12 @@ from glasscredit.app._rights2 import (
     request_review,
     set_statement,
 )
+from glasscredit.app._schedule import (
+    InputLag,
+    input_lag,
+    refresh_due,
+    refresh_every_us,
+)
 from glasscredit.app._scoring import (
     ScoreHistory,
     WhatIfAction,
@@ -322,6 +328,7 @@ __all__ = [
     "GroupAudit",
     "HistoryCheck",
     "IngestResult",
+    "InputLag",
     "Inquiries",
     "IssuedKey",
     "JsonScalar",
@@ -437,6 +444,7 @@ __all__ = [
     "ingest_file",
     "ingest_records",
     "init_ledger",
+    "input_lag",
     "inquiries",
     "ledger_counts",
     "list_disputes",
@@ -456,6 +464,8 @@ __all__ = [
     "record_read",
     "red_team",
     "refresh",
+    "refresh_due",
+    "refresh_every_us",
     "release_burst",
     "remove_statement",
     "remove_webhook",

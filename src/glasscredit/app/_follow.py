@@ -8,7 +8,10 @@ subject the cursor says is stale. So a restart misses nothing, and an event is n
 the reason for two scores. Trust and report snapshots are not recomputed here.
 
 When webhooks are registered, the worker also delivers the outbox (at most once a
-second): the notices its scores wrote leave with no separate sender to run.
+second): the notices its scores wrote leave with no separate sender to run. When the
+policy sets a schedule (``settings.schedule.refresh_every``), it recomputes trust and
+reports once the newest snapshot is that old, and rescores exactly the subjects they
+moved (:func:`~glasscredit.app.refresh`), checking every half minute.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import time
 
 from glasscredit.app._base import AppModel
 from glasscredit.app._context import Context
+from glasscredit.app._refresh import refresh
+from glasscredit.app._schedule import refresh_due
 from glasscredit.app._scoring import score
 from glasscredit.app._webhooks import deliver_webhooks
 
@@ -59,6 +64,7 @@ def follow(
     """
     position: int | None = None
     delivered_at = 0.0
+    checked_at = -SCHEDULE_CHECK_S
     while not stop.is_set():
         try:
             step = follow_step(ctx, position, limit=limit)
@@ -74,6 +80,9 @@ def follow(
                 len(step.subjects),
                 extra={"position": position, "changed": step.changed},
             )
+        if time.monotonic() - checked_at >= SCHEDULE_CHECK_S:
+            checked_at = time.monotonic()
+            _scheduled_refresh(ctx)
         if time.monotonic() - delivered_at >= DELIVER_EVERY_S:
             delivered_at = time.monotonic()
             _deliver(ctx)
@@ -82,6 +91,21 @@ def follow(
 
 
 DELIVER_EVERY_S = 1.0
+SCHEDULE_CHECK_S = 30.0
+
+
+def _scheduled_refresh(ctx: Context) -> None:
+    """Recompute trust and reports when the schedule says so (a failure is logged and
+    tried again at the next check)."""
+    try:
+        if refresh_due(ctx):
+            done = refresh(ctx)
+            log.info(
+                "scheduled refresh",
+                extra={"stored": done.run.stored, "changed": done.run.changed},
+            )
+    except Exception:  # the worker outlives a failed refresh
+        log.exception("scheduled refresh failed")
 
 
 def _deliver(ctx: Context) -> None:
