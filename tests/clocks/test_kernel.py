@@ -67,3 +67,31 @@ def test_late_positive_events_do_not_count_and_say_why() -> None:
     assert [e["event_id"] for e in one.late] == ["stale-bill"]
     # without the bound the stale bill counts: the rule is what removes it
     assert _both(df, default_policy(), NOW_US, None) != values
+
+
+def test_caps_on_the_ledger_clock_limit_a_backdated_flood() -> None:
+    """Five payments dated a week apart but all known in one week count as the weekly
+    cap allows; the same payments reported as they happened all count."""
+    import json
+
+    data = json.loads(default_policy().to_json())
+    for f in data["features"]:
+        if f["name"] == "on_time_payments_24m":
+            f["max_per_ledger_period"] = [{"period": "7d", "max": 2}, {"period": "1mo", "max": 3}]
+    from glasscredit.policy import policy_from_dict
+
+    policy = policy_from_dict(data)
+    start = NOW_US - 60 * DAY_US
+    week = 7 * DAY_US
+    flood = _frame(
+        [(f"f{i}", "payment.on_time", start + i * week, NOW_US, NOW_US) for i in range(5)]
+    )
+    honest = _frame(
+        [(f"h{i}", "payment.on_time", start + i * week, start + i * week + DAY_US,
+          start + i * week + DAY_US) for i in range(5)]
+    )  # fmt: skip
+    assert _both(flood, policy, NOW_US, None)["on_time_payments_24m"] == 2
+    # known a week apart: the weekly cap never binds; all five fall in one month of the
+    # ledger's clock, where the monthly cap keeps 3
+    assert _both(honest, policy, NOW_US, None)["on_time_payments_24m"] == 3
+    assert _both(honest, default_policy(), NOW_US, None)["on_time_payments_24m"] == 5

@@ -141,6 +141,7 @@ class _Exprs:
     attrs: list[pl.Expr]
     members: list[pl.Expr]
     caps: list[pl.Expr]
+    ledger_caps: list[list[pl.Expr]]  # per-period caps on known_at, one layer per cap
     capped_types: list[str]
     aggs: list[pl.Expr]  # event aggregates and LAST_NEGATIVE, for one group_by
     ext_names: list[str]
@@ -186,6 +187,7 @@ class _Exprs:
                 for f in capped
                 if f.max_per_period is not None
             ],
+            ledger_caps=_ledger_caps(aggs),
             capped_types=sorted({t for f in capped for t in f.types}),
             aggs=[
                 *[_aggregate(f, now_agg, policy.source_groups()) for f in aggs],
@@ -275,15 +277,25 @@ def _countable(
         lf = lf.sort(order)
     lf = lf.with_columns(ex.members)
     if not ex.caps:
-        return lf
+        return _with_ledger_caps(lf, ex)
     if ordered:
-        return lf.with_columns(ex.caps)
+        return _with_ledger_caps(lf.with_columns(ex.caps), ex)
     # only events of capped types can be capped (elsewhere the flag is already False):
     # sort and cap those, pass the rest through unsorted
     kinds = pl.col("type").is_in(ex.capped_types)
-    return pl.concat(
-        [lf.filter(kinds).sort(order).with_columns(ex.caps), lf.filter(~kinds)], how="vertical"
+    return _with_ledger_caps(
+        pl.concat(
+            [lf.filter(kinds).sort(order).with_columns(ex.caps), lf.filter(~kinds)],
+            how="vertical",
+        ),
+        ex,
     )
+
+
+def _with_ledger_caps(lf: pl.LazyFrame, ex: _Exprs) -> pl.LazyFrame:
+    for layer in ex.ledger_caps:
+        lf = lf.with_columns(layer)
+    return lf
 
 
 def _membership(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
@@ -301,6 +313,32 @@ def _membership(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
         if flt.in_ is not None:
             cond = cond & col.is_in(flt.in_)
     return cond.fill_null(False)
+
+
+def _ledger_caps(aggs: list[FeatureSpec]) -> list[list[pl.Expr]]:
+    """Caps on the ledger's clock: per (subject, known_at period), the first ``max``
+    events still counting, in the order the ledger knew them (known, occurred, seq).
+
+    Layer ``i`` holds every feature's ``i``-th cap: a later cap counts what the earlier
+    ones kept. ``over`` with ``order_by`` needs no sorted input, so batch, Spark and the
+    single subject agree whatever the row order.
+    """
+    layers: list[list[pl.Expr]] = []
+    for f in aggs:
+        for i, cap in enumerate(f.max_per_ledger_period or []):
+            flag = pl.col(f"_in_{f.name}")
+            bucket = (pl.col("known_at_us") // cap.period_us).alias("_known_period")
+            running = (
+                flag.cast(pl.Int64)
+                .cum_sum()
+                .over(
+                    ["subject", bucket],
+                    order_by=["known_at_us", "occurred_at_us", "seq"],
+                )
+            )
+            layers.extend([] for _ in range(i + 1 - len(layers)))
+            layers[i].append((flag & (running <= cap.max)).alias(f"_in_{f.name}"))
+    return layers
 
 
 def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:

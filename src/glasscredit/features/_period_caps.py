@@ -23,7 +23,10 @@ def foldable(features: list[FeatureSpec]) -> list[FeatureSpec]:
     return [
         f
         for f in features
-        if f.is_event_aggregate and f.agg == "count" and f.max_per_period is not None
+        if f.is_event_aggregate
+        and f.agg == "count"
+        and f.max_per_period is not None
+        and not f.max_per_ledger_period
     ]
 
 

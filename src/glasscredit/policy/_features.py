@@ -110,6 +110,10 @@ class FeatureSpec(BaseModel):
     window: str | None = None
     cap: float | None = None
     max_per_period: PeriodCap | None = None
+    # caps on the ledger's clock (known_at): at most ``max`` events per subject per
+    # period by when the ledger knew them (e.g. 7d and 1mo), after ``max_per_period``;
+    # a source cannot spread a flood over backdated days to pass them
+    max_per_ledger_period: list[PeriodCap] | None = None
     min_sources: MinSources | None = None
     numerator: str | None = None
     denominator: str | None = None
