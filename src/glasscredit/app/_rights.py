@@ -12,7 +12,7 @@ from pathlib import Path
 from glasscredit.app._audit import operator_key, signed_head
 from glasscredit.app._base import AppModel, JsonValue
 from glasscredit.app._context import Context
-from glasscredit.app._scoring_views import ScoreNotice
+from glasscredit.app._scoring_views import DisputeFreeze, ScoreNotice
 from glasscredit.exceptions import FieldError, IngestFileError, ValidationError
 from glasscredit.rights import erase_subject as _erase_subject
 from glasscredit.rights import (
@@ -37,6 +37,7 @@ __all__ = [
     "ExpiredDisputes",
     "ExportVerification",
     "HistoryCheck",
+    "OpenEffect",
     "SourceDisputeStats",
     "SourceNotice",
     "SubjectExport",
@@ -72,8 +73,18 @@ class DisputeView(AppModel):
     source_responded_at: str | None = None
 
 
+class OpenEffect(AppModel):
+    """What a dispute just opened does while it is open (the policy and the subject's
+    freeze decide), in plain words."""
+
+    effect: str  # stop_counting | keep_counting
+    counts: bool
+    text: str
+
+
 class DisputeOutcome(AppModel):
-    """A dispute after an action, the score before and after, and the change notice."""
+    """A dispute after an action, the score before and after, and the change notice;
+    ``effect`` on opening, and the subject's immediate ``freeze`` after the action."""
 
     dispute: DisputeView
     score_before: int | None
@@ -81,6 +92,8 @@ class DisputeOutcome(AppModel):
     delta: int | None
     notice: ScoreNotice | None
     expired: list[DisputeView]
+    effect: OpenEffect | None = None
+    freeze: DisputeFreeze | None = None
 
 
 class SourceNotice(AppModel):

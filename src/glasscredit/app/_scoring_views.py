@@ -14,6 +14,8 @@ from glasscredit.app._rights2 import PersonStatement
 __all__ = [
     "ChangeEvent",
     "DimensionPoints",
+    "DisputeEffect",
+    "DisputeFreeze",
     "Explanation",
     "FeatureChange",
     "FeatureLine",
@@ -63,14 +65,44 @@ class Reason(AppModel):
 
 
 class Perk(AppModel):
+    """A perk granted. ``provisional``: granted only because records under open disputes
+    do not count meanwhile (``disputes`` names them); an operator's integration may hold
+    it back until they are resolved, and ``provisional_because`` says so in plain words."""
+
     name: str
     description: str
+    provisional: bool = False
+    provisional_because: str | None = None
+    disputes: list[int] = Field(default_factory=list)
 
 
 class PerkNotGranted(AppModel):
     name: str
     description: str
     why: list[str]
+
+
+class DisputeEffect(AppModel):
+    """What one open dispute does to the score while it is open, in plain words."""
+
+    dispute_id: int
+    event_id: str
+    effect: str  # stop_counting | keep_counting
+    counts: bool
+    deadline: str
+    text: str
+
+
+class DisputeFreeze(AppModel):
+    """Whether a dispute the subject opens now stops its record counting at once.
+
+    ``lost_until`` and ``unfounded_disputes`` are set while the freeze is lost after
+    repeated unfounded disputes (``disputes.repeated_unfounded``)."""
+
+    immediate: bool
+    lost_until: str | None
+    unfounded_disputes: list[int]
+    text: str
 
 
 class ProvenanceEvent(AppModel):
@@ -100,6 +132,8 @@ class Explanation(AppModel):
     reasons: list[Reason]
     perks: list[Perk]
     perks_not_granted: list[PerkNotGranted]
+    disputes: list[DisputeEffect] = Field(default_factory=list)
+    dispute_freeze: DisputeFreeze | None = None
     events: dict[str, list[ProvenanceEvent]]
     #: positive events that counted for nothing (known too long after they happened),
     #: each with why in plain words

@@ -45,6 +45,10 @@ def _print_result(res: gc.DisputeOutcome) -> None:
         console.print(f"why: {safe(d.resolution)}")
     for line in res.notice.lines if res.notice else []:
         console.print(f"  {safe(line)}")
+    if res.effect is not None:
+        console.print(f"while open: {safe(res.effect.text)}")
+    if res.freeze is not None and not res.freeze.immediate:
+        console.print(f"[bold]disputes:[/] {safe(res.freeze.text)}")
     for x in res.expired:
         console.print(f"dispute {x.dispute_id} passed its deadline: removed")
 

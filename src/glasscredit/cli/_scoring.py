@@ -149,9 +149,22 @@ def print_explanation(exp: gc.Explanation) -> None:
             evs = f"; events: {', '.join(safe(e) for e in named[:4])}" if r.events else ""
             more = f" +{len(r.events) - 4} more" if len(r.events) > 4 else ""
             console.print(f"  {safe(r.code)} -{r.points_below_max}: {safe(r.text)}{evs}{more}")
-    console.print("perks: " + (", ".join(safe(p.name) for p in exp.perks) or "none"))
+    console.print(
+        "perks: "
+        + (
+            ", ".join(safe(p.name) + (" (provisional)" if p.provisional else "") for p in exp.perks)
+            or "none"
+        )
+    )
+    for g in exp.perks:
+        if g.provisional and g.provisional_because:
+            console.print(f"  provisional {safe(g.name)}: {safe(g.provisional_because)}")
     for p in exp.perks_not_granted:
         console.print(f"  not yet {safe(p.name)}: {safe('; '.join(p.why))}")
+    for d in exp.disputes:
+        console.print(f"[bold]dispute {d.dispute_id}:[/] {safe(d.text)}")
+    if exp.dispute_freeze is not None and (exp.disputes or not exp.dispute_freeze.immediate):
+        console.print(f"disputes: {safe(exp.dispute_freeze.text)}")
 
 
 def _parse_sets(values: list[str]) -> dict[str, float | None]:

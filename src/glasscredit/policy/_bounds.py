@@ -68,6 +68,11 @@ def bounds_errors(p: Policy) -> list[FieldError]:
     _duration(errors, "disputes.deadline", p.disputes.deadline, most=YEAR_US)
     _duration(errors, "disputes.extension", p.disputes.extension, zero_ok=True, most=YEAR_US)
     _duration(errors, "disputes.review_deadline", p.disputes.review_deadline, most=YEAR_US)
+    unfounded = p.disputes.repeated_unfounded
+    if unfounded is not None:
+        where = "disputes.repeated_unfounded"
+        _duration(errors, f"{where}.within", unfounded.within, most=10 * YEAR_US)
+        _duration(errors, f"{where}.lose_freeze_for", unfounded.lose_freeze_for, most=10 * YEAR_US)
     _duration(
         errors, "ingest.clock_skew", p.ingest.clock_skew, zero_ok=True, most=MAX_CLOCK_SKEW_US
     )

@@ -45,6 +45,7 @@ __all__ = [
     "PerkSpec",
     "Policy",
     "TierSpec",
+    "UnfoundedSpec",
 ]
 
 SCORE_MIN = 350
@@ -105,12 +106,38 @@ class RetentionSpec(BaseModel):
     neutral: str = "10y"
 
 
+class UnfoundedSpec(BaseModel):
+    """When repeated unfounded disputes cost a subject the immediate freeze, and how long.
+
+    ``count`` disputes found unfounded (the record upheld) within ``within`` lose the
+    freeze for ``lose_freeze_for`` from the verdict that reached the count.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    count: int = Field(default=3, ge=1, le=100)
+    within: str = "365d"
+    lose_freeze_for: str = "180d"
+
+
 class DisputeSpec(BaseModel):
+    """What a dispute does while it is open, its deadlines, and the farming defences.
+
+    ``open_effect``: ``stop_counting`` (the record stops counting at once, the default)
+    or ``keep_counting`` (it counts until a verdict removes it or the deadline passes);
+    ``provisional_perks``: perks granted only because a disputed record stopped counting
+    are marked provisional until the dispute is resolved; ``repeated_unfounded`` (None:
+    never) takes the immediate freeze away from a subject whose disputes keep failing.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     deadline: str = "30d"
     extension: str = "15d"
     review_deadline: str = "30d"  # a human review of a decision (GDPR Art. 12(3): a month)
+    open_effect: Literal["stop_counting", "keep_counting"] = "stop_counting"
+    provisional_perks: bool = True
+    repeated_unfounded: UnfoundedSpec | None = Field(default_factory=UnfoundedSpec)
 
 
 class IngestSpec(BaseModel):

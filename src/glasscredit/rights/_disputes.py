@@ -1,12 +1,20 @@
-"""Disputes: a subject contests one of their events, and it stops counting at once.
+"""Disputes: a subject contests one of their events; the policy decides what it does.
 
-Opening a dispute appends an exclusion period (``from_us`` = now, open-ended), tells the
-source, writes an audit row, and rescores the subject so the change notice records the
-exact difference. An operator resolves it: *upheld* closes the period (the event counts
-again from then on; past scores still reproduce because periods are never backdated),
-*removed* leaves it open forever. A dispute still open at its deadline (the policy's
+Opening a dispute appends an exclusion period, tells the source, writes an audit row,
+and rescores the subject so the change notice records the exact difference. By default
+(``disputes.open_effect: stop_counting``) the period starts now: the record stops
+counting at once. It keeps counting until a verdict instead when the policy says
+``keep_counting``, or when the subject has lost the immediate freeze because their
+disputes were repeatedly found unfounded (``disputes.repeated_unfounded``, see
+``glasscredit.scoring._disputes``); its period then starts at the deadline, so an
+unanswered dispute still removes the record then (FCRA 611(a)(5)(A)).
+
+An operator resolves it: *upheld* (the dispute was unfounded: the record counts again
+from then on; past scores still reproduce because periods are never backdated) or
+*removed* (it never counts again). A dispute still open at its deadline (the policy's
 ``disputes.deadline``, 30 days by default, as FCRA 1681i gives a bureau) is resolved in
-the subject's favour, as *removed*, by whoever acts on the ledger next.
+the subject's favour, as *removed*, by ``system:deadline``: a lapse, not a verdict, so it
+neither counts as unfounded nor against the record's reporter.
 
 Audit rows carry the subject's pseudonym, the dispute id, the source and the outcome,
 never the reason: free text stays in ``disputes``, which erasure blanks.
@@ -14,7 +22,7 @@ never the reason: free text stays in ``disputes``, which erasure blanks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from glasscredit.exceptions import (
@@ -26,8 +34,8 @@ from glasscredit.exceptions import (
 )
 from glasscredit.policy import iso, parse_duration
 from glasscredit.rights._text import checked_text, refuse_id_in_actor
-from glasscredit.scoring import Scorer, rescore, score_notices
-from glasscredit.store import Dispute, DisputeTarget, Store
+from glasscredit.scoring import FreezeState, Scorer, freeze_state, rescore, score_notices
+from glasscredit.store import DEADLINE_ACTOR, Dispute, DisputeTarget, Store
 
 __all__ = [
     "DEADLINE_ACTOR",
@@ -39,8 +47,7 @@ __all__ = [
     "resolve_dispute",
 ]
 
-OUTCOMES = ("upheld", "removed")
-DEADLINE_ACTOR = "system:deadline"
+OUTCOMES = ("upheld", "removed")  # the dispute was unfounded | the record goes
 MAX_RESOLUTION_CHARS = 2000
 # what the person reads when the resolver gives no reasons of their own
 PLAIN_OUTCOME = {
@@ -64,6 +71,10 @@ class DisputeResult:
     score_after: int
     notice: dict[str, Any] | None
     expired: list[Dispute]
+    #: on opening: what the dispute does while open (``effect``, ``counts``, ``text``)
+    effect: dict[str, Any] | None = None
+    #: the subject's immediate freeze after the action (``FreezeState.as_dict``)
+    freeze: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +84,8 @@ class DisputeResult:
             "delta": None if self.score_before is None else self.score_after - self.score_before,
             "notice": self.notice,
             "expired": [d.as_dict() for d in self.expired],
+            "effect": self.effect,
+            "freeze": self.freeze,
         }
 
 
@@ -130,6 +143,39 @@ def _rescored(
     return DisputeResult(dispute, before, report.scores[0], notice, expired)
 
 
+def _open_effect(state: FreezeState, deadline_us: int) -> dict[str, Any]:
+    """What a dispute opened under ``state`` does while open, in plain words."""
+    if state.immediate:
+        text = (
+            "The record stops counting now, while the dispute is open. If it is found "
+            "accurate it counts again from that day; if not, or if the dispute is not "
+            f"answered by {iso(deadline_us)[:10]}, it never counts again."
+        )
+    else:
+        text = (
+            "The record keeps counting while the dispute is open. "
+            f"{state.text} It stops counting if the dispute is resolved in your favour, "
+            f"and on {iso(deadline_us)[:10]} if the dispute has not been answered by then."
+        )
+    return {
+        "effect": "stop_counting" if state.immediate else "keep_counting",
+        "counts": not state.immediate,
+        "text": text,
+    }
+
+
+def _audit_effect(state: FreezeState) -> dict[str, Any]:
+    """The effect and its cause as the audit row records them (no free text)."""
+    out: dict[str, Any] = {"effect": "stop_counting" if state.immediate else "keep_counting"}
+    if state.policy_keeps_counting:
+        out["cause"] = "policy"
+    elif state.lost_until_us is not None:
+        out["cause"] = "freeze_lost"
+        out["freeze_lost_until"] = iso(state.lost_until_us)
+        out["unfounded"] = list(state.unfounded)
+    return out
+
+
 def open_dispute(
     ledger: Store,
     subject: str,
@@ -141,7 +187,9 @@ def open_dispute(
     scorer: Scorer | None = None,
     source: str | None = None,
 ) -> DisputeResult:
-    """Open a dispute: the event stops counting at ``now_us``; rescore and notify.
+    """Open a dispute: the record stops counting at ``now_us`` (or keeps counting until
+    a verdict or the deadline, as the policy and the subject's freeze say); rescore and
+    notify.
 
     The event is (``source``, ``event_id``): ids are per source. ``source`` may be left
     out when the subject has one event with this id; with several it is asked for."""
@@ -159,6 +207,7 @@ def open_dispute(
     if before is None:  # a baseline just before, so the change notice records the drop
         before = rescore(scorer, now_us - 1, now_us, subjects_in=[subject]).scores[0]
     deadline = now_us + parse_duration(ledger.policy.disputes.deadline)
+    state = freeze_state(ledger.policy, ledger.disputes.find(subject=subject), now_us)
     dispute = ledger.disputes.open(
         subject,
         event_id,
@@ -168,8 +217,13 @@ def open_dispute(
         actor=actor,
         check=lambda target: _check_open(subject, event_id, target),
         source=source,
+        frozen=state.immediate,
+        details=_audit_effect(state),
     )
-    return _rescored(scorer, dispute, before, now_us, expired)
+    res = _rescored(scorer, dispute, before, now_us, expired)
+    res.effect = _open_effect(state, deadline)
+    res.freeze = state.as_dict()
+    return res
 
 
 def resolve_dispute(
@@ -196,10 +250,37 @@ def resolve_dispute(
     expired = expire_overdue(ledger, now_us)
     found = ledger.disputes.get(dispute_id)
     before = ledger.scores.current(found.subject) if found and found.subject else None
+    lost, after = _freeze_lost_by(ledger, found, outcome, now_us)
     d = ledger.disputes.resolve(
-        dispute_id, outcome, now_us=now_us, actor=actor, check=_check_resolvable, resolution=text
+        dispute_id,
+        outcome,
+        now_us=now_us,
+        actor=actor,
+        check=_check_resolvable,
+        resolution=text,
+        details=lost,
     )
-    return _rescored(scorer or Scorer(ledger), d, before, now_us, expired)
+    res = _rescored(scorer or Scorer(ledger), d, before, now_us, expired)
+    res.freeze = None if after is None else after.as_dict()
+    return res
+
+
+def _freeze_lost_by(
+    ledger: Store, found: Dispute | None, outcome: str, now_us: int
+) -> tuple[dict[str, Any], FreezeState | None]:
+    """Whether this verdict costs the subject the immediate freeze: the audit row's
+    details (``freeze_lost_until``, the ``unfounded`` dispute ids) and the state after."""
+    if found is None or found.subject is None or found.status != "open":
+        return {}, None
+    mine = ledger.disputes.find(subject=found.subject)
+    was = freeze_state(ledger.policy, mine, now_us)
+    resolved = replace(found, status=outcome, resolved_at_us=now_us)
+    now = freeze_state(
+        ledger.policy, [resolved if m.dispute_id == found.dispute_id else m for m in mine], now_us
+    )
+    if now.lost_until_us is None or now.lost_until_us == was.lost_until_us:
+        return {}, now
+    return {"freeze_lost_until": iso(now.lost_until_us), "unfounded": list(now.unfounded)}, now
 
 
 def expire_overdue(ledger: Store, now_us: int) -> list[Dispute]:

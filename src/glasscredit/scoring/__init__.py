@@ -1,5 +1,12 @@
 """Points to score, dimensions, tier, reasons, what-if, the next tier, and score history."""
 
+from glasscredit.scoring._disputes import (
+    UNFOUNDED,
+    DisputeEffect,
+    FreezeState,
+    dispute_effects,
+    freeze_state,
+)
 from glasscredit.scoring._engine import Scorer, inputs_digests, score_events
 from glasscredit.scoring._explain import Explanation, FeatureLine, Reason, explain_row
 from glasscredit.scoring._history import (
@@ -25,8 +32,11 @@ from glasscredit.scoring._scorecard import (
 from glasscredit.scoring._whatif import Move, monthly_events, path_to_next_tier, whatif
 
 __all__ = [
+    "UNFOUNDED",
+    "DisputeEffect",
     "Explanation",
     "FeatureLine",
+    "FreezeState",
     "Move",
     "Reason",
     "RescoreReport",
@@ -36,7 +46,9 @@ __all__ = [
     "StoredScore",
     "changed_subjects",
     "dimension_ranges",
+    "dispute_effects",
     "explain_row",
+    "freeze_state",
     "inputs_digests",
     "monthly_events",
     "path_to_next_tier",

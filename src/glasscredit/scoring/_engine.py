@@ -29,6 +29,7 @@ from glasscredit.features import (
 from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row
+from glasscredit.scoring._provisional import with_disputes
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
 from glasscredit.store import Store
 
@@ -212,7 +213,10 @@ class Scorer:
         stored score's computation time reproduces it). ``versions`` and ``max_seq``: the
         snapshot versions and the newest event a stored score pinned (what it read, even
         when more was written in the same microsecond). ``ledger_us``: the ledger position
-        (default ``as_of_us``): a past time read over what the ledger knows later.
+        (default ``as_of_us``): a past time read over what the ledger knows later. The
+        subject's disputes are read too: what each open one does, in plain words, and
+        perks resting on one are marked provisional (a second kernel pass, only while a
+        frozen dispute is open; ``scoring._provisional``).
         """
         inputs = self._reader.read(
             subject,
@@ -235,7 +239,7 @@ class Scorer:
             external=inputs.external,
             ledger_us=ledger_us,
         )
-        return explain_row(
+        exp = explain_row(
             self.policy,
             self.table,
             subject,
@@ -245,6 +249,16 @@ class Scorer:
             inputs_digest=subject_digest(subject, one.counted_keys, inputs.external),
             table_hash=self.table_hash,
             late=one.late,
+        )
+        # what open disputes do, in plain words; perks resting on one are provisional
+        return with_disputes(
+            self.ledger,
+            self.table,
+            exp,
+            events,
+            inputs.exclusions,
+            inputs.external,
+            ledger_us=ledger_us,
         )
 
     # -- many subjects ------------------------------------------------------------------

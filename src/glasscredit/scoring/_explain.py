@@ -89,6 +89,10 @@ class Explanation:
     inputs_digest: str = ""
     #: positive events that counted for nothing: known too long after they happened
     late: list[dict[str, Any]] = field(default_factory=list)
+    #: what each open dispute does to the score, and the subject's immediate freeze
+    #: (``scoring._disputes``), in plain words; filled in by ``Scorer.explain``
+    disputes: list[dict[str, Any]] = field(default_factory=list)
+    dispute_freeze: dict[str, Any] | None = None
 
     @property
     def points_total(self) -> int:
@@ -110,6 +114,8 @@ class Explanation:
             "reasons": [r.as_dict() for r in self.reasons],
             "perks": self.perks,
             "perks_not_granted": self.perks_not_granted,
+            "disputes": self.disputes,
+            "dispute_freeze": self.dispute_freeze,
             "events": {
                 name: [{**e, "occurred_at": iso(int(e["occurred_at_us"]))} for e in evs]
                 for name, evs in self.provenance.items()
@@ -268,6 +274,6 @@ def _perks(
         entry = {"name": perk.name, "description": perk.description}
         if why:
             refused.append({**entry, "why": why})
-        else:
-            granted.append(entry)
+        else:  # firm until a dispute says otherwise (``scoring._provisional``)
+            granted.append({**entry, "provisional": False})
     return granted, refused

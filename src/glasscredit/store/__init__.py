@@ -20,7 +20,12 @@ from glasscredit.store._audit import (
 )
 from glasscredit.store._backfills import Backfill, check_backfill
 from glasscredit.store._dialect import Dialect
-from glasscredit.store._disputes import DisputeTarget
+from glasscredit.store._disputes import (
+    DEADLINE_ACTOR,
+    DEADLINE_REASON,
+    DISPUTE_REASON,
+    DisputeTarget,
+)
 from glasscredit.store._erasure import Erasure
 from glasscredit.store._feed import EventFeed
 from glasscredit.store._holds import HOLD_REASON
@@ -67,6 +72,9 @@ from glasscredit.store._subject_reader import SubjectInputs, SubjectReader
 from glasscredit.store._webhooks import TOPICS, Delivery, Webhook, WebhookStore
 
 __all__ = [
+    "DEADLINE_ACTOR",
+    "DEADLINE_REASON",
+    "DISPUTE_REASON",
     "EVENT_COLUMNS",
     "EVENT_FRAME_SCHEMA",
     "EVENT_SCHEMA",

@@ -1,12 +1,25 @@
 """Disputes: the rows, the exclusion periods they open and close, the sources' outbox.
 
 Each state change is one transaction under the chain lock that also appends its audit
-row: opening writes the dispute, an open-ended exclusion period (the event stops
-counting at once), a notice to the source and a ``dispute.open`` row; closing writes the
-outcome (``upheld`` closes the period, so the event counts again from then on;
-``removed`` leaves it open for good), a notice and a ``dispute.resolve`` row. The rules
-(who may dispute what, what may be resolved) are the caller's: it passes a ``check``
-that runs inside the transaction, on the facts as they are then.
+row: opening writes the dispute, an exclusion period, a notice to the source and a
+``dispute.open`` row; closing writes the outcome, a notice and a ``dispute.resolve`` row.
+The rules (who may dispute what, what may be resolved) are the caller's: it passes a
+``check`` that runs inside the transaction, on the facts as they are then.
+
+The exclusion period is what the kernel counts, and it is never backdated:
+
+- a *frozen* dispute (reason ``dispute``) stops the event counting from the opening on;
+  ``upheld`` closes the period (the event counts again from then on), ``removed`` leaves
+  it open for good;
+- a dispute that *keeps counting* (reason ``dispute_deadline``: the policy says so, or
+  the subject lost the immediate freeze) writes the period from its deadline on, so an
+  unanswered dispute removes the record at the deadline whatever runs then (FCRA
+  611(a)(5)(A)); a ``removed`` verdict moves its start to the verdict, ``upheld``
+  deletes it before it starts, an extension moves it to the new deadline.
+
+A removal by a verdict is told apart from a lapse at the deadline by ``resolved_by``
+(:data:`DEADLINE_ACTOR`); :meth:`SqlDisputeStore.removals` lists only the verdicts, which
+are what a reporter's weight may lose by.
 
 Audit rows carry the subject's pseudonym, the dispute id, the source and the outcome,
 never the reason: free text stays in ``disputes``, which erasure blanks.
@@ -14,11 +27,12 @@ never the reason: free text stays in ``disputes``, which erasure blanks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+import polars as pl
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, update
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import iso
@@ -29,9 +43,18 @@ from glasscredit.store._records import Dispute
 from glasscredit.store._scores import after_scored
 from glasscredit.store._tables import dispute_notices, disputes, event_exclusions, events, subjects
 
-__all__ = ["DISPUTE_REASON", "DisputeTarget", "SqlDisputeStore"]
+__all__ = [
+    "DEADLINE_ACTOR",
+    "DEADLINE_REASON",
+    "DISPUTE_REASON",
+    "DisputeTarget",
+    "SqlDisputeStore",
+]
 
-DISPUTE_REASON = "dispute"  # the exclusion reason of a dispute's period
+DISPUTE_REASON = "dispute"  # the exclusion reason of a frozen dispute's period
+DEADLINE_REASON = "dispute_deadline"  # a dispute that keeps counting: the period from its deadline
+DEADLINE_ACTOR = "system:deadline"  # who resolves a dispute that lapsed at its deadline
+_REASONS = (DISPUTE_REASON, DEADLINE_REASON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,28 +149,43 @@ def _target(conn: Connection, subject: str, event_id: str, source: str | None) -
     )
 
 
+def _periods(d: Dispute) -> ColumnElement[bool]:
+    """The exclusion periods of dispute ``d`` (frozen or from its deadline)."""
+    ex = event_exclusions
+    return ex.c.reason.in_(_REASONS) & (ex.c.ref == str(d.dispute_id))
+
+
+def _settle_periods(conn: Connection, d: Dispute, outcome: str, now_us: int) -> None:
+    """What a resolution does to the dispute's periods (never before ``now_us``)."""
+    ex = event_exclusions
+    mine = ex.c.ref == str(d.dispute_id)
+    frozen = mine & (ex.c.reason == DISPUTE_REASON) & ex.c.until_us.is_(None)
+    pending = mine & (ex.c.reason == DEADLINE_REASON) & (ex.c.from_us > now_us)
+    if outcome == "upheld":  # the event counts again from now on, never before
+        conn.execute(update(ex).where(frozen).values(until_us=now_us))
+        conn.execute(delete(ex).where(pending))  # the stop at the deadline never starts
+        started = mine & (ex.c.reason == DEADLINE_REASON) & ex.c.until_us.is_(None)
+        conn.execute(update(ex).where(started).values(until_us=now_us))
+    else:  # removed: it stops counting now, if it still counted
+        conn.execute(update(ex).where(pending).values(from_us=now_us))
+
+
 def _close(
-    conn: Connection, d: Dispute, outcome: str, now_us: int, actor: str, resolution: str
+    conn: Connection,
+    d: Dispute,
+    outcome: str,
+    now_us: int,
+    actor: str,
+    resolution: str,
+    details: Mapping[str, Any] | None = None,
 ) -> Dispute:
     """Record a resolution inside the caller's locked transaction."""
     assert d.subject is not None
     now_us = after_scored(conn, [d.subject], now_us)  # never at a stored score's instant
     tracker = StateTracker(conn)
-    mine = (event_exclusions.c.reason == DISPUTE_REASON) & (
-        event_exclusions.c.ref == str(d.dispute_id)
-    )
-    tracker.remove(event_exclusions, mine)
+    tracker.remove(event_exclusions, _periods(d))
     tracker.remove(disputes, disputes.c.dispute_id == d.dispute_id)
-    if outcome == "upheld":  # the event counts again from now on, never before
-        conn.execute(
-            update(event_exclusions)
-            .where(
-                (event_exclusions.c.reason == DISPUTE_REASON)
-                & (event_exclusions.c.ref == str(d.dispute_id))
-                & event_exclusions.c.until_us.is_(None)
-            )
-            .values(until_us=now_us)
-        )
+    _settle_periods(conn, d, outcome, now_us)
     conn.execute(
         update(disputes)
         .where(disputes.c.dispute_id == d.dispute_id)
@@ -158,7 +196,7 @@ def _close(
             dispute_id=d.dispute_id, source=d.source, kind="resolved", outcome=outcome, at_us=now_us
         )
     )
-    tracker.add(event_exclusions, mine)
+    tracker.add(event_exclusions, _periods(d))
     tracker.add(disputes, disputes.c.dispute_id == d.dispute_id)
     append_audit(
         conn,
@@ -167,7 +205,13 @@ def _close(
         tracker=tracker,
         action="dispute.resolve",
         tag=_tag(conn, d.subject),
-        details={"dispute": d.dispute_id, "source": d.source, "outcome": outcome},
+        details={
+            "dispute": d.dispute_id,
+            "source": d.source,
+            "outcome": outcome,
+            "lapsed": actor == DEADLINE_ACTOR,
+            **(details or {}),
+        },
     )
     got = _get(conn, d.dispute_id)
     assert got is not None
@@ -197,11 +241,16 @@ class SqlDisputeStore:
         actor: str,
         check: Callable[[DisputeTarget], None],
         source: str | None = None,
+        frozen: bool = True,
+        details: Mapping[str, Any] | None = None,
     ) -> Dispute:
         """Open a dispute (see the module docstring); ``check`` may refuse it by raising.
 
         ``source`` names the event's source; without it the subject's events with this id
-        must be only one (``check`` sees ``shared`` otherwise)."""
+        must be only one (``check`` sees ``shared`` otherwise). ``frozen``: the event
+        stops counting now; otherwise it counts until a verdict removes it or
+        ``deadline_us``. ``details`` go into the audit row (the effect and why).
+        """
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
             target = _target(conn, subject, event_id, source)
@@ -228,9 +277,9 @@ class SqlDisputeStore:
                     event_id=event_id,
                     source=target.source,
                     subject=subject,
-                    from_us=now_us,
+                    from_us=now_us if frozen else deadline_us,
                     until_us=None,
-                    reason=DISPUTE_REASON,
+                    reason=DISPUTE_REASON if frozen else DEADLINE_REASON,
                     ref=str(did),
                 )
             )
@@ -243,8 +292,7 @@ class SqlDisputeStore:
             tracker.add(disputes, disputes.c.dispute_id == did)
             tracker.add(
                 event_exclusions,
-                (event_exclusions.c.reason == DISPUTE_REASON)
-                & (event_exclusions.c.ref == str(did)),
+                event_exclusions.c.reason.in_(_REASONS) & (event_exclusions.c.ref == str(did)),
             )
             append_audit(
                 conn,
@@ -253,7 +301,12 @@ class SqlDisputeStore:
                 tracker=tracker,
                 action="dispute.open",
                 tag=_tag(conn, subject),
-                details={"dispute": did, "source": target.source, "deadline": iso(deadline_us)},
+                details={
+                    "dispute": did,
+                    "source": target.source,
+                    "deadline": iso(deadline_us),
+                    **(details or {}),
+                },
             )
             got = _get(conn, did)
         assert got is not None
@@ -272,16 +325,18 @@ class SqlDisputeStore:
         actor: str,
         check: Callable[[Dispute], None],
         resolution: str = "",
+        details: Mapping[str, Any] | None = None,
     ) -> Dispute:
         """Close a dispute as ``outcome`` with the ``resolution`` (the reasons the person
-        reads); ``check`` (on the dispute as it is) may refuse."""
+        reads); ``check`` (on the dispute as it is) may refuse; ``details`` go into the
+        audit row."""
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
             d = _get(conn, dispute_id)
             if d is None:
                 raise NotFoundError(f"dispute_id: dispute {dispute_id} does not exist [exists]")
             check(d)
-            return _close(conn, d, outcome, now_us, actor, resolution)
+            return _close(conn, d, outcome, now_us, actor, resolution, details)
 
     def expire(
         self, now_us: int, *, outcome: str, actor: str, resolution: str = ""
@@ -316,14 +371,24 @@ class SqlDisputeStore:
             assert d.subject is not None
             deadline = d.deadline_us + extension_us
             row = disputes.c.dispute_id == dispute_id
+            ex = event_exclusions
+            pending = (
+                (ex.c.ref == str(dispute_id))
+                & (ex.c.reason == DEADLINE_REASON)
+                & (ex.c.from_us > now_us)
+            )
             tracker = StateTracker(conn)
             tracker.remove(disputes, row)
+            tracker.remove(ex, pending)
             conn.execute(
                 update(disputes)
                 .where(row)
                 .values(new_information=information, extended_at_us=now_us, deadline_us=deadline)
             )
+            # the record that keeps counting stops at the new deadline, not the old one
+            conn.execute(update(ex).where(pending).values(from_us=deadline))
             tracker.add(disputes, row)
+            tracker.add(ex, (ex.c.ref == str(dispute_id)) & (ex.c.reason == DEADLINE_REASON))
             conn.execute(
                 dispute_notices.insert().values(
                     dispute_id=dispute_id, source=d.source, kind="extended", at_us=now_us
@@ -431,3 +496,43 @@ class SqlDisputeStore:
             ):
                 counts.setdefault(str(src), {})[str(status)] = int(n)
         return counts
+
+    def removals(self, as_of_us: int, *, event_type: str | None = None) -> pl.DataFrame:
+        """Events removed by a verdict (``removed``, not a lapse at the deadline) by
+        ``as_of_us``: ``event_id``, ``attributes``, ``dispute_id``, ``resolved_at_us``.
+
+        An open dispute, an upheld one and one that lapsed unanswered are not verdicts
+        against the record's reporter; this is what a reporter's weight may lose by.
+        """
+        stmt = (
+            select(
+                events.c.event_id,
+                events.c.attributes,
+                disputes.c.dispute_id,
+                disputes.c.resolved_at_us,
+            )
+            .join(
+                events,
+                (events.c.event_id == disputes.c.event_id) & (events.c.source == disputes.c.source),
+            )
+            .where(
+                disputes.c.status == "removed",
+                disputes.c.resolved_by != DEADLINE_ACTOR,
+                disputes.c.resolved_at_us <= as_of_us,
+            )
+            .order_by(disputes.c.dispute_id)
+        )
+        if event_type is not None:
+            stmt = stmt.where(events.c.type == event_type)
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            orient="row",
+            schema={
+                "event_id": pl.String,
+                "attributes": pl.String,
+                "dispute_id": pl.Int64,
+                "resolved_at_us": pl.Int64,
+            },
+        )

@@ -275,6 +275,8 @@ class DisputeStore(Protocol):
         actor: str,
         check: Callable[[DisputeTarget], None],
         source: str | None = None,
+        frozen: bool = True,
+        details: Mapping[str, Any] | None = None,
     ) -> Dispute: ...
 
     def get(self, dispute_id: int) -> Dispute | None: ...
@@ -288,6 +290,7 @@ class DisputeStore(Protocol):
         actor: str,
         check: Callable[[Dispute], None],
         resolution: str = "",
+        details: Mapping[str, Any] | None = None,
     ) -> Dispute: ...
 
     def expire(
@@ -326,6 +329,8 @@ class DisputeStore(Protocol):
     def notices(self, source: str) -> list[dict[str, Any]]: ...
 
     def status_counts(self) -> dict[str, dict[str, int]]: ...
+
+    def removals(self, as_of_us: int, *, event_type: str | None = None) -> pl.DataFrame: ...
 
 
 class ErasureStore(Protocol):
