@@ -512,6 +512,7 @@ EXPORTED: dict[str, list[str]] = {
         "dispute_effects",
         "explain_row",
         "freeze_state",
+        "frozen_disputes",
         "inputs_digests",
         "monthly_events",
         "path_to_next_tier",

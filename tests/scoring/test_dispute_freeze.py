@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glasscredit.policy import DAY_US, Policy, default_policy, policy_from_dict
-from glasscredit.scoring import dispute_effects, freeze_state
-from glasscredit.store import DEADLINE_REASON, DISPUTE_REASON, Dispute
+from glasscredit.scoring import dispute_effects, freeze_state, frozen_disputes
+from glasscredit.store import Dispute
 
 POLICY = default_policy()  # 3 unfounded within 365d lose the freeze for 180d
 
@@ -68,18 +69,19 @@ def test_policy_keep_counting_and_no_rule() -> None:
 
 def test_effects_of_open_disputes_from_their_periods() -> None:
     ds = [_d(1, "open", None), _d(2, "open", None), _d(3, "upheld", 5)]
-    periods = [
-        {"reason": DISPUTE_REASON, "ref": "1"},
-        {"reason": DEADLINE_REASON, "ref": "2"},
-        {"reason": DISPUTE_REASON, "ref": "3"},
-    ]
-    got = dispute_effects(POLICY, ds, periods, 10 * DAY_US)
+    periods = pl.DataFrame(  # frozen from the opening; from the deadline; frozen, closed
+        {"event_id": ["e1", "e2", "e3"], "from_us": [0, 30 * DAY_US, 0]},
+        schema={"event_id": pl.String, "from_us": pl.Int64},
+    )
+    frozen = frozen_disputes(ds, periods)
+    assert frozen == {1, 3}
+    got = dispute_effects(POLICY, ds, frozen, 10 * DAY_US)
     assert [(e.dispute_id, e.effect, e.counts) for e in got] == [
         (1, "stop_counting", False),
         (2, "keep_counting", True),
     ]
     # past its deadline unanswered, a record that kept counting no longer does
-    late = dispute_effects(POLICY, ds, periods, 30 * DAY_US)
+    late = dispute_effects(POLICY, ds, frozen, 30 * DAY_US)
     assert [(e.dispute_id, e.counts) for e in late] == [(1, False), (2, False)]
 
 

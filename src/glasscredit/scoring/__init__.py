@@ -6,6 +6,7 @@ from glasscredit.scoring._disputes import (
     FreezeState,
     dispute_effects,
     freeze_state,
+    frozen_disputes,
 )
 from glasscredit.scoring._engine import Scorer, inputs_digests, score_events
 from glasscredit.scoring._explain import Explanation, FeatureLine, Reason, explain_row
@@ -49,6 +50,7 @@ __all__ = [
     "dispute_effects",
     "explain_row",
     "freeze_state",
+    "frozen_disputes",
     "inputs_digests",
     "monthly_events",
     "path_to_next_tier",

@@ -11,12 +11,14 @@ when that time has passed. A lapse at the deadline and a removal are never unfou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from glasscredit.policy import Policy, iso, parse_duration
-from glasscredit.store import DISPUTE_REASON, Dispute
+from glasscredit.store import Dispute
 
 __all__ = [
     "UNFOUNDED",
@@ -24,6 +26,7 @@ __all__ = [
     "FreezeState",
     "dispute_effects",
     "freeze_state",
+    "frozen_disputes",
     "open_at",
 ]
 
@@ -127,21 +130,25 @@ def freeze_state(policy: Policy, disputes: Sequence[Dispute], at_us: int) -> Fre
     return FreezeState(at_us, False, False, until, ids, text)
 
 
+def frozen_disputes(disputes: Sequence[Dispute], periods: pl.DataFrame) -> set[int]:
+    """The disputes that froze their record when opened: those with a period from the
+    opening on (``periods``: the subject's ``event_id``, ``from_us`` rows, as the kernel
+    reads them; a dispute that kept counting has its period from its deadline)."""
+    starts = set(zip(periods["event_id"].to_list(), periods["from_us"].to_list(), strict=True))
+    return {d.dispute_id for d in disputes if (d.event_id, d.opened_at_us) in starts}
+
+
 def dispute_effects(
-    policy: Policy,
-    disputes: Sequence[Dispute],
-    periods: Sequence[dict[str, Any]],
-    at_us: int,
+    policy: Policy, disputes: Sequence[Dispute], frozen: Collection[int], at_us: int
 ) -> list[DisputeEffect]:
-    """The effect of each dispute open at ``at_us``; ``periods`` are the subject's
-    exclusion rows (``reason``, ``ref``), which say whether a dispute froze its record."""
-    frozen = {str(p["ref"]) for p in periods if p["reason"] == DISPUTE_REASON}
+    """The effect of each dispute open at ``at_us``; ``frozen``: the ids of those that
+    froze their record (:func:`frozen_disputes`)."""
     out: list[DisputeEffect] = []
     for d in disputes:
         if not open_at(d, at_us) or d.event_id is None:
             continue
         deadline = _day(d.deadline_us)
-        if str(d.dispute_id) in frozen:
+        if d.dispute_id in frozen:
             text = (
                 f"Record {d.event_id} is under dispute {d.dispute_id}: it does not count "
                 "while the dispute is open. If it is found accurate it counts again from "

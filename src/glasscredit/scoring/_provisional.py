@@ -15,7 +15,12 @@ import polars as pl
 
 from glasscredit.features import subject_pass
 from glasscredit.policy import PointsTable, iso
-from glasscredit.scoring._disputes import DisputeEffect, dispute_effects, freeze_state
+from glasscredit.scoring._disputes import (
+    DisputeEffect,
+    dispute_effects,
+    freeze_state,
+    frozen_disputes,
+)
 from glasscredit.scoring._explain import Explanation, explain_row
 from glasscredit.store import Dispute, Store
 
@@ -48,11 +53,12 @@ def with_disputes(
     from.
     """
     policy = ledger.policy
-    mine = ledger.disputes.find(subject=exp.subject)
+    # every dispute leaves an exclusion row: without one there is nothing to read
+    mine = ledger.disputes.find(subject=exp.subject) if exclusions.height else []
     exp.dispute_freeze = freeze_state(policy, mine, exp.as_of_us).as_dict()
     if not mine:
         return exp
-    effects = dispute_effects(policy, mine, ledger.exclusions.of_subject(exp.subject), exp.as_of_us)
+    effects = dispute_effects(policy, mine, frozen_disputes(mine, exclusions), exp.as_of_us)
     exp.disputes = [e.as_dict() for e in effects]
     frozen = [e for e in effects if e.effect == "stop_counting"]
     if not frozen or not policy.disputes.provisional_perks or not exp.perks:

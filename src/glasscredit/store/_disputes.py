@@ -15,7 +15,8 @@ The exclusion period is what the kernel counts, and it is never backdated:
   the subject lost the immediate freeze) writes the period from its deadline on, so an
   unanswered dispute removes the record at the deadline whatever runs then (FCRA
   611(a)(5)(A)); a ``removed`` verdict moves its start to the verdict, ``upheld``
-  deletes it before it starts, an extension moves it to the new deadline.
+  empties it before it starts (``from_us`` = ``until_us``), an extension moves it to
+  the new deadline. Every dispute thus leaves a row in ``event_exclusions``.
 
 A removal by a verdict is told apart from a lapse at the deadline by ``resolved_by``
 (:data:`DEADLINE_ACTOR`); :meth:`SqlDisputeStore.removals` lists only the verdicts, which
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, update
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import iso
@@ -163,7 +164,9 @@ def _settle_periods(conn: Connection, d: Dispute, outcome: str, now_us: int) -> 
     pending = mine & (ex.c.reason == DEADLINE_REASON) & (ex.c.from_us > now_us)
     if outcome == "upheld":  # the event counts again from now on, never before
         conn.execute(update(ex).where(frozen).values(until_us=now_us))
-        conn.execute(delete(ex).where(pending))  # the stop at the deadline never starts
+        # the stop at the deadline never starts: an empty period, kept so that every
+        # dispute leaves a row (a subject without one has no dispute to explain)
+        conn.execute(update(ex).where(pending).values(from_us=now_us, until_us=now_us))
         started = mine & (ex.c.reason == DEADLINE_REASON) & ex.c.until_us.is_(None)
         conn.execute(update(ex).where(started).values(until_us=now_us))
     else:  # removed: it stops counting now, if it still counted
