@@ -278,14 +278,14 @@ def test_policy_keep_counting_until_a_verdict_or_the_deadline(
 def test_provisional_perks_can_be_switched_off(make_ledger: MakeLedger, clock: FakeClock) -> None:
     ledger = make_ledger(provisional_perks=False, repeated_unfounded=None)
     t0 = _setup(ledger, clock)
-    for eid in ("s1-default", "s1-late"):
-        open_dispute(ledger, "s1", eid, "not mine", now_us=t0, actor="subject")
-    assert _perks(ledger, "s1", t0 + 1) == {
+    for i, eid in enumerate(("s1-default", "s1-late")):
+        open_dispute(ledger, "s1", eid, "not mine", now_us=t0 + DAY_US + i, actor="subject")
+    assert _perks(ledger, "s1", t0 + 2 * DAY_US) == {
         "deposit_free_bike": False,
         "credit_stay": False,
         "deposit_free_rental": False,
     }
-    exp = Scorer(ledger).explain("s1", t0 + 1)
+    exp = Scorer(ledger).explain("s1", t0 + 2 * DAY_US)
     assert exp.dispute_freeze is not None and "If 3" not in exp.dispute_freeze["text"]
 
 
