@@ -70,8 +70,8 @@ def test_policy_keep_counting_and_no_rule() -> None:
 def test_effects_of_open_disputes_from_their_periods() -> None:
     ds = [_d(1, "open", None), _d(2, "open", None), _d(3, "upheld", 5)]
     periods = pl.DataFrame(  # frozen from the opening; from the deadline; frozen, closed
-        {"event_id": ["e1", "e2", "e3"], "from_us": [0, 30 * DAY_US, 0]},
-        schema={"event_id": pl.String, "from_us": pl.Int64},
+        {"source": ["bank"] * 3, "event_id": ["e1", "e2", "e3"], "from_us": [0, 30 * DAY_US, 0]},
+        schema={"source": pl.String, "event_id": pl.String, "from_us": pl.Int64},
     )
     frozen = frozen_disputes(ds, periods)
     assert frozen == {1, 3}

@@ -132,10 +132,11 @@ def freeze_state(policy: Policy, disputes: Sequence[Dispute], at_us: int) -> Fre
 
 def frozen_disputes(disputes: Sequence[Dispute], periods: pl.DataFrame) -> set[int]:
     """The disputes that froze their record when opened: those with a period from the
-    opening on (``periods``: the subject's ``event_id``, ``from_us`` rows, as the kernel
+    opening on (``periods``: the subject's ``source``, ``event_id``, ``from_us`` rows, as the kernel
     reads them; a dispute that kept counting has its period from its deadline)."""
-    starts = set(zip(periods["event_id"].to_list(), periods["from_us"].to_list(), strict=True))
-    return {d.dispute_id for d in disputes if (d.event_id, d.opened_at_us) in starts}
+    cols = [periods[c].to_list() for c in ("source", "event_id", "from_us")]
+    starts = set(zip(*cols, strict=True))
+    return {d.dispute_id for d in disputes if (d.source, d.event_id, d.opened_at_us) in starts}
 
 
 def dispute_effects(

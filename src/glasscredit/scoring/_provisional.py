@@ -66,12 +66,13 @@ def with_disputes(
     by_id = {d.dispute_id: d for d in mine}
     undisputed = pl.DataFrame(
         {
+            "source": [by_id[e.dispute_id].source for e in frozen],
             "event_id": [e.event_id for e in frozen],
             "from_us": [by_id[e.dispute_id].opened_at_us for e in frozen],
         },
-        schema={"event_id": pl.String, "from_us": pl.Int64},
+        schema={"source": pl.String, "event_id": pl.String, "from_us": pl.Int64},
     )
-    counted = exclusions.join(undisputed, on=["event_id", "from_us"], how="anti")
+    counted = exclusions.join(undisputed, on=["source", "event_id", "from_us"], how="anti")
     one = subject_pass(
         events,
         policy,
