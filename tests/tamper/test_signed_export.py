@@ -139,3 +139,23 @@ def test_an_export_names_the_source_never_the_reporter_or_endorser(
     assert "event r1: attributes ['reporter'] are withheld and the export is not signed" in (
         " ".join(problems)
     )
+
+
+def test_verify_export_accepts_the_html_page(ledger: Ledger, tmp_path: Path) -> None:
+    from glasscredit.rights import export_html
+
+    doc = _signed(ledger, tmp_path)
+    page = tmp_path / "mine.html"
+    page.write_text(export_html(doc), encoding="utf-8")
+    res = gc.verify_export_file(page)
+    assert res.identical and res.signed
+    out = CliRunner().invoke(cli, ["verify-export", str(page)])
+    assert out.exit_code == 0 and "identical" in out.output
+    # the page's embedded copy edited: the signature catches it
+    forged = tmp_path / "forged.html"
+    forged.write_text(page.read_text().replace('"s1-late"', '"s1-lat3"', 1), encoding="utf-8")
+    assert not gc.verify_export_file(forged).identical
+    other = tmp_path / "other.html"
+    other.write_text("<!doctype html><html><body>hello</body></html>")
+    out = CliRunner().invoke(cli, ["verify-export", str(other)])
+    assert out.exit_code == 3 and "export_page" in out.output

@@ -277,10 +277,37 @@ def verify_export_document(document: dict[str, JsonValue]) -> ExportVerification
     return ExportVerification.model_validate(verify_export(document, require_signature=True))
 
 
+_EXPORT_OPEN = "<script type=application/json id=export>"
+
+
+def _is_html(text: str) -> bool:
+    return text.lstrip()[:15].lower() == "<!doctype html>"
+
+
+def _embedded_export(text: str) -> str:
+    """The export JSON an HTML export page carries (its ``</`` escaped as ``<\\/``, which
+    JSON reads back as ``</``); a page without it is refused by name."""
+    start = text.find(_EXPORT_OPEN)
+    end = text.find("</script>", start + len(_EXPORT_OPEN)) if start >= 0 else -1
+    if start < 0 or end < 0:
+        raise ValidationError(
+            [
+                FieldError(
+                    "FILE",
+                    "export_page",
+                    "an HTML file that is not a glasscredit export page (no embedded export)",
+                )
+            ]
+        )
+    return text[start + len(_EXPORT_OPEN) : end]
+
+
 def verify_export_file(path: Path) -> ExportVerification:
-    """:func:`verify_export_document` on a file; a file that is not JSON is refused."""
+    """:func:`verify_export_document` on a file: the JSON export, or the HTML page (its
+    embedded copy); a file that is neither is refused."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(_embedded_export(text) if _is_html(text) else text)
     except (OSError, ValueError) as exc:
         raise IngestFileError([FieldError("FILE", "json", f"cannot read {path}: {exc}")]) from exc
     except RecursionError as exc:  # nested past the parser's stack: no export is

@@ -177,9 +177,9 @@ def export_html(data: dict[str, Any]) -> str:
             (0,),
         ),
         "<h2>Check the arithmetic yourself</h2>",
-        "<p>Save this page's data (below) as <code>export.json</code> and run "
-        "<code>glasscredit verify-export export.json</code>: it recomputes your score from "
-        "this file alone, with the policy and points table shown here.</p>",
+        "<p>Run <code>glasscredit verify-export</code> on this page's file (or on the JSON "
+        "export): it recomputes your score from the file alone, with the policy and points "
+        "table shown here, and checks the operator's signature.</p>",
         "<script type=application/json id=export>"
         + json.dumps(data, allow_nan=False).replace("</", "<\\/")
         + "</script>",
