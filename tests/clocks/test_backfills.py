@@ -139,3 +139,19 @@ def test_recent_events_in_a_backfill_are_known_when_they_occurred(sqlite_url: st
         assert led.ingest([event("r", occurred_at=ago(100))], backfill=bf.backfill_id).accepted
         (e,) = led.events_of("s1")
         assert e.known_at_us == NOW_US - 100 * DAY_US
+
+
+def test_a_burst_dated_over_past_weeks_is_one_burst_on_the_ledger_clock(sqlite_url: str) -> None:
+    """Twenty subjects given ten payments each, dated over the past seven weeks but all
+    reported today: the scan on the ledger's clock flags it (it would not by date)."""
+    from glasscredit.trust import scan_bursts
+
+    with Ledger(sqlite_url, clocked_policy(), clock=FakeClock()) as led:
+        flood = [
+            event(f"f{s}-{i}", subject=f"v{s}", occurred_at=ago(1 + 5 * i))
+            for s in range(20)
+            for i in range(10)
+        ]
+        assert led.ingest(flood).accepted == 200
+        found = scan_bursts(led, NOW_US - 7 * DAY_US, NOW_US)
+        assert [(b.source, b.subjects, b.events) for b in found] == [("bank", 20, 200)]

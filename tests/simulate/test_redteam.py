@@ -36,7 +36,7 @@ def _pump(
             "type": pl.String,
             "occurred_at_us": pl.Int64,
         },
-    )
+    ).with_columns(known_at_us=pl.col("occurred_at_us"))  # live: known when it happened
 
 
 def test_burst_needs_many_heavy_subjects_from_one_source(policy: Policy) -> None:

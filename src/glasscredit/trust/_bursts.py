@@ -54,7 +54,8 @@ def detect_bursts(events: pl.DataFrame, policy: Policy, settings: BurstSettings)
     Parameters
     ----------
     events:
-        At least ``event_id, subject, source, type, occurred_at_us``.
+        At least ``event_id, subject, source, type, known_at_us``: buckets are periods
+        of the ledger's clock, so a burst dated over past weeks is one burst.
     policy:
         Says which event types are positive; only those can inflate a score.
     settings:
@@ -65,7 +66,7 @@ def detect_bursts(events: pl.DataFrame, policy: Policy, settings: BurstSettings)
     ev = (
         events.lazy()
         .filter(pl.col("type").is_in(positive))
-        .with_columns((pl.col("occurred_at_us") // period * period).alias("_bucket"))
+        .with_columns((pl.col("known_at_us") // period * period).alias("_bucket"))
     )
     heavy = (
         ev.group_by("source", "_bucket", "subject")

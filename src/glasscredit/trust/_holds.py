@@ -8,6 +8,8 @@ write an audit row. Time is an argument: the CLI passes ``ledger.clock()``.
 
 from __future__ import annotations
 
+import polars as pl
+
 from glasscredit.exceptions import NotFoundError
 from glasscredit.store import HOLD_REASON, Store
 from glasscredit.trust._bursts import Burst, detect_bursts
@@ -17,16 +19,16 @@ __all__ = ["HOLD_REASON", "hold_bursts", "release_burst", "scan_bursts"]
 
 
 def scan_bursts(ledger: Store, since_us: int, until_us: int) -> list[Burst]:
-    """Bursts among positive events that occurred in ``[since_us, until_us]``."""
+    """Bursts among positive events the ledger knew in ``[since_us, until_us]`` (its
+    clock, ``known_at_us``: a source cannot hide a burst by dating it in the past)."""
     policy = ledger.policy
     positive = [t for t, s in policy.event_types.items() if s.polarity == "positive"]
-    frame = ledger.event_frame(
-        types=positive,
-        occurred_from_us=since_us,
-        occurred_by_us=until_us,
-        recorded_by_us=until_us,
-    ).sort("seq")
-    frame = frame.select("event_id", "subject", "source", "type", "occurred_at_us")
+    frame = (
+        ledger.event_frame(types=positive, recorded_by_us=until_us)
+        .filter(pl.col("known_at_us").is_between(since_us, until_us))
+        .sort("seq")
+    )
+    frame = frame.select("event_id", "subject", "source", "type", "known_at_us")
     return detect_bursts(frame, policy, burst_settings(policy))
 
 
