@@ -158,7 +158,8 @@ def main() -> int:
     print(
         f"HEADLINE redteam: {len(rows)} scenarios on the realistic graph, "
         f"{len(rows) - len(missed)} meet their targets; worst {worst[1]} at "
-        f"{worst[0]:.2f}x its target ({worst[2]}; honest median -1 pt, 1% losing > 10 pts)"
+        f"{worst[0]:.2f}x its target ({worst[2]}; and for every scenario: the honest median "
+        "falls <= 1 pt, <= 1% of honest lose > 10)"
         + (f"; MISSED {[m[1] for m in missed]}" if missed else "; all targets met")
     )
     return 1 if missed else 0

@@ -8,12 +8,14 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
-from glasscredit.policy import EventValidator, ValidEvent, default_policy
+from glasscredit.policy import EventValidator, ValidEvent, default_policy, iso
 from glasscredit.simulate import (
     DEFAULT_END_US,
     PopulationSpec,
     generate_population,
+    history_start,
     iter_event_dicts,
+    iter_source_batches,
     population_truth,
     write_population,
 )
@@ -134,3 +136,12 @@ def test_several_banks_platforms_communities_and_identity_sources() -> None:
     positive = df.filter(pl.col("type").is_in(["payment.on_time", "bill.paid", "rental.returned"]))
     per = positive.group_by("subject").agg(pl.col("source").n_unique().alias("n"))
     assert per.filter(pl.col("n") >= 2).height >= 0.7 * per.height
+
+
+def test_source_batches_hold_every_event_once_by_source() -> None:
+    batches = list(iter_source_batches(SMALL))
+    assert all(all(r["source"] == s for r in rows) for s, rows in batches)
+    ids = sorted(r["event_id"] for _, rows in batches for r in rows)
+    assert ids == sorted(r["event_id"] for r in iter_event_dicts(SMALL))
+    start = history_start(SMALL)
+    assert min(r["occurred_at"] for _, rows in batches for r in rows) >= iso(start)

@@ -18,7 +18,14 @@ from glasscredit.app._scoring import explanation_view, rescore_report, score_run
 from glasscredit.app._scoring_views import Explanation, ScoreRun
 from glasscredit.app._trust import TrustSummary, trust_summary
 from glasscredit.exceptions import FieldError, ValidationError
-from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, iter_event_dicts
+from glasscredit.policy import iso
+from glasscredit.simulate import (
+    DEFAULT_END_US,
+    PopulationSpec,
+    history_start,
+    iter_source_batches,
+)
+from glasscredit.store import IngestReport
 from glasscredit.trust import compute_trust as _compute_trust
 
 __all__ = ["DemoResult", "demo"]
@@ -37,6 +44,53 @@ class DemoResult(AppModel):
     example: Explanation
 
 
+_REASON = "the demo population's history, known to each source as it happened"
+
+
+def _load_history(
+    ctx: Context, spec: PopulationSpec, progress: Callable[[int], None] | None
+) -> IngestReport:
+    """Each source's history as an approved backfill (one per source, reused when the
+    demo runs again), known from when it occurred: the ledger's clock stays true."""
+    from glasscredit.app._backfills import approve_backfill
+
+    led = ctx.ledger
+    lo, hi = history_start(spec), spec.end_us
+    ids = {
+        b.source: b.backfill_id
+        for b in led.backfills.all()
+        if b.reason == _REASON and b.occurred_from_us == lo and b.occurred_to_us == hi
+    }
+    total = IngestReport()
+    for source, rows in iter_source_batches(spec):
+        if source not in ids:
+            ids[source] = approve_backfill(
+                ctx,
+                source=source,
+                occurred_from=iso(lo),
+                occurred_to=iso(hi),
+                known_from=iso(lo),
+                approved_by="demo",
+                reason=_REASON,
+            ).backfill_id
+        done = total.input
+
+        def tick(n: int, done: int = done) -> None:
+            if progress:
+                progress(done + n)
+
+        r = led.ingest(rows, actor="demo", backfill=ids[source], progress=tick)
+        total.input += r.input
+        total.accepted += r.accepted
+        total.duplicates += r.duplicates
+        total.conflicts += r.conflicts
+        total.invalid += r.invalid
+        total.errors += r.errors
+        total.subjects |= r.subjects
+        total.batches += r.batches
+    return total
+
+
 def demo(
     ctx: Context,
     *,
@@ -45,7 +99,8 @@ def demo(
     ingest_progress: Callable[[int], None] | None = None,
     score_progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
-    """Generate a population, ingest it, compute trust, score what changed, explain one.
+    """Generate a population, load each source's history as an approved backfill,
+    compute trust, score what changed, explain one.
 
     Run twice, it stores nothing twice: the events are duplicates and no subject has new
     events to score.
@@ -54,7 +109,7 @@ def demo(
         raise ValidationError([FieldError("subjects", "positive", f"{subjects} is below 1")])
     led = ctx.ledger
     spec = PopulationSpec(subjects=subjects, seed=seed, end_us=min(DEFAULT_END_US, ctx.now()))
-    report = led.ingest(iter_event_dicts(spec), actor="demo", progress=ingest_progress)
+    report = _load_history(ctx, spec, ingest_progress)
     counts, audit = ledger_counts(ctx), verify_audit(ctx)
     as_of = ctx.now()
     trust = trust_summary(_compute_trust(led, as_of))

@@ -29,7 +29,9 @@ __all__ = [
     "DEFAULT_END_US",
     "PopulationSpec",
     "generate_population",
+    "history_start",
     "iter_event_dicts",
+    "iter_source_batches",
     "population_truth",
     "write_population",
 ]
@@ -468,6 +470,24 @@ def generate_population(spec: PopulationSpec) -> Iterator[pa.Table]:
     """Yield the population's events, one Arrow table per chunk of subjects."""
     for lo in range(0, spec.subjects, spec.chunk_subjects):
         yield _gen_chunk(spec, lo, min(spec.subjects, lo + spec.chunk_subjects))
+
+
+def iter_source_batches(spec: PopulationSpec) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The population as (source, that source's event dicts), a chunk at a time: what
+    each partner sends when its history is loaded as an approved backfill."""
+    for table in generate_population(spec):
+        df = pl.from_arrow(table)
+        assert isinstance(df, pl.DataFrame)
+        for source in sorted(set(df["source"].to_list())):
+            recs = df.filter(pl.col("source") == source).to_dicts()
+            for rec in recs:
+                rec["attributes"] = json.loads(rec["attributes"])
+            yield source, recs
+
+
+def history_start(spec: PopulationSpec) -> int:
+    """No generated event is older than this (the longest tenure starts here)."""
+    return spec.end_us - spec.years * 12 * MONTH_US
 
 
 def iter_event_dicts(spec: PopulationSpec) -> Iterator[dict[str, Any]]:
