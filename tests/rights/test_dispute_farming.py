@@ -305,5 +305,8 @@ def test_removals_list_verdicts_only(ledger: Ledger, clock: FakeClock) -> None:
     assert got["resolved_at_us"].to_list() == [t0 + 2 * DAY_US]
     assert ledger.disputes.removals(t0 + 2 * DAY_US - 1).height == 0  # not before the verdict
     assert ledger.disputes.removals(t0 + 40 * DAY_US, event_type="payment.late").height == 0
+    # the trust side's read of verdicts agrees: the lapse is not a removal verdict
+    verdicts = ledger.exclusions.resolved(["loan.defaulted"], "removed", t0 + 40 * DAY_US)
+    assert verdicts["event_id"].to_list() == ["s2-default"]
     lapse = [d for _, a, d in _dispute_audit(ledger) if a == "dispute.resolve" and d["lapsed"]]
     assert len(lapse) == 1

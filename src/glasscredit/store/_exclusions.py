@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, select
 
+from glasscredit.store._disputes import DEADLINE_ACTOR
 from glasscredit.store._schemas import EXCLUSION_SCHEMA
 from glasscredit.store._tables import disputes, event_exclusions, events
 
@@ -88,7 +89,8 @@ class SqlExclusionStore:
         """``event_id``, ``subject``, ``attributes`` of events of ``event_types`` on which
         a dispute was resolved as ``outcome`` (``removed`` or ``upheld``) by ``as_of_us``.
 
-        Only a verdict is read: an open dispute or a burst hold never is, so a reporter
+        Only a verdict is read: an open dispute, a lapse at the deadline or a burst hold
+        never is, so a reporter
         is penalised only when a verdict removed their report, and a record stands as
         checked only when a verdict upheld it.
         """
@@ -103,6 +105,8 @@ class SqlExclusionStore:
                 events.c.type.in_(list(event_types)),
                 disputes.c.status == outcome,
                 disputes.c.resolved_at_us <= as_of_us,
+                # a lapse at the deadline removes the record but is no verdict
+                disputes.c.resolved_by != DEADLINE_ACTOR,
             )
         )
         with self._engine.connect() as conn:
