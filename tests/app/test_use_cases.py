@@ -215,6 +215,10 @@ def test_disputes_export_erasure(ctx: app.Context, clock: FakeClock, tmp_path: P
         app.verify_export_file(file)
     erased = app.erase_subject(ctx, "s1")
     assert isinstance(erased, app.Erasure) and erased.events == 16
+    # the person is told what is kept, why, and how to start again, in plain words
+    told = " ".join(erased.message)
+    assert "16 record(s)" in told and "What is kept, and why" in told
+    assert "How to start again" in told and "s1" not in told
     with pytest.raises(NotFoundError):
         app.erase_subject(ctx, "s1")
     with pytest.raises(NotFoundError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import Field
+
 from glasscredit.app._audit import operator_key, signed_head
 from glasscredit.app._base import AppModel, JsonValue
 from glasscredit.app._context import Context
@@ -183,6 +185,8 @@ class Erasure(AppModel):
     naming_events: int
     rows_deleted: dict[str, int]
     rescored: list[str]
+    #: what the person is told: what is kept and why, and how to start again
+    message: list[str] = Field(default_factory=list)
 
 
 def _dispute_outcome(data: object) -> DisputeOutcome:
@@ -324,4 +328,21 @@ def erase_subject(ctx: Context, subject: str, *, actor: str = "operator") -> Era
     """
     report = _erase_subject(ctx.ledger, subject, now_us=ctx.now(), actor=actor)
     ctx.ledger.access.forget_reads(subject)
-    return Erasure.model_validate(report.as_dict())
+    return Erasure.model_validate({**report.as_dict(), "message": _after_erasure(report.events)})
+
+
+def _after_erasure(events: int) -> list[str]:
+    """What an erased person is told, in plain words (GDPR Art. 17 and 12(1))."""
+    return [
+        f"Your file is erased: {events} record(s) about you, your scores, change notices, "
+        "disputes' texts, statement, reviews and the log of who looked at your file are "
+        "gone, and no one can read them any more.",
+        "What is kept, and why: the date of the erasure, under a one-way code made from "
+        "your id, so that a partner who sends records about you again is refused; and, "
+        "for each erased record, a fingerprint that reveals nothing about it, so that the "
+        "audit log can still prove that nothing else was changed. Neither can be turned "
+        "back into your data.",
+        "How to start again: records under your old id are refused for good. A partner "
+        "you deal with again registers you under a new id; you then start with an empty "
+        "file, scored as someone new, with every right you had before.",
+    ]

@@ -276,3 +276,6 @@ def register(app: typer.Typer) -> None:
                 f"{rep.naming_events} event(s) naming them; kept: the fact of "
                 f"the erasure (key {rep.subject_hash[:16]}...)"
             )
+            console.print("\nwhat to tell the person:")
+            for line in rep.message:
+                console.print(f"  {safe(line)}")
