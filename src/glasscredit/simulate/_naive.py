@@ -41,6 +41,7 @@ _DEFENCES = (
     "min_sources",
     "lag_discount",
     "ledger_caps",
+    "max_per_ledger_period",
 )
 
 
