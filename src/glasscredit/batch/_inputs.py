@@ -15,7 +15,7 @@ them lives in the ledger and is honoured exactly as the local engine honours it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import polars_hash as plh
@@ -38,16 +38,21 @@ class LedgerInputs:
     exclusions: pl.DataFrame
     external: pl.DataFrame | None
     erased: frozenset[str]
+    #: kind -> the snapshot version the external values were read from (stored scores
+    #: pin them, as the ledger's own scoring does)
+    versions: dict[str, int] = field(default_factory=dict)
 
 
 def read_ledger_inputs(scorer: Scorer, as_of_us: int) -> LedgerInputs:
     """Read the exclusions, external values, erasure keys and subjects of ``scorer``'s ledger."""
+    versions = scorer.snapshot_versions(as_of_us)
     return LedgerInputs(
         as_of_us,
         scorer.all_subjects(),
         scorer.exclusions(),
-        scorer.external(as_of_us),
+        scorer.external(as_of_us, versions=versions),
         frozenset(scorer.ledger.erasures.erased_hashes()),
+        versions,
     )
 
 

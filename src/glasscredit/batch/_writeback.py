@@ -10,6 +10,7 @@ those notices.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -46,7 +47,8 @@ def store_rows(
             chunk_events(events, who),
             inputs.exclusions,
         )
-        got = store_chunk(scorer, chunk, computed_at_us)
+        # the versions the run read: each stored score pins them, as rescore's do
+        got = store_chunk(scorer, replace(chunk, versions=inputs.versions), computed_at_us)
         total.stored += got.stored
         total.changed += got.changed
     return total
