@@ -170,10 +170,14 @@ class ColumnValidator:
                 stamp <= bf.occurred_to_us,
             ]
         pair = pl.concat_str([pl.col("source"), pl.lit("\x1f"), pl.col("type")])
+        if not self.oldest:  # no bound anywhere: nothing to check
+            return []
         oldest = pair.replace_strict(
             list(self.oldest), list(self.oldest.values()), default=None, return_dtype=pl.Int64
         )
-        return [stamp >= oldest]
+        # a pair without a bound may carry any date (a null bound must not fail the row:
+        # the null would send every such row to the slow exact path)
+        return [oldest.is_null() | (stamp >= oldest)]
 
     def _canonical(self, df: pl.DataFrame) -> pl.DataFrame:
         """Canonical attributes JSON (sorted keys, no spaces) and the content hash."""
