@@ -118,6 +118,16 @@ def seed_population(ctx: uc.Context, clock: FakeClock, subjects: int = 60) -> No
     uc.score(ctx)
 
 
+class TickingClock(FakeClock):
+    """A fake clock that moves a microsecond at every read, as a real one does: an action
+    and the page read after it never share an instant (a dispute opened in the instant
+    of a stored score takes effect the microsecond after it, so that score reproduces)."""
+
+    def __call__(self) -> int:
+        self.now_us += 1
+        return self.now_us
+
+
 @dataclass
 class Site:
     """A running service: its address, the clock, and a credential for every party."""
@@ -175,7 +185,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The seeded programme behind a real HTTP server (SQLite file), with keys."""
     tmp = tmp_path_factory.mktemp("site")
     settings = service_settings(f"sqlite:///{tmp / 'ledger.db'}", tmp)
-    clock = FakeClock()
+    clock = TickingClock()
     for s in serve(settings, clock):
         with s.context() as ctx:
             seed_population(ctx, clock)

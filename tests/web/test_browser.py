@@ -238,6 +238,8 @@ def test_what_if_updates_as_the_person_chooses(site: Site, browser: Any, tmp_pat
 def test_keyboard_and_print(site: Site, browser: Any, tmp_path: Path) -> None:
     page = browser.new_context().new_page()
     sign_in(page, site, site.subject_token("bob"))
+    page.wait_for_load_state("load")  # the page has focus before the first key press
+    page.bring_to_front()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
     page.keyboard.press("Enter")
