@@ -62,6 +62,15 @@ def duckdb_scores(events: pa.Table, policy: Policy, t: int) -> pl.DataFrame:
     con.register("retention", _retention(policy))
     names = [n for n in policy.points.features if f[n].agg != "external"]
     ext = [n for n in policy.points.features if f[n].agg == "external"]  # no snapshots: null
+    # min_sources: a feature counts at most ``cap`` while too few independent sources
+    # report positive history (the default policy declares no source groups)
+    clips = [
+        f"CASE WHEN {x.min_sources.feature} < {x.min_sources.min} AND {x.name} > "
+        f"{x.min_sources.cap} THEN {float(x.min_sources.cap)} ELSE {x.name} END AS {x.name}"
+        for x in policy.features
+        if x.min_sources is not None
+    ]
+    clip_sql = f"REPLACE ({', '.join(clips)})" if clips else ""
     sql = f"""
     WITH e AS (
       SELECT subject, source, type, occurred_at_us, attributes FROM events JOIN retention
@@ -97,10 +106,11 @@ def duckdb_scores(events: pa.Table, policy: Policy, t: int) -> pl.DataFrame:
       SELECT agg.*, coalesce(capped.on_time_payments_24m, 0) AS on_time_payments_24m,
         coalesce(capped.contracts_kept_24m, 0) AS contracts_kept_24m
       FROM agg LEFT JOIN capped USING (subject)),
+    feat1 AS (SELECT * {clip_sql} FROM feat),
     feat2 AS (
       SELECT *, CASE WHEN on_time_payments_24m + late_payments_24m > 0
         THEN on_time_payments_24m / (on_time_payments_24m + late_payments_24m)
-        END AS on_time_share_24m, {", ".join(f"NULL::DOUBLE AS {n}" for n in ext)} FROM feat)
+        END AS on_time_share_24m, {", ".join(f"NULL::DOUBLE AS {n}" for n in ext)} FROM feat1)
     SELECT subject, {policy.points.base} + {
         " + ".join(_points_sql(policy, n) for n in [*names, *ext])
     } AS score
@@ -178,6 +188,17 @@ def polars_scores(events: pa.Table, policy: Policy, t: int) -> pl.DataFrame:
     feat = (
         agg.join(capped, on="subject", how="left")
         .with_columns(on.fill_null(0.0), pl.col("contracts_kept_24m").fill_null(0.0))
+        .with_columns(
+            pl.when(
+                (pl.col(x.min_sources.feature) < x.min_sources.min)
+                & (pl.col(x.name) > x.min_sources.cap)
+            )
+            .then(float(x.min_sources.cap))
+            .otherwise(pl.col(x.name))
+            .alias(x.name)
+            for x in policy.features
+            if x.min_sources is not None
+        )
         .with_columns(
             on_time_share_24m=pl.when(on + late > 0).then(on / (on + late)),
             **{
