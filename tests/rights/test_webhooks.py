@@ -197,6 +197,9 @@ def test_removal_and_erasure(
     [
         ("operator", "ftp://example.org/x", ["dispute.opened"], "webhook_url"),
         ("operator", "http://example.org/x", ["dispute.opened"], "webhook_url"),
+        # look-alikes of this machine are not this machine: plain http stays refused
+        ("operator", "http://localhost.example.org/x", ["dispute.opened"], "webhook_url"),
+        ("operator", "http://127.0.0.1.example.org/x", ["dispute.opened"], "webhook_url"),
         ("operator", "https://user:pw@example.org/x", ["dispute.opened"], "webhook_url"),
         ("operator", "https://exa\nmple.org/", ["dispute.opened"], "webhook_url"),
         ("operator", "https://example.org/" + "x" * 3000, ["dispute.opened"], "webhook_url"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from glasscredit.app._base import AppModel
 from glasscredit.app._context import Context
 from glasscredit.exceptions import FieldError, PolicyError
-from glasscredit.policy import EXTERNAL_FEATURES, Policy, parse_duration
+from glasscredit.policy import Policy, parse_duration
 
 __all__ = ["InputLag", "input_lag", "refresh_due", "refresh_every_us"]
 
@@ -63,16 +63,6 @@ def refresh_every_us(policy: Policy) -> int | None:
     return period
 
 
-def _snapshot_kinds(policy: Policy) -> list[str]:
-    return sorted(
-        {
-            EXTERNAL_FEATURES[f.name].snapshot
-            for f in policy.features
-            if f.agg == "external" and f.name in EXTERNAL_FEATURES
-        }
-    )
-
-
 class InputLag(AppModel):
     """How far behind the stored scores' inputs are, now."""
 
@@ -83,7 +73,7 @@ class InputLag(AppModel):
 
 def _newest_made(ctx: Context) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
-    for kind in _snapshot_kinds(ctx.policy):
+    for kind in ctx.scorer.external_kinds:
         versions = ctx.ledger.snapshots.versions(kind)
         out[kind] = max((v.made_at_us for v in versions), default=None)
     return out

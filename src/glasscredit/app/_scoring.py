@@ -26,7 +26,7 @@ from glasscredit.app._scoring_views import (
     WhatIf,
 )
 from glasscredit.exceptions import FieldError, NotFoundError, ValidationError
-from glasscredit.policy import EXTERNAL_FEATURES, iso, parse_duration
+from glasscredit.policy import iso, parse_duration
 from glasscredit.scoring import (
     Explanation as DomainExplanation,
 )
@@ -198,14 +198,8 @@ def _basis(
 
 
 def _snapshot_versions(ctx: Context) -> dict[str, list[SnapshotVersion]]:
-    kinds = sorted(
-        {
-            EXTERNAL_FEATURES[f.name].snapshot
-            for f in ctx.policy.features
-            if f.agg == "external" and f.name in EXTERNAL_FEATURES
-        }
-    )
-    return {k: ctx.ledger.snapshots.versions(k) for k in kinds}
+    """Every version of each snapshot kind the policy's external features read."""
+    return {k: ctx.ledger.snapshots.versions(k) for k in ctx.scorer.external_kinds}
 
 
 def current_score(ctx: Context, subject: str) -> StoredScore:
