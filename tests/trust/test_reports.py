@@ -14,15 +14,17 @@ from glasscredit.trust import (
     ReporterInfo,
     ReportSettings,
     compute_reports,
+    compute_trust,
     corroborate_reports,
     explain_reports,
     overturn_counts,
 )
+from glasscredit.trust._inputs import load_trust_inputs
 
 T = parse_timestamp("2026-09-01T00:00:00Z")
 DAY = 86_400_000_000
 CATS = ["non_payment", "fraud"]
-# long-standing reporters, each with two aged mutual endorsers (the default minimum)
+# long-standing reporters, each with two established mutual endorsers (the default minimum)
 OLD = {f"r{i}": ReporterInfo(T - (400 + 90 * i) * DAY, f"src{i}", 2) for i in range(1, 6)}
 
 
@@ -150,14 +152,14 @@ def test_bad_reports_are_neutral() -> None:
     assert value == 0.0  # only r1 and r5 remain: 2 < 3
 
 
-def test_a_reporter_must_earn_its_weight_with_aged_endorsers() -> None:
+def test_a_reporter_must_earn_its_weight_with_established_endorsers() -> None:
     # r3 inherits full trust from one partner (a single mutual endorsement): unearned
     infos = {**OLD, "r3": ReporterInfo(T - 900 * DAY, "src3", 1)}
     reports = _reports(("r1", "fraud", 0), ("r2", "fraud", 0), ("r3", "fraud", 0))
     value, why = _run(reports, TRUST, infos=infos)
     assert value == 0.0 and why["rep2"] == "unearned_reporter"
     assert why["rep0"] == why["rep1"] == "not_corroborated"
-    # with a second aged endorser it weighs what its trust says
+    # with a second established endorser it weighs what its trust says
     value, why = _run(reports, TRUST)
     assert value == pytest.approx(2.3) and set(why.values()) == {"counted"}
 
@@ -221,22 +223,22 @@ OLD_TIME = "2023-01-01T00:00:00Z"
 
 
 def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
-    """Seed a (identity from two sources) and g, both known to the ledger since 2023,
-    each mutually endorsing r1, r2, r3 (two aged endorsers each); x is reported."""
+    """Anchors a and g (identity from two sources, known to the ledger since 2023), each
+    mutually endorsing r1, r2, r3 (two established endorsers each); x is reported."""
     clock.set(OLD_TIME)
     old = [
         event(
-            f"a-id-{src}",
-            subject="a",
+            f"{who}-id-{src}",
+            subject=who,
             type_="identity.verified",
             level=3,
             occurred_at=OLD_TIME,
             source=src,
         )
+        for who in ("a", "g")
         for src in ("bank", "idcheck")
     ]
-    old.append(event("g-acct", subject="g", type_="account.opened", occurred_at=OLD_TIME))
-    assert ledger.ingest(old).accepted == 3
+    assert ledger.ingest(old).accepted == 4
     # the reporters joined months apart, through the bank, on the ledger's clock
     for i, start in enumerate(["2024-01-01", "2024-06-01", "2025-01-01"], start=1):
         clock.set(f"{start}T00:00:00Z")
@@ -255,9 +257,9 @@ def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) 
     _reporting_ledger(ledger, clock)
     ledger.ingest([_report("rep1", "r1"), _report("rep2", "r2")])
     t = parse_timestamp(AS_OF)
-    # K(2,3) a, g - r1, r2, r3 plus x alone: n = 6, 3 steps, 6 units on seed a:
-    # x1 = r_i 2; x2 = a 3, g 3; x3 = r_i 2 -> trust r_i = 2 / 2 = 1; a and g hold 0,
-    # so the reference falls back to the median of the reached (1) -> each r_i 1.0
+    # K(2,3) a, g - r1, r2, r3 plus x alone: n = 6, 3 steps, 3 units on each seed a, g
+    # (by degree): x1 = r_i 2; x2 = a 3, g 3; x3 = r_i 2 -> trust r_i = 2 / 2 = 1; a and g
+    # hold 0, so the reference falls back to the median of the reached (1) -> each 1.0
     two = explain_reports(ledger, "x", t)
     assert two.value == 0.0 and [v.reason for v in two.reports] == ["not_corroborated"] * 2
     ledger.ingest(
@@ -340,3 +342,65 @@ def test_only_a_verdict_that_removes_a_report_penalises_its_reporter(
     assert overturn_counts(ledger, clock()) == {"r1": 1}
     assert overturn_counts(ledger, later) == {}
     assert overturn_counts(ledger, t) == {}
+
+
+def test_aged_blocks_endorsing_each_other_earn_nothing_and_honest_reports_still_count(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    """The aged_reporters attack by hand: three blocks of three accounts, opened months
+    apart at different banks, each member with one attack edge (an honest reporter or
+    anchor accepted it) and two aged endorsers inside its block. Under the old rule
+    (aged endorsers) each had three and the blocks were three independent groups."""
+    _reporting_ledger(ledger, clock)
+    honest = ["a", "g", "r1", "r2", "r3", "a", "g", "r1", "r2"]
+    ties: list[dict[str, object]] = []
+    for b, (start, bank) in enumerate(
+        [("2025-02-01", "bank"), ("2025-04-01", "lender"), ("2025-06-01", "credit_union")]
+    ):
+        clock.set(f"{start}T00:00:00Z")
+        block = [f"s{b}{i}" for i in range(3)]
+        evs = [
+            event(f"{s}-acct", subject=s, type_="account.opened", occurred_at=f"{start}T00:00:00Z")
+            for s in block
+        ]
+        assert ledger.ingest([{**e, "source": bank} for e in evs]).accepted == 3
+        for i, s in enumerate(block):
+            ties += _mutual(s, honest[3 * b + i])
+            ties += [e for o in block[i + 1 :] for e in _mutual(s, o)]
+    clock.set(AS_OF)
+    assert ledger.ingest(ties).accepted == len(ties)
+    sybils = [f"s{b}{i}" for b in range(3) for i in range(3)]
+    ledger.ingest([_report(f"srep-{s}", s) for s in sybils])
+    t = parse_timestamp(AS_OF)
+    found = explain_reports(ledger, "x", t)
+    assert found.value == 0.0
+    assert {v.reason for v in found.reports} == {"unearned_reporter"}
+    # every sybil has three aged mutual endorsers (what used to be enough) ...
+    snap = compute_trust(ledger, t, store=False)
+    degree = {s: sum(1 for p in snap.ties if s in p) for s in sybils}
+    assert set(degree.values()) == {3}
+    # ... but only its one honest endorser is established
+    assert {snap.earned.get(s, 0) for s in sybils} == {1}
+    assert compute_reports(ledger, t).values == {"x": 0.0}
+    # under the old rule (aged endorsers counted, three each) the blocks were three
+    # independent groups of trusted reporters and the report was corroborated
+    inputs = load_trust_inputs(ledger, t)
+    old_rule = {
+        s: ReporterInfo(int(f), str(src), degree.get(s, 2))
+        for s, f, src in inputs.subjects.select("subject", "first_event_us", "first_source")
+        .drop_nulls()
+        .iter_rows()
+    }
+    was = corroborate_reports(
+        inputs.reports,
+        as_of_us=t,
+        trust=snap.values,
+        reporters=old_rule,
+        ties=set(snap.ties),
+        categories=CATS,
+        settings=ReportSettings(),
+    )["x"]
+    assert was.groups == 3 and was.value >= 0.5
+    # the honest reporters next to the blocks keep their standing (a and g, anchors);
+    # their reports counting in full on a real population is tested in test_standing_world
+    assert {snap.earned.get(f"r{i}") for i in (1, 2, 3)} == {2}

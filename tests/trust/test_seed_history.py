@@ -154,7 +154,7 @@ def test_reports_break_a_seed_history_only_when_corroborated_by_trusted_reporter
         schema={"event_id": pl.String, "subject": pl.String, "source": pl.String, "at_us": pl.Int64}
     )
 
-    def months(trust: dict[str, float], aged: dict[str, int]) -> int:
+    def months(trust: dict[str, float], earned: dict[str, int]) -> int:
         out = clean_months(
             _subjects(),
             empty,
@@ -162,7 +162,7 @@ def test_reports_break_a_seed_history_only_when_corroborated_by_trusted_reporter
             frozenset(),
             candidates={"a"},
             trust=trust,
-            aged=aged,
+            earned=earned,
             ties=frozenset(),
             categories=["fraud"],
             settings=ReportSettings(),
@@ -172,7 +172,7 @@ def test_reports_break_a_seed_history_only_when_corroborated_by_trusted_reporter
 
     known = (as_of - parse_timestamp(OLD)) // MONTH_US
     earned = dict.fromkeys(["r1", "r2", "r3"], 2)
-    # three independent reporters, each trusted and with two aged endorsers: counted
+    # three independent reporters, each trusted and with two established endorsers: counted
     assert months(dict.fromkeys(["r1", "r2", "r3"], 1.0), earned) == 0
     # the same reports from reporters nobody trusts (sybils), or who earned nothing
     assert months(dict.fromkeys(["r1", "r2", "r3"], 0.05), earned) == known

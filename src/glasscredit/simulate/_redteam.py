@@ -197,7 +197,7 @@ def lone_reporter(policy: Policy, as_of: int) -> AttackResult:
     """Scenario (b): one trusted account files 100 reports over 100 days."""
     fp = report_points(policy)
     # worst case: the reporter has earned its weight (aged endorsers) and full trust
-    infos = {"m": ReporterInfo(as_of - 900 * DAY_US, "community", aged_endorsers=10)}
+    infos = {"m": ReporterInfo(as_of - 900 * DAY_US, "community", earned_endorsers=10)}
     value, raw = _reports_against(
         policy, ["m"] * 100, infos, {"m": 1.0}, list(range(100)), as_of, set()
     )
@@ -216,7 +216,7 @@ def fresh_reporters(policy: Policy, as_of: int) -> AttackResult:
     names = [f"f{i}" for i in range(50)]
     # worst case: each has earned its weight (aged endorsers) and has full trust
     infos = {
-        n: ReporterInfo(as_of - (1 + i % 10) * DAY_US, f"src{i % 7}", aged_endorsers=10)
+        n: ReporterInfo(as_of - (1 + i % 10) * DAY_US, f"src{i % 7}", earned_endorsers=10)
         for i, n in enumerate(names)
     }
     value, raw = _reports_against(

@@ -54,7 +54,7 @@ def _report_breaks(
     candidates: set[str],
     subjects: pl.DataFrame,
     trust: Mapping[str, float],
-    aged: Mapping[str, int],
+    earned: Mapping[str, int],
     ties: frozenset[tuple[str, str]],
     categories: list[str],
     settings: ReportSettings,
@@ -67,7 +67,7 @@ def _report_breaks(
         return empty
     known = subjects.filter(pl.col("first_event_us").is_not_null())
     infos = {
-        s: ReporterInfo(int(t), str(src), aged.get(s, 0))
+        s: ReporterInfo(int(t), str(src), earned.get(s, 0))
         for s, t, src in known.select("subject", "first_event_us", "first_source").iter_rows()
     }
     verdicts = corroborate_reports(
@@ -98,7 +98,7 @@ def clean_months(
     *,
     candidates: set[str],
     trust: Mapping[str, float],
-    aged: Mapping[str, int],
+    earned: Mapping[str, int],
     ties: frozenset[tuple[str, str]],
     categories: list[str],
     settings: ReportSettings,
@@ -122,7 +122,7 @@ def clean_months(
         .agg(pl.col("at_us").max().alias("_break_us")),
         _two_source_breaks(negatives, window),
         _report_breaks(
-            reports, candidates, subjects, trust, aged, ties, categories, settings, as_of_us
+            reports, candidates, subjects, trust, earned, ties, categories, settings, as_of_us
         ),
     ]
     breaks = (

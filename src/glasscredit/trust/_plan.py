@@ -1,8 +1,9 @@
 """Choosing the seeds of one snapshot from its inputs (shared by scipy and Spark).
 
-The graph is built (mutual endorsements as of the time), each subject's aged mutual
-endorsers are counted, the months of clean history are read (``_history.py``: only
-checked negatives break them), communities are found when the caller gives none
+The graph is built (mutual endorsements as of the time), each subject's established
+mutual endorsers are counted (``_standing.py``: standing spreads from verified
+anchors), the months of clean history are read (``_history.py``: only checked
+negatives break them), communities are found when the caller gives none
 (``_communities.py``), and :func:`select_seeds` takes the best-embedded eligible
 subjects of each community: identity at the level attested by ``min_identity_sources``
 distinct sources, ``min_clean_months`` on the ledger's clock, ``min_seed_degree``
@@ -18,13 +19,13 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from glasscredit.policy import DAY_US
 from glasscredit.trust._communities import label_communities
 from glasscredit.trust._graph import EndorsementGraph, build_endorsement_graph
 from glasscredit.trust._history import clean_months
 from glasscredit.trust._inputs import TrustInputs
 from glasscredit.trust._seeds import SeedPolicy, SeedSelection, select_seeds
 from glasscredit.trust._settings import ReportSettings, TrustSettings
+from glasscredit.trust._standing import anchors, established, established_endorsers
 
 __all__ = ["SeedPlan", "edge_pairs", "plan_seeds"]
 
@@ -32,13 +33,14 @@ __all__ = ["SeedPlan", "edge_pairs", "plan_seeds"]
 @dataclass(frozen=True, slots=True, eq=False)
 class SeedPlan:
     """The graph, the seed selection and the seed ids (all with edges), and each
-    subject's count of aged mutual endorsers (what a reporter must earn)."""
+    subject's count of established mutual endorsers (what a reporter must earn;
+    subjects with none are left out)."""
 
     graph: EndorsementGraph
     selection: SeedSelection
     seeds: list[str]
     ties: frozenset[tuple[str, str]]
-    aged: dict[str, int]
+    earned: dict[str, int]
 
 
 def edge_pairs(graph: EndorsementGraph) -> frozenset[tuple[str, str]]:
@@ -50,12 +52,34 @@ def edge_pairs(graph: EndorsementGraph) -> frozenset[tuple[str, str]]:
     return frozenset(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
-def aged_counts(
-    graph: EndorsementGraph, known_since_us: np.ndarray, as_of_us: int, min_age_days: int
+def earned_counts(
+    graph: EndorsementGraph,
+    level: np.ndarray,
+    known_since_us: np.ndarray,
+    as_of_us: int,
+    settings: TrustSettings,
+    reports: ReportSettings,
 ) -> np.ndarray:
-    """Per node: mutual endorsers the ledger has known for ``min_age_days``."""
-    aged = (known_since_us <= as_of_us - min_age_days * DAY_US).astype(np.float64)
-    return np.asarray(graph.adjacency @ aged).astype(np.int64)
+    """Per node: established mutual endorsers (``_standing.py``), standing spreading
+    from the anchors the seed rules allow apart from history."""
+    anchor = anchors(
+        level,
+        known_since_us,
+        graph.degree,
+        as_of_us=as_of_us,
+        min_identity_level=settings.min_identity_level,
+        min_known_months=settings.min_clean_months,
+        min_degree=max(1, settings.min_seed_degree),
+    )
+    est = established(
+        graph.adjacency,
+        anchor,
+        known_since_us,
+        as_of_us=as_of_us,
+        min_age_days=reports.endorser_age_days,
+        min_endorsers=reports.min_endorsers,
+    )
+    return established_endorsers(graph.adjacency, est)
 
 
 def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSettings) -> SeedPlan:
@@ -76,15 +100,17 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
     ties = edge_pairs(graph)
     level = subj["identity_level"].to_numpy().astype(np.int64)
     if "known_since_us" in subj.columns:
-        aged_arr = aged_counts(
+        counts = earned_counts(
             graph,
+            level,
             subj["known_since_us"].to_numpy().astype(np.int64),
             inputs.as_of_us,
-            reports.endorser_age_days,
+            settings,
+            reports,
         )
-    else:
-        aged_arr = np.zeros(len(names), dtype=np.int64)
-    aged = {n: int(c) for n, c in zip(names, aged_arr.tolist(), strict=True) if c}
+    else:  # no ledger clock (a simulation's frame): nobody is known long enough
+        counts = np.zeros(len(names), dtype=np.int64)
+    earned = {n: int(c) for n, c in zip(names, counts.tolist(), strict=True) if c}
     if "clean_months" in subj.columns:  # given by the caller (a simulation)
         months = subj["clean_months"].to_numpy().astype(np.int64)
     else:
@@ -96,7 +122,7 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
             inputs.upheld,
             candidates={n for n, c in zip(names, candidate.tolist(), strict=True) if c},
             trust=inputs.previous_trust,
-            aged=aged,
+            earned=earned,
             ties=ties,
             categories=list(inputs.categories),
             settings=reports,
@@ -116,4 +142,4 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
         community=label_communities(graph.adjacency),
         degree=degree,
     )
-    return SeedPlan(graph, selection, [str(s) for s in selection.seeds], ties, aged)
+    return SeedPlan(graph, selection, [str(s) for s in selection.seeds], ties, earned)

@@ -7,21 +7,22 @@ overturned is isolated in :func:`overturn_counts`: a misconduct report that a di
 *verdict* removed. An open dispute is not a verdict: before, it already counted against
 the reporter, so accomplices could bait an honest reporter into reporting them and then
 dispute to silence them; callers may pass their own counts instead. A reporter weighs
-only with ``min_endorsers`` mutual endorsers that the ledger has known for
-``endorser_age_days`` (:func:`aged_endorsers`). Each computation is appended as a new
-``reports`` snapshot version, stamped with when it was made; nothing is replaced.
+only with ``min_endorsers`` established mutual endorsers, counted with the trust
+snapshot (``trust/_standing.py``: aged, and endorsed back to verified anchors). Each
+computation is appended as a new ``reports`` snapshot version, stamped with when it was
+made; nothing is replaced.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
 from glasscredit.exceptions import NotFoundError
-from glasscredit.policy import DAY_US, EXTERNAL_FEATURES
+from glasscredit.policy import EXTERNAL_FEATURES
 from glasscredit.store import Store
 from glasscredit.trust._inputs import TrustInputs, load_trust_inputs
 from glasscredit.trust._reports import ReporterInfo, TargetVerdict, corroborate_reports
@@ -30,7 +31,6 @@ from glasscredit.trust._snapshot import TrustSnapshot, snapshot_from_inputs
 
 __all__ = [
     "ReportSnapshot",
-    "aged_endorsers",
     "compute_reports",
     "explain_reports",
     "overturn_counts",
@@ -63,22 +63,6 @@ def overturn_counts(ledger: Store, as_of_us: int) -> dict[str, int]:
     return counts
 
 
-def aged_endorsers(
-    subjects: pl.DataFrame, ties: Iterable[tuple[str, str]], as_of_us: int, min_age_days: int
-) -> dict[str, int]:
-    """Subject -> distinct mutual endorsers known to the ledger (``known_since_us``, the
-    ledger's clock, never the sender's) for at least ``min_age_days`` by ``as_of_us``."""
-    cutoff = as_of_us - min_age_days * DAY_US
-    aged = set(subjects.filter(pl.col("known_since_us") <= cutoff)["subject"].to_list())
-    counts: dict[str, int] = {}
-    for a, b in ties:
-        if b in aged:
-            counts[a] = counts.get(a, 0) + 1
-        if a in aged:
-            counts[b] = counts.get(b, 0) + 1
-    return counts
-
-
 def _verdicts(
     ledger: Store,
     inputs: TrustInputs,
@@ -87,10 +71,9 @@ def _verdicts(
     reports: pl.DataFrame,
 ) -> dict[str, TargetVerdict]:
     settings = report_settings(ledger.policy)
-    aged = aged_endorsers(inputs.subjects, trust.ties, inputs.as_of_us, settings.endorser_age_days)
     subj = inputs.subjects.filter(pl.col("first_event_us").is_not_null())
     infos = {
-        s: ReporterInfo(int(t), str(src), aged.get(s, 0))
+        s: ReporterInfo(int(t), str(src), trust.earned.get(s, 0))
         for s, t, src in zip(
             subj["subject"].to_list(),
             subj["first_event_us"].to_list(),

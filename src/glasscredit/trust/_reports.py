@@ -10,10 +10,12 @@ each report that fails one gets the rule's name as its reason:
 ``unknown_category``    the category is outside the policy's fixed list
 ``reporter_cap``        the same reporter already reported this target in the same
                         ``per_target_period`` bucket: one report per period counts
-``unearned_reporter``   the reporter has fewer than ``min_endorsers`` mutual endorsers
-                        known to the ledger for ``endorser_age_days``: trust borrowed
-                        from a single partner, or from accounts made yesterday, is not
-                        enough to accuse anyone
+``unearned_reporter``   the reporter has fewer than ``min_endorsers`` *established*
+                        mutual endorsers (``_standing.py``: known to the ledger for
+                        ``endorser_age_days`` and themselves endorsed by established
+                        subjects, back to verified anchors): trust borrowed from a
+                        single partner, from accounts made yesterday, or from a block
+                        of accounts endorsing each other is not enough to accuse anyone
 ``untrusted_reporter``  weight = normalised trust x ``overturn_penalty`` ** reports of
                         theirs removed by a dispute verdict x decay is below
                         ``min_reporter_trust`` (decay halves the weight every
@@ -49,12 +51,12 @@ __all__ = ["ReportVerdict", "ReporterInfo", "TargetVerdict", "corroborate_report
 @dataclass(frozen=True, slots=True)
 class ReporterInfo:
     """What corroboration knows about a reporter: when and through whom it appeared,
-    and how many distinct mutual endorsers it has that the ledger has known for
-    ``endorser_age_days`` (0 unless the caller counted them: unknown is not earned)."""
+    and how many distinct established mutual endorsers it has (``trust/_standing.py``;
+    0 unless the caller counted them: unknown is not earned)."""
 
     first_event_us: int
     first_source: str
-    aged_endorsers: int = 0
+    earned_endorsers: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,7 @@ def corroborate_reports(
                     * settings.overturn_penalty ** overturned.get(rep, 0)
                     * decay
                 )
-                if reporters[rep].aged_endorsers < settings.min_endorsers:
+                if reporters[rep].earned_endorsers < settings.min_endorsers:
                     verdicts.append(_verdict(r, "unearned_reporter", w))
                 elif w < settings.min_reporter_trust:
                     verdicts.append(_verdict(r, "untrusted_reporter", w))

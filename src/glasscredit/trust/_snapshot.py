@@ -19,7 +19,7 @@ in [0, 1] does (the ``trust`` feature).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -55,7 +55,9 @@ class TrustSnapshot:
     ``values`` maps subject -> trust in [0, 1] (0 for subjects without a mutual
     endorsement or out of reach of every seed). ``seeds`` are the seed ids used;
     ``ties`` the graph's edges as ``(min id, max id)`` pairs (report corroboration
-    treats tied reporters as one). ``reference`` is the normalisation reference (the
+    treats tied reporters as one). ``earned`` maps subject -> established mutual
+    endorsers (``trust/_standing.py``; subjects with none left out): what a reporter
+    must have to weigh. ``reference`` is the normalisation reference (the
     median trust of the ``eligible`` seed-eligible subjects). ``previous_seeds`` and
     ``seeds_lost`` compare the seeds with those of the snapshot a read takes now;
     ``alert`` says why this snapshot must not replace it (None: nothing wrong);
@@ -76,6 +78,7 @@ class TrustSnapshot:
     seeds_lost: int = 0
     alert: str | None = None
     stored: bool = False
+    earned: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         vals = np.array(list(self.values.values()), dtype=np.float64)
@@ -131,6 +134,7 @@ def snapshot_from_inputs(
         "previous_seeds": None if inputs.previous_seeds is None else len(inputs.previous_seeds),
         "seeds_lost": lost,
         "alert": alert,
+        "earned": plan.earned,
     }
     if not plan.seeds:
         # Trust starts nowhere: nobody is vouched for by a verified seed, so nobody
