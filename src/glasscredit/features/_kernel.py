@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 LAST_NEGATIVE = "_last_negative_us"
+SEASONED = "_seasoned_"  # a min_sources feature over the events known for known_for
 TIMELY = "_timely"  # known within its type's lateness bound (or the type has none)
 AS_OF = "_as_of_us"  # the single-subject plan's scoring time, as a column
 
@@ -191,6 +192,7 @@ class _Exprs:
             capped_types=sorted({t for f in capped for t in f.types}),
             aggs=[
                 *[_aggregate(f, now_agg, policy.source_groups()) for f in aggs],
+                *[_seasoned(f, now, now_agg) for f in aggs if _seasoning(f) is not None],
                 pl.col("occurred_at_us").filter(pl.col("_negative")).max().alias(LAST_NEGATIVE),
             ],
             ext_names=[f.name for f in policy.features if f.agg == "external"],
@@ -341,6 +343,20 @@ def _ledger_caps(aggs: list[FeatureSpec]) -> list[list[pl.Expr]]:
     return layers
 
 
+def _seasoning(f: FeatureSpec) -> int | None:
+    """``min_sources.known_for`` of ``f`` in microseconds (None: no seasoning)."""
+    return f.min_sources.known_for_us if f.min_sources is not None else None
+
+
+def _seasoned(f: FeatureSpec, now: int | pl.Expr, now_agg: int | pl.Expr) -> pl.Expr:
+    """``f``'s aggregate over the events the ledger has known for ``known_for`` (what
+    counts while too few independent sources report: see :func:`_finish`)."""
+    known_for = _seasoning(f)
+    assert known_for is not None
+    old = pl.col(f"_in_{f.name}") & (pl.col("known_at_us") <= now - known_for)
+    return _aggregate(f, now_agg, {}, inside=old).alias(SEASONED + f.name)
+
+
 def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
     """How many events so far satisfy ``cond`` in the same subject and period.
 
@@ -358,8 +374,10 @@ def _running_count(cond: pl.Expr, period_us: int) -> pl.Expr:
     return total - before
 
 
-def _aggregate(f: FeatureSpec, now: int | pl.Expr, groups: dict[str, str]) -> pl.Expr:
-    inside = pl.col(f"_in_{f.name}")
+def _aggregate(
+    f: FeatureSpec, now: int | pl.Expr, groups: dict[str, str], inside: pl.Expr | None = None
+) -> pl.Expr:
+    inside = pl.col(f"_in_{f.name}") if inside is None else inside
     attr = pl.col(f"_a_{f.attribute}").cast(pl.Float64, strict=False) if f.attribute else None
     if f.agg == "count":
         expr = inside.sum().cast(pl.Float64)
@@ -402,7 +420,12 @@ def _finish(f: FeatureSpec) -> pl.Expr | None:
         col = col.clip(upper_bound=f.cap)
     if f.min_sources is not None:  # one layer after its distinct_sources feature
         ms = f.min_sources
-        col = pl.when(pl.col(ms.feature) < ms.min).then(col.clip(upper_bound=ms.cap)).otherwise(col)
+        few = col
+        if ms.known_for is not None:  # below min, only what the ledger knew long enough
+            few = pl.col(SEASONED + f.name)
+            few = few.fill_null(0.0) if f.agg in ("count", "sum") else few
+            few = few.clip(upper_bound=f.cap) if f.cap is not None else few
+        col = pl.when(pl.col(ms.feature) < ms.min).then(few.clip(upper_bound=ms.cap)).otherwise(col)
     return col.cast(pl.Float64).alias(f.name)
 
 

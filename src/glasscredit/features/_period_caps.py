@@ -27,6 +27,8 @@ def foldable(features: list[FeatureSpec]) -> list[FeatureSpec]:
         and f.agg == "count"
         and f.max_per_period is not None
         and not f.max_per_ledger_period
+        # min_sources.known_for counts a second aggregate over the same capped flags
+        and (f.min_sources is None or f.min_sources.known_for is None)
     ]
 
 

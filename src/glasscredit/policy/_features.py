@@ -24,7 +24,9 @@ inflation: a bot pumping 500 events a day counts as a few), ``cap`` clips the va
 ``min_sources`` makes positive history count fully only when it comes from enough
 independent sources: while the named ``distinct_sources`` feature (which counts source
 groups, see :class:`~glasscredit.policy.SourceSpec`) is below ``min``, the value is
-clipped at ``cap``. A single partner, colluding or careless, can then lift a subject
+clipped at ``cap``; with ``known_for``, only the events the ledger has known for that
+long count meanwhile (a colluding partner's fresh stream waits; an honest partner's
+older history counts). A single partner, colluding or careless, can then lift a subject
 only part of the way; the rule is part of what the feature counts, so the score stays
 base plus points, exactly explained.
 """
@@ -94,6 +96,19 @@ class MinSources(BaseModel):
     feature: str
     min: int = Field(default=2, ge=2)
     cap: float = Field(ge=0)
+    # below ``min``, only events the ledger has known (``known_at``) for at least this
+    # long count: a single source's fresh stream cannot lift the accounts it opened
+    known_for: str | None = None
+
+    @model_validator(mode="after")
+    def _duration(self) -> MinSources:
+        if self.known_for is not None and parse_duration(self.known_for) <= 0:
+            raise ValueError(f"known_for {self.known_for!r} must be positive [positive]")
+        return self
+
+    @property
+    def known_for_us(self) -> int | None:
+        return parse_duration(self.known_for) if self.known_for is not None else None
 
 
 class FeatureSpec(BaseModel):

@@ -361,15 +361,18 @@ def _check_policy(p: Policy) -> None:
 
 def _check_min_sources(p: Policy, f: FeatureSpec, errors: list[FieldError]) -> None:
     """``min_sources.feature`` must be a ``distinct_sources`` feature of the policy, and
-    its cap below the feature's own (else it would never clip)."""
+    its cap below the feature's own (else it would never clip; with ``known_for`` it
+    may equal it: the seasoning still limits what counts)."""
     if f.min_sources is None:
         return
-    if f.cap is not None and f.min_sources.cap >= f.cap:
+    ms = f.min_sources
+    if f.cap is not None and (ms.cap > f.cap if ms.known_for else ms.cap >= f.cap):
         errors.append(
             FieldError(
                 f"features.{f.name}.min_sources.cap",
                 "below_cap",
-                f"{f.min_sources.cap:g} must be below the feature's cap {f.cap:g}",
+                f"{f.min_sources.cap:g} must be below the feature's cap {f.cap:g}"
+                + (" (or equal to it with known_for)" if f.min_sources.known_for else ""),
             )
         )
     where = f"features.{f.name}.min_sources.feature"

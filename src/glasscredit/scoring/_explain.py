@@ -236,9 +236,15 @@ def _sources_note(
     which = f" ({', '.join(names)})" if names else ""
     counted = provenance.get(f.name)
     events = f"{len(counted)} events, " if counted and f.agg == "count" else ""
+    wait = (
+        f"; until then only records the ledger has known for at least {ms.known_for} count"
+        if ms.known_for
+        else ""
+    )
     return (
         f"{events}counted at most {ms.cap:g}: the positive history ({ms.feature}) comes from "
         f"{n} independent source{'s' if n != 1 else ''}{which}; {ms.min} needed to count fully"
+        f"{wait}"
     )
 
 

@@ -22,12 +22,10 @@ __all__ = ["SOURCE_ATTACKS"]
 HOUR_US = 3_600_000_000
 
 
-def _cohort(
-    w: World, tag: str, n: int, t: int, *, twins: int = 50, opened_at: int | None = None
-) -> tuple[list[str], list[str]]:
+def _cohort(w: World, tag: str, n: int, t: int, *, twins: int = 50) -> tuple[list[str], list[str]]:
     cohort = [f"{tag}-c{i:04d}" for i in range(n)]
     twin = [f"{tag}-t{i:03d}" for i in range(twins)]
-    w.ingest(open_accounts([*cohort, *twin], COLLUDER, t if opened_at is None else opened_at))
+    w.ingest(open_accounts([*cohort, *twin], COLLUDER, t))
     return cohort, twin
 
 
@@ -82,9 +80,12 @@ def steady_year(w: World, ctx: AttackContext) -> Plan:
 
 def backdated_history(w: World, ctx: AttackContext) -> Plan:
     """The same history, dated over the last two years and loaded at once, with the
-    accounts dated eight years back."""
+    accounts dated eight years back (that opening refused by the backdating bound, the
+    accounts are opened now, as the twins are)."""
     t = ctx.at(w, 0, 2)
-    cohort, twins = _cohort(w, "bh", ctx.n(200), t, twins=ctx.n(50), opened_at=t - 8 * YEAR_US)
+    cohort = [f"bh-c{i:04d}" for i in range(ctx.n(200))]
+    refused = w.ingest(open_accounts(cohort, COLLUDER, t - 8 * YEAR_US)).rejected
+    cohort, twins = _cohort(w, "bh", len(cohort), t, twins=ctx.n(50))
     rows = []
     for s in cohort:
         rows += [_pay("bh", s, k, t - (k + 1) * MONTH_US // 2) for k in range(48)]
@@ -102,9 +103,14 @@ def backdated_history(w: World, ctx: AttackContext) -> Plan:
         rows.append(
             ev(f"bh-{s}-inc", s, COLLUDER, "income.verified", t - MONTH_US, band="ge_10000")
         )
-    w.ingest(rows)
+    refused += w.ingest(rows).rejected
     ctx.live(w, 0)
-    return Plan(cohort, twins, "200 accounts, 2 years of history dated back, loaded at once")
+    return Plan(
+        cohort,
+        twins,
+        "200 accounts, 2 years of history dated back, loaded at once",
+        detail={"events_refused": refused},
+    )
 
 
 def sole_identity(w: World, ctx: AttackContext) -> Plan:
@@ -135,13 +141,26 @@ def backdated_burst(w: World, ctx: AttackContext) -> Plan:
 
 
 def backdated_age(w: World, ctx: AttackContext) -> Plan:
-    """Fresh accounts whose opening the lender dates eight years back."""
+    """Fresh accounts whose opening the lender dates eight years back, then (the
+    opening refused by the backdating bound) a week back, at the bound; their identity
+    is checked now, as the twins' is."""
     t = ctx.at(w, 0, 2)
     cohort = [f"ba-c{i:04d}" for i in range(ctx.n(200))]
     twins = [f"ba-t{i:03d}" for i in range(ctx.n(50))]
-    w.ingest(open_accounts(cohort, COLLUDER, t - 8 * YEAR_US) + open_accounts(twins, COLLUDER, t))
+    old = w.ingest(open_accounts(cohort, COLLUDER, t - 8 * YEAR_US, level=0))
+    week_ago = t - 7 * DAY_US + HOUR_US
+    w.ingest(
+        [ev(f"open7-{s}", s, COLLUDER, "account.opened", week_ago, kind="current") for s in cohort]
+        + [ev(f"idv-{s}", s, COLLUDER, "identity.verified", t + DAY_US, level=1) for s in cohort]
+        + open_accounts(twins, COLLUDER, t)
+    )
     ctx.live(w, 0)
-    return Plan(cohort, twins, "200 accounts opened 'eight years ago'")
+    return Plan(
+        cohort,
+        twins,
+        "200 accounts opened 'eight years ago' (then a week ago)",
+        detail={"openings_refused": old.rejected},
+    )
 
 
 def id_squat(w: World, ctx: AttackContext) -> Plan:

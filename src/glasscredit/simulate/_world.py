@@ -27,7 +27,7 @@ from glasscredit.policy import DAY_US, MONTH_US, Policy, iso, parse_timestamp
 from glasscredit.scoring import Scorer
 from glasscredit.simulate._naive import naive_scores
 from glasscredit.simulate._population import PopulationSpec, generate_population
-from glasscredit.store import IngestReport, Ledger, Store
+from glasscredit.store import IngestReport, Ledger, Store, check_backfill
 from glasscredit.trust import compute_reports, compute_trust, hold_bursts, scan_bursts
 
 __all__ = ["DisputeRights", "Scores", "SimClock", "World", "build_world"]
@@ -272,13 +272,16 @@ def build_world(
     path: Path,
     rights: DisputeRights,
     *,
-    step_us: int = MONTH_US,
+    step_us: int = 12 * MONTH_US,
 ) -> World:
     """A ledger holding ``spec``'s population, ending at ``spec.end_us``.
 
-    The history is replayed as it happened: each month's events are ingested at the end
-    of that month by the simulation's clock, so the ledger's clock of every honest event
-    is close to its ``occurred_at`` (a deployment that has been live all along).
+    The history is loaded as production loads a partner's past: each source's events
+    through an approved backfill (one approval per source, attested known from when
+    each event occurred), so the ledger's clock of every honest event is its
+    ``occurred_at`` while the policy's backdating bounds and lateness rules apply in
+    full to everything sent live afterwards (the attacks and the honest months).
+    ``step_us`` splits each source's load into batches of that many months of history.
     """
     frame = pl.concat([pl.DataFrame(t) for t in generate_population(spec)])
     frame = frame.with_columns(
@@ -287,18 +290,36 @@ def build_world(
         .dt.epoch("us")
     ).sort("occurred_at_us")
     first = int(frame["occurred_at_us"].to_numpy().min()) if frame.height else spec.end_us
-    clock = SimClock(first)
+    clock = SimClock(spec.end_us)
     opened = frame.filter(pl.col("type") == "account.opened")
     main = dict(zip(opened["subject"].to_list(), opened["source"].to_list(), strict=True))
     honest = sorted(main)
     world = World(path, policy, clock, rights, honest, main)
-    t = first - 1
-    while t < spec.end_us:
-        nxt = min(t + step_us, spec.end_us)
-        part = frame.filter((pl.col("occurred_at_us") > t) & (pl.col("occurred_at_us") <= nxt))
-        clock.now_us = nxt
-        if part.height:
-            world.ingest(_records(part.drop("occurred_at_us")), actor="partner")
-        t = nxt
+    for source in sorted(set(frame["source"].to_list())):
+        check_backfill(source, set(policy.sources), first, spec.end_us, first, clock(), _REASON)
+        approval = world.ledger.backfills.approve(
+            source=source,
+            occurred_from_us=first,
+            occurred_to_us=spec.end_us,
+            known_from_us=first,
+            approved_by="simulation",
+            reason=_REASON,
+            at_us=clock(),
+        )
+        mine = frame.filter(pl.col("source") == source)
+        t = first - 1
+        while t < spec.end_us:
+            nxt = min(t + step_us, spec.end_us)
+            part = mine.filter((pl.col("occurred_at_us") > t) & (pl.col("occurred_at_us") <= nxt))
+            if part.height:
+                world.ledger.ingest(
+                    _records(part.drop("occurred_at_us")),
+                    actor="partner",
+                    backfill=approval.backfill_id,
+                )
+            t = nxt
     world.last_scan_us = clock()
     return world
+
+
+_REASON = "the generated population's history, known to each source as it happened"
