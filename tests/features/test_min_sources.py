@@ -214,10 +214,10 @@ def test_a_newcomer_known_to_one_bank_scores_what_the_table_says(
     lines = {f.name: f for f in exp.features}
     # on_time 6 -> [6, 12) +10 (the single-source cap is 23: nothing clipped); share 1.0
     # +10; identity 2 +25; tenure 6 months -> [0, 12) -5; sources 1 -> 0; the rest as an
-    # empty file: late 0 +15, max days missing +10, defaults +10, breaches +10
+    # empty file: late 0 +15, max days missing 0, defaults +10, breaches +10
     assert lines["on_time_payments_24m"].value == 6.0
     assert lines["on_time_payments_24m"].points == 10
-    assert exp.score == 545 + 10 + 15 + 10 + 10 + 10 + 0 + 0 + 10 + 0 + 25 + 0 - 5 + 0 + 0
+    assert exp.score == 555 + 10 + 15 + 0 + 10 + 10 + 0 + 0 + 10 + 0 + 25 + 0 - 5 + 0 + 0
     assert lines["on_time_payments_24m"].note == (
         "6 events, counted at most 23: the positive history (active_sources_24m) comes "
         "from 1 independent source (bank); 2 needed to count fully"

@@ -126,7 +126,7 @@ def test_over_long_strings_and_files_are_refused(tmp_path: Path) -> None:
         ("max_attributes_bytes: 4096", "max_attributes_bytes: -1", "ingest", "range"),
         ("negative: 7y", "negative: 0d", "retention.negative", "positive"),
         ("deadline: 30d", "deadline: soon", "disputes.deadline", "duration"),
-        ("base: 545", "base: 123456789012345678901234567890", "points.base", "range"),
+        ("base: 555", "base: 123456789012345678901234567890", "points.base", "range"),
         ("min_score: 700", "min_score: 2026-01-01", "perks.3.min_score", "json_value"),
         ("max: 2}", "max: 1.0e+400}", "features.0.max_per_period.max", "finite"),
         ("  neutral: 10y", "  neutral: !!binary aGVsbG8=", "retention.neutral", "json_value"),

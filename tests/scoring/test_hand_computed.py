@@ -43,15 +43,15 @@ def test_default_policy_score_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     assert ledger.ingest(_s1_events()).accepted == 15
     exp = Scorer(ledger).explain("s1", parse_timestamp(AS_OF))
     pts = {f.name: f.points for f in exp.features}
-    # on_time 12 -> [12,24) +20; late 1 -> [1,2) 0; max days 45 -> [30,60) -10;
+    # on_time 12 -> [12,24) +20; late 1 -> [1,2) 0; max days 45 -> [30,60) -20;
     # share 12/13 = 0.923 -> [0.8,0.95) 0; defaults 0 -> +10; loans 0 -> 0; contracts 0 -> 0;
     # breaches 0 -> +10; identity 3 -> +45; income 0 -> 0;
     # tenure: 2020-01-01 .. 2026-09-01 = 2435 days = 210,384,000 s / 2,629,746 = 80.0 -> +25;
-    # sources {bank} = 1 -> 0; trust missing -> 0.  545 + 20 - 10 + 10 + 10 + 45 + 25 = 645
+    # sources {bank} = 1 -> 0; trust missing -> 0.  555 + 20 - 20 + 10 + 10 + 45 + 25 = 645
     assert pts == {
         "on_time_payments_24m": 20,
         "late_payments_24m": 0,
-        "max_days_late_24m": -10,
+        "max_days_late_24m": -20,
         "on_time_share_24m": 0,
         "defaults_7y": 10,
         "loans_repaid_5y": 0,
@@ -105,7 +105,7 @@ def test_exclusion_removes_exactly_the_events_points(
     after = compute_features(ev, policy, t, exclusions=excl).row("s1")
     assert before["late_payments_24m"] == 1 and after["late_payments_24m"] == 0
     assert after["max_days_late_24m"] is None and after["on_time_share_24m"] == 1.0
-    # late 0 -> +15 (was 0), max days missing -> +10 (was -10), share 1.0 -> +10 (was 0)
+    # late 0 -> +15 (was 0), max days missing -> 0 (was -20), share 1.0 -> +10 (was 0)
     # 645 + 15 + 20 + 10 = 690; an exclusion that starts after t changes nothing
     assert policy.points is not None
     assert policy.points.score_row(after) == 690

@@ -97,6 +97,8 @@ def card_markdown(
             f"### {fname} (IV {iv.get(fname, float('nan')):.3f}, "
             f"trend: {training.get('trends', {}).get(fname, 'n/a')})",
         ]
+        if fp.rationale:
+            lines += ["", f"Why: {fp.rationale}"]
         rows: list[list[Any]] = []
         if fp.kind == "categorical":
             rows += [[fp.group_label(i), p] for i, p in enumerate(fp.points)]

@@ -24,7 +24,12 @@ MAX_NODES = 100_000
 MAX_INTEGER = 2**53
 MAX_STRING = 256  # a name or any other string that is not prose
 # string values under these keys are prose shown to people: any language, one script a word
-PROSE_LIMITS: dict[str, int] = {"label": 80, "reason": 200, "description": 2000}
+PROSE_LIMITS: dict[str, int] = {
+    "label": 80,
+    "reason": 200,
+    "description": 2000,
+    "rationale": 600,  # why a points row is what it is (policy._points.RATIONALE_MAX)
+}
 # rules that are refusals (a disguised name) rather than malformed input
 _DISGUISE_RULES = frozenset({"invisible_character", "mixed_script", "look_alike", "normalisation"})
 

@@ -37,6 +37,8 @@ IntArray = npt.NDArray[np.intp]
 PointsArray = npt.NDArray[np.int64]
 
 MISSING_BIN = "missing"
+# what explains the points without being one: left out of the table's hash
+_NOT_HASHED: Any = {"features": {"__all__": {"rationale"}}}
 OTHER_BIN = "other"
 
 
@@ -62,9 +64,14 @@ class FeaturePoints(BaseModel):
     missing: int = 0
     other: int | None = None
     specials: list[SpecialBin] = Field(default_factory=list)
+    #: why these bins and points (the operator's reasoning, shown with the table); not
+    #: part of the table's hash: it explains the points without changing any
+    rationale: str | None = None
 
     @model_validator(mode="after")
     def _check_shape(self) -> FeaturePoints:
+        if self.rationale is not None:
+            _check_rationale(self.rationale)
         if self.kind == "numeric":
             self._check_numeric()
         else:
@@ -200,6 +207,21 @@ class FeaturePoints(BaseModel):
         return min(self.all_points())
 
 
+RATIONALE_MAX = 600
+
+
+def _check_rationale(text: str) -> None:
+    """A rationale is a short plain-text paragraph: said, not blank, not a document."""
+    if not text.strip():
+        raise ValueError("rationale: say why, or leave the field out [rationale_blank]")
+    if len(text) > RATIONALE_MAX:
+        raise ValueError(
+            f"rationale: {len(text)} characters; at most {RATIONALE_MAX} [rationale_length]"
+        )
+    if any(ord(c) < 32 and c not in "\n" for c in text):
+        raise ValueError("rationale: control characters are not text [rationale_text]")
+
+
 class _Compiled:
     """A feature's lookup inputs as arrays, its slots' points and labels (derived data).
 
@@ -249,7 +271,7 @@ class PointsTable(BaseModel):
         Stored with every score as ``model_hash`` (the points table is the scoring model,
         hand-made in the policy or learned), and checked by ``verify-score``.
         """
-        return digest(self.model_dump(mode="json"))
+        return digest(self.model_dump(mode="json", exclude=_NOT_HASHED))
 
     @property
     def max_total(self) -> int:
