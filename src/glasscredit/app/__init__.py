@@ -24,7 +24,7 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``export_file``, ``readiness``); the scoring worker (``follow_step``, ``follow``); the policy's
 catalogue (``tiers``, ``sources``); the learned
 scorecard (``train_model``, ``evaluate_model``, ``audit_model``, ``export_model``,
-``model_card``).
+``model_card``; from the ledger: ``build_dataset``, ``deploy_model``).
 """
 
 from glasscredit.app._access import (
@@ -97,6 +97,13 @@ from glasscredit.app._context import (
     Context,
     parse_period,
     parse_time,
+)
+from glasscredit.app._dataset import (
+    DEFAULT_OUTCOMES,
+    Deployment,
+    TrainingSet,
+    build_dataset,
+    deploy_model,
 )
 from glasscredit.app._demo import (
     DemoResult,
@@ -283,6 +290,7 @@ from glasscredit.app._webhooks import (
 
 __all__ = [
     "CONVENTIONAL_OUTCOMES",
+    "DEFAULT_OUTCOMES",
     "KEY_PREFIX",
     "KEY_ROLES",
     "MAX_ATTEMPTS",
@@ -313,6 +321,7 @@ __all__ = [
     "DeliveryRun",
     "DeliveryView",
     "DemoResult",
+    "Deployment",
     "DimensionPoints",
     "DisputeEffect",
     "DisputeFreeze",
@@ -397,6 +406,7 @@ __all__ = [
     "TierScore",
     "TiersAndPerks",
     "TrainedModel",
+    "TrainingSet",
     "TrustSummary",
     "WebhookCreated",
     "WebhookList",
@@ -418,6 +428,7 @@ __all__ = [
     "authorize",
     "backfills",
     "bad_value_of",
+    "build_dataset",
     "check_audit_proof",
     "check_audit_proof_file",
     "compute_reports",
@@ -428,6 +439,7 @@ __all__ = [
     "decide_review",
     "deliver_webhooks",
     "demo",
+    "deploy_model",
     "dispute_stats",
     "disputes_for",
     "erase_subject",

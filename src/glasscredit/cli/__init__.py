@@ -11,6 +11,7 @@ from glasscredit.cli import (
     _batch,
     _ledger,
     _model,
+    _model_ledger,
     _monitor,
     _rights,
     _rights2,
@@ -44,9 +45,11 @@ _webhooks.register(app)
 # the learned scorecard's commands live under "model": "export" and "audit" at the top
 # level are the subject's access export and the audit chain
 _model_app = typer.Typer(
-    no_args_is_help=True, help="The learned scorecard: train, evaluate, audit, export, card."
+    no_args_is_help=True,
+    help="The learned scorecard: dataset, train, evaluate, audit, export, card, deploy.",
 )
 _model.register(_model_app)
+_model_ledger.register(_model_app)
 app.add_typer(_model_app, name="model")
 
 

@@ -9,6 +9,7 @@ from glasscredit.model._additive import fit_additive
 from glasscredit.model._artifact import ModelDocument, load_model, model_document, save_model
 from glasscredit.model._binning import pav
 from glasscredit.model._card import card_html, card_markdown, card_plots
+from glasscredit.model._dataset import label_outcomes, rescale_table
 from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
 from glasscredit.model._fairfit import (
@@ -87,6 +88,7 @@ __all__ = [
     "frame_fingerprint",
     "group_labels",
     "iv_strength",
+    "label_outcomes",
     "load_german_credit",
     "load_model",
     "model_document",
@@ -98,6 +100,7 @@ __all__ = [
     "psi",
     "reference_edges",
     "report_html",
+    "rescale_table",
     "save_model",
     "scaling_from_pdo",
     "score_psi",

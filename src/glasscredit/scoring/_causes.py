@@ -49,6 +49,8 @@ def _table_causes(scorer: Scorer, prev: dict[str, Any]) -> list[str]:
     if prev["prev_model_hash"] != scorer.table_hash:
         own = scorer.policy.points is not None and scorer.policy.points.hash == scorer.table_hash
         what = "policy points table" if own else "points table"
+        if scorer.table.source != "policy":  # a learned table: name the model it came from
+            what = f"{what} learned by {scorer.table.source},"
         out.append(f"{what} {scorer.table_hash[:12]} replaced {prev['prev_model_hash'][:12]}")
     return out
 
