@@ -24,8 +24,21 @@ does; its approval rate is its own).
 Run from the repo root: ``python bench/fairness.py [--approval-rate R]``. Prints the
 table with ratios against the plain fit, the fair fit's frontier on all rows (its
 in-search figures), reweighing alone at fixed levels held out (no search), and last the
-fair fit's worst AIR and AUC cost against the goal (worst AIR >= 0.8 at an AUC cost
-<= 0.01 on every data set); exits 1 when it is missed.
+verdict per data set against the goal (worst AIR >= 0.8 at an AUC cost <= 0.01).
+
+The rule (the issue accepts the goal met, or shown unattainable on the frontier):
+
+- **met**: the fair fit's held-out worst AIR is >= 0.8 at a held-out AUC cost <= 0.01;
+- **unattainable on this data**: not met, and no point of the frontier on all rows
+  reaches it either. The frontier's figures are in-search (selected on the rows they are
+  measured on, so optimistic): when even they do not reach the goal, this search's levers
+  (feature subsets, monotone constraints, bin merges, reweighing) cannot on this data.
+  The line names the nearest frontier points: the fairest within the AUC budget, and the
+  cheapest that reaches 0.8 (if any does before the search's 0.03 stop);
+- **missed**: not met held out, although a frontier point reaches the goal.
+
+Exit 0 when every data set is met or unattainable; exit 1 when any is missed (the search
+could have done it and did not deliver it held out).
 """
 
 from __future__ import annotations
@@ -248,7 +261,7 @@ def main() -> int:
     args = ap.parse_args()
     rate = args.approval_rate
     datasets = {"German credit": german(), "credit_data": credit_data()}
-    results = {}
+    results, frontiers = {}, {}
     for name, data in datasets.items():
         res = results[name] = evaluate(name, data, rate)
         base = res["plain"]
@@ -274,6 +287,7 @@ def main() -> int:
             max_auc_cost=MAX_AUC_COST,
             folds=SEARCH_FOLDS,
         )
+        frontiers[name] = full
         print(
             f"fair-fit frontier on all rows (in-search, {SEARCH_FOLDS}-fold out-of-fold figures; "
             f"chosen: {full.chosen.describe()}):"
@@ -289,18 +303,42 @@ def main() -> int:
         print()
     parts, missed = [], False
     for name, res in results.items():
-        f, p = res["fair fit"], res["plain"]
-        cost = p["auc"] - f["auc"]
-        ok = f["air"] is not None and f["air"] >= TARGET_AIR and cost <= MAX_AUC_COST
-        missed |= not ok
-        parts.append(
-            f"{name} worst AIR {_fmt_ci(f)} (plain {p['air']:.3f}) at AUC cost {cost:+.4f}"
-        )
+        verdict, failed = _verdict(res["fair fit"], res["plain"], frontiers[name])
+        missed |= failed
+        parts.append(f"{name}: {verdict}")
     print(
-        f"headline: fair fit at approval rate {rate:g}: {'; '.join(parts)}; goal worst AIR >= "
-        f"{TARGET_AIR} at AUC cost <= {MAX_AUC_COST}: {'MISSED' if missed else 'MET'}"
+        f"headline: fair fit at approval rate {rate:g}, goal worst AIR >= {TARGET_AIR} at AUC "
+        f"cost <= {MAX_AUC_COST}: {'; '.join(parts)}"
     )
     return 1 if missed else 0
+
+
+def _verdict(fair: dict[str, Any], plain: dict[str, Any], full: Any) -> tuple[str, bool]:
+    """The data set's verdict by the rule in the module docstring, and whether it failed."""
+    cost = plain["auc"] - fair["auc"]
+    held = f"held out worst AIR {_fmt_ci(fair)} (plain {plain['air']:.3f}) at AUC cost {cost:+.4f}"
+    if fair["air"] is not None and fair["air"] >= TARGET_AIR and cost <= MAX_AUC_COST:
+        return f"goal MET ({held})", False
+    points = [(c, full.baseline.auc - c.auc) for c in full.frontier if c.worst_air is not None]
+    within = [(c, d) for c, d in points if d <= MAX_AUC_COST]
+    reaching = [(c, d) for c, d in points if c.worst_air >= TARGET_AIR]
+    if any(d <= MAX_AUC_COST for _, d in reaching):
+        c, d = min(((c, d) for c, d in reaching if d <= MAX_AUC_COST), key=lambda p: p[1])
+        return (
+            f"goal MISSED ({held}) although the frontier reaches it (worst AIR "
+            f"{c.worst_air:.3f} at cost {d:+.4f}: {c.describe()})"
+        ), True
+    best = max(within, key=lambda p: p[0].worst_air)
+    nearest = (
+        f"fairest within the budget: worst AIR {best[0].worst_air:.3f} at cost {best[1]:+.4f} "
+        f"({best[0].describe()})"
+    )
+    if reaching:
+        c, d = min(reaching, key=lambda p: p[1])
+        nearest += f"; cheapest reaching {TARGET_AIR}: cost {d:+.4f} ({c.describe()})"
+    else:
+        nearest += f"; no point reaches {TARGET_AIR} before the search's AUC-cost stop"
+    return f"goal UNATTAINABLE on this data, frontier's nearest points: {nearest} ({held})", False
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from glasscredit.cli import app as cli
 from glasscredit.exceptions import ForbiddenDataError, ValidationError
 from glasscredit.model import FairFit, ScorecardClassifier, fair_fit
 
@@ -71,9 +74,11 @@ def test_the_protected_attribute_is_never_a_feature_nor_a_score_input(
 
     alpha = r.chosen.reweigh
     w = None if alpha == 0 else 1.0 + alpha * (balancing_weights({"group": g}, y) - 1.0)
-    again = ScorecardClassifier(random_state=0, monotonic=dict(r.chosen.monotonic)).fit(
-        X.drop(list(r.chosen.dropped)), y, sample_weight=w
-    )
+    again = ScorecardClassifier(
+        random_state=0,
+        monotonic=dict(r.chosen.monotonic),
+        feature_bins=dict(r.chosen.merged) or None,
+    ).fit(X.drop(list(r.chosen.dropped)), y, sample_weight=w)
     assert again.points_table_ == table
 
 
@@ -92,3 +97,42 @@ def testbalancing_weights_by_hand() -> None:
     w = balancing_weights({"g": np.array(["a", "a", "b", "b"])}, np.array([1, 0, 0, 0]))
     # a-bad: P(a) P(bad) / P(a, bad) = 0.5 * 0.25 / 0.25; a-good: 0.5 * 0.75 / 0.25
     assert w.tolist() == pytest.approx([0.5, 1.5, 0.75, 0.75])
+
+
+def test_a_bin_merge_coarsens_one_feature_and_is_a_move_of_the_search(
+    result: tuple[FairFit, pl.DataFrame, np.ndarray, np.ndarray],
+) -> None:
+    r, X, y, _ = result
+    fine = ScorecardClassifier(random_state=0).fit(X, y)
+    coarse = ScorecardClassifier(random_state=0, feature_bins={"proxy": 2}).fit(X, y)
+    assert len(fine.points_table_.features["proxy"].points) > 2
+    assert len(coarse.points_table_.features["proxy"].points) <= 2
+    merges = [c for c in r.evaluated if c.merged]
+    assert merges and all(k >= 2 for c in merges for _, k in c.merged)
+    assert any("bins" in c.describe() for c in merges)
+    for bad, rule in (
+        ({"nope": 2}, "feature_bins_present"),
+        ({"colour": 2}, "feature_bins_numeric"),
+    ):
+        with pytest.raises(ValidationError) as e:
+            ScorecardClassifier(feature_bins=bad).fit(X, y)
+        assert e.value.errors[0].rule == rule
+
+
+def test_the_fair_fit_command_writes_one_table_and_prints_the_frontier(tmp_path: Path) -> None:
+    X, y, g = proxy_data(1500, seed=3)
+    data = tmp_path / "d.csv"
+    X.with_columns(bad=pl.Series(y), group=pl.Series(g)).write_csv(data)
+    out = tmp_path / "fair.json"
+    args = ["model", "fair-fit", str(data), "--target", "bad", "--protected", "group"]
+    r = CliRunner().invoke(cli, [*args, "--folds", "3", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["baseline"]["worst_air"] < res["chosen"]["worst_air"]
+    assert sum(p["chosen"] for p in res["frontier"]) == 1 and res["evaluated"] > 10
+    doc = json.loads(out.read_text())
+    assert "group" not in doc["points_table"]["features"]
+    assert doc["data"]["protected_steering_only"] == ["group"]
+    assert doc["data"]["fair_fit"]["goal_met"] == res["goal_met"]
+    r = CliRunner().invoke(cli, [*args, "--protected", "nope", "--out", str(out)])
+    assert r.exit_code == 3 and "nope" in r.output and "column_present" in r.output

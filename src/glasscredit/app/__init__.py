@@ -110,6 +110,7 @@ from glasscredit.app._demo import (
     demo,
 )
 from glasscredit.app._dispute_steps import add_dispute_information, respond_to_dispute
+from glasscredit.app._fairfit import FairFitResult, FrontierPoint, fair_fit_model
 from glasscredit.app._follow import (
     FollowStep,
     follow,
@@ -334,11 +335,13 @@ __all__ = [
     "ExpiredDisputes",
     "Explanation",
     "ExportVerification",
+    "FairFitResult",
     "FairnessAudit",
     "FeatureChange",
     "FeatureLine",
     "FileReadView",
     "FollowStep",
+    "FrontierPoint",
     "GroupAudit",
     "HistoryCheck",
     "IngestResult",
@@ -453,6 +456,7 @@ __all__ = [
     "export_file",
     "export_model",
     "export_subject",
+    "fair_fit_model",
     "find_bursts",
     "follow",
     "follow_step",

@@ -11,6 +11,7 @@ from glasscredit.cli import (
     _batch,
     _ledger,
     _model,
+    _model_fair,
     _model_ledger,
     _monitor,
     _rights,
@@ -46,10 +47,11 @@ _webhooks.register(app)
 # level are the subject's access export and the audit chain
 _model_app = typer.Typer(
     no_args_is_help=True,
-    help="The learned scorecard: dataset, train, evaluate, audit, export, card, deploy.",
+    help="The learned scorecard: dataset, train, fair-fit, evaluate, audit, export, card, deploy.",
 )
 _model.register(_model_app)
 _model_ledger.register(_model_app)
+_model_fair.register(_model_app)
 app.add_typer(_model_app, name="model")
 
 

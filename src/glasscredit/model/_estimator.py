@@ -41,6 +41,7 @@ from glasscredit.model._frame import (
     text_column,
 )
 from glasscredit.model._inputs import (
+    check_feature_bins,
     check_monotonic,
     check_not_empty,
     class_labels,
@@ -68,6 +69,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         How per-bin log-odds are fitted (see the module docstring).
     max_bins : int or None
         Bins per numeric feature before merging (None: 32 additive, 8 classic).
+    feature_bins : dict or None
+        Per numeric feature, at most this many bins instead of ``max_bins``: a coarser
+        feature, its bins merged (the fair fit's bin-merge move).
     min_bin_share : float or None
         Smallest share of rows in a numeric bin (None: 0.01 additive, 0.05 classic).
     min_category_share : float
@@ -104,6 +108,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self,
         method: str = "additive",
         max_bins: int | None = None,
+        feature_bins: dict[str, int] | None = None,
         min_bin_share: float | None = None,
         min_category_share: float = 0.01,
         monotonic: dict[str, str] | None = None,
@@ -126,6 +131,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ) -> None:
         self.method = method
         self.max_bins = max_bins
+        self.feature_bins = feature_bins
         self.min_bin_share = min_bin_share
         self.min_category_share = min_category_share
         self.monotonic = monotonic
@@ -165,6 +171,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ModelError(f"monotonic: {bad[0]!r} is not one of {TRENDS}")
         if self.max_bins is not None and self.max_bins < 1:
             raise ModelError("max_bins: must be at least 1")
+        for name, k in (self.feature_bins or {}).items():
+            if not isinstance(k, int) or k < 1:
+                raise ModelError(f"feature_bins: {name!r} needs a whole number of bins >= 1")
 
     def _target(self, labels: npt.NDArray[Any], n: int) -> FloatArray:
         classes = self.classes_ = class_labels(labels, n)
@@ -227,12 +236,13 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 x = numeric_column(s)
                 sp = self._specials(name)
                 trend = self._trend(name)
+                k = (self.feature_bins or {}).get(name, max_bins)
                 if classic:
                     edges, asc[name] = monotone_numeric_edges(
-                        x, target, sp, trend, max_bins, share, prebins=20, w=w
+                        x, target, sp, trend, k, share, prebins=20, w=w
                     )
                 else:
-                    edges = fine_numeric_edges(x, sp, max_bins, share, 200_000, rng, w)
+                    edges = fine_numeric_edges(x, sp, k, share, 200_000, rng, w)
                 b = Bins(name=name, kind="numeric", edges=edges, specials=sp)
                 col: Any = x
             else:
@@ -244,6 +254,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 continue
             bins[name], slots[name] = b, sl
         check_monotonic(self.monotonic, frame.columns, bins)
+        check_feature_bins(self.feature_bins, frame.columns, bins)
         self._select(bins, slots, target, rng, w)
         if not bins:
             raise ModelError(

@@ -6,9 +6,10 @@ feature and never an input to a score. Every candidate is an ordinary
 it, so a column of that name is refused), differing only in which features it uses and
 which it constrains monotone; the final table is that candidate refitted on every row.
 
-The search is greedy over feature subsets, monotone constraints and row weights. From
-the current candidate each move (drop one feature; make one free numeric feature
-ascending or descending, which pools its bins by PAV; move to any further level of
+The search is greedy over feature subsets, monotone constraints, bin merges and row
+weights. From the current candidate each move (drop one feature; make one free numeric
+feature ascending or descending, which pools its bins by PAV; merge one numeric
+feature's bins, halving its bin count down to two; move to any further level of
 Kamiran and Calders' reweighing, which at level 1 makes the outcome independent of the
 protected group in the weighted training rows) is fitted and measured out of fold: the mean
 AUC over stratified folds, and the worst adverse impact ratio over every protected
@@ -42,7 +43,8 @@ from glasscredit.model._frame import as_frame
 __all__ = ["Candidate", "FairFit", "approve_top", "balancing_weights", "fair_fit"]
 
 Monotone = tuple[tuple[str, str], ...]
-Config = tuple[tuple[str, ...], Monotone, float]  # dropped, monotone constraints, reweigh
+Merged = tuple[tuple[str, int], ...]  # feature -> at most this many bins
+Config = tuple[tuple[str, ...], Monotone, float, Merged]  # dropped, monotone, reweigh, merges
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,12 @@ class Candidate:
     worst_air_ci: tuple[float, float] | None
     worst_group: str | None
     step: int
+    merged: Merged = ()
 
     def describe(self) -> str:
         parts = [f"drop {', '.join(self.dropped)}"] if self.dropped else []
         parts += [f"{f} {t}" for f, t in self.monotonic]
+        parts += [f"{f} in {k} bins" for f, k in self.merged]
         parts += [f"reweigh {self.reweigh:g}"] if self.reweigh else []
         return "; ".join(parts) or "plain fit"
 
@@ -129,9 +133,11 @@ class _Search:
         self.folds = list(split.split(np.zeros(y.size), y))
         self.seen: dict[Config, Candidate] = {}
 
-    def estimator(self, mono: Monotone) -> ScorecardClassifier:
+    def estimator(self, mono: Monotone, merged: Merged = ()) -> ScorecardClassifier:
         est: ScorecardClassifier = clone(self.base)
         est.set_params(monotonic={**(self.base.monotonic or {}), **dict(mono)})
+        if merged:
+            est.set_params(feature_bins={**(self.base.feature_bins or {}), **dict(merged)})
         return est
 
     def weights(self, alpha: float, rows: Any = slice(None)) -> npt.NDArray[np.float64] | None:
@@ -145,12 +151,12 @@ class _Search:
     def evaluate(self, config: Config, step: int) -> Candidate:
         if config in self.seen:
             return self.seen[config]
-        dropped, mono, alpha = config
+        dropped, mono, alpha, merged = config
         X = self.X.drop(list(dropped))
         approved = np.zeros(self.y.size)
         aucs = []
         for train, test in self.folds:
-            m = self.estimator(mono).fit(
+            m = self.estimator(mono, merged).fit(
                 X[train], self.y[train], sample_weight=self.weights(alpha, train)
             )
             s = m.predict_score(X[test])
@@ -172,6 +178,7 @@ class _Search:
             worst_air_ci=None if worst is None else worst[1],
             worst_group=None if worst is None else worst[2],
             step=step,
+            merged=merged,
         )
         self.seen[config] = cand
         return cand
@@ -235,7 +242,7 @@ def fair_fit(
     search = _Search(
         base, frame, labels, groups, folds, approval_rate, min_group_size, random_state
     )
-    current = baseline = search.evaluate(((), (), 0.0), 0)
+    current = baseline = search.evaluate(((), (), 0.0, ()), 0)
     for step in range(1, max_steps + 1):
         if _air(current) >= target_air or baseline.auc - current.auc > stop_auc_cost:
             break
@@ -255,7 +262,7 @@ def fair_fit(
         if meeting
         else max(budget, key=lambda c: (_air(c), c.auc))
     )
-    model = search.estimator(chosen.monotonic)
+    model = search.estimator(chosen.monotonic, chosen.merged)
     model.fit(
         frame.drop(list(chosen.dropped)), labels, sample_weight=search.weights(chosen.reweigh)
     )
@@ -275,9 +282,11 @@ def fair_fit(
 def _moves(
     plain: ScorecardClassifier, c: Candidate, reweigh_steps: tuple[float, ...]
 ) -> list[Config]:
-    """Drop one feature, constrain one free numeric feature, or reweigh further (any level)."""
+    """Drop one feature, constrain one free numeric feature, merge one numeric feature's
+    bins (halve its bin count, down to two), or reweigh further (any level)."""
     used = [f for f in plain.points_table_.features if f not in c.dropped]
     constrained = dict(c.monotonic)
+    merged = dict(c.merged)
     out: list[Config] = []
     if len(used) > 1:
         out += [
@@ -285,14 +294,22 @@ def _moves(
                 tuple(sorted((*c.dropped, f))),
                 tuple(kv for kv in c.monotonic if kv[0] != f),
                 c.reweigh,
+                tuple(kv for kv in c.merged if kv[0] != f),
             )
             for f in used
         ]
     for f in used:
-        if plain.bins_[f].kind == "numeric" and plain.trends_[f] == "none" and f not in constrained:
+        if plain.bins_[f].kind != "numeric":
+            continue
+        if plain.trends_[f] == "none" and f not in constrained:
             for t in ("ascending", "descending"):
-                out.append((c.dropped, tuple(sorted({**constrained, f: t}.items())), c.reweigh))
-    out += [(c.dropped, c.monotonic, a) for a in reweigh_steps if a > c.reweigh]
+                mono = tuple(sorted({**constrained, f: t}.items()))
+                out.append((c.dropped, mono, c.reweigh, c.merged))
+        k = merged.get(f, len(plain.bins_[f].edges) + 1)
+        if k > 2:
+            coarser = tuple(sorted({**merged, f: max(2, k // 2)}.items()))
+            out.append((c.dropped, c.monotonic, c.reweigh, coarser))
+    out += [(c.dropped, c.monotonic, a, c.merged) for a in reweigh_steps if a > c.reweigh]
     return out
 
 

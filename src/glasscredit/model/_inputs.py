@@ -17,6 +17,7 @@ from glasscredit.model._binning import Bins
 from glasscredit.policy._forbidden import forbidden_category, protected_basis
 
 __all__ = [
+    "check_feature_bins",
     "check_monotonic",
     "check_not_empty",
     "class_labels",
@@ -141,6 +142,22 @@ def check_monotonic(
                     "monotonic_numeric",
                     f"{trend!r} needs an ordered feature; this one is binned as categories",
                 )
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_feature_bins(
+    feature_bins: dict[str, int] | None, columns: list[str], bins: dict[str, Bins]
+) -> None:
+    """A bin count must name a numeric feature of X, as a constraint must."""
+    errors = []
+    for name in feature_bins or {}:
+        if name not in columns:
+            errors.append(FieldError(name, "feature_bins_present", "names no column of X"))
+        elif name in bins and bins[name].kind == "categorical":
+            errors.append(
+                FieldError(name, "feature_bins_numeric", "categories are grouped, not cut")
             )
     if errors:
         raise ValidationError(errors)
