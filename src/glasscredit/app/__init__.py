@@ -202,6 +202,7 @@ from glasscredit.app._schedule import (
     refresh_due,
     refresh_every_us,
 )
+from glasscredit.app._score_audit import ScoreAudit, audit_scores, month_starts
 from glasscredit.app._scoring import (
     ScoreHistory,
     WhatIfAction,
@@ -383,6 +384,7 @@ __all__ = [
     "ReviewView",
     "Role",
     "RowError",
+    "ScoreAudit",
     "ScoreBasis",
     "ScoreDetail",
     "ScoreHistory",
@@ -427,6 +429,7 @@ __all__ = [
     "audit_checkpoint",
     "audit_model",
     "audit_proof",
+    "audit_scores",
     "authenticate_key",
     "authorize",
     "backfills",
@@ -475,6 +478,7 @@ __all__ = [
     "list_webhooks",
     "model_card",
     "monitor",
+    "month_starts",
     "next_tier",
     "open_dispute",
     "parse_period",

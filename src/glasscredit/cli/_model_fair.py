@@ -1,4 +1,5 @@
-"""CLI of the fair fit: ``model fair-fit`` (one points table, the frontier printed).
+"""CLI of fairness: ``model fair-fit`` (one table, the frontier) and ``model audit-scores``
+(the audit by month from the stored scores).
 
 One use case of :mod:`glasscredit.app` per command; protected columns steer and measure
 the search, never a feature.
@@ -13,7 +14,16 @@ import typer
 from rich.table import Table
 
 from glasscredit import app as gc
-from glasscredit.cli._common import JsonOption, console, emit_json, safe
+from glasscredit.cli._common import (
+    DbOption,
+    JsonOption,
+    PolicyOption,
+    console,
+    emit_json,
+    open_context,
+    safe,
+)
+from glasscredit.cli._model import _pairs
 
 __all__ = ["register"]
 
@@ -26,7 +36,67 @@ def _air(p: gc.FrontierPoint) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``fair-fit`` to the model commands."""
+    """Add ``fair-fit`` and ``audit-scores`` to the model commands."""
+
+    @app.command("audit-scores")
+    def audit_scores(
+        protected_file: Annotated[
+            str,
+            typer.Argument(help="CSV/Parquet: subject and the protected columns (not stored)"),
+        ],
+        protected: Annotated[list[str], typer.Option("--protected", help="Column (repeat)")],
+        cutoff: Annotated[float, typer.Option(help="Approve when score >= cutoff")],
+        since: Annotated[str, typer.Option(help="First month's start, RFC 3339")],
+        until: Annotated[str | None, typer.Option(help="End, RFC 3339 (default now)")] = None,
+        min_group_size: Annotated[
+            int | None,
+            typer.Option(help="Smaller groups are reported, never the reference (default 30)"),
+        ] = None,
+        reference: Annotated[
+            list[str] | None,
+            typer.Option("--reference", help="ATTR=GROUP: declare a reference group (repeat)"),
+        ] = None,
+        db: DbOption = None,
+        policy: PolicyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Approval and adverse impact ratio by month from the stored scores (exit 9 when a
+        month's worst ratio is below 0.8)."""
+        refs = _pairs(reference or [], "--reference")
+        with open_context(db, policy, read_only=True) as ctx:
+            res = gc.audit_scores(
+                ctx,
+                protected_file,
+                protected=protected,
+                cutoff=cutoff,
+                since_us=gc.parse_time(since, "--since"),
+                until_us=gc.parse_time(until, "--until") if until else None,
+                min_group_size=min_group_size,
+                reference=refs,
+            )
+        flagged = any(a.four_fifths_flag for m in res.months for a in m.attributes.values())
+        if as_json:
+            emit_json(res.as_json())
+        else:
+            t = Table("month", "n", "approval", *[f"{safe(a)}: worst AIR" for a in res.attributes])
+            for m in res.months:
+                cells = []
+                for a in res.attributes:
+                    pa = m.attributes.get(a)
+                    air = None if pa is None else pa.min_adverse_impact_ratio
+                    ci = None if pa is None else pa.min_adverse_impact_ratio_ci
+                    text = "n/a" if air is None else f"{air:.3f}"
+                    text += "" if ci is None else f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+                    cells.append(text + (" !" if pa is not None and pa.four_fifths_flag else ""))
+                t.add_row(safe(m.period), str(m.n), f"{m.approval_rate:.3f}", *cells)
+            console.print(t)
+            console.print(
+                f"{res.scored_subjects} subjects scored {res.since} .. {res.until}; "
+                f"{res.matched_subjects} named in the side file (the others are left out); "
+                f"cut-off {res.cutoff:g}; groups under {res.min_group_size} never the reference"
+            )
+        if flagged:
+            raise typer.Exit(9)
 
     @app.command("fair-fit")
     def fair_fit(
