@@ -223,8 +223,9 @@ OLD_TIME = "2023-01-01T00:00:00Z"
 
 
 def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
-    """Anchors a and g (identity from two sources, known to the ledger since 2023), each
-    mutually endorsing r1, r2, r3 (two established endorsers each); x is reported."""
+    """Anchors a and g (identity from two sources, known to the ledger since 2023) each
+    endorse p1..p3 and q1..q3 (established through both); reporter r_i is endorsed by
+    p_i and q_i: two established endorsers of its own each; x is reported."""
     clock.set(OLD_TIME)
     old = [
         event(
@@ -238,7 +239,12 @@ def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
         for who in ("a", "g")
         for src in ("bank", "idcheck")
     ]
-    assert ledger.ingest(old).accepted == 4
+    old += [
+        event(f"{v}{i}-acct", subject=f"{v}{i}", type_="account.opened", occurred_at=OLD_TIME)
+        for v in "pq"
+        for i in (1, 2, 3)
+    ]
+    assert ledger.ingest(old).accepted == 10
     # the reporters joined months apart, through the bank, on the ledger's clock
     for i, start in enumerate(["2024-01-01", "2024-06-01", "2025-01-01"], start=1):
         clock.set(f"{start}T00:00:00Z")
@@ -249,7 +255,8 @@ def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
     evs = [event("x-acct", subject="x", type_="account.opened", occurred_at="2024-03-01T00:00:00Z")]
     for i in (1, 2, 3):
-        evs += _mutual("a", f"r{i}") + _mutual("g", f"r{i}")
+        for v in (f"p{i}", f"q{i}"):
+            evs += _mutual("a", v) + _mutual("g", v) + _mutual(v, f"r{i}")
     assert ledger.ingest(evs).accepted == len(evs)
 
 
@@ -257,9 +264,8 @@ def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) 
     _reporting_ledger(ledger, clock)
     ledger.ingest([_report("rep1", "r1"), _report("rep2", "r2")])
     t = parse_timestamp(AS_OF)
-    # K(2,3) a, g - r1, r2, r3 plus x alone: n = 6, 3 steps, 3 units on each seed a, g
-    # (by degree): x1 = r_i 2; x2 = a 3, g 3; x3 = r_i 2 -> trust r_i = 2 / 2 = 1; a and g
-    # hold 0, so the reference falls back to the median of the reached (1) -> each 1.0
+    # seeds a, g - p_i, q_i - r_i (x alone): the graph is symmetric in i, so r1, r2 and
+    # r3 hold equal trust, each at least the reference's: normalised 1.0 each
     two = explain_reports(ledger, "x", t)
     assert two.value == 0.0 and [v.reason for v in two.reports] == ["not_corroborated"] * 2
     ledger.ingest(
@@ -309,8 +315,8 @@ def test_accounts_backdated_by_their_source_are_fresh_on_the_ledger_clock(
         event("n1-acct", subject="n1", type_="account.opened", occurred_at=OLD_TIME),
         event("n2-acct", subject="n2", type_="account.opened", occurred_at="2024-01-01T00:00:00Z"),
     ]
-    for n in ("n1", "n2"):
-        evs += _mutual("a", n) + _mutual("g", n)
+    # n1 vouched for by p3 and q3, n2 by p2 and q2: vouchers of their own each
+    evs += _mutual("p3", "n1") + _mutual("q3", "n1") + _mutual("p2", "n2") + _mutual("q2", "n2")
     ledger.ingest(evs)
     clock.set("2026-09-05T00:00:00Z")
     ledger.ingest([_report("rep1", "r1"), _report("nrep1", "n1"), _report("nrep2", "n2")])
@@ -404,3 +410,95 @@ def test_aged_blocks_endorsing_each_other_earn_nothing_and_honest_reports_still_
     # the honest reporters next to the blocks keep their standing (a and g, anchors);
     # their reports counting in full on a real population is tested in test_standing_world
     assert {snap.earned.get(f"r{i}") for i in (1, 2, 3)} == {2}
+
+
+def _vouched(vouchers: dict[str, set[str]]) -> dict[str, ReporterInfo]:
+    return {
+        r: ReporterInfo(T - (400 + 90 * i) * DAY, f"src{i}", len(v), frozenset(v))
+        for i, (r, v) in enumerate(vouchers.items())
+    }
+
+
+def test_one_voucher_cannot_lend_its_standing_to_many_reporters() -> None:
+    # five reporters, each with its own honest endorser h_i and the same voucher V (an
+    # account two honest people accepted): two established endorsers each, but V can
+    # vouch for one of them only; the others are short of vouchers of their own
+    infos = _vouched({f"r{i}": {f"h{i}", "V"} for i in range(1, 6)})
+    rows = [(f"r{i}", "fraud", 0) for i in range(1, 6)]
+    value, why = _run(_reports(*rows), dict.fromkeys(infos, 1.0), infos=infos)
+    assert value == 0.0
+    assert sorted(why.values()) == ["not_corroborated"] + ["shared_vouchers"] * 4
+    # without the voucher sets (a caller that only counted) they were five witnesses
+    counted = {r: ReporterInfo(i.first_event_us, i.first_source, 2) for r, i in infos.items()}
+    value, _ = _run(_reports(*rows), dict.fromkeys(infos, 1.0), infos=counted)
+    assert value == pytest.approx(5.0)
+
+
+def test_honest_reporters_sharing_a_friend_still_count() -> None:
+    # three honest reporters with a common friend f and endorsers of their own: each
+    # claims two vouchers nobody else needs, so all three count
+    infos = _vouched({"r1": {"f", "a1", "a2"}, "r2": {"f", "b1", "b2", "b3"}, "r3": {"f", "c1"}})
+    value, why = _run(
+        _reports(("r1", "fraud", 0), ("r2", "fraud", 0), ("r3", "fraud", 0)),
+        {"r1": 1.0, "r2": 1.0, "r3": 1.0},
+        infos=infos,
+    )
+    # r3 (fewest vouchers) claims first: c1 and f; r1 then a1, a2; r2 b1, b2
+    assert value == pytest.approx(3.0) and set(why.values()) == {"counted"}
+
+
+def test_the_most_constrained_reporter_claims_first_whatever_its_weight() -> None:
+    # r2 is heavier and could take a and b; r1 has only a and b: claimed first, r2
+    # takes the vouchers fewest others want (c, d), and both count
+    infos = _vouched({"r1": {"a", "b"}, "r2": {"a", "b", "c", "d"}, "r3": {"e", "g"}})
+    value, why = _run(
+        _reports(("r1", "fraud", 0), ("r2", "fraud", 0), ("r3", "fraud", 0)),
+        {"r1": 0.5, "r2": 1.0, "r3": 1.0},
+        infos=infos,
+    )
+    assert value == pytest.approx(2.5) and set(why.values()) == {"counted"}
+    # with c and d gone, r1 and r2 share a and b: as many vouchers each, so the heavier
+    # r2 claims first and r1 is short; two witnesses, not three
+    infos = _vouched({"r1": {"a", "b"}, "r2": {"a", "b"}, "r3": {"e", "g"}})
+    value, why = _run(
+        _reports(("r1", "fraud", 0), ("r2", "fraud", 0), ("r3", "fraud", 0)),
+        {"r1": 0.5, "r2": 1.0, "r3": 1.0},
+        infos=infos,
+    )
+    assert value == 0.0 and why["rep0"] == "shared_vouchers"
+
+
+def test_reporters_vouched_for_by_one_account_are_one_witness_in_the_ledger(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    """The vouched_reporters attack by hand: V, accepted by the anchors a and g, is
+    established; n1, n2, n3 (opened months apart at three banks) each have one attack
+    edge (r1, r2, r3) and V: two established endorsers each, no tie between them."""
+    _reporting_ledger(ledger, clock)
+    opened = [("V", "2024-02-01", "bank"), ("n1", "2025-02-01", "bank")]
+    opened += [("n2", "2025-04-01", "lender"), ("n3", "2025-06-01", "credit_union")]
+    for who, day, bank in opened:
+        clock.set(f"{day}T00:00:00Z")
+        acct = event(f"{who}-acct", subject=who, type_="account.opened", occurred_at=clock_iso(day))
+        assert ledger.ingest([{**acct, "source": bank}]).accepted == 1
+    clock.set(AS_OF)
+    ties = _mutual("V", "a") + _mutual("V", "g")
+    for i in (1, 2, 3):
+        ties += _mutual(f"n{i}", f"r{i}") + _mutual(f"n{i}", "V")
+    assert ledger.ingest(ties).accepted == len(ties)
+    ledger.ingest([_report(f"nrep{i}", f"n{i}") for i in (1, 2, 3)])
+    t = parse_timestamp(AS_OF)
+    snap = compute_trust(ledger, t, store=False)
+    assert {i: snap.vouchers[f"n{i}"] for i in (1, 2, 3)} == {
+        i: frozenset({f"r{i}", "V"}) for i in (1, 2, 3)
+    }
+    found = explain_reports(ledger, "x", t)
+    why = [v.reason for v in found.reports]
+    # V vouches for one of them; the two others are short of vouchers of their own
+    assert why.count("shared_vouchers") == 2 and len(why) == 3
+    assert "counted" not in why
+    assert found.value == 0.0 and compute_reports(ledger, t).values == {"x": 0.0}
+
+
+def clock_iso(day: str) -> str:
+    return f"{day}T00:00:00Z"

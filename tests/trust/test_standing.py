@@ -174,3 +174,25 @@ def test_min_endorsers_zero_turns_the_rule_off_and_three_is_stricter() -> None:
     est3, _ = _est(HONEST, 10, [0, 1, 2], m=3)
     # with three endorsers needed, 3 (two anchors) is not established
     assert est3[:3].all() and not est3[3]
+
+
+def test_three_witnesses_take_six_attack_edges_the_limit() -> None:
+    # the cheapest construction found against standing + one voucher per reporter:
+    # V (10) with two attack edges (0, 1) reports itself; r2 (11) and r3 (13) each have
+    # one attack edge (2, 4) and a private voucher e2 (12), e3 (14) with one attack edge
+    # (3, 5) and a tie to V: six attack edges, three disjoint pairs of vouchers
+    pairs = [*HONEST, (10, 0), (10, 1), (11, 2), (11, 12), (12, 3), (12, 10)]
+    pairs += [(13, 4), (13, 14), (14, 5), (14, 10)]
+    g = _graph(pairs, 15)
+    est, _ = _est(pairs, 15, [0, 1, 2])
+    assert est[[10, 11, 12, 13, 14]].all()
+
+    def vouchers(i: int) -> set[int]:
+        row = g.adjacency.indices[g.adjacency.indptr[i] : g.adjacency.indptr[i + 1]]
+        return {int(j) for j in row if est[j]}
+
+    assert vouchers(10) >= {0, 1} and vouchers(11) >= {2, 12} and vouchers(13) >= {4, 14}
+    # with five attack edges (e3's removed) r3 has one established endorser only
+    five = [p for p in pairs if p != (14, 5)]
+    est5, count5 = _est(five, 15, [0, 1, 2])
+    assert not est5[14] and count5[13] == 1

@@ -95,8 +95,8 @@ def test_a_true_report_by_three_honest_reporters_costs_the_victim_the_tables_poi
         w.close()
 
 
-@pytest.mark.parametrize("name", ["aged_reporters", "spread_reporters"])
-def test_aged_blocks_of_reporters_cost_the_victim_nothing(
+@pytest.mark.parametrize("name", ["aged_reporters", "spread_reporters", "vouched_reporters"])
+def test_aged_or_vouched_reporters_cost_the_victim_nothing(
     world: World, tmp_path: Path, name: str
 ) -> None:
     attack = next(a for a in ATTACKS if a.name == name)

@@ -5,8 +5,9 @@ mutual endorsement with an honest subject). Three honest victims, each reported 
 every reporter; the loss is each victim's score against its own score in the baseline
 world, median over the victims. Variants: one reporter filing a hundred reports, fifty
 fresh reporters, fifty reporters aged a year, reports spread over a year (one window at
-a time), accounts and reports dated years back by a colluding community, reporters
-inside a sybil region, and seed knockout (one report against each seed).
+a time), fifty reporters vouched for by one account that two honest subjects accepted,
+accounts and reports dated years back by a colluding community, reporters inside a
+sybil region, and seed knockout (one report against each seed).
 """
 
 from __future__ import annotations
@@ -168,6 +169,37 @@ def spread_reporters(w: World, ctx: AttackContext) -> Plan:
     return Plan(victims, None, "50 accounts in blocks of 4, reports spread over 9 months")
 
 
+def vouched_reporters(w: World, ctx: AttackContext) -> Plan:
+    """One voucher account that two honest subjects accepted (two attack edges: it is
+    established) endorses fifty reporters opened over nine months at three banks, each
+    with one attack edge of its own: every reporter has two established endorsers, its
+    own honest one and the voucher. All report in month 12."""
+    victims = _victims(w, ctx)
+    voucher = "vr-voucher"
+    t = ctx.at(w, 0, 1)
+    ends = ctx.rng.choice(len(w.honest), size=2, replace=False)
+    rows = open_accounts([voucher], "bank", t)
+    for h in ends:
+        rows += mutual(voucher, w.honest[int(h)], "community", t + DAY_US, "vr")
+    w.ingest(rows)
+    ids = [f"vr-p{i:03d}" for i in range(ctx.n(50))]
+    banks = ["bank", "lender", "credit_union"]
+    for m in range(12):
+        mine = [ids[b : b + 4] for b in range(0, len(ids), 4) if (b // 4) % 9 == m]
+        for k, block in enumerate(mine):
+            tb = ctx.at(w, m, 2 + 3 * k)
+            rows = open_accounts(block, banks[(m + k) % 3], tb)
+            own = ctx.rng.choice(len(w.honest), size=len(block), replace=False)
+            for r, h in zip(block, own, strict=True):
+                rows += mutual(r, w.honest[int(h)], "community", tb + DAY_US, "vr")
+                rows += mutual(r, voucher, "community", tb + 2 * DAY_US, "vr")
+            w.ingest(rows)
+        if m == 11:
+            _file(w, "vr", ids, victims, "community", ctx.at(w, 11, 10))
+        ctx.live(w, m)
+    return Plan(victims, None, "1 voucher (2 attack edges) + 50 reporters (1 each), 12 months")
+
+
 def backdated_reporters(w: World, ctx: AttackContext) -> Plan:
     """A colluding community dates fifty reporters' accounts three years back, their
     attack edges and their blocks' endorsements two years back, and their reports over
@@ -230,6 +262,14 @@ REPORT_ATTACKS = [
     Attack("fresh_reporters", "reports", 1, "loss5", fresh_reporters, "50 fresh reporters"),
     Attack("aged_reporters", "reports", 12, "loss5", aged_reporters, "50 reporters aged 12 months"),
     Attack("spread_reporters", "reports", 12, "loss5", spread_reporters, "reports over 12 months"),
+    Attack(
+        "vouched_reporters",
+        "reports",
+        12,
+        "loss5",
+        vouched_reporters,
+        "50 reporters vouched for by one account with two attack edges",
+    ),
     Attack(
         "backdated_reporters",
         "reports",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,7 +229,7 @@ def run_bench(
         degree = base.mean_degree()
         baselines: dict[int, Scores] = {}
         try:
-            for i, attack in enumerate(attacks):
+            for attack in attacks:
                 if attack.months not in baselines:
                     baselines[attack.months] = baseline_scores(
                         base, folder / f"baseline-{seed}.db", seed, attack.months
@@ -239,7 +240,9 @@ def run_bench(
                     baselines[attack.months],
                     folder / f"{attack.name}-{seed}.db",
                     seed,
-                    i,
+                    # each scenario's random stream is keyed by its name, not its place
+                    # in the list: adding a scenario does not reshuffle the others
+                    zlib.crc32(attack.name.encode()),
                 )
                 results[attack.name].append(res)
                 if progress:

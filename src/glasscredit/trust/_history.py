@@ -55,6 +55,7 @@ def _report_breaks(
     subjects: pl.DataFrame,
     trust: Mapping[str, float],
     earned: Mapping[str, int],
+    vouchers: Mapping[str, frozenset[str]],
     ties: frozenset[tuple[str, str]],
     categories: list[str],
     settings: ReportSettings,
@@ -67,7 +68,7 @@ def _report_breaks(
         return empty
     known = subjects.filter(pl.col("first_event_us").is_not_null())
     infos = {
-        s: ReporterInfo(int(t), str(src), earned.get(s, 0))
+        s: ReporterInfo(int(t), str(src), earned.get(s, 0), vouchers.get(s))
         for s, t, src in known.select("subject", "first_event_us", "first_source").iter_rows()
     }
     verdicts = corroborate_reports(
@@ -103,6 +104,7 @@ def clean_months(
     categories: list[str],
     settings: ReportSettings,
     as_of_us: int,
+    vouchers: Mapping[str, frozenset[str]] | None = None,
 ) -> npt.NDArray[np.int64]:
     """Whole months, aligned with ``subjects``, from the later of ``known_since_us`` and
     the last checked negative record to ``as_of_us`` (see the module docstring).
@@ -122,7 +124,16 @@ def clean_months(
         .agg(pl.col("at_us").max().alias("_break_us")),
         _two_source_breaks(negatives, window),
         _report_breaks(
-            reports, candidates, subjects, trust, earned, ties, categories, settings, as_of_us
+            reports,
+            candidates,
+            subjects,
+            trust,
+            earned,
+            vouchers or {},
+            ties,
+            categories,
+            settings,
+            as_of_us,
         ),
     ]
     breaks = (

@@ -34,13 +34,16 @@ __all__ = ["SeedPlan", "edge_pairs", "plan_seeds"]
 class SeedPlan:
     """The graph, the seed selection and the seed ids (all with edges), and each
     subject's count of established mutual endorsers (what a reporter must earn;
-    subjects with none are left out)."""
+    subjects with none are left out), and for each reporter of ``inputs.reports`` who
+    those endorsers are (a reporter's *vouchers*: corroboration lets each vouch for
+    one reporter per window)."""
 
     graph: EndorsementGraph
     selection: SeedSelection
     seeds: list[str]
     ties: frozenset[tuple[str, str]]
     earned: dict[str, int]
+    vouchers: dict[str, frozenset[str]]
 
 
 def edge_pairs(graph: EndorsementGraph) -> frozenset[tuple[str, str]]:
@@ -52,7 +55,7 @@ def edge_pairs(graph: EndorsementGraph) -> frozenset[tuple[str, str]]:
     return frozenset(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
-def earned_counts(
+def standing(
     graph: EndorsementGraph,
     level: np.ndarray,
     known_since_us: np.ndarray,
@@ -60,8 +63,8 @@ def earned_counts(
     settings: TrustSettings,
     reports: ReportSettings,
 ) -> np.ndarray:
-    """Per node: established mutual endorsers (``_standing.py``), standing spreading
-    from the anchors the seed rules allow apart from history."""
+    """Per node: established or not (``_standing.py``), standing spreading from the
+    anchors the seed rules allow apart from history."""
     anchor = anchors(
         level,
         known_since_us,
@@ -79,7 +82,23 @@ def earned_counts(
         min_age_days=reports.endorser_age_days,
         min_endorsers=reports.min_endorsers,
     )
-    return established_endorsers(graph.adjacency, est)
+    return est
+
+
+def vouchers_of(
+    graph: EndorsementGraph, est: np.ndarray, names: list[str], who: set[str]
+) -> dict[str, frozenset[str]]:
+    """The established mutual endorsers of each subject in ``who`` (the reporters)."""
+    index = {n: i for i, n in enumerate(names)}
+    indptr, indices = graph.adjacency.indptr, graph.adjacency.indices
+    out: dict[str, frozenset[str]] = {}
+    for r in sorted(who):
+        i = index.get(r)
+        if i is None:
+            continue
+        row = indices[indptr[i] : indptr[i + 1]]
+        out[r] = frozenset(names[j] for j in row[est[row]].tolist())
+    return out
 
 
 def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSettings) -> SeedPlan:
@@ -100,7 +119,7 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
     ties = edge_pairs(graph)
     level = subj["identity_level"].to_numpy().astype(np.int64)
     if "known_since_us" in subj.columns:
-        counts = earned_counts(
+        est = standing(
             graph,
             level,
             subj["known_since_us"].to_numpy().astype(np.int64),
@@ -109,8 +128,10 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
             reports,
         )
     else:  # no ledger clock (a simulation's frame): nobody is known long enough
-        counts = np.zeros(len(names), dtype=np.int64)
+        est = np.zeros(len(names), dtype=bool)
+    counts = established_endorsers(graph.adjacency, est)
     earned = {n: int(c) for n, c in zip(names, counts.tolist(), strict=True) if c}
+    vouchers = vouchers_of(graph, est, names, set(inputs.reports["reporter"].drop_nulls()))
     if "clean_months" in subj.columns:  # given by the caller (a simulation)
         months = subj["clean_months"].to_numpy().astype(np.int64)
     else:
@@ -123,6 +144,7 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
             candidates={n for n, c in zip(names, candidate.tolist(), strict=True) if c},
             trust=inputs.previous_trust,
             earned=earned,
+            vouchers=vouchers,
             ties=ties,
             categories=list(inputs.categories),
             settings=reports,
@@ -142,4 +164,4 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
         community=label_communities(graph.adjacency),
         degree=degree,
     )
-    return SeedPlan(graph, selection, [str(s) for s in selection.seeds], ties, earned)
+    return SeedPlan(graph, selection, [str(s) for s in selection.seeds], ties, earned, vouchers)

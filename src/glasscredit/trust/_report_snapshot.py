@@ -73,7 +73,7 @@ def _verdicts(
     settings = report_settings(ledger.policy)
     subj = inputs.subjects.filter(pl.col("first_event_us").is_not_null())
     infos = {
-        s: ReporterInfo(int(t), str(src), trust.earned.get(s, 0))
+        s: ReporterInfo(int(t), str(src), trust.earned.get(s, 0), trust.vouchers.get(s))
         for s, t, src in zip(
             subj["subject"].to_list(),
             subj["first_event_us"].to_list(),

@@ -23,19 +23,26 @@ each report that fails one gets the rule's name as its reason:
 
 The remaining reports are looked at in *windows* of length ``window`` (each ending at a
 report's time). Within a window each reporter counts once (its heaviest report; the
-others get ``reporter_cap``) and reporters are merged into *independent groups*
-(union-find): reporters joined by an endorsement edge, reporters first seen through the
-same source within ``fresh_days`` of each other (accounts registered in one batch), and
-all reporters created less than ``fresh_days`` before their report (fresh accounts) count
-as one. A group weighs what its heaviest member weighs; the others get ``same_group``.
-A window with at least ``min_reporters`` groups is corroborated, worth the sum of its
-group weights; the target's value is its best window's (``counted``), 0 when none is.
-Reports outside the best window get ``outside_window`` when it is corroborated,
-otherwise ``not_corroborated``. Pure function: the ledger is read elsewhere.
+others get ``reporter_cap``); each established endorser vouches for one reporter only,
+and a reporter left without ``min_endorsers`` vouchers of its own gets
+``shared_vouchers`` (reporters whose standing rests on the same few accounts are not
+independent witnesses: one account that two honest people accepted cannot lend its
+standing to fifty reporters; claims go to the reporters with the fewest vouchers first,
+each taking the vouchers fewest others need, ties by id). Reporters are merged into
+*independent groups* (union-find): reporters joined by an endorsement edge, reporters
+first seen through the same source within ``fresh_days`` of each other (accounts
+registered in one batch), and all reporters created less than ``fresh_days`` before
+their report (fresh accounts) count as one. A group weighs what its heaviest member
+weighs; the others get ``same_group``. A window with at least ``min_reporters`` groups
+is corroborated, worth the sum of its group weights; the target's value is its best
+window's (``counted``), 0 when none is. Reports outside the best window get
+``outside_window`` when it is corroborated, otherwise ``not_corroborated``. Pure
+function: the ledger is read elsewhere.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,12 +58,15 @@ __all__ = ["ReportVerdict", "ReporterInfo", "TargetVerdict", "corroborate_report
 @dataclass(frozen=True, slots=True)
 class ReporterInfo:
     """What corroboration knows about a reporter: when and through whom it appeared,
-    and how many distinct established mutual endorsers it has (``trust/_standing.py``;
-    0 unless the caller counted them: unknown is not earned)."""
+    how many distinct established mutual endorsers it has (``trust/_standing.py``;
+    0 unless the caller counted them: unknown is not earned) and, when the caller knows,
+    who they are (``vouchers``: each vouches for one reporter per window; None when only
+    the count is known, e.g. in a simulation, and then no two reporters share one)."""
 
     first_event_us: int
     first_source: str
     earned_endorsers: int = 0
+    vouchers: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +255,26 @@ def _windows(
     return TargetVerdict(target, value, 0 if best is None else best.groups, verdicts)
 
 
+def _short_of_vouchers(
+    kept: Mapping[str, ReportVerdict], reporters: Mapping[str, ReporterInfo], need: int
+) -> set[str]:
+    """Reporters of one window who cannot claim ``need`` vouchers no other reporter of
+    the window claimed (greedy, deterministic: the reporters with the fewest vouchers
+    first, then the heaviest, then by id; each takes the vouchers fewest others want)."""
+    wants = {r: reporters[r].vouchers for r in kept}
+    known = {r: v for r, v in wants.items() if v is not None}
+    demand = Counter(v for vs in known.values() for v in vs)
+    taken: set[str] = set()
+    short: set[str] = set()
+    for r in sorted(known, key=lambda r: (len(known[r]), -kept[r].weight, r)):
+        free = sorted(known[r] - taken, key=lambda v: (demand[v], v))
+        if len(free) < need:
+            short.add(r)
+        else:
+            taken.update(free[:need])
+    return short
+
+
 def _read_window(
     members: list[ReportVerdict],
     reporters: Mapping[str, ReporterInfo],
@@ -260,6 +290,8 @@ def _read_window(
         if v.reporter in kept:
             reasons[kept[v.reporter].event_id] = ("reporter_cap", None)
         kept[v.reporter] = v
+    for r in _short_of_vouchers(kept, reporters, settings.min_endorsers):
+        reasons[kept.pop(r).event_id] = ("shared_vouchers", None)
     fresh_us = settings.fresh_days * DAY_US
     names = sorted(kept)
     groups = _Groups(names)

@@ -57,11 +57,11 @@ class TrustSnapshot:
     ``ties`` the graph's edges as ``(min id, max id)`` pairs (report corroboration
     treats tied reporters as one). ``earned`` maps subject -> established mutual
     endorsers (``trust/_standing.py``; subjects with none left out): what a reporter
-    must have to weigh. ``reference`` is the normalisation reference (the
-    median trust of the ``eligible`` seed-eligible subjects). ``previous_seeds`` and
-    ``seeds_lost`` compare the seeds with those of the snapshot a read takes now;
-    ``alert`` says why this snapshot must not replace it (None: nothing wrong);
-    ``stored`` whether it was stored.
+    must have to weigh; ``vouchers`` maps each reporter to those endorsers.
+    ``reference`` is the normalisation reference (the median trust of the ``eligible``
+    seed-eligible subjects). ``previous_seeds`` and ``seeds_lost`` compare the seeds
+    with those of the snapshot a read takes now; ``alert`` says why this snapshot must
+    not replace it (None: nothing wrong); ``stored`` whether it was stored.
     """
 
     as_of_us: int
@@ -79,6 +79,7 @@ class TrustSnapshot:
     alert: str | None = None
     stored: bool = False
     earned: dict[str, int] = field(default_factory=dict)
+    vouchers: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         vals = np.array(list(self.values.values()), dtype=np.float64)
@@ -135,6 +136,7 @@ def snapshot_from_inputs(
         "seeds_lost": lost,
         "alert": alert,
         "earned": plan.earned,
+        "vouchers": plan.vouchers,
     }
     if not plan.seeds:
         # Trust starts nowhere: nobody is vouched for by a verified seed, so nobody
