@@ -172,7 +172,7 @@ def id_squat(w: World, ctx: AttackContext) -> Plan:
     squat = [f"iq-a{i:03d}" for i in range(ctx.n(50))]
     twins = [f"iq-t{i:03d}" for i in range(ctx.n(50))]
     clean = [f"iq-k{i:03d}" for i in range(ctx.n(50))]
-    w.ingest(open_accounts([*squat, *twins, *clean], "bank", t - YEAR_US))
+    w.ingest(open_accounts([*squat, *twins, *clean], "bank", t - 5 * DAY_US))
     w.ingest(ev(f"bank-default-{s}", s, COLLUDER, "account.opened", t, kind="other") for s in squat)
     rep = w.ingest(
         ev(f"bank-default-{s}", s, "bank", "loan.defaulted", t + DAY_US, amount=900.0)

@@ -164,7 +164,8 @@ def run_scenario(
         plan = attack.run(w, ctx)
         if ctx.months_done != attack.months:
             raise RuntimeError(f"{attack.name} ran {ctx.months_done} months, not {attack.months}")
-        scores = w.settle()
+        naive_controls = str(plan.detail.get("naive_controls", "")).split(",")
+        scores = w.settle([*plan.targets, *(plan.controls or []), *filter(None, naive_controls)])
     finally:
         w.close()
         path.unlink(missing_ok=True)

@@ -55,8 +55,10 @@ def naive_scores(
     as_of_us: int,
     disputes: list[tuple[str, str, int, int | None]],
     honest: list[str],
+    subjects: list[str] | None = None,
 ) -> dict[str, int]:
-    """Every subject's naive score as of ``as_of_us``.
+    """Every subject's naive score as of ``as_of_us`` (and of ``subjects``, scored as
+    empty files when the ledger holds nothing about them).
 
     ``disputes`` are (event id, source, opened at, closed at or None when still open or
     removed):
@@ -94,7 +96,8 @@ def naive_scores(
             if c in ev.columns
         )
     )
-    ff = compute_features(ev, naive, as_of_us, exclusions=excl, external=external)
+    who = None if subjects is None else sorted(set(ev["subject"].to_list()) | set(subjects))
+    ff = compute_features(ev, naive, as_of_us, exclusions=excl, external=external, subjects=who)
     scored = score_frame(ff, naive)
     return dict(
         zip(scored.frame["subject"].to_list(), scored.frame["score"].to_list(), strict=True)

@@ -181,14 +181,19 @@ class World:
         )
 
     # -- reading scores -------------------------------------------------------------------
-    def settle(self) -> Scores:
-        """Recompute trust and reports as of now, and score everyone (both scorers)."""
+    def settle(self, extra: Iterable[str] = ()) -> Scores:
+        """Recompute trust and reports as of now, and score everyone (both scorers), and
+        ``extra`` subjects too: an attacker's account whose every event the ledger
+        refused (dated further back than the policy allows) scores as an empty file."""
         now = self.clock()
         compute_trust(self.ledger, now)
         compute_reports(self.ledger, now)
         events = self.ledger.event_frame(recorded_by_us=now)
-        gc, feats = self._score(events, self.ledger.all_subjects(), now)
-        naive = naive_scores(events, self.policy, now, self._disputes.rows, self.honest)
+        everyone = sorted(set(self.ledger.all_subjects()) | set(extra))
+        gc, feats = self._score(events, everyone, now)
+        naive = naive_scores(
+            events, self.policy, now, self._disputes.rows, self.honest, subjects=everyone
+        )
         return Scores(now, gc, naive, feats)
 
     def _score(
