@@ -178,3 +178,20 @@ def test_a_forked_world_starts_where_its_parent_is(world: World, tmp_path: Path)
         assert not world.ledger.has_subject("newcomer")
     finally:
         child.close()
+
+
+def test_an_account_the_door_refused_scores_as_an_empty_file(world: World, tmp_path: Path) -> None:
+    """An attacker's account whose every event was refused is still measured (both
+    scorers), as the empty file it is, not left out of the comparison."""
+    w = world.fork(tmp_path / "refused.db")
+    try:
+        scores = w.settle(["never-accepted"])
+    finally:
+        w.close()
+    # base 545; on-time 0 -> -10; late 0 -> +15; max days late missing -> +10; share
+    # missing 0; defaults 0 -> +10; loans, contracts 0 -> 0; breaches 0 -> +10; reports
+    # missing 0; identity missing -10; income 0 -> 0; tenure missing -10; sources 0 -> -5;
+    # trust missing (naive: no endorsement) 0
+    empty = 545 - 10 + 15 + 10 + 10 + 10 - 10 - 10 - 5
+    assert scores.glasscredit["never-accepted"] == empty == 555
+    assert scores.naive["never-accepted"] == empty
