@@ -247,6 +247,7 @@ EXPORTED: dict[str, list[str]] = {
         "parse_period",
         "parse_time",
         "person_statement",
+        "policy_card",
         "population",
         "readiness",
         "record_adverse_action",

@@ -9,6 +9,8 @@ signs demo tokens; ``GLASSCREDIT_RATE_LIMIT``/``GLASSCREDIT_RATE_BURST`` per key
 ``GLASSCREDIT_OPERATOR_KEY`` is the operator's Ed25519 key file that signs audit
 checkpoints and access exports (created 0600 on first use; default: next to a SQLite
 file, ``<file>.operator.key``, else ``~/.config/glasscredit/operator.key``).
+``GLASSCREDIT_FAIRNESS_GROUPS`` names the side file of protected attributes the console's
+fairness audit reads (never stored).
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
     rate_limit: float = 200.0
     rate_burst: int = 400
     operator_key: Path | None = None
+    #: the operator's side file of protected attributes (subject + one column each), read
+    #: by the console's fairness audit of the stored scores; never stored, never a feature
+    fairness_groups: Path | None = None
 
     @field_validator("secret")
     @classmethod

@@ -116,8 +116,9 @@ def test_a_side_file_without_the_columns_or_with_a_subject_twice_is_refused(
 
 
 def test_month_starts_are_calendar_months() -> None:
+    # the span includes its end: scores stored as of ``until`` count
     got = gc.month_starts(
-        parse_timestamp("2026-11-15T00:00:00Z"), parse_timestamp("2027-02-01T00:00:00Z")
+        parse_timestamp("2026-11-15T00:00:00Z"), parse_timestamp("2027-01-31T23:59:59Z")
     )
     assert got == [
         parse_timestamp(t)

@@ -184,7 +184,13 @@ def serve(settings: Settings, clock: FakeClock) -> Iterator[Site]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The seeded programme behind a real HTTP server (SQLite file), with keys."""
     tmp = tmp_path_factory.mktemp("site")
-    settings = service_settings(f"sqlite:///{tmp / 'ledger.db'}", tmp)
+    # the console's fairness audit reads protected attributes from a side file (made up)
+    side = tmp / "groups.csv"
+    rows = [f"p{i:03d},{'under 25' if i % 3 == 0 else '25 and over'}" for i in range(200)]
+    side.write_text("subject,age_band\n" + "\n".join(rows) + "\n")
+    settings = service_settings(f"sqlite:///{tmp / 'ledger.db'}", tmp).model_copy(
+        update={"fairness_groups": side}
+    )
     clock = TickingClock()
     for s in serve(settings, clock):
         with s.context() as ctx:

@@ -317,3 +317,27 @@ def test_every_page_passes_axe(site: Site, browser: Any, tmp_path: Path) -> None
         if found
     }
     assert not bad, bad
+
+
+def test_the_operator_reads_fairness_and_the_card_and_runs_the_red_team(
+    site: Site, browser: Any, tmp_path: Path
+) -> None:
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
+    op = context.new_page()
+    sign_in(op, site, site.tokens["operator"])
+    op.get_by_role("link", name="Fairness, model card, red team").click()
+    fairness = op.get_by_test_id("fairness-age_band")
+    assert fairness.is_visible() and fairness.locator("tbody tr").count() >= 2
+    assert "Why: Grades how late" in op.get_by_test_id("model-card").inner_text()
+    op.get_by_label("Simulated honest people").fill("200")
+    op.get_by_role("button", name="Run the red team").click()
+    table = op.get_by_test_id("redteam")
+    assert table.locator("tbody tr").count() >= 3
+    with site.context() as ctx:
+        expect = uc.red_team(ctx, honest=200, seed=0)
+    first = table.locator("tbody tr").first.locator("td").first.inner_text()
+    assert first == f"{expect.attacks[0].glasscredit:+.1f}"
+    # axe on the reports page (with the red team's table): no serious or critical violation
+    found = [(v["id"], v["help"]) for v in _axe(op)]
+    assert not found, found
+    shot(op, tmp_path, "console-reports", readme=True)

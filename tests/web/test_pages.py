@@ -18,7 +18,7 @@ from markupsafe import escape
 
 from glasscredit import app as uc
 from glasscredit import exceptions as uc_errors
-from glasscredit.web import _console, _person
+from glasscredit.web import _console, _person, _reports
 from tests.api.conftest import Service, service_settings, start_service
 from tests.conftest import FakeClock
 
@@ -110,13 +110,14 @@ PAGES = {
     "/console/reviews": {"operator", "auditor"},
     "/console/sources": {"operator", "auditor"},
     "/console/model": {"operator", "auditor"},
+    "/console/reports": {"operator", "auditor"},
 }
 
 
 def test_the_page_matrix_covers_every_page() -> None:
     paths = {
         r.path
-        for router in (_person.router, _console.router)
+        for router in (_person.router, _console.router, _reports.router)
         for r in router.routes
         if isinstance(r, APIRoute) and "GET" in r.methods and r.path != "/me"
     }

@@ -146,6 +146,7 @@ from glasscredit.app._model import (
     evaluate_model,
     export_model,
     model_card,
+    policy_card,
     train_model,
 )
 from glasscredit.app._monitor import (
@@ -484,6 +485,7 @@ __all__ = [
     "parse_period",
     "parse_time",
     "person_statement",
+    "policy_card",
     "population",
     "readiness",
     "record_adverse_action",

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import polars as pl
 
 from glasscredit.app._base import AppModel, JsonValue
+from glasscredit.app._context import Context
 from glasscredit.app._outcomes import bad_vector
 from glasscredit.exceptions import FieldError, IngestFileError, ValidationError
 
@@ -32,6 +33,7 @@ __all__ = [
     "evaluate_model",
     "export_model",
     "model_card",
+    "policy_card",
     "read_table",
     "train_model",
 ]
@@ -436,3 +438,17 @@ def model_card(
         if html
         else ModelText(format="markdown", text=md)
     )
+
+
+def policy_card(ctx: Context) -> ModelText:
+    """The card of the points table in force (Markdown): its bins, points and each row's
+    rationale; a hand-made table has no training record, and the card says so."""
+    from glasscredit.model import ModelDocument, card_markdown
+
+    table = ctx.policy.points
+    if table is None:
+        return ModelText(format="markdown", text="This policy declares no points table.\n")
+    source = "hand-made in the policy" if table.source == "policy" else table.source
+    doc = {"data": {"policy": ctx.policy.name, "points table": f"{table.hash[:12]}, {source}"}}
+    md = card_markdown(ModelDocument(table=table, doc=doc), name=ctx.policy.name)
+    return ModelText(format="markdown", text=md)

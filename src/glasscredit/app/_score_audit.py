@@ -39,11 +39,11 @@ class ScoreAudit(AppModel):
 
 
 def month_starts(since_us: int, until_us: int) -> list[int]:
-    """The first instant of every calendar month (UTC) that overlaps [since, until)."""
+    """The first instant of every calendar month (UTC) that overlaps [since, until]."""
     d = datetime.fromtimestamp(since_us / 1e6, UTC)
     cur = datetime(d.year, d.month, 1, tzinfo=UTC)
     out = []
-    while to_us(cur) < until_us:
+    while to_us(cur) <= until_us:
         out.append(to_us(cur))
         cur = datetime(cur.year + cur.month // 12, cur.month % 12 + 1, 1, tzinfo=UTC)
     return out
@@ -51,6 +51,7 @@ def month_starts(since_us: int, until_us: int) -> list[int]:
 
 def _side_file(path: str, protected: Sequence[str]) -> pl.DataFrame:
     groups = read_table(path)
+    protected = protected or [c for c in groups.columns if c != "subject"]
     missing = [c for c in ("subject", *protected) if c not in groups.columns]
     if missing or not protected:
         raise ValidationError(
@@ -80,17 +81,19 @@ def audit_scores(
     min_group_size: int | None = None,
     reference: Mapping[str, str] | None = None,
 ) -> ScoreAudit:
-    """The audit of every month in ``[since, until)`` (default until now) of stored scores."""
+    """The audit of every month in ``[since, until]`` (default until now) of stored scores;
+    ``protected`` empty: every column of the side file but ``subject``."""
     from glasscredit.model import MIN_GROUP_SIZE, audit_over_time
 
     until = ctx.as_of(until_us)
     if since_us >= until:
         raise ValidationError([FieldError("since", "before_until", "since must be before until")])
     side = _side_file(protected_file, protected)
+    protected = [c for c in side.columns if c != "subject"]
     starts = month_starts(since_us, until)
     frames = []
     for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else until
+        end = starts[i + 1] if i + 1 < len(starts) else until + 1  # as of until counts
         rows = ctx.ledger.scores.in_period(max(start, since_us), end)
         newest = rows.sort("score_id").group_by("subject").last()
         label = datetime.fromtimestamp(start / 1e6, UTC).strftime("%Y-%m")
