@@ -92,11 +92,12 @@ def card_markdown(
     lines += ["", "## Features and their points"]
     iv = training.get("iv", {})
     for fname, fp in t.features.items():
-        lines += [
-            "",
-            f"### {fname} (IV {iv.get(fname, float('nan')):.3f}, "
-            f"trend: {training.get('trends', {}).get(fname, 'n/a')})",
-        ]
+        learned = (
+            f" (IV {iv[fname]:.3f}, trend: {training.get('trends', {}).get(fname, 'n/a')})"
+            if fname in iv
+            else ""  # a hand-made row has no information value or trend to report
+        )
+        lines += ["", f"### {fname}{learned}"]
         if fp.rationale:
             lines += ["", f"Why: {fp.rationale}"]
         rows: list[list[Any]] = []
