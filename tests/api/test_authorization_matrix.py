@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/v1/disputes/expiry"): "operator",
     ("POST", "/v1/disputes/{dispute_id}/resolution"): "operator",
     ("POST", "/v1/events"): "operator source",
+    ("POST", "/v1/events/lines"): "operator source",
     ("POST", "/v1/scores"): "operator",
     ("GET", "/v1/scores/{score_id}/verification"): READERS,
     ("GET", "/v1/tiers"): ALL,

@@ -15,12 +15,13 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "JsonFormatter",
@@ -72,46 +73,67 @@ class Metrics:
         )
 
 
-def _route_of(request: Request) -> str:
+def _route_of(scope: Scope) -> str:
     """The route template (``/v1/subjects/{subject}/score``): bounded label values."""
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    return str(getattr(scope.get("route"), "path", "unmatched"))
 
 
-def install_observability(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
+class _Observe:
+    """Plain ASGI middleware (no task per request, unlike ``@app.middleware``): the
+    request id, the metrics and the access log of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
         rid = given if _GOOD_ID.fullmatch(given) else uuid.uuid4().hex
         token = _REQUEST_ID.set(rid)
         start = time.perf_counter()
         status = 500
+        header = (b"x-request-id", rid.encode())
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = rid
-            return response
+            await self.app(scope, receive, sending)
         finally:
             took = time.perf_counter() - start
-            route = _route_of(request)
-            metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(request.method, route).observe(took)
-            log.info(
-                "%s %s %d",
-                request.method,
-                route,
-                status,
-                extra={
-                    "request_id": rid,
-                    "method": request.method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(took * 1000, 3),
-                },
-            )
+            route, method = _route_of(scope), scope["method"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(took)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "%s %s %d",
+                    method,
+                    route,
+                    status,
+                    extra={
+                        "request_id": rid,
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(took * 1000, 3),
+                    },
+                )
             _REQUEST_ID.reset(token)
+
+
+def install_observability(app: FastAPI, metrics: Metrics) -> None:
+    app.add_middleware(_Observe, metrics=metrics)
 
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from glasscredit import app as uc
-from glasscredit.api._deps import CallerDep
-from glasscredit.api._routing import route, rule
+from glasscredit.api._deps import BearerDep, CallerDep, PurposeQuery, read_stored_score
+from glasscredit.api._routing import quick_route, route, rule
 from glasscredit.api._schemas import DisputeIn, ScoreIn, WhatIfIn
 from glasscredit.app import Role
 
@@ -27,10 +27,18 @@ def _as_of(text: str | None) -> int | None:
     return None if text is None else uc.parse_time(text)
 
 
-@route(router, "GET", "/score", rule(*ALL, subject_file=True, reads="score"))
-def get_score(subject: Subject, caller: CallerDep) -> uc.StoredScore:
+@quick_route(
+    router,
+    "GET",
+    "/score",
+    rule(*ALL, subject_file=True, reads="score"),
+    response_model=uc.StoredScore,
+)
+async def get_score(
+    subject: Subject, request: Request, cred: BearerDep, purpose: PurposeQuery = None
+) -> Response:
     """The subject's latest stored score (with what it rests on)."""
-    return caller.read(uc.current_score, subject)
+    return await read_stored_score(request, subject, cred, purpose)
 
 
 @route(router, "POST", "/score", rule("operator", subject_file=True))

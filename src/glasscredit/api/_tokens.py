@@ -11,6 +11,7 @@ living longer than ``jwt_max_ttl_s`` is refused even if its signature holds.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from glasscredit.exceptions import AuthenticationError, FieldError, ValidationEr
 __all__ = ["TokenVerifier", "issue_subject_token"]
 
 _ALGORITHMS = ("EdDSA", "RS256")
+_MAX_SEEN = 10_000
 
 
 def _check_algorithm(alg: str) -> None:
@@ -58,6 +60,10 @@ class TokenVerifier:
         self._max_ttl = settings.jwt_max_ttl_s
         self._key: Any = None
         self._jwks: jwt.PyJWKSet | None = None
+        # verified signatures, by token: a signature is checked once per token, not per
+        # request (a subject's page or app reads many times within a token's minutes)
+        self._seen: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
         if settings.jwt_jwks is not None:
             self._jwks = jwt.PyJWKSet.from_json(_read(settings.jwt_jwks))
         elif settings.jwt_public_key is not None:
@@ -76,14 +82,11 @@ class TokenVerifier:
                 return k.key
         raise AuthenticationError("authorization: no JWKS key has this token's kid [jwt_kid]")
 
-    def subject(self, token: str, *, now_s: int) -> str:
-        """The subject a valid token names (``AuthenticationError`` for any bad token)."""
-        if not self.configured:
-            raise AuthenticationError(
-                "authorization: this service accepts no subject tokens (no key set) [jwt_key]"
-            )
+    def _verified(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature and audience hold (remembered: the times
+        are checked on every use, against the service's clock)."""
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 self._key_for(token),
                 algorithms=[self._alg],
@@ -98,6 +101,21 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"authorization: invalid token: {exc} [jwt]") from exc
+        with self._lock:
+            if len(self._seen) >= _MAX_SEEN:
+                self._seen.clear()
+            self._seen[token] = claims
+        return claims
+
+    def subject(self, token: str, *, now_s: int) -> str:
+        """The subject a valid token names (``AuthenticationError`` for any bad token)."""
+        if not self.configured:
+            raise AuthenticationError(
+                "authorization: this service accepts no subject tokens (no key set) [jwt_key]"
+            )
+        claims = self._seen.get(token)
+        if claims is None:
+            claims = self._verified(token)
         sub, exp = claims["sub"], claims["exp"]
         if not isinstance(exp, int | float):
             raise AuthenticationError("authorization: exp is not a time [jwt_exp]")

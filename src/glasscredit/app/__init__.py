@@ -53,6 +53,7 @@ from glasscredit.app._access import (
     list_keys,
     readiness,
     record_read,
+    revocation_generation,
     revoke_key,
 )
 from glasscredit.app._adverse import (
@@ -116,6 +117,7 @@ from glasscredit.app._follow import (
     follow,
     follow_step,
 )
+from glasscredit.app._ingest_lines import JSON_LINES, ingest_lines
 from glasscredit.app._ledger import (
     AuditVerification,
     EventList,
@@ -160,6 +162,7 @@ from glasscredit.app._outcomes import (
     bad_value_of,
 )
 from glasscredit.app._population import MonthTiers, Population, population
+from glasscredit.app._quick import KEY_TTL_S, QuickService, external_kinds
 from glasscredit.app._refresh import Refresh, refresh
 from glasscredit.app._rights import (
     DisputeList,
@@ -294,8 +297,10 @@ from glasscredit.app._webhooks import (
 __all__ = [
     "CONVENTIONAL_OUTCOMES",
     "DEFAULT_OUTCOMES",
+    "JSON_LINES",
     "KEY_PREFIX",
     "KEY_ROLES",
+    "KEY_TTL_S",
     "MAX_ATTEMPTS",
     "PURPOSES",
     "RETRY_AFTER_S",
@@ -372,6 +377,7 @@ __all__ = [
     "Principal",
     "ProofCheck",
     "ProvenanceEvent",
+    "QuickService",
     "Readiness",
     "Reason",
     "RedTeamAttack",
@@ -460,6 +466,7 @@ __all__ = [
     "export_file",
     "export_model",
     "export_subject",
+    "external_kinds",
     "fair_fit_model",
     "find_bursts",
     "follow",
@@ -468,6 +475,7 @@ __all__ = [
     "history",
     "ingest_as",
     "ingest_file",
+    "ingest_lines",
     "ingest_records",
     "init_ledger",
     "input_lag",
@@ -501,6 +509,7 @@ __all__ = [
     "request_review",
     "resolve_dispute",
     "respond_to_dispute",
+    "revocation_generation",
     "revoke_key",
     "score",
     "score_run_view",

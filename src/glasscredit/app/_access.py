@@ -69,6 +69,7 @@ __all__ = [
     "list_keys",
     "readiness",
     "record_read",
+    "revocation_generation",
     "revoke_key",
 ]
 
@@ -221,9 +222,19 @@ def list_keys(ctx: Context) -> ApiKeyList:
     return ApiKeyList(keys=[_view(k) for k in ctx.ledger.access.all_keys()])
 
 
+_REVOCATIONS = [0]  # bumped by every revocation in this process: key caches drop
+
+
+def revocation_generation() -> int:
+    """How many keys this process revoked: a key cache older than this is stale."""
+    return _REVOCATIONS[0]
+
+
 def revoke_key(ctx: Context, key_id: str, *, actor: str = "operator") -> ApiKeyView:
     """Revoke a key now (audited); it authenticates nothing from then on."""
-    return _view(ctx.ledger.access.revoke_key(key_id, at_us=ctx.now(), actor=actor))
+    view = _view(ctx.ledger.access.revoke_key(key_id, at_us=ctx.now(), actor=actor))
+    _REVOCATIONS[0] += 1
+    return view
 
 
 def authenticate_key(ctx: Context, token: str) -> Principal:

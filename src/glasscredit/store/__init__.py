@@ -57,6 +57,7 @@ from glasscredit.store._protocols import (
     Store,
     SubjectInputsReader,
 )
+from glasscredit.store._quick_reads import LatestScore, QuickReads
 from glasscredit.store._readers import FORMATS, BrokenRow, read_events
 from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, StoredScore
 from glasscredit.store._reviews import Review, Statement
@@ -108,7 +109,9 @@ __all__ = [
     "FileRead",
     "HoldStore",
     "IngestReport",
+    "LatestScore",
     "Ledger",
+    "QuickReads",
     "Review",
     "ReviewStore",
     "ScoreStore",
