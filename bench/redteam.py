@@ -53,14 +53,21 @@ SPARSE = ("sybil_region", "sybil_region_100")
 #: ``--defended``: the settings docs/threat-model.md proposes for the shipped policy,
 #: laid over the default one (not yet its defaults: the test fixtures that load history
 #: live and pin single-source scores must move to approved backfills first)
-SEASONED = {"known_for": "12mo"}
 LEDGER_CAPS = [{"period": "7d", "max": 3}, {"period": "1mo", "max": 6}]
 
 
-def defended(policy: Policy) -> Policy:
-    """``policy`` with backdating bounds, lateness, caps on the ledger's clock, single-
-    source history (identity and income included) counting only once the ledger has
-    known it a year, and one source alone earning no more than none."""
+def defended(policy: Policy, *, since_first: bool = False) -> Policy:
+    """``policy`` with backdating bounds, lateness, caps per week and month on the
+    ledger's clock, and single-source history, identity and income checks included,
+    counting only what the ledger has known a year (``known_for: 12mo``).
+
+    Strict (default): each event must be known a year; checks are judged by the
+    history's sources; one source alone earns no more than none on
+    ``active_sources_24m``. ``since_first``: a year from the first event the ledger
+    knew; checks count fully when a second source (an identity provider included)
+    knows the subject; ``active_sources_24m``'s points unchanged: cheaper for honest
+    subjects, weaker against a partner that waits a year (docs/threat-model.md).
+    """
     data = json.loads(policy.to_json())
     data["ingest"] = {
         **data["ingest"],
@@ -71,17 +78,31 @@ def defended(policy: Policy) -> Policy:
         ],
     }
     data["lateness"] = {"max_lag": "35d", "types": {"loan.repaid": "62d"}}
-    two = {"feature": "active_sources_24m", "min": 2}
+    seasoned: dict[str, object] = {"known_for": "12mo", "since_first": since_first}
+    checks = {"feature": "checked_sources_24m" if since_first else "active_sources_24m"}
     for f in data["features"]:
         if f.get("min_sources"):
-            f["min_sources"] = {**f["min_sources"], **SEASONED}
+            f["min_sources"] = {**f["min_sources"], **seasoned}
         if f["name"] in ("on_time_payments_24m", "contracts_kept_24m"):
             f["max_per_ledger_period"] = LEDGER_CAPS
         if f["name"] == "identity_level":
-            f["min_sources"] = {**two, "cap": 3, **SEASONED}
+            f["min_sources"] = {**checks, "min": 2, "cap": 3, **seasoned}
         if f["name"] == "income_verified_24m":
-            f["min_sources"] = {**two, "cap": 1, **SEASONED}
-    data["points"]["features"]["active_sources_24m"]["points"] = [-5, -5, 5, 15]
+            f["min_sources"] = {**checks, "min": 2, "cap": 1, **seasoned}
+    if since_first:
+        # sources of history or of checks (no points of its own: it qualifies checks)
+        history = next(f for f in data["features"] if f["name"] == "active_sources_24m")
+        data["features"].append(
+            {
+                **history,
+                "name": "checked_sources_24m",
+                "code": None,
+                "types": [*history["types"], "identity.verified", "income.verified"],
+                "reason": "Known to few independent partners, identity checks included",
+            }
+        )
+    else:
+        data["points"]["features"]["active_sources_24m"]["points"] = [-5, -5, 5, 15]
     return policy_from_dict(data)
 
 
@@ -154,7 +175,7 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, help="honest subjects (default 10,000, --quick 3,000)")
     ap.add_argument(
         "--defended",
-        action="store_true",
+        choices=["strict", "since-first"],
         help="the default policy with the settings docs/threat-model.md proposes",
     )
     args = ap.parse_args()
@@ -165,8 +186,10 @@ def main() -> int:
     )
     n = args.subjects or (3_000 if args.quick else 10_000)
     attacks = [a for a in ATTACKS if not args.only or a.name in args.only.split(",")]
-    policy = defended(default_policy()) if args.defended else default_policy()
-    print(f"policy {policy.name} {policy.hash[:12]}{' (defended)' if args.defended else ''}")
+    policy = default_policy()
+    if args.defended:
+        policy = defended(policy, since_first=args.defended == "since-first")
+    print(f"policy {policy.name} {policy.hash[:12]} (defended: {args.defended or 'no'})")
     start = time.perf_counter()
 
     def progress(text: str) -> None:

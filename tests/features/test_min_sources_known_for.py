@@ -161,6 +161,43 @@ def test_batch_equals_single_subject_and_the_explanation_says_why() -> None:
     assert len(fresh.provenance["paid"]) == 12  # every event is still listed
 
 
+def test_since_first_counts_all_once_the_first_was_known_long_enough() -> None:
+    """``since_first``: the customer the ledger has known a year keeps the capped count
+    (all 14 payments, clipped at 10; its 600-day-old check); the new accounts wait."""
+    raw = copy.deepcopy(POLICY)
+    for f in raw["features"][:2]:
+        f["min_sources"]["since_first"] = True
+    policy = policy_from_dict(raw)
+    frame = _frame(_rows())
+    got = {r["subject"]: r for r in compute_features(frame, policy, T0).frame.to_dicts()}
+    assert {s: (r["paid"], r["level"]) for s, r in got.items()} == {
+        "old": (10.0, 3.0),
+        "fresh": (0.0, None),
+        "dated": (0.0, None),
+        "two": (13.0, 3.0),
+    }
+    for subject in got:
+        assert subject_pass(frame, policy, T0, subject).values == {
+            k: v for k, v in got[subject].items() if k != "subject"
+        }
+    fresh = subject_pass(frame, policy, T0, "fresh")
+    assert policy.points is not None
+    exp = explain_row(policy, policy.points, "fresh", T0, fresh.values, fresh.provenance)
+    assert next(f for f in exp.features if f.name == "paid").note == (
+        "12 events, counted at most 10: the positive history (sources) comes from 1 "
+        "independent source (bank_a); 2 needed to count fully; until then they count only "
+        "once the ledger has known the first of them for at least 365d"
+    )
+
+
+def test_since_first_needs_known_for() -> None:
+    raw = copy.deepcopy(POLICY)
+    raw["features"][0]["min_sources"] = {"feature": "sources", "cap": 10, "since_first": True}
+    with pytest.raises(PolicyError) as info:
+        policy_from_dict(raw)
+    assert "known_for" in str(info.value)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

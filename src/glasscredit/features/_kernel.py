@@ -352,8 +352,13 @@ def _seasoned(f: FeatureSpec, now: int | pl.Expr, now_agg: int | pl.Expr) -> pl.
     """``f``'s aggregate over the events the ledger has known for ``known_for`` (what
     counts while too few independent sources report: see :func:`_finish`)."""
     known_for = _seasoning(f)
-    assert known_for is not None
-    old = pl.col(f"_in_{f.name}") & (pl.col("known_at_us") <= now - known_for)
+    assert known_for is not None and f.min_sources is not None
+    inside = pl.col(f"_in_{f.name}")
+    if f.min_sources.since_first:  # all of it once the first was known long enough
+        first = pl.col("known_at_us").filter(inside).min()
+        full = _aggregate(f, now_agg, {})
+        return pl.when(first <= now_agg - known_for).then(full).alias(SEASONED + f.name)
+    old = inside & (pl.col("known_at_us") <= now - known_for)
     return _aggregate(f, now_agg, {}, inside=old).alias(SEASONED + f.name)
 
 

@@ -99,11 +99,17 @@ class MinSources(BaseModel):
     # below ``min``, only events the ledger has known (``known_at``) for at least this
     # long count: a single source's fresh stream cannot lift the accounts it opened
     known_for: str | None = None
+    # measure ``known_for`` from the first of the feature's events the ledger knew (how
+    # long the subject has been known for it) instead of from each event: an established
+    # customer of one partner keeps the capped count; a partner's new accounts wait
+    since_first: bool = False
 
     @model_validator(mode="after")
     def _duration(self) -> MinSources:
         if self.known_for is not None and parse_duration(self.known_for) <= 0:
             raise ValueError(f"known_for {self.known_for!r} must be positive [positive]")
+        if self.since_first and self.known_for is None:
+            raise ValueError("since_first measures known_for: set known_for [known_for]")
         return self
 
     @property

@@ -237,9 +237,12 @@ def _sources_note(
     counted = provenance.get(f.name)
     events = f"{len(counted)} events, " if counted and f.agg == "count" else ""
     wait = (
-        f"; until then only records the ledger has known for at least {ms.known_for} count"
-        if ms.known_for
-        else ""
+        ""
+        if not ms.known_for
+        else f"; until then they count only once the ledger has known the first of them "
+        f"for at least {ms.known_for}"
+        if ms.since_first
+        else f"; until then only records the ledger has known for at least {ms.known_for} count"
     )
     return (
         f"{events}counted at most {ms.cap:g}: the positive history ({ms.feature}) comes from "
