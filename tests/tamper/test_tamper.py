@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from glasscredit.policy import content_hash
 from glasscredit.store import Ledger
 from glasscredit.store._audit import row_hash
+from glasscredit.store._coverage import COVERED_TABLES, locate_row
 from tests.tamper._scenario import build
 
 Tamper = Callable[[Connection], None]
@@ -68,6 +69,23 @@ class Case:
     tamper: Tamper
     table: str
     says: str  # a phrase the report must contain
+    #: in a covered table: SQL naming the first bad row as the report must (``score_id=7``),
+    #: run before the tampering, or after it for ``row_after`` (a row it inserts)
+    row: str | None = None
+    row_after: bool = False
+
+
+def first(table: str, key: str, where: str = "1 = 1", agg: str = "MIN") -> str:
+    """SQL for ``key=<the first matching key>`` of ``table``."""
+    return f"SELECT '{key}=' || {agg}({key}) FROM {table} WHERE {where}"
+
+
+def value_row(table: str, subject: str) -> str:
+    """SQL naming a trust or report value's row by its whole key."""
+    return (
+        f"SELECT 'version=' || MIN(version) || ', subject={subject}' FROM {table} "
+        f"WHERE subject = '{subject}'"
+    )
 
 
 CASES = [
@@ -189,6 +207,7 @@ CASES = [
         sql("DELETE FROM event_exclusions WHERE ref = 'burst:bank:1'"),
         "event_exclusions",
         "deleted",
+        row=first("event_exclusions", "id", "ref = 'burst:bank:1'"),
     ),
     Case(
         "exclusion inserted (a negative event hidden)",
@@ -199,24 +218,29 @@ CASES = [
         ),
         "event_exclusions",
         "inserted",
+        row=first("event_exclusions", "id", agg="MAX"),
+        row_after=True,
     ),
     Case(
         "exclusion moved to another source's event with the same id",
         sql("UPDATE event_exclusions SET source = 'rentals' WHERE ref = 'burst:bank:1'"),
         "event_exclusions",
         "edited",
+        row=first("event_exclusions", "id", "ref = 'burst:bank:1'"),
     ),
     Case(
         "exclusion period edited",
         sql("UPDATE event_exclusions SET from_us = from_us - 1 WHERE ref = 'burst:bank:1'"),
         "event_exclusions",
         "edited",
+        row=first("event_exclusions", "id", "ref = 'burst:bank:1'"),
     ),
     Case(
         "released hold reopened",
         sql("UPDATE event_exclusions SET until_us = NULL WHERE ref = 'burst:bank:2'"),
         "event_exclusions",
         "edited",
+        row=first("event_exclusions", "id", "ref = 'burst:bank:2'"),
     ),
     # -- disputes --------------------------------------------------------------------
     Case(
@@ -224,12 +248,14 @@ CASES = [
         sql("UPDATE disputes SET status = 'removed' WHERE status = 'open'"),
         "disputes",
         "edited",
+        row=first("disputes", "dispute_id", "status = 'open'"),
     ),
     Case(
         "dispute deleted",
         sql("DELETE FROM disputes WHERE status = 'removed'"),
         "disputes",
         "deleted",
+        row=first("disputes", "dispute_id", "status = 'removed'"),
     ),
     Case(
         "dispute inserted",
@@ -241,9 +267,17 @@ CASES = [
         ),
         "disputes",
         "inserted",
+        row=first("disputes", "dispute_id", agg="MAX"),
+        row_after=True,
     ),
     # -- the erasure list ------------------------------------------------------------
-    Case("erasure record deleted", sql("DELETE FROM erasures"), "erasures", "deleted"),
+    Case(
+        "erasure record deleted",
+        sql("DELETE FROM erasures"),
+        "erasures",
+        "deleted",
+        row=first("erasures", "subject_hash"),
+    ),
     Case(
         "erasure record inserted",
         sql(
@@ -252,12 +286,14 @@ CASES = [
         ),
         "erasures",
         "inserted",
+        row="SELECT 'subject_hash=ab'",
     ),
     Case(
         "erasure record edited",
         sql("UPDATE erasures SET erased_at_us = erased_at_us + 1"),
         "erasures",
         "edited",
+        row=first("erasures", "subject_hash"),
     ),
     # -- trust and report snapshots --------------------------------------------------
     Case(
@@ -265,18 +301,21 @@ CASES = [
         sql("UPDATE snapshot_versions SET as_of_us = as_of_us + 1 WHERE kind = 'trust'"),
         "snapshot_versions",
         "edited",
+        row=first("snapshot_versions", "version", "kind = 'trust'"),
     ),
     Case(
         "snapshot version deleted",
         sql("DELETE FROM snapshot_versions WHERE kind = 'reports'"),
         "snapshot_versions",
         "deleted",
+        row=first("snapshot_versions", "version", "kind = 'reports'"),
     ),
     Case(
         "trust value edited",
         sql("UPDATE trust_values SET value = 0.99 WHERE subject = 's3'"),
         "trust_values",
         "edited",
+        row=value_row("trust_values", "s3"),
     ),
     Case(
         "trust value inserted",
@@ -286,18 +325,22 @@ CASES = [
         ),
         "trust_values",
         "inserted",
+        row=value_row("trust_values", "sX"),
+        row_after=True,
     ),
     Case(
         "report value deleted",
         sql("DELETE FROM report_values WHERE subject = 's2'"),
         "report_values",
         "deleted",
+        row=first("report_values", "version", "subject = 's2'"),
     ),
     Case(
         "report value edited",
         sql("UPDATE report_values SET value = 0 WHERE subject = 's2'"),
         "report_values",
         "edited",
+        row=value_row("report_values", "s2"),
     ),
     # -- stored scores ---------------------------------------------------------------
     Case(
@@ -305,18 +348,21 @@ CASES = [
         sql("UPDATE scores SET score = score + 50 WHERE subject = 's1'"),
         "scores",
         "edited",
+        row=first("scores", "score_id", "subject = 's1'"),
     ),
     Case(
         "stored score's inputs digest edited",
         sql("UPDATE scores SET inputs_digest = 'x' WHERE subject = 's2'"),
         "scores",
         "edited",
+        row=first("scores", "score_id", "subject = 's2'"),
     ),
     Case(
         "stored score deleted",
         sql("DELETE FROM scores WHERE score_id = (SELECT MAX(score_id) FROM scores)"),
         "scores",
         "deleted",
+        row=first("scores", "score_id", agg="MAX"),
     ),
     Case(
         "stored score inserted",
@@ -329,6 +375,8 @@ CASES = [
         ),
         "scores",
         "inserted",
+        row=first("scores", "score_id", agg="MAX"),
+        row_after=True,
     ),
 ]
 
@@ -337,11 +385,20 @@ def test_the_suite_is_large_and_distinct() -> None:
     assert len({c.name for c in CASES}) == len(CASES) >= 30
 
 
+def test_every_covered_table_case_names_its_row() -> None:
+    for case in CASES:
+        assert (case.row is None) == (case.table in ("events", "audit_log")), case.name
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_tampering_is_detected_and_located(ledger: Ledger, case: Case) -> None:
     build(ledger)
     with ledger.engine.begin() as conn:
+        row = None if case.row is None or case.row_after else conn.execute(text(case.row))
+        want = None if row is None else row.scalar_one()
         case.tamper(conn)
+        if case.row is not None and case.row_after:
+            want = conn.execute(text(case.row)).scalar_one()
     rep = ledger.verify_audit()
     assert not rep.ok
     assert rep.table == case.table, rep.problem
@@ -351,8 +408,15 @@ def test_tampering_is_detected_and_located(ledger: Ledger, case: Case) -> None:
     else:
         assert rep.first_bad_seq is not None and f"audit row {rep.first_bad_seq}" in rep.problem
         assert case.table in rep.problem
+        # located to the row: the first one (by key) that the audited writes did not make
+        assert want is not None and rep.row == want, (rep.row, want, rep.problem)
+        assert f"row {want}" in rep.problem, rep.problem
 
 
 def test_untouched_ledger_verifies(ledger: Ledger) -> None:
     build(ledger)
     assert ledger.verify_audit().ok
+    # the locators the writes recorded, replayed, are the rows: no row is named
+    with ledger.engine.connect() as conn:
+        for name in COVERED_TABLES:
+            assert locate_row(conn, name) is None, name

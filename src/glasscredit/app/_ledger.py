@@ -89,6 +89,8 @@ class AuditVerification(AppModel):
     problem: str
     #: where the problem is: ``audit_log``, ``events`` or a covered table's name
     table: str | None = None
+    #: in a covered table: its first bad row, by key (``score_id=7``), when located
+    row: str | None = None
     #: the size of the checkpoint the log was checked against, if one was given
     against: int | None = None
 
@@ -176,6 +178,7 @@ def verify_audit(ctx: Context, *, against: Path | None = None) -> AuditVerificat
         first_bad_seq=rep.first_bad_seq,
         problem=rep.problem,
         table=rep.table,
+        row=rep.row,
     )
     if against is None:
         return res

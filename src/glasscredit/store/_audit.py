@@ -101,6 +101,8 @@ class ChainReport:
     details: list[str] = field(default_factory=list)
     #: where the problem is: ``audit_log``, ``events`` or a covered table's name
     table: str | None = None
+    #: in a covered table: its first bad row, by key (``score_id=7``), when located
+    row: str | None = None
 
 
 def subject_tag(salt: str, subject: str) -> str:

@@ -57,7 +57,7 @@ class SqlAuditStore:
             bad = verify_tables(conn)
         if bad is not None:
             report.ok, report.first_bad_seq = False, bad.seq
-            report.problem, report.table = bad.problem, bad.table
+            report.problem, report.table, report.row = bad.problem, bad.table, bad.row
         return report
 
     def leaves(self) -> list[bytes]:

@@ -12,8 +12,18 @@ both), in time proportional to what it changed, whatever the table's size.
 Every audit row written with a change to such a table carries, under ``state``, each
 touched table's new row count and digest. :func:`verify_tables` recomputes every table
 from its rows and compares it with the state the newest such audit row vouches for: an
-edited, inserted or deleted row shows, named by table (and whether rows were added or
-removed, or content changed), with the audit row that vouches for the last good state.
+edited, inserted or deleted row shows, named by table, with the audit row that vouches
+for the last good state.
+
+To name the row, each state also carries the rows the write added and removed as
+locators (``add``, ``del``): a row's key (its primary key without the subject) and the
+first 64 bits of the hash the digest already sums. The first state of a table lists the
+whole table (``base``). Only when a table fails its digest does :func:`verify_tables`
+replay these lists in chain order and compare them with the rows: the first row (by key)
+that differs is named edited, inserted or deleted, with the audit row that wrote it.
+Detection never rests on the locators (the digest decides); they only say where. They
+are as linkable to a person as the erasure list's own subject hash, never more: no
+subject id is written in the clear.
 
 A database that predates this coverage gets its baseline at the first covered write:
 the state recorded then is the table as it is (documented in ``docs/audit.md``).
@@ -24,6 +34,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +59,7 @@ __all__ = [
     "LANES",
     "StateTracker",
     "TableProblem",
+    "locate_row",
     "recorded_states",
     "table_digest",
     "verify_tables",
@@ -77,11 +89,26 @@ def _row_bytes(table: str, row: Sequence[Any]) -> bytes:
     return json.dumps([table, *row], separators=(",", ":"), allow_nan=False).encode()
 
 
-def _sum(table: str, rows: Iterable[Sequence[Any]]) -> tuple[np.ndarray, int]:
-    """The lane-wise sum (mod 2**16) of the rows' hashes, and how many rows there were."""
+#: a locator: the row's key (primary key without the subject) and 64 bits of its hash
+Locator = tuple[Any, ...]
+
+
+def _key_at(table: Table) -> list[int]:
+    """Positions of the key a locator records: the primary key, never a subject id."""
+    return [i for i, c in enumerate(table.c) if c.primary_key and c.name != "subject"]
+
+
+def _sum(
+    table: str, rows: Iterable[Sequence[Any]], locators: list[Locator] | None = None
+) -> tuple[np.ndarray, int]:
+    """The lane-wise sum (mod 2**16) of the rows' hashes, and how many rows there were.
+
+    ``locators``: filled with each row's locator, from the same hash.
+    """
     acc = np.zeros(LANES, dtype=np.uint16)
     n = 0
     buf: list[bytes] = []
+    key_at = _key_at(COVERED_TABLES[table]) if locators is not None else []
 
     def flush() -> None:
         nonlocal acc
@@ -91,7 +118,10 @@ def _sum(table: str, rows: Iterable[Sequence[Any]]) -> tuple[np.ndarray, int]:
             buf.clear()
 
     for row in rows:
-        buf.append(hashlib.shake_256(_row_bytes(table, row)).digest(2 * LANES))
+        digest = hashlib.shake_256(_row_bytes(table, row)).digest(2 * LANES)
+        buf.append(digest)
+        if locators is not None:
+            locators.append((*(row[i] for i in key_at), digest[:8].hex()))
         n += 1
         if len(buf) >= _CHUNK:
             flush()
@@ -107,12 +137,15 @@ def _decode(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<u2").astype(np.uint16)
 
 
-def table_digest(conn: Connection, name: str) -> tuple[np.ndarray, int]:
-    """A covered table's digest recomputed from all its rows, and its row count."""
+def table_digest(
+    conn: Connection, name: str, locators: list[Locator] | None = None
+) -> tuple[np.ndarray, int]:
+    """A covered table's digest recomputed from all its rows, and its row count
+    (``locators``: filled with every row's locator)."""
     table = COVERED_TABLES[name]
     result = conn.execute(select(table).execution_options(stream_results=True, yield_per=_CHUNK))
     try:
-        return _sum(name, (tuple(r) for r in result))
+        return _sum(name, (tuple(r) for r in result), locators)
     finally:
         result.close()
 
@@ -192,12 +225,23 @@ class StateTracker:
         for name in names:
             if name in prev:
                 base, n = _decode(prev[name][1]["lthash"]), int(prev[name][1]["rows"])
-                plus, n_plus = _sum(name, self.added.get(name, {}).values())
-                minus, n_minus = _sum(name, self.removed.get(name, {}).values())
+                add: list[Locator] = []
+                gone: list[Locator] = []
+                plus, n_plus = _sum(name, self.added.get(name, {}).values(), add)
+                minus, n_minus = _sum(name, self.removed.get(name, {}).values(), gone)
                 vec, rows = base + plus - minus, n + n_plus - n_minus
+                out[name] = {"rows": rows, "lthash": _encode(vec)}
+                if "add" in prev[name][1] or "base" in prev[name][1]:
+                    out[name] |= {"add": add, "del": gone}
+                    continue
+                # a state from before locators: this one lists the table afresh
+                listed: list[Locator] = []
+                table_digest(self.conn, name, listed)
+                out[name]["base"] = listed
             else:  # the first covered write: the table as it is is the baseline
-                vec, rows = table_digest(self.conn, name)
-            out[name] = {"rows": rows, "lthash": _encode(vec)}
+                listed = []
+                vec, rows = table_digest(self.conn, name, listed)
+                out[name] = {"rows": rows, "lthash": _encode(vec), "base": listed}
         return out
 
 
@@ -208,6 +252,108 @@ class TableProblem:
     table: str
     seq: int | None  # the audit row whose state it fails (None: no state recorded)
     problem: str
+    row: str | None = None  # the first bad row, by its key (None: not located)
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """The first row of a table that differs from what the audited writes made it."""
+
+    row: str  # the row by its key, e.g. ``score_id=7``
+    what: str  # edited, inserted or deleted
+    written_by: int | None  # the audit row that wrote it (None: no audited write did)
+
+
+def _expected(conn: Connection, name: str) -> tuple[Counter[Locator], dict[Locator, int]] | None:
+    """The locators the audited writes leave in table ``name`` (replayed in chain order),
+    with the audit row that wrote each; ``None`` when a state has no locators."""
+    want: Counter[Locator] | None = None
+    wrote: dict[Locator, int] = {}
+    result = conn.execute(
+        select(audit_log.c.seq, audit_log.c.details)
+        .where(audit_log.c.details.like(_STATE_MARK))
+        .order_by(audit_log.c.seq)
+        .execution_options(stream_results=True, yield_per=100)
+    )
+    try:
+        for seq, details in result:
+            state = json.loads(details).get("state", {}).get(name)
+            if state is None:
+                continue
+            if "base" in state:
+                want = Counter(tuple(x) for x in state["base"])
+                added = want
+            elif "add" in state and want is not None:
+                added = Counter(tuple(x) for x in state["add"])
+                want.update(added)
+                want.subtract(tuple(x) for x in state["del"])
+            else:
+                want = None
+                continue
+            wrote.update(dict.fromkeys(added, int(seq)))
+    finally:
+        result.close()
+    return None if want is None else (+want, wrote)
+
+
+def locate_row(conn: Connection, name: str) -> BadRow | None:
+    """The first row (by key) of table ``name`` that differs from what its audited writes
+    made it: edited, inserted or deleted. ``None`` when it cannot be told (a state from
+    before locators), or when the rows agree."""
+    replayed = _expected(conn, name)
+    if replayed is None:
+        return None
+    want, wrote = replayed
+    table = COVERED_TABLES[name]
+    rows = [tuple(r) for r in conn.execute(select(table))]
+    have: list[Locator] = []
+    _sum(name, rows, have)
+    extra = Counter(have) - want
+    missing = want - Counter(have)
+    by_key: dict[tuple[Any, ...], list[tuple[str, Locator]]] = {}
+    for loc in extra:
+        by_key.setdefault(loc[:-1], []).append(("extra", loc))
+    for loc in missing:
+        by_key.setdefault(loc[:-1], []).append(("missing", loc))
+    if not by_key:
+        return None
+    key = min(by_key, key=lambda k: tuple((v is None, str(type(v)), v) for v in k))
+    kinds = {k for k, _ in by_key[key]}
+    names = [c.name for c in table.c]
+    pk = [i for i, c in enumerate(table.c) if c.primary_key]
+    found = next((loc for k, loc in by_key[key] if k == "extra"), None)
+    if found is not None:  # the row is there: named by its whole primary key
+        row = rows[have.index(found)]
+        where = ", ".join(f"{names[i]}={row[i]}" for i in pk)
+    else:
+        where = ", ".join(f"{names[i]}={v}" for i, v in zip(_key_at(table), key, strict=True))
+    if kinds == {"extra", "missing"}:
+        gone = next(loc for k, loc in by_key[key] if k == "missing")
+        return BadRow(where, "edited", wrote.get(gone))
+    if kinds == {"extra"}:
+        return BadRow(where, "inserted", None)
+    gone = next(loc for k, loc in by_key[key] if k == "missing")
+    return BadRow(where, "deleted", wrote.get(gone))
+
+
+def _located(conn: Connection, name: str, seq: int, fallback: str) -> TableProblem:
+    """The table's problem, with its first bad row named when the locators tell it."""
+    bad = locate_row(conn, name)
+    if bad is None:
+        return TableProblem(name, seq, fallback)
+    by = "" if bad.written_by is None else f", written by audit row {bad.written_by}"
+    what = {
+        "edited": "was edited",
+        "inserted": "was inserted outside the audited writes",
+        "deleted": "was deleted outside the audited writes",
+    }[bad.what]
+    return TableProblem(
+        name,
+        seq,
+        f"table {name}: row {bad.row}{by}, {what} (the table fails the digest audit "
+        f"row {seq} vouches for)",
+        bad.row,
+    )
 
 
 def verify_tables(conn: Connection) -> TableProblem | None:
@@ -225,14 +371,16 @@ def verify_tables(conn: Connection) -> TableProblem | None:
         want_rows = int(state["rows"])
         if rows != want_rows:
             what = "inserted" if rows > want_rows else "deleted"
-            return TableProblem(
+            return _located(
+                conn,
                 name,
                 seq,
                 f"table {name} holds {rows} rows, audit row {seq} vouches for {want_rows} "
                 f"(rows {what} outside the audited writes)",
             )
         if _encode(vec) != state["lthash"]:
-            return TableProblem(
+            return _located(
+                conn,
                 name,
                 seq,
                 f"table {name} does not match the digest audit row {seq} vouches for "
