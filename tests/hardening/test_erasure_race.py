@@ -152,3 +152,47 @@ def test_erasure_from_another_process_during_ingest_holds(
     actions = _audit_actions(db_url)
     assert "ingest" in actions[actions.index("erase") + 1 :]  # the race really happened
     _nothing_of_victim(db_url, policy)
+
+
+def test_killed_ingest_with_erasure_midway_resent_brings_nothing_back(
+    db_url: str, tmp_path: Path, policy: Policy
+) -> None:
+    """The crash test with an erasure in it: an ingest process is killed (-9) after the
+    victim was erased under it, then the whole file is sent again; the victim's rows are
+    refused by name, every other event is stored once, and the chain verifies."""
+    path = tmp_path / "feed.jsonl"
+    _write_feed(path, 30_000)
+    Ledger(db_url, policy, clock=FakeClock()).close()  # tables exist before the race
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, str(path), str(NOW_US)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _audit_actions(db_url).count("ingest") < 2:  # the victim is stored by now
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        with Ledger(db_url, policy, clock=FakeClock()) as led:
+            erase_subject(led, VICTIM, now_us=NOW_US, actor="dpo")
+        while "ingest" not in _audit_actions(db_url)[-1:]:  # a batch after the erasure
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        child.kill()  # SIGKILL mid-file: no cleanup runs
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -9, "the ingest was killed before it finished"
+    with Ledger(db_url, policy, clock=FakeClock()) as led:
+        again = led.ingest_file(path)
+        with led.engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+            distinct = conn.execute(
+                text("SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM events) d")
+            ).scalar_one()
+    refused = [e for e in again.errors if e.rule == "erased"]
+    assert len(refused) == 30_000 // 25 + 30_000 // 40 - 30_000 // 200  # own, naming them
+    assert again.rejected == len(refused)
+    assert stored == distinct == 30_000 - len(refused)  # every other event, exactly once
+    _nothing_of_victim(db_url, policy)
