@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -123,29 +125,36 @@ print(rep.input, rep.accepted, rep.duplicates, rep.rejected)
 """
 
 
-def test_erasure_from_another_process_during_ingest_holds(
-    db_url: str, tmp_path: Path, policy: Policy
-) -> None:
-    path = tmp_path / "feed.jsonl"
+@contextmanager
+def _ingest_erased_midway(
+    db_url: str, path: Path, policy: Policy, stdout: int
+) -> Iterator[subprocess.Popen[str]]:
+    """An ingest process (:data:`CHILD`) of 30,000 rows, and the victim erased once two of
+    its batches committed (the victim is stored by then); killed at the end if it runs."""
     _write_feed(path, 30_000)
     Ledger(db_url, policy, clock=FakeClock()).close()  # tables exist before the race
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, str(path), str(NOW_US)],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", CHILD, db_url, str(path), str(NOW_US)], stdout=stdout, text=True
     )
     try:
         deadline = time.monotonic() + 120
-        while _audit_actions(db_url).count("ingest") < 2:  # the victim is stored by now
+        while _audit_actions(db_url).count("ingest") < 2:
             assert child.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         with Ledger(db_url, policy, clock=FakeClock()) as led:
             erase_subject(led, VICTIM, now_us=NOW_US, actor="dpo")
-        out, _ = child.communicate(timeout=300)
+        yield child
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_erasure_from_another_process_during_ingest_holds(
+    db_url: str, tmp_path: Path, policy: Policy
+) -> None:
+    with _ingest_erased_midway(db_url, tmp_path / "feed.jsonl", policy, subprocess.PIPE) as child:
+        out, _ = child.communicate(timeout=300)
     assert child.returncode == 0
     n, accepted, duplicates, rejected = (int(x) for x in out.split())
     assert n == 30_000 and accepted + duplicates + rejected == n and rejected > 0
@@ -161,28 +170,13 @@ def test_killed_ingest_with_erasure_midway_resent_brings_nothing_back(
     victim was erased under it, then the whole file is sent again; the victim's rows are
     refused by name, every other event is stored once, and the chain verifies."""
     path = tmp_path / "feed.jsonl"
-    _write_feed(path, 30_000)
-    Ledger(db_url, policy, clock=FakeClock()).close()  # tables exist before the race
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, str(path), str(NOW_US)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
+    with _ingest_erased_midway(db_url, path, policy, subprocess.DEVNULL) as child:
         deadline = time.monotonic() + 120
-        while _audit_actions(db_url).count("ingest") < 2:  # the victim is stored by now
-            assert child.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        with Ledger(db_url, policy, clock=FakeClock()) as led:
-            erase_subject(led, VICTIM, now_us=NOW_US, actor="dpo")
         while "ingest" not in _audit_actions(db_url)[-1:]:  # a batch after the erasure
             assert child.poll() is None and time.monotonic() < deadline
             time.sleep(0.02)
         child.kill()  # SIGKILL mid-file: no cleanup runs
         child.wait(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     assert child.returncode == -9, "the ingest was killed before it finished"
     with Ledger(db_url, policy, clock=FakeClock()) as led:
         again = led.ingest_file(path)
