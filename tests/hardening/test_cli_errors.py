@@ -119,6 +119,16 @@ def test_user_mistakes_exit_with_the_readme_codes(ledger_db: str, tmp_path: Path
         (["dispute", "resolve", str(2**70), "upheld"], 2, "dispute_id"),
         (["whatif", "s1", "--horizon", "6"], 3, "[duration]"),
         (["explain", "s1", "--as-of", "garbage"], 3, "[timestamp]"),
+        # found by the fuzz test: each crashed, or (batch) deleted the folder named
+        (["batch", "--out", str(tmp_path)], 3, "[run_output]"),
+        (["audit", "prove", str(2**70)], 2, "seq"),
+        (["dispute", "inform", str(2**70), "--information", "x"], 2, "dispute_id"),
+        (["webhooks", "remove", str(2**70)], 2, "webhook_id"),
+        (["work", "--interval", "inf"], 2, "--interval"),
+        (["work", "--interval", "nan"], 2, "--interval"),
+        (["serve", "--host", ""], 3, "[address]"),
+        (["serve", "--log-level", "loud"], 3, "[choice]"),
+        (["serve", "--port", "70000"], 2, "--port"),
     ]
     feed = tmp_path / "f.jsonl"
     feed.write_text(json.dumps(event("x1", "s2")) + "\n")
@@ -126,6 +136,22 @@ def test_user_mistakes_exit_with_the_readme_codes(ledger_db: str, tmp_path: Path
     for args, code, message in cases:
         res = _run(*args, "--db", ledger_db)
         assert res.exit_code == code and _has(res, message), (args, res.output)
+    assert feed.is_file()  # batch --out named the folder and left it whole
+    model = tmp_path / "model.json"
+    model.write_bytes(b"\xff\xfe not a model")
+    res = _run("model", "export", str(model))
+    assert res.exit_code == 1 and _has(res, "cannot read a model document"), res.output
+
+
+def test_batch_replaces_its_own_output_and_nothing_else(ledger_db: str, tmp_path: Path) -> None:
+    out = tmp_path / "scores"
+    for _ in range(2):  # the second run replaces the first one's Parquet parts
+        res = _run("batch", "--out", str(out), "--db", ledger_db)
+        assert res.exit_code == 0, res.output
+    (out / "notes.txt").write_text("mine\n")
+    res = _run("batch", "--out", str(out), "--db", ledger_db)
+    assert res.exit_code == 3 and _has(res, "[run_output]"), res.output
+    assert (out / "notes.txt").read_text() == "mine\n"
 
 
 def _mode(p: Path) -> int:

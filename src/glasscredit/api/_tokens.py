@@ -44,9 +44,20 @@ def issue_subject_token(settings: Settings, subject: str, *, now_s: int, ttl_s: 
         raise ValidationError(
             [FieldError("ttl", "range", f"1 to {settings.jwt_max_ttl_s} seconds")]
         )
-    key = settings.jwt_private_key.read_bytes()
     claims = {"sub": subject, "aud": settings.jwt_audience, "iat": now_s, "exp": now_s + ttl_s}
-    return jwt.encode(claims, key, algorithm=settings.jwt_algorithm)
+    try:
+        key = settings.jwt_private_key.read_bytes()
+        return jwt.encode(claims, key, algorithm=settings.jwt_algorithm)
+    except (OSError, ValueError, jwt.PyJWTError) as exc:  # missing, unreadable, not a key
+        raise ValidationError(
+            [
+                FieldError(
+                    "GLASSCREDIT_JWT_PRIVATE_KEY",
+                    "key",
+                    f"cannot sign with {settings.jwt_private_key} ({type(exc).__name__})",
+                )
+            ]
+        ) from None
 
 
 class TokenVerifier:

@@ -72,6 +72,34 @@ def _source(ledger: Ledger, events: Path | None) -> EventSource:
     return event_source(mirror.root)
 
 
+def _is_run_output(name: str) -> bool:
+    """A file a previous run writes: Parquet parts, Spark's ``_SUCCESS`` and checksums."""
+    return name.endswith((".parquet", ".crc")) or name in ("_SUCCESS", "_committed", "_started")
+
+
+def _clear_previous_run(out: Path) -> None:
+    """Remove a previous run's output at ``out``, and nothing else.
+
+    ``--out .``, a home folder or an input file would otherwise be deleted whole: a
+    folder holding anything but run output, or a file, is refused by name.
+    """
+    if not out.exists():
+        return
+    entries = list(out.iterdir()) if out.is_dir() else None
+    if entries is None or any(e.is_dir() or not _is_run_output(e.name) for e in entries):
+        raise ValidationError(
+            [
+                FieldError(
+                    "--out",
+                    "run_output",
+                    f"{out} exists and is not the output of a batch run (only Parquet parts "
+                    "are replaced): name a new folder",
+                )
+            ]
+        )
+    shutil.rmtree(out)
+
+
 def run_batch(
     ledger: Ledger,
     *,
@@ -116,8 +144,7 @@ def run_batch(
     scorer = Scorer(ledger, table=table)
     inputs = read_ledger_inputs(scorer, as_of_us)
     stages["ledger inputs"] = time.perf_counter() - t0
-    if out.exists():
-        shutil.rmtree(out) if out.is_dir() else out.unlink()
+    _clear_previous_run(out)
     t0 = time.perf_counter()
     detail: dict[str, float] = {}
     if engine == "local":

@@ -51,7 +51,10 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         partitions: Annotated[
-            int | None, typer.Option("--partitions", help="Spark partitions (default: by size)")
+            int | None,
+            typer.Option(
+                "--partitions", help="Spark partitions (default: by size)", min=1, max=100_000
+            ),
         ] = None,
         db: DbOption = None,
         policy: PolicyOption = None,

@@ -39,11 +39,14 @@ __all__ = [
     "IdArgument",
     "JsonOption",
     "PolicyOption",
+    "SeedOption",
+    "check_writable",
     "console",
     "emit_json",
     "err_console",
     "exit_code_for",
     "guarded",
+    "interval_check",
     "open_context",
     "plain",
     "policy_context",
@@ -71,6 +74,8 @@ PolicyOption = Annotated[
 # stored ids are 64-bit: 2**70 is refused as a usage error (exit 2), not an overflow
 IdArgument = Annotated[int, typer.Argument(min=1, max=2**63 - 1)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
+# a generator's seed: numpy refuses a negative one, and a C long bounds it
+SeedOption = Annotated[int, typer.Option(help="generator seed", min=0, max=2**63 - 1)]
 
 # ANSI CSI and OSC sequences first (so their parameters go too), then any control character
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
@@ -100,14 +105,20 @@ def policy_context(policy: Path | None) -> Context:
     return open_context(None, policy)
 
 
-def write_private(path: Path, text: str, field: str) -> None:
-    """Write ``text`` to a file only its owner can read (0600): exports hold personal data."""
+def check_writable(path: Path, field: str) -> None:
+    """Refuse, before any work is done, a file to write whose folder does not exist or
+    that is a folder itself."""
     if not path.parent.is_dir():
         raise ValidationError(
             [FieldError(field, "folder", f"the folder {path.parent} does not exist")]
         )
     if path.is_dir():
         raise ValidationError([FieldError(field, "file", f"{path} is a folder")])
+
+
+def write_private(path: Path, text: str, field: str) -> None:
+    """Write ``text`` to a file only its owner can read (0600): exports hold personal data."""
+    check_writable(path, field)
     try:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)  # an existing file keeps no wider mode
@@ -117,6 +128,18 @@ def write_private(path: Path, text: str, field: str) -> None:
         raise ValidationError(
             [FieldError(field, "writable", f"cannot write {path}: {exc.strerror}")]
         ) from exc
+
+
+#: a polling loop's interval: long enough not to spin, short enough to be stopped
+MIN_INTERVAL_S, MAX_INTERVAL_S = 0.05, 3600.0
+
+
+def interval_check(value: float) -> float:
+    """A Typer callback for a loop's ``--interval``: 0.05 to 3,600 seconds (a NaN passes
+    a plain range check and makes the loop spin; infinity overflows the wait)."""
+    if not MIN_INTERVAL_S <= value <= MAX_INTERVAL_S:  # false for NaN too
+        raise typer.BadParameter(f"{value} is not between {MIN_INTERVAL_S} and {MAX_INTERVAL_S}")
+    return value
 
 
 def emit_json(data: Any) -> None:
@@ -156,8 +179,10 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(exit_code_for(exc)) from exc
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
             raise
-        except Exception as exc:  # never a traceback: one line, exit 1
-            err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {safe(exc)}")
+        except Exception as exc:  # a bug: never a traceback, one line that says so, exit 1
+            err_console.print(
+                f"[bold red]error:[/] internal error ({type(exc).__name__}): {safe(exc)}"
+            )
             raise typer.Exit(1) from exc
 
     wrapper._glasscredit_guarded = True  # type: ignore[attr-defined]

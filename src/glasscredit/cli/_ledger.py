@@ -17,6 +17,7 @@ from glasscredit.cli._common import (
     DbOption,
     JsonOption,
     PolicyOption,
+    SeedOption,
     console,
     emit_json,
     open_context,
@@ -180,7 +181,9 @@ def register(app: typer.Typer) -> None:
 
     @audit.command("prove")
     def audit_prove(
-        seq: Annotated[int, typer.Argument(help="the audit row to prove (its seq)")],
+        seq: Annotated[
+            int, typer.Argument(help="the audit row to prove (its seq)", min=1, max=2**63 - 1)
+        ],
         against: Annotated[
             Path | None,
             typer.Option("--against", help="a signed checkpoint (default: sign the head now)"),
@@ -265,8 +268,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        subjects: Annotated[int, typer.Option(help="population size")] = 10_000,
-        seed: Annotated[int, typer.Option(help="generator seed")] = 42,
+        subjects: Annotated[
+            int, typer.Option(help="population size", min=1, max=10_000_000)
+        ] = 10_000,
+        seed: SeedOption = 42,
         db: DbOption = None,
         policy: PolicyOption = None,
     ) -> None:

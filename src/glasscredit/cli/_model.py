@@ -15,7 +15,13 @@ import typer
 from rich.table import Table
 
 from glasscredit import app as gc
-from glasscredit.cli._common import console, safe, wrap_errors
+from glasscredit.cli._common import (
+    check_writable,
+    console,
+    safe,
+    wrap_errors,
+    write_private,
+)
 from glasscredit.exceptions import FieldError, ValidationError
 
 __all__ = ["register"]
@@ -100,8 +106,8 @@ def _audit_table(attr: str, a: gc.AttributeAudit, cutoff: float, confidence: flo
     return t
 
 
-def _write(path: Path, text: str) -> None:
-    path.write_text(text)
+def _write(path: Path, text: str, field: str = "out") -> None:
+    write_private(path, text, field)  # a missing folder or a folder named: a named error
     console.print(f"wrote {safe(path)}")
 
 
@@ -148,6 +154,7 @@ def register(app: typer.Typer) -> None:
         ] = 5,
     ) -> None:
         """Fit a scorecard on DATA and write its points table and training record."""
+        check_writable(out, "out")  # before the fit, not after it
         res = gc.train_model(
             data,
             target=target,
@@ -204,9 +211,9 @@ def register(app: typer.Typer) -> None:
         if ev.stability is not None:
             console.print(f"score PSI {ev.stability.psi:.4f} ({safe(ev.stability.reading)})")
         if report is not None and ev.report_html is not None:
-            _write(report, ev.report_html)
+            _write(report, ev.report_html, "report")
         if out:
-            out.write_text(json.dumps(ev.metrics_document(), indent=2, allow_nan=False))
+            write_private(out, json.dumps(ev.metrics_document(), indent=2, allow_nan=False), "out")
 
     @app.command()
     def audit(
@@ -263,12 +270,14 @@ def register(app: typer.Typer) -> None:
         if out:
             doc = res.as_json()
             over = doc.pop("over_time")
-            out.write_text(
+            write_private(
+                out,
                 json.dumps(
                     {"audit": doc, **({"over_time": over} if period else {})},
                     indent=2,
                     allow_nan=False,
-                )
+                ),
+                "out",
             )
 
     @app.command()
@@ -283,7 +292,7 @@ def register(app: typer.Typer) -> None:
         """The points table as JSON, or a SQL query scoring a table."""
         res = gc.export_model(model, fmt=fmt, dialect=dialect, table=table, keep=keep)
         if out:
-            out.write_text(res.text + "\n")
+            write_private(out, res.text + "\n", "out")
         else:
             typer.echo(res.text)
 

@@ -134,7 +134,7 @@ def _register_disputes(app: typer.Typer) -> None:
 
     @dispute.command("inform")
     def inform_cmd(
-        dispute_id: int,
+        dispute_id: IdArgument,
         information: Annotated[str, typer.Option("--information", help="what is new")],
         by: ByOption = "subject",
         db: DbOption = None,
@@ -148,7 +148,7 @@ def _register_disputes(app: typer.Typer) -> None:
 
     @dispute.command("respond")
     def respond_cmd(
-        dispute_id: int,
+        dispute_id: IdArgument,
         source: Annotated[str, typer.Option("--source", help="the record's source")],
         response: Annotated[str, typer.Option("--response", help="what the source found")],
         by: ByOption = "operator",

@@ -14,6 +14,7 @@ from rich.table import Table
 from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
+    IdArgument,
     JsonOption,
     PolicyOption,
     console,
@@ -80,7 +81,7 @@ def _register_reviews(app: typer.Typer) -> None:
 
     @review.command("decide")
     def decide_cmd(
-        review_id: int,
+        review_id: IdArgument,
         outcome: Annotated[str, typer.Argument(help="confirmed or changed")],
         reasons: Annotated[str, typer.Option("--reasons", help="why, in plain words")],
         by: ByOption = "operator",

@@ -23,6 +23,7 @@ from glasscredit.cli._common import (
     PolicyOption,
     console,
     emit_json,
+    interval_check,
     open_context,
     safe,
 )
@@ -48,6 +49,23 @@ def _print_keys(keys: list[gc.ApiKeyView]) -> None:
     console.print(t)
 
 
+#: uvicorn's log levels (its config raises a KeyError on any other)
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _check_listen(host: str, log_level: str) -> None:
+    """Refuse, by name, what uvicorn would crash on or silently widen: an empty host
+    listens on every interface, an unknown log level is a KeyError inside uvicorn."""
+    if not host or len(host) > 253 or not host.isprintable() or host.strip() != host:
+        raise ValidationError(
+            [FieldError("--host", "address", "an address or host name of 1 to 253 characters")]
+        )
+    if log_level.lower() not in LOG_LEVELS:
+        raise ValidationError(
+            [FieldError("--log-level", "choice", f"one of {', '.join(LOG_LEVELS)}")]
+        )
+
+
 def _follow(settings: Settings, stop: threading.Event) -> None:
     with gc.Context.open(settings) as ctx:
         gc.follow(ctx, stop)
@@ -57,9 +75,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-        workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL only)")] = 1,
-        log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING...")] = "INFO",
+        port: Annotated[int, typer.Option(help="TCP port", min=1, max=65_535)] = 8000,
+        workers: Annotated[
+            int, typer.Option(help="worker processes (PostgreSQL only)", max=256)
+        ] = 1,
+        log_level: Annotated[
+            str, typer.Option(help="critical, error, warning, info, debug or trace")
+        ] = "INFO",
         score_worker: Annotated[
             bool, typer.Option(help="score subjects as their events arrive (one worker thread)")
         ] = True,
@@ -69,6 +91,7 @@ def register(app: typer.Typer) -> None:
         """Run the REST service (OpenAPI at /docs and /openapi.json)."""
         import uvicorn  # the api extra; imported only by the command that needs it
 
+        _check_listen(host, log_level)
         settings = load_settings().overridden(db, policy)
         settings.key_secret()  # refuse to start without a real secret
         if workers < 1:
@@ -118,7 +141,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def work(
-        interval: Annotated[float, typer.Option(help="seconds between polls when idle")] = 0.2,
+        interval: Annotated[
+            float, typer.Option(help="seconds between polls when idle", callback=interval_check)
+        ] = 0.2,
         db: DbOption = None,
         policy: PolicyOption = None,
     ) -> None:

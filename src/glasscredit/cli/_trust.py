@@ -13,6 +13,7 @@ from glasscredit.cli._common import (
     DbOption,
     JsonOption,
     PolicyOption,
+    SeedOption,
     console,
     emit_json,
     open_context,
@@ -119,7 +120,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def bursts(
-        days: Annotated[int, typer.Option(help="look back this many days")] = 7,
+        days: Annotated[int, typer.Option(help="look back this many days", min=1, max=36_500)] = 7,
         hold: Annotated[bool, typer.Option(help="hold flagged bursts")] = False,
         release: Annotated[
             str | None, typer.Option(help="release the burst with this ref after review")
@@ -152,8 +153,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def redteam(
-        honest: Annotated[int, typer.Option(help="honest subjects")] = 10_000,
-        seed: Annotated[int, typer.Option(help="generator seed")] = 0,
+        honest: Annotated[
+            int, typer.Option(help="honest subjects", min=1, max=10_000_000)
+        ] = 10_000,
+        seed: SeedOption = 0,
         policy: PolicyOption = None,
         json_out: JsonOption = False,
     ) -> None:

@@ -12,10 +12,12 @@ from rich.table import Table
 from glasscredit import app as gc
 from glasscredit.cli._common import (
     DbOption,
+    IdArgument,
     JsonOption,
     PolicyOption,
     console,
     emit_json,
+    interval_check,
     open_context,
     safe,
 )
@@ -94,7 +96,7 @@ def register(app: typer.Typer) -> None:
 
     @hooks.command("remove")
     def remove(
-        webhook_id: int,
+        webhook_id: IdArgument,
         db: DbOption = None,
         policy: PolicyOption = None,
         as_json: JsonOption = False,
@@ -111,7 +113,7 @@ def register(app: typer.Typer) -> None:
     def deliver(
         once: Annotated[bool, typer.Option(help="one step, then exit")] = False,
         interval: Annotated[
-            float, typer.Option(min=0.05, max=3600, help="seconds between steps")
+            float, typer.Option(help="seconds between steps", callback=interval_check)
         ] = 1.0,
         db: DbOption = None,
         policy: PolicyOption = None,
@@ -160,7 +162,7 @@ def register(app: typer.Typer) -> None:
 
     @hooks.command("replay")
     def replay(
-        delivery_id: Annotated[list[int] | None, typer.Argument()] = None,
+        delivery_id: Annotated[list[int] | None, typer.Argument(min=1, max=2**63 - 1)] = None,
         all_: Annotated[bool, typer.Option("--all", help="every dead letter")] = False,
         db: DbOption = None,
         policy: PolicyOption = None,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ValidationError as PydanticValidationError
 
 from glasscredit.exceptions import ModelError
 from glasscredit.model._estimator import ScorecardClassifier
@@ -100,9 +101,13 @@ def load_model(path: str | Path) -> ModelDocument:
     """Read a model document (or a bare points table JSON)."""
     try:
         doc = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable, not UTF-8, not JSON
         raise ModelError(f"{path}: cannot read a model document ({exc})") from exc
     raw = doc.get("points_table", doc) if isinstance(doc, dict) else None
     if not isinstance(raw, dict):
         raise ModelError(f"{path}: no points_table in the document")
-    return ModelDocument(table=PointsTable.model_validate(raw), doc=doc)
+    try:
+        table = PointsTable.model_validate(raw)
+    except PydanticValidationError as exc:
+        raise ModelError(f"{path}: not a points table ({exc.error_count()} errors)") from None
+    return ModelDocument(table=table, doc=doc)
