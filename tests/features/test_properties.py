@@ -92,6 +92,7 @@ def test_batch_equals_single_subject_and_points_add_up(
         # the batch digest's id count and hash sums equal those of explain's counted ids
         mine = ids.filter(pl.col("subject") == subject).select(ID_SUMS).row(0)
         assert id_hash_sums(one.counted_keys) == tuple(v or 0 for v in mine)
+        assert one.key_sums == id_hash_sums(one.counted_keys)  # what explain digests
         exp = explain_row(POLICY, POLICY.points, subject, t, batch.row(subject), {})
         row = scored.filter(pl.col("subject") == subject).row(0, named=True)
         assert exp.score == row["score"] == exp.base_points + sum(f.points for f in exp.features)

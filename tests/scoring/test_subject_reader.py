@@ -68,3 +68,43 @@ def test_close_then_read_again(ledger: Ledger, clock: FakeClock) -> None:
     sc.close()
     sc.close()  # twice is harmless
     assert sc.explain("s1", T).as_dict() == first
+
+
+def test_one_subjects_external_values_are_the_stores(ledger: Ledger, clock: FakeClock) -> None:
+    """The reader builds one subject's external frame itself (no frame per kind, no
+    join): it must be the frame ``SnapshotStore.external`` gives for that subject, which
+    the digest spells column by column (a kind with a version but no row for the subject
+    is a null column, a kind with no version no column at all)."""
+    clock.set("2026-09-01T00:00:00Z")
+    ledger.ingest(
+        [event("p1", occurred_at="2026-05-01T08:00:00Z"), event("p2", subject="s2")]
+    ).check()
+    cols = [("trust", "trust"), ("corroborated_reports", "reports")]
+    reader = ledger.subject_reader([], cols)
+
+    def same(subject: str, **pins: dict[str, int]) -> None:
+        mine = reader.read(subject, T, **pins).external  # type: ignore[arg-type]
+        store = ledger.snapshots.external(cols, T, [subject], **pins)  # type: ignore[arg-type]
+        if store is None:
+            assert mine is None
+        else:
+            assert mine is not None and mine.equals(store), (subject, mine, store)
+
+    try:
+        same("s1")  # no snapshot of either kind
+        v1 = ledger.snapshots.append("trust", T - DAY_US, {"s1": 0.25}, made_at_us=T, actor="t")
+        same("s1")  # one kind, with the subject's value
+        same("s2")  # one kind, without it: the column, no row
+        ledger.snapshots.append("reports", T - DAY_US, {"s2": 3.0}, made_at_us=T, actor="t")
+        for subject in ("s1", "s2", "s9"):  # s1: trust only, s2: reports only, s9: neither
+            same(subject)
+        same("s2", versions={"trust": v1.version})
+        same("s1", versions={})
+        sc = Scorer(ledger)
+        # the explanation's digest is the batch digest over the same inputs
+        for subject in ("s1", "s2"):
+            exp = sc.explain(subject, T)
+            got = sc.score_chunk([subject], T).digests.row(0, named=True)["inputs_digest"]
+            assert exp.inputs_digest == got
+    finally:
+        reader.close()

@@ -36,7 +36,9 @@ from glasscredit.store import (
     EXCLUSION_SCHEMA,
     ID_HASH,
     event_keys,
+    hash_sums,
     id_sum_aggregates,
+    key_hash,
     key_hashes,
 )
 
@@ -254,12 +256,14 @@ def _countable(
         lf.filter((pl.col("recorded_at_us") <= c) & ex.recorded)
         .join(ex.retention.lazy(), on="type", how="inner")
         .filter(ex.retained)
-        .with_columns(
-            (
-                pl.col("_max_lag_us").is_null()
-                | (pl.col("known_at_us") - pl.col("occurred_at_us") <= pl.col("_max_lag_us"))
-            ).alias(TIMELY)
-        )
+    )
+    # timeliness and the attributes features read: one node (neither reads the other)
+    lf = lf.with_columns(
+        (
+            pl.col("_max_lag_us").is_null()
+            | (pl.col("known_at_us") - pl.col("occurred_at_us") <= pl.col("_max_lag_us"))
+        ).alias(TIMELY),
+        *ex.attrs,
     )
     if exclusions is not None and exclusions.height:
         active = (
@@ -272,8 +276,6 @@ def _countable(
             .unique()
         )
         lf = lf.join(active, on=["event_id", "source"], how="anti")
-    if ex.attrs:
-        lf = lf.with_columns(ex.attrs)
     order = ["subject", "occurred_at_us", "seq"]
     if ordered:
         lf = lf.sort(order)
@@ -544,18 +546,20 @@ def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[st
 
     One subject has few events: the columns go to Python lists once (Series by Series,
     no query plan) and each feature picks its rows there (a polars filter per feature
-    cost a millisecond each).
+    cost a millisecond each). Each event is one dict, made once, which every feature
+    naming it shares (ratios always shared their inputs' dicts; nothing mutates them).
     """
     aggs = [f for f in policy.features if f.is_event_aggregate]
-    base = list(
-        zip(
+    events = [
+        {"event_id": i, "occurred_at_us": t, "source": s, "type": y}
+        for i, t, s, y in zip(
             *(
                 rows.get_column(c).to_list()
                 for c in ("event_id", "occurred_at_us", "source", "type")
             ),
             strict=True,
         )
-    )
+    ]
     vals = {
         f.attribute: rows.get_column(f"_a_{f.attribute}").cast(pl.Float64, strict=False).to_list()
         for f in aggs
@@ -570,25 +574,19 @@ def _provenance_of(rows: pl.DataFrame, policy: Policy) -> dict[str, list[dict[st
             assert f.numerator and f.denominator
             out[f.name] = out[f.numerator] + out[f.denominator]
             continue
-        idx = list(compress(range(len(base)), rows.get_column(f"_in_{f.name}").to_list()))
-        if idx and f.agg in ("max", "min") and f.attribute:
+        flags = rows.get_column(f"_in_{f.name}").to_list()
+        if f.agg in ("max", "min") and f.attribute:
             v = vals[f.attribute]
+            idx = list(compress(range(len(events)), flags))
             known = [v[i] for i in idx if v[i] is not None]
             target = (max(known) if f.agg == "max" else min(known)) if known else None
-            idx = [i for i in idx if target is not None and v[i] == target][:1]
-        elif idx and f.agg == "months_since_first":
-            idx = idx[:1]
-        elif idx and f.agg == "months_since_last":
-            idx = idx[-1:]
-        out[f.name] = [
-            {
-                "event_id": base[i][0],
-                "occurred_at_us": base[i][1],
-                "source": base[i][2],
-                "type": base[i][3],
-            }
-            for i in idx
-        ]
+            out[f.name] = [events[i] for i in idx if target is not None and v[i] == target][:1]
+        elif f.agg == "months_since_first":
+            out[f.name] = list(compress(events, flags))[:1]
+        elif f.agg == "months_since_last":
+            out[f.name] = list(compress(events, flags))[-1:]
+        else:
+            out[f.name] = list(compress(events, flags))
     return out
 
 
@@ -598,8 +596,9 @@ class SubjectPass:
 
     features: FeatureFrame
     provenance: dict[str, list[dict[str, object]]]
-    counted_ids: list[str]  # ids of the events that count, sorted (digests 1 and 2)
-    counted_keys: list[str]  # their keys, source + KEY_SEP + id, sorted (digest 3)
+    #: the subject's countable events (the kernel's frame, with their key hashes): what
+    #: the digests read, derived on demand below
+    rows: pl.DataFrame
     #: positive events that count for nothing because they were known too long after
     #: they happened (``lateness``): event_id, type, source, occurred_at_us, known_at_us
     late: list[dict[str, object]] = field(default_factory=list)
@@ -609,6 +608,25 @@ class SubjectPass:
         """The subject's feature values (``features.row(subject)`` without a lookup)."""
         row = self.features.frame.row(0, named=True)
         return {k: v for k, v in row.items() if k != "subject"}
+
+    @property
+    def counted_ids(self) -> list[str]:
+        """Ids of the events that count, sorted (digests 1 and 2)."""
+        return sorted(self.rows.get_column("event_id").to_list())
+
+    @property
+    def counted_keys(self) -> list[str]:
+        """Their keys, source + KEY_SEP + id, sorted (digest 3)."""
+        return sorted(event_keys(self.rows).to_list())
+
+    @property
+    def key_sums(self) -> tuple[int, int, int]:
+        """``id_hash_sums(counted_keys)`` (digest 3's input) from the hashes the pass
+        computed: no key strings built."""
+        h = self.rows.get_column(ID_HASH)
+        if h.null_count():
+            raise ValueError("event ids must not be null (rule: every event has an id)")
+        return hash_sums(h.to_numpy())
 
 
 def subject_pass(
@@ -625,30 +643,85 @@ def subject_pass(
     (``ledger_us``: the ledger position, default ``as_of_us``).
 
     The same :func:`countable_events` and aggregates as :func:`compute_features` (batch),
-    collected once instead of three times (features, provenance, digest).
+    collected once instead of three times (features, provenance, digest). One subject's
+    aggregates are a ``select`` over its rows (batch: a ``group_by``; one group is the
+    same values, see :func:`_subject_features`), and each event's key hash rides in the
+    countable plan (the digest's input, batch's ``with_ids``).
     """
     df = to_frame(events)
     if not (df.get_column("subject") == subject).all():  # a reader's frame holds one subject
         df = df.filter(pl.col("subject") == subject)
-    # the policy's expressions are built once and read the time from a column; a few
-    # hundred rows: planning costs more than it saves, so plans run as written, and on
-    # the in-memory engine (the streaming one's set-up is most of a small query's time)
+    # the policy's expressions are built once and read the time from a column
     ex = _Exprs.for_policy(policy)
-    plain = pl.QueryOptFlags.none()
-    lf = df.lazy().with_columns(pl.lit(as_of_us, dtype=pl.Int64).alias(AS_OF))
-    rows = _countable(lf, ex, as_of_us, exclusions, True, ledger_us).collect(
-        engine="in-memory", optimizations=plain
-    )
-    who = pl.DataFrame({"subject": [subject]}, schema={"subject": pl.String}).lazy()
-    feats = _features_of(rows.lazy(), who, ex, external).collect(
-        engine="in-memory", optimizations=plain
-    )
+    lf = df.lazy().with_columns(pl.lit(as_of_us, dtype=pl.Int64).alias(AS_OF), key_hash())
+    rows = _run(_countable(lf, ex, as_of_us, exclusions, True, ledger_us))
+    feats = _run(_subject_features(rows, subject, ex, external))
+    timely = rows.get_column(TIMELY)
     return SubjectPass(
         FeatureFrame(as_of_us, feats),
         _provenance_of(rows, policy),
-        sorted(rows["event_id"].to_list()),
-        sorted(event_keys(rows).to_list()),
-        rows.filter(~pl.col(TIMELY))
+        rows,
+        []
+        if timely.all()
+        else rows.filter(~pl.col(TIMELY))
         .select("event_id", "type", "source", "occurred_at_us", "known_at_us")
         .to_dicts(),
     )
+
+
+def _run(lf: pl.LazyFrame) -> pl.DataFrame:
+    """Collect a plan over a few hundred rows: as written (planning costs more than it
+    saves), on the in-memory engine (the streaming one's set-up is most of a small
+    query's time), from the caller's thread (``collect_all`` would start it on a pool
+    thread: fewer thread wake-ups, but on a loaded machine the caller then waits for
+    that thread to get a core, which tripled the median latency)."""
+    return lf.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
+
+
+def _subject_features(
+    rows: pl.DataFrame, subject: str, ex: _Exprs, external: pl.DataFrame | None
+) -> pl.LazyFrame:
+    """:func:`_features_of` for one subject: its aggregates over all of ``rows``.
+
+    ``rows`` hold only this subject's events, so batch's ``group_by`` has one group (or
+    none): a ``select`` of the same aggregates gives the same values with no group,
+    join or sort. With no countable event the ``select`` still gives one row, where
+    batch's left join gives nulls: counts and sums are 0 instead of null and every
+    finishing expression fills those nulls with 0, the rest (max, min, months since,
+    last negative) is null either way. External values come from ``external``'s row
+    of the subject, as batch's join.
+    """
+    have = _external_row(external, subject, ex.ext_names)
+    return (
+        rows.lazy()
+        .select(
+            pl.lit(subject, dtype=pl.String).alias("subject"),
+            *ex.aggs,
+            *[pl.lit(have.get(n), dtype=pl.Float64).alias(n) for n in ex.ext_names],
+        )
+        .pipe(_finished, ex)
+    )
+
+
+def _finished(lf: pl.LazyFrame, ex: _Exprs) -> pl.LazyFrame:
+    for layer in ex.finishes:
+        lf = lf.with_columns(layer)
+    return lf.select(["subject", *ex.out])
+
+
+def _external_row(
+    external: pl.DataFrame | None, subject: str, names: list[str]
+) -> dict[str, float | None]:
+    """The subject's external values (a missing row or column: None), as Python floats."""
+    if not names or external is None or external.height == 0:
+        return {}
+    subjects = external.get_column("subject").to_list()
+    if subject not in subjects:
+        return {}
+    i = subjects.index(subject)
+    out: dict[str, float | None] = {}
+    for n in names:
+        if n in external.columns:
+            v = external.get_column(n)[i]
+            out[n] = None if v is None else float(v)
+    return out

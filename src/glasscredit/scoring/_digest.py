@@ -85,6 +85,11 @@ def external_text(subject: str, external: pl.DataFrame | None) -> str | None:
     """One subject's external values as the digest spells them (None: no row)."""
     if external is None or external.height == 0:
         return None
+    if external.height == 1:  # one subject's read (explain): no filter to run
+        if external.get_column("subject")[0] != subject:
+            return None
+        text: str | None = ext_text(external).get_column("_ext")[0]
+        return text
     mine = ext_text(external).filter(pl.col("subject") == subject)
     return mine["_ext"][0] if mine.height else None
 

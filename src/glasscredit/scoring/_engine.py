@@ -27,7 +27,7 @@ from glasscredit.features import (
     subject_pass,
 )
 from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
-from glasscredit.scoring._digest import batch_digests, subject_digest
+from glasscredit.scoring._digest import batch_digests, digest_v3, external_text, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row
 from glasscredit.scoring._provisional import with_disputes
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
@@ -246,7 +246,8 @@ class Scorer:
             as_of_us,
             one.values,
             one.provenance,
-            inputs_digest=subject_digest(subject, one.counted_keys, inputs.external),
+            # the kernel's key hash sums: subject_digest without building the key strings
+            inputs_digest=digest_v3(*one.key_sums, external_text(subject, inputs.external)),
             table_hash=self.table_hash,
             late=one.late,
         )

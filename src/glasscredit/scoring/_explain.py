@@ -15,6 +15,7 @@ from typing import Any
 from glasscredit.policy import (
     SCORE_MAX,
     SCORE_MIN,
+    FeaturePoints,
     FeatureSpec,
     PointsTable,
     Policy,
@@ -22,7 +23,7 @@ from glasscredit.policy import (
     iso,
     parse_duration,
 )
-from glasscredit.scoring._scorecard import dimension_ranges
+from glasscredit.scoring._scorecard import DimensionRange, dimension_ranges
 
 __all__ = ["Explanation", "FeatureLine", "Reason", "explain_row"]
 
@@ -146,6 +147,68 @@ def _clean(v: float | None) -> float | None:
     return float(v)
 
 
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """What an explanation needs of one scored feature, fixed by the policy and table."""
+
+    spec: FeatureSpec
+    points: FeaturePoints
+    max_points: int
+    order: int  # place in the policy (ties in the reasons' ranking)
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """A (policy, points table)'s per-call constants: the scored features in policy
+    order, each dimension's range and features, the perks' windows."""
+
+    lines: tuple[_Line, ...]
+    dims: dict[str, tuple[DimensionRange, frozenset[str]]]
+    windows: tuple[int | None, ...]  # each perk's no_negative_within in microseconds
+
+    @staticmethod
+    def of(policy: Policy, table: PointsTable) -> _Layout:
+        lines = tuple(
+            _Line(
+                f,
+                table.features[f.name],
+                table.features[f.name].max_points,
+                i,
+                f.code or f"GC{i + 1:02d}",
+                f.reason or f.name,
+            )
+            for i, f in enumerate(policy.features)
+            if f.name in table.features
+        )
+        return _Layout(
+            lines,
+            {d: (r, frozenset(r.features)) for d, r in dimension_ranges(policy, table).items()},
+            tuple(
+                parse_duration(p.no_negative_within) if p.no_negative_within else None
+                for p in policy.perks
+            ),
+        )
+
+
+_LAYOUTS: dict[tuple[str, str], _Layout] = {}
+
+
+def _layout(policy: Policy, table: PointsTable, table_hash: str | None) -> _Layout:
+    """The layout, kept per (policy hash, table hash) when the caller knows the table's
+    hash (hashing a table per call would cost more than the layout saves)."""
+    if table_hash is None:
+        return _Layout.of(policy, table)
+    key = (policy.hash, table_hash)
+    found = _LAYOUTS.get(key)
+    if found is None:
+        if len(_LAYOUTS) >= 16:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[key] = _Layout.of(policy, table)
+    return found
+
+
 def explain_row(
     policy: Policy,
     table: PointsTable,
@@ -162,40 +225,41 @@ def explain_row(
 
     ``table_hash`` is ``table.hash`` when the caller has it already (a dump of the table
     per call is a millisecond of the latency budget); it is reported as ``model_hash``,
-    the name scores store it under.
+    the name scores store it under, and keys the per-table constants kept between calls.
     """
-    dims = dimension_ranges(policy, table)
+    layout = _layout(policy, table, table_hash)
     lines: list[FeatureLine] = []
-    for f in policy.features:
-        if f.name not in table.features:
-            continue
-        fp = table.features[f.name]
+    for ln in layout.lines:
+        f = ln.spec
         value = _clean(values.get(f.name))
-        label, pts = fp.bin_of(value)
+        label, pts = ln.points.bin_of(value)
         note = _sources_note(policy, f, values, provenance)
-        lines.append(FeatureLine(f.name, f.dimension, value, label, pts, fp.max_points, note))
+        lines.append(FeatureLine(f.name, f.dimension, value, label, pts, ln.max_points, note))
     score = table.base + sum(ln.points for ln in lines)
     dim_out = {}
-    for dim, rng in dims.items():
-        pts = sum(ln.points for ln in lines if ln.name in rng.features)
+    for dim, (rng, names) in layout.dims.items():
+        pts = sum(ln.points for ln in lines if ln.name in names)
         dim_out[dim] = {"points": pts, "percent": rng.percent(pts)}
-    order = {f.name: i for i, f in enumerate(policy.features)}
     losing = sorted(
-        (ln for ln in lines if ln.max_points > ln.points),
-        key=lambda ln: (-(ln.max_points - ln.points), order[ln.name]),
+        (
+            (line, fixed)
+            for line, fixed in zip(lines, layout.lines, strict=True)
+            if line.max_points > line.points
+        ),
+        key=lambda pair: (-(pair[0].max_points - pair[0].points), pair[1].order),
     )
     reasons = [
         Reason(
-            policy.feature(ln.name).code or f"GC{order[ln.name] + 1:02d}",
-            policy.feature(ln.name).reason or ln.name,
-            ln.max_points - ln.points,
-            ln.name,
-            [e["event_id"] for e in provenance.get(ln.name, [])],
-            [e["source"] for e in provenance.get(ln.name, [])],
+            fixed.code,
+            fixed.reason,
+            line.max_points - line.points,
+            line.name,
+            [e["event_id"] for e in provenance.get(line.name, [])],
+            [e["source"] for e in provenance.get(line.name, [])],
         )
-        for ln in losing[: policy.reason_codes]
+        for line, fixed in losing[: policy.reason_codes]
     ]
-    granted, refused = _perks(policy, score, dim_out, values, as_of_us)
+    granted, refused = _perks(policy, score, dim_out, values, as_of_us, layout.windows)
     return Explanation(
         subject,
         as_of_us,
@@ -257,11 +321,12 @@ def _perks(
     dims: dict[str, dict[str, float]],
     values: dict[str, float | None],
     as_of_us: int,
+    windows: tuple[int | None, ...],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     granted: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     last_negative = values.get("_last_negative_us")
-    for perk in policy.perks:
+    for perk, window in zip(policy.perks, windows, strict=True):
         why: list[str] = []
         if score < perk.min_score:
             why.append(f"score {score} is below {perk.min_score}")
@@ -270,16 +335,15 @@ def _perks(
             if have < pct:
                 why.append(f"{dim} is {have:g}% (needs {pct:g}%)")
         if (
-            perk.no_negative_within
+            window is not None
             and last_negative is not None
             and not (isinstance(last_negative, float) and math.isnan(last_negative))
+            and int(last_negative) > as_of_us - window
         ):
-            window = parse_duration(perk.no_negative_within)
-            if int(last_negative) > as_of_us - window:
-                why.append(
-                    f"a negative record within {perk.no_negative_within} "
-                    f"(latest {iso(int(last_negative))[:10]})"
-                )
+            why.append(
+                f"a negative record within {perk.no_negative_within} "
+                f"(latest {iso(int(last_negative))[:10]})"
+            )
         entry = {"name": perk.name, "description": perk.description}
         if why:
             refused.append({**entry, "why": why})

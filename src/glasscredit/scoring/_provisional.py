@@ -85,7 +85,13 @@ def with_disputes(
     firm = {
         p["name"]
         for p in explain_row(
-            policy, table, exp.subject, exp.as_of_us, one.values, one.provenance
+            policy,
+            table,
+            exp.subject,
+            exp.as_of_us,
+            one.values,
+            one.provenance,
+            table_hash=exp.model_hash,  # the table's hash, as the first pass was given it
         ).perks
     }
     because = _because(frozen, by_id)

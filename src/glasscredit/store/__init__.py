@@ -34,9 +34,11 @@ from glasscredit.store._idhash import (
     ID_SUMS,
     KEY_SEP,
     event_keys,
+    hash_sums,
     id_hash_sums,
     id_hashes,
     id_sum_aggregates,
+    key_hash,
     key_hashes,
 )
 from glasscredit.store._ingest import IngestReport
@@ -133,9 +135,11 @@ __all__ = [
     "check_actor",
     "check_backfill",
     "event_keys",
+    "hash_sums",
     "id_hash_sums",
     "id_hashes",
     "id_sum_aggregates",
+    "key_hash",
     "key_hashes",
     "migrate",
     "read_events",

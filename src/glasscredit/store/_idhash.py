@@ -28,9 +28,11 @@ __all__ = [
     "ID_SUMS",
     "KEY_SEP",
     "event_keys",
+    "hash_sums",
     "id_hash_sums",
     "id_hashes",
     "id_sum_aggregates",
+    "key_hash",
     "key_hashes",
 ]
 
@@ -56,6 +58,13 @@ def event_keys(frame: pl.DataFrame) -> pl.Series:
     return frame.select(key.alias("key")).to_series()
 
 
+def key_hash() -> pl.Expr:
+    """:data:`ID_HASH` as an expression over ``source`` and ``event_id``: a plan adds the
+    column as it goes (one subject's pass) instead of a separate select (null ids: null)."""
+    key = plh.concat_str([pl.col("source"), pl.lit(KEY_SEP), pl.col("event_id")])
+    return key.nchash.xxhash64().alias(ID_HASH)
+
+
 def key_hashes(frame: pl.DataFrame) -> U64:
     """The 64-bit hash of every event's key (:func:`event_keys`): the :data:`ID_HASH`."""
     return id_hashes(event_keys(frame))
@@ -76,7 +85,12 @@ def id_sum_aggregates() -> list[pl.Expr]:
 
 def id_hash_sums(ids: list[str]) -> tuple[int, int, int]:
     """:func:`id_sum_aggregates` of one subject's ids (or keys), in Python ints."""
-    h = id_hashes(ids)
+    return hash_sums(id_hashes(ids))
+
+
+def hash_sums(h: U64) -> tuple[int, int, int]:
+    """How many hashes and the sums of their two 32-bit halves, in Python ints."""
+    h = h.astype(np.uint64, copy=False)
     low = h & np.uint64(0xFFFFFFFF)
     high = np.right_shift(h, np.uint64(32))
-    return len(ids), int(low.sum(dtype=np.uint64)), int(high.sum(dtype=np.uint64))
+    return len(h), int(low.sum(dtype=np.uint64)), int(high.sum(dtype=np.uint64))

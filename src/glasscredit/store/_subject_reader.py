@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from glasscredit.store._columnar import EventFilter, event_select
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._schemas import EVENT_FRAME_SCHEMA, EXCLUSION_SCHEMA
-from glasscredit.store._snapshots import NEWEST, SNAPSHOT_TABLES, VERSION_SQL, join_external
+from glasscredit.store._snapshots import NEWEST, SNAPSHOT_TABLES, VERSION_SQL
 
 __all__ = ["SubjectInputs", "SubjectReader"]
 
@@ -185,8 +185,15 @@ class SubjectReader:
         made_by_us: int,
         versions: Mapping[str, int] | None,
     ) -> pl.DataFrame | None:
-        """The same frame ``SnapshotStore.external(..., [subject])`` returns."""
-        frames: list[pl.DataFrame] = []
+        """The same frame ``SnapshotStore.external(..., [subject])`` returns.
+
+        Built in Python (one subject: at most one value per kind) instead of a frame per
+        kind and a full join: the columns of the kinds with a snapshot, in policy order,
+        and the subject's row when any of them holds a value for it.
+        """
+        names: list[str] = []
+        values: list[float | None] = []
+        found = False
         for name, kind, version_sql, value_sql in self._external:
             if versions is not None:
                 version = None if kind not in versions else (versions[kind],)
@@ -196,11 +203,26 @@ class SubjectReader:
             if version is None:
                 continue
             cur.execute(value_sql, [version[0], subject])
-            frames.append(_frame(cur.fetchall(), {"subject": pl.String(), name: pl.Float64()}))
-        return join_external(frames)
+            row = cur.fetchone()
+            names.append(name)
+            values.append(None if row is None or row[1] is None else float(row[1]))
+            found = found or row is not None
+        if not names:
+            return None
+        return pl.DataFrame(
+            [
+                pl.Series("subject", [subject] if found else [], dtype=pl.String),
+                *(
+                    pl.Series(n, [v] if found else [], dtype=pl.Float64)
+                    for n, v in zip(names, values, strict=True)
+                ),
+            ]
+        )
 
 
 def _frame(rows: list[tuple[Any, ...]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    """A frame from DBAPI rows, column by column (half the cost of ``orient="row"``)."""
+    """A frame from DBAPI rows, one Series per column (half the cost of ``orient="row"``)."""
     columns = list(zip(*rows, strict=True)) or [()] * len(schema)
-    return pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema)
+    return pl.DataFrame(
+        [pl.Series(n, c, dtype=d) for (n, d), c in zip(schema.items(), columns, strict=True)]
+    )
