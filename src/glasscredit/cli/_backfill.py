@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
@@ -15,6 +14,7 @@ from glasscredit.cli._common import (
     console,
     emit_json,
     open_context,
+    print_table,
     safe,
 )
 
@@ -24,12 +24,12 @@ _COLUMNS = ("backfill_id", "source", "occurred_from", "occurred_to", "known_from
 
 
 def _print(items: list[gc.BackfillView]) -> None:
-    t = Table(title="approved backfills")
-    for c in (*_COLUMNS, "reason"):
-        t.add_column(c)
-    for b in items:
-        t.add_row(*(safe(str(getattr(b, c))) for c in (*_COLUMNS, "reason")))
-    console.print(t)
+    columns = (*_COLUMNS, "reason")
+    print_table(
+        "approved backfills",
+        columns,
+        ([safe(str(getattr(b, c))) for c in columns] for b in items),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,8 @@ import functools
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from glasscredit.app import Context
 from glasscredit.config import load_settings
@@ -51,9 +53,12 @@ __all__ = [
     "plain",
     "policy_context",
     "print_error",
+    "print_table",
     "safe",
+    "when",
     "wrap_errors",
     "write_private",
+    "write_said",
 ]
 
 console = Console(highlight=False)
@@ -140,6 +145,38 @@ def interval_check(value: float) -> float:
     if not MIN_INTERVAL_S <= value <= MAX_INTERVAL_S:  # false for NaN too
         raise typer.BadParameter(f"{value} is not between {MIN_INTERVAL_S} and {MAX_INTERVAL_S}")
     return value
+
+
+def write_said(path: Path, text: str, field: str = "out") -> None:
+    """Write ``text`` privately to ``path`` (:func:`write_private`) and say so: what every
+    ``--out`` of an export, a report or a model does."""
+    write_private(path, text, field)
+    console.print(f"wrote {safe(path)}")
+
+
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right: Collection[str] = (),
+) -> None:
+    """A table of rows under ``columns`` (``right``: the columns aligned right).
+
+    Cells are printed as given: partner and person text in them goes through
+    :func:`safe` first, as everywhere.
+    """
+    t = Table(title=title)
+    for col in columns:
+        t.add_column(col, justify="right" if col in right else "left")
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
+
+
+def when(us: int) -> str:
+    """An epoch-microsecond time as RFC 3339 UTC, to the second."""
+    return datetime.fromtimestamp(us / 1_000_000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def emit_json(data: Any) -> None:

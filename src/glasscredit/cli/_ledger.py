@@ -22,10 +22,10 @@ from glasscredit.cli._common import (
     emit_json,
     open_context,
     safe,
+    write_private,
 )
 from glasscredit.cli._scoring import print_distribution, print_explanation, score_progress
 from glasscredit.cli._trust import print_trust
-from glasscredit.exceptions import FieldError, ValidationError
 
 __all__ = ["register"]
 
@@ -202,12 +202,7 @@ def register(app: typer.Typer) -> None:
         if out is None:
             emit_json(proof.as_json())
             return
-        try:
-            out.write_text(json.dumps(proof.as_json(), indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise ValidationError(
-                [FieldError("--out", "file", f"{out}: cannot write ({exc.strerror})")]
-            ) from None
+        write_private(out, json.dumps(proof.as_json(), indent=2) + "\n", "--out")
         console.print(
             f"row {proof.seq} ({safe(proof.action)}) is leaf {proof.leaf_index} of the "
             f"{proof.tree_size:,}-row tree signed by key {proof.checkpoint.key_id}: "
@@ -251,16 +246,10 @@ def register(app: typer.Typer) -> None:
         """Sign the audit log's head (size, Merkle root, time) with the operator's key."""
         with open_context(db, policy, read_only=True) as ctx:
             cp = gc.audit_checkpoint(ctx)
-        text = json.dumps(cp.as_json(), indent=2) + "\n"
         if out is None:
             emit_json(cp.as_json())
             return
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ValidationError(
-                [FieldError("--out", "file", f"{out}: cannot write ({exc.strerror})")]
-            ) from None
+        write_private(out, json.dumps(cp.as_json(), indent=2) + "\n", "--out")
         console.print(
             f"checkpoint of {cp.tree_size:,} rows, root {cp.root_hash[:16]}, "
             f"key {cp.key_id}: wrote {safe(out)}"

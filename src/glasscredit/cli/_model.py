@@ -21,6 +21,7 @@ from glasscredit.cli._common import (
     safe,
     wrap_errors,
     write_private,
+    write_said,
 )
 from glasscredit.exceptions import FieldError, ValidationError
 
@@ -104,11 +105,6 @@ def _audit_table(attr: str, a: gc.AttributeAudit, cutoff: float, confidence: flo
             ]
         t.add_row(*row)
     return t
-
-
-def _write(path: Path, text: str, field: str = "out") -> None:
-    write_private(path, text, field)  # a missing folder or a folder named: a named error
-    console.print(f"wrote {safe(path)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -211,7 +207,7 @@ def register(app: typer.Typer) -> None:
         if ev.stability is not None:
             console.print(f"score PSI {ev.stability.psi:.4f} ({safe(ev.stability.reading)})")
         if report is not None and ev.report_html is not None:
-            _write(report, ev.report_html, "report")
+            write_said(report, ev.report_html, "report")
         if out:
             write_private(out, json.dumps(ev.metrics_document(), indent=2, allow_nan=False), "out")
 
@@ -316,6 +312,6 @@ def register(app: typer.Typer) -> None:
             protected=protected or [],
             cutoff=cutoff,
         )
-        _write(out, res.text)
+        write_said(out, res.text)
 
     wrap_errors(app)

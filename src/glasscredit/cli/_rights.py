@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
@@ -24,8 +23,9 @@ from glasscredit.cli._common import (
     emit_json,
     open_context,
     plain,
+    print_table,
     safe,
-    write_private,
+    write_said,
 )
 
 __all__ = ["register"]
@@ -54,36 +54,44 @@ def _print_result(res: gc.DisputeOutcome) -> None:
 
 
 def _print_disputes(rows: list[gc.DisputeView]) -> None:
-    t = Table(title="disputes")
-    for col in ("id", "event", "source", "opened", "deadline", "status", "resolved by"):
-        t.add_column(col)
-    for d in rows:
-        t.add_row(
-            str(d.dispute_id),
-            safe(d.event_id) if d.event_id else "(erased)",
-            safe(d.source),
-            d.opened_at[:10],
-            d.deadline[:10],
-            safe(d.status),
-            safe(d.resolved_by or ""),
-        )
-    console.print(t)
+    print_table(
+        "disputes",
+        ("id", "event", "source", "opened", "deadline", "status", "resolved by"),
+        (
+            (
+                str(d.dispute_id),
+                safe(d.event_id) if d.event_id else "(erased)",
+                safe(d.source),
+                d.opened_at[:10],
+                d.deadline[:10],
+                safe(d.status),
+                safe(d.resolved_by or ""),
+            )
+            for d in rows
+        ),
+    )
+
+
+_STATS = ("source", "events", "disputes", "open", "dispute rate", "overturn rate")
 
 
 def _print_stats(stats: gc.DisputeStats) -> None:
-    t = Table(title="disputes per source")
-    for col in ("source", "events", "disputes", "open", "dispute rate", "overturn rate"):
-        t.add_column(col, justify="left" if col == "source" else "right")
-    for src, s in stats.sources.items():
-        t.add_row(
-            safe(src),
-            f"{s.events:,}",
-            str(s.disputes),
-            str(s.open),
-            "-" if s.dispute_rate is None else f"{s.dispute_rate:.2%}",
-            "-" if s.overturn_rate is None else f"{s.overturn_rate:.0%}",
-        )
-    console.print(t)
+    print_table(
+        "disputes per source",
+        _STATS,
+        (
+            (
+                safe(src),
+                f"{s.events:,}",
+                str(s.disputes),
+                str(s.open),
+                "-" if s.dispute_rate is None else f"{s.dispute_rate:.2%}",
+                "-" if s.overturn_rate is None else f"{s.overturn_rate:.0%}",
+            )
+            for src, s in stats.sources.items()
+        ),
+        right=_STATS[1:],
+    )
 
 
 def _register_disputes(app: typer.Typer) -> None:
@@ -227,11 +235,9 @@ def register(app: typer.Typer) -> None:
         if out is None:
             typer.echo(res.text())
         else:
-            write_private(out, res.text() + "\n", "out")
-            console.print(f"wrote {safe(out)}")
+            write_said(out, res.text() + "\n", "out")
         if html is not None and res.html is not None:
-            write_private(html, res.html, "html")
-            console.print(f"wrote {safe(html)}")
+            write_said(html, res.html, "html")
 
     @app.command("verify-export")
     def verify_export_cmd(file: Path, as_json: JsonOption = False) -> None:

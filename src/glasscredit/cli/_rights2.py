@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
@@ -20,6 +19,7 @@ from glasscredit.cli._common import (
     console,
     emit_json,
     open_context,
+    print_table,
     safe,
 )
 from glasscredit.cli._rights import ByOption
@@ -40,20 +40,22 @@ def _print_review(r: gc.ReviewView) -> None:
 
 
 def _print_queue(rows: list[gc.ReviewView]) -> None:
-    t = Table(title="reviews (soonest deadline first)")
-    for col in ("id", "subject", "kind", "about", "requested", "deadline", "status"):
-        t.add_column(col)
-    for r in rows:
-        t.add_row(
-            str(r.review_id),
-            safe(r.subject),
-            safe(r.kind),
-            safe(r.about),
-            r.requested_at[:10],
-            r.deadline[:10] + (" overdue" if r.overdue else ""),
-            safe(r.status),
-        )
-    console.print(t)
+    print_table(
+        "reviews (soonest deadline first)",
+        ("id", "subject", "kind", "about", "requested", "deadline", "status"),
+        (
+            (
+                str(r.review_id),
+                safe(r.subject),
+                safe(r.kind),
+                safe(r.about),
+                r.requested_at[:10],
+                r.deadline[:10] + (" overdue" if r.overdue else ""),
+                safe(r.status),
+            )
+            for r in rows
+        ),
+    )
 
 
 def _register_reviews(app: typer.Typer) -> None:

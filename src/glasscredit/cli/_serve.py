@@ -14,7 +14,6 @@ import threading
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
@@ -25,6 +24,7 @@ from glasscredit.cli._common import (
     emit_json,
     interval_check,
     open_context,
+    print_table,
     safe,
 )
 from glasscredit.config import Settings, load_settings, system_clock
@@ -34,19 +34,21 @@ __all__ = ["register"]
 
 
 def _print_keys(keys: list[gc.ApiKeyView]) -> None:
-    t = Table(title="API keys")
-    for col in ("key_id", "name", "role", "source", "created", "revoked"):
-        t.add_column(col)
-    for k in keys:
-        t.add_row(
-            safe(k.key_id),
-            safe(k.name),
-            k.role,
-            safe(k.source or ""),
-            k.created_at[:19],
-            (k.revoked_at or "")[:19],
-        )
-    console.print(t)
+    print_table(
+        "API keys",
+        ("key_id", "name", "role", "source", "created", "revoked"),
+        (
+            (
+                safe(k.key_id),
+                safe(k.name),
+                k.role,
+                safe(k.source or ""),
+                k.created_at[:19],
+                (k.revoked_at or "")[:19],
+            )
+            for k in keys
+        ),
+    )
 
 
 #: uvicorn's log levels (its config raises a KeyError on any other)

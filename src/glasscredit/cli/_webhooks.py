@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
@@ -19,31 +17,30 @@ from glasscredit.cli._common import (
     emit_json,
     interval_check,
     open_context,
+    print_table,
     safe,
+    when,
 )
 
 __all__ = ["register"]
 
 
-def _when(us: int) -> str:
-    """An epoch-microsecond time as RFC 3339 UTC, to the second."""
-    return datetime.fromtimestamp(us / 1_000_000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _print_hooks(hooks: list[gc.WebhookView]) -> None:
-    t = Table(title="webhooks")
-    for col in ("id", "owner", "url", "topics", "created", "by"):
-        t.add_column(col)
-    for h in hooks:
-        t.add_row(
-            str(h.id),
-            safe(h.owner),
-            safe(h.url),
-            ", ".join(h.topics),
-            _when(h.created_at_us),
-            safe(h.created_by),
-        )
-    console.print(t)
+    print_table(
+        "webhooks",
+        ("id", "owner", "url", "topics", "created", "by"),
+        (
+            (
+                str(h.id),
+                safe(h.owner),
+                safe(h.url),
+                ", ".join(h.topics),
+                when(h.created_at_us),
+                safe(h.created_by),
+            )
+            for h in hooks
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -146,19 +143,21 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(res.as_json())
             return
-        t = Table(title="dead letters")
-        for col in ("delivery", "webhook", "topic", "attempts", "last error", "created"):
-            t.add_column(col)
-        for d in res.deliveries:
-            t.add_row(
-                str(d.id),
-                str(d.webhook_id),
-                d.topic,
-                str(d.attempts),
-                safe(d.last_error or ""),
-                _when(d.created_at_us),
-            )
-        console.print(t)
+        print_table(
+            "dead letters",
+            ("delivery", "webhook", "topic", "attempts", "last error", "created"),
+            (
+                (
+                    str(d.id),
+                    str(d.webhook_id),
+                    d.topic,
+                    str(d.attempts),
+                    safe(d.last_error or ""),
+                    when(d.created_at_us),
+                )
+                for d in res.deliveries
+            ),
+        )
 
     @hooks.command("replay")
     def replay(
