@@ -101,6 +101,9 @@ def test_one_subjects_external_values_are_the_stores(ledger: Ledger, clock: Fake
         same("s2", versions={"trust": v1.version})
         same("s1", versions={})
         sc = Scorer(ledger)
+        for subject in ("s1", "s2", "s9"):  # the events frame is the batch reader's
+            got = reader.read(subject, T).events.sort("seq")
+            assert got.equals(sc.events([subject], T).sort("seq")), subject
         # the explanation's digest is the batch digest over the same inputs
         for subject in ("s1", "s2"):
             exp = sc.explain(subject, T)

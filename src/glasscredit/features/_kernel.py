@@ -200,7 +200,11 @@ class _Exprs:
             ext_names=[f.name for f in policy.features if f.agg == "external"],
             finishes=_layers(policy),
             out=[
-                *[pl.col(f.name).cast(pl.Float64) for f in policy.features],
+                # a finished feature is Float64 already (its finish casts): no second cast
+                *[
+                    pl.col(f.name) if _finish(f) is not None else pl.col(f.name).cast(pl.Float64)
+                    for f in policy.features
+                ],
                 pl.col(LAST_NEGATIVE).cast(pl.Int64),
             ],
         )
@@ -316,7 +320,9 @@ def _membership(f: FeatureSpec, now: int | pl.Expr) -> pl.Expr:
             cond = cond & (col.cast(pl.Float64, strict=False) <= flt.max)
         if flt.in_ is not None:
             cond = cond & col.is_in(flt.in_)
-    return cond.fill_null(False)
+    # only an attribute filter can be null (a missing attribute): the type, both clocks
+    # and the timeliness flag are never null past the kernel's filter and inner join
+    return cond.fill_null(False) if f.where else cond
 
 
 def _ledger_caps(aggs: list[FeatureSpec]) -> list[list[pl.Expr]]:

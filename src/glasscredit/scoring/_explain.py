@@ -117,12 +117,29 @@ class Explanation:
             "perks_not_granted": self.perks_not_granted,
             "disputes": self.disputes,
             "dispute_freeze": self.dispute_freeze,
-            "events": {
-                name: [{**e, "occurred_at": iso(int(e["occurred_at_us"]))} for e in evs]
-                for name, evs in self.provenance.items()
-            },
+            "events": _events_with_times(self.provenance),
             "not_counted": [_late_line(e) for e in self.late],
         }
+
+
+def _events_with_times(
+    provenance: dict[str, list[dict[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Each feature's events with their time in RFC 3339. An event named by several
+    features (and events of the same instant) is formatted once: the formatting was
+    most of ``as_dict`` (1.2 of 1.45 ms for a 500-event subject)."""
+    stamps: dict[int, str] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, evs in provenance.items():
+        lines = []
+        for e in evs:
+            us = int(e["occurred_at_us"])
+            at = stamps.get(us)
+            if at is None:
+                at = stamps[us] = iso(us)
+            lines.append({**e, "occurred_at": at})
+        out[name] = lines
+    return out
 
 
 def _late_line(e: dict[str, Any]) -> dict[str, Any]:

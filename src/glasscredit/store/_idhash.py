@@ -61,8 +61,14 @@ def event_keys(frame: pl.DataFrame) -> pl.Series:
 def key_hash() -> pl.Expr:
     """:data:`ID_HASH` as an expression over ``source`` and ``event_id``: a plan adds the
     column as it goes (one subject's pass) instead of a separate select (null ids: null)."""
-    key = plh.concat_str([pl.col("source"), pl.lit(KEY_SEP), pl.col("event_id")])
-    return key.nchash.xxhash64().alias(ID_HASH)
+    return _KEY_HASH
+
+
+_KEY_HASH = (
+    plh.concat_str([pl.col("source"), pl.lit(KEY_SEP), pl.col("event_id")])
+    .nchash.xxhash64()
+    .alias(ID_HASH)
+)
 
 
 def key_hashes(frame: pl.DataFrame) -> U64:
