@@ -329,14 +329,20 @@ def main() -> int:
 
 
 def _serve(cmd: list[str], env: dict[str, str], ready: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    """Start a server; a failed start raises with the tail of its log."""
+    log = Path(tempfile.mkstemp(prefix="gc-bench-serve-", suffix=".log")[1])
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err
+        )
     try:
         _wait_ready(proc, ready)
-    except BaseException:
+    except BaseException as exc:
         _stop(proc)
-        raise
+        tail = log.read_text(errors="replace")[-2000:]
+        raise SystemExit(f"{exc}\n{tail}") from exc
+    finally:
+        log.unlink(missing_ok=True)
     return proc
 
 

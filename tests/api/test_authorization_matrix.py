@@ -61,6 +61,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/v1/sources"): "operator auditor source",
     ("POST", "/v1/trust"): "operator",
     ("POST", "/v1/reports"): "operator",
+    ("POST", "/v1/red-team"): "operator",
+    ("GET", "/v1/red-team"): READERS,
+    ("POST", "/v1/fairness"): "operator",
+    ("GET", "/v1/fairness"): READERS,
     ("GET", "/v1/bursts"): READERS,
     ("POST", "/v1/bursts/holds"): "operator",
     ("POST", "/v1/bursts/{ref}/release"): "operator",
@@ -96,6 +100,12 @@ BODIES: dict[tuple[str, str], object] = {
         "events": [event("n1", subject="alice", occurred_at="2026-08-01T00:00:00Z")]
     },
     ("POST", "/v1/scores"): {"subjects": ["alice"]},
+    ("POST", "/v1/red-team"): {"honest": 100},
+    ("POST", "/v1/fairness"): {
+        "groups": [{"subject": "alice", "g": "a"}],
+        "cutoff": 500,
+        "since": "2026-01-01T00:00:00Z",
+    },
     ("POST", "/v1/bursts/holds"): {"days": 7},
     ("POST", "/v1/keys"): {"name": "matrix", "role": "auditor"},
     ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "topics": ["dispute.opened"]},

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -54,7 +55,7 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return res.output
 
 
-def wait_ready(proc: subprocess.Popen[bytes], base: str, timeout_s: float = 60.0) -> None:
+def wait_ready(proc: subprocess.Popen[bytes], base: str, timeout_s: float = 180.0) -> None:
     """Poll readiness until it answers 200, the process dies, or the deadline passes."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -142,6 +143,43 @@ def test_serve_two_workers_on_postgres(pg_url: str, tmp_path: Path) -> None:
     env = env_for(pg_url, tmp_path)
     for base in start(env, "--workers", "2"):
         _session(env, base)
+
+
+def _health_count(text: str) -> float:
+    got = [
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("glasscredit_http_requests_total{")
+        and 'route="/v1/health"' in line
+        and 'status="200"' in line
+    ]
+    return sum(got)
+
+
+@pytest.mark.postgres
+def test_two_workers_metrics_are_summed_and_their_folder_removed(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Each worker counts its own requests; /metrics, whichever worker answers, sums all."""
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    env = {**env_for(pg_url, tmp_path), "TMPDIR": str(own_tmp)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    n = 120
+    for base in start(env, "--workers", "2"):
+        (folder,) = own_tmp.glob("glasscredit-metrics-*")
+        with ThreadPoolExecutor(16) as pool:  # fresh connections, at once: both workers answer
+            codes = list(
+                pool.map(lambda url: httpx.get(url).status_code, [f"{base}/v1/health"] * n)
+            )
+        assert codes == [200] * n
+        pids = {f.stem.rsplit("_", 1)[1] for f in folder.glob("counter_*.db")}
+        assert len(pids) == 2, pids  # both workers keep their counters in the folder
+        for _ in range(6):  # whichever worker answers the scrape
+            scrape = httpx.get(f"{base}/metrics", headers={"Connection": "close"})
+            assert _health_count(scrape.text) == n
+            assert "glasscredit_stale_subjects" in scrape.text
+    assert not list(own_tmp.glob("glasscredit-metrics-*"))  # removed when serve stopped
 
 
 def test_serve_refuses_several_workers_on_sqlite_and_a_missing_secret(tmp_path: Path) -> None:

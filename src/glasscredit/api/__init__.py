@@ -8,13 +8,14 @@ matrix test is generated from. Needs the ``api`` extra.
 
 from glasscredit.api._app import API_VERSION, create_app, create_app_from_env
 from glasscredit.api._deps import ROUTE_RULES
-from glasscredit.api._observe import JsonFormatter, configure_logging
+from glasscredit.api._observe import MULTIPROC_ENV, JsonFormatter, configure_logging
 from glasscredit.api._problems import STATUS, Problem
 from glasscredit.api._routing import PUBLIC
 from glasscredit.api._tokens import TokenVerifier, issue_subject_token
 
 __all__ = [
     "API_VERSION",
+    "MULTIPROC_ENV",
     "PUBLIC",
     "ROUTE_RULES",
     "STATUS",

@@ -7,12 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from glasscredit import app as uc
-from glasscredit.api import _routes_disputes, _routes_ops, _routes_rights2, _routes_subjects
+from glasscredit.api import (
+    _routes_disputes,
+    _routes_ops,
+    _routes_reports,
+    _routes_rights2,
+    _routes_subjects,
+)
 from glasscredit.api._deps import ContextDep, Services
-from glasscredit.api._observe import LagCollector, install_observability
+from glasscredit.api._observe import LagCollector, install_observability, multiprocess_dir
 from glasscredit.api._problems import PROBLEM_RESPONSES, install_problem_handlers
 from glasscredit.api._routing import public
 from glasscredit.app import Clock
@@ -62,12 +69,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     install_problem_handlers(api)
     install_observability(api, api.state.services.metrics)
     services = api.state.services
-    services.metrics.registry.register(LagCollector(lambda: uc.input_lag(services.context())))
+    lag = LagCollector(lambda: uc.input_lag(services.context()))
+    services.metrics.registry.register(lag)
     for router in (
         _health,
         _routes_subjects.router,
         _routes_disputes.router,
         _routes_ops.router,
+        _routes_reports.router,
         _routes_rights2.subject_router,
         _routes_rights2.reviews_router,
         _routes_rights2.disputes_router,
@@ -78,7 +87,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
 
     @api.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
+        """This process's metrics; under several workers, every worker's, summed."""
         reg = request.app.state.services.metrics.registry
+        if multiprocess_dir() is not None:  # glasscredit serve --workers N
+            reg = CollectorRegistry()
+            # the workers' counters and histograms, from their files
+            MultiProcessCollector(reg)  # type: ignore[no-untyped-call]
+            reg.register(lag)  # read from the database: the same whichever worker answers
         return Response(generate_latest(reg), media_type=CONTENT_TYPE_LATEST)
 
     return api

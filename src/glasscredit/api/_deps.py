@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from glasscredit import app as uc
+from glasscredit.api._jobs import Jobs
 from glasscredit.api._observe import Metrics
 from glasscredit.api._ratelimit import RateLimited, RateLimiter
 from glasscredit.api._tokens import TokenVerifier
@@ -57,6 +58,7 @@ class Services:
         self.metrics = Metrics()
         self.quick = uc.QuickService(self.ledger)  # kept read connections, the key cache
         self.inline_reads = self.ledger.adapter.name == "sqlite"  # a local file: microseconds
+        self.jobs = Jobs()  # the red team and the fairness audit, one at a time
 
     def context(self) -> Context:
         return Context(self.settings, self.policy, self.clock, ledger=self.ledger)
@@ -82,6 +84,7 @@ class Services:
         return who
 
     def close(self) -> None:
+        self.jobs.close()
         self.quick.close()
         self.ledger.close()
 

@@ -4,7 +4,11 @@ Each request gets an id (the caller's ``X-Request-ID`` when it is a short token,
 otherwise a new one), returned in the response header, put in every problem body and
 every log record of the request. The library only calls ``logging.getLogger``; the
 ``serve`` command installs :class:`JsonFormatter`. Metrics live in a registry per
-application, so several apps in one process (the tests) do not collide.
+application, so several apps in one process (the tests) do not collide. Under several
+uvicorn workers each process counts only its own requests, so ``serve --workers N``
+gives the workers a fresh folder (:data:`MULTIPROC_ENV`, prometheus_client's
+multiprocess mode): each writes its counters there, ``/metrics`` sums them all, and
+``serve`` removes the folder when it stops.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -24,17 +29,28 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
+    "MULTIPROC_ENV",
     "JsonFormatter",
     "LagCollector",
     "Metrics",
     "configure_logging",
     "install_observability",
+    "multiprocess_dir",
     "request_id",
 ]
 
 log = logging.getLogger("glasscredit.api.access")
 _REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _GOOD_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+#: the variable prometheus_client reads (at import) to keep metrics in per-process files
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    """The folder several workers' metrics are kept in (``serve --workers N`` sets it)."""
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
 def request_id() -> str:

@@ -1,8 +1,8 @@
 """Programme-wide routes: ingest, scoring runs, the policy's catalogue, trust and reports,
 bursts and holds, population monitoring, the audit chain, keys, webhooks.
 
-The red team (seconds of CPU per run) is not served: a synchronous HTTP call is the
-wrong shape for it (``glasscredit redteam`` runs it).
+The red team and the fairness audit (seconds of CPU per run) run as jobs:
+:mod:`._routes_reports`.
 """
 
 from __future__ import annotations

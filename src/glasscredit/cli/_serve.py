@@ -10,6 +10,8 @@ layer (each step audited); ``token issue`` signs a subject's token for demos and
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 from typing import Annotated
 
@@ -93,6 +95,8 @@ def register(app: typer.Typer) -> None:
         """Run the REST service (OpenAPI at /docs and /openapi.json)."""
         import uvicorn  # the api extra; imported only by the command that needs it
 
+        from glasscredit.api import MULTIPROC_ENV
+
         _check_listen(host, log_level)
         settings = load_settings().overridden(db, policy)
         settings.key_secret()  # refuse to start without a real secret
@@ -113,11 +117,18 @@ def register(app: typer.Typer) -> None:
         os.environ["GLASSCREDIT_DATABASE_URL"] = settings.database_url
         if settings.policy is not None:
             os.environ["GLASSCREDIT_POLICY"] = str(settings.policy)
+        metrics_dir = None
+        if workers > 1:  # each worker's metrics in files of a folder of this serve's own
+            metrics_dir = tempfile.mkdtemp(prefix="glasscredit-metrics-")
+            os.environ[MULTIPROC_ENV] = metrics_dir
+        else:
+            os.environ.pop(MULTIPROC_ENV, None)  # one process: its own registry is the truth
         os.environ["GLASSCREDIT_LOG_JSON"] = "1"
         os.environ["GLASSCREDIT_LOG_LEVEL"] = log_level.upper()
         console.print(
             f"serving {safe(info.dialect)} ledger, policy {safe(info.policy_name)} "
             f"on http://{safe(host)}:{port} ({workers} worker{'s' if workers > 1 else ''})"
+            + (f"; metrics summed in {safe(metrics_dir)}" if metrics_dir else "")
         )
         # one scoring worker, in this process: uvicorn's server or its workers' supervisor
         stop = threading.Event()
@@ -140,6 +151,9 @@ def register(app: typer.Typer) -> None:
             stop.set()
             if score_worker:
                 worker.join(timeout=30)
+            if metrics_dir is not None:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+                os.environ.pop(MULTIPROC_ENV, None)
 
     @app.command()
     def work(
