@@ -14,8 +14,8 @@ Then, one server at a time, each phase measured alone, ``--repeat`` times:
 * **ingest**: ``POST /v1/events/lines`` as the operator, JSON Lines batches of
   ``--batch`` new events from 2 connections;
 * **follow**: ``glasscredit serve`` with its scoring worker, fed 1,000 events/s (batches
-  of 100 every 0.1 s, 4 events per new subject); two subjects of each batch are polled
-  (every 20 ms, with their own tokens) until their stored score appears: the latency
+  of 100 every 0.1 s, 4 events per new subject); one subject of each batch is polled
+  (every 50 ms, with its own token) until its stored score appears: the latency
   from sending the batch to a readable stored score.
 
 The load comes from a separate process (this script, ``--load``): asyncio with
@@ -50,7 +50,8 @@ INGEST_TARGET_EPS = 50_000
 FOLLOW_TARGET_P99_S = 1.0
 FOLLOW_EPS = 1_000  # events/s fed while following
 FOLLOW_BATCH = 100  # events per batch (25 new subjects of 4 events)
-FOLLOW_POLLED = 2  # subjects of each batch whose stored score is awaited
+FOLLOW_POLLED = 1  # subjects of each batch whose stored score is awaited
+FOLLOW_POLL_S = 0.05  # between polls: the latency is read to within this
 SECRET = "bench-9vX2mR7tB0wL5yP8cN4hF6dZ1sAeQk3J"
 BARE_APP = """
 from fastapi import FastAPI
@@ -214,7 +215,7 @@ async def _run_follow(spec: dict[str, Any], client: Any) -> dict[str, Any]:
                 return
             if res.status_code != 404:
                 errors += 1
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(FOLLOW_POLL_S)
         errors += 1  # not scored within 10 s
 
     async def send(b: int) -> None:
@@ -268,7 +269,7 @@ async def _run_load(spec: dict[str, Any]) -> dict[str, Any]:
             i = w
             while time.monotonic() < deadline:
                 if spec["mode"] == "ingest":
-                    names = [f"n{w}-{i}-{k}" for k in range(spec["batch"] // 4)]
+                    names = [f"n{spec['run']}-{w}-{i}-{k}" for k in range(spec["batch"] // 4)]
                     body = lines(names, 4, "load")
                     t0 = time.perf_counter()
                     res = await client.post("/v1/events/lines", content=body, headers=op)
@@ -385,7 +386,7 @@ def _run(a: argparse.Namespace, tmp: Path) -> int:
         )
         try:
             runs["read"].append(_phase(tmp, "read", server, {**base, "mode": "read", "base": url}))
-            spec = {**base, "mode": "ingest", "base": url, "connections": 2}
+            spec = {**base, "mode": "ingest", "base": url, "connections": 2, "run": r}
             runs["ingest"].append(_phase(tmp, "ingest", server, spec))
         finally:
             _stop(server)

@@ -24,7 +24,7 @@ class Jobs:
     """One job thread per service process; at most one running job per kind."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glasscredit-job")
+        self._pool: ThreadPoolExecutor | None = None  # made by the first job
         self._running: dict[str, Future[None]] = {}
         self._lock = Lock()
 
@@ -34,6 +34,8 @@ class Jobs:
             busy = self._running.get(kind)
             if busy is not None and not busy.done():
                 raise ConflictError(f"job: a {kind} run is under way on this worker [running]")
+            if self._pool is None:  # first use, or used again after a lifespan ended
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="glasscredit-job")
             self._running[kind] = self._pool.submit(self._guarded, kind, run)
 
     def running(self, kind: str) -> bool:
@@ -49,4 +51,7 @@ class Jobs:
 
     def close(self) -> None:
         """Wait for a running job (it writes to the ledger about to close)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
