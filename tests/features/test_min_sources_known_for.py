@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from glasscredit.exceptions import PolicyError
 from glasscredit.features import compute_features, subject_pass
 from glasscredit.policy import DAY_US, parse_timestamp, policy_from_dict
-from glasscredit.scoring import explain_row
-from glasscredit.store import EVENT_FRAME_SCHEMA
+from glasscredit.scoring import Scorer, explain_row, path_to_next_tier
+from glasscredit.store import EVENT_FRAME_SCHEMA, Ledger
+from tests.conftest import FakeClock
 
 T0 = parse_timestamp("2026-09-01T00:00:00Z")
 
@@ -256,3 +257,41 @@ def test_with_known_for_the_cap_may_equal_the_features_own() -> None:
     with pytest.raises(PolicyError) as info:
         policy_from_dict(raw)
     assert "below the feature's cap 20" in str(info.value)
+
+
+def test_next_tier_never_proposes_events_that_would_not_count_yet(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    """Fresh payments from the one bank would count only in a year: a path that reaches
+    the next tier now needs a second independent source."""
+    raw = copy.deepcopy(POLICY)
+    for f in raw["features"]:
+        f["lever"] = "more"
+    raw["tiers"] = [
+        {"name": "low", "min": 350, "max": 599},
+        {"name": "high", "min": 600, "max": 950},
+    ]
+    policy = policy_from_dict(raw)
+    clock.set("2026-09-01T00:00:00Z")
+    with Ledger(sqlite_url, policy, clock=clock) as led:
+        led.ingest(
+            [
+                {
+                    "event_id": "p1",
+                    "subject": "new",
+                    "source": "bank_a",
+                    "type": "payment.on_time",
+                    "occurred_at": "2026-08-20T12:00:00Z",
+                    "attributes": {"amount": 10},
+                }
+            ]
+        )
+        sc = Scorer(led)
+        # paid 1 known 12 days: counts 0 -> 0; level missing -> -10; sources 1 -> 0
+        assert sc.explain("new", T0).score == 590
+        path = path_to_next_tier(sc, "new", T0)
+    # one more payment would be +10 without the seasoning (590 + 10 = 600); with one
+    # source they count in a year, so every path adds an independent source
+    assert path["paths"]
+    for p in path["paths"]:
+        assert any("(sources)" in a for a in p["actions"]), p

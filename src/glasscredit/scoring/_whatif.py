@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,6 +222,17 @@ def _more_moves(f: FeatureSpec, value: float | None, edges: list[float]) -> list
     return moves
 
 
+def _unseasoned(scorer: Scorer, values: dict[str, float | None], combo: Sequence[Move]) -> bool:
+    """Whether a move adds events that would not count yet: a feature whose
+    ``min_sources.known_for`` is in force (too few independent sources after the moves)
+    counts only what the ledger has known that long, so new events do not lift it."""
+    for m in combo:
+        ms = scorer.policy.feature(m.feature).min_sources
+        if ms is not None and ms.known_for and (values.get(ms.feature) or 0.0) < ms.min:
+            return True
+    return False
+
+
 def path_to_next_tier(
     scorer: Scorer, subject: str, as_of_us: int, *, max_moves: int = 3, horizon_years: int = 7
 ) -> dict[str, Any]:
@@ -247,6 +258,8 @@ def path_to_next_tier(
                 vals = dict(wait_vals)
                 for m in combo:
                     vals[m.feature] = m.value
+                if _unseasoned(scorer, vals, combo):
+                    continue
                 _rederive(scorer, vals, set())
                 exp = _explain_values(scorer, subject, as_of_us + wait_us, vals, {})
                 if exp.score >= nxt.min:
