@@ -17,7 +17,9 @@ from sqlalchemy import Connection, text
 from glasscredit.policy import content_hash
 from glasscredit.store import Ledger
 from glasscredit.store._audit import row_hash
-from glasscredit.store._coverage import COVERED_TABLES, locate_row
+from glasscredit.store._coverage import COVERED_TABLES, StateTracker, locate_row
+from tests.conftest import NOW_US
+from tests.rights._helpers import s1_events
 from tests.tamper._scenario import build
 
 Tamper = Callable[[Connection], None]
@@ -420,3 +422,34 @@ def test_untouched_ledger_verifies(ledger: Ledger) -> None:
     with ledger.engine.connect() as conn:
         for name in COVERED_TABLES:
             assert locate_row(conn, name) is None, name
+
+
+def test_locators_start_afresh_after_a_state_written_without_them(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state written before locators existed (a migration's, an older version's): the
+    table is still checked by its digest, located to the table only, and the next write
+    lists the table whole, from which its rows are named again."""
+    real = StateTracker.state
+
+    def without_locators(self: StateTracker) -> dict[str, dict[str, object]]:
+        return {n: {"rows": s["rows"], "lthash": s["lthash"]} for n, s in real(self).items()}
+
+    ledger.ingest(s1_events("s1"))
+    monkeypatch.setattr(StateTracker, "state", without_locators)
+    ledger.holds.hold("burst:bank:1", [("bank", "s1-late")], NOW_US, actor="op")
+    monkeypatch.undo()
+    edit = "UPDATE event_exclusions SET from_us = from_us - 1 WHERE ref = 'burst:bank:1'"
+    with ledger.engine.begin() as conn:
+        conn.execute(text(edit))
+    rep = ledger.verify_audit()
+    assert not rep.ok and rep.table == "event_exclusions" and rep.row is None, rep.problem
+    with ledger.engine.begin() as conn:  # undone, then a write with locators
+        conn.execute(text(edit.replace("- 1", "+ 1")))
+    ledger.holds.hold("burst:bank:2", [("bank", "s1-default")], NOW_US, actor="op")
+    assert ledger.verify_audit().ok
+    with ledger.engine.begin() as conn:
+        first_id = conn.execute(text(first("event_exclusions", "id"))).scalar_one()
+        conn.execute(text(edit))
+    rep = ledger.verify_audit()
+    assert not rep.ok and rep.row == first_id and "edited" in rep.problem, rep.problem
