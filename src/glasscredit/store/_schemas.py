@@ -32,8 +32,10 @@ EVENT_SCHEMA = pa.schema(
     ]
 )
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
-#: the same columns as polars types (derived: one declaration)
-EVENT_FRAME_SCHEMA: dict[str, pl.DataType] = dict(pl.DataFrame(EVENT_SCHEMA.empty_table()).schema)
+_POLARS_TYPES: dict[pa.DataType, pl.DataType] = {pa.int64(): pl.Int64(), pa.string(): pl.String()}
+#: the same columns as polars types (derived: one declaration; mapped by hand, because
+#: converting an Arrow table imports pandas, a quarter second at every start-up)
+EVENT_FRAME_SCHEMA: dict[str, pl.DataType] = {f.name: _POLARS_TYPES[f.type] for f in EVENT_SCHEMA}
 EXCLUSION_SCHEMA: dict[str, pl.DataType] = {
     "event_id": pl.String(),
     "source": pl.String(),  # an event is (source, event_id): ids are per source
