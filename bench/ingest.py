@@ -4,7 +4,9 @@
     python bench/ingest.py --events 400000 --repeat 5 --db sqlite
 
 glasscredit is timed end to end: ``Ledger.ingest_file`` on a generated JSON Lines file
-(random ``event_id`` strings, as partners send them), including reading, validation,
+(random ``event_id`` strings, as partners send them; each event dated within the six
+days before the clock, as a live feed is, so that the shipped policy's backdating bounds
+admit every one and the fast path must certify it under them), including reading, validation,
 canonical JSON, content hashes, idempotency and the audit chain, into a fresh ledger.
 The references insert the very rows glasscredit stored (already validated, already
 hashed, in file order) into a fresh ledger schema with the same unique index, in
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import statistics
 import sys
@@ -38,7 +41,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import create_engine, text
 
-from glasscredit.policy import default_policy
+from glasscredit.policy import default_policy, iso, parse_timestamp
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 from glasscredit.store import Ledger
 from glasscredit.store._schemas import EVENT_INSERT_COLUMNS
@@ -50,12 +53,27 @@ PG_URL = os.environ.get(
     "GLASSCREDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 COLUMNS = EVENT_INSERT_COLUMNS
+# a live feed: every event dated within this long before the clock (the shipped policy's
+# tightest backdating bound is 7 days; history goes in through approved backfills)
+LIVE_WINDOW_US = 6 * 86_400 * 1_000_000
+_OCCURRED = re.compile(rb'"occurred_at":"([^"]+)"')
+
+
+def _live(line: bytes) -> bytes:
+    """The line with its date folded into the live window (same second of the day)."""
+    m = _OCCURRED.search(line)
+    if m is None:
+        return line
+    us = parse_timestamp(m[1].decode())
+    folded = DEFAULT_END_US - (DEFAULT_END_US - us) % LIVE_WINDOW_US
+    return line[: m.start(1)] + iso(folded).encode() + line[m.end(1) :]
 
 
 def events_file(n_events: int) -> Path:
-    """A generated population of about ``n_events`` events, cut to exactly that many."""
+    """A generated population of about ``n_events`` events, cut to exactly that many and
+    dated as a live feed (:data:`LIVE_WINDOW_US`)."""
     DATA.mkdir(exist_ok=True)
-    path = DATA / f"ingest_{n_events}.jsonl"
+    path = DATA / f"ingest_live_{n_events}.jsonl"
     if not path.exists():
         spec = PopulationSpec(subjects=max(1, round(n_events / 48)), seed=7)
         full = DATA / f"ingest_{n_events}.full.jsonl"
@@ -66,7 +84,7 @@ def events_file(n_events: int) -> Path:
             for i, line in enumerate(src):
                 if i == n_events:
                     break
-                dst.write(line)
+                dst.write(_live(line))
         full.unlink()
     return path
 
