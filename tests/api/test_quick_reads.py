@@ -133,3 +133,24 @@ def test_a_score_without_pins_is_answered_by_the_full_use_case(sqlite_service: S
     assert svc.quick.stored_score("bob") is None
     res = sqlite_service.client.get("/v1/subjects/bob/score", headers=sqlite_service.headers("bob"))
     assert res.status_code == 200 and res.json() == _full(sqlite_service, "bob")
+
+
+def test_the_quick_lane_is_observed_like_any_route(sqlite_service: Service) -> None:
+    c = sqlite_service.client
+    ok = c.get(
+        "/v1/subjects/alice/score",
+        headers={**sqlite_service.headers("alice"), "X-Request-ID": "lane-1"},
+    )
+    assert ok.status_code == 200 and ok.headers["x-request-id"] == "lane-1"
+    assert int(ok.headers["content-length"]) == len(ok.content)
+    denied = c.get("/v1/subjects/bob/score", headers=sqlite_service.headers("alice"))
+    assert denied.status_code == 403  # refusals are the route's own problem documents
+    assert denied.headers["content-type"] == "application/problem+json"
+    odd = c.get(
+        "/v1/subjects/alice/score?purpose=tenancy&x=1", headers=sqlite_service.headers("alice")
+    )
+    assert odd.status_code == 200  # not the lane's shape: the route answers it
+    scraped = c.get("/metrics").text
+    label = 'route="/v1/subjects/{subject}/score"'
+    assert any(label in line and 'status="200"' in line for line in scraped.splitlines())
+    assert any(label in line and 'status="403"' in line for line in scraped.splitlines())

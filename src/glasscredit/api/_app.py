@@ -21,6 +21,7 @@ from glasscredit.api import (
 from glasscredit.api._deps import ContextDep, Services
 from glasscredit.api._observe import LagCollector, install_observability, multiprocess_dir
 from glasscredit.api._problems import PROBLEM_RESPONSES, install_problem_handlers
+from glasscredit.api._quick_lane import QuickLane
 from glasscredit.api._routing import public
 from glasscredit.app import Clock
 from glasscredit.config import Settings, load_settings, system_clock
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     api.state.services = Services(s, clock)
     install_problem_handlers(api)
+    api.add_middleware(QuickLane, api=api)  # inside the observer: ids, metrics, logs apply
     install_observability(api, api.state.services.metrics)
     services = api.state.services
     lag = LagCollector(lambda: uc.input_lag(services.context()))

@@ -28,6 +28,7 @@ from glasscredit.store import Ledger
 
 __all__ = [
     "ROUTE_RULES",
+    "SCORE_ROUTE",
     "BearerDep",
     "Caller",
     "CallerDep",
@@ -37,9 +38,12 @@ __all__ = [
     "access",
     "context",
     "read_stored_score",
+    "stored_score_body",
 ]
 
 T = TypeVar("T", bound=AppModel)
+#: the route the quick lane (:mod:`._quick_lane`) answers without FastAPI's routing
+SCORE_ROUTE = "/v1/subjects/{subject}/score"
 #: every route's access rule, by (method, path): the authorisation matrix's source
 ROUTE_RULES: dict[tuple[str, str], AccessRule] = {}
 
@@ -125,19 +129,24 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 async def read_stored_score(
     request: Request, subject: str, cred: HTTPAuthorizationCredentials | None, purpose: str | None
 ) -> Response:
-    """``GET .../score`` without the dependency chain or a scorer: the same caller check
-    (:func:`glasscredit.app.authorize` by the route's rule), one indexed read on a kept
-    connection, the stored JSON assembled without pydantic; the read recorded as usual.
-
-    On SQLite the read runs on the event loop (a local page read, microseconds, cheaper
-    than a thread hop); on PostgreSQL in the thread pool (a network round trip).
-    """
-    svc: Services = request.app.state.services
-    rule = ROUTE_RULES[("GET", "/v1/subjects/{subject}/score")]
+    """``GET .../score`` without the dependency chain (:func:`stored_score_body`)."""
     if cred is None or cred.scheme.lower() != "bearer":
         raise AuthenticationError("authorization: send 'Authorization: Bearer ...' [required]")
+    svc: Services = request.app.state.services
+    body = await stored_score_body(svc, subject, cred.credentials, purpose)
+    return Response(body, media_type="application/json")
+
+
+async def stored_score_body(svc: Services, subject: str, token: str, purpose: str | None) -> bytes:
+    """The stored score's JSON for the caller ``token`` stands for, without a scorer: the
+    same caller check (:func:`glasscredit.app.authorize` by the route's rule), one indexed
+    read on a kept connection, the JSON assembled without pydantic; the read recorded as
+    usual. On SQLite the read runs on the event loop (a local page read, microseconds,
+    cheaper than a thread hop); on PostgreSQL in the thread pool (a network round trip).
+    """
+    rule = ROUTE_RULES[("GET", SCORE_ROUTE)]
     ctx = svc.context()
-    who = svc.identify(ctx, cred.credentials)
+    who = svc.identify(ctx, token)
     why = uc.authorize(ctx, who, rule, subject=subject, purpose=purpose)
     if svc.inline_reads:
         body = svc.quick.stored_score(subject)
@@ -150,7 +159,7 @@ async def read_stored_score(
     if why is not None and rule.reads is not None:
         await run_in_threadpool(uc.record_read, ctx, who, subject, rule.reads, why)
         svc.metrics.file_reads.labels(who.role).inc()
-    return Response(body, media_type="application/json")
+    return body
 
 
 def _full_score(svc: Services, subject: str) -> bytes:
