@@ -12,6 +12,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from glasscredit import app as uc
 from glasscredit.api import (
+    _routes_corrections,
     _routes_disputes,
     _routes_ops,
     _routes_reports,
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         _routes_rights2.subject_router,
         _routes_rights2.reviews_router,
         _routes_rights2.disputes_router,
+        _routes_corrections.disputes_router,
+        _routes_corrections.subject_router,
     ):
         api.include_router(router)
 

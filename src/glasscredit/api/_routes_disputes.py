@@ -21,7 +21,7 @@ def list_disputes(
     caller: CallerDep,
     subject: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
-    status: Literal["open", "upheld", "removed"] | None = None,
+    status: Literal["open", "upheld", "removed", "corrected"] | None = None,
 ) -> uc.DisputeList:
     """Disputes: a source sees those on its events (with its notices), a subject their own."""
     return uc.disputes_for(caller.ctx, caller.who, subject=subject, source=source, status=status)

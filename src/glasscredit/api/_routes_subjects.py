@@ -112,6 +112,7 @@ def post_dispute(subject: Subject, body: DisputeIn, caller: CallerDep) -> uc.Dis
         body.reason,
         actor=caller.who.name,
         source=body.source,
+        correct=None if body.correct is None else (body.correct.attribute, body.correct.value),
     )
 
 

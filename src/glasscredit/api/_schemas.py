@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from glasscredit.app import JsonValue
 
 __all__ = [
+    "CorrectIn",
     "DisputeIn",
     "HoldIn",
     "IngestIn",
@@ -54,6 +63,14 @@ class WhatIfIn(_In):
     horizon: str | None = Field(default=None, max_length=16)
 
 
+class CorrectIn(_In):
+    """One attribute of the record and the value it should have (checked on the policy's
+    schema for the event's type)."""
+
+    attribute: str = Field(min_length=1, max_length=64)
+    value: StrictBool | StrictInt | StrictFloat | StrictStr
+
+
 class DisputeIn(_In):
     event_id: str = Field(min_length=1, max_length=128)
     source: str | None = Field(
@@ -63,6 +80,10 @@ class DisputeIn(_In):
         description="the event's source: ids are per source (needed when two share the id)",
     )
     reason: str = Field(min_length=1, max_length=2000)
+    correct: CorrectIn | None = Field(
+        default=None,
+        description="ask the source to correct one attribute instead of removing the record",
+    )
 
 
 class ResolveIn(_In):

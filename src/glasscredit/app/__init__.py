@@ -17,7 +17,8 @@ Use cases by concern: the ledger (``init_ledger``, ``ingest_file``, ``ingest_rec
 ``verify_export_document``, ``erase_subject``, ``request_review``, ``decide_review``,
 ``list_reviews``, ``set_statement``, ``remove_statement``, ``get_statement``,
 ``person_statement``, ``add_dispute_information``, ``respond_to_dispute``,
-``record_adverse_action``, ``adverse_notices``); ``monitor``, ``population``;
+``record_adverse_action``, ``adverse_notices``, ``confirm_correction``,
+``refuse_correction``, ``list_corrections``); ``monitor``, ``population``;
 ``demo``; service access
 (``create_key``, ``list_keys``, ``revoke_key``, ``authenticate_key``, ``authorize``,
 ``record_read``, ``inquiries``, ``ingest_as``, ``disputes_for``, ``erase_subject_file``,
@@ -98,6 +99,14 @@ from glasscredit.app._context import (
     Context,
     parse_period,
     parse_time,
+)
+from glasscredit.app._corrections import (
+    CorrectionAnswer,
+    CorrectionList,
+    CorrectionView,
+    confirm_correction,
+    list_corrections,
+    refuse_correction,
 )
 from glasscredit.app._dataset import (
     DEFAULT_OUTCOMES,
@@ -336,6 +345,9 @@ __all__ = [
     "CheckpointView",
     "Clock",
     "Context",
+    "CorrectionAnswer",
+    "CorrectionList",
+    "CorrectionView",
     "DeadLetters",
     "DeliveryRun",
     "DeliveryView",
@@ -460,6 +472,7 @@ __all__ = [
     "check_groups",
     "compute_reports",
     "compute_trust",
+    "confirm_correction",
     "create_key",
     "current_score",
     "dead_letters",
@@ -497,6 +510,7 @@ __all__ = [
     "latest_fairness",
     "latest_red_team",
     "ledger_counts",
+    "list_corrections",
     "list_disputes",
     "list_keys",
     "list_reviews",
@@ -518,6 +532,7 @@ __all__ = [
     "refresh",
     "refresh_due",
     "refresh_every_us",
+    "refuse_correction",
     "release_burst",
     "remove_statement",
     "remove_webhook",

@@ -121,6 +121,7 @@ class SourceDisputeStats(AppModel):
     open: int
     resolved: int
     removed: int
+    corrected: int = 0
     dispute_rate: float | None
     overturn_rate: float | None
 
@@ -201,13 +202,23 @@ def open_dispute(
     *,
     actor: str = "subject",
     source: str | None = None,
+    correct: tuple[str, object] | None = None,
 ) -> DisputeOutcome:
     """Open a dispute on one of ``subject``'s events; the score before and after.
 
     Ids are per source: ``source`` names the event when the subject has several with
-    this id (without it, such a dispute is refused, naming the sources)."""
+    this id (without it, such a dispute is refused, naming the sources). ``correct``:
+    (attribute, value) asks the source to correct that attribute instead of removing the
+    record (GDPR Art. 16; checked against the policy's schema)."""
     res = _open_dispute(
-        ctx.ledger, subject, event_id, reason, now_us=ctx.now(), actor=actor, source=source
+        ctx.ledger,
+        subject,
+        event_id,
+        reason,
+        now_us=ctx.now(),
+        actor=actor,
+        source=source,
+        correct=correct,
     )
     return _dispute_outcome(res.as_dict())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from glasscredit.app._base import AppModel
+from glasscredit.app._base import AppModel, JsonValue
 from glasscredit.app._rights2 import PersonStatement
 
 __all__ = [
@@ -138,6 +138,8 @@ class Explanation(AppModel):
     #: positive events that counted for nothing (known too long after they happened),
     #: each with why in plain words
     not_counted: list[dict[str, str]] = Field(default_factory=list)
+    #: corrections confirmed by then, each with "corrected on ... at your request"
+    corrections: list[dict[str, JsonValue]] = Field(default_factory=list)
 
     @property
     def points_total(self) -> int:

@@ -9,6 +9,7 @@ import typer
 from glasscredit.cli import (
     _backfill,
     _batch,
+    _corrections,
     _ledger,
     _model,
     _model_fair,
@@ -39,6 +40,7 @@ _trust.register(app)
 _sources.register(app)
 _rights.register(app)
 _rights2.register(app)
+_corrections.register(app)
 _monitor.register(app)
 _batch.register(app)
 _serve.register(app)

@@ -27,6 +27,7 @@ from glasscredit.cli._common import (
     safe,
     write_said,
 )
+from glasscredit.cli._corrections import correct_option
 
 __all__ = ["register"]
 
@@ -113,14 +114,25 @@ def _register_disputes(app: typer.Typer) -> None:
                 "--source", help="the event's source (needed when two sources used the id)"
             ),
         ] = None,
+        correct: Annotated[
+            str | None,
+            typer.Option(
+                "--correct",
+                help="ATTRIBUTE=VALUE: ask the source to correct this instead of removing "
+                "the record, e.g. days_late=12",
+            ),
+        ] = None,
         by: ByOption = "subject",
         db: DbOption = None,
         policy: PolicyOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Open a dispute on one of SUBJECT's events; show the score before and after."""
+        asked = correct_option(correct)
         with open_context(db, policy) as ctx:
-            res = gc.open_dispute(ctx, subject, event_id, reason, actor=by, source=source)
+            res = gc.open_dispute(
+                ctx, subject, event_id, reason, actor=by, source=source, correct=asked
+            )
         emit_json(res.as_json()) if as_json else _print_result(res)
 
     @dispute.command("resolve")

@@ -1,5 +1,5 @@
-"""The scored person's rights: disputes, access export, erasure, offline verification,
-human review of a decision and the person's own statement.
+"""The scored person's rights: disputes, corrections, access export, erasure, offline
+verification, human review of a decision and the person's own statement.
 
 Retention needs no code here: the feature kernel leaves out events past their type's
 retention as of any time, and stored scores are reproduced with ``verify_score``.
@@ -11,6 +11,12 @@ from glasscredit.rights._adverse import (
     adverse_notices,
     notice_rights,
     record_adverse_action,
+)
+from glasscredit.rights._correction_rules import CORRECTABLE_TYPES, check_correction
+from glasscredit.rights._corrections import (
+    confirm_correction,
+    correction_text,
+    refuse_correction,
 )
 from glasscredit.rights._dispute_reads import list_disputes, source_notices, source_stats
 from glasscredit.rights._dispute_steps import add_information, respond_to_dispute
@@ -45,6 +51,7 @@ from glasscredit.rights._verify_export import verify_export
 
 __all__ = [
     "ADVERSE_ACTIONS",
+    "CORRECTABLE_TYPES",
     "DEADLINE_ACTOR",
     "EXPORT_FORMAT",
     "MAX_KEY_FACTORS",
@@ -58,7 +65,10 @@ __all__ = [
     "ErasureReport",
     "add_information",
     "adverse_notices",
+    "check_correction",
     "check_signature",
+    "confirm_correction",
+    "correction_text",
     "decide_review",
     "erase_subject",
     "expire_overdue",
@@ -70,6 +80,7 @@ __all__ = [
     "notice_rights",
     "open_dispute",
     "record_adverse_action",
+    "refuse_correction",
     "remove_statement",
     "request_review",
     "resolve_dispute",

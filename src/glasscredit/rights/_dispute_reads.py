@@ -42,14 +42,17 @@ def source_notices(ledger: Store, source: str) -> list[dict[str, Any]]:
 
 
 def source_stats(ledger: Store) -> dict[str, dict[str, Any]]:
-    """Per source: events, disputes, dispute rate, resolved, removed, overturn rate."""
+    """Per source: events, disputes, dispute rate, resolved, removed, corrected, overturn
+    rate (removed or corrected over resolved)."""
     n_events = ledger.events_by_source()
     counts = ledger.disputes.status_counts()
     out: dict[str, dict[str, Any]] = {}
     for src in sorted(set(n_events) | set(counts)):
         c = counts.get(src, {})
         total = sum(c.values())
-        resolved = c.get("upheld", 0) + c.get("removed", 0)
+        # a confirmed correction overturns the record as it was reported, as a removal does
+        overturned = c.get("removed", 0) + c.get("corrected", 0)
+        resolved = c.get("upheld", 0) + overturned
         evs = int(n_events.get(src, 0))
         out[src] = {
             "events": evs,
@@ -57,7 +60,8 @@ def source_stats(ledger: Store) -> dict[str, dict[str, Any]]:
             "open": c.get("open", 0),
             "resolved": resolved,
             "removed": c.get("removed", 0),
+            "corrected": c.get("corrected", 0),
             "dispute_rate": total / evs if evs else None,
-            "overturn_rate": c.get("removed", 0) / resolved if resolved else None,
+            "overturn_rate": overturned / resolved if resolved else None,
         }
     return out

@@ -33,6 +33,7 @@ from glasscredit.exceptions import (
     ValidationError,
 )
 from glasscredit.policy import iso, parse_duration
+from glasscredit.rights._correction_rules import check_correction
 from glasscredit.rights._text import checked_text, refuse_id_in_actor
 from glasscredit.scoring import FreezeState, Scorer, freeze_state, rescore, score_notices
 from glasscredit.store import DEADLINE_ACTOR, Dispute, DisputeTarget, Store
@@ -186,13 +187,17 @@ def open_dispute(
     actor: str,
     scorer: Scorer | None = None,
     source: str | None = None,
+    correct: tuple[str, object] | None = None,
 ) -> DisputeResult:
     """Open a dispute: the record stops counting at ``now_us`` (or keeps counting until
     a verdict or the deadline, as the policy and the subject's freeze say); rescore and
     notify.
 
     The event is (``source``, ``event_id``): ids are per source. ``source`` may be left
-    out when the subject has one event with this id; with several it is asked for."""
+    out when the subject has one event with this id; with several it is asked for.
+    ``correct``: (attribute, value) to ask the source to correct that attribute instead
+    of removing the record (``rights._corrections``), checked against the policy's
+    schema before anything is written."""
     text = reason.strip() if isinstance(reason, str) else ""
     if not text or len(text) > MAX_REASON_CHARS:
         raise ValidationError(
@@ -201,7 +206,11 @@ def open_dispute(
     refuse_id_in_actor(subject, actor)
     expired = expire_overdue(ledger, now_us)
     # refuse before anything is written
-    _check_open(subject, event_id, ledger.disputes.target(subject, event_id, source))
+    target = ledger.disputes.target(subject, event_id, source)
+    _check_open(subject, event_id, target)
+    correction = None
+    if correct is not None:
+        correction = _asked(ledger, subject, event_id, target, correct)
     before = ledger.scores.current(subject)
     scorer = scorer or Scorer(ledger)
     if before is None:  # a baseline just before, so the change notice records the drop
@@ -219,11 +228,23 @@ def open_dispute(
         source=source,
         frozen=state.immediate,
         details=_audit_effect(state),
+        correction=correction,
     )
     res = _rescored(scorer, dispute, before, now_us, expired)
     res.effect = _open_effect(state, deadline)
     res.freeze = state.as_dict()
     return res
+
+
+def _asked(
+    ledger: Store, subject: str, event_id: str, target: DisputeTarget, correct: tuple[str, object]
+) -> tuple[str, Any, Any]:
+    """(attribute, value held, value asked for) of a correction, checked on the schema."""
+    held = next(
+        e for e in ledger.events_of(subject) if e.event_id == event_id and e.source == target.source
+    )
+    old, new = check_correction(ledger.policy, held.type, held.attributes, *correct)
+    return correct[0], old, new
 
 
 def resolve_dispute(

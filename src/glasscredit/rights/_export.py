@@ -26,8 +26,8 @@ from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events
 from glasscredit.policy import Policy, iso
 from glasscredit.rights._dispute_reads import list_disputes
-from glasscredit.scoring import Scorer, score_history, score_notices
-from glasscredit.store import Store
+from glasscredit.scoring import Scorer, correction_text, score_history, score_notices
+from glasscredit.store import Dispute, Store
 
 __all__ = ["EXPORT_FORMAT", "WITHHELD", "export_subject"]
 
@@ -97,6 +97,30 @@ def _statuses(
     return out
 
 
+def _corrections(ledger: Store, subject: str, disputes: list[Dispute]) -> list[dict[str, Any]]:
+    """The corrections the person asked for, each with what became of it in plain words."""
+    by_id = {d.dispute_id: d for d in disputes}
+    return [
+        {**c.as_dict(), "text": correction_text(ledger.policy, by_id[c.dispute_id], c)}
+        for c in ledger.corrections.of_subject(subject)
+        if c.dispute_id in by_id
+    ]
+
+
+def _versions(corrections: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(source, event_id) -> which version of a corrected record the event is: the
+    original names its corrected version (``corrected_by``), the new one the original
+    (``corrects``), both with the dispute and when."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in corrections:
+        if c["status"] != "confirmed" or c["new_event_id"] is None:
+            continue
+        when = {"dispute_id": c["dispute_id"], "corrected_at": c["answered_at"]}
+        out[c["source"], c["event_id"]] = {"corrected_by": c["new_event_id"], **when}
+        out[c["source"], c["new_event_id"]] = {"corrects": c["event_id"], **when}
+    return out
+
+
 _EXCL_SCHEMA = {
     "event_id": pl.String,
     "source": pl.String,
@@ -128,6 +152,9 @@ def export_subject(
     exp = scorer.explain(subject, now_us)
     history = score_history(scorer, subject)
     statement = ledger.statements.get(subject)
+    disputes = list_disputes(ledger, subject=subject)
+    corrections = _corrections(ledger, subject, disputes)
+    versions = _versions(corrections)
     return {
         "format": EXPORT_FORMAT,
         "subject": subject,
@@ -151,6 +178,7 @@ def export_subject(
                 "status": status.get(
                     (e.source, e.event_id), "does not count: recorded after as_of"
                 ),
+                **versions.get((e.source, e.event_id), {}),
             }
             for e in rows
         ],
@@ -164,7 +192,8 @@ def export_subject(
             for s in history
         ],
         "notices": score_notices(scorer, subject),
-        "disputes": [d.as_dict() for d in list_disputes(ledger, subject=subject)],
+        "disputes": [d.as_dict() for d in disputes],
+        "corrections": corrections,
         "statement": None if statement is None else statement.as_dict(),
         "reviews": [r.as_dict() for r in ledger.reviews.find(subject=subject)],
         "adverse_actions": [a.as_dict() for a in ledger.adverse.of_subject(subject)],

@@ -1,5 +1,6 @@
 """Points to score, dimensions, tier, reasons, what-if, the next tier, and score history."""
 
+from glasscredit.scoring._corrected import corrected_lines, correction_text
 from glasscredit.scoring._disputes import (
     UNFOUNDED,
     DisputeEffect,
@@ -46,6 +47,8 @@ __all__ = [
     "StoreReport",
     "StoredScore",
     "changed_subjects",
+    "corrected_lines",
+    "correction_text",
     "dimension_ranges",
     "dispute_effects",
     "explain_row",

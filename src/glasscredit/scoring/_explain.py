@@ -94,6 +94,8 @@ class Explanation:
     #: (``scoring._disputes``), in plain words; filled in by ``Scorer.explain``
     disputes: list[dict[str, Any]] = field(default_factory=list)
     dispute_freeze: dict[str, Any] | None = None
+    #: corrections confirmed by the scoring time, in plain words (``scoring._corrected``)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def points_total(self) -> int:
@@ -117,6 +119,7 @@ class Explanation:
             "perks_not_granted": self.perks_not_granted,
             "disputes": self.disputes,
             "dispute_freeze": self.dispute_freeze,
+            "corrections": self.corrections,
             "events": _events_with_times(self.provenance),
             "not_counted": [_late_line(e) for e in self.late],
         }

@@ -15,6 +15,7 @@ import polars as pl
 
 from glasscredit.features import subject_pass
 from glasscredit.policy import PointsTable, iso
+from glasscredit.scoring._corrected import corrected_lines
 from glasscredit.scoring._disputes import (
     DisputeEffect,
     dispute_effects,
@@ -58,6 +59,7 @@ def with_disputes(
     exp.dispute_freeze = freeze_state(policy, mine, exp.as_of_us).as_dict()
     if not mine:
         return exp
+    exp.corrections = corrected_lines(ledger, mine, exp.as_of_us)
     effects = dispute_effects(policy, mine, frozen_disputes(mine, exclusions), exp.as_of_us)
     exp.disputes = [e.as_dict() for e in effects]
     frozen = [e for e in effects if e.effect == "stop_counting"]

@@ -19,6 +19,7 @@ from glasscredit.store._audit import (
     row_hash as audit_row_hash,
 )
 from glasscredit.store._backfills import Backfill, check_backfill
+from glasscredit.store._corrections import CORRECTED, CORRECTION_REASON, Correction
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._disputes import (
     DEADLINE_ACTOR,
@@ -46,6 +47,7 @@ from glasscredit.store._protocols import (
     AdverseStore,
     AuditStore,
     BackfillStore,
+    CorrectionStore,
     DisputeStore,
     ErasureStore,
     EventLog,
@@ -75,6 +77,8 @@ from glasscredit.store._subject_reader import SubjectInputs, SubjectReader
 from glasscredit.store._webhooks import TOPICS, Delivery, Webhook, WebhookStore
 
 __all__ = [
+    "CORRECTED",
+    "CORRECTION_REASON",
     "DEADLINE_ACTOR",
     "DEADLINE_REASON",
     "DISPUTE_REASON",
@@ -98,6 +102,8 @@ __all__ = [
     "BackfillStore",
     "BrokenRow",
     "ChainReport",
+    "Correction",
+    "CorrectionStore",
     "Delivery",
     "Dialect",
     "Dispute",

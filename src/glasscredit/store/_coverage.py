@@ -45,6 +45,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select
 from glasscredit.store._tables import (
     audit_log,
     backfills,
+    corrections,
     disputes,
     erasures,
     event_exclusions,
@@ -77,6 +78,7 @@ COVERED_TABLES: dict[str, Table] = {
         report_values,
         scores,
         backfills,
+        corrections,
     )
 }
 LANES = 1024

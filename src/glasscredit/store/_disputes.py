@@ -35,6 +35,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Engine, func, select, update
 
+from glasscredit.canonical import canonical_json
 from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import iso
 from glasscredit.store._audit import append_audit, subject_tag
@@ -42,7 +43,14 @@ from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._records import Dispute
 from glasscredit.store._scores import after_scored
-from glasscredit.store._tables import dispute_notices, disputes, event_exclusions, events, subjects
+from glasscredit.store._tables import (
+    corrections,
+    dispute_notices,
+    disputes,
+    event_exclusions,
+    events,
+    subjects,
+)
 
 __all__ = [
     "DEADLINE_ACTOR",
@@ -246,6 +254,7 @@ class SqlDisputeStore:
         source: str | None = None,
         frozen: bool = True,
         details: Mapping[str, Any] | None = None,
+        correction: tuple[str, Any, Any] | None = None,
     ) -> Dispute:
         """Open a dispute (see the module docstring); ``check`` may refuse it by raising.
 
@@ -253,6 +262,8 @@ class SqlDisputeStore:
         must be only one (``check`` sees ``shared`` otherwise). ``frozen``: the event
         stops counting now; otherwise it counts until a verdict removes it or
         ``deadline_us``. ``details`` go into the audit row (the effect and why).
+        ``correction``: (attribute, value held, value asked for) when the dispute asks to
+        correct one attribute instead of removing the event (``store._corrections``).
         """
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
@@ -292,6 +303,21 @@ class SqlDisputeStore:
                 )
             )
             tracker = StateTracker(conn)
+            if correction is not None:
+                conn.execute(
+                    corrections.insert().values(
+                        dispute_id=did,
+                        subject=subject,
+                        source=target.source,
+                        event_id=event_id,
+                        attribute=correction[0],
+                        old_value=canonical_json(correction[1]),
+                        new_value=canonical_json(correction[2]),
+                        status="requested",
+                    )
+                )
+                tracker.add(corrections, corrections.c.dispute_id == did)
+                details = {**(details or {}), "correction": correction[0]}
             tracker.add(disputes, disputes.c.dispute_id == did)
             tracker.add(
                 event_exclusions,

@@ -24,6 +24,7 @@ from glasscredit.store._records import Dispute, StoredEvent, StoredNotice, Store
 if TYPE_CHECKING:
     from glasscredit.store._adverse import AdverseAction
     from glasscredit.store._backfills import Backfill
+    from glasscredit.store._corrections import Correction
     from glasscredit.store._disputes import DisputeTarget
     from glasscredit.store._erasure import Erasure
     from glasscredit.store._ingest import IngestReport
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuditStore",
+    "CorrectionStore",
     "DisputeStore",
     "ErasureStore",
     "EventLog",
@@ -277,6 +279,7 @@ class DisputeStore(Protocol):
         source: str | None = None,
         frozen: bool = True,
         details: Mapping[str, Any] | None = None,
+        correction: tuple[str, Any, Any] | None = None,
     ) -> Dispute: ...
 
     def get(self, dispute_id: int) -> Dispute | None: ...
@@ -331,6 +334,34 @@ class DisputeStore(Protocol):
     def status_counts(self) -> dict[str, dict[str, int]]: ...
 
     def removals(self, as_of_us: int, *, event_type: str | None = None) -> pl.DataFrame: ...
+
+
+class CorrectionStore(Protocol):
+    """Corrections asked for by disputes, and the source's answer (``store._corrections``)."""
+
+    def get(self, dispute_id: int) -> Correction | None: ...
+
+    def of_subject(self, subject: str) -> list[Correction]: ...
+
+    def confirm(
+        self,
+        dispute_id: int,
+        *,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute, Correction], None],
+        resolution: str,
+    ) -> tuple[Dispute, Correction]: ...
+
+    def refuse(
+        self,
+        dispute_id: int,
+        response: str,
+        *,
+        now_us: int,
+        actor: str,
+        check: Callable[[Dispute, Correction], None],
+    ) -> tuple[Dispute, Correction]: ...
 
 
 class ErasureStore(Protocol):
@@ -450,6 +481,9 @@ class Store(EventLog, Protocol):
 
     @property
     def disputes(self) -> DisputeStore: ...
+
+    @property
+    def corrections(self) -> CorrectionStore: ...
 
     @property
     def erasures(self) -> ErasureStore: ...

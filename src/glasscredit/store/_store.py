@@ -32,6 +32,7 @@ from glasscredit.store._audit import ChainReport
 from glasscredit.store._audit_store import SqlAuditStore
 from glasscredit.store._backfills import SqlBackfillStore
 from glasscredit.store._columnar import EventFilter, read_event_batches
+from glasscredit.store._corrections import SqlCorrectionStore
 from glasscredit.store._disputes import SqlDisputeStore
 from glasscredit.store._erasure import SqlErasureStore
 from glasscredit.store._exclusions import SqlExclusionStore
@@ -112,6 +113,7 @@ class Ledger:
         self.snapshots = SqlSnapshotStore(self.engine, self.adapter)
         self.holds = SqlHoldStore(self.engine, self.adapter)
         self.disputes = SqlDisputeStore(self.engine, self.adapter)
+        self.corrections = SqlCorrectionStore(self.engine, self.adapter)
         self.erasures = SqlErasureStore(self.engine, self.adapter, lambda: self.mirror)
         self.access = SqlAccessStore(self.engine, self.adapter)
         self.webhooks = SqlWebhookStore(self.engine, self.adapter)

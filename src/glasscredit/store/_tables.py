@@ -23,6 +23,7 @@ __all__ = [
     "adverse_actions",
     "audit_log",
     "backfills",
+    "corrections",
     "dispute_notices",
     "disputes",
     "erasures",
@@ -254,6 +255,27 @@ disputes = Table(
     Column("extended_at_us", BigInteger, nullable=True),
     Column("source_response", Text, nullable=True),
     Column("source_responded_at_us", BigInteger, nullable=True),
+)
+
+# Corrections (migration 0015): a dispute that asks to correct one attribute of its event
+# instead of removing it. ``old_value``/``new_value`` are JSON; a confirmed correction is
+# a new version of the event (``new_event_id``, a new ``events`` row: the original stays)
+# that supersedes the original from the confirmation on (two exclusion periods, reason
+# ``correction``). Covered by the chain's table digests; erasure deletes the rows.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("dispute_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("source", String(64), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("attribute", String(64), nullable=False),
+    Column("old_value", Text, nullable=False),
+    Column("new_value", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # requested | confirmed | refused
+    Column("answered_at_us", BigInteger, nullable=True),
+    Column("answered_by", String(128), nullable=True),
+    Column("new_event_id", String(128), nullable=True),
 )
 
 # What each source is told about disputes on its events: an outbox, one row per message.
