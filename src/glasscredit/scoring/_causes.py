@@ -31,6 +31,8 @@ _STARTED = {
 }
 _ENDED = {
     "dispute": "dispute {ref} upheld",
+    # the corrected version of a record starts counting (``store._corrections``)
+    "correction": "correction {ref} confirmed",
     "burst_hold": "burst release {ref}",
 }
 
