@@ -144,7 +144,7 @@ def test_batch_and_single_subject_agree_and_the_explanation_says_why() -> None:
             continue
         assert notes["sources"] is None
         assert notes["paid_sum"] == (
-            "counted at most 100: the positive history (sources) comes from 1 independent "
+            "counted at most 100: the positive history comes from 1 independent "
             "source (acme); 2 needed to count fully"
         )
     solo = subject_pass(frame, policy, T0, "solo")
@@ -153,7 +153,7 @@ def test_batch_and_single_subject_agree_and_the_explanation_says_why() -> None:
     # 10 events counted, value 3 -> [1, 4) +10: exactly the table, and the note says why
     assert (line.value, line.points) == (3.0, 10)
     assert line.note == (
-        "10 events, counted at most 3: the positive history (sources) comes from 1 "
+        "10 events, counted at most 3: the positive history comes from 1 "
         "independent source (acme); 2 needed to count fully"
     )
     assert exp.score == 600 + 10 + 0 + 0
@@ -219,8 +219,8 @@ def test_a_newcomer_known_to_one_bank_scores_what_the_table_says(
     assert lines["on_time_payments_24m"].points == 10
     assert exp.score == 555 + 10 + 15 + 0 + 10 + 10 + 0 + 0 + 10 + 0 + 25 + 0 - 5 + 0 + 0
     assert lines["on_time_payments_24m"].note == (
-        "6 events, counted at most 23: the positive history (active_sources_24m) comes "
-        "from 1 independent source (bank); 2 needed to count fully"
+        "6 events, counted at most 23: the positive history comes from 1 "
+        "independent source (bank); 2 needed to count fully"
     )
     assert lines["identity_level"].note is None  # a check, not history: not limited
 

@@ -251,6 +251,7 @@ def test_stored_scores_reproduce_and_history_keeps_order(ledger: Ledger, clock: 
     (notice,) = score_notices(sc, "s1")
     assert (notice["old_score"], notice["new_score"], notice["delta"]) == (645, 630, -15)
     assert notice["lines"] == [
-        "-15: late_payments_24m (late payment of 2026-09-01 reported by bank counted)"
+        "-15: Late payments and missed bills in the last 24 months (late payment of "
+        "2026-09-01 reported by bank counted)"
     ]
     assert rescore(sc, clock.now_us, clock.now_us, only_changed=True).subjects == 0

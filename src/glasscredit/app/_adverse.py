@@ -27,6 +27,7 @@ class AdverseFactor(AppModel):
     code: str
     text: str
     points_below_max: int
+    advice: str = ""  # what would raise it (notices recorded before this carry none)
 
 
 class AdverseNotice(AppModel):

@@ -52,6 +52,10 @@ class FeatureLine(AppModel):
     points: int
     max_points: int
     note: str | None = None  # a rule in force, e.g. history from one source only
+    #: plain words (the policy's texts): what it is, the bin in words, what to do
+    label: str = ""
+    words: str = ""
+    advice: str = ""
 
 
 class Reason(AppModel):
@@ -62,6 +66,7 @@ class Reason(AppModel):
     events: list[str]
     # each event's source, in the order of ``events`` (ids are per source)
     sources: list[str] = Field(default_factory=list)
+    advice: str = ""  # what to do about it, in plain words
 
 
 class Perk(AppModel):
@@ -71,6 +76,8 @@ class Perk(AppModel):
 
     name: str
     description: str
+    label: str = ""
+    advice: str = ""
     provisional: bool = False
     provisional_because: str | None = None
     disputes: list[int] = Field(default_factory=list)
@@ -80,6 +87,8 @@ class PerkNotGranted(AppModel):
     name: str
     description: str
     why: list[str]
+    label: str = ""
+    advice: str = ""
 
 
 class DisputeEffect(AppModel):

@@ -30,6 +30,8 @@ PROSE_LIMITS: dict[str, int] = {
     "description": 2000,
     "rationale": 600,  # why a points row is what it is (policy._points.RATIONALE_MAX)
 }
+# every string of the ``texts`` section is prose a person reads (in any language)
+TEXTS_LIMIT = 400
 # rules that are refusals (a disguised name) rather than malformed input
 _DISGUISE_RULES = frozenset({"invisible_character", "mixed_script", "look_alike", "normalisation"})
 
@@ -38,7 +40,9 @@ def _where(path: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in path) or "(policy)"
 
 
-def _scalar_problem(value: object, key: str | int | None) -> tuple[str, str] | None:
+def _scalar_problem(
+    value: object, key: str | int | None, *, prose: bool = False
+) -> tuple[str, str] | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -50,6 +54,8 @@ def _scalar_problem(value: object, key: str | int | None) -> tuple[str, str] | N
             return ("finite", f"must be a finite number, not {value!r}")
         return None
     if isinstance(value, str):
+        if prose:
+            return text_problem(value, max_length=TEXTS_LIMIT)
         if isinstance(key, str) and key in PROSE_LIMITS:
             return text_problem(value, max_length=PROSE_LIMITS[key], newlines=key == "description")
         return identifier_problem(value, max_length=MAX_STRING, spaces=True)
@@ -98,7 +104,7 @@ def check_document(data: Any) -> None:
         elif isinstance(value, list):
             stack.extend(((*path, i), key, v) for i, v in enumerate(value))
         else:
-            problem = _scalar_problem(value, key)
+            problem = _scalar_problem(value, key, prose=bool(path) and path[0] == "texts")
             if problem is not None:
                 errors.append(FieldError(_where(path), *problem))
     if errors:

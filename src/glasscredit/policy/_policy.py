@@ -36,6 +36,7 @@ from glasscredit.policy._events import EventTypeSpec, SourceSpec
 from glasscredit.policy._external import TrustEventsSpec, check_external
 from glasscredit.policy._features import FeatureSpec
 from glasscredit.policy._points import PointsTable
+from glasscredit.policy._texts import Texts, texts_errors
 
 __all__ = [
     "SCORE_MAX",
@@ -177,6 +178,8 @@ class Policy(BaseModel):
     lateness: LatenessSpec = Field(default_factory=LatenessSpec)
     reason_codes: int = Field(default=4, ge=1, le=5)
     settings: dict[str, Any] = Field(default_factory=dict)
+    #: plain words per locale: a label and advice per feature, bin and perk (``_texts``)
+    texts: Texts | None = None
     _hash: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -355,6 +358,7 @@ def _check_policy(p: Policy) -> None:
                 )
     _check_actions(p, errors)
     check_external(p.features, p.event_types, p.trust_events, errors)
+    errors.extend(texts_errors(p))
     if errors:
         raise PolicyError("policy is invalid", errors)
 

@@ -62,7 +62,12 @@ def record_adverse_action(
     last = stored[-1]
     exp = scorer.explain(subject, last.as_of_us)
     factors: list[dict[str, Any]] = [
-        {"code": r.code, "text": r.text, "points_below_max": r.points_below_max}
+        {
+            "code": r.code,
+            "text": r.text,
+            "points_below_max": r.points_below_max,
+            "advice": r.advice,  # what would raise it, in plain words
+        }
         for r in exp.reasons[:MAX_KEY_FACTORS]
     ]
     notice = AdverseAction(

@@ -1,7 +1,13 @@
-"""The access export as one readable HTML page: self-contained, nothing from the internet.
+"""The access export as one page a person can read and check: self-contained, nothing
+from the internet, no scripts.
 
-Everything is escaped; the page embeds the export's JSON too, so saving the page keeps
-what ``glasscredit verify-export`` needs.
+It opens with the score and what it means, a table of contents, then each part of the
+score in plain words (the policy's texts: what it measures, what was found, what to do),
+the records, disputes and corrections, the person's statement, reviews and partners'
+decisions, the history, the statement of rights with how to use each (command, web
+address, deadline), a glossary, and how to check it all. Everything is escaped; the page
+embeds the export's JSON (the signed data), so ``glasscredit verify-export`` checks the
+saved page itself.
 """
 
 from __future__ import annotations
@@ -10,182 +16,118 @@ import json
 from html import escape
 from typing import Any
 
+from glasscredit.rights._html_parts import (
+    Section,
+    audit_section,
+    changes_section,
+    decisions_section,
+    disputes_section,
+    features_section,
+    perks_section,
+    plain_policy,
+    reasons_section,
+    records_section,
+    summary,
+    tier_name,
+)
+from glasscredit.rights._rights_text import GLOSSARY, rights_statement
+
 __all__ = ["export_html"]
 
-_CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;
-color:#1d1d1f}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f4f4f6}.num{text-align:right}.big{font-size:2.2rem;font-weight:700}
-.muted{color:#666}code{font-size:.85em}"""
+_CSS = """body{font:16px/1.5 system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;
+color:#1d1d1f}h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid
+#e4e4ea;padding-bottom:.2rem}table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}
+th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f4f6;font-weight:600}.num{text-align:right;white-space:nowrap}
+.date{white-space:nowrap}
+.score{display:flex;gap:1.5rem;align-items:center;background:#f4f7fb;border-radius:.6rem;
+padding:1rem 1.2rem;margin:1rem 0}.big{font-size:3rem;font-weight:700;line-height:1}
+.muted{color:#5f5f66;font-size:.9rem}code{font-size:.85em;background:#f4f4f6;padding:0 .2em;
+border-radius:.2em}nav ol{columns:2;padding-left:1.2rem}.good{color:#0a6b2d}.bad{color:#a1261a}
+dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem}.how{margin:.1rem 0 .3rem}
+.how code{white-space:nowrap;display:inline-block;max-width:100%;overflow-x:auto}"""
 
 
-def _table(headers: list[str], rows: list[list[Any]], numeric: tuple[int, ...] = ()) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+def _toc(sections: list[Section]) -> str:
+    items = "".join(f'<li><a href="#{s.anchor}">{escape(s.title)}</a></li>' for s in sections)
+    return f"<nav><h2 id=contents>Contents</h2><ol>{items}</ol></nav>"
+
+
+def _rights(data: dict[str, Any]) -> Section:
+    policy = plain_policy(data)
+    rows = rights_statement(policy, data["subject"]) if policy is not None else []
+
+    def how(label: str, text: str) -> str:  # a command or an address in code, words as words
+        plain = not text.startswith(("glasscredit ", "GET ", "POST ", "PUT ", "DELETE "))
+        shown = escape(text) if plain else f"<code>{escape(text)}</code>"
+        return f"<div class=how><span class=muted>{label}:</span> {shown}</div>"
+
     body = "".join(
         "<tr>"
-        + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{escape(_fmt(c))}</td>"
-            for i, c in enumerate(r)
-        )
-        + "</tr>"
+        f"<td>{escape(r['right'])}<div class=muted>{escape(r['law'])}</div></td>"
+        f"<td>{how('command', r['command'])}{how('on the web', r['online'])}</td>"
+        f"<td>{escape(r['deadline'])}</td></tr>"
         for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return Section(
+        "rights",
+        "Your rights and how to use them",
+        "<p>You may use each of these rights yourself, free of charge. Use the command on "
+        "the operator's command line, or the web address with your own access key; "
+        "replace RECORD with a record's number from the list above.</p>"
+        "<table><thead><tr><th>your right</th><th>how to use it</th>"
+        f"<th>deadline</th></tr></thead><tbody>{body}</tbody></table>",
+    )
 
 
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, dict | list):
-        return json.dumps(v, sort_keys=True)
-    return str(v)
+def _glossary() -> Section:
+    items = "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>" for t, d in GLOSSARY)
+    return Section("glossary", "Words used on this page", f"<dl>{items}</dl>")
+
+
+def _check() -> Section:
+    return Section(
+        "check",
+        "Check it yourself",
+        "<p>This page carries a copy of your file, sealed with the operator's signature. "
+        "Save the page, then run <code>glasscredit verify-export</code> on the saved file "
+        "(or on the JSON export). It recomputes your score from the file alone, with the "
+        "published rules, and checks the signature: if anything on the page was changed, "
+        "it says what.</p>",
+    )
 
 
 def export_html(data: dict[str, Any]) -> str:
     """Render an export (the dict :func:`export_subject` returns) as a page."""
-    s = data["score"]
+    sections = [
+        features_section(data),
+        reasons_section(data),
+        perks_section(data),
+        records_section(data),
+        disputes_section(data),
+        decisions_section(data),
+        changes_section(data),
+        _rights(data),
+        _glossary(),
+        _check(),
+        audit_section(data),
+    ]
     parts = [
-        f"<h1>What glasscredit holds about {escape(data['subject'])}</h1>",
-        f"<p class=muted>As of {escape(data['as_of'])}; first seen {escape(data['first_seen'])}"
-        f"; policy <code>{escape(data['policy_hash'][:16])}</code>, points table "
-        f"<code>{escape(data['model_hash'][:16])}</code>.</p>",
-        f"<p><span class=big>{s['score']}</span> ({escape(s['tier'])}), on a range of "
-        f"{s['range'][0]}-{s['range'][1]}: {s['base_points']} base points plus the points "
-        "of each feature below, exactly.</p>",
-        "<h2>Points per feature</h2>",
-        _table(
-            ["feature", "dimension", "value", "bin", "points", "best possible"],
-            [
-                [f["name"], f["dimension"], f["value"], f["bin"], f["points"], f["max_points"]]
-                for f in s["features"]
-            ],
-            (2, 4, 5),
-        ),
-        "<h2>Key factors</h2>",
-        _table(
-            ["code", "factor", "points below best", "events"],
-            [
-                [r["code"], r["text"], r["points_below_max"], ", ".join(r["events"])]
-                for r in s["reasons"]
-            ],
-            (2,),
-        ),
-        "<h2>Records about you</h2>",
-        _table(
-            ["event", "source", "type", "occurred", "attributes", "status"],
-            [
-                [
-                    e["event_id"],
-                    e["source"],
-                    e["type"],
-                    e["occurred_at"],
-                    e["attributes"],
-                    e["status"],
-                ]
-                for e in data["events"]
-            ],
-        ),
-        "<h2>Your disputes</h2>",
-        _table(
-            [
-                "dispute",
-                "event",
-                "reason",
-                "opened",
-                "deadline",
-                "status",
-                "resolved",
-                "why",
-                "what the source said",
-            ],
-            [
-                [
-                    d["dispute_id"],
-                    d["event_id"],
-                    d["reason"],
-                    d["opened_at"],
-                    d["deadline"],
-                    d["status"],
-                    d["resolved_at"],
-                    d.get("resolution"),
-                    d.get("source_response"),
-                ]
-                for d in data["disputes"]
-            ],
-        ),
-        "<h2>Your statement</h2>",
-        (
-            f"<p>{escape(data['statement']['text'])}</p><p class=muted>Written "
-            f"{escape(data['statement']['at'])}; every partner that reads your score "
-            "receives it too. It never changes your score.</p>"
-            if data.get("statement")
-            else "<p>You have not written a statement. You may add one of up to 100 words; "
-            "it is sent with your score to every partner that reads it.</p>"
-        ),
-        "<h2>Your requests for a person to review a decision</h2>",
-        _table(
-            ["review", "about", "your point of view", "deadline", "outcome", "reasons"],
-            [
-                [
-                    r["review_id"],
-                    f"{r['kind']} {r['about']}",
-                    r["point_of_view"],
-                    r["deadline"],
-                    r["status"],
-                    r["reasons"],
-                ]
-                for r in data.get("reviews", [])
-            ],
-        ),
-        "<h2>Partners that acted on your score</h2>",
-        _table(
-            ["notice", "date", "who", "what", "score", "main reasons"],
-            [
-                [
-                    a["notice_id"],
-                    a["at"],
-                    a["source"],
-                    a["action"],
-                    a["score"],
-                    "; ".join(f["text"] for f in a["factors"]),
-                ]
-                for a in data.get("adverse_actions", [])
-            ],
-        ),
-        "<h2>Score history</h2>",
-        _table(
-            ["score id", "as of", "score", "tier", "policy"],
-            [
-                [h["score_id"], h["as_of"], h["score"], h["tier"], h["policy_hash"][:12]]
-                for h in data["history"]
-            ],
-            (2,),
-        ),
-        "<h2>Changes to your score</h2>",
-        _table(
-            ["at", "from", "to", "why"],
-            [
-                [n["at"], n["old_score"], n["new_score"], "; ".join(n["lines"])]
-                for n in data["notices"]
-            ],
-            (1, 2),
-        ),
-        "<h2>Audit log entries about you</h2>",
-        _table(
-            ["seq", "at", "by", "action", "details"],
-            [[a["seq"], a["at"], a["actor"], a["action"], a["details"]] for a in data["audit"]],
-            (0,),
-        ),
-        "<h2>Check the arithmetic yourself</h2>",
-        "<p>Run <code>glasscredit verify-export</code> on this page's file (or on the JSON "
-        "export): it recomputes your score from the file alone, with the policy and points "
-        "table shown here, and checks the operator's signature.</p>",
+        f"<h1>Your glasscredit file: {escape(data['subject'])}</h1>",
+        f"<p class=muted>Made on {escape(data['as_of'][:10])} at "
+        f"{escape(data['as_of'][11:16])} UTC. Known to glasscredit since "
+        f"{escape(data['first_seen'][:10])}.</p>",
+        summary(data),
+        _toc(sections),
+        *(s.html() for s in sections),
         "<script type=application/json id=export>"
         + json.dumps(data, allow_nan=False).replace("</", "<\\/")
         + "</script>",
     ]
+    title = f"glasscredit file: {escape(data['subject'])} ({escape(tier_name(data))})"
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>glasscredit export: {escape(data['subject'])}</title>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{title}</title>"
         f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n"
     )

@@ -13,15 +13,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glasscredit.policy import (
+    MISSING_BIN,
     SCORE_MAX,
     SCORE_MIN,
     FeaturePoints,
     FeatureSpec,
+    FeatureText,
+    PerkText,
     PointsTable,
     Policy,
+    bin_words,
+    feature_text,
     format_duration,
     iso,
+    locale_texts,
     parse_duration,
+    perk_text,
 )
 from glasscredit.scoring._scorecard import DimensionRange, dimension_ranges
 
@@ -37,6 +44,10 @@ class FeatureLine:
     points: int
     max_points: int
     note: str | None = None  # a rule of the feature in force (min_sources), in plain words
+    #: plain words from the policy's texts: what the feature is, its bin, what to do
+    label: str = ""
+    words: str = ""
+    advice: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +58,9 @@ class FeatureLine:
             "points": self.points,
             "max_points": self.max_points,
             "note": self.note,
+            "label": self.label,
+            "words": self.words,
+            "advice": self.advice,
         }
 
 
@@ -58,6 +72,7 @@ class Reason:
     feature: str
     events: list[str]
     sources: list[str]  # each event's source, in the order of ``events`` (ids are per source)
+    advice: str = ""  # what to do about it, in plain words (the policy's texts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +82,7 @@ class Reason:
             "feature": self.feature,
             "events": self.events,
             "sources": self.sources,
+            "advice": self.advice,
         }
 
 
@@ -177,6 +193,8 @@ class _Line:
     order: int  # place in the policy (ties in the reasons' ranking)
     code: str
     reason: str
+    text: FeatureText  # the plain words (the policy's texts, or its reason and lever)
+    words: dict[str, str]  # each bin's label -> the bin in words
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,20 +205,31 @@ class _Layout:
     lines: tuple[_Line, ...]
     dims: dict[str, tuple[DimensionRange, frozenset[str]]]
     windows: tuple[int | None, ...]  # each perk's no_negative_within in microseconds
+    perks: tuple[PerkText, ...]  # each perk's plain words
+    dim_labels: dict[str, str]  # each dimension's label
 
     @staticmethod
     def of(policy: Policy, table: PointsTable) -> _Layout:
+        words = locale_texts(policy).words
         lines = tuple(
             _Line(
                 f,
-                table.features[f.name],
-                table.features[f.name].max_points,
+                fp,
+                fp.max_points,
                 i,
                 f.code or f"GC{i + 1:02d}",
                 f.reason or f.name,
+                ft,
+                {
+                    b: bin_words(ft, words, fp, b)
+                    for b in [*(fp.bin_label(k) for k in range(len(fp.points))), MISSING_BIN]
+                }
+                if fp.kind == "numeric"
+                else {MISSING_BIN: bin_words(ft, words, fp, MISSING_BIN)},
             )
             for i, f in enumerate(policy.features)
             if f.name in table.features
+            for fp, ft in [(table.features[f.name], feature_text(policy, f.name))]
         )
         return _Layout(
             lines,
@@ -209,6 +238,8 @@ class _Layout:
                 parse_duration(p.no_negative_within) if p.no_negative_within else None
                 for p in policy.perks
             ),
+            tuple(perk_text(policy, p.name) for p in policy.perks),
+            {d: spec.label for d, spec in policy.dimensions.items()},
         )
 
 
@@ -254,7 +285,21 @@ def explain_row(
         value = _clean(values.get(f.name))
         label, pts = ln.points.bin_of(value)
         note = _sources_note(policy, f, values, provenance)
-        lines.append(FeatureLine(f.name, f.dimension, value, label, pts, ln.max_points, note))
+        words = ln.words.get(label) or label  # a category group's or special's own label
+        lines.append(
+            FeatureLine(
+                f.name,
+                f.dimension,
+                value,
+                label,
+                pts,
+                ln.max_points,
+                note,
+                ln.text.label,
+                words,
+                ln.text.advice,
+            )
+        )
     score = table.base + sum(ln.points for ln in lines)
     dim_out = {}
     for dim, (rng, names) in layout.dims.items():
@@ -276,10 +321,11 @@ def explain_row(
             line.name,
             [e["event_id"] for e in provenance.get(line.name, [])],
             [e["source"] for e in provenance.get(line.name, [])],
+            fixed.text.advice,
         )
         for line, fixed in losing[: policy.reason_codes]
     ]
-    granted, refused = _perks(policy, score, dim_out, values, as_of_us, layout.windows)
+    granted, refused = _perks(policy, score, dim_out, values, as_of_us, layout)
     return Explanation(
         subject,
         as_of_us,
@@ -329,10 +375,22 @@ def _sources_note(
         else f"; until then only records the ledger has known for at least {ms.known_for} count"
     )
     return (
-        f"{events}counted at most {ms.cap:g}: the positive history ({ms.feature}) comes from "
+        f"{events}counted at most {ms.cap:g}: the positive history comes from "
         f"{n} independent source{'s' if n != 1 else ''}{which}; {ms.min} needed to count fully"
         f"{wait}"
     )
+
+
+_SPAN_WORDS = {"y": "year", "mo": "month", "w": "week", "d": "day"}
+
+
+def _plain_span(text: str) -> str:
+    """A policy duration in words ("5y" -> "the last 5 years")."""
+    n = "".join(c for c in text if c.isdigit())
+    unit = _SPAN_WORDS.get(text[len(n) :])
+    if not n or unit is None:
+        return text
+    return f"the last {n} {unit}" + ("s" if n != "1" else "")
 
 
 def _perks(
@@ -341,19 +399,20 @@ def _perks(
     dims: dict[str, dict[str, float]],
     values: dict[str, float | None],
     as_of_us: int,
-    windows: tuple[int | None, ...],
+    layout: _Layout,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     granted: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     last_negative = values.get("_last_negative_us")
-    for perk, window in zip(policy.perks, windows, strict=True):
+    for perk, window, text in zip(policy.perks, layout.windows, layout.perks, strict=True):
         why: list[str] = []
         if score < perk.min_score:
             why.append(f"score {score} is below {perk.min_score}")
         for dim, pct in perk.min_dimension_percent.items():
             have = dims.get(dim, {}).get("percent", 0.0)
             if have < pct:
-                why.append(f"{dim} is {have:g}% (needs {pct:g}%)")
+                what = layout.dim_labels.get(dim, dim.replace("_", " "))
+                why.append(f"{what} is at {have:g}% (needs {pct:g}%)")
         if (
             window is not None
             and last_negative is not None
@@ -361,10 +420,15 @@ def _perks(
             and int(last_negative) > as_of_us - window
         ):
             why.append(
-                f"a negative record within {perk.no_negative_within} "
+                f"a negative record within {_plain_span(perk.no_negative_within or '')} "
                 f"(latest {iso(int(last_negative))[:10]})"
             )
-        entry = {"name": perk.name, "description": perk.description}
+        entry = {
+            "name": perk.name,
+            "description": perk.description,
+            "label": text.label,
+            "advice": text.advice,
+        }
         if why:
             refused.append({**entry, "why": why})
         else:  # firm until a dispute says otherwise (``scoring._provisional``)

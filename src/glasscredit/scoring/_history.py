@@ -16,7 +16,7 @@ import polars as pl
 
 from glasscredit.exceptions import NotFoundError
 from glasscredit.features import countable_events, id_hash_sums, subject_pass
-from glasscredit.policy import iso
+from glasscredit.policy import feature_text, iso
 from glasscredit.scoring._batch_rows import detail_column, reason_codes
 from glasscredit.scoring._causes import PINS, CauseInputs, cause_inputs, change_causes
 from glasscredit.scoring._digest import V2, V3, digest_v1, digest_v2, external_text
@@ -280,7 +280,9 @@ def _notices(
                     f"{e['source']} {e['change']}"
                     for e in evs[:5]
                 )
-                lines.append(f"{pts - old_pts:+d}: {name}" + (f" ({because})" if because else ""))
+                # plain words: the feature's label from the policy's texts, never its name
+                what = feature_text(scorer.policy, name).label
+                lines.append(f"{pts - old_pts:+d}: {what}" + (f" ({because})" if because else ""))
         out[subj] = {
             "old_score": old["score"],
             "new_score": r["score"],
