@@ -1,9 +1,9 @@
 """Correction, not only deletion (GDPR Art. 16), on a SQLite file and on PostgreSQL.
 
 s1 (tests/rights/_helpers.py) scores 600 as of 2026-09-01 with a payment 45 days late
-(``max_days_late_24m`` in [30, 60): -10 points). Corrected to 12 days it falls below 30
-(+5): 615. While the dispute is open the record does not count at all: +15 (no late
-payment), +20 (days late missing: +10), +10 (every payment on time): 645.
+(``max_days_late_24m`` in [30, 60): -20 points). Corrected to 12 days it falls below 30
+(0): 620. While the dispute is open the record does not count at all (no late payment,
+days late missing, every payment on time): 645.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_a_confirmed_correction_supersedes_the_record_from_its_time(
     ans = gc.confirm_correction(ctx, did, "bank", actor="source:bank")
     assert ans.dispute.status == "corrected"
     assert ans.correction.new_event_id == "s1-late#c1"
-    assert ans.outcome is not None and ans.outcome.score_after == 615
+    assert ans.outcome is not None and ans.outcome.score_after == 620
     assert "corrected on 2026-09-05 at your request" in ans.correction.text
     with pytest.raises(ConflictError, match=r"\[open\]"):
         gc.confirm_correction(ctx, did, "bank")
@@ -83,13 +83,13 @@ def test_a_confirmed_correction_supersedes_the_record_from_its_time(
     # every stored score reproduces, before the dispute, during it and after
     scorer = Scorer(ledger)
     stored = ledger.scores.history("s1")
-    assert [s.score for s in stored] == [600, 645, 615]
+    assert [s.score for s in stored] == [600, 645, 620]
     for s in stored:
         assert verify_score(scorer, s.score_id)["identical"], s
     # a past time read over today's ledger sees one version of the record, never both
     assert _days_late(ctx, "2026-09-01T12:00:00Z", read_at="2026-09-06T00:00:00Z") == (600, 45)
     assert _days_late(ctx, "2026-09-03T00:00:00Z", read_at="2026-09-06T00:00:00Z")[1] is None
-    assert _days_late(ctx, "2026-09-06T00:00:00Z") == (615, 12)
+    assert _days_late(ctx, "2026-09-06T00:00:00Z") == (620, 12)
 
     # the explanation says so in plain words; the chain and its table digests verify
     exp = gc.explain(ctx, "s1")
@@ -201,7 +201,7 @@ def test_cli(ledger: Ledger, clock: FakeClock, db_url: str, tmp_path: Path) -> N
     code, out = run("correction", "confirm", did, "--source", "rentals")
     assert code == 6 and "own_source" in out, out
     code, out = run("correction", "confirm", did, "--source", "bank", "--by", "source:bank")
-    assert code == 0 and "at your request" in out and "score 645 -> 615" in out, out
+    assert code == 0 and "at your request" in out and "score 645 -> 620" in out, out
     code, out = run("correction", "list", "s1", "--json")
     (c,) = json.loads(out)["corrections"]
     assert (c["status"], c["new_event_id"]) == ("confirmed", "s1-late#c1")
