@@ -46,6 +46,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/v1/subjects/{subject}/adverse-actions"): "operator auditor subject | own",
     ("POST", "/v1/subjects/{subject}/disputes/{dispute_id}/information"): "subject operator | own",
     ("POST", "/v1/disputes/{dispute_id}/response"): "operator source",
+    ("POST", "/v1/disputes/{dispute_id}/correction"): "operator source",
+    ("GET", "/v1/subjects/{subject}/corrections"): "operator auditor subject | own",
     ("GET", "/v1/reviews"): READERS,
     ("POST", "/v1/reviews/{review_id}/decision"): "operator",
     ("GET", "/v1/disputes"): ALL,
@@ -94,6 +96,11 @@ BODIES: dict[tuple[str, str], object] = {
     ("PUT", "/v1/subjects/{subject}/statement"): {"text": "my own words"},
     ("POST", "/v1/subjects/{subject}/disputes/{dispute_id}/information"): {"information": "new"},
     ("POST", "/v1/disputes/{dispute_id}/response"): {"response": "checked", "source": "bank"},
+    ("POST", "/v1/disputes/{dispute_id}/correction"): {
+        "answer": "refused",
+        "reasons": "checked",
+        "source": "bank",
+    },
     ("POST", "/v1/subjects/{subject}/adverse-actions"): {"action": "declined", "source": "bank"},
     ("POST", "/v1/reviews/{review_id}/decision"): {"outcome": "confirmed", "reasons": "checked"},
     ("POST", "/v1/events"): {

@@ -71,6 +71,6 @@ def test_html_page_is_self_contained_and_escaped(ledger: Ledger, clock: FakeCloc
     page = export_html(data)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "http://" not in page and "https://" not in page
-    assert "<span class=big>645</span>" in page
+    assert "<div class=big>645</div>" in page
     embedded = page.split("<script type=application/json id=export>")[1].split("</script>")[0]
     assert verify_export(json.loads(embedded))["identical"]
