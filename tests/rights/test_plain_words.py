@@ -127,11 +127,9 @@ def _document() -> dict[str, Any]:
             "required",
         ),
         (
-            lambda d: d["texts"]["locales"]["en"]["features"].update(
-                {"shoe_size": {"label": "x", "advice": "y"}}
-            ),
-            "texts.locales.en.features.shoe_size",
-            "known",
+            lambda d: d["texts"]["locales"]["en"]["tiers"].pop("very_good"),
+            "texts.locales.en.tiers.very_good",
+            "required",
         ),
         (
             lambda d: d["texts"]["locales"]["en"]["features"]["identity_level"]["bins"].pop(),

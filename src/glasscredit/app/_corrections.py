@@ -4,9 +4,7 @@ corrected version counts from then on, or refuses, saying why."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from glasscredit.app._base import AppModel
+from glasscredit.app._base import AppModel, JsonScalar
 from glasscredit.app._context import Context
 from glasscredit.app._rights import DisputeOutcome, DisputeView
 from glasscredit.exceptions import NotFoundError
@@ -32,8 +30,8 @@ class CorrectionView(AppModel):
     event_id: str
     source: str
     attribute: str
-    old_value: Any
-    new_value: Any
+    old_value: JsonScalar
+    new_value: JsonScalar
     status: str  # requested | confirmed | refused
     answered_at: str | None
     answered_by: str | None

@@ -4,9 +4,10 @@ perk, per locale (the policy's ``texts`` section).
 The words live apart from the points table (a text never reaches a points row: the
 table's rows refuse unknown keys), so translating a page never changes a score's
 points table hash. A policy that has ``texts`` must give, in its default locale, a
-label and advice for every feature its points table scores and for every perk, and may
-name only features, perks and tiers it declares; another locale may be partial (what it
-lacks is read from the default locale).
+label and advice for every feature its points table scores and for every perk and tier;
+texts for names the policy does not declare are ignored (a policy derived by dropping a
+feature keeps working); another locale may be partial (what it lacks is read from the
+default locale).
 
 A bin reads as words generated from its edges and the feature's value phrase ("30 to
 59 days late", "at least 4 late payments", "under 80% of payments on time"), never as
@@ -130,16 +131,6 @@ def texts_errors(p: Policy) -> list[FieldError]:
     features = {f.name for f in p.features}
     perks = {k.name for k in p.perks}
     tiers = {x.name for x in p.tiers}
-    for loc, lt in t.locales.items():
-        for kind, names, known in (
-            ("features", lt.features, features),
-            ("perks", lt.perks, perks),
-            ("tiers", lt.tiers, tiers),
-        ):
-            for n in sorted(set(names) - known):
-                errors.append(
-                    FieldError(f"texts.locales.{loc}.{kind}.{n}", "known", f"no {kind} {n!r}")
-                )
     base = t.locales[t.default_locale]
     scored = sorted(p.points.features) if p.points is not None else sorted(features)
     where = f"texts.locales.{t.default_locale}"
