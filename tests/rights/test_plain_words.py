@@ -122,16 +122,6 @@ def _document() -> dict[str, Any]:
             "required",
         ),
         (
-            lambda d: d["texts"]["locales"]["en"]["perks"].pop("credit_stay"),
-            "texts.locales.en.perks.credit_stay",
-            "required",
-        ),
-        (
-            lambda d: d["texts"]["locales"]["en"]["tiers"].pop("very_good"),
-            "texts.locales.en.tiers.very_good",
-            "required",
-        ),
-        (
             lambda d: d["texts"]["locales"]["en"]["features"]["identity_level"]["bins"].pop(),
             "texts.locales.en.features.identity_level.bins",
             "bin_count",

@@ -4,10 +4,10 @@ perk, per locale (the policy's ``texts`` section).
 The words live apart from the points table (a text never reaches a points row: the
 table's rows refuse unknown keys), so translating a page never changes a score's
 points table hash. A policy that has ``texts`` must give, in its default locale, a
-label and advice for every feature its points table scores and for every perk and tier;
-texts for names the policy does not declare are ignored (a policy derived by dropping a
-feature keeps working); another locale may be partial (what it lacks is read from the
-default locale).
+label and advice for every feature its points table scores (a perk or tier without
+texts reads its description or its name in words); texts for names the policy does not
+declare are ignored (a policy derived by dropping a feature keeps working); another
+locale may be partial (what it lacks is read from the default locale).
 
 A bin reads as words generated from its edges and the feature's value phrase ("30 to
 59 days late", "at least 4 late payments", "under 80% of payments on time"), never as
@@ -129,8 +129,6 @@ def texts_errors(p: Policy) -> list[FieldError]:
         ]
     errors: list[FieldError] = []
     features = {f.name for f in p.features}
-    perks = {k.name for k in p.perks}
-    tiers = {x.name for x in p.tiers}
     base = t.locales[t.default_locale]
     scored = sorted(p.points.features) if p.points is not None else sorted(features)
     where = f"texts.locales.{t.default_locale}"
@@ -154,12 +152,6 @@ def texts_errors(p: Policy) -> list[FieldError]:
                         f"{len(got)} labels for the points table's {want} bins",
                     )
                 )
-    for n in sorted(perks - set(base.perks)):
-        errors.append(
-            FieldError(f"{where}.perks.{n}", "required", "every perk needs a label and advice")
-        )
-    for n in sorted(tiers - set(base.tiers)):
-        errors.append(FieldError(f"{where}.tiers.{n}", "required", "every tier needs a name"))
     if not base.no_data:
         errors.append(
             FieldError(f"{where}.no_data", "required", "what a person with no records reads")
