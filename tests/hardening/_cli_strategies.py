@@ -115,6 +115,8 @@ VALUES: dict[str, S] = {
     "delivery_id": INTS,
     "dialect": pick("sqlite", "postgresql", "duckdb", "x"),
     "dispute_id": INTS,
+    # a correction a dispute asks for: ATTRIBUTE=VALUE, checked on the policy's schema
+    "correct": pick("days_late=12", "days_late=0", "level=4", "kind=savings", "x", "=", "a=b=c"),
     "drop": COLUMNS,
     "engine": pick("local", "x", ""),  # never spark: a JVM per example
     "event": pick('{"type": "payment.on_time", "attributes": {"amount": 10}}', "{}", "[", "x"),
@@ -246,6 +248,9 @@ SPECS: dict[str, Spec] = {
     "dispute resolve": Spec(),
     "dispute inform": Spec(),
     "dispute respond": Spec(),
+    "correction confirm": Spec(),
+    "correction refuse": Spec(),
+    "correction list": Spec(),
     "dispute list": Spec(),
     "dispute stats": Spec(examples=3),
     "dispute expire": Spec(examples=3),
