@@ -117,25 +117,24 @@ def print_explanation(exp: gc.Explanation) -> None:
         f"[bold]{safe(exp.subject)}[/] as of {exp.as_of}: [bold]{exp.score}[/] "
         f"({safe(exp.tier)}), range {lo}-{hi}, policy {exp.policy_hash[:12]}"
     )
-    t = Table(title="points per feature (base + sum = score, exactly)")
-    for col in ("feature", "dimension", "value", "bin", "points", "max"):
-        t.add_column(col, justify="right" if col in ("value", "points", "max") else "left")
-    t.add_row("base", "", "", "", str(exp.base_points), "")
+    # plain words from the policy's texts; the names and bins are in --json
+    t = Table(title="points per part (base + sum = score, exactly)")
+    for col in ("part", "dimension", "what we found", "points", "best"):
+        t.add_column(col, justify="right" if col in ("points", "best") else "left")
+    t.add_row("base", "", "", str(exp.base_points), "")
     for f in exp.features:
-        val = "missing" if f.value is None else f"{f.value:g}"
         t.add_row(
-            safe(f.name),
+            safe(f.label or f.name),
             safe(f.dimension),
-            val,
-            safe(f.bin),
+            safe(f.words or f.bin),
             f"{f.points:+d}",
             f"{f.max_points:+d}",
         )
-    t.add_row("[bold]score", "", "", "", f"[bold]{exp.points_total}", "")
+    t.add_row("[bold]score", "", "", f"[bold]{exp.points_total}", "")
     console.print(t)
     for f in exp.features:
         if f.note:
-            console.print(f"  {safe(f.name)} {safe(f.note)}")
+            console.print(f"  {safe(f.label or f.name)}: {safe(f.note)}")
     console.print(
         "dimensions: "
         + ", ".join(
@@ -149,18 +148,23 @@ def print_explanation(exp: gc.Explanation) -> None:
             evs = f"; events: {', '.join(safe(e) for e in named[:4])}" if r.events else ""
             more = f" +{len(r.events) - 4} more" if len(r.events) > 4 else ""
             console.print(f"  {safe(r.code)} -{r.points_below_max}: {safe(r.text)}{evs}{more}")
+            if r.advice:
+                console.print(f"      what you can do: {safe(r.advice)}")
     console.print(
         "perks: "
         + (
-            ", ".join(safe(p.name) + (" (provisional)" if p.provisional else "") for p in exp.perks)
+            ", ".join(
+                safe(p.label or p.name) + (" (provisional)" if p.provisional else "")
+                for p in exp.perks
+            )
             or "none"
         )
     )
     for g in exp.perks:
         if g.provisional and g.provisional_because:
-            console.print(f"  provisional {safe(g.name)}: {safe(g.provisional_because)}")
+            console.print(f"  provisional {safe(g.label or g.name)}: {safe(g.provisional_because)}")
     for p in exp.perks_not_granted:
-        console.print(f"  not yet {safe(p.name)}: {safe('; '.join(p.why))}")
+        console.print(f"  not yet {safe(p.label or p.name)}: {safe('; '.join(p.why))}")
     for d in exp.disputes:
         console.print(f"[bold]dispute {d.dispute_id}:[/] {safe(d.text)}")
     if exp.dispute_freeze is not None and (exp.disputes or not exp.dispute_freeze.immediate):
