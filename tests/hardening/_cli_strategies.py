@@ -107,7 +107,6 @@ VALUES: dict[str, S] = {
     "categorical": COLUMNS,
     "changed": st.just(""),
     "compare": pick("model.json", "empty.json", "missing.json"),
-    "correct": pick("days_late=12", "amount=-1", "kind=phone", "x=y", "=", "x"),
     "current": PERIODS,
     "cutoff": FLOATS,
     "cv_folds": pick("0", "1", "2", "-1", str(2**70)),
