@@ -37,6 +37,7 @@ from glasscredit.exceptions import (
 )
 
 __all__ = [
+    "ByOption",
     "DbOption",
     "IdArgument",
     "JsonOption",
@@ -76,6 +77,8 @@ PolicyOption = Annotated[
         "--policy", help="Policy YAML (default: $GLASSCREDIT_POLICY or the shipped default)"
     ),
 ]
+# who acts: recorded in the audit row of the step
+ByOption = Annotated[str, typer.Option("--by", help="who acts (recorded in the audit log)")]
 # stored ids are 64-bit: 2**70 is refused as a usage error (exit 2), not an overflow
 IdArgument = Annotated[int, typer.Argument(min=1, max=2**63 - 1)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]

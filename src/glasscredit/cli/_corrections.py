@@ -11,6 +11,7 @@ import typer
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
+    ByOption,
     DbOption,
     IdArgument,
     JsonOption,
@@ -27,7 +28,6 @@ __all__ = ["correct_option", "register"]
 SourceOption = Annotated[
     str, typer.Option("--source", help="the record's source (only its own records)")
 ]
-ByOption = Annotated[str, typer.Option("--by", help="who acts (recorded in the audit log)")]
 
 
 def correct_option(text: str | None) -> tuple[str, object] | None:

@@ -15,6 +15,7 @@ import typer
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
+    ByOption,
     DbOption,
     IdArgument,
     JsonOption,
@@ -30,8 +31,6 @@ from glasscredit.cli._common import (
 from glasscredit.cli._corrections import correct_option
 
 __all__ = ["register"]
-
-ByOption = Annotated[str, typer.Option("--by", help="who acts (recorded in the audit log)")]
 
 
 def _print_result(res: gc.DisputeOutcome) -> None:

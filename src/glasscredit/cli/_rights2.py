@@ -12,6 +12,7 @@ import typer
 
 from glasscredit import app as gc
 from glasscredit.cli._common import (
+    ByOption,
     DbOption,
     IdArgument,
     JsonOption,
@@ -22,7 +23,6 @@ from glasscredit.cli._common import (
     print_table,
     safe,
 )
-from glasscredit.cli._rights import ByOption
 
 __all__ = ["register"]
 
