@@ -264,6 +264,7 @@ EXPORTED: dict[str, list[str]] = {
         "parse_period",
         "parse_time",
         "person_statement",
+        "plain_names",
         "policy_card",
         "population",
         "readiness",

@@ -87,6 +87,25 @@ def test_whatif_next_tier_history_verify(demo_db: str) -> None:
     assert v.exit_code == 0 and json.loads(v.output)["identical"]
 
 
+def test_explain_table_reads_in_plain_words(demo_db: str) -> None:
+    """The printed explanation names dimensions and the tier by the policy's labels
+    (a person reads "Payment history", not ``payment_history``); --json keeps the keys."""
+    result = runner.invoke(app, ["explain", "s0000007", "--db", demo_db], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "payment_history" not in out
+    dims = " ".join(out[out.index("dimensions:") :].split("key factors")[0].split())
+    for label in ("Payment history", "Fulfilment and capacity", "Identity", "Tenure and"):
+        assert label in dims, dims
+    assert "tenure " not in dims and "connections " not in dims
+    first = out.splitlines()[0]
+    tier = json.loads(
+        runner.invoke(app, ["explain", "s0000007", "--json", "--db", demo_db]).output
+    )["tier"]
+    assert "on a scale of 350 to 950" in first
+    assert "_" not in tier or tier not in first
+
+
 def test_errors_map_to_exit_codes(demo_db: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["events", "nobody", "--db", demo_db]).exit_code == 4
     assert (

@@ -26,7 +26,7 @@ from glasscredit.app._scoring_views import (
     WhatIf,
 )
 from glasscredit.exceptions import FieldError, NotFoundError, ValidationError
-from glasscredit.policy import iso, parse_duration
+from glasscredit.policy import iso, locale_texts, parse_duration
 from glasscredit.scoring import (
     Explanation as DomainExplanation,
 )
@@ -52,6 +52,7 @@ __all__ = [
     "explanation_view",
     "history",
     "next_tier",
+    "plain_names",
     "score",
     "score_run_view",
     "score_subject",
@@ -83,6 +84,14 @@ class ScoreHistory(AppModel):
 
     scores: list[StoredScore]
     notices: list[ScoreNotice]
+
+
+def plain_names(ctx: Context) -> dict[str, str]:
+    """The policy's plain words for its dimensions and tiers, keyed by their names,
+    for front doors that print an explanation (a person reads labels, not keys)."""
+    names = {n: d.label for n, d in ctx.policy.dimensions.items() if d.label}
+    names.update(locale_texts(ctx.policy).tiers)
+    return names
 
 
 def explanation_view(ctx: Context, exp: DomainExplanation) -> Explanation:

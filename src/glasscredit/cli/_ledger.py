@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -81,7 +81,7 @@ def _print_events(res: gc.EventList) -> None:
     console.print(t)
 
 
-def _print_demo(res: gc.DemoResult) -> None:
+def _print_demo(res: gc.DemoResult, words: Mapping[str, str]) -> None:
     _print_report(res.ingest)
     t = Table(title="ledger")
     t.add_column("what")
@@ -100,7 +100,7 @@ def _print_demo(res: gc.DemoResult) -> None:
         print_distribution(res.scores)
     else:
         console.print("no new events: scores are up to date")
-    print_explanation(res.example)
+    print_explanation(res.example, words)
 
 
 def register(app: typer.Typer) -> None:
@@ -278,4 +278,5 @@ def register(app: typer.Typer) -> None:
                     ingest_progress=ingest_tick,
                     score_progress=score_tick,
                 )
-        _print_demo(res)
+            words = gc.plain_names(ctx)
+        _print_demo(res, words)

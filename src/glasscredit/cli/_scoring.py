@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -111,11 +111,15 @@ def print_causes(run: gc.ScoreRun) -> None:
             console.print(f"  {n:>8,}  {safe(cause)}")
 
 
-def print_explanation(exp: gc.Explanation) -> None:
+def print_explanation(exp: gc.Explanation, words: Mapping[str, str] | None = None) -> None:
+    """The explanation as a table; ``words`` names dimensions and tiers in plain words
+    (the policy's labels), falling back to their keys."""
+    say = dict(words or {})
     lo, hi = exp.range
     console.print(
         f"[bold]{safe(exp.subject)}[/] as of {exp.as_of}: [bold]{exp.score}[/] "
-        f"({safe(exp.tier)}), range {lo}-{hi}, policy {exp.policy_hash[:12]}"
+        f"({safe(say.get(exp.tier, exp.tier))}), on a scale of {lo} to {hi}, "
+        f"policy {exp.policy_hash[:12]}"
     )
     # plain words from the policy's texts; the names and bins are in --json
     t = Table(title="points per part (base + sum = score, exactly)")
@@ -125,7 +129,7 @@ def print_explanation(exp: gc.Explanation) -> None:
     for f in exp.features:
         t.add_row(
             safe(f.label or f.name),
-            safe(f.dimension),
+            safe(say.get(f.dimension, f.dimension)),
             safe(f.words or f.bin),
             f"{f.points:+d}",
             f"{f.max_points:+d}",
@@ -138,7 +142,8 @@ def print_explanation(exp: gc.Explanation) -> None:
     console.print(
         "dimensions: "
         + ", ".join(
-            f"{safe(k)} {v.points:+g} pts ({v.percent:g}%)" for k, v in exp.dimensions.items()
+            f"{safe(say.get(k, k))} {v.points:+g} pts ({v.percent:g}%)"
+            for k, v in exp.dimensions.items()
         )
     )
     if exp.reasons:
@@ -394,7 +399,8 @@ def register(app: typer.Typer) -> None:
         """One subject's score decomposed exactly: points, reasons, events, perks."""
         with open_context(db, policy, read_only=True) as ctx:
             exp = gc.explain(ctx, subject, as_of_us=as_of_option(as_of))
-        emit_json(exp.as_json()) if as_json else print_explanation(exp)
+            words = gc.plain_names(ctx)
+        emit_json(exp.as_json()) if as_json else print_explanation(exp, words)
 
     _register_whatif(app)
 
