@@ -86,6 +86,10 @@ def test_a_confirmed_correction_supersedes_the_record_from_its_time(
     assert [s.score for s in stored] == [600, 645, 620]
     for s in stored:
         assert verify_score(scorer, s.score_id)["identical"], s
+    # the change notice names the corrected version, not merely "counted"
+    last = gc.history(ctx, "s1").notices[-1]
+    assert (last.old_score, last.new_score) == (645, 620)
+    assert any("counted as corrected at your request" in line for line in last.lines), last
     # a past time read over today's ledger sees one version of the record, never both
     assert _days_late(ctx, "2026-09-01T12:00:00Z", read_at="2026-09-06T00:00:00Z") == (600, 45)
     assert _days_late(ctx, "2026-09-03T00:00:00Z", read_at="2026-09-06T00:00:00Z")[1] is None

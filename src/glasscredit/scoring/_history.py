@@ -239,6 +239,7 @@ def _notices(
             left.filter(pl.col("subject") == subj).unique(["event_id", "source"]),
         )
         causes = change_causes(scorer, why, old["prev"], old["detail"], new_detail, as_of, mine)
+        versions = _corrected_versions(why, causes, as_of)
         lines, feats = [], {}
         for name, (value, pts) in new_detail["f"].items():
             old_val, old_pts = old["detail"]["f"].get(name, [None, 0])
@@ -250,7 +251,7 @@ def _notices(
             evs = [
                 {
                     "event_id": e["event_id"],
-                    "change": "counted",
+                    "change": versions.get((e["source"], e["event_id"]), "counted"),
                     "type": e["type"],
                     "source": e["source"],
                     "occurred_at": iso(e["occurred_at_us"]),
@@ -259,7 +260,7 @@ def _notices(
             ] + [
                 {
                     "event_id": e["event_id"],
-                    "change": "stopped counting",
+                    "change": versions.get((e["source"], e["event_id"]), "stopped counting"),
                     "type": e["type"],
                     "source": e["source"],
                     "occurred_at": iso(e["occurred_at_us"]),
@@ -293,6 +294,30 @@ def _notices(
             "features": feats,
             "lines": lines,
         }
+    return out
+
+
+def _corrected_versions(
+    why: CauseInputs, causes: list[str], as_of_us: int
+) -> dict[tuple[str, str], str]:
+    """When a confirmed correction is among ``causes``: the words for its two versions,
+    keyed by (source, event id). Read from the exclusion periods fetched before the
+    writer's transaction: a new version is excluded (reason ``correction``) until its
+    confirmation; the original is the event its dispute (same ref) froze."""
+    if not any(c.startswith("correction ") for c in causes):
+        return {}
+    p = why.periods
+    new = p.filter(
+        (pl.col("reason") == "correction")
+        & pl.col("until_us").is_not_null()
+        & (pl.col("until_us") <= as_of_us)
+    )
+    out: dict[tuple[str, str], str] = {}
+    for r in new.iter_rows(named=True):
+        out[(r["source"], r["event_id"])] = "counted as corrected at your request"
+        orig = p.filter((pl.col("ref") == r["ref"]) & (pl.col("reason") != "correction"))
+        for o in orig.iter_rows(named=True):
+            out[(o["source"], o["event_id"])] = "replaced by its corrected version"
     return out
 
 
