@@ -103,3 +103,23 @@ def test_export_shows_it_escaped_and_erasure_removes_it(ledger: Ledger, clock: F
     gc.erase_subject(ctx, "s1")
     assert ledger.statements.get("s1") is None
     assert ledger.verify_audit().ok
+
+
+def test_statement_never_reaches_a_training_set(
+    ledger: Ledger, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A model is fitted on ``model dataset``'s rows: the same with and without it."""
+    import polars as pl
+
+    ctx = _ctx(ledger, clock)  # ingested (known to the ledger) on 2026-09-01
+    at = ["2026-09-02T00:00:00Z", "2026-09-10T00:00:00Z"]
+    clock.set("2026-11-01T00:00:00Z")  # both one-month windows have ended
+    before = tmp_path / "before.parquet"
+    gc.build_dataset(ctx, out=before, at=at, window="1mo")
+    gc.set_statement(ctx, "s1", WORDS)
+    after = tmp_path / "after.parquet"
+    gc.build_dataset(ctx, out=after, at=at, window="1mo")
+    rows = pl.read_parquet(before)
+    assert rows.height == 2 and set(rows["subject"].to_list()) == {"s1"}
+    assert rows.equals(pl.read_parquet(after))
+    assert not any(WORDS in str(v) for v in rows.row(0))
