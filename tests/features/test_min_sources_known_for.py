@@ -155,7 +155,7 @@ def test_batch_equals_single_subject_and_the_explanation_says_why() -> None:
     assert (lines["level"].value, lines["level"].points) == (None, -10)
     assert exp.score == 600 + 0 - 10 + 0
     assert lines["paid"].note == (
-        "12 events, counted at most 10: the positive history (sources) comes from 1 "
+        "12 events, counted at most 10: the positive history comes from 1 "
         "independent source (bank_a); 2 needed to count fully; until then only records "
         "the ledger has known for at least 365d count"
     )
@@ -185,7 +185,7 @@ def test_since_first_counts_all_once_the_first_was_known_long_enough() -> None:
     assert policy.points is not None
     exp = explain_row(policy, policy.points, "fresh", T0, fresh.values, fresh.provenance)
     assert next(f for f in exp.features if f.name == "paid").note == (
-        "12 events, counted at most 10: the positive history (sources) comes from 1 "
+        "12 events, counted at most 10: the positive history comes from 1 "
         "independent source (bank_a); 2 needed to count fully; until then they count only "
         "once the ledger has known the first of them for at least 365d"
     )

@@ -131,7 +131,13 @@ def plan_seeds(inputs: TrustInputs, settings: TrustSettings, reports: ReportSett
         est = np.zeros(len(names), dtype=bool)
     counts = established_endorsers(graph.adjacency, est)
     earned = {n: int(c) for n, c in zip(names, counts.tolist(), strict=True) if c}
-    vouchers = vouchers_of(graph, est, names, set(inputs.reports["reporter"].drop_nulls()))
+    # a caller's frame without reports (a simulation) has no reporters to vouch for
+    reporters = (
+        set(inputs.reports["reporter"].drop_nulls())
+        if "reporter" in inputs.reports.columns
+        else set()
+    )
+    vouchers = vouchers_of(graph, est, names, reporters)
     if "clean_months" in subj.columns:  # given by the caller (a simulation)
         months = subj["clean_months"].to_numpy().astype(np.int64)
     else:
