@@ -18,9 +18,13 @@ Then, one server at a time, each phase measured alone, ``--repeat`` times:
   (every 50 ms, with its own token) until its stored score appears: the latency
   from sending the batch to a readable stored score.
 
-The load comes from a separate process (this script, ``--load``): asyncio with
-keep-alive HTTP/1.1 connections (httpx), bounded by ``--seconds``. Each phase prints
-requests/s, p50/p99 latency, errors, and the server's CPU time per request (from
+The load comes from a separate process, bounded by ``--seconds``: for the bare and
+score-read phases ``wrk`` (Debian's ``wrk`` package; one load thread, keep-alive
+HTTP/1.1, a Lua script that sends each subject's token in turn) when it is on the PATH,
+else (or with ``--loader httpx``) this script's ``--load`` process (asyncio, httpx),
+which saturates at a few hundred requests/s on this machine and so measures itself, not
+the server; ingest and follow always use the httpx process (they check each answer).
+Each phase prints requests/s, p50/p99 latency, errors, and the server's CPU time per request (from
 ``/proc``: on a shared machine wall-clock rates move with the neighbours' load, CPU per
 request much less), each with its ratio to the bare endpoint. Medians over the repeats.
 The last line is the headline against issue #13's targets (2,000 score reads/s at p99
@@ -34,6 +38,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -193,6 +198,75 @@ def _load(spec_path: Path, pid: int) -> dict[str, Any]:
 # -- the load process ----------------------------------------------------------------
 
 
+# -- wrk, for the request/response phases ------------------------------------------------
+
+WRK_SCRIPT = """
+local reqs = {}
+local idx = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local path, tok = line:match("([^ ]+) ([^ ]+)")
+    table.insert(reqs, wrk.format("GET", path, {["Authorization"] = "Bearer " .. tok}))
+  end
+end
+request = function()
+  idx = idx % #reqs + 1
+  return reqs[idx]
+end
+"""
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _wrk_ms(text: str) -> float:
+    num = text.rstrip("usmh")
+    return float(num) * _UNIT_MS[text[len(num) :]]
+
+
+def _wrk(spec: dict[str, Any], tmp: Path, pid: int) -> dict[str, Any]:
+    """One phase under wrk: its requests/s, p50/p99, errors, and the server's CPU."""
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{spec['connections']}",
+        f"-d{max(1, round(spec['seconds']))}s",
+        "--latency",
+    ]
+    if spec["mode"] == "read":
+        reads = tmp / "reads.txt"
+        reads.write_text(
+            "".join(f"/v1/subjects/s{n:06d}/score {t}\n" for n, t in enumerate(spec["tokens"]))
+        )
+        script = tmp / "reads.lua"
+        script.write_text(WRK_SCRIPT)
+        cmd += ["-s", str(script), spec["base"] + "/", "--", str(reads)]
+    else:
+        cmd.append(spec["base"] + "/")
+    cpu0 = _cpu_s(pid)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    cpu = _cpu_s(pid) - cpu0
+    done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if done is None:
+        raise SystemExit(f"wrk printed no summary:\n{out}")
+    requests = int(done.group(1))
+    pct = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)\s*$", out, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(g) for g in sock.groups()) if sock else 0
+    )
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return {
+        "requests": requests,
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": _wrk_ms(pct["50"]),
+        "p99_ms": _wrk_ms(pct["99"]),
+        "errors": errors,
+        "events_per_s": 0.0,
+        "cpu_ms": 1000 * cpu / max(1, requests),
+    }
+
+
 def _pick(lat: list[float], q: float) -> float:
     return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0.0
 
@@ -317,6 +391,12 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--subjects", type=int, default=2_000)
     ap.add_argument("--batch", type=int, default=20_000)
+    ap.add_argument(
+        "--loader",
+        choices=("auto", "wrk", "httpx"),
+        default="auto",
+        help="load generator of the bare and read phases (auto: wrk when on the PATH)",
+    )
     ap.add_argument("--load", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.load:
@@ -350,6 +430,8 @@ def _serve(cmd: list[str], env: dict[str, str], ready: str) -> subprocess.Popen[
 def _phase(
     tmp: Path, name: str, proc: subprocess.Popen[bytes], spec: dict[str, Any]
 ) -> dict[str, Any]:
+    if spec.get("loader") == "wrk" and spec["mode"] in ("bare", "read"):
+        return _wrk(spec, tmp, proc.pid)
     path = tmp / f"{name}.json"
     path.write_text(json.dumps(spec))
     return _load(path, proc.pid)
@@ -359,7 +441,19 @@ def _run(a: argparse.Namespace, tmp: Path) -> int:
     follow_batches = int(a.seconds * FOLLOW_EPS / FOLLOW_BATCH) * a.repeat
     print(f"preparing {a.subjects:,} scored subjects in {tmp} ...", flush=True)
     env, creds = prepare(tmp, a.subjects, follow_batches)
-    base = {"seconds": a.seconds, "connections": a.connections, "batch": a.batch, **creds}
+    loader = a.loader
+    if loader == "auto":
+        loader = "wrk" if shutil.which("wrk") else "httpx"
+    elif loader == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("--loader wrk: wrk is not on the PATH (Debian: apt-get install wrk)")
+    print(f"load generator of the bare and read phases: {loader}", flush=True)
+    base = {
+        "seconds": a.seconds,
+        "connections": a.connections,
+        "batch": a.batch,
+        "loader": loader,
+        **creds,
+    }
     runs: dict[str, list[dict[str, Any]]] = {"bare": [], "read": [], "ingest": [], "follow": []}
     (tmp / "bare.py").write_text(BARE_APP)
     cli = [sys.executable, "-c", "from glasscredit.cli import main; main()"]
