@@ -49,8 +49,13 @@ def monthly_events(
 def _hypothetical_frame(
     scorer: Scorer, subject: str, add_events: list[dict[str, Any]], latest_us: int
 ) -> pl.DataFrame:
-    # hypothetical events lie in the future by design: no clock-skew limit applies
-    validator = EventValidator(scorer.policy, latest_us + 100 * YEAR_US)
+    # hypothetical events lie in the future by design: no clock-skew limit applies, and
+    # so no backdating bound either (it is relative to an arrival they never have)
+    p = scorer.policy
+    unbounded = p.model_copy(
+        update={"ingest": p.ingest.model_copy(update={"max_backdate": None, "backdate": []})}
+    )
+    validator = EventValidator(unbounded, latest_us + 100 * YEAR_US)
     rows = []
     errors: list[FieldError] = []
     for i, raw in enumerate(add_events, start=1):
