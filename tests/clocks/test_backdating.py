@@ -143,3 +143,26 @@ def test_unknown_keys_are_refused() -> None:
                 "backdate": [{"type": "bill.paid", "max": "5d", "x": 1}],
             }
         )
+
+
+def test_what_if_is_not_refused_by_the_bounds(sqlite_url: str) -> None:
+    """Hypothetical events never arrive, so the door's backdating bound (relative to an
+    arrival) does not apply to them: a what-if under a bounded policy still answers."""
+    from glasscredit.scoring import Scorer
+    from glasscredit.scoring._whatif import whatif
+
+    with Ledger(sqlite_url, clocked_policy(), clock=FakeClock()) as led:
+        led.ingest([event("fresh", occurred_at=ago(0.5))]).check()
+        hyp = [
+            {
+                "event_id": f"h{i}",
+                "subject": "s1",
+                "source": "bank",
+                "type": "payment.on_time",
+                "occurred_at": ago(-30 * i),
+                "attributes": {"account": "acct-1", "amount": 100.0},
+            }
+            for i in range(1, 4)
+        ]
+        res = whatif(Scorer(led), "s1", NOW_US, add_events=hyp)
+    assert res["after"]["score"] >= res["before"]["score"]
