@@ -154,3 +154,25 @@ def test_the_quick_lane_is_observed_like_any_route(sqlite_service: Service) -> N
     label = 'route="/v1/subjects/{subject}/score"'
     assert any(label in line and 'status="200"' in line for line in scraped.splitlines())
     assert any(label in line and 'status="403"' in line for line in scraped.splitlines())
+
+
+def test_the_quick_lane_cannot_be_tricked_by_another_spelling_of_the_path(
+    sqlite_service: Service,
+) -> None:
+    """The lane parses the path itself: no spelling of another subject's path (encoded,
+    doubled slashes, dot segments, a trailing slash, a query) reads it with alice's token."""
+    c = sqlite_service.client
+    alice = sqlite_service.headers("alice")
+    for path in (
+        "/v1/subjects/b%6Fb/score",
+        "/v1/subjects/bob/score/",
+        "/v1/subjects//bob/score",
+        "/v1/subjects/alice/../bob/score",
+        "/v1/subjects/alice%2F..%2Fbob/score",
+        "/v1/subjects/bob/score?subject=alice",
+        "/v1/subjects/bob%00/score",
+        "/v1/subjects/BOB/score",
+    ):
+        res = c.get(path, headers=alice)
+        assert res.status_code != 200 or res.json().get("subject") == "alice", (path, res.text)
+        assert "bob" not in res.text.lower() or res.status_code >= 400, (path, res.text)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,9 @@ from glasscredit.store import Ledger
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 from tests.rights.test_plain_words import assert_plain, visible
-from tests.web.conftest import CHROMIUM, chromium_problem
+
+# the one headless-chromium fixture (Debian chromium; fails under GLASSCREDIT_REQUIRE_BROWSER)
+from tests.web.conftest import browser  # noqa: F401
 
 
 def _page(ledger: Ledger, clock: FakeClock) -> str:
@@ -82,32 +83,18 @@ def test_the_page_has_contents_glossary_and_rights_and_still_verifies(
     assert res.exit_code == 0, res.output
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    problem = chromium_problem()
-    if problem:
-        if os.environ.get("GLASSCREDIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(problem)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.mark.slow
 def test_the_page_in_a_browser(
-    sqlite_url: str, clock: FakeClock, tmp_path: Path, chromium: Any
+    sqlite_url: str,
+    clock: FakeClock,
+    tmp_path: Path,
+    browser: Any,  # noqa: F811
 ) -> None:
     with Ledger(sqlite_url, default_policy(), clock=clock) as ledger:
         page_html = _page(ledger, clock)
     path = tmp_path / "export.html"
     path.write_text(page_html)
-    page = chromium.new_page(viewport={"width": 1100, "height": 900})
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(path.as_uri())
     assert page.locator("h1").inner_text().startswith("Your glasscredit file")
     if where := os.environ.get("GLASSCREDIT_SCREENSHOTS"):
