@@ -171,6 +171,14 @@ from glasscredit.app._outcomes import (
     bad_value_of,
 )
 from glasscredit.app._population import MonthTiers, Population, population
+from glasscredit.app._probation import (
+    ProbationChange,
+    ProbationList,
+    ProbationView,
+    place_probation,
+    probations,
+    release_probation,
+)
 from glasscredit.app._quick import KEY_TTL_S, QuickService, external_kinds
 from glasscredit.app._refresh import Refresh, refresh
 from glasscredit.app._rights import (
@@ -399,6 +407,9 @@ __all__ = [
     "PersonStatement",
     "Population",
     "Principal",
+    "ProbationChange",
+    "ProbationList",
+    "ProbationView",
     "ProofCheck",
     "ProvenanceEvent",
     "QuickService",
@@ -524,9 +535,11 @@ __all__ = [
     "parse_period",
     "parse_time",
     "person_statement",
+    "place_probation",
     "plain_names",
     "policy_card",
     "population",
+    "probations",
     "readiness",
     "record_adverse_action",
     "record_read",
@@ -536,6 +549,7 @@ __all__ = [
     "refresh_every_us",
     "refuse_correction",
     "release_burst",
+    "release_probation",
     "remove_statement",
     "remove_webhook",
     "replay_dead_letters",

@@ -174,6 +174,8 @@ def print_explanation(exp: gc.Explanation, words: Mapping[str, str] | None = Non
         console.print(f"[bold]dispute {d.dispute_id}:[/] {safe(d.text)}")
     if exp.dispute_freeze is not None and (exp.disputes or not exp.dispute_freeze.immediate):
         console.print(f"disputes: {safe(exp.dispute_freeze.text)}")
+    for n in exp.not_counted:
+        console.print(f"not counted {safe(n.get('event_id', ''))}: {safe(n.get('why', ''))}")
 
 
 def _parse_sets(values: list[str]) -> dict[str, float | None]:

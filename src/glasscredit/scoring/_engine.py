@@ -29,6 +29,7 @@ from glasscredit.features import (
 from glasscredit.policy import EXTERNAL_FEATURES, PointsTable, Policy
 from glasscredit.scoring._digest import batch_digests, digest_v3, external_text, subject_digest
 from glasscredit.scoring._explain import Explanation, explain_row
+from glasscredit.scoring._probation_lines import probation_lines
 from glasscredit.scoring._provisional import with_disputes
 from glasscredit.scoring._scorecard import ScoredFrame, score_frame, table_in_force
 from glasscredit.store import Store
@@ -251,6 +252,8 @@ class Scorer:
             table_hash=self.table_hash,
             late=one.late,
         )
+        if inputs.exclusions.height:  # records a probation holds, in plain words
+            exp.held = probation_lines(self.ledger, subject, events, as_of_us)
         # what open disputes do, in plain words; perks resting on one are provisional
         return with_disputes(
             self.ledger,

@@ -112,6 +112,8 @@ class Explanation:
     dispute_freeze: dict[str, Any] | None = None
     #: corrections confirmed by the scoring time, in plain words (``scoring._corrected``)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    #: records of a source on probation not counted yet (``scoring._probation_lines``)
+    held: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def points_total(self) -> int:
@@ -137,7 +139,7 @@ class Explanation:
             "dispute_freeze": self.dispute_freeze,
             "corrections": self.corrections,
             "events": _events_with_times(self.provenance),
-            "not_counted": [_late_line(e) for e in self.late],
+            "not_counted": [_late_line(e) for e in self.late] + self.held,
         }
 
 

@@ -166,6 +166,9 @@ def run_scenario(
             raise RuntimeError(f"{attack.name} ran {ctx.months_done} months, not {attack.months}")
         naive_controls = str(plan.detail.get("naive_controls", "")).split(",")
         scores = w.settle([*plan.targets, *(plan.controls or []), *filter(None, naive_controls)])
+        on_probation: dict[str, float | int | str] = {"probation": ",".join(w.probations) or "none"}
+        if w.probations:
+            on_probation["probation_held"] = w.probation_held
     finally:
         w.close()
         path.unlink(missing_ok=True)
@@ -182,7 +185,10 @@ def run_scenario(
         lost,
         plan.cost,
         _auc(scores, honest, plan.sybils),
-        {k: v for k, v in plan.detail.items() if not k.endswith(("_override", "_controls"))},
+        {
+            **{k: v for k, v in plan.detail.items() if not k.endswith(("_override", "_controls"))},
+            **on_probation,
+        },
     )
 
 

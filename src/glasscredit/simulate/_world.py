@@ -27,6 +27,7 @@ from glasscredit.policy import DAY_US, MONTH_US, Policy, iso, parse_timestamp
 from glasscredit.scoring import Scorer
 from glasscredit.simulate._naive import naive_scores
 from glasscredit.simulate._population import PopulationSpec, generate_population
+from glasscredit.sources import CLOCK, apply_probations, probations_from_flags, source_report
 from glasscredit.store import IngestReport, Ledger, Store, check_backfill
 from glasscredit.trust import compute_reports, compute_trust, hold_bursts, scan_bursts
 
@@ -105,8 +106,11 @@ class World:
         self.main_source = main_source
         self.ledger = Ledger(f"sqlite:///{path}", policy, clock=clock)
         self.last_scan_us = clock()
+        self.watch_sources = True  # the routine runs the source flags and probations
         self.bursts_held = 0
         self.bursts: list[str] = []
+        self.probations: list[str] = []  # sources put on probation by the routine
+        self.probation_held = 0
         self._disputes = _DisputeLog()
 
     # -- time and the operator's routine ----------------------------------------------
@@ -126,12 +130,22 @@ class World:
 
     def operate(self) -> None:
         """The deployment's routine: scan and hold bursts since the last scan (what
-        ``glasscredit bursts --hold`` does), resolve overdue disputes."""
+        ``glasscredit bursts --hold`` does); run the source flags and put the sources
+        flagged since on probation, then let every probation hold what arrived (what
+        ``glasscredit sources --probation`` does); resolve overdue disputes."""
         now = self.clock()
         found = scan_bursts(self.ledger, self.last_scan_us - 7 * DAY_US, now)
         if found:
             self.bursts_held += hold_bursts(self.ledger, found, now)
             self.bursts.extend(b.ref for b in found)
+        if self.watch_sources and now > self.last_scan_us:
+            events = self.ledger.event_frame(recorded_by_us=now).select(
+                "event_id", "subject", "source", "type", CLOCK
+            )
+            report = source_report(events, self.ledger.disputes.status_counts(), self.policy, now)
+            placed = probations_from_flags(self.ledger, report.flags, now)
+            self.probations.extend(p.source for p in placed)
+            self.probation_held += apply_probations(self.ledger, now, events=events).held
         self.last_scan_us = now
         for d in self.rights.expire_overdue(self.ledger, now):
             self._close_dispute(d.dispute_id, "removed", now)
@@ -251,6 +265,7 @@ class World:
             self.main_source,
         )
         w.last_scan_us = self.last_scan_us
+        w.watch_sources = self.watch_sources
         w._disputes = _DisputeLog(list(self._disputes.rows), dict(self._disputes.open_ids))
         return w
 

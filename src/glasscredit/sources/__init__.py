@@ -17,21 +17,35 @@ from glasscredit.sources._baselines import (
     measure_sources,
 )
 from glasscredit.sources._flags import FLAG_KINDS, SourceFlag, flag_sources
+from glasscredit.sources._probation import (
+    PROBATION_KINDS,
+    ProbationScan,
+    apply_probations,
+    probation_targets,
+    probations_from_flags,
+    sole_cohort,
+)
 from glasscredit.sources._report import SourceReport, source_report
 from glasscredit.sources._settings import SourceSettings, source_settings
 
 __all__ = [
     "CLOCK",
     "FLAG_KINDS",
+    "PROBATION_KINDS",
     "Cohort",
+    "ProbationScan",
     "Reputation",
     "SourceBaseline",
     "SourceFlag",
     "SourceReport",
     "SourceSettings",
     "Young",
+    "apply_probations",
     "flag_sources",
     "measure_sources",
+    "probation_targets",
+    "probations_from_flags",
+    "sole_cohort",
     "source_report",
     "source_settings",
 ]

@@ -20,6 +20,7 @@ rule, so a typo or a nonsensical threshold is refused at load, not ignored::
         min_resolved: 10     # resolved disputes before reputation can flag
         max_removed_share: 0.5   # disputes resolved as removed above this share
         evidence: 20         # subjects and events listed per flag
+        seasoning: 12mo      # on probation: how long the ledger must know an event
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class SourceSettings:
     min_resolved: int = 10
     max_removed_share: float = 0.5
     evidence: int = 20
+    seasoning: str = "12mo"
 
     @property
     def window_us(self) -> int:
@@ -66,6 +68,10 @@ class SourceSettings:
     @property
     def history_us(self) -> int:
         return parse_duration(self.history)
+
+    @property
+    def seasoning_us(self) -> int:
+        return parse_duration(self.seasoning)
 
     @property
     def young_us(self) -> int:
@@ -101,7 +107,7 @@ def source_settings(policy: Policy) -> SourceSettings:
             errors.append(_error(key, "type", f"{key} must be {type(default).__name__}"))
             continue
         values[key] = float(value) if isinstance(default, float) else value
-    for key in ("window", "baseline", "history"):
+    for key in ("window", "baseline", "history", "seasoning"):
         if isinstance(values[key], str):
             try:
                 if parse_duration(values[key]) <= 0:

@@ -43,6 +43,7 @@ from glasscredit.store._idhash import (
     key_hashes,
 )
 from glasscredit.store._ingest import IngestReport
+from glasscredit.store._probations import PROBATION_REASON, Probation
 from glasscredit.store._protocols import (
     AdverseStore,
     AuditStore,
@@ -53,6 +54,7 @@ from glasscredit.store._protocols import (
     EventLog,
     ExclusionStore,
     HoldStore,
+    ProbationStore,
     ReviewStore,
     ScoreStore,
     ScoreWriter,
@@ -91,6 +93,7 @@ __all__ = [
     "ID_HASH",
     "ID_SUMS",
     "KEY_SEP",
+    "PROBATION_REASON",
     "TOPICS",
     "AccessStore",
     "AdverseAction",
@@ -119,6 +122,8 @@ __all__ = [
     "IngestReport",
     "LatestScore",
     "Ledger",
+    "Probation",
+    "ProbationStore",
     "QuickReads",
     "Review",
     "ReviewStore",

@@ -52,6 +52,7 @@ from glasscredit.store._tables import (
     report_values,
     scores,
     snapshot_versions,
+    source_probations,
     trust_values,
 )
 
@@ -79,6 +80,7 @@ COVERED_TABLES: dict[str, Table] = {
         scores,
         backfills,
         corrections,
+        source_probations,
     )
 }
 LANES = 1024

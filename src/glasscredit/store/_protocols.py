@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from glasscredit.store._erasure import Erasure
     from glasscredit.store._ingest import IngestReport
     from glasscredit.store._mirror import EventMirror
+    from glasscredit.store._probations import Probation
     from glasscredit.store._readers import BrokenRow
     from glasscredit.store._reviews import Review, Statement
     from glasscredit.store._snapshots import SnapshotVersion
@@ -446,6 +447,40 @@ class BackfillStore(Protocol):
     def all(self) -> list[Backfill]: ...
 
 
+class ProbationStore(Protocol):
+    """Sources on probation and the events each holds until seasoned."""
+
+    def all(self) -> list[Probation]: ...
+
+    def active(self, at_us: int) -> list[Probation]: ...
+
+    def open_for(self, source: str) -> Probation | None: ...
+
+    def place(
+        self,
+        source: str,
+        *,
+        from_us: int,
+        seasoning_us: int,
+        flags: Sequence[str],
+        reason: str,
+        actor: str,
+        at_us: int,
+    ) -> Probation: ...
+
+    def release(self, source: str, at_us: int, *, actor: str) -> tuple[Probation, int]: ...
+
+    def hold(
+        self, prob: Probation, rows: Sequence[tuple[str, str, int]], at_us: int, *, actor: str
+    ) -> int: ...
+
+    def lift(
+        self, prob: Probation, subjects: Collection[str], at_us: int, *, actor: str
+    ) -> int: ...
+
+    def held_by(self, prob: Probation, at_us: int) -> dict[str, int]: ...
+
+
 class AuditStore(Protocol):
     """The hash-chained audit log: verification and the rows about a subject."""
 
@@ -502,3 +537,6 @@ class Store(EventLog, Protocol):
 
     @property
     def backfills(self) -> BackfillStore: ...
+
+    @property
+    def probations(self) -> ProbationStore: ...

@@ -42,6 +42,7 @@ from glasscredit.store._ingest import IngestReport, ingest_records
 from glasscredit.store._mirror import EventMirror
 from glasscredit.store._mirror_check import mirror_problem
 from glasscredit.store._opening import display_url, prepare_sqlite_file, require_current_schema
+from glasscredit.store._probations import SqlProbationStore
 from glasscredit.store._protocols import Store
 from glasscredit.store._readers import BrokenRow, read_events
 from glasscredit.store._records import StoredEvent
@@ -121,6 +122,7 @@ class Ledger:
         self.statements = SqlStatementStore(self.engine, self.adapter)
         self.adverse = SqlAdverseStore(self.engine, self.adapter)
         self.backfills = SqlBackfillStore(self.engine, self.adapter)
+        self.probations = SqlProbationStore(self.engine, self.adapter)
         self.feed = SqlEventFeed(self.engine)
 
     def close(self) -> None:

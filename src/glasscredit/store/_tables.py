@@ -37,6 +37,7 @@ __all__ = [
     "scores",
     "scoring_cursor",
     "snapshot_versions",
+    "source_probations",
     "sources",
     "statements",
     "subjects",
@@ -117,6 +118,25 @@ backfills = Table(
     Column("approved_by", String(128), nullable=False),
     Column("approved_at_us", BigInteger, nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# Sources on probation (migration 0016): from ``from_us`` (ledger clock) until
+# ``until_us`` (NULL: open), a source's positive events about its sole-source cohort
+# count only once the ledger has known them ``seasoning_us`` (held through
+# ``event_exclusions`` rows, reason ``probation``, ref ``probation:<id>``).
+source_probations = Table(
+    "source_probations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("source", String(64), nullable=False),
+    Column("from_us", BigInteger, nullable=False),
+    Column("until_us", BigInteger, nullable=True),
+    Column("seasoning_us", BigInteger, nullable=False),
+    Column("flags", Text, nullable=False),  # JSON list of the flag refs behind it
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(128), nullable=False),
+    Column("placed_at_us", BigInteger, nullable=False),
+    Column("released_by", String(128), nullable=True),
 )
 
 # -- scoring state (migration 0002) -----------------------------------------------------

@@ -1,0 +1,167 @@
+"""Source probation: what a flag leads to once an operator acts on it.
+
+A flag alone changes nothing. An operator who puts a source on probation (by hand, or
+by acting on its flags of the kinds :data:`PROBATION_KINDS`) decides that, from then on,
+the source's positive events about its *sole cohort* count only once the ledger has
+known them for the seasoning period (``settings.sources.seasoning``, default 12mo):
+
+* the sole cohort, decided as the flags decide it: the subjects whose positive events
+  of the last ``settings.sources.history`` (every type of positive polarity, identity
+  and income checks included) come from the source's group alone;
+* held: each positive event of the source the ledger knew at or after the probation's
+  start, about a subject of that cohort at the scan, from when the ledger knew it until
+  it has known it the seasoning period (``store.ProbationStore.hold``); what is held
+  is what the features, the trust seeds and the perks do not count;
+* lifted: a held subject whose positive history comes from a second independent
+  group at a later scan counts the held events again from that scan on.
+
+Each routine scan (:func:`apply_probations`) holds what arrived since; releasing a
+source closes its open holds. Everything is on the ledger's clock (``known_at_us``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import polars as pl
+
+from glasscredit.policy import Policy
+from glasscredit.sources._baselines import CLOCK
+from glasscredit.sources._flags import SourceFlag
+from glasscredit.sources._settings import SourceSettings, source_settings
+from glasscredit.store import Probation, Store
+
+__all__ = [
+    "PROBATION_KINDS",
+    "ProbationScan",
+    "apply_probations",
+    "probation_targets",
+    "probations_from_flags",
+    "sole_cohort",
+]
+
+#: the flags that put a source on probation when the operator acts on them: those whose
+#: evidence is a cohort of subjects (``disputes`` is about records: the dispute answers it)
+PROBATION_KINDS = ("rate", "per_subject", "sole_cohort", "young")
+
+
+@dataclass(frozen=True, slots=True)
+class ProbationScan:
+    """What one scan did: probations placed, events held, holds lifted."""
+
+    placed: list[Probation]
+    held: int
+    lifted: int
+
+
+def _positive(policy: Policy) -> list[str]:
+    return [n for n, s in policy.event_types.items() if s.polarity == "positive"]
+
+
+def sole_cohort(
+    events: pl.DataFrame, policy: Policy, settings: SourceSettings, source: str, at_us: int
+) -> set[str]:
+    """Subjects whose positive events of the last ``history`` at ``at_us`` come from
+    ``source``'s group alone (``events``: ``subject, source, type`` and :data:`CLOCK`)."""
+    groups = policy.source_groups()
+    group = groups[source]
+    pos = events.filter(
+        pl.col("type").is_in(_positive(policy))
+        & (pl.col(CLOCK) > at_us - settings.history_us)
+        & (pl.col(CLOCK) <= at_us)
+    ).with_columns(
+        pl.col("source").replace_strict(groups, default=pl.col("source")).alias("_group")
+    )
+    mine = pos.filter(pl.col("_group") == group)["subject"].unique()
+    others = pos.filter(pl.col("_group") != group)["subject"].unique()
+    return set(mine.to_list()) - set(others.to_list())
+
+
+def probation_targets(
+    events: pl.DataFrame,
+    policy: Policy,
+    settings: SourceSettings,
+    prob: Probation,
+    at_us: int,
+) -> tuple[list[tuple[str, str, int]], set[str]]:
+    """The events ``prob`` holds at a scan at ``at_us`` (``(event_id, subject,
+    known_at_us)``: positive, from its source, known from its start on and not yet
+    seasoned, about its sole cohort), and the subjects of the source that are not in
+    that cohort (their open holds, if any, are lifted)."""
+    cohort = sole_cohort(events, policy, settings, prob.source, at_us)
+    mine = events.filter(
+        (pl.col("source") == prob.source)
+        & pl.col("type").is_in(_positive(policy))
+        & (pl.col(CLOCK) >= prob.from_us)
+        & (pl.col(CLOCK) <= at_us)
+    )
+    young = mine.filter(pl.col(CLOCK) > at_us - prob.seasoning_us).sort(CLOCK, "event_id")
+    held = [
+        (str(e), str(s), int(k))
+        for e, s, k in young.select("event_id", "subject", CLOCK).iter_rows()
+        if s in cohort
+    ]
+    return held, set(mine["subject"].unique().to_list()) - cohort
+
+
+def probations_from_flags(
+    ledger: Store, flags: list[SourceFlag], at_us: int, *, actor: str = "operator"
+) -> list[Probation]:
+    """Put every source flagged with a kind of :data:`PROBATION_KINDS` on probation (a
+    source already on probation is left as it is), from the start of the flags' window
+    (the events that raised them are held too); returns the probations placed."""
+    settings = source_settings(ledger.policy)
+    by_source: dict[str, list[SourceFlag]] = defaultdict(list)
+    for f in flags:
+        if f.kind in PROBATION_KINDS:
+            by_source[f.source].append(f)
+    placed = []
+    for source, mine in sorted(by_source.items()):
+        if ledger.probations.open_for(source) is not None:
+            continue
+        reason = "; ".join(f"{f.kind}: {f.why}" for f in mine)[:1_000]
+        placed.append(
+            ledger.probations.place(
+                source,
+                from_us=at_us - settings.window_us,
+                seasoning_us=settings.seasoning_us,
+                flags=[f.ref for f in mine],
+                reason=reason,
+                actor=actor,
+                at_us=at_us,
+            )
+        )
+    return placed
+
+
+def apply_probations(
+    ledger: Store,
+    at_us: int,
+    *,
+    actor: str = "operator",
+    events: pl.DataFrame | None = None,
+    placed: list[Probation] | None = None,
+) -> ProbationScan:
+    """The routine's scan: every probation in force at ``at_us`` holds its source's new
+    positive events about its sole cohort and lifts the holds of subjects who left it.
+
+    ``events``: what the ledger held at ``at_us`` (``event_id, subject, source, type``
+    and :data:`CLOCK`), read here when not given.
+    """
+    active = ledger.probations.active(at_us)
+    if not active:
+        return ProbationScan(list(placed or []), 0, 0)
+    policy = ledger.policy
+    settings = source_settings(policy)
+    if events is None:
+        events = ledger.event_frame(types=_positive(policy), recorded_by_us=at_us).select(
+            "event_id", "subject", "source", "type", CLOCK
+        )
+    held = lifted = 0
+    for prob in active:
+        rows, gone = probation_targets(events, policy, settings, prob, at_us)
+        gone &= set(ledger.probations.held_by(prob, at_us))  # only open holds to lift
+        held += ledger.probations.hold(prob, rows, at_us, actor=actor) if rows else 0
+        lifted += ledger.probations.lift(prob, gone, at_us, actor=actor) if gone else 0
+    return ProbationScan(list(placed or []), held, lifted)
