@@ -15,6 +15,7 @@ from glasscredit.exceptions import ConflictError, NotFoundError, ValidationError
 from glasscredit.policy import DAY_US, MONTH_US, iso
 from glasscredit.sources import apply_probations
 from glasscredit.store import PROBATION_REASON, Ledger
+from glasscredit.trust._inputs import load_trust_inputs
 from tests.conftest import FakeClock, event
 from tests.sources._book import T, book_policy
 
@@ -98,6 +99,7 @@ def test_flags_put_the_lender_on_probation_and_its_cohort_waits_a_year(
         why = held["pay-x0"]["why"]
         assert why.startswith(f"lender has been on probation since {iso(T - 30 * DAY_US)[:10]}")
         assert "many new people whose good record comes from it alone" in why
+        assert "counts once the ledger has known it for 1 year" in why
         assert f"counts from {iso(T - 10 * DAY_US + YEAR_US)[:10]}" in why
         # y also has a bank and a rental platform: the lender's payment counts
         assert gc.explain(ctx, "y").score == before["y"]
@@ -236,3 +238,28 @@ def test_exclusion_rows_carry_the_probation(led: Ledger, clock: FakeClock) -> No
         by_id = {r["event_id"]: r for r in rows}
         assert by_id["pay-x0"]["from_us"] == T - 10 * DAY_US
         assert by_id["pay-x0"]["until_us"] == T - 10 * DAY_US + YEAR_US
+
+
+def test_identity_from_the_probation_source_makes_no_seed(led: Ledger, clock: FakeClock) -> None:
+    """x0 verified at level 3 by the identity provider and by the lender: two sources,
+    until the lender is on probation (a check from another partner does not take x0
+    out of the lender's cohort: x0's history still comes from the lender alone)."""
+    with led:
+        _fill(led, clock, colluding=True)
+        _ingest_at(
+            led, clock, 5, [event("idp-x0", "x0", "identity.verified", source="idcheck", level=3)]
+        )
+        clock.now_us = T
+
+        def level() -> int:
+            subjects = load_trust_inputs(led, T).subjects
+            return int(subjects.filter(subjects["subject"] == "x0")["identity_level"][0])
+
+        assert level() == 3
+        gc.place_probation(
+            gc.Context.of_ledger(led), "lender", reason="review", since=iso(T - 60 * DAY_US)
+        )
+        assert level() < 3
+        assert "id-x0" in {
+            n["event_id"] for n in gc.explain(gc.Context.of_ledger(led), "x0").not_counted
+        }

@@ -98,12 +98,10 @@ def source_report(
     if probation:
         now = ctx.now()
         if t != now:
-            events = ledger.event_frame(recorded_by_us=now).select(
-                "event_id", "subject", "source", "type", CLOCK
-            )
+            events = ledger.event_frame(recorded_by_us=now)
             report = _source_report(events, ledger.disputes.status_counts(), ctx.policy, now)
         placed = [p.source for p in probations_from_flags(ledger, report.flags, now, actor=actor)]
-        held = apply_probations(ledger, now, actor=actor, events=events).held
+        held = apply_probations(ledger, now, actor=actor).held
     now = ctx.now()
     data = report.as_dict()
     return SourceAccountability(

@@ -27,6 +27,19 @@ _KINDS = {
 }
 
 
+_UNITS = {"y": "year", "mo": "month", "w": "week", "d": "day", "h": "hour"}
+
+
+def _words(us: int) -> str:
+    """A duration in words: ``1y`` -> ``1 year``, ``18mo`` -> ``18 months``."""
+    text = format_duration(us)
+    for unit, word in _UNITS.items():
+        if text.endswith(unit) and text[: -len(unit)].isdigit():
+            n = int(text[: -len(unit)])
+            return f"{n} {word}{'' if n == 1 else 's'}"
+    return text
+
+
 def _evidence(p: Probation) -> str:
     kinds = [f.split(":")[2] for f in p.flags if f.count(":") >= 2]
     words = [_KINDS.get(k, k) for k in dict.fromkeys(kinds)]
@@ -70,7 +83,7 @@ def probation_lines(
                 "why": (
                     f"{r['source']} has been on probation since {iso(p.from_us)[:10]} "
                     f"({_evidence(p)}): what it alone reports about a person counts once "
-                    f"the ledger has known it for {format_duration(p.seasoning_us)}; this "
+                    f"the ledger has known it for {_words(p.seasoning_us)}; this "
                     f"record counts from {counts_from}"
                     + ", or as soon as a second independent partner reports about you"
                 ),

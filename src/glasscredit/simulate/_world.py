@@ -140,7 +140,7 @@ class World:
             self.bursts.extend(b.ref for b in found)
         if self.watch_sources and now > self.last_scan_us:
             events = self.ledger.event_frame(recorded_by_us=now).select(
-                "event_id", "subject", "source", "type", CLOCK
+                "event_id", "subject", "source", "type", "occurred_at_us", CLOCK
             )
             report = source_report(events, self.ledger.disputes.status_counts(), self.policy, now)
             placed = probations_from_flags(self.ledger, report.flags, now)

@@ -5,13 +5,18 @@ by acting on its flags of the kinds :data:`PROBATION_KINDS`) decides that, from 
 the source's positive events about its *sole cohort* count only once the ledger has
 known them for the seasoning period (``settings.sources.seasoning``, default 12mo):
 
-* the sole cohort, decided as the flags decide it: the subjects whose positive events
-  of the last ``settings.sources.history`` (every type of positive polarity, identity
-  and income checks included) come from the source's group alone;
-* held: each positive event of the source the ledger knew at or after the probation's
-  start, about a subject of that cohort at the scan, from when the ledger knew it until
-  it has known it the seasoning period (``store.ProbationStore.hold``); what is held
-  is what the features, the trust seeds and the perks do not count;
+* the sole cohort: the source's subjects below ``min`` independent source groups on a
+  ``distinct_sources`` feature that a ``min_sources`` of the policy names (the default:
+  fewer than 2 groups reporting payments, bills, loans repaid, contracts or rentals in
+  24 months, as the kernel counts ``active_sources_24m``); so an identity check from
+  another partner does not take a subject out of it, a second partner's history does.
+  A policy without ``min_sources`` uses the flags' cohort (positive events of the last
+  ``settings.sources.history`` from the source's group alone);
+* held: each positive event of the source about a subject of that cohort at the scan
+  that the ledger has known for less than the seasoning period (arrived before the
+  probation or after), from when the ledger knew it (at the earliest, the probation's
+  start) until it has known it the seasoning period (``store.ProbationStore.hold``);
+  what is held is what the features, the trust seeds and the perks do not count;
 * lifted: a held subject whose positive history comes from a second independent
   group at a later scan counts the held events again from that scan on.
 
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from glasscredit.policy import Policy
+from glasscredit.policy import Policy, parse_duration
 from glasscredit.sources._baselines import CLOCK
 from glasscredit.sources._flags import SourceFlag
 from glasscredit.sources._settings import SourceSettings, source_settings
@@ -59,23 +64,54 @@ def _positive(policy: Policy) -> list[str]:
     return [n for n, s in policy.event_types.items() if s.polarity == "positive"]
 
 
+def _history_rules(policy: Policy) -> list[tuple[list[str], int, int]]:
+    """``(types, window_us, min)`` of each ``distinct_sources`` feature a ``min_sources``
+    names (what "independent sources of positive history" means in this policy)."""
+    out: dict[str, tuple[list[str], int, int]] = {}
+    for f in policy.features:
+        if f.min_sources is None:
+            continue
+        d = policy.feature(f.min_sources.feature)
+        window = parse_duration(d.window) if d.window else 0
+        k = max(out.get(d.name, ([], 0, 0))[2], f.min_sources.min)
+        out[d.name] = (list(d.types), window, k)
+    return list(out.values())
+
+
 def sole_cohort(
     events: pl.DataFrame, policy: Policy, settings: SourceSettings, source: str, at_us: int
 ) -> set[str]:
-    """Subjects whose positive events of the last ``history`` at ``at_us`` come from
-    ``source``'s group alone (``events``: ``subject, source, type`` and :data:`CLOCK`)."""
+    """The subjects of ``source`` (a positive event from it by ``at_us``) below ``min``
+    independent source groups on a ``distinct_sources`` feature that a ``min_sources``
+    names (its types, its window on ``occurred_at_us``, as the kernel counts them); a
+    policy without ``min_sources``: whose positive events of the last ``history`` come
+    from ``source``'s group alone (the flags' cohort). ``events``: ``subject, source,
+    type, occurred_at_us`` and :data:`CLOCK`, what the ledger held at ``at_us``."""
     groups = policy.source_groups()
-    group = groups[source]
-    pos = events.filter(
-        pl.col("type").is_in(_positive(policy))
-        & (pl.col(CLOCK) > at_us - settings.history_us)
-        & (pl.col(CLOCK) <= at_us)
-    ).with_columns(
+    known = events.filter(pl.col(CLOCK) <= at_us).with_columns(
         pl.col("source").replace_strict(groups, default=pl.col("source")).alias("_group")
     )
-    mine = pos.filter(pl.col("_group") == group)["subject"].unique()
-    others = pos.filter(pl.col("_group") != group)["subject"].unique()
-    return set(mine.to_list()) - set(others.to_list())
+    positive = _positive(policy)
+    mine = set(
+        known.filter((pl.col("source") == source) & pl.col("type").is_in(positive))["subject"]
+        .unique()
+        .to_list()
+    )
+    rules = _history_rules(policy)
+    if not rules:
+        pos = known.filter(
+            pl.col("type").is_in(positive) & (pl.col(CLOCK) > at_us - settings.history_us)
+        )
+        others = pos.filter(pl.col("_group") != groups[source])["subject"].unique()
+        return mine - set(others.to_list())
+    cohort: set[str] = set()
+    for types, window_us, k in rules:
+        hist = known.filter(pl.col("type").is_in(types) & (pl.col("occurred_at_us") <= at_us))
+        if window_us:
+            hist = hist.filter(pl.col("occurred_at_us") > at_us - window_us)
+        n = dict(hist.group_by("subject").agg(pl.col("_group").n_unique()).iter_rows())
+        cohort |= {s for s in mine if n.get(s, 0) < k}
+    return cohort
 
 
 def probation_targets(
@@ -86,14 +122,15 @@ def probation_targets(
     at_us: int,
 ) -> tuple[list[tuple[str, str, int]], set[str]]:
     """The events ``prob`` holds at a scan at ``at_us`` (``(event_id, subject,
-    known_at_us)``: positive, from its source, known from its start on and not yet
-    seasoned, about its sole cohort), and the subjects of the source that are not in
-    that cohort (their open holds, if any, are lifted)."""
+    known_at_us)``: positive, from its source, not yet seasoned (the ledger has known
+    them for less than the seasoning period, whenever they arrived: a source flagged
+    late does not keep what it slipped in before), about its sole cohort), and the
+    subjects of the source that are not in that cohort (their open holds are lifted).
+    A hold never starts before the probation (``store.ProbationStore.hold``)."""
     cohort = sole_cohort(events, policy, settings, prob.source, at_us)
     mine = events.filter(
         (pl.col("source") == prob.source)
         & pl.col("type").is_in(_positive(policy))
-        & (pl.col(CLOCK) >= prob.from_us)
         & (pl.col(CLOCK) <= at_us)
     )
     young = mine.filter(pl.col(CLOCK) > at_us - prob.seasoning_us).sort(CLOCK, "event_id")
@@ -146,8 +183,8 @@ def apply_probations(
     """The routine's scan: every probation in force at ``at_us`` holds its source's new
     positive events about its sole cohort and lifts the holds of subjects who left it.
 
-    ``events``: what the ledger held at ``at_us`` (``event_id, subject, source, type``
-    and :data:`CLOCK`), read here when not given.
+    ``events``: what the ledger held at ``at_us`` (``event_id, subject, source, type,
+    occurred_at_us`` and :data:`CLOCK`), read here when not given.
     """
     active = ledger.probations.active(at_us)
     if not active:
@@ -155,8 +192,8 @@ def apply_probations(
     policy = ledger.policy
     settings = source_settings(policy)
     if events is None:
-        events = ledger.event_frame(types=_positive(policy), recorded_by_us=at_us).select(
-            "event_id", "subject", "source", "type", CLOCK
+        events = ledger.event_frame(recorded_by_us=at_us).select(
+            "event_id", "subject", "source", "type", "occurred_at_us", CLOCK
         )
     held = lifted = 0
     for prob in active:
