@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from glasscredit import rights
 from glasscredit.policy import Policy, default_policy, policy_from_dict
@@ -56,6 +57,26 @@ SPARSE = ("sybil_region", "sybil_region_100")
 LEDGER_CAPS = [{"period": "7d", "max": 3}, {"period": "1mo", "max": 6}]
 
 
+def _with_doors(data: dict[str, Any]) -> dict[str, Any]:
+    """Backdating bounds and lateness (the doors the shipped policy is getting)."""
+    data["ingest"] = {
+        **data["ingest"],
+        "max_backdate": "62d",
+        "backdate": [
+            {"type": t, "max": "7d"}
+            for t in ("account.opened", "identity.verified", "income.verified", "endorsement")
+        ],
+    }
+    data["lateness"] = {"max_lag": "35d", "types": {"loan.repaid": "62d"}}
+    return data
+
+
+def doors(policy: Policy) -> Policy:
+    """``policy`` with the defended overlay's doors only (backdating bounds, lateness):
+    no seasoning of single-source history, no caps per ledger period."""
+    return policy_from_dict(_with_doors(json.loads(policy.to_json())))
+
+
 def defended(policy: Policy, *, since_first: bool = False) -> Policy:
     """``policy`` with backdating bounds, lateness, caps per week and month on the
     ledger's clock, and single-source history, identity and income checks included,
@@ -68,16 +89,7 @@ def defended(policy: Policy, *, since_first: bool = False) -> Policy:
     knows the subject; ``active_sources_24m``'s points unchanged: cheaper for honest
     subjects, weaker against a partner that waits a year (docs/threat-model.md).
     """
-    data = json.loads(policy.to_json())
-    data["ingest"] = {
-        **data["ingest"],
-        "max_backdate": "62d",
-        "backdate": [
-            {"type": t, "max": "7d"}
-            for t in ("account.opened", "identity.verified", "income.verified", "endorsement")
-        ],
-    }
-    data["lateness"] = {"max_lag": "35d", "types": {"loan.repaid": "62d"}}
+    data = _with_doors(json.loads(policy.to_json()))
     seasoned: dict[str, object] = {"known_for": "12mo", "since_first": since_first}
     checks = {"feature": "checked_sources_24m" if since_first else "active_sources_24m"}
     for f in data["features"]:
@@ -175,8 +187,9 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, help="honest subjects (default 10,000, --quick 3,000)")
     ap.add_argument(
         "--defended",
-        choices=["strict", "since-first"],
-        help="the default policy with the settings docs/threat-model.md proposes",
+        choices=["strict", "since-first", "doors"],
+        help="the default policy with the settings docs/threat-model.md proposes "
+        "(doors: only its backdating bounds and lateness)",
     )
     args = ap.parse_args()
     seeds = (
@@ -187,7 +200,9 @@ def main() -> int:
     n = args.subjects or (3_000 if args.quick else 10_000)
     attacks = [a for a in ATTACKS if not args.only or a.name in args.only.split(",")]
     policy = default_policy()
-    if args.defended:
+    if args.defended == "doors":
+        policy = doors(policy)
+    elif args.defended:
         policy = defended(policy, since_first=args.defended == "since-first")
     print(f"policy {policy.name} {policy.hash[:12]} (defended: {args.defended or 'no'})")
     start = time.perf_counter()

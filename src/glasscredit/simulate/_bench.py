@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from glasscredit.policy import MONTH_US, Policy
+from glasscredit.simulate._attacks_adaptive import ADAPTIVE_ATTACKS
 from glasscredit.simulate._attacks_disputes import DISPUTE_ATTACKS
 from glasscredit.simulate._attacks_reports import REPORT_ATTACKS
 from glasscredit.simulate._attacks_sources import SOURCE_ATTACKS
@@ -49,6 +50,7 @@ ATTACKS: list[Attack] = [
     *TRUST_ATTACKS,
     *REPORT_ATTACKS,
     *SOURCE_ATTACKS,
+    *ADAPTIVE_ATTACKS,
     *DISPUTE_ATTACKS,
     Attack("honest_no_attack", "none", 1, "fp1", _honest_run, "no attack: honest vs naive"),
 ]
@@ -241,6 +243,9 @@ def run_bench(
                     baselines[attack.months] = baseline_scores(
                         base, folder / f"baseline-{seed}.db", seed, attack.months
                     )
+                    if progress:  # an honest source on probation would cost honest subjects
+                        on = ",".join(baselines[attack.months].probations) or "none"
+                        progress(f"seed {seed} baseline {attack.months} months: probation {on}")
                 res = run_scenario(
                     attack,
                     base,

@@ -79,6 +79,7 @@ class Scores:
     glasscredit: dict[str, int]
     naive: dict[str, int]
     features: pl.DataFrame  # glasscredit's feature values (subject + one column each)
+    probations: tuple[str, ...] = ()  # sources the routine had put on probation by then
 
 
 @dataclass(slots=True)
@@ -208,7 +209,7 @@ class World:
         naive = naive_scores(
             events, self.policy, now, self._disputes.rows, self.honest, subjects=everyone
         )
-        return Scores(now, gc, naive, feats)
+        return Scores(now, gc, naive, feats, tuple(self.probations))
 
     def _score(
         self, events: pl.DataFrame, subjects: list[str], now: int

@@ -1,0 +1,128 @@
+"""Red-team attacks by a colluding lender that has read the source flags and probation.
+
+The flags judge a source against its own baseline (``settings.sources``: at least
+``min_subjects`` new sole-source subjects or first reports in a window, ``3x`` a rate)
+or, without a baseline, against its peers (a sole-source share ``3x`` the peers' median,
+floored at 5%: 15%). So the attacker runs a real lending business beside its fake
+accounts, with real customers who also bank elsewhere:
+
+* ``slow_cohort``: an established lender (two years of real customers' history, loaded
+  as an approved backfill) adds fewer fake accounts per window than ``min_subjects``,
+  each paid for monthly like its real customers, for a year;
+* ``diluted_cohort``: a new lender (no baseline) opens its fake accounts in its first
+  month among enough real customers that their share stays under 15%, verified (identity
+  3, income) and paid like its real customers (1,600 real customers for 250 accounts).
+
+The cohort is the fake accounts, its twins are opened by the same lender at the same
+times and receive nothing more; the gain is the cohort's median score minus the twins'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glasscredit.policy import DAY_US, MONTH_US
+from glasscredit.simulate._attacks_trust import YEAR_US
+from glasscredit.simulate._plan import COLLUDER, Attack, AttackContext, Plan, ev, open_accounts
+from glasscredit.simulate._world import World
+
+__all__ = ["ADAPTIVE_ATTACKS"]
+
+_REASON = "the lender's real customers' history, known to it as it happened"
+
+
+def _customers(w: World, n: int) -> list[str]:
+    """``n`` honest subjects (each already known to a bank): the lender's real customers."""
+    step = max(1, len(w.honest) // max(1, n))
+    return w.honest[::step][:n]
+
+
+def _pay(tag: str, s: str, k: int, t: int) -> dict[str, Any]:
+    return ev(f"{tag}-{s}-{k}", s, COLLUDER, "payment.on_time", t, amount=40.0)
+
+
+def _backfill_business(w: World, customers: list[str], tag: str, until_us: int) -> None:
+    """Two years of the real customers' monthly payments, through an approved backfill
+    known from when each happened (a partner that joins brings its history)."""
+    first = until_us - 2 * YEAR_US
+    approval = w.ledger.backfills.approve(
+        source=COLLUDER,
+        occurred_from_us=first,
+        occurred_to_us=until_us,
+        known_from_us=first,
+        approved_by="simulation",
+        reason=_REASON,
+        at_us=w.clock(),
+    )
+    rows = [
+        _pay(tag, s, m, first + m * MONTH_US + (i % 27) * DAY_US)
+        for m in range(23)
+        for i, s in enumerate(customers)
+    ]
+    w.ledger.ingest(rows, actor="partner", backfill=approval.backfill_id)
+
+
+def slow_cohort(w: World, ctx: AttackContext) -> Plan:
+    """An established lender (1,000 real customers) opens 15 fake accounts a month (under
+    ``min_subjects`` = 20 a window) for a year; every account, real or fake, is paid for
+    once a month; each fake account's income is verified when it opens."""
+    customers = _customers(w, ctx.n(1_000))
+    _backfill_business(w, customers, "sc-real", ctx.at(w, 0, 0))
+    cohort: list[str] = []
+    twins: list[str] = []
+    per_month, twins_per_month = ctx.n(15), max(1, ctx.n(4))
+    for m in range(12):
+        t = ctx.at(w, m, 1)
+        new = [f"sc-c{m:02d}{i:03d}" for i in range(per_month)]
+        new_twins = [f"sc-t{m:02d}{i:03d}" for i in range(twins_per_month)]
+        rows = open_accounts([*new, *new_twins], COLLUDER, t)
+        rows += [
+            ev(f"sc-{s}-inc", s, COLLUDER, "income.verified", t + DAY_US, band="3000_5999")
+            for s in new
+        ]
+        pay_day = ctx.at(w, m, 20)
+        rows += [_pay("sc-real", s, 100 + m, pay_day) for s in customers]
+        rows += [_pay("sc", s, m, pay_day) for s in cohort]  # the older fake accounts
+        cohort += new
+        twins += new_twins
+        w.ingest(rows)
+        ctx.live(w, m)
+    return Plan(cohort, twins, "1,000 real customers, 15 fake accounts a month for 12 months")
+
+
+def diluted_cohort(w: World, ctx: AttackContext) -> Plan:
+    """A new lender's first month: 1,600 real customers paid once, and 200 fake accounts
+    verified at identity level 3 with their income and paid once like the real customers
+    (with the 50 twins, 250 of its 1,850 subjects, 13.5%: under 3x the peers' 5% floor)."""
+    t = ctx.at(w, 0, 2)
+    customers = _customers(w, ctx.n(1_600))
+    cohort = [f"dc-c{i:04d}" for i in range(ctx.n(200))]
+    twins = [f"dc-t{i:03d}" for i in range(ctx.n(50))]
+    rows = open_accounts([*cohort, *twins], COLLUDER, t)
+    rows += [
+        ev(f"dc-{s}-id3", s, COLLUDER, "identity.verified", t + DAY_US, level=3) for s in cohort
+    ]
+    rows += [
+        ev(f"dc-{s}-inc", s, COLLUDER, "income.verified", t + DAY_US, band="ge_10000")
+        for s in cohort
+    ]
+    pay_day = ctx.at(w, 0, 20)
+    rows += [_pay("dc", s, 0, pay_day) for s in [*customers, *cohort]]
+    w.ingest(rows)
+    ctx.live(w, 0)
+    return Plan(cohort, twins, "1,600 real customers, 200 fake accounts in the first month")
+
+
+ADAPTIVE_ATTACKS = [
+    Attack(
+        "slow_cohort", "source", 12, "naive10", slow_cohort, "fewer new accounts than a flag needs"
+    ),
+    Attack(
+        "diluted_cohort",
+        "source",
+        1,
+        "naive10",
+        diluted_cohort,
+        "fake accounts diluted in real customers",
+    ),
+]
