@@ -126,7 +126,9 @@ def test_sole_cohort_flag_for_a_new_source_creating_its_own_accounts() -> None:
     assert f.events_total == 30 and len(f.event_ids) == 5
     assert "no baseline of its own" in f.why
     # lender_app's one subject is acme's too: the same cohort (one group), below min_subjects
-    assert set(flags) <= {"source:lender_app:sole_cohort"}
+    # (and, with no baseline and no peers first reporting anyone, its young share, 100%,
+    # is judged against the floor: 2 x 5%)
+    assert set(flags) <= {"source:lender_app:sole_cohort", "source:lender:young"}
     lender = next(b for b in rep.baselines if b.source == "lender")
     assert lender.group == "acme" and lender.cohort.size == 6
 
@@ -145,8 +147,12 @@ def test_sole_cohort_flag_against_its_own_baseline() -> None:
     assert f.subjects_total == 8
     # the accounts opened are a rate departure of their own (8 against 1)
     assert flags.pop("source:bank:rate:account.opened").numbers["window"] == 8
-    # all eight were young at the bank's first report, but its baseline has one first
-    # report (below min_subjects) and no peer first reported anyone: no young flag
+    # all eight were young at the bank's first report; its baseline has one first
+    # report (below min_subjects) and no peer first reported anyone: judged against
+    # the share floor (2 x 5%), as a colluder diluting its accounts would be
+    young = flags.pop("source:bank:young")
+    assert (young.value, young.reference, young.threshold) == pytest.approx((1.0, 0.05, 0.1))
+    assert "floor (no baseline, no peers)" in young.why
     assert flags == {}
 
 

@@ -86,7 +86,8 @@ def test_flags_put_the_lender_on_probation_and_its_cohort_waits_a_year(
         res = gc.source_report(ctx, probation=True)
         assert res.placed == ["lender"]
         (p,) = res.probations
-        assert (p.source, p.flags, p.until) == ("lender", ["source:lender:sole_cohort"], None)
+        flags = ["source:lender:sole_cohort", "source:lender:young"]
+        assert (p.source, p.flags, p.until) == ("lender", flags, None)
         assert p.since == iso(T - 30 * DAY_US)  # the flag's window: its evidence is held
         # every positive event of the lender about its six accounts (open, id, payment)
         assert (res.held, p.subjects_held, p.events_held) == (18, 6, 18)
@@ -143,7 +144,7 @@ def test_release_restores_from_then_on_and_stored_scores_reproduce(
         ]
         assert actions == ["source_probation", "probation_hold", "source_release"]
         (placed,) = led.audit.entries(action="source_probation")
-        assert placed.details["flags"] == ["source:lender:sole_cohort"]
+        assert placed.details["flags"] == ["source:lender:sole_cohort", "source:lender:young"]
         assert placed.details["source"] == "lender" and placed.actor == "operator"
         assert led.verify_audit().ok
 

@@ -60,8 +60,10 @@ def test_a_colluding_lender_is_flagged_with_evidence_and_recorded(
         _fill(led, clock, colluding=True)
         ctx = gc.Context.of_ledger(led)
         res = gc.source_report(ctx)
-        assert [f.ref for f in res.flags] == ["source:lender:sole_cohort"]
-        (flag,) = res.flags
+        # its six accounts are new to the ledger too: judged against the share floor, as
+        # no peer first reported anyone in the window (docs/sources.md)
+        assert [f.ref for f in res.flags] == ["source:lender:sole_cohort", "source:lender:young"]
+        flag = res.flags[0]
         assert flag.subjects == ["x0", "x1", "x2", "x3", "x4"] and flag.subjects_total == 6
         assert flag.events_total == 12 and flag.value == 1.0
         assert led.audit.entries(action="source_flag") == []  # reading changes nothing
@@ -73,8 +75,8 @@ def test_a_colluding_lender_is_flagged_with_evidence_and_recorded(
         assert lender.first_report_age["young_share"] == 1.0
 
         acted = gc.source_report(ctx, record=True)
-        assert acted.recorded == 1
-        (row,) = led.audit.entries(action="source_flag")
+        assert acted.recorded == 2
+        row = led.audit.entries(action="source_flag")[0]
         assert row.actor == "operator" and row.details["ref"] == "source:lender:sole_cohort"
         assert row.details["subjects"] == ["x0", "x1", "x2", "x3", "x4"]
         assert row.details["as_of_us"] == T
@@ -102,13 +104,16 @@ def test_cli_exit_9_on_flags_json_and_record(db_url: str, clock: FakeClock, tmp_
     out = CliRunner().invoke(app, [*args, "--json"])
     assert out.exit_code == 9, out.output
     data = json.loads(out.output)
-    assert [f["ref"] for f in data["flags"]] == ["source:lender:sole_cohort"]
+    assert [f["ref"] for f in data["flags"]] == [
+        "source:lender:sole_cohort",
+        "source:lender:young",
+    ]
     assert data["flags"][0]["why"].startswith("100% of its subjects have positive history")
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 9
     assert "flag source:lender:sole_cohort" in table.output and "x0, x1" in table.output
     recorded = CliRunner().invoke(app, [*args, "--record"])
-    assert recorded.exit_code == 9 and "1 written to the audit log" in recorded.output
+    assert recorded.exit_code == 9 and "2 written to the audit log" in recorded.output
 
 
 def test_cli_exit_0_without_flags(db_url: str, clock: FakeClock, tmp_path: Path) -> None:

@@ -197,30 +197,41 @@ def _cohort(
 ) -> list[SourceFlag]:
     c = b.cohort
     new = len(c.new_window)
-    if new < s.min_subjects:
-        return []
-    if b.events_baseline >= s.min_events:
+    found: tuple[float, float, float, str] | None = None
+    if b.events_baseline >= s.min_events and new >= s.min_subjects:
         value, ref = new / wd, c.new_baseline / bd
         threshold = s.cohort_ratio * ref  # new >= min_subjects guards a cohort from nothing
-        why = (
-            f"{new} subjects whose positive history comes from it alone joined in the last "
-            f"{s.window} ({value:.2f} a day), against {ref:.2f} a day in the {s.baseline} before"
-        )
-    else:
-        shares = [p.cohort.share for p in peers if p.cohort.share is not None]
-        median = _median(shares, s)
-        if median is None or c.share is None:
-            return []
-        value, ref = c.share, median
-        threshold = s.peer_ratio * max(ref, s.share_floor)
-        why = (
-            f"{c.share:.0%} of its subjects have positive history from it alone, against "
-            f"a median of {ref:.0%} at {len(shares)} other source(s) (no baseline of its own)"
-        )
+        if value >= threshold:
+            found = (
+                value,
+                ref,
+                threshold,
+                f"{new} subjects whose positive history comes from it alone joined in the "
+                f"last {s.window} ({value:.2f} a day), against {ref:.2f} a day in the "
+                f"{s.baseline} before",
+            )
+    shares = [p.cohort.share for p in peers if p.cohort.share is not None]
+    median = _median(shares, s)
+    # the share against peers, with or without a baseline: a source that grows its cohort
+    # slowly moves its own baseline with it, not its peers' (the slow_cohort red team)
+    if found is None and c.size >= s.min_subjects and median is not None and c.share is not None:
+        threshold = s.peer_ratio * max(median, s.share_floor)
+        own = "" if b.events_baseline >= s.min_events else " (no baseline of its own)"
+        if c.share >= threshold:
+            found = (
+                c.share,
+                median,
+                threshold,
+                f"{c.share:.0%} of its subjects have positive history from it alone, against "
+                f"a median of {median:.0%} at {len(shares)} other source(s){own}",
+            )
+    if found is None:
+        return []
+    value, ref, threshold, why = found
     mine = window.filter(
         (pl.col("source") == b.source) & pl.col("subject").is_in(c.new_window)
     ).sort([CLOCK, "event_id"])
-    if value < threshold or mine.height == 0:  # a group's cohort: flag the sources behind it
+    if mine.height == 0:  # a group's cohort: flag the sources behind it
         return []
     return [
         SourceFlag(
@@ -253,9 +264,10 @@ def _young(b: SourceBaseline, peers: list[SourceBaseline], s: SourceSettings) ->
             if p.young.first_reports >= s.min_subjects and p.young.share is not None
         ]
         median = _median(shares, s)
-        if median is None:
-            return []
-        ref, against = median, f"a median of {median:.0%} at {len(shares)} other source(s)"
+        if median is None:  # no baseline, no peers: the floor (the diluted_cohort red team)
+            ref, against = s.share_floor, f"the {s.share_floor:.0%} floor (no baseline, no peers)"
+        else:
+            ref, against = median, f"a median of {median:.0%} at {len(shares)} other source(s)"
     threshold = s.young_ratio * max(ref, s.share_floor)
     if y.share < threshold:
         return []
