@@ -9,6 +9,7 @@ accounts, with real customers who also bank elsewhere:
 * ``slow_cohort``: an established lender (two years of real customers' history, loaded
   as an approved backfill) adds fewer fake accounts per window than ``min_subjects``,
   each paid for monthly like its real customers, for a year;
+* ``slow_wide_cohort``: the same among 2,000 real customers (its share stays under 15%);
 * ``diluted_cohort``: a new lender (no baseline) opens its fake accounts in its first
   month among enough real customers that their share stays under 15%, verified (identity
   3, income) and paid like its real customers (1,600 real customers for 250 accounts).
@@ -62,32 +63,42 @@ def _backfill_business(w: World, customers: list[str], tag: str, until_us: int) 
     w.ledger.ingest(rows, actor="partner", backfill=approval.backfill_id)
 
 
-def slow_cohort(w: World, ctx: AttackContext) -> Plan:
-    """An established lender (1,000 real customers) opens 15 fake accounts a month (under
-    ``min_subjects`` = 20 a window) for a year; every account, real or fake, is paid for
-    once a month; each fake account's income is verified when it opens."""
-    customers = _customers(w, ctx.n(1_000))
-    _backfill_business(w, customers, "sc-real", ctx.at(w, 0, 0))
+def _slow(w: World, ctx: AttackContext, tag: str, real: int) -> Plan:
+    customers = _customers(w, ctx.n(real))
+    _backfill_business(w, customers, f"{tag}-real", ctx.at(w, 0, 0))
     cohort: list[str] = []
     twins: list[str] = []
     per_month, twins_per_month = ctx.n(15), max(1, ctx.n(4))
     for m in range(12):
         t = ctx.at(w, m, 1)
-        new = [f"sc-c{m:02d}{i:03d}" for i in range(per_month)]
-        new_twins = [f"sc-t{m:02d}{i:03d}" for i in range(twins_per_month)]
+        new = [f"{tag}-c{m:02d}{i:03d}" for i in range(per_month)]
+        new_twins = [f"{tag}-t{m:02d}{i:03d}" for i in range(twins_per_month)]
         rows = open_accounts([*new, *new_twins], COLLUDER, t)
         rows += [
-            ev(f"sc-{s}-inc", s, COLLUDER, "income.verified", t + DAY_US, band="3000_5999")
+            ev(f"{tag}-{s}-inc", s, COLLUDER, "income.verified", t + DAY_US, band="3000_5999")
             for s in new
         ]
         pay_day = ctx.at(w, m, 20)
-        rows += [_pay("sc-real", s, 100 + m, pay_day) for s in customers]
-        rows += [_pay("sc", s, m, pay_day) for s in cohort]  # the older fake accounts
+        rows += [_pay(f"{tag}-real", s, 100 + m, pay_day) for s in customers]
+        rows += [_pay(tag, s, m, pay_day) for s in cohort]  # the older fake accounts
         cohort += new
         twins += new_twins
         w.ingest(rows)
         ctx.live(w, m)
-    return Plan(cohort, twins, "1,000 real customers, 15 fake accounts a month for 12 months")
+    return Plan(cohort, twins, f"{real:,} real customers, 15 fake accounts a month for 12 months")
+
+
+def slow_cohort(w: World, ctx: AttackContext) -> Plan:
+    """An established lender (1,000 real customers) opens 15 fake accounts a month (under
+    ``min_subjects`` = 20 a window) for a year; every account, real or fake, is paid for
+    once a month; each fake account's income is verified when it opens."""
+    return _slow(w, ctx, "sc", 1_000)
+
+
+def slow_wide_cohort(w: World, ctx: AttackContext) -> Plan:
+    """``slow_cohort`` with 2,000 real customers: its 228 sole-source accounts stay near
+    10% of its subjects, under 3x the peers' 5% floor, all year."""
+    return _slow(w, ctx, "sw", 2_000)
 
 
 def diluted_cohort(w: World, ctx: AttackContext) -> Plan:
@@ -116,6 +127,14 @@ def diluted_cohort(w: World, ctx: AttackContext) -> Plan:
 ADAPTIVE_ATTACKS = [
     Attack(
         "slow_cohort", "source", 12, "naive10", slow_cohort, "fewer new accounts than a flag needs"
+    ),
+    Attack(
+        "slow_wide_cohort",
+        "source",
+        12,
+        "naive10",
+        slow_wide_cohort,
+        "slow, among twice the real customers",
     ),
     Attack(
         "diluted_cohort",
