@@ -78,8 +78,9 @@ def _slow(w: World, ctx: AttackContext, tag: str, real: int) -> Plan:
             ev(f"{tag}-{s}-inc", s, COLLUDER, "income.verified", t + DAY_US, band="3000_5999")
             for s in new
         ]
+        w.ingest(rows)  # sent when they happen (within any backdating bound)
         pay_day = ctx.at(w, m, 20)
-        rows += [_pay(f"{tag}-real", s, 100 + m, pay_day) for s in customers]
+        rows = [_pay(f"{tag}-real", s, 100 + m, pay_day) for s in customers]
         rows += [_pay(tag, s, m, pay_day) for s in cohort]  # the older fake accounts
         cohort += new
         twins += new_twins
@@ -117,9 +118,9 @@ def diluted_cohort(w: World, ctx: AttackContext) -> Plan:
         ev(f"dc-{s}-inc", s, COLLUDER, "income.verified", t + DAY_US, band="ge_10000")
         for s in cohort
     ]
+    w.ingest(rows)  # sent when they happen (within any backdating bound)
     pay_day = ctx.at(w, 0, 20)
-    rows += [_pay("dc", s, 0, pay_day) for s in [*customers, *cohort]]
-    w.ingest(rows)
+    w.ingest([_pay("dc", s, 0, pay_day) for s in [*customers, *cohort]])
     ctx.live(w, 0)
     return Plan(cohort, twins, "1,600 real customers, 200 fake accounts in the first month")
 
