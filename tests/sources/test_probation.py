@@ -13,7 +13,7 @@ from glasscredit import app as gc
 from glasscredit.cli import app
 from glasscredit.exceptions import ConflictError, NotFoundError, ValidationError
 from glasscredit.policy import DAY_US, MONTH_US, iso
-from glasscredit.sources import apply_probations
+from glasscredit.sources import SourceFlag, apply_probations, probations_from_flags
 from glasscredit.store import PROBATION_REASON, Ledger
 from glasscredit.trust._inputs import load_trust_inputs
 from tests.conftest import FakeClock, event
@@ -264,3 +264,38 @@ def test_identity_from_the_probation_source_makes_no_seed(led: Ledger, clock: Fa
         assert "id-x0" in {
             n["event_id"] for n in gc.explain(gc.Context.of_ledger(led), "x0").not_counted
         }
+
+
+def test_a_long_standing_customer_known_to_the_source_alone_is_not_held(
+    led: Ledger, clock: FakeClock
+) -> None:
+    """z has been the lender's customer (and nobody else's) for 600 days: a probation
+    seasons what is new to the source, not its established customers."""
+    with led:
+        _ingest_at(
+            led,
+            clock,
+            600,
+            [
+                event("open-z", "z", "account.opened", source="lender"),
+                event("pay-z-old", "z", source="lender"),
+            ],
+        )
+        _fill(led, clock, colluding=True)
+        _ingest_at(led, clock, 5, [event("pay-z-new", "z", source="lender")])
+        clock.now_us = T
+        ctx = gc.Context.of_ledger(led)
+        before = gc.explain(ctx, "z").score
+        change = gc.place_probation(ctx, "lender", reason="review", since=iso(T - 60 * DAY_US))
+        assert change.held == 18  # the six new accounts' openings, checks and payments
+        assert gc.explain(ctx, "z").score == before and gc.explain(ctx, "z").not_counted == []
+
+
+def test_a_burst_of_reports_puts_no_source_on_probation(led: Ledger, clock: FakeClock) -> None:
+    """A rate flag on a negative type (reports, defaults) is no evidence against what a
+    source vouches for: disputes and corroboration answer it."""
+    with led:
+        flag = SourceFlag("bank", "rate", "payment.late", 9.0, 1.0, 3.0, "late payments up")
+        assert probations_from_flags(led, [flag], T) == []
+        pumped = SourceFlag("bank", "rate", "payment.on_time", 9.0, 1.0, 3.0, "payments up")
+        assert [p.source for p in probations_from_flags(led, [pumped], T)] == ["bank"]

@@ -12,7 +12,10 @@ known them for the seasoning period (``settings.sources.seasoning``, default 12m
   another partner does not take a subject out of it, a second partner's history does.
   A policy without ``min_sources`` uses the flags' cohort (positive events of the last
   ``settings.sources.history`` from the source's group alone);
-* held: each positive event of the source about a subject of that cohort at the scan
+* new to the source: of that cohort, the subjects whose first positive event from the
+  source the ledger has known for less than the seasoning period (a source's
+  long-standing customers, honest ones known to it alone included, are never held);
+* held: each positive event of the source about a new subject of that cohort at the scan
   that the ledger has known for less than the seasoning period (arrived before the
   probation or after), from when the ledger knew it (at the earliest, the probation's
   start) until it has known it the seasoning period (``store.ProbationStore.hold``);
@@ -124,8 +127,9 @@ def probation_targets(
     """The events ``prob`` holds at a scan at ``at_us`` (``(event_id, subject,
     known_at_us)``: positive, from its source, not yet seasoned (the ledger has known
     them for less than the seasoning period, whenever they arrived: a source flagged
-    late does not keep what it slipped in before), about its sole cohort), and the
-    subjects of the source that are not in that cohort (their open holds are lifted).
+    late does not keep what it slipped in before), about the subjects of its sole cohort
+    that are new to it (its first positive event about them not yet seasoned either)),
+    and the subjects of the source that are not in that cohort (their holds are lifted).
     A hold never starts before the probation (``store.ProbationStore.hold``)."""
     cohort = sole_cohort(events, policy, settings, prob.source, at_us)
     mine = events.filter(
@@ -133,11 +137,15 @@ def probation_targets(
         & pl.col("type").is_in(_positive(policy))
         & (pl.col(CLOCK) <= at_us)
     )
+    # new to the source: its first positive event about them is not yet seasoned (its
+    # long-standing customers, honest ones known to it alone included, are never held)
+    first = mine.group_by("subject").agg(pl.col(CLOCK).min().alias("_first"))
+    new = set(first.filter(pl.col("_first") > at_us - prob.seasoning_us)["subject"].to_list())
     young = mine.filter(pl.col(CLOCK) > at_us - prob.seasoning_us).sort(CLOCK, "event_id")
     held = [
         (str(e), str(s), int(k))
         for e, s, k in young.select("event_id", "subject", CLOCK).iter_rows()
-        if s in cohort
+        if s in cohort and s in new
     ]
     return held, set(mine["subject"].unique().to_list()) - cohort
 
@@ -150,8 +158,11 @@ def probations_from_flags(
     (the events that raised them are held too); returns the probations placed."""
     settings = source_settings(ledger.policy)
     by_source: dict[str, list[SourceFlag]] = defaultdict(list)
+    positive = set(_positive(ledger.policy))
     for f in flags:
-        if f.kind in PROBATION_KINDS:
+        # a rate flag is evidence against what a source vouches for only for a positive
+        # type (a burst of reports or defaults is answered by corroboration and disputes)
+        if f.kind in PROBATION_KINDS and (f.kind != "rate" or f.subject_of in positive):
             by_source[f.source].append(f)
     placed = []
     for source, mine in sorted(by_source.items()):
