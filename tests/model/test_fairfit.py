@@ -44,8 +44,18 @@ def test_reaches_the_goal_at_a_small_auc_cost(
     r = result[0]
     assert r.baseline.worst_air is not None and r.baseline.worst_air < 0.7
     assert r.baseline.worst_group == "group=minority"
-    assert r.goal_met and r.chosen.worst_air is not None and r.chosen.worst_air >= 0.8
-    assert r.auc_cost <= 0.01
+    # the pick meets the goal on the fresh splits (not only on the search's own folds)
+    c = r.chosen_check
+    assert r.goal_met and c.meets and c.candidate == r.chosen
+    assert c.worst_air is not None and c.worst_air >= 0.8 and r.auc_cost <= 0.01
+    assert r.auc_cost == c.auc_cost
+    # of those that meet it there, the pick has the widest margin
+    assert c.margin == max(k.margin for k in r.checked if k.meets) and c.margin > 0
+    # the shortlist is the plain fit and the frontier within the stop, measured again on
+    # other splits: the same configurations, other figures
+    assert r.checked[0].candidate == r.baseline and r.checked[0].auc_cost == 0.0
+    assert {k.candidate for k in r.checked[1:]} <= set(r.frontier)
+    assert any(k.auc != k.candidate.auc for k in r.checked)
     # the frontier: AUC falls as the worst AIR rises, and nothing evaluated beats a point
     aucs = [c.auc for c in r.frontier]
     airs = [c.worst_air for c in r.frontier]
@@ -136,3 +146,42 @@ def test_the_fair_fit_command_writes_one_table_and_prints_the_frontier(tmp_path:
     assert doc["data"]["fair_fit"]["goal_met"] == res["goal_met"]
     r = CliRunner().invoke(cli, [*args, "--protected", "nope", "--out", str(out)])
     assert r.exit_code == 3 and "nope" in r.output and "column_present" in r.output
+
+
+def test_the_pick_prefers_the_widest_margin_and_else_the_fairest_within_budget() -> None:
+    from glasscredit.model._fairfit import Candidate
+    from glasscredit.model._fairselect import Checked, pick
+
+    def chk(name: str, cost: float, air: float | None, margin: float, meets: bool) -> Checked:
+        cand = Candidate((name,), (), 0.0, 0.7, air, None, None, 1)
+        return Checked(cand, 0.7 - cost, cost, 0.002, air, 0.1, "g=a", margin, meets)
+
+    plain = chk("plain", 0.0, 0.6, -2.0, False)
+    cheap = chk("cheap", 0.001, 0.81, 0.1, True)  # meets it by a hair
+    wide = chk("wide", 0.004, 0.95, 1.6, True)
+    costly = chk("costly", 0.02, 0.99, -5.0, False)
+    assert pick([plain, cheap, wide, costly], 0.01) is wide
+    near = chk("near", 0.008, 0.75, -0.5, False)
+    assert pick([plain, near, costly], 0.01) is near  # fairest within the budget
+    assert pick([plain, costly], 0.01) is plain
+
+
+def test_the_same_seed_gives_the_same_table_and_search() -> None:
+    X, y, g = proxy_data(n=700, seed=5)
+    runs = [
+        fair_fit(
+            ScorecardClassifier(random_state=0),
+            X,
+            y,
+            {"group": g},
+            approval_rate=0.5,
+            folds=3,
+            max_steps=3,
+            random_state=seed,
+        )
+        for seed in (7, 7, 8)
+    ]
+    a, b, c = runs
+    assert a.model.points_table_ == b.model.points_table_
+    assert a.as_dict() == b.as_dict()
+    assert a.as_dict() != c.as_dict()  # another seed: other folds, other figures

@@ -120,7 +120,7 @@ from glasscredit.app._demo import (
     demo,
 )
 from glasscredit.app._dispute_steps import add_dispute_information, respond_to_dispute
-from glasscredit.app._fairfit import FairFitResult, FrontierPoint, fair_fit_model
+from glasscredit.app._fairfit import CheckedPoint, FairFitResult, FrontierPoint, fair_fit_model
 from glasscredit.app._follow import (
     FollowStep,
     follow,
@@ -351,6 +351,7 @@ __all__ = [
     "BurstView",
     "CalibrationBand",
     "ChangeEvent",
+    "CheckedPoint",
     "CheckpointView",
     "Clock",
     "Context",

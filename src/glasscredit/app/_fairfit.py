@@ -7,6 +7,7 @@ The model document records the search (goal, chosen candidate, frontier).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from glasscredit.app._base import AppModel
 from glasscredit.app._outcomes import bad_vector
 from glasscredit.exceptions import FieldError, ValidationError
 
-__all__ = ["FairFitResult", "FrontierPoint", "fair_fit_model"]
+__all__ = ["CheckedPoint", "FairFitResult", "FrontierPoint", "fair_fit_model"]
 
 
 class FrontierPoint(AppModel):
@@ -29,6 +30,19 @@ class FrontierPoint(AppModel):
     worst_air: float | None
     worst_air_ci: tuple[float, float] | None
     worst_group: str | None
+    chosen: bool = False
+
+
+class CheckedPoint(AppModel):
+    """A shortlisted table measured again on fresh splits: the figures the pick reads."""
+
+    description: str
+    auc_cost: float
+    auc_cost_se: float
+    worst_air: float | None
+    worst_group: str | None
+    margin: float | None
+    meets: bool
     chosen: bool = False
 
 
@@ -44,6 +58,8 @@ class FairFitResult(AppModel):
     baseline: FrontierPoint
     chosen: FrontierPoint
     frontier: list[FrontierPoint]
+    checked: list[CheckedPoint]
+    repeats: int
     evaluated: int
 
 
@@ -55,6 +71,19 @@ def _point(c: Any, base_auc: float, chosen: Any) -> FrontierPoint:
         worst_air=c.worst_air,
         worst_air_ci=c.worst_air_ci,
         worst_group=c.worst_group,
+        chosen=c == chosen,
+    )
+
+
+def _checked(c: Any, chosen: Any) -> CheckedPoint:
+    return CheckedPoint(
+        description=c.candidate.describe(),
+        auc_cost=c.auc_cost,
+        auc_cost_se=c.auc_cost_se,
+        worst_air=c.worst_air,
+        worst_group=c.worst_group,
+        margin=c.margin if math.isfinite(c.margin) else None,
+        meets=c.meets,
         chosen=c == chosen,
     )
 
@@ -72,6 +101,7 @@ def fair_fit_model(
     target_air: float = 0.8,
     max_auc_cost: float = 0.01,
     folds: int = 5,
+    repeats: int = 2,
     seed: int = 0,
 ) -> FairFitResult:
     """Search feature subsets, monotone constraints, bin merges and reweighing for one
@@ -103,6 +133,7 @@ def fair_fit_model(
         target_air=target_air,
         max_auc_cost=max_auc_cost,
         folds=folds,
+        repeats=repeats,
         random_state=seed,
     )
     save_model(
@@ -130,5 +161,7 @@ def fair_fit_model(
         baseline=_point(res.baseline, base, res.chosen),
         chosen=_point(res.chosen, base, res.chosen),
         frontier=[_point(c, base, res.chosen) for c in res.frontier],
+        checked=[_checked(c, res.chosen_check) for c in res.checked],
+        repeats=repeats,
         evaluated=len(res.evaluated),
     )

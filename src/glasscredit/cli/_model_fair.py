@@ -124,6 +124,9 @@ def register(app: typer.Typer) -> None:
         target_air: Annotated[float, typer.Option(help="Goal: worst adverse impact ratio")] = 0.8,
         max_auc_cost: Annotated[float, typer.Option(help="Goal: AUC given up at most")] = 0.01,
         folds: Annotated[int, typer.Option(help="Stratified folds of the search")] = 5,
+        repeats: Annotated[
+            int, typer.Option(help="Fresh splits the shortlist is measured again on")
+        ] = 2,
         seed: Annotated[int, typer.Option(help="random_state")] = 0,
         as_json: JsonOption = False,
     ) -> None:
@@ -141,6 +144,7 @@ def register(app: typer.Typer) -> None:
             target_air=target_air,
             max_auc_cost=max_auc_cost,
             folds=folds,
+            repeats=repeats,
             seed=seed,
         )
         if as_json:
@@ -165,11 +169,31 @@ def register(app: typer.Typer) -> None:
                 safe(p.description),
             )
         console.print(t)
+        k = Table(
+            "",
+            "cost [se]",
+            "worst AIR",
+            "margin",
+            "candidate",
+            title=f"shortlist measured again on {repeats} fresh splits (the pick reads these)",
+        )
+        for q in res.checked:
+            k.add_row(
+                "chosen" if q.chosen else ("meets" if q.meets else ""),
+                f"{q.auc_cost:+.4f} [{q.auc_cost_se:.4f}]",
+                "n/a" if q.worst_air is None else f"{q.worst_air:.3f}",
+                "n/a" if q.margin is None else f"{q.margin:.2f}",
+                safe(q.description),
+            )
+        console.print(k)
         c = res.chosen
+        q = next(q for q in res.checked if q.chosen)
         verdict = "met" if res.goal_met else "not met within the AUC budget"
+        air = "n/a" if q.worst_air is None else f"{q.worst_air:.3f}"
         console.print(
             f"plain fit: AUC {res.baseline.auc:.4f}, worst AIR {_air(res.baseline)}; chosen: "
-            f"{safe(c.description)}, AUC cost {c.auc_cost:+.4f}, worst AIR {_air(c)}; goal "
+            f"{safe(c.description)}, on fresh splits AUC cost {q.auc_cost:+.4f}, worst AIR "
+            f"{air}; goal "
             f"(worst AIR >= {res.target_air:g} at cost <= {res.max_auc_cost:g}) {verdict}; "
             f"{res.evaluated} candidates; wrote {safe(res.path)}"
         )

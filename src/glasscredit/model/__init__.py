@@ -14,6 +14,7 @@ from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
 from glasscredit.model._fairfit import (
     Candidate,
+    Checked,
     FairFit,
     approve_top,
     balancing_weights,
@@ -62,6 +63,7 @@ __all__ = [
     "INTERVAL_METHODS",
     "MIN_GROUP_SIZE",
     "Candidate",
+    "Checked",
     "FairFit",
     "ModelDocument",
     "MonitorReport",
