@@ -98,6 +98,13 @@ def test_a_protected_column_in_X_is_refused() -> None:
         fair_fit(ScorecardClassifier(), X.with_columns(group=pl.Series(g)), y, {"group": g})
     with pytest.raises(ValidationError, match="same_length"):
         fair_fit(ScorecardClassifier(), X, y, {"group": g[:10]})
+    with pytest.raises(ValidationError) as e:
+        fair_fit(ScorecardClassifier(), X, y, {"group": g}, folds=1, repeats=0, search_splits=0)
+    assert [(f.field, f.rule) for f in e.value.errors] == [
+        ("folds", "minimum"),
+        ("repeats", "minimum"),
+        ("search_splits", "minimum"),
+    ]
 
 
 def testbalancing_weights_by_hand() -> None:
@@ -139,6 +146,11 @@ def test_the_fair_fit_command_writes_one_table_and_prints_the_frontier(tmp_path:
     assert r.exit_code == 0, r.output
     res = json.loads(r.output)
     assert res["baseline"]["worst_air"] < res["chosen"]["worst_air"]
+    # the pick is read off the shortlist's fresh figures: one chosen, and it meets the goal
+    # when any does
+    chosen = [p for p in res["checked"] if p["chosen"]]
+    assert len(chosen) == 1 and res["repeats"] == 2
+    assert chosen[0]["meets"] == res["goal_met"] == any(p["meets"] for p in res["checked"])
     assert sum(p["chosen"] for p in res["frontier"]) == 1 and res["evaluated"] > 10
     doc = json.loads(out.read_text())
     assert "group" not in doc["points_table"]["features"]

@@ -102,6 +102,7 @@ def fair_fit_model(
     max_auc_cost: float = 0.01,
     folds: int = 5,
     repeats: int = 2,
+    search_splits: int = 2,
     seed: int = 0,
 ) -> FairFitResult:
     """Search feature subsets, monotone constraints, bin merges and reweighing for one
@@ -134,6 +135,7 @@ def fair_fit_model(
         max_auc_cost=max_auc_cost,
         folds=folds,
         repeats=repeats,
+        search_splits=search_splits,
         random_state=seed,
     )
     save_model(

@@ -127,6 +127,9 @@ def register(app: typer.Typer) -> None:
         repeats: Annotated[
             int, typer.Option(help="Fresh splits the shortlist is measured again on")
         ] = 2,
+        search_splits: Annotated[
+            int, typer.Option(help="Splits each candidate is measured on in the search")
+        ] = 2,
         seed: Annotated[int, typer.Option(help="random_state")] = 0,
         as_json: JsonOption = False,
     ) -> None:
@@ -145,6 +148,7 @@ def register(app: typer.Typer) -> None:
             max_auc_cost=max_auc_cost,
             folds=folds,
             repeats=repeats,
+            search_splits=search_splits,
             seed=seed,
         )
         if as_json:
