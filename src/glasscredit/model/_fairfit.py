@@ -283,9 +283,16 @@ def fair_fit(
         raise ValidationError(
             [FieldError("approval_rate", "share", f"{approval_rate} is not between 0 and 1")]
         )
-    counts = {"folds": (folds, 2), "repeats": (repeats, 1), "search_splits": (search_splits, 1)}
+    bounds = {"folds": (folds, 2, None), "repeats": (repeats, 1, 10)}
+    bounds["search_splits"] = (search_splits, 1, 10)
     bad = [
-        FieldError(k, "minimum", f"{k} must be >= {lo}") for k, (v, lo) in counts.items() if v < lo
+        FieldError(k, "minimum", f"{k} must be >= {lo}")
+        for k, (v, lo, _) in bounds.items()
+        if v < lo
+    ] + [
+        FieldError(k, "maximum", f"{k} must be <= {hi}")
+        for k, (v, _, hi) in bounds.items()
+        if hi is not None and v > hi
     ]
     if bad:
         raise ValidationError(bad)
