@@ -65,7 +65,7 @@ def test_reaches_the_goal_at_a_small_auc_cost(
             f.auc > c.auc and f.worst_air > c.worst_air  # type: ignore[operator]
             for f in r.evaluated
         )
-    assert json.loads(json.dumps(r.as_dict()))["goal_met"] is True
+    assert json.loads(json.dumps(r.as_dict(), allow_nan=False))["goal_met"] is True
 
 
 def test_the_protected_attribute_is_never_a_feature_nor_a_score_input(

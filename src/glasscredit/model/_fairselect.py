@@ -52,11 +52,16 @@ class Checked:
             "auc_cost": self.auc_cost,
             "auc_cost_se": self.auc_cost_se,
             "worst_air": self.worst_air,
-            "worst_air_log_se": self.worst_air_log_se,
+            "worst_air_log_se": _finite(self.worst_air_log_se),
             "worst_group": self.worst_group,
-            "margin": None if math.isinf(self.margin) else self.margin,
+            "margin": _finite(self.margin),
             "meets": self.meets,
         }
+
+
+def _finite(v: float | None) -> float | None:
+    """JSON has no infinity: an unbounded figure is written as null."""
+    return v if v is not None and math.isfinite(v) else None
 
 
 def _log_se(ci: tuple[float, float] | None) -> float:
