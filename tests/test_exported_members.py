@@ -73,6 +73,7 @@ EXPORTED: dict[str, list[str]] = {
         "CONVENTIONAL_OUTCOMES",
         "CalibrationBand",
         "ChangeEvent",
+        "CheckedPoint",
         "CheckpointView",
         "Clock",
         "Context",
@@ -395,6 +396,7 @@ EXPORTED: dict[str, list[str]] = {
     ],
     "glasscredit.model": [
         "Candidate",
+        "Checked",
         "FOUR_FIFTHS",
         "FairFit",
         "GERMAN_CREDIT_PROTECTED",
