@@ -27,6 +27,13 @@ def _share(v: float | int | None) -> str:
     return "-" if v is None else f"{float(v):.0%}"
 
 
+def _print_some(label: str, shown: list[str], total: int) -> None:
+    """A flag's evidence: the ids it shows, and how many more it found."""
+    if shown:
+        more = f" (+{total - len(shown):,} more)" if total > len(shown) else ""
+        console.print(f"  {label}: {', '.join(safe(x) for x in shown)}{more}")
+
+
 def _print(res: gc.SourceAccountability) -> None:
     t = Table(
         title=f"sources as of {res.as_of}: the last {safe(res.window)} against the "
@@ -61,20 +68,8 @@ def _print(res: gc.SourceAccountability) -> None:
     console.print(t)
     for f in res.flags:
         console.print(f"[bold red]flag[/] {safe(f.ref)}: {safe(f.why)}")
-        if f.subjects:
-            more = (
-                f" (+{f.subjects_total - len(f.subjects):,} more)"
-                if f.subjects_total > len(f.subjects)
-                else ""
-            )
-            console.print(f"  subjects: {', '.join(safe(x) for x in f.subjects)}{more}")
-        if f.event_ids:
-            more = (
-                f" (+{f.events_total - len(f.event_ids):,} more)"
-                if f.events_total > len(f.event_ids)
-                else ""
-            )
-            console.print(f"  events: {', '.join(safe(x) for x in f.event_ids)}{more}")
+        _print_some("subjects", f.subjects, f.subjects_total)
+        _print_some("events", f.event_ids, f.events_total)
     console.print(
         f"{len(res.flags)} flag(s)"
         + (f"; {res.recorded} written to the audit log" if res.recorded else "")

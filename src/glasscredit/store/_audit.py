@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, func, select
 
 from glasscredit.canonical import canonical_json, field_digest, stream_digest
 from glasscredit.exceptions import FieldError, ValidationError
@@ -52,6 +52,7 @@ __all__ = [
     "batch_matches",
     "check_actor",
     "event_leaf",
+    "insert_audited",
     "known_mismatch",
     "leaf_digest",
     "row_hash",
@@ -210,6 +211,37 @@ def append_audit(
 #: per batch: its (event_id, content hash) pairs, per recorded time one event at it, and
 #: each event's (occurred_at_us, known_at_us), in the order of the pairs
 _Batches = Iterator[tuple[int, list[tuple[str, str]], dict[int, str], tuple[list[int], list[int]]]]
+
+
+def insert_audited(
+    conn: Connection,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    at_us: int,
+    actor: str,
+    action: str,
+    key: str,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """Insert one row of a covered table under the next ``id`` and append its audit row
+    (``details`` with the new id under ``key``, and the table's new digest), in the
+    caller's transaction, which holds the chain lock. Returns the row as inserted, id
+    first, so that every approval, probation and the like is stored and audited alike."""
+    tracker = StateTracker(conn)
+    next_id = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    row = {"id": next_id + 1, **values}
+    conn.execute(table.insert().values(**row))
+    tracker.add(table, table.c.id == row["id"])
+    append_audit(
+        conn,
+        at_us=at_us,
+        actor=actor,
+        tracker=tracker,
+        action=action,
+        details={key: row["id"], **details},
+    )
+    return row
 
 
 def _event_pairs_by_batch(result: Any) -> _Batches:

@@ -15,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from glasscredit.exceptions import FieldError, NotFoundError, ValidationError
 from glasscredit.policy import BackfillWindow, iso
-from glasscredit.store._audit import append_audit
-from glasscredit.store._coverage import StateTracker
+from glasscredit.store._audit import insert_audited
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._tables import backfills
 
@@ -123,31 +122,25 @@ class SqlBackfillStore:
         at_us: int,
     ) -> Backfill:
         """Store an approval (validated by the caller) with its audit row; returns it."""
-        b = backfills
         with self._engine.begin() as conn:
             self._dialect.lock_chain(conn)
-            tracker = StateTracker(conn)
-            next_id = int(conn.execute(select(func.coalesce(func.max(b.c.id), 0))).scalar_one())
-            row = {
-                "id": next_id + 1,
-                "source": source,
-                "occurred_from_us": occurred_from_us,
-                "occurred_to_us": occurred_to_us,
-                "known_from_us": known_from_us,
-                "approved_by": approved_by,
-                "approved_at_us": at_us,
-                "reason": reason,
-            }
-            conn.execute(b.insert().values(**row))
-            tracker.add(b, b.c.id == row["id"])
-            append_audit(
+            row = insert_audited(
                 conn,
+                backfills,
+                {
+                    "source": source,
+                    "occurred_from_us": occurred_from_us,
+                    "occurred_to_us": occurred_to_us,
+                    "known_from_us": known_from_us,
+                    "approved_by": approved_by,
+                    "approved_at_us": at_us,
+                    "reason": reason,
+                },
                 at_us=at_us,
                 actor=approved_by,
-                tracker=tracker,
                 action="backfill_approve",
+                key="backfill",
                 details={
-                    "backfill": row["id"],
                     "source": source,
                     "occurred_from_us": occurred_from_us,
                     "occurred_to_us": occurred_to_us,

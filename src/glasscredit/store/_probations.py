@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from glasscredit.exceptions import ConflictError, NotFoundError
 from glasscredit.policy import iso
-from glasscredit.store._audit import append_audit
+from glasscredit.store._audit import append_audit, insert_audited
 from glasscredit.store._coverage import StateTracker
 from glasscredit.store._dialect import Dialect
 from glasscredit.store._scores import after_scored
@@ -159,30 +159,25 @@ class SqlProbationStore:
                 select(p.c.id).where(p.c.source == source, p.c.until_us.is_(None))
             ).first():
                 raise ConflictError(f"source {source!r} is already on probation")
-            tracker = StateTracker(conn)
-            next_id = int(conn.execute(select(func.coalesce(func.max(p.c.id), 0))).scalar_one())
-            row = {
-                "id": next_id + 1,
-                "source": source,
-                "from_us": from_us,
-                "until_us": None,
-                "seasoning_us": seasoning_us,
-                "flags": json.dumps(list(flags)),
-                "reason": reason,
-                "placed_by": actor,
-                "placed_at_us": at_us,
-                "released_by": None,
-            }
-            conn.execute(p.insert().values(**row))
-            tracker.add(p, p.c.id == row["id"])
-            append_audit(
+            row = insert_audited(
                 conn,
+                p,
+                {
+                    "source": source,
+                    "from_us": from_us,
+                    "until_us": None,
+                    "seasoning_us": seasoning_us,
+                    "flags": json.dumps(list(flags)),
+                    "reason": reason,
+                    "placed_by": actor,
+                    "placed_at_us": at_us,
+                    "released_by": None,
+                },
                 at_us=at_us,
                 actor=actor,
-                tracker=tracker,
                 action="source_probation",
+                key="probation",
                 details={
-                    "probation": row["id"],
                     "source": source,
                     "from_us": from_us,
                     "seasoning_us": seasoning_us,
