@@ -61,6 +61,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/v1/tiers"): ALL,
     ("GET", "/v1/what-if/actions"): ALL,
     ("GET", "/v1/sources"): "operator auditor source",
+    ("GET", "/v1/sources/accountability"): READERS,
+    ("POST", "/v1/sources/accountability"): "operator",
+    ("GET", "/v1/probations"): READERS,
+    ("POST", "/v1/probations"): "operator",
+    ("POST", "/v1/probations/{source}/release"): "operator",
+    ("GET", "/v1/backfills"): READERS,
+    ("POST", "/v1/backfills"): "operator",
     ("POST", "/v1/trust"): "operator",
     ("POST", "/v1/reports"): "operator",
     ("POST", "/v1/red-team"): "operator",
@@ -114,6 +121,15 @@ BODIES: dict[tuple[str, str], object] = {
         "since": "2026-01-01T00:00:00Z",
     },
     ("POST", "/v1/bursts/holds"): {"days": 7},
+    ("POST", "/v1/sources/accountability"): {"record": True},
+    ("POST", "/v1/probations"): {"source": "bank", "reason": "matrix"},
+    ("POST", "/v1/backfills"): {
+        "source": "bank",
+        "occurred_from": "2020-01-01T00:00:00Z",
+        "occurred_to": "2021-01-01T00:00:00Z",
+        "known_from": "2020-01-01T00:00:00Z",
+        "reason": "matrix",
+    },
     ("POST", "/v1/keys"): {"name": "matrix", "role": "auditor"},
     ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "topics": ["dispute.opened"]},
     ("POST", "/v1/webhooks/dead-letters/replay"): {"deliveries": "all"},
@@ -128,6 +144,7 @@ PARAMS = {
     "ref": "burst-none",
     "key_id": "0000000000000000",
     "webhook_id": "1",
+    "source": "bank",
 }
 
 

@@ -17,6 +17,7 @@ from glasscredit.api import (
     _routes_ops,
     _routes_reports,
     _routes_rights2,
+    _routes_sources,
     _routes_subjects,
 )
 from glasscredit.api._deps import ContextDep, Services
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         _routes_subjects.router,
         _routes_disputes.router,
         _routes_ops.router,
+        _routes_sources.router,
         _routes_reports.router,
         _routes_rights2.subject_router,
         _routes_rights2.reviews_router,
