@@ -55,6 +55,7 @@ Exit 0 when every data set is met or unattainable; exit 1 when any is missed.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
@@ -315,6 +316,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--approval-rate", type=float, default=0.5)
     ap.add_argument("--quick", action="store_true", help="plain and fair fit only")
+    ap.add_argument("--dump", type=Path, help="write each outer fold's fair-fit search (JSON)")
     args = ap.parse_args()
     QUICK[0] = args.quick
     rate = args.approval_rate
@@ -342,9 +344,14 @@ def main() -> int:
             air = "n/a" if c.worst_air is None else f"{c.worst_air:.3f}"
             print(
                 f"  fold {i + 1}: {c.candidate.describe()}: cost {c.auc_cost:+.4f}, worst AIR "
-                f"{air}, margin {c.margin:.2f} ({'meets' if c.meets else 'short'}; "
+                f"{air}, margin {c.margin:.2f}, P(meets) {c.p_meets:.2f} "
+                f"({'meets' if c.meets else 'short'}; "
                 f"{len(p.evaluated)} searched, {len(p.checked)} checked)"
             )
+        if args.dump:
+            with args.dump.open("a") as fh:
+                for p in picks:
+                    fh.write(json.dumps({"data": name, **p.as_dict()}) + "\n")
         X, y, groups = data
         full = fair_fit(
             ScorecardClassifier(random_state=0),

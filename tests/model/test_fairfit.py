@@ -49,12 +49,14 @@ def test_reaches_the_goal_at_a_small_auc_cost(
     assert r.goal_met and c.meets and c.candidate == r.chosen
     assert c.worst_air is not None and c.worst_air >= 0.8 and r.auc_cost <= 0.01
     assert r.auc_cost == c.auc_cost
-    # of those that meet it there, the pick has the widest margin
-    assert c.margin == max(k.margin for k in r.checked if k.meets) and c.margin > 0
-    # the shortlist is the plain fit and the frontier within the stop, measured again on
-    # other splits: the same configurations, other figures
+    # the pick is the one most likely to meet it there, and that is likelier than not
+    assert c.p_meets == max(k.p_meets for k in r.checked) and c.p_meets > 0.5 and c.margin > 0
+    # the shortlist is the plain fit, the frontier within the stop and the reweighing
+    # levels next to the points bracketing the budget, measured again on other splits:
+    # the same configurations, other figures
     assert r.checked[0].candidate == r.baseline and r.checked[0].auc_cost == 0.0
-    assert {k.candidate for k in r.checked[1:]} <= set(r.frontier)
+    assert set(r.frontier) & {k.candidate for k in r.checked[1:]}
+    assert {k.candidate for k in r.checked} <= set(r.evaluated)
     assert any(k.auc != k.candidate.auc for k in r.checked)
     # the frontier: AUC falls as the worst AIR rises, and nothing evaluated beats a point
     aucs = [c.auc for c in r.frontier]
@@ -160,22 +162,53 @@ def test_the_fair_fit_command_writes_one_table_and_prints_the_frontier(tmp_path:
     assert r.exit_code == 3 and "nope" in r.output and "column_present" in r.output
 
 
-def test_the_pick_prefers_the_widest_margin_and_else_the_fairest_within_budget() -> None:
+def test_the_pick_is_the_candidate_most_likely_to_meet_the_goal() -> None:
+    import math
+
     from glasscredit.model._fairfit import Candidate
-    from glasscredit.model._fairselect import Checked, pick
+    from glasscredit.model._fairselect import recheck
 
-    def chk(name: str, cost: float, air: float | None, margin: float, meets: bool) -> Checked:
-        cand = Candidate((name,), (), 0.0, 0.7, air, None, None, 1)
-        return Checked(cand, 0.7 - cost, cost, 0.002, air, 0.1, "g=a", margin, meets)
+    def cand(name: str) -> Candidate:
+        return Candidate((name,), (), 0.0, 0.7, None, None, None, 1)
 
-    plain = chk("plain", 0.0, 0.6, -2.0, False)
-    cheap = chk("cheap", 0.001, 0.81, 0.1, True)  # meets it by a hair
-    wide = chk("wide", 0.004, 0.95, 1.6, True)
-    costly = chk("costly", 0.02, 0.99, -5.0, False)
-    assert pick([plain, cheap, wide, costly], 0.01) is wide
-    near = chk("near", 0.008, 0.75, -0.5, False)
-    assert pick([plain, near, costly], 0.01) is near  # fairest within the budget
-    assert pick([plain, costly], 0.01) is plain
+    # fresh figures by hand: (fold AUCs' offset from the plain fit, worst AIR, its CI)
+    figures = {
+        "plain": (0.0, 0.6, (0.5, 0.72)),
+        "hair": (0.0098, 0.81, (0.66, 0.99)),  # meets, by a hair, at the budget's edge
+        "half": (0.005, 0.795, (0.65, 0.97)),  # a hair short at half the budget
+        "costly": (0.02, 0.99, (0.8, 1.2)),
+    }
+    spread = np.array([0.7, 0.72, 0.74, 0.71, 0.73, 0.75])
+
+    def measure(config: object, repeat: int) -> Candidate:
+        name = config[0][0] if config[0] else "plain"  # type: ignore[index]
+        off, air, ci = figures[name]
+        noise = 0.002 * np.array([1, -1, 1, -1, 1, -1]) * (name != "plain")
+        aucs = tuple((spread - off + noise).tolist())
+        return Candidate((name,), (), 0.0, float(np.mean(aucs)), air, ci, "g=a", 0, (), aucs)
+
+    short = [cand(n) for n in ("hair", "half", "costly")]
+    checked = recheck([cand("plain"), *short], ((), (), 0.0, ()), measure, 2, 0.8, 0.01)
+    by = {c.candidate.dropped[0]: c for c in checked}
+    assert by["hair"].meets and not by["half"].meets and not by["costly"].meets
+    # P(meets) is the product of the two normal probabilities, each margin in its se
+    h = by["hair"]
+    z_air = math.log(0.81 / 0.8) / h.worst_air_log_se  # type: ignore[operator]
+    z_cost = (0.01 - h.auc_cost) / h.auc_cost_se
+    phi = [0.5 * math.erfc(-z / math.sqrt(2)) for z in (z_air, z_cost)]
+    assert h.p_meets == pytest.approx(phi[0] * phi[1])
+    assert h.auc_cost == pytest.approx(0.0098) and h.auc_cost_se > 0
+    # the hair is a coin toss twice over; the one a hair short at half the budget is likelier
+    assert pick_of(checked) == "half" and by["half"].p_meets > by["hair"].p_meets > 0
+    assert by["costly"].p_meets < 1e-3 and by["plain"].p_meets < 0.01
+    # nothing likely at all: still the likeliest (the plain fit when nothing is fairer)
+    assert pick_of([by["plain"], by["costly"]]) == "plain"
+
+
+def pick_of(checked: list[object]) -> str:
+    from glasscredit.model._fairselect import pick
+
+    return pick(checked).candidate.dropped[0]  # type: ignore[arg-type]
 
 
 def test_the_same_seed_gives_the_same_table_and_search() -> None:
@@ -197,3 +230,24 @@ def test_the_same_seed_gives_the_same_table_and_search() -> None:
     assert a.model.points_table_ == b.model.points_table_
     assert a.as_dict() == b.as_dict()
     assert a.as_dict() != c.as_dict()  # another seed: other folds, other figures
+
+
+def test_the_shortlist_fills_in_the_reweighing_levels_around_the_budget() -> None:
+    from glasscredit.model._fairfit import Candidate, _bracket
+
+    def cand(drop: str, auc: float, alpha: float) -> Candidate:
+        return Candidate((drop,) if drop else (), (), alpha, auc, 0.7, None, None, 1)
+
+    base = cand("", 0.80, 0.0)
+    inside = cand("a", 0.792, 1.5)  # the fairest within the budget (cost 0.008)
+    past = cand("b", 0.785, 3.0)  # the cheapest past it (cost 0.015)
+    frontier = [base, cand("", 0.797, 0.5), inside, past, cand("c", 0.75, 6.0)]
+    got = _bracket(frontier, base, 0.01, (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0))
+    assert got == [
+        (("a",), (), 1.0, ()),
+        (("a",), (), 2.0, ()),
+        (("b",), (), 2.5, ()),
+        (("b",), (), 4.0, ()),
+    ]
+    # at the ends of the levels, only the one neighbour there is
+    assert _bracket([base], base, 0.01, (0.5, 1.0)) == [((), (), 0.5, ())]

@@ -27,10 +27,10 @@ is the set no other beats on both AUC and worst AIR.
 The pick is not made on the search's own figures: the greedy path takes each move partly
 for its luck on the search's folds, so those figures are optimistic and a pick made on
 them does not hold out. The frontier's candidates within ``stop_auc_cost`` (and the
-plain fit) are fitted again on ``repeats`` fresh splits and picked by
-:mod:`glasscredit.model._fairselect` (meets the goal there with the widest margin in
-standard errors, else the fairest within ``max_auc_cost``); ``goal_met`` reads those
-fresh figures.
+plain fit), with the reweighing levels next to the two frontier points that bracket
+``max_auc_cost`` (the frontier is coarse exactly there), are fitted again on ``repeats``
+fresh splits and picked by :mod:`glasscredit.model._fairselect`: the one most likely to
+meet the goal given each figure's standard error; ``goal_met`` reads those fresh figures.
 """
 
 from __future__ import annotations
@@ -311,6 +311,7 @@ def fair_fit(
         search_splits,
     )
     current = baseline = search.evaluate(((), (), 0.0, ()), 0)
+    step = 0
     for step in range(1, max_steps + 1):
         if _air(current) >= target_air + headroom or baseline.auc - current.auc > stop_auc_cost:
             break
@@ -322,10 +323,15 @@ def fair_fit(
             better,
             key=lambda c: (_air(c) - _air(current)) / max(current.auc - c.auc, min_cost),
         )
-    evaluated = list(search.seen.values())
-    shortlist = [baseline] + [
-        c for c in _frontier(evaluated) if c != baseline and baseline.auc - c.auc <= stop_auc_cost
+    front = _frontier(list(search.seen.values()))
+    filled = [
+        search.evaluate(c, step + 1) for c in _bracket(front, baseline, max_auc_cost, reweigh_steps)
     ]
+    evaluated = list(search.seen.values())
+    shortlist = [baseline]
+    for c in _frontier(evaluated) + filled:  # the fills whether or not on the frontier
+        if c not in shortlist and baseline.auc - c.auc <= stop_auc_cost:
+            shortlist.append(c)
     fresh: dict[int, _Search] = {}
 
     def measure(config: Config, repeat: int) -> Candidate:
@@ -337,7 +343,7 @@ def fair_fit(
         return fresh[repeat].evaluate(config, 0)
 
     checked = recheck(shortlist, baseline.config, measure, repeats, target_air, max_auc_cost)
-    best = pick(checked, max_auc_cost)
+    best = pick(checked)
     chosen = best.candidate
     model = search.estimator(chosen.monotonic, chosen.merged)
     model.fit(
@@ -356,6 +362,28 @@ def fair_fit(
         checked=checked,
         chosen_check=best,
     )
+
+
+def _bracket(
+    frontier: list[Candidate],
+    baseline: Candidate,
+    max_auc_cost: float,
+    reweigh_steps: tuple[float, ...],
+) -> list[Config]:
+    """The reweighing levels next to the two frontier points that bracket the budget (the
+    fairest within it and the cheapest past it, on the search's figures): reweighing is
+    the search's one graded lever, and the greedy path steps over levels, so the frontier
+    is coarse exactly where the pick is made. These fill it in there, for the pick to
+    weigh on the fresh splits."""
+    inside = [c for c in frontier if baseline.auc - c.auc <= max_auc_cost]
+    past = [c for c in frontier if baseline.auc - c.auc > max_auc_cost]
+    levels = sorted({0.0, *reweigh_steps})
+    out: list[Config] = []
+    for c in inside[-1:] + past[:1]:
+        i = levels.index(c.reweigh) if c.reweigh in levels else None
+        near = [] if i is None else levels[max(i - 1, 0) : i] + levels[i + 1 : i + 2]
+        out += [(c.dropped, c.monotonic, a, c.merged) for a in near]
+    return out
 
 
 def _moves(

@@ -7,11 +7,17 @@ and it does not hold out. Here each shortlisted configuration (and the plain fit
 fitted again on ``repeats`` fresh stratified splits: the AUC cost is the mean paired
 difference to the plain fit fold by fold (with its standard error), the worst adverse
 impact ratio the mean over repeats of the pooled out-of-fold ratio (with the standard
-error of its log from the Katz interval). A candidate meets the goal when both means do;
-among those, the pick is the one whose nearer margin (AIR above the target, cost under
-the budget, each in standard errors) is widest: the candidate most likely to still meet
-the goal on new rows, rather than the one that meets it by the least. When none meets
-it, the pick is the fairest within the budget (the plain fit if nothing is fairer).
+error of its log from the Katz interval). A candidate meets the goal when both means do.
+
+The pick is the candidate most likely to meet the goal on new rows: each margin (the log
+of the worst AIR over the target, the budget less the cost) in its standard errors is
+read as a normal deviate, and the estimated probability of meeting both is the product
+of the two (``p_meets``; ties to the wider margin, then the higher AUC). One rule, the
+same whether or not any point estimate meets the goal: it accounts for each figure's
+uncertainty (a candidate meeting the AIR by a hair at the edge of the budget is a coin
+toss twice over, and a fairer one a hair short at half the budget is more likely to meet
+it), where the previous rule switched at the target (the widest margin among those
+meeting it, else the fairest within the budget whatever its cost's spread).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class Checked:
     worst_group: str | None
     margin: float
     meets: bool
+    p_meets: float = 0.0  # the estimated probability of meeting the goal on new rows
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +63,7 @@ class Checked:
             "worst_group": self.worst_group,
             "margin": _finite(self.margin),
             "meets": self.meets,
+            "p_meets": self.p_meets,
         }
 
 
@@ -68,6 +76,11 @@ def _log_se(ci: tuple[float, float] | None) -> float:
     if ci is None or ci[0] <= 0 or not math.isfinite(ci[1]):
         return math.inf
     return math.log(ci[1] / ci[0]) / (2 * Z95)
+
+
+def _phi(z: float) -> float:
+    """The standard normal distribution function (``inf`` -> 1, ``-inf`` -> 0)."""
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
 
 def _z(slack: float, se: float) -> float:
@@ -112,22 +125,15 @@ def recheck(
                 worst_air=air,
                 worst_air_log_se=log_se,
                 worst_group=group,
-                margin=min(z_air, _z(max_auc_cost - cost, cost_se)),
+                margin=min(z_air, z_cost := _z(max_auc_cost - cost, cost_se)),
                 meets=(air is None or air >= target_air) and cost <= max_auc_cost,
+                p_meets=_phi(z_air) * _phi(z_cost),
             )
         )
     return out
 
 
-def pick(checked: Sequence[Checked], max_auc_cost: float) -> Checked:
-    """The candidate meeting the goal with the widest margin; else the fairest within the
-    budget (ties to the cheaper); the plain fit (cost 0) is always in the budget."""
-    meeting = [c for c in checked if c.meets]
-    if meeting:
-        return max(meeting, key=lambda c: (c.margin, c.auc))
-
-    def air(c: Checked) -> float:
-        return math.inf if c.worst_air is None else c.worst_air
-
-    budget = [c for c in checked if c.auc_cost <= max_auc_cost] or list(checked)
-    return max(budget, key=lambda c: (air(c), -c.auc_cost))
+def pick(checked: Sequence[Checked]) -> Checked:
+    """The candidate most likely to meet the goal (``p_meets``); ties to the wider margin,
+    then the higher AUC (the plain fit is in the shortlist, so there is always a pick)."""
+    return max(checked, key=lambda c: (c.p_meets, c.margin, c.auc))
