@@ -48,6 +48,7 @@ class SourceBaselineView(AppModel):
     sole_cohort: dict[str, float | int | None]
     first_report_age: dict[str, float | int | None]
     reputation: dict[str, float | int | None]
+    newcomers: dict[str, float | int | None]
 
 
 class SourceAccountability(AppModel):

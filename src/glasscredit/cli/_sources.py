@@ -48,11 +48,12 @@ def _print(res: gc.SourceAccountability) -> None:
         "sole share",
         "new sole",
         "young at first report",
+        "newcomers alone",
         "disputes removed / upheld",
     ):
         t.add_column(col, justify="left" if col in ("source", "group") else "right")
     for s in res.sources:
-        c, y, r = s.sole_cohort, s.first_report_age, s.reputation
+        c, y, r, n = s.sole_cohort, s.first_report_age, s.reputation, s.newcomers
         t.add_row(
             safe(s.source),
             safe(s.group),
@@ -63,6 +64,7 @@ def _print(res: gc.SourceAccountability) -> None:
             f"{c['new_window']:,} (was {c['new_baseline']:,})",
             f"{_share(y['young_share'])} of {y['first_reports']:,} (was "
             f"{_share(y['young_share_baseline'])})",
+            f"{_share(n['alone_share'])} of {n['acquired']:,}",
             f"{_share(r['removed_share'])} / {_share(r['upheld_share'])} of {r['resolved']:,}",
         )
     console.print(t)
@@ -107,7 +109,8 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--probation",
-                help="put flagged sources (rate, per_subject, sole_cohort, young) on probation "
+                help="put flagged sources (rate, per_subject, sole_cohort, young, newcomers) on "
+                "probation "
                 "and hold what every probation covers",
             ),
         ] = False,

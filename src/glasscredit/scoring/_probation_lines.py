@@ -24,6 +24,7 @@ _KINDS = {
     "per_subject": "far more records per person than other partners report",
     "sole_cohort": "many new people whose good record comes from it alone",
     "young": "many people it reported as soon as they appeared",
+    "newcomers": "many of the people it began reporting lately known to it alone",
 }
 
 

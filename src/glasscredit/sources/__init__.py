@@ -11,9 +11,11 @@ two independent sources) is a feature option, ``min_sources``, in the kernel. Se
 from glasscredit.sources._baselines import (
     CLOCK,
     Cohort,
+    Newcomers,
     Reputation,
     SourceBaseline,
     Young,
+    history_types,
     measure_sources,
 )
 from glasscredit.sources._flags import FLAG_KINDS, SourceFlag, flag_sources
@@ -33,6 +35,7 @@ __all__ = [
     "FLAG_KINDS",
     "PROBATION_KINDS",
     "Cohort",
+    "Newcomers",
     "ProbationScan",
     "Reputation",
     "SourceBaseline",
@@ -42,6 +45,7 @@ __all__ = [
     "Young",
     "apply_probations",
     "flag_sources",
+    "history_types",
     "measure_sources",
     "probation_targets",
     "probations_from_flags",

@@ -12,6 +12,11 @@ before it ``(t - window - baseline, t - window]``:
   source's subjects, and how many joined it in each period;
 * the account age of subjects at the source's first report about them (ledger clock:
   time since the ledger first saw the subject), and the share that were *young*;
+* its *newcomers*: the subjects it began vouching for (its first positive event about
+  them) between ``newcomers`` and ``settle`` ago and about whom it reports positive
+  history, and the share of them that no other group reports positive history about
+  (*alone*): an honest newcomer acquires a second partner over months, a fabricated
+  account never does, however many established customers the source also has;
 * its reputation from dispute outcomes (removed and upheld shares).
 
 Pure functions of frames: no clock read, no database.
@@ -28,7 +33,16 @@ import polars as pl
 from glasscredit.policy import DAY_US, Policy
 from glasscredit.sources._settings import SourceSettings
 
-__all__ = ["CLOCK", "Cohort", "Reputation", "SourceBaseline", "Young", "measure_sources"]
+__all__ = [
+    "CLOCK",
+    "Cohort",
+    "Newcomers",
+    "Reputation",
+    "SourceBaseline",
+    "Young",
+    "history_types",
+    "measure_sources",
+]
 
 #: the ledger's clock of an event: when the ledger knew of it (recorded, or the time an
 #: approved backfill attests), never the sender's ``occurred_at``
@@ -86,6 +100,35 @@ class Young:
 
 
 @dataclass(frozen=True, slots=True)
+class Newcomers:
+    """Subjects with positive history from the source: those it began vouching for
+    between ``newcomers`` and ``settle`` ago (ledger clock) and those it vouched for
+    before (established), and how many of each are known to it alone."""
+
+    acquired: int  # newcomers with positive history from the source
+    alone: list[tuple[str, str]] = field(repr=False)  # (subject, first event id), sorted
+    established: int = 0  # subjects it began vouching for before ``newcomers`` ago
+    established_alone: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return len(self.alone) / self.acquired if self.acquired else None
+
+    @property
+    def established_share(self) -> float | None:
+        return self.established_alone / self.established if self.established else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "acquired": self.acquired,
+            "alone": len(self.alone),
+            "alone_share": self.share,
+            "established": self.established,
+            "established_alone_share": self.established_share,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Reputation:
     """Outcomes of the disputes about the source's records."""
 
@@ -131,6 +174,7 @@ class SourceBaseline:
     cohort: Cohort
     young: Young
     reputation: Reputation
+    newcomers: Newcomers = field(default_factory=lambda: Newcomers(0, []))
 
     def as_dict(self, window_days: float, baseline_days: float) -> dict[str, Any]:
         return {
@@ -153,6 +197,7 @@ class SourceBaseline:
             },
             "sole_cohort": self.cohort.as_dict(),
             "first_report_age": self.young.as_dict(),
+            "newcomers": self.newcomers.as_dict(),
             "reputation": self.reputation.as_dict(),
         }
 
@@ -174,6 +219,54 @@ def _sole(pos: pl.DataFrame, at_us: int, history_us: int) -> dict[str, set[str]]
     for subject, group in rows.iter_rows():
         out.setdefault(group, set()).add(subject)
     return out
+
+
+def history_types(policy: Policy) -> list[str]:
+    """The types of positive *history* (what a second partner must report to count as
+    one): those of the ``distinct_sources`` features a ``min_sources`` names, so an
+    identity check or an endorsement from another partner is not history; a policy
+    without ``min_sources``: every positive type."""
+    named = {f.min_sources.feature for f in policy.features if f.min_sources is not None}
+    types = sorted({t for name in named for t in policy.feature(name).types})
+    return types or [n for n, s in policy.event_types.items() if s.polarity == "positive"]
+
+
+def _newcomers(
+    pos: pl.DataFrame, hist: pl.DataFrame, t: int, s: SourceSettings
+) -> dict[str, Newcomers]:
+    """Per source, its newcomers and its established subjects at ``t`` (see
+    :class:`Newcomers`). ``pos``: positive events with ``_group``; ``hist``: events of
+    the history types of the last ``history``, with ``_group``."""
+    rows = (
+        pos.sort(CLOCK, "event_id")
+        .group_by("source", "subject")
+        .agg(pl.col(CLOCK).first().alias("_first"), pl.col("event_id").first().alias("_eid"))
+        .filter(pl.col("_first") <= t - s.settle_us)
+        .join(hist.select("source", "subject").unique(), on=["source", "subject"], how="semi")
+        .join(
+            hist.group_by("subject").agg(pl.col("_group").n_unique().alias("_groups")),
+            on="subject",
+        )
+        .sort("subject")
+    )
+    new: dict[str, list[tuple[str, str]]] = {}
+    alone: dict[str, list[tuple[str, str]]] = {}
+    old: dict[str, list[bool]] = {}
+    for source, subject, first, eid, groups in rows.select(
+        "source", "subject", "_first", "_eid", "_groups"
+    ).iter_rows():
+        if first > t - s.newcomers_us:
+            new.setdefault(source, []).append((subject, eid))
+            if groups == 1:
+                alone.setdefault(source, []).append((subject, eid))
+        else:
+            old.setdefault(source, []).append(groups == 1)
+    return {
+        src: Newcomers(
+            len(new.get(src, [])), alone.get(src, []), len(old.get(src, [])), sum(old.get(src, []))
+        )
+        for src in {*new, *old}
+    }
 
 
 def _counts(frame: pl.DataFrame, keys: list[str]) -> dict[tuple[str, ...], int]:
@@ -212,6 +305,8 @@ def measure_sources(
     pos = ev.filter(pl.col("type").is_in(positive))
     h = settings.history_us
     sole_now, sole_mid, sole_old = (_sole(pos, at, h) for at in (t, t - w, t - w - b))
+    hist = _between(pos.filter(pl.col("type").is_in(history_types(policy))), t - h, t)
+    newcomers = _newcomers(pos, hist, t, settings)
     known = {
         g: set(sub["subject"].to_list())
         for (g,), sub in _between(pos, t - h, t).group_by(["_group"])
@@ -269,6 +364,7 @@ def measure_sources(
                     upheld=int(c.get("upheld", 0)),
                     removed=int(c.get("removed", 0)),
                 ),
+                newcomers=newcomers.get(source, Newcomers(0, [])),
             )
         )
     return out

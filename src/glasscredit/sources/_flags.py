@@ -18,6 +18,15 @@ are steady is not flagged for being large:
 ``young``       the share of subjects first reported while young (known to the ledger
                 for less than ``young_days``) is ``young_ratio`` times its baseline's, or
                 its peers' median share when it has no baseline
+``newcomers``   of the subjects it began vouching for between ``newcomers`` and
+                ``settle`` ago (its first positive event about them, on the ledger's
+                clock) with positive history from it (at least ``min_subjects``), the
+                share that no other group reports positive history about is
+                ``peer_ratio`` times the larger of its peers' median share (peers with
+                ``min_subjects`` newcomers; the floor when fewer than ``min_peers``) and
+                the same share among its own established subjects (``min_subjects``
+                of them): a specialist whose customers are known to it alone is judged
+                against itself
 ``disputes``    more than ``max_removed_share`` of its resolved disputes (at least
                 ``min_resolved``) were resolved by removing the record
 ==============  ===========================================================================
@@ -41,7 +50,7 @@ from glasscredit.sources._settings import SourceSettings
 
 __all__ = ["FLAG_KINDS", "SourceFlag", "flag_sources"]
 
-FLAG_KINDS = ("rate", "per_subject", "sole_cohort", "young", "disputes")
+FLAG_KINDS = ("rate", "per_subject", "sole_cohort", "young", "newcomers", "disputes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,7 @@ def flag_sources(
         out += _per_subject(b, peers, window, settings)
         out += _cohort(b, peers, window, settings, wd, bd)
         out += _young(b, peers, settings)
+        out += _newcomers(b, peers, settings)
         out += _disputes(b, settings)
     return out
 
@@ -263,32 +273,84 @@ def _young(b: SourceBaseline, peers: list[SourceBaseline], s: SourceSettings) ->
             for p in peers
             if p.young.first_reports >= s.min_subjects and p.young.share is not None
         ]
-        median = _median(shares, s)
-        if median is None:  # no baseline, no peers: the floor (the diluted_cohort red team)
-            ref, against = s.share_floor, f"the {s.share_floor:.0%} floor (no baseline, no peers)"
-        else:
-            ref, against = median, f"a median of {median:.0%} at {len(shares)} other source(s)"
+        # no baseline, no peers: the floor (the diluted_cohort red team)
+        ref, against = _peer_share(shares, s, "no baseline, no peers")
     threshold = s.young_ratio * max(ref, s.share_floor)
     if y.share < threshold:
         return []
-    return [
-        SourceFlag(
-            b.source,
-            "young",
-            "",
-            y.share,
-            ref,
-            threshold,
-            f"{y.share:.0%} of the {y.first_reports} subjects it first reported in the last "
-            f"{s.window} were known to the ledger for less than {s.young_days} days, against "
-            f"{against}",
-            y.as_dict(),
-            [sub for sub, _ in y.young[: s.evidence]],
-            len(y.young),
-            [eid for _, eid in y.young[: s.evidence]],
-            len(y.young),
-        )
+    why = (
+        f"{y.share:.0%} of the {y.first_reports} subjects it first reported in the last "
+        f"{s.window} were known to the ledger for less than {s.young_days} days, against "
+        f"{against}"
+    )
+    return [_listed(b, "young", (y.share, ref, threshold), why, y.as_dict(), y.young, s)]
+
+
+def _peer_share(shares: list[float], s: SourceSettings, alone: str) -> tuple[float, str]:
+    """The peers' median share and its words, or the floor when there are too few."""
+    median = _median(shares, s)
+    if median is None:
+        return s.share_floor, f"the {s.share_floor:.0%} floor ({alone})"
+    return median, f"a median of {median:.0%} at {len(shares)} other source(s)"
+
+
+def _listed(
+    b: SourceBaseline,
+    kind: str,
+    numbers: tuple[float, float, float],
+    why: str,
+    detail: dict[str, float | int | None],
+    listed: list[tuple[str, str]],
+    s: SourceSettings,
+) -> SourceFlag:
+    """A flag whose evidence is a list of ``(subject, first event id)``: ``numbers`` are
+    its value, reference and threshold."""
+    value, ref, threshold = numbers
+    return SourceFlag(
+        b.source,
+        kind,
+        "",
+        value,
+        ref,
+        threshold,
+        why,
+        detail,
+        [sub for sub, _ in listed[: s.evidence]],
+        len(listed),
+        [eid for _, eid in listed[: s.evidence]],
+        len(listed),
+    )
+
+
+def _newcomers(
+    b: SourceBaseline, peers: list[SourceBaseline], s: SourceSettings
+) -> list[SourceFlag]:
+    """The sole-source share judged on the source's newcomers, not on all its subjects: a
+    colluder's established real customers dilute its whole cohort (the slow_wide_cohort
+    red team) but not the subjects it began vouching for lately, where every account it
+    fabricated stays its alone while honest newcomers acquire a second partner."""
+    n = b.newcomers
+    if n.acquired < s.min_subjects or n.share is None:
+        return []
+    shares = [
+        p.newcomers.share
+        for p in peers
+        if p.newcomers.acquired >= s.min_subjects and p.newcomers.share is not None
     ]
+    ref, against = _peer_share(shares, s, f"fewer than {s.min_peers} peers")
+    own = n.established_share
+    if n.established >= s.min_subjects and own is not None:
+        against += f" and {own:.0%} of its {n.established} established subjects"
+        ref = max(ref, own)
+    threshold = s.peer_ratio * max(ref, s.share_floor)
+    if n.share < threshold:
+        return []
+    why = (
+        f"{len(n.alone)} of the {n.acquired} subjects it began vouching for between "
+        f"{s.newcomers} and {s.settle} ago ({n.share:.0%}) have positive history from "
+        f"it alone, against {against}"
+    )
+    return [_listed(b, "newcomers", (n.share, ref, threshold), why, n.as_dict(), n.alone, s)]
 
 
 def _disputes(b: SourceBaseline, s: SourceSettings) -> list[SourceFlag]:

@@ -51,7 +51,7 @@ __all__ = [
 
 #: the flags that put a source on probation when the operator acts on them: those whose
 #: evidence is a cohort of subjects (``disputes`` is about records: the dispute answers it)
-PROBATION_KINDS = ("rate", "per_subject", "sole_cohort", "young")
+PROBATION_KINDS = ("rate", "per_subject", "sole_cohort", "young", "newcomers")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ rule, so a typo or a nonsensical threshold is refused at load, not ignored::
         max_removed_share: 0.5   # disputes resolved as removed above this share
         evidence: 20         # subjects and events listed per flag
         seasoning: 12mo      # on probation: how long the ledger must know an event
+        newcomers: 365d      # subjects a source began vouching for within this long ...
+        settle: 90d          # ... and at least this long ago are its newcomers
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class SourceSettings:
     max_removed_share: float = 0.5
     evidence: int = 20
     seasoning: str = "12mo"
+    newcomers: str = "365d"
+    settle: str = "90d"
 
     @property
     def window_us(self) -> int:
@@ -72,6 +76,14 @@ class SourceSettings:
     @property
     def seasoning_us(self) -> int:
         return parse_duration(self.seasoning)
+
+    @property
+    def newcomers_us(self) -> int:
+        return parse_duration(self.newcomers)
+
+    @property
+    def settle_us(self) -> int:
+        return parse_duration(self.settle)
 
     @property
     def young_us(self) -> int:
@@ -107,7 +119,7 @@ def source_settings(policy: Policy) -> SourceSettings:
             errors.append(_error(key, "type", f"{key} must be {type(default).__name__}"))
             continue
         values[key] = float(value) if isinstance(default, float) else value
-    for key in ("window", "baseline", "history", "seasoning"):
+    for key in ("window", "baseline", "history", "seasoning", "newcomers", "settle"):
         if isinstance(values[key], str):
             try:
                 if parse_duration(values[key]) <= 0:
@@ -130,6 +142,10 @@ def source_settings(policy: Policy) -> SourceSettings:
     for key in ("share_floor", "max_removed_share"):
         if isinstance(values[key], float) and not 0.0 < values[key] <= 1.0:
             errors.append(_error(key, "range", f"{key} must be in (0, 1]"))
+    if not errors and parse_duration(values["settle"]) >= parse_duration(values["newcomers"]):
+        errors.append(
+            _error("settle", "shorter", "settle must be shorter than newcomers (no newcomer left)")
+        )
     if errors:
         raise PolicyError("policy is invalid", errors)
     return SourceSettings(**values)
