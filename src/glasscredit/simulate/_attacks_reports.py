@@ -25,6 +25,7 @@ from glasscredit.simulate._plan import (
     ev,
     mutual,
     open_accounts,
+    under_bounds,
 )
 from glasscredit.simulate._world import World
 from glasscredit.trust import compute_trust
@@ -203,7 +204,8 @@ def vouched_reporters(w: World, ctx: AttackContext) -> Plan:
 def backdated_reporters(w: World, ctx: AttackContext) -> Plan:
     """A colluding community dates fifty reporters' accounts three years back, their
     attack edges and their blocks' endorsements two years back, and their reports over
-    the last three months."""
+    the last three months (each as far back as the policy's backdating bounds let in:
+    at the bound under a policy that has them)."""
     victims = _victims(w, ctx)
     t = ctx.at(w, 0, 2)
     ids, events = _reporters(
@@ -215,15 +217,23 @@ def backdated_reporters(w: World, ctx: AttackContext) -> Plan:
         opened_by=COLLUDER,
         source=COLLUDING_COMMUNITY,
     )
-    w.ingest(events + _cliques(ids, COLLUDING_COMMUNITY, t - 2 * YEAR_US, "br"))
+    cliques = _cliques(ids, COLLUDING_COMMUNITY, t - 2 * YEAR_US, "br")
+    rows, moved = under_bounds(w, events + cliques)
+    w.ingest(rows)
     rows = [
         _report("br", k * 3 + j, v, r, COLLUDING_COMMUNITY, t - (1 + k) * 2 * DAY_US)
         for k, r in enumerate(ids)
         for j, v in enumerate(victims)
     ]
+    rows, later = under_bounds(w, rows)
     w.ingest(rows)
     ctx.live(w, 0)
-    return Plan(victims, None, "50 accounts and reports dated back by a colluding community")
+    return Plan(
+        victims,
+        None,
+        "50 accounts and reports dated back by a colluding community",
+        detail={"dated_at_bound": moved + later},
+    )
 
 
 def sybil_reporters(w: World, ctx: AttackContext) -> Plan:

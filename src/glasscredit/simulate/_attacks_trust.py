@@ -23,6 +23,7 @@ from glasscredit.simulate._plan import (
     Plan,
     mutual,
     open_accounts,
+    under_bounds,
 )
 from glasscredit.simulate._scenarios import _region_edges
 from glasscredit.simulate._world import World
@@ -131,7 +132,8 @@ def sybil_year(w: World, ctx: AttackContext) -> Plan:
 
 def sybil_backdated(w: World, ctx: AttackContext) -> Plan:
     """A colluding community dates the region's endorsements three years back and a
-    colluding lender dates its accounts five years back."""
+    colluding lender dates its accounts five years back (as far back as the policy's
+    backdating bounds let in: at the bound under a policy that has them)."""
     t = ctx.at(w, 0, 2)
     ids, target, twin, events = sybil_events(
         ctx.rng,
@@ -143,16 +145,22 @@ def sybil_backdated(w: World, ctx: AttackContext) -> Plan:
         opened_by=COLLUDER,
         opened_at=t - 5 * YEAR_US,
     )
+    events, moved = under_bounds(w, events)
     w.ingest(events)
     ctx.live(w, 0)
     return Plan(
-        [target], [twin], "1,000 accounts, 10 attack edges, dated 3-5 years back", sybils=ids
+        [target],
+        [twin],
+        "1,000 accounts, 10 attack edges, dated 3-5 years back",
+        sybils=ids,
+        detail={"dated_at_bound": moved},
     )
 
 
 def sybil_self_seeded(w: World, ctx: AttackContext) -> Plan:
     """A colluding lender verifies the region at identity level 3, its accounts dated
-    five years back with a clean history: would-be seeds inside the region."""
+    five years back (or at the policy's backdating bound) with a clean history:
+    would-be seeds inside the region."""
     t = ctx.at(w, 0, 2)
     ids, target, twin, events = sybil_events(
         ctx.rng,
@@ -164,7 +172,7 @@ def sybil_self_seeded(w: World, ctx: AttackContext) -> Plan:
         opened_at=t - 5 * YEAR_US,
         level=3,
     )
-    w.ingest(events)
+    w.ingest(under_bounds(w, events)[0])
     ctx.live(w, 0)
     return Plan([target], [twin], "1,000 accounts verified at level 3 by one lender", sybils=ids)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from glasscredit.policy import DAY_US, MONTH_US, Policy, iso, policy_from_dict
+from glasscredit.policy import DAY_US, MONTH_US, Policy, iso, parse_timestamp, policy_from_dict
 from glasscredit.simulate._world import World
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ev",
     "mutual",
     "open_accounts",
+    "under_bounds",
 ]
 
 #: the partners an attacker controls: accepted by the operator like any other
@@ -61,6 +62,32 @@ def ev(eid: str, subject: str, source: str, type_: str, t: int, **attrs: Any) ->
         "occurred_at": iso(int(t)),
         "attributes": attrs,
     }
+
+
+#: how far inside a bound an attacker who has read the policy dates its events
+MARGIN_US = 3_600_000_000
+
+
+def under_bounds(w: World, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """``rows`` as an attacker who has read the policy sends them in one batch: an event
+    dated further back than the policy lets in (its backdating bound for the source and
+    type) or lets count (the lateness bound of a positive type) is dated at that bound
+    less an hour instead; the rest as intended. Under a policy without bounds, ``rows``
+    unchanged. Returns the rows and how many were dated forward."""
+    if not rows:
+        return rows, 0
+    # the batch arrives now, or when its newest event happens if later (World.ingest)
+    now = max(w.clock(), *(parse_timestamp(str(r["occurred_at"])) for r in rows))
+    back, lag = w.policy.backdate_bounds_us(), w.policy.lag_bounds_us()
+    out, moved = [], 0
+    for r in rows:
+        limits = [b for b in (back.get((r["source"], r["type"])), lag.get(r["type"])) if b]
+        t = parse_timestamp(str(r["occurred_at"]))
+        if limits and now - t > min(limits) - MARGIN_US:
+            r = {**r, "occurred_at": iso(now - min(limits) + MARGIN_US)}
+            moved += 1
+        out.append(r)
+    return out, moved
 
 
 def mutual(a: str, b: str, source: str, t: int, tag: str) -> list[dict[str, Any]]:
