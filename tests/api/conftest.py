@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from glasscredit import app as uc
 from glasscredit.api import create_app, issue_subject_token
 from glasscredit.config import Settings
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 SECRET = "k3Jq9vX2mR7tB0wL5yP8cN4hF6dZ1sAe"
@@ -88,7 +89,9 @@ def start_service(settings: Settings, clock: FakeClock) -> Iterator[Service]:
     api = create_app(settings, clock=clock)
     with TestClient(api) as client:
         with api.state.services.context() as ctx:
-            uc.ingest_records(ctx, seed_events())  # type: ignore[arg-type]
+            # The seed is history (months before the clock): loaded as production loads
+            # a partner's past, through an approved backfill per source.
+            load_history(ctx.ledger, seed_events(), actor="ingest")
             uc.score(ctx)
             tokens = {
                 role: uc.create_key(ctx, name=f"{role}-key", role=role, source=src).token

@@ -18,11 +18,15 @@ def _lines(*rows: object) -> bytes:
 
 
 def test_an_operator_batch_is_ingested_with_per_row_results(service: Service) -> None:
+    # live events, dated within the policy's backdating bound of the clock (2026-09-01)
+    recent = event("a9", subject="alice", occurred_at="2026-08-20T10:00:00Z")
+    with service.context() as ctx:
+        assert uc.ingest_records(ctx, [recent]).accepted == 1  # type: ignore[list-item]
     body = _lines(
-        event("l1", subject="carol", occurred_at="2026-05-01T10:00:00Z"),
-        event("a1", subject="alice", occurred_at="2026-03-02T10:00:00Z"),  # a duplicate
+        event("l1", subject="carol", occurred_at="2026-08-01T10:00:00Z"),
+        recent,  # a duplicate
         "{not json",
-        event("l2", subject="carol", type_="payment.late", occurred_at="2026-05-02T10:00:00Z"),
+        event("l2", subject="carol", type_="payment.late", occurred_at="2026-08-02T10:00:00Z"),
         {**event("l3", subject="carol"), "type": "speech.posted"},
     )
     res = service.client.post(
@@ -42,8 +46,8 @@ def test_an_operator_batch_is_ingested_with_per_row_results(service: Service) ->
 
 def test_a_source_reports_only_as_itself(service: Service) -> None:
     body = _lines(
-        event("s1", subject="dave", source="bank", occurred_at="2026-05-01T10:00:00Z"),
-        event("s2", subject="dave", source="rentals", occurred_at="2026-05-01T10:00:00Z"),
+        event("s1", subject="dave", source="bank", occurred_at="2026-08-01T10:00:00Z"),
+        event("s2", subject="dave", source="rentals", occurred_at="2026-08-01T10:00:00Z"),
     )
     res = service.client.post(
         "/v1/events/lines", content=body, headers={**service.headers("source"), **LINES}

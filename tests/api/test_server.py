@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -110,12 +111,15 @@ def _session(env: dict[str, str], base: str) -> None:
     assert [k["name"] for k in listed] == ["root", "bank"]
     alice = run_cli(env, "token", "issue", "alice").strip()
     h = {"Authorization": f"Bearer {token}"}
+    # the server runs on the real clock: a live event is dated yesterday (an older one is
+    # history, refused unless it arrives in an approved backfill)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
     ev = {
         "event_id": "e1",
         "subject": "alice",
         "source": "bank",
         "type": "payment.on_time",
-        "occurred_at": "2026-01-02T00:00:00Z",
+        "occurred_at": yesterday.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "attributes": {"amount": 10},
     }
     with httpx.Client(base_url=base, timeout=30) as c:

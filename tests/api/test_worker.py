@@ -10,6 +10,7 @@ import pytest
 
 from glasscredit import app as uc
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.api.conftest import seed_events
 from tests.conftest import FakeClock, event
 
@@ -27,7 +28,7 @@ def _scores(ctx: uc.Context, subject: str) -> int:
 def test_steps_score_exactly_the_subjects_with_new_events(
     ctx: uc.Context, clock: FakeClock
 ) -> None:
-    uc.ingest_records(ctx, seed_events())  # type: ignore[arg-type]
+    load_history(ctx.ledger, seed_events(), actor="ingest")
     start = uc.follow_step(ctx)  # the worker's start: everything the cursor calls stale
     assert start.subjects == ["alice", "bob"] and start.position == ctx.ledger.feed.head()
     idle = uc.follow_step(ctx, start.position)
@@ -53,7 +54,7 @@ def test_steps_score_exactly_the_subjects_with_new_events(
 
 
 def test_a_small_limit_walks_the_backlog_in_order(ctx: uc.Context) -> None:
-    uc.ingest_records(ctx, seed_events())  # type: ignore[arg-type]
+    load_history(ctx.ledger, seed_events(), actor="ingest")
     seen: list[str] = []
     position = 0
     while True:
@@ -66,7 +67,7 @@ def test_a_small_limit_walks_the_backlog_in_order(ctx: uc.Context) -> None:
 
 
 def test_the_worker_thread_scores_arrivals_and_stops(ctx: uc.Context) -> None:
-    uc.ingest_records(ctx, seed_events())  # type: ignore[arg-type]
+    load_history(ctx.ledger, seed_events(), actor="ingest")
     stop = threading.Event()
     done = threading.Event()
     worker_ctx = uc.Context(ctx.settings, ctx.policy, ctx.clock, ledger=ctx.ledger)
