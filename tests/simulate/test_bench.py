@@ -94,6 +94,10 @@ def test_each_scenario_is_measured(
         assert res.auc is not None and 0.0 <= res.auc <= 1.0
     elif attack.klass == "reports":
         assert res.naive < 0  # raw reports cost the victims points
+    elif attack.name == "backdated_age" and world.policy.backdate_bounds_us():
+        # under a backdating bound the opening is re-sent at it: nothing left to gain,
+        # even naive (docs/threat-model.md, "Under the bounds")
+        assert res.glasscredit <= 0 and int(res.detail["openings_refused"]) > 0
     elif attack.klass in ("source", "ids"):
         assert res.naive > 0
     elif attack.name in ("dispute_farming", "dispute_every_month"):
