@@ -16,6 +16,7 @@ from glasscredit import app
 from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.scoring import score_history, score_notices, verify_score
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -23,8 +24,7 @@ HOUR_US = DAY_US // 24
 OLD = "2023-01-01T00:00:00Z"
 
 
-def _mutual(a: str, b: str) -> list[dict[str, object]]:
-    when = "2026-01-01T00:00:00Z"
+def _mutual(a: str, b: str, when: str = "2026-01-01T00:00:00Z") -> list[dict[str, object]]:
     return [
         event(f"e-{a}-{b}", subject=b, type_="endorsement", endorser=a, occurred_at=when),
         event(f"e-{b}-{a}", subject=a, type_="endorsement", endorser=b, occurred_at=when),
@@ -50,14 +50,15 @@ def test_refresh_rescores_who_moved_and_names_why(
     ctx: app.Context, ledger: Ledger, clock: FakeClock
 ) -> None:
     clock.set(AS_OF)
-    ledger.ingest(
+    load_history(  # the graph's past, through an approved backfill per source
+        ledger,
         [
             event("a-id", subject="a", type_="identity.verified", level=3, occurred_at=OLD),
             event("b-id", subject="b", type_="identity.verified", level=2, occurred_at=OLD),
             *_mutual("a", "b"),
             *_mutual("b", "c"),
             *_mutual("c", "d"),
-        ]
+        ],
     ).check()
     phases: list[str] = []
     first = app.refresh(ctx, progress=lambda phase, done, total: phases.append(phase))
@@ -65,9 +66,9 @@ def test_refresh_rescores_who_moved_and_names_why(
     assert first.as_of_us == parse_timestamp(AS_OF)
     assert first.run.stored == 4 and first.trust.subjects == 4
     v1 = ledger.snapshots.versions("trust")[-1].version
-    # a new mutual endorsement a - d an hour later, refreshed an hour after that
+    # a new mutual endorsement a - d (live) an hour later, refreshed an hour after that
     clock.set("2026-09-01T01:00:00Z")
-    ledger.ingest(_mutual("a", "d")).check()
+    ledger.ingest(_mutual("a", "d", when="2026-09-01T00:30:00Z")).check()
     clock.now_us = parse_timestamp(AS_OF) + 2 * HOUR_US
     second = app.refresh(ctx)
     v2 = ledger.snapshots.versions("trust")[-1].version

@@ -1,7 +1,9 @@
 """The application layer's use cases on SQLite and PostgreSQL, with their typed results.
 
 The subject ``s1`` of tests/rights/_helpers.py scores 600 as of 2026-09-01 (645 without
-its loan default, worked out by hand in tests/scoring/test_hand_computed.py).
+its loan default, worked out by hand in tests/scoring/test_hand_computed.py). Its history
+(2020 to 2026) is loaded as production loads a partner's past: through an approved
+backfill (the policy refuses events that old live); events of the test's present stay live.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from glasscredit.exceptions import IngestFileError, NotFoundError, ValidationErr
 from glasscredit.policy import DAY_US, MONTH_US, Policy
 from glasscredit.rights import EXPORT_FORMAT
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -31,6 +34,24 @@ def ctx(ledger: Ledger) -> Iterator[app.Context]:
         c.close()
 
 
+def _history(ctx: app.Context, rows: list[dict[str, object]]) -> None:
+    """Load ``rows`` (history) through one approved backfill per source."""
+    load_history(ctx.ledger, rows, actor="ingest")
+
+
+def _bank_backfill(ctx: app.Context) -> int:
+    """The operator's approval of the bank's past (the use case), known as it happened."""
+    return app.approve_backfill(
+        ctx,
+        source="bank",
+        occurred_from="2020-01-01T00:00:00Z",
+        occurred_to="2026-09-01T00:00:00Z",
+        known_from="2020-01-01T00:00:00Z",
+        approved_by="operator:ana",
+        reason="the bank's records before it joined",
+    ).backfill_id
+
+
 def _roundtrip(result: app.AppModel) -> object:
     """The JSON form survives strict JSON (no NaN, nothing unserialisable)."""
     return json.loads(json.dumps(result.as_json(), allow_nan=False))
@@ -40,12 +61,13 @@ def test_ingest_events_and_audit(ctx: app.Context, policy: Policy) -> None:
     info = app.init_ledger(ctx)
     assert info.dialect in ("sqlite", "postgresql") and info.policy_hash == policy.hash
     bad = event("x1", occurred_at="2026-01-01T00:00:00Z", religion="x")
-    res = app.ingest_records(ctx, [*s1_events(), bad])
+    past = _bank_backfill(ctx)
+    res = app.ingest_records(ctx, [*s1_events(), bad], backfill=past)
     assert isinstance(res, app.IngestResult)
     assert (res.input, res.accepted, res.invalid, res.rejected) == (17, 16, 1, 1)
     assert (res.errors[0].row, res.errors[0].field) == (17, "attributes.religion")
     assert _roundtrip(res) == res.as_json()
-    again = app.ingest_records(ctx, s1_events())
+    again = app.ingest_records(ctx, s1_events(), backfill=past)
     assert (again.accepted, again.duplicates) == (0, 16)
     evs = app.events_of(ctx, "s1")
     assert isinstance(evs, app.EventList) and len(evs.events) == 16
@@ -62,13 +84,13 @@ def test_ingest_events_and_audit(ctx: app.Context, policy: Policy) -> None:
 def test_ingest_file_reports_rows(ctx: app.Context, tmp_path: Path) -> None:
     f = tmp_path / "e.jsonl"
     f.write_text("\n".join(json.dumps(e) for e in s1_events()) + "\n{not json\n")
-    res = app.ingest_file(ctx, f)
+    res = app.ingest_file(ctx, f, backfill=_bank_backfill(ctx))
     assert (res.input, res.accepted, res.invalid) == (17, 16, 1)
     assert res.errors[0].row == 17
 
 
 def test_score_explain_history_verify(ctx: app.Context, clock: FakeClock, policy: Policy) -> None:
-    app.ingest_records(ctx, s1_events())
+    _history(ctx, s1_events())
     run = app.score(ctx)
     assert isinstance(run, app.ScoreRun)
     assert (run.subjects, run.stored, run.tiers) == (1, 1, {"good": 1})
@@ -125,7 +147,7 @@ def test_score_explain_history_verify(ctx: app.Context, clock: FakeClock, policy
 
 
 def test_what_if_offers_the_policys_actions(ctx: app.Context, policy: Policy) -> None:
-    app.ingest_records(ctx, s1_events())
+    _history(ctx, s1_events())
     offered = app.what_if_actions(ctx)
     assert [a.name for a in offered.actions] == [a.name for a in policy.whatif_actions]
     spec = policy.action("pay_on_time")
@@ -169,7 +191,7 @@ def _iso(us: int) -> str:
 
 
 def test_next_tier(ctx: app.Context) -> None:
-    app.ingest_records(ctx, s1_events())
+    _history(ctx, s1_events())
     nt = app.next_tier(ctx, "s1")
     assert isinstance(nt, app.NextTier)
     assert (nt.tier, nt.next_tier, nt.needs) == ("good", "very_good", 50)
@@ -177,7 +199,7 @@ def test_next_tier(ctx: app.Context) -> None:
 
 
 def test_disputes_export_erasure(ctx: app.Context, clock: FakeClock, tmp_path: Path) -> None:
-    app.ingest_records(ctx, s1_events())
+    _history(ctx, s1_events())
     clock.now_us += DAY_US  # the dispute comes after the events were recorded
     opened = app.open_dispute(ctx, "s1", "s1-default", "not mine")
     assert isinstance(opened, app.DisputeOutcome)
@@ -227,7 +249,7 @@ def test_disputes_export_erasure(ctx: app.Context, clock: FakeClock, tmp_path: P
 
 
 def test_trust_reports_and_bursts(ctx: app.Context) -> None:
-    app.ingest_records(
+    _history(
         ctx,
         [
             event("a-id", "a", "identity.verified", "2023-01-01T00:00:00Z", level=3),
@@ -266,7 +288,7 @@ def test_trust_reports_and_bursts(ctx: app.Context) -> None:
 
 
 def test_monitor_stored_scores(ctx: app.Context, policy: Policy) -> None:
-    app.ingest_records(ctx, [e for s in ("s1", "s2", "s3") for e in s1_events(s)])
+    _history(ctx, [e for s in ("s1", "s2", "s3") for e in s1_events(s)])
     ref_t, cur_t = app.parse_time("2026-08-01T00:00:00Z"), app.parse_time("2026-09-01T00:00:00Z")
     clock = ctx.clock
     assert isinstance(clock, FakeClock)
@@ -314,8 +336,8 @@ def test_red_team_needs_the_policy_only(tmp_path: Path) -> None:
 def test_a_score_read_names_the_ledger_position_and_snapshots_it_rests_on(
     ctx: app.Context, clock: FakeClock
 ) -> None:
-    app.ingest_records(ctx, s1_events())
-    app.ingest_records(ctx, s1_events("s2"))  # later positions, another subject's
+    _history(ctx, s1_events())
+    _history(ctx, s1_events("s2"))  # later positions, another subject's
     newest_s1 = max(e.seq for e in ctx.ledger.events_of("s1"))
     app.score(ctx)
     first = app.current_score(ctx, "s1").reflects

@@ -19,9 +19,20 @@ import pytest
 from glasscredit.exceptions import IngestFileError, PolicyError
 from glasscredit.policy import Policy, default_policy, policy_from_dict
 from glasscredit.store import Ledger
-from tests.conftest import event
+from tests.conftest import event as dated_event
 
 DEEP = "[" * 10_000 + "]" * 10_000  # Python's json recursed past its stack at 1,000
+
+
+#: the rows are live (the ledger's clock is 2026-09-01): dated within the policy's
+#: backdating bounds, so that each hostile row is refused for what makes it hostile
+RECENT = "2026-08-30T10:00:00Z"
+
+
+def event(
+    event_id: str, subject: str = "s1", occurred_at: str = RECENT, **attributes: object
+) -> dict[str, object]:
+    return dated_event(event_id, subject, occurred_at=occurred_at, **attributes)
 
 
 def _rules(report: object) -> list[tuple[int | None, str, str]]:
@@ -117,7 +128,7 @@ def _csv_bytes(cells: list[list[str]]) -> bytes:
 
 
 def _identity(i: int, level: str) -> list[str]:
-    return [f"id{i}", f"s{i}", "bank", "identity.verified", "2026-03-02T10:00:00Z", level]
+    return [f"id{i}", f"s{i}", "bank", "identity.verified", RECENT, level]
 
 
 def test_csv_invalid_byte_costs_its_row_only_and_every_row_is_counted(
@@ -148,7 +159,7 @@ def test_csv_numbers_are_ascii_digits_only(ledger: Ledger, tmp_path: Path, text:
 
 
 def test_fullwidth_digits_in_a_timestamp_are_refused(ledger: Ledger) -> None:
-    report = ledger.ingest([event("fw", occurred_at="２０２６-03-02T10:00:00Z")])
+    report = ledger.ingest([event("fw", occurred_at="２０２６-08-30T10:00:00Z")])
     assert _rules(report) == [(1, "occurred_at", "timestamp")]
 
 
