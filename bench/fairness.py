@@ -24,9 +24,11 @@ with a threshold per joint group, groups under 30 training rows folded into the 
 common, so it reads the protected attribute when deciding, which glasscredit never
 does; its approval rate is its own).
 
-Run from the repo root: ``python bench/fairness.py [--approval-rate R] [--quick]``
-(``--quick``: plain and fair fit only). Prints per data set the table with ratios against
-the plain fit, the fair fit's pick in each outer fold with the figures it was picked on
+Run from the repo root: ``python bench/fairness.py [--approval-rate R] [--quick]
+[--dump FILE]`` (``--quick``: plain and fair fit only; ``--dump``: each outer fold's fair-fit
+search as a JSON line, its shortlist with the fresh inner figures it was picked on).
+Prints per data set the table with ratios against the plain fit, the fair fit's pick in
+each outer fold with the figures it was picked on
 (its shortlist refitted on fresh inner splits), the **held-out frontier**, and last the
 verdict per data set against the goal (worst AIR >= 0.8 at an AUC cost <= 0.01).
 
