@@ -59,14 +59,18 @@ def _when(row: Mapping[str, Any]) -> int | None:
         return None
 
 
-def approve_history(ledger: _Ledger, source: str, first_us: int) -> int:
-    """Approve one source's history from ``first_us`` to now, known as it happened."""
+def approve_history(
+    ledger: _Ledger, source: str, first_us: int, *, known_from_us: int | None = None
+) -> int:
+    """Approve one source's history from ``first_us`` to now, known as it happened (or,
+    given ``known_from_us``, known to the ledger only from then: a source's late history)."""
     now = ledger.clock()
+    known = min(first_us, now) if known_from_us is None else known_from_us
     return ledger.backfills.approve(
         source=source,
         occurred_from_us=min(first_us, now),
         occurred_to_us=now,
-        known_from_us=min(first_us, now),
+        known_from_us=known,
         approved_by="test",
         reason=REASON,
         at_us=now,
@@ -74,10 +78,18 @@ def approve_history(ledger: _Ledger, source: str, first_us: int) -> int:
 
 
 def load_history(
-    ledger: _Ledger, rows: Iterable[Mapping[str, Any]], *, actor: str = "partner"
+    ledger: _Ledger,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    actor: str = "partner",
+    known_from_us: int | None = None,
 ) -> IngestReport:
     """Ingest ``rows``: each declared source's past through one approved backfill, the
-    rest live; the reports are summed (row numbers are the rows' places in ``rows``)."""
+    rest live; the reports are summed (row numbers are the rows' places in ``rows``).
+
+    ``known_from_us`` (e.g. ``ledger.clock()``): the date every approval attests, for a
+    history the ledger learns only now (each event known from ``max(occurred, it)``);
+    by default each source's history is known as it happened."""
     now = ledger.clock()
     declared = set(ledger.policy.sources)
     past: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
@@ -93,7 +105,7 @@ def load_history(
     for source in sorted(past):
         mine = past[source]
         first = min(t for t in (_when(r) for _, r in mine) if t is not None)
-        backfill = approve_history(ledger, source, first)
+        backfill = approve_history(ledger, source, first, known_from_us=known_from_us)
         _add(total, ledger.ingest(mine, actor=actor, numbered=True, backfill=backfill))
     if live or not past:
         _add(total, ledger.ingest(live, actor=actor, numbered=True))
