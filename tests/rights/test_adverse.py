@@ -13,6 +13,7 @@ from glasscredit import app as gc
 from glasscredit.cli import app
 from glasscredit.exceptions import NotFoundError, ValidationError
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.api.conftest import Service, service_settings, start_service
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
@@ -20,7 +21,7 @@ from tests.rights._helpers import s1_events
 
 def _ctx(ledger: Ledger, clock: FakeClock) -> gc.Context:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     ctx = gc.Context.of_ledger(ledger)
     gc.score(ctx)
     return ctx

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from glasscredit.cli import app
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -24,7 +25,7 @@ def test_dispute_export_verify_erase(
     ledger: Ledger, clock: FakeClock, db_url: str, tmp_path: Path
 ) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     code, out = _run(
         db_url, "dispute", "open", "s1", "s1-default", "--reason", "not mine", "--json"
     )

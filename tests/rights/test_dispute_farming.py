@@ -31,6 +31,7 @@ from glasscredit.rights import (
 )
 from glasscredit.scoring import Scorer, rescore, score_history, verify_score
 from glasscredit.store import DEADLINE_REASON, DISPUTE_REASON, Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -61,7 +62,7 @@ def make_ledger(db_url: str, clock: FakeClock) -> Iterator[MakeLedger]:
 
 def _setup(ledger: Ledger, clock: FakeClock) -> int:
     clock.set(T0)
-    assert ledger.ingest(s1_events() + s1_events("s2")).accepted == 32
+    assert load_history(ledger, s1_events() + s1_events("s2")).accepted == 32
     t0 = parse_timestamp(T0)
     assert rescore(Scorer(ledger), t0, t0).scores == [600, 600]
     return t0
@@ -229,7 +230,7 @@ def test_an_honest_subject_keeps_full_protection(ledger: Ledger, clock: FakeCloc
     # removals are never unfounded, however many there are
     clock.set(iso(at))  # recorded now, after the scores already stored
     default = next(e for e in s1_events() if e["type"] == "loan.defaulted")
-    ledger.ingest([{**default, "event_id": f"s1-default-{i}"} for i in range(3)])
+    load_history(ledger, [{**default, "event_id": f"s1-default-{i}"} for i in range(3)])
     for i in range(3):
         d = open_dispute(ledger, "s1", f"s1-default-{i}", "not mine", now_us=at, actor="subject")
         resolve_dispute(ledger, d.dispute.dispute_id, "removed", now_us=at + DAY_US, actor="op")

@@ -15,6 +15,7 @@ from glasscredit.exceptions import AccessDeniedError, ConflictError
 from glasscredit.policy import parse_timestamp
 from glasscredit.rights._disputes import DEADLINE_RESOLUTION, PLAIN_OUTCOME
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.api.conftest import Service, service_settings, start_service
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
@@ -24,7 +25,7 @@ DAY = 86_400_000_000
 
 def _ctx(ledger: Ledger, clock: FakeClock) -> gc.Context:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     return gc.Context.of_ledger(ledger)
 
 

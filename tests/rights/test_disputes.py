@@ -14,6 +14,7 @@ from glasscredit.rights import (
 )
 from glasscredit.scoring import Scorer, rescore, score_history, verify_score
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -22,7 +23,7 @@ T0 = "2026-09-01T00:00:00Z"
 
 def _setup(ledger: Ledger, clock: FakeClock) -> int:
     clock.set(T0)
-    assert ledger.ingest(s1_events()).accepted == 16
+    assert load_history(ledger, s1_events()).accepted == 16
     t0 = parse_timestamp(T0)
     rep = rescore(Scorer(ledger), t0, t0, subjects_in=["s1"])
     assert rep.scores == [600]  # 645 - 45 for the default (see _helpers)

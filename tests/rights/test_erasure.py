@@ -8,6 +8,7 @@ from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, export_subject, open_dispute, source_stats
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -23,10 +24,11 @@ def _all_text(ledger: Ledger) -> str:
 
 def test_erasure_leaves_no_trace_and_chain_verifies(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(
+    load_history(
+        ledger,
         s1_events(WHO)
         + s1_events("s2")
-        + [event("vouch", "s2", "endorsement", "2026-06-01T00:00:00Z", endorser=WHO)]
+        + [event("vouch", "s2", "endorsement", "2026-06-01T00:00:00Z", endorser=WHO)],
     )
     rescore(Scorer(ledger), T0, T0)
     open_dispute(
@@ -40,20 +42,28 @@ def test_erasure_leaves_no_trace_and_chain_verifies(ledger: Ledger, clock: FakeC
     text = _all_text(ledger)
     assert WHO not in text and "my bank made a mistake" not in text
     chain = ledger.verify_audit()
-    # one ingest batch of 33 events, dispute.open and erase; each rescore's ``scores`` row
-    # vouches for the scores table; the erased 17 events still count through tombstones
+    # the history in two approved backfills (bank's 32 events, community's endorsement),
+    # dispute.open and erase; each rescore's ``scores`` row vouches for the scores table;
+    # the erased 17 events still count through tombstones
     actions = [e.action for e in ledger.audit.entries()]
     assert chain.ok and chain.rows == len(actions)
-    assert [a for a in actions if a != "scores"] == ["ingest", "dispute.open", "erase"]
+    assert [a for a in actions if a != "scores"] == [
+        "backfill_approve",
+        "ingest",
+        "backfill_approve",
+        "ingest",
+        "dispute.open",
+        "erase",
+    ]
     assert ledger.counts()["events"] == 16  # s2's own 16 remain
     # the dispute row stays, anonymised: the source's rates survive the erasure
     assert source_stats(ledger)["bank"]["disputes"] == 1
     # every read path refuses the subject; resends are refused at ingest
     assert not ledger.has_subject(WHO)
-    again = ledger.ingest(
+    again = ledger.ingest(  # live resends of the day before
         [
-            event("new-1", WHO, occurred_at="2026-08-01T00:00:00Z"),
-            event("new-2", "s2", "endorsement", "2026-08-01T00:00:00Z", endorser=WHO),
+            event("new-1", WHO, occurred_at="2026-09-02T00:00:00Z"),
+            event("new-2", "s2", "endorsement", "2026-09-02T00:00:00Z", endorser=WHO),
         ]
     )
     assert again.accepted == 0 and [(e.field, e.rule) for e in again.errors] == [
@@ -71,19 +81,20 @@ def test_erasure_leaves_no_trace_and_chain_verifies(ledger: Ledger, clock: FakeC
 
 def test_tampered_row_is_still_located_after_erasure(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events(WHO))
-    ledger.ingest(s1_events("s2"))
+    load_history(ledger, s1_events(WHO))
+    load_history(ledger, s1_events("s2"))
     erase_subject(ledger, WHO, now_us=T0, actor="operator")
     assert ledger.verify_audit().ok
     with ledger.engine.begin() as conn:
         conn.exec_driver_sql(
             "UPDATE events SET attributes = '{\"amount\":1}' WHERE event_id = 's2-pay-2026-01'"
         )
+    # audit rows: 1 and 3 approve the backfills, 2 is the erased batch, 4 is s2's
     rep = ledger.verify_audit()
-    assert not rep.ok and rep.first_bad_seq == 2 and "s2-pay-2026-01" in rep.problem
+    assert not rep.ok and rep.first_bad_seq == 4 and "s2-pay-2026-01" in rep.problem
     with ledger.engine.begin() as conn:
         conn.exec_driver_sql(
             "UPDATE event_tombstones SET leaf = 'f' || substr(leaf, 2) WHERE id = 1"
         )
     rep = ledger.verify_audit()
-    assert not rep.ok and rep.first_bad_seq == 1  # the erased batch is located too
+    assert not rep.ok and rep.first_bad_seq == 2  # the erased batch is located too

@@ -9,6 +9,7 @@ from glasscredit.policy import DAY_US, YEAR_US, parse_timestamp
 from glasscredit.rights import export_html, export_subject, open_dispute, verify_export
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -17,10 +18,11 @@ T0 = parse_timestamp("2026-09-01T00:00:00Z")
 
 def _exported(ledger: Ledger, clock: FakeClock) -> dict[str, object]:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(
+    load_history(
+        ledger,
         s1_events()
         + s1_events("s2")
-        + [event("old-default", "s1", "loan.defaulted", "2019-06-01T00:00:00Z")]
+        + [event("old-default", "s1", "loan.defaulted", "2019-06-01T00:00:00Z")],
     )
     rescore(Scorer(ledger), T0, T0)
     open_dispute(ledger, "s1", "s1-late", "I paid on time", now_us=T0 + DAY_US, actor="subject")

@@ -17,6 +17,7 @@ from glasscredit import app as gc
 from glasscredit.cli import app
 from glasscredit.policy import default_policy
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 from tests.rights.test_plain_words import assert_plain, visible
@@ -29,7 +30,7 @@ def _page(ledger: Ledger, clock: FakeClock) -> str:
     """s1's file after a correction, an open dispute, a statement, a review and a
     partner's decline: every section has something to show."""
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events()).check()
+    load_history(ledger, s1_events()).check()
     ctx = gc.Context.of_ledger(ledger)
     gc.score(ctx)
     clock.set("2026-09-02T00:00:00Z")

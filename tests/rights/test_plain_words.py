@@ -22,6 +22,7 @@ from glasscredit.policy import (
     policy_from_dict,
 )
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -173,7 +174,7 @@ def test_another_locale_may_be_partial_and_reads_the_rest_from_the_default() -> 
 
 def test_pages_exports_and_notices_show_no_internal_name(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events()).check()
+    load_history(ledger, s1_events()).check()
     ctx = gc.Context.of_ledger(ledger)
     gc.score(ctx)
     clock.set("2026-09-02T00:00:00Z")
@@ -204,7 +205,7 @@ def test_a_person_with_no_records_learns_why_and_what_would_change_it(
 ) -> None:
     clock.set("2026-09-01T00:00:00Z")
     # an endorsement is all the ledger has on them, and it is no part of the score itself
-    ledger.ingest([event("e1", subject="s2", type_="endorsement", endorser="s9")]).check()
+    load_history(ledger, [event("e1", subject="s2", type_="endorsement", endorser="s9")]).check()
     ctx = gc.Context.of_ledger(ledger)
     page = gc.export_subject(ctx, "s2", html=True).html
     assert page is not None

@@ -16,6 +16,7 @@ from glasscredit.exceptions import (
 from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, open_dispute, resolve_dispute
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -42,7 +43,7 @@ def _snapshot(ledger: Ledger) -> dict[str, list[tuple[object, ...]]]:
 def busy(ledger: Ledger, clock: FakeClock) -> Ledger:
     """s1 and s2 with events; s1's default under an open dispute; s3 erased."""
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events("s1") + s1_events("s2") + s1_events("s3"))
+    load_history(ledger, s1_events("s1") + s1_events("s2") + s1_events("s3"))
     open_dispute(ledger, "s1", "s1-default", "not mine", now_us=T0, actor="subject")
     erase_subject(ledger, "s3", now_us=T0, actor="operator")
     return ledger

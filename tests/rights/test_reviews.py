@@ -8,6 +8,7 @@ from glasscredit import app as gc
 from glasscredit.exceptions import ConflictError, NotFoundError, ValidationError
 from glasscredit.policy import parse_timestamp
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -16,7 +17,7 @@ DAY_US = 86_400_000_000
 
 def _ctx(ledger: Ledger, clock: FakeClock) -> gc.Context:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     ctx = gc.Context.of_ledger(ledger)
     gc.score(ctx)
     return ctx

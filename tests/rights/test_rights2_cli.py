@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from glasscredit.cli import app
 from glasscredit.policy import parse_timestamp
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -21,7 +22,7 @@ def _run(db_url: str, *args: str) -> tuple[int, str]:
 
 
 def test_review_commands(ledger: Ledger, clock: FakeClock, db_url: str) -> None:
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     code, out = _run(
         db_url, "review", "request", "s1", "tier", "good", "--why", "[red]look[/]", "--json"
     )
@@ -43,7 +44,7 @@ def test_review_commands(ledger: Ledger, clock: FakeClock, db_url: str) -> None:
 
 
 def test_statement_commands(ledger: Ledger, clock: FakeClock, db_url: str) -> None:
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     code, out = _run(db_url, "statement", "set", "s1", "My [bold]own[/] words")
     assert code == 0, out
     code, out = _run(db_url, "statement", "show", "s1")

@@ -14,6 +14,7 @@ from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, export_subject, open_dispute, verify_export
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -23,8 +24,8 @@ T0 = parse_timestamp("2026-09-01T00:00:00Z")
 def _squatted(ledger: Ledger, clock: FakeClock, about: str) -> None:
     clock.set("2026-09-01T00:00:00Z")
     squat = event("s1-late", about, "rental.returned_late", "2026-04-01T00:00:00Z")
-    assert ledger.ingest([squat]).accepted == 1  # first: the id is claimed
-    rep = ledger.ingest(s1_events())
+    assert load_history(ledger, [squat]).accepted == 1  # first: the id is claimed
+    rep = load_history(ledger, s1_events())
     assert (rep.accepted, rep.conflicts, rep.duplicates) == (len(s1_events()), 0, 0)
 
 

@@ -12,6 +12,7 @@ from glasscredit import app as gc
 from glasscredit.exceptions import NotFoundError, ValidationError
 from glasscredit.policy import parse_timestamp
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -20,7 +21,7 @@ WORDS = "The late payment in March was the bank's error; see my dispute. <b>&</b
 
 def _ctx(ledger: Ledger, clock: FakeClock) -> gc.Context:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     return gc.Context.of_ledger(ledger)
 
 

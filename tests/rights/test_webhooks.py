@@ -18,6 +18,7 @@ from glasscredit.cli import app as cli
 from glasscredit.config import Settings
 from glasscredit.exceptions import NotFoundError, ValidationError
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -75,7 +76,7 @@ def test_each_owner_receives_its_own_messages_signed_and_once(
 ) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ctx = _context(ledger, tmp_path)
-    ledger.ingest(s1_events("s1") + s1_events("s2"))
+    load_history(ledger, s1_events("s1") + s1_events("s2"))
     op = gc.add_webhook(ctx, "operator", receiver.url + "/op", ["dispute.opened", "score.changed"])
     bank = gc.add_webhook(ctx, "bank", receiver.url + "/bank", ["dispute.opened"])
     gc.add_webhook(ctx, "rentals", receiver.url + "/rentals", ["dispute.opened"])
@@ -114,7 +115,7 @@ def test_failures_back_off_then_die_and_replay_delivers(
 ) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ctx = _context(ledger, tmp_path)
-    ledger.ingest(s1_events("s1"))
+    load_history(ledger, s1_events("s1"))
     gc.add_webhook(ctx, "bank", receiver.url + "/bank", ["dispute.opened"])
     _dispute(ctx)
     receiver.status[0] = 503
@@ -148,7 +149,7 @@ def test_an_unreachable_receiver_is_retried_not_lost(
 ) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ctx = _context(ledger, tmp_path)
-    ledger.ingest(s1_events("s1"))
+    load_history(ledger, s1_events("s1"))
     gc.add_webhook(ctx, "bank", "http://127.0.0.1:9/closed", ["dispute.opened"])
     _dispute(ctx)
     run = gc.deliver_webhooks(ctx)
@@ -161,7 +162,7 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker(
     ledger: Ledger, clock: FakeClock, receiver: Receiver, tmp_path: Path
 ) -> None:
     ctx = _context(ledger, tmp_path)
-    ledger.ingest(s1_events("s1"))
+    load_history(ledger, s1_events("s1"))
     gc.add_webhook(ctx, "bank", receiver.url, ["dispute.opened"])
     _dispute(ctx)
     store = ledger.webhooks
@@ -177,7 +178,7 @@ def test_removal_and_erasure(
     ledger: Ledger, clock: FakeClock, receiver: Receiver, tmp_path: Path
 ) -> None:
     ctx = _context(ledger, tmp_path)
-    ledger.ingest(s1_events("s1") + s1_events("s2"))
+    load_history(ledger, s1_events("s1") + s1_events("s2"))
     hook = gc.add_webhook(ctx, "operator", receiver.url, ["dispute.opened", "score.changed"])
     _dispute(ctx, "s1")
     _dispute(ctx, "s2")
@@ -253,7 +254,7 @@ def test_the_scoring_worker_delivers_what_its_scores_wrote(
     ledger: Ledger, receiver: Receiver, tmp_path: Path
 ) -> None:
     ctx = _context(ledger, tmp_path)
-    ledger.ingest(s1_events("s1"))
+    load_history(ledger, s1_events("s1"))
     gc.score(ctx, subjects=["s1"])
     gc.add_webhook(ctx, "operator", receiver.url, ["score.changed"])
     _dispute(ctx)  # a change notice for s1
