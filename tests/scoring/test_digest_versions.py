@@ -11,6 +11,7 @@ from glasscredit.scoring._digest import digest_v1, digest_v2, digest_v3
 from glasscredit.scoring._history import score_history
 from glasscredit.store import Ledger
 from glasscredit.store._tables import scores
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -18,12 +19,13 @@ AS_OF = "2026-09-01T00:00:00Z"
 
 def _stored(ledger: Ledger, clock: FakeClock) -> tuple[Scorer, int]:
     clock.set(AS_OF)
-    ledger.ingest(
+    load_history(
+        ledger,
         [
             event("p1", occurred_at="2026-05-01T08:00:00Z"),
             event("p2", occurred_at="2026-05-02T08:00:00Z"),
             event("late", type_="payment.late", days_late=12, occurred_at="2026-06-01T00:00:00Z"),
-        ]
+        ],
     ).check()
     sc = Scorer(ledger)
     t = parse_timestamp(AS_OF)

@@ -14,6 +14,7 @@ from glasscredit.scoring import Scorer, rescore, verify_score
 from glasscredit.scoring._batch_rows import detail_column
 from glasscredit.scoring._history import score_history
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -32,7 +33,7 @@ def _events() -> list[dict[str, object]]:
 
 def test_explain_equals_batch(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_events()).check()
+    load_history(ledger, _events()).check()
     t = parse_timestamp(AS_OF)
     sc = Scorer(ledger)
     exp = sc.explain("s1", t)
@@ -58,7 +59,7 @@ def test_stored_batch_score_verifies_through_the_fast_path(
     ledger: Ledger, clock: FakeClock
 ) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_events()).check()
+    load_history(ledger, _events()).check()
     t = parse_timestamp(AS_OF)
     sc = Scorer(ledger)
     rescore(sc, t, t)
@@ -69,14 +70,14 @@ def test_stored_batch_score_verifies_through_the_fast_path(
 
 def test_unknown_subject_is_refused(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_events()).check()
+    load_history(ledger, _events()).check()
     with pytest.raises(NotFoundError, match="nobody"):
         Scorer(ledger).explain("nobody", parse_timestamp(AS_OF))
 
 
 def test_exclusion_takes_the_event_out_of_explain(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_events()).check()
+    load_history(ledger, _events()).check()
     t = parse_timestamp(AS_OF)
     assert ledger.holds.hold("review:1", [("bank", "late")], t - 1, actor="operator") == 1
     exp = Scorer(ledger).explain("s1", t)
@@ -95,7 +96,7 @@ def test_policy_hash_is_cached_and_a_copy_rehashes(policy: Policy) -> None:
 
 def test_stored_reasons_equal_explain(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_events()).check()
+    load_history(ledger, _events()).check()
     t = parse_timestamp(AS_OF)
     sc = Scorer(ledger)
     rescore(sc, t, t)

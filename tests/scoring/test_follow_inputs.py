@@ -19,6 +19,7 @@ from glasscredit.scoring import (
     verify_score,
 )
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -34,7 +35,7 @@ def _ledger(ledger: Ledger, clock: FakeClock) -> Scorer:
     """Four subjects with the same history (600 points without trust), trust v1 as of
     T0 (0, 10, 20 and 30 points), every subject scored as of T0."""
     clock.set(INGEST)
-    ledger.ingest([e for s in SUBJECTS for e in s1_events(s)]).check()
+    load_history(ledger, [e for s in SUBJECTS for e in s1_events(s)]).check()
     trust = {"s1": 0.1, "s2": 0.3, "s3": 0.6, "s4": 0.9}
     ledger.snapshots.append("trust", T0, trust, made_at_us=T0, actor="trust")
     scorer = Scorer(ledger)

@@ -9,6 +9,7 @@ from glasscredit.features import compute_features
 from glasscredit.policy import Policy, parse_timestamp, policy_from_dict
 from glasscredit.scoring import Scorer, rescore, score_history, score_notices, verify_score
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -40,7 +41,7 @@ def _s1_events() -> list[dict[str, object]]:
 
 def test_default_policy_score_by_hand(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    assert ledger.ingest(_s1_events()).accepted == 15
+    assert load_history(ledger, _s1_events()).accepted == 15
     exp = Scorer(ledger).explain("s1", parse_timestamp(AS_OF))
     pts = {f.name: f.points for f in exp.features}
     # on_time 12 -> [12,24) +20; late 1 -> [1,2) 0; max days 45 -> [30,60) -20;
@@ -90,7 +91,7 @@ def test_exclusion_removes_exactly_the_events_points(
     ledger: Ledger, clock: FakeClock, policy: Policy
 ) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_s1_events())
+    load_history(ledger, _s1_events())
     t = parse_timestamp(AS_OF)
     ev = Scorer(ledger).events(["s1"], t)
     schema = {"event_id": pl.String, "source": pl.String, "from_us": pl.Int64, "until_us": pl.Int64}
@@ -233,7 +234,7 @@ def test_as_of_before_and_after_an_event_is_recorded(sqlite_url: str, clock: Fak
 
 def test_stored_scores_reproduce_and_history_keeps_order(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest(_s1_events())
+    load_history(ledger, _s1_events())
     sc = Scorer(ledger)
     t = parse_timestamp(AS_OF)
     rescore(sc, t, t)

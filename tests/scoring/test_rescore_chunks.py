@@ -5,6 +5,7 @@ from __future__ import annotations
 from glasscredit.policy import parse_timestamp
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 AS_OF = "2026-09-01T00:00:00Z"
@@ -21,12 +22,13 @@ def _rows(ledger: Ledger) -> list[tuple[object, ...]]:
 
 def test_chunked_rescore_stores_what_one_chunk_stores(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest(
+    load_history(
+        ledger,
         [
             event(f"{s}-{i}", subject=s, occurred_at=f"2026-0{1 + i}-02T10:00:00Z")
             for s in ("s1", "s2", "s3", "s4", "s5")
             for i in range(int(s[1]))
-        ]
+        ],
     ).check()
     t = parse_timestamp(AS_OF)
     sc = Scorer(ledger)

@@ -12,6 +12,7 @@ from glasscredit.rights import open_dispute, resolve_dispute
 from glasscredit.scoring import Scorer, rescore, score_history, verify_score
 from glasscredit.store import Ledger
 from glasscredit.trust import compute_trust
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from tests.rights._helpers import s1_events
 
@@ -26,7 +27,7 @@ def _all_verify(ledger: Ledger, subject: str = "s1") -> list[bool]:
 
 def test_dispute_opened_and_upheld_in_one_microsecond(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(INGEST)
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     clock.set(T0)
     t = parse_timestamp(T0)
     d = open_dispute(ledger, "s1", "s1-default", "not mine", now_us=t, actor="subject")
@@ -39,7 +40,7 @@ def test_dispute_opened_and_upheld_in_one_microsecond(ledger: Ledger, clock: Fak
 
 def test_two_disputes_opened_in_one_microsecond(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(INGEST)
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     clock.set(T0)
     t = parse_timestamp(T0)
     open_dispute(ledger, "s1", "s1-default", "not mine", now_us=t, actor="subject")
@@ -52,16 +53,17 @@ def test_snapshot_and_events_in_the_microsecond_of_a_score(
     ledger: Ledger, clock: FakeClock
 ) -> None:
     clock.set(INGEST)
-    ledger.ingest(s1_events())
+    load_history(ledger, s1_events())
     clock.set(T0)
     t = parse_timestamp(T0)
-    ledger.ingest([event("e1", "s1", "endorsement", endorser="s2")])
-    ledger.ingest([event("e2", "s2", "endorsement", endorser="s1")])
+    # endorsements sent live, dated the instant they arrive
+    ledger.ingest([event("e1", "s1", "endorsement", T0, endorser="s2")])
+    ledger.ingest([event("e2", "s2", "endorsement", T0, endorser="s1")])
     compute_trust(ledger, t)
     rescore(Scorer(ledger), t, t, subjects_in=["s1"])
     # the same instant: a new trust version and a new event of s1
-    ledger.ingest([event("e3", "s1", "endorsement", endorser="s3")])
-    ledger.ingest([event("e4", "s3", "endorsement", endorser="s1")])
+    ledger.ingest([event("e3", "s1", "endorsement", T0, endorser="s3")])
+    ledger.ingest([event("e4", "s3", "endorsement", T0, endorser="s1")])
     compute_trust(ledger, t)
     rescore(Scorer(ledger), t, t, subjects_in=["s1"])
     assert _all_verify(ledger) == [True, True]

@@ -11,6 +11,7 @@ from glasscredit.policy import DAY_US, parse_timestamp
 from glasscredit.rights import erase_subject, open_dispute
 from glasscredit.scoring import Scorer
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 T = parse_timestamp("2026-09-01T00:00:00Z")
@@ -24,18 +25,19 @@ def test_a_kept_connection_sees_what_is_committed_after_it(
     ledger: Ledger, clock: FakeClock
 ) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest([event("p1", occurred_at="2026-05-01T08:00:00Z")]).check()
+    load_history(ledger, [event("p1", occurred_at="2026-05-01T08:00:00Z")]).check()
     sc = Scorer(ledger)
     assert _values(sc, "s1")["on_time_payments_24m"] == 1.0
     with pytest.raises(NotFoundError):
         sc.explain("s9", T)
     # an ingest, a new subject and a dispute after the first explain: all seen at once
-    ledger.ingest(
+    load_history(
+        ledger,
         [
             event("p2", occurred_at="2026-06-01T08:00:00Z"),
             event("late", type_="payment.late", occurred_at="2026-07-01T00:00:00Z"),
             event("q1", subject="s9", occurred_at="2026-06-01T08:00:00Z"),
-        ]
+        ],
     ).check()
     assert _values(sc, "s1")["on_time_payments_24m"] == 2.0
     assert _values(sc, "s9")["on_time_payments_24m"] == 1.0
@@ -48,8 +50,12 @@ def test_a_kept_connection_sees_what_is_committed_after_it(
 
 def test_threads_share_a_scorer(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(
-        [event(f"p{i}", subject=f"s{i % 3}", occurred_at="2026-05-01T08:00:00Z") for i in range(30)]
+    load_history(
+        ledger,
+        [
+            event(f"p{i}", subject=f"s{i % 3}", occurred_at="2026-05-01T08:00:00Z")
+            for i in range(30)
+        ],
     ).check()
     sc = Scorer(ledger)
     alone = {s: sc.explain(s, T).as_dict() for s in ("s0", "s1", "s2")}
@@ -62,7 +68,7 @@ def test_threads_share_a_scorer(ledger: Ledger, clock: FakeClock) -> None:
 
 def test_close_then_read_again(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest([event("p1", occurred_at="2026-05-01T08:00:00Z")]).check()
+    load_history(ledger, [event("p1", occurred_at="2026-05-01T08:00:00Z")]).check()
     sc = Scorer(ledger)
     first = sc.explain("s1", T).as_dict()
     sc.close()
@@ -76,8 +82,8 @@ def test_one_subjects_external_values_are_the_stores(ledger: Ledger, clock: Fake
     the digest spells column by column (a kind with a version but no row for the subject
     is a null column, a kind with no version no column at all)."""
     clock.set("2026-09-01T00:00:00Z")
-    ledger.ingest(
-        [event("p1", occurred_at="2026-05-01T08:00:00Z"), event("p2", subject="s2")]
+    load_history(
+        ledger, [event("p1", occurred_at="2026-05-01T08:00:00Z"), event("p2", subject="s2")]
     ).check()
     cols = [("trust", "trust"), ("corroborated_reports", "reports")]
     reader = ledger.subject_reader([], cols)
