@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 from glasscredit.policy import Policy, default_policy, parse_timestamp
@@ -252,12 +253,13 @@ def _reporting_ledger(ledger: Ledger, clock: FakeClock) -> None:
             f"r{i}-acct", subject=f"r{i}", type_="account.opened", occurred_at=f"{start}T00:00:00Z"
         )
         assert ledger.ingest([joined]).accepted == 1
+    # the rest reaches the ledger today: a backfill known from today, as live ingest was
     clock.set(AS_OF)
     evs = [event("x-acct", subject="x", type_="account.opened", occurred_at="2024-03-01T00:00:00Z")]
     for i in (1, 2, 3):
         for v in (f"p{i}", f"q{i}"):
             evs += _mutual("a", v) + _mutual("g", v) + _mutual(v, f"r{i}")
-    assert ledger.ingest(evs).accepted == len(evs)
+    assert load_history(ledger, evs, known_from_us=clock()).accepted == len(evs)
 
 
 def test_reports_in_the_ledger_feed_the_score(ledger: Ledger, clock: FakeClock) -> None:
@@ -287,15 +289,18 @@ def test_a_reporter_with_one_endorser_or_young_endorsers_has_not_earned_weight(
 ) -> None:
     _reporting_ledger(ledger, clock)
     # r4 is endorsed by a alone: a single mutual endorsement, inherited trust
-    # r5 is endorsed by a and by y, an account the ledger met today (backdated occurred_at)
-    ledger.ingest(
+    # r5 is endorsed by a and by y, an account the ledger met today (backdated occurred_at:
+    # a backfill the operator attests the ledger knows from today)
+    load_history(
+        ledger,
         [
             *_mutual("a", "r4"),
             *_mutual("a", "r5"),
             event("y-acct", subject="y", type_="account.opened", occurred_at=OLD_TIME),
             *_mutual("y", "r5"),
             *[_report(f"rep{i}", f"r{i}") for i in (1, 2, 4, 5)],
-        ]
+        ],
+        known_from_us=clock(),
     )
     found = explain_reports(ledger, "x", parse_timestamp(AS_OF)).reports
     why = {v.reporter: v.reason for v in found}
@@ -310,14 +315,16 @@ def test_accounts_backdated_by_their_source_are_fresh_on_the_ledger_clock(
     _reporting_ledger(ledger, clock)
     # two more reporters whose source says they opened accounts in 2023 and 2024, sent
     # today: by occurred_at they would be old and a year apart (independent); on the
-    # ledger's clock they are days old and came in together -> one group
+    # ledger's clock they are days old and came in together -> one group (under the
+    # backdating bounds such history comes in a backfill; its approval attests the ledger
+    # knows it from today, so the ledger's clock reads as it did for a live send)
     evs = [
         event("n1-acct", subject="n1", type_="account.opened", occurred_at=OLD_TIME),
         event("n2-acct", subject="n2", type_="account.opened", occurred_at="2024-01-01T00:00:00Z"),
     ]
     # n1 vouched for by p3 and q3, n2 by p2 and q2: vouchers of their own each
     evs += _mutual("p3", "n1") + _mutual("q3", "n1") + _mutual("p2", "n2") + _mutual("q2", "n2")
-    ledger.ingest(evs)
+    load_history(ledger, evs, known_from_us=clock())
     clock.set("2026-09-05T00:00:00Z")
     ledger.ingest([_report("rep1", "r1"), _report("nrep1", "n1"), _report("nrep2", "n2")])
     found = explain_reports(ledger, "x", parse_timestamp("2026-09-05T00:00:00Z"))
@@ -374,7 +381,7 @@ def test_aged_blocks_endorsing_each_other_earn_nothing_and_honest_reports_still_
             ties += _mutual(s, honest[3 * b + i])
             ties += [e for o in block[i + 1 :] for e in _mutual(s, o)]
     clock.set(AS_OF)
-    assert ledger.ingest(ties).accepted == len(ties)
+    assert load_history(ledger, ties, known_from_us=clock()).accepted == len(ties)
     sybils = [f"s{b}{i}" for b in range(3) for i in range(3)]
     ledger.ingest([_report(f"srep-{s}", s) for s in sybils])
     t = parse_timestamp(AS_OF)
@@ -485,7 +492,7 @@ def test_reporters_vouched_for_by_one_account_are_one_witness_in_the_ledger(
     ties = _mutual("V", "a") + _mutual("V", "g")
     for i in (1, 2, 3):
         ties += _mutual(f"n{i}", f"r{i}") + _mutual(f"n{i}", "V")
-    assert ledger.ingest(ties).accepted == len(ties)
+    assert load_history(ledger, ties, known_from_us=clock()).accepted == len(ties)
     ledger.ingest([_report(f"nrep{i}", f"n{i}") for i in (1, 2, 3)])
     t = parse_timestamp(AS_OF)
     snap = compute_trust(ledger, t, store=False)

@@ -4,6 +4,7 @@ clock, and only upheld or corroborated negatives break a clean history."""
 from __future__ import annotations
 
 import polars as pl
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 from glasscredit.policy import MONTH_US, parse_timestamp
@@ -33,6 +34,8 @@ def _star(ledger: Ledger, clock: FakeClock, *identity: dict[str, object]) -> Non
     """a, known to the ledger since 2023, mutually endorsed by b, c and d (degree 3)."""
     clock.set(OLD)
     assert ledger.ingest(list(identity)).accepted == len(identity)
+    # the endorsements, dated 2023, reach the ledger in June 2026: a backfill whose
+    # approval attests the ledger knows them from then (as a live ingest would)
     clock.set("2026-06-01T00:00:00Z")
     evs = [
         e
@@ -42,7 +45,7 @@ def _star(ledger: Ledger, clock: FakeClock, *identity: dict[str, object]) -> Non
             event(f"{x}a", subject="a", type_="endorsement", endorser=x, occurred_at=OLD),
         )
     ]
-    assert ledger.ingest(evs).accepted == 6
+    assert load_history(ledger, evs, known_from_us=clock()).accepted == 6
 
 
 def _seeds(ledger: Ledger, when: str = AS_OF) -> list[str]:
@@ -56,10 +59,10 @@ def test_identity_from_one_source_is_never_enough(ledger: Ledger, clock: FakeClo
     assert dict(level.select("subject", "identity_level").iter_rows())["a"] == 0
     # a second source at a lower level: two sources attest level 2, not 3
     clock.set(AS_OF)
-    ledger.ingest([_identity(2, "idcheck")])
+    load_history(ledger, [_identity(2, "idcheck")], known_from_us=clock())
     assert _seeds(ledger) == []
     # the second source at level 3: a seed
-    ledger.ingest([_identity(3, "idcheck", "a-id-idcheck-2")])
+    load_history(ledger, [_identity(3, "idcheck", "a-id-idcheck-2")], known_from_us=clock())
     assert _seeds(ledger) == ["a"]
 
 
@@ -67,10 +70,14 @@ def test_a_backdated_identity_does_not_make_a_fresh_account_old(
     ledger: Ledger, clock: FakeClock
 ) -> None:
     # the same star, but the ledger met a only today: occurred_at says 2023, the ledger's
-    # clock says 0 months
+    # clock says 0 months (the history arrives in a backfill the operator attests the
+    # ledger knows from today)
     clock.set(AS_OF)
-    assert ledger.ingest([_identity(3, "bank"), _identity(3, "idcheck")]).accepted == 2
-    ledger.ingest(
+    today = clock()
+    ids = [_identity(3, "bank"), _identity(3, "idcheck")]
+    assert load_history(ledger, ids, known_from_us=today).accepted == 2
+    load_history(
+        ledger,
         [
             e
             for x in "bcd"
@@ -78,7 +85,8 @@ def test_a_backdated_identity_does_not_make_a_fresh_account_old(
                 event(f"a{x}", subject=x, type_="endorsement", endorser="a", occurred_at=OLD),
                 event(f"{x}a", subject="a", type_="endorsement", endorser=x, occurred_at=OLD),
             )
-        ]
+        ],
+        known_from_us=today,
     )
     assert _seeds(ledger) == []
 
@@ -88,21 +96,26 @@ def test_uncorroborated_negatives_do_not_knock_a_seed_out(ledger: Ledger, clock:
     assert _seeds(ledger) == ["a"]
     clock.set("2026-07-01T00:00:00Z")
     # a fresh account reports a; one source records a late payment: unchecked, a stays
-    ledger.ingest(
+    # (each dated 2023 and known from the day it reaches the ledger: backfills so attested)
+    load_history(
+        ledger,
         [
             event("z-acct", subject="z", type_="account.opened", occurred_at=OLD),
             event("rep", subject="a", type_="report.misconduct", reporter="z", occurred_at=OLD),
             event("late", subject="a", type_="payment.late", occurred_at=OLD),
-        ]
+        ],
+        known_from_us=clock(),
     )
     assert _seeds(ledger) == ["a"]
     # another source, 120 days later (outside the 90-day window): still not corroborated
     clock.set("2026-10-29T00:00:00Z")
-    ledger.ingest([event("ret", subject="a", type_="rental.returned_late", occurred_at=OLD)])
+    ret = event("ret", subject="a", type_="rental.returned_late", occurred_at=OLD)
+    load_history(ledger, [ret], known_from_us=clock())
     assert _seeds(ledger, "2026-11-01T00:00:00Z") == ["a"]
     # a third from the bank, 30 days after the rental one: two sources within the window
     clock.set("2026-11-28T00:00:00Z")
-    ledger.ingest([event("late2", subject="a", type_="payment.late", occurred_at=OLD)])
+    late2 = event("late2", subject="a", type_="payment.late", occurred_at=OLD)
+    load_history(ledger, [late2], known_from_us=clock())
     assert _seeds(ledger, "2026-12-01T00:00:00Z") == []
 
 
@@ -111,7 +124,8 @@ def test_a_negative_upheld_by_a_verdict_breaks_the_history(
 ) -> None:
     _star(ledger, clock, _identity(3, "bank"), _identity(3, "idcheck"))
     clock.set("2026-07-01T00:00:00Z")
-    ledger.ingest([event("late", subject="a", type_="payment.late", occurred_at=OLD)])
+    late = event("late", subject="a", type_="payment.late", occurred_at=OLD)
+    load_history(ledger, [late], known_from_us=clock())
     assert _seeds(ledger) == ["a"]
     opened = open_dispute(ledger, "a", "late", "I paid", now_us=clock(), actor="subject")
     clock.set("2026-07-10T00:00:00Z")

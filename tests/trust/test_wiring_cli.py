@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 from typer.testing import CliRunner
 
@@ -35,8 +36,9 @@ def test_trust_command_stores_a_snapshot_and_alerts_when_seeds_are_lost(
                 for src in ("bank", "idcheck")
             ]
         )
-        clock.set(AS_OF)
-        ledger.ingest(
+        clock.set(AS_OF)  # the endorsements (dated March) reach it today: known from today
+        load_history(
+            ledger,
             [
                 e
                 for x in "bcd"
@@ -44,7 +46,8 @@ def test_trust_command_stores_a_snapshot_and_alerts_when_seeds_are_lost(
                     event(f"a{x}", subject=x, type_="endorsement", endorser="a"),
                     event(f"{x}a", subject="a", type_="endorsement", endorser=x),
                 )
-            ]
+            ],
+            known_from_us=clock(),
         )
     out = CliRunner().invoke(app, ["trust", "--as-of", AS_OF, "--db", url, "--json"])
     assert out.exit_code == 0, out.output

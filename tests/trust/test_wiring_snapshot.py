@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 from glasscredit.exceptions import PolicyError
@@ -51,9 +52,9 @@ def _path_ledger(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(OLD)  # the ledger's own clock: it has known a and b since then
     ids = [*_identity("a", 3, "bank", "idcheck"), *_identity("b", 3, "bank")]
     assert ledger.ingest(ids).accepted == 3
-    clock.set(AS_OF)
+    clock.set(AS_OF)  # the endorsements (dated January) reach it today: known from today
     evs = [*_mutual("a", "b"), *_mutual("b", "c"), *_mutual("c", "d")]
-    assert ledger.ingest(evs).accepted == 6
+    assert load_history(ledger, evs, known_from_us=clock()).accepted == 6
 
 
 def test_path_trust_by_hand(ledger: Ledger, clock: FakeClock) -> None:
@@ -133,15 +134,16 @@ def test_bad_endorsements_are_refused_or_neutral(ledger: Ledger, clock: FakeCloc
     _path_ledger(ledger, clock)
     t = parse_timestamp(AS_OF)
     before = compute_trust(ledger, t, store=False).values
-    selfie = ledger.ingest([event("self", subject="d", type_="endorsement", endorser="d")])
+    # sent live, today
+    selfie = ledger.ingest([event("self", "d", "endorsement", AS_OF, endorser="d")])
     assert selfie.accepted == 0 and selfie.errors[0].rule == "self_reference"
     extra = [
         # the same a -> b endorsement again under another id: counts once
-        event("dup", subject="b", type_="endorsement", endorser="a"),
+        event("dup", "b", "endorsement", AS_OF, endorser="a"),
         # one-sided: d vouches for a newcomer e who never vouches back
-        event("one-sided", subject="e", type_="endorsement", endorser="d"),
+        event("one-sided", "e", "endorsement", AS_OF, endorser="d"),
         # an endorser nobody has ever reported about
-        event("ghost", subject="d", type_="endorsement", endorser="zz-unknown"),
+        event("ghost", "d", "endorsement", AS_OF, endorser="zz-unknown"),
     ]
     assert ledger.ingest(extra).accepted == 3
     after = compute_trust(ledger, t, store=False)
@@ -157,7 +159,7 @@ def test_bad_endorsements_are_refused_or_neutral(ledger: Ledger, clock: FakeCloc
 
 def test_no_seed_means_no_trust_for_anyone(ledger: Ledger, clock: FakeClock) -> None:
     clock.set(AS_OF)
-    ledger.ingest([*_mutual("a", "b"), *_mutual("b", "c")])
+    load_history(ledger, [*_mutual("a", "b"), *_mutual("b", "c")], known_from_us=clock())
     snap = compute_trust(ledger, parse_timestamp(AS_OF))
     assert snap.seeds == [] and snap.values == {"a": 0.0, "b": 0.0, "c": 0.0}
 
