@@ -12,6 +12,7 @@ from glasscredit.rights import (
 )
 from glasscredit.scoring import Scorer, rescore
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import NOW_US, event
 from tests.rights._helpers import s1_events
 
@@ -20,8 +21,8 @@ def build(ledger: Ledger) -> None:
     """Two ingest batches, disputes (one open, extended and answered by its source; one
     resolved), a hold and a released
     hold, trust and report snapshots, stored scores, an erasure; the chain verifies."""
-    ledger.ingest(s1_events("s1") + s1_events("s2"))
-    ledger.ingest(s1_events("s0") + s1_events("s3") + [event("s3-extra", "s3", "bill.paid")])
+    load_history(ledger, s1_events("s1") + s1_events("s2"))
+    load_history(ledger, s1_events("s0") + s1_events("s3") + [event("s3-extra", "s3", "bill.paid")])
     scorer = Scorer(ledger)
     rescore(scorer, NOW_US, NOW_US)
     d1 = open_dispute(

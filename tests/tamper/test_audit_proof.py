@@ -17,6 +17,7 @@ from glasscredit.config import Settings
 from glasscredit.exceptions import NotFoundError, ValidationError
 from glasscredit.signing import OperatorKey
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.rights._helpers import s1_events
 
 
@@ -27,8 +28,8 @@ def _context(ledger: Ledger, key: Path) -> Context:
 
 @pytest.fixture
 def ctx(ledger: Ledger, tmp_path: Path) -> Context:
-    for s in ("s1", "s2", "s3", "s4", "s5"):  # five batches: five rows, an uneven tree
-        ledger.ingest(s1_events(s))
+    for s in ("s1", "s2", "s3", "s4", "s5"):  # five backfills: ten rows, an uneven tree
+        load_history(ledger, s1_events(s))
     gc.open_dispute(
         _context(ledger, tmp_path / "op.key"), "s1", "s1-late", "I paid on time", actor="subject"
     )
@@ -55,7 +56,7 @@ def test_a_proof_against_an_older_checkpoint(ctx: Context, tmp_path: Path) -> No
     cp = tmp_path / "cp.json"
     cp.write_text(json.dumps(gc.audit_checkpoint(ctx).as_json()))
     size = json.loads(cp.read_text())["tree_size"]
-    ctx.ledger.ingest(s1_events("s9"))  # the log grows past the checkpoint
+    load_history(ctx.ledger, s1_events("s9"))  # the log grows past the checkpoint
     doc = _proof(ctx, 2, against=cp)
     assert doc["tree_size"] == size and gc.check_audit_proof(doc).ok
     with pytest.raises(ValidationError, match="after the checkpoint"):
@@ -65,7 +66,7 @@ def test_a_proof_against_an_older_checkpoint(ctx: Context, tmp_path: Path) -> No
 
 
 def test_edited_rows_paths_and_keys_fail_by_name(ctx: Context, tmp_path: Path) -> None:
-    doc = _proof(ctx, 3)
+    doc = _proof(ctx, 4)  # s2's ingest row (rows 1, 3, ... approve the backfills)
     edited = copy.deepcopy(doc)
     edited["details_json"] = edited["details_json"].replace('"count":16', '"count":15')
     assert edited["details_json"] != doc["details_json"]
@@ -87,11 +88,13 @@ def test_edited_rows_paths_and_keys_fail_by_name(ctx: Context, tmp_path: Path) -
         "checkpoint: the signature does not verify with the operator's key"
     ]
     resigned = copy.deepcopy(doc)
-    resigned["checkpoint"]["tree_size"] += 1
-    with pytest.raises(ValidationError, match="subtrees"):  # no longer a checkpoint
+    size = resigned["checkpoint"]["tree_size"]
+    # 2n + 1 leaves make one perfect subtree more than n: no longer a checkpoint
+    resigned["checkpoint"]["tree_size"] = 2 * size + 1
+    with pytest.raises(ValidationError, match="subtrees"):
         gc.check_audit_proof(resigned)
     resigned["checkpoint"]["timestamp_us"] += 1
-    resigned["checkpoint"]["tree_size"] -= 1  # well-formed, but the signature breaks
+    resigned["checkpoint"]["tree_size"] = size  # well-formed, but the signature breaks
     assert gc.check_audit_proof(resigned).problems == [
         "checkpoint: the signature does not verify with the operator's key"
     ]

@@ -12,6 +12,7 @@ import pytest
 
 from glasscredit.policy import default_policy
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import NOW_US
 from tests.rights._helpers import s1_events
 
@@ -57,7 +58,7 @@ EDITS: dict[str, tuple[Edit, str]] = {
 def test_rewritten_segment_is_found_by_audit_verify(sqlite_url: str, name: str) -> None:
     ledger = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
     try:
-        ledger.ingest(s1_events("s1") + s1_events("s2"))
+        load_history(ledger, s1_events("s1") + s1_events("s2"))
         assert ledger.mirror is not None
         ledger.mirror.sync()
         assert ledger.verify_audit().ok
@@ -73,7 +74,7 @@ def test_rewritten_segment_is_found_by_audit_verify(sqlite_url: str, name: str) 
 def test_segment_edited_without_its_manifest_is_rebuilt(sqlite_url: str) -> None:
     ledger = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
     try:
-        ledger.ingest(s1_events("s1"))
+        load_history(ledger, s1_events("s1"))
         assert ledger.mirror is not None
         ledger.mirror.sync()
         path = ledger.mirror.files()[0]
@@ -92,7 +93,7 @@ def test_a_segment_edited_with_its_size_and_time_kept_is_rebuilt_before_a_read(
     old mtime put back. The read path re-hashes every segment and rebuilds it."""
     ledger = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
     try:
-        ledger.ingest(s1_events("s1"))
+        load_history(ledger, s1_events("s1"))
         mirror = ledger.mirror
         assert mirror is not None
         mirror.sync()

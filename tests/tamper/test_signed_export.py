@@ -16,6 +16,7 @@ from glasscredit.config import Settings
 from glasscredit.policy import default_policy
 from glasscredit.rights import export_subject, verify_export
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import NOW_US
 from tests.rights._helpers import s1_events
 
@@ -28,7 +29,7 @@ def _context(ledger: Ledger, key: Path) -> Context:
 
 
 def _signed(ledger: Ledger, tmp_path: Path) -> dict[str, Any]:
-    ledger.ingest(s1_events("s1"))
+    load_history(ledger, s1_events("s1"))
     return dict(gc.export_subject(_context(ledger, tmp_path / "op.key"), "s1").document)
 
 
@@ -39,7 +40,7 @@ def _trimmed(doc: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     forged["events"] = [e for e in doc["events"] if e["event_id"] not in NEGATIVE]
     own = Ledger(f"sqlite:///{tmp_path / 'forger.db'}", default_policy(), clock=lambda: NOW_US)
     try:
-        own.ingest([e for e in s1_events("s1") if e["event_id"] not in NEGATIVE])
+        load_history(own, [e for e in s1_events("s1") if e["event_id"] not in NEGATIVE])
         honest = export_subject(own, "s1", now_us=doc["as_of_us"])
     finally:
         own.close()
@@ -95,7 +96,7 @@ def test_cli_export_is_signed_and_verify_export_names_the_difference(
 ) -> None:
     runner = CliRunner()
     led = Ledger(sqlite_url, default_policy(), clock=lambda: NOW_US)
-    led.ingest(s1_events("s1"))
+    load_history(led, s1_events("s1"))
     led.close()
     out = tmp_path / "export.json"
     env = {"GLASSCREDIT_OPERATOR_KEY": str(tmp_path / "op.key")}
@@ -114,14 +115,15 @@ def test_an_export_names_the_source_never_the_reporter_or_endorser(
 ) -> None:
     from tests.conftest import event
 
-    ledger.ingest(
+    load_history(
+        ledger,
         [
             *s1_events("s1"),
             *s1_events("informant-7"),
             event("r1", "s1", "report.misconduct", reporter="informant-7"),
             event("n1", "s1", "endorsement", endorser="friend-3"),
             event("n0", "friend-3", "endorsement", endorser="s1"),
-        ]
+        ],
     )
     doc = dict(gc.export_subject(_context(ledger, tmp_path / "op.key"), "s1").document)
     text = json.dumps(doc)

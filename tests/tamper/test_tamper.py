@@ -18,6 +18,7 @@ from glasscredit.policy import content_hash
 from glasscredit.store import Ledger
 from glasscredit.store._audit import row_hash
 from glasscredit.store._coverage import COVERED_TABLES, StateTracker, locate_row
+from tests._history import load_history
 from tests.conftest import NOW_US
 from tests.rights._helpers import s1_events
 from tests.tamper._scenario import build
@@ -435,7 +436,7 @@ def test_locators_start_afresh_after_a_state_written_without_them(
     def without_locators(self: StateTracker) -> dict[str, dict[str, object]]:
         return {n: {"rows": s["rows"], "lthash": s["lthash"]} for n, s in real(self).items()}
 
-    ledger.ingest(s1_events("s1"))
+    load_history(ledger, s1_events("s1"))
     monkeypatch.setattr(StateTracker, "state", without_locators)
     ledger.holds.hold("burst:bank:1", [("bank", "s1-late")], NOW_US, actor="op")
     monkeypatch.undo()
