@@ -1,9 +1,10 @@
 """One SparkSession and one generated ledger for the whole test session.
 
 The ledger is a small generated population ingested in two rounds (a past time and
-now), with a trust and a report snapshot at each, open and resolved disputes, a held
-burst and an erased subject, and a copy of its events taken before the erasure and
-partitioned by day: an operator's lake that still holds the erased subject's records.
+now; each round the partners' records, in approved backfills), with a trust and a report
+snapshot at each, open and resolved disputes, a held burst and an erased subject, and a
+copy of its events taken before the erasure and partitioned by day: an operator's lake
+that still holds the erased subject's records.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from glasscredit.scoring import Scorer, rescore
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 from glasscredit.store import Ledger, sqlite_url
 from glasscredit.trust import Burst, compute_reports, compute_trust, hold_bursts
+from tests._history import approve_history
 
 STORED = ("subject", "score", "tier", "inputs_digest", "detail")
 NOW = DEFAULT_END_US
@@ -91,10 +93,16 @@ class World:
 
 
 def _ingest_until(led: Ledger, pop: Path, lo: int, hi: int, work: Path) -> None:
-    part = work / f"part-{lo}.parquet"
+    """The population's events dated in ``(lo, hi]``, loaded as production loads a
+    partner's records: one approved backfill per source, known as they happened."""
     occurred = pl.col("occurred_at").str.to_datetime(time_unit="us", time_zone="UTC").dt.epoch("us")
-    pl.read_parquet(pop).filter((occurred > lo) & (occurred <= hi)).write_parquet(part)
-    led.ingest_file(part).check()
+    rows = pl.read_parquet(pop).filter((occurred > lo) & (occurred <= hi))
+    for source in sorted(rows["source"].unique().to_list()):
+        mine = rows.filter(pl.col("source") == source)
+        part = work / f"part-{lo}-{source}.parquet"
+        mine.write_parquet(part)
+        backfill = approve_history(led, source, int(mine.select(occurred.min()).item()))
+        led.ingest_file(part, backfill=backfill).check()
 
 
 def build_world(root: Path, subjects: int = 240) -> World:

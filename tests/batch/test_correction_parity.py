@@ -13,6 +13,7 @@ from glasscredit.batch import run_batch
 from glasscredit.rights import confirm_correction, open_dispute
 from glasscredit.scoring import Scorer
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.batch.conftest import STORED, rescored_rows
 from tests.conftest import NOW_US, event
 
@@ -23,7 +24,8 @@ def test_engines_apply_a_correction_as_the_ledger_does(
     ledger: Ledger, spark: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GLASSCREDIT_MIRROR_DIR", str(tmp_path / "mirror"))  # PostgreSQL's
-    ledger.ingest(
+    load_history(  # months of the partners' records
+        ledger,
         [
             event(f"{s}-{i}", subject=s, occurred_at=f"2026-0{1 + i}-02T10:00:00Z")
             for s in ("s1", "s2", "s3")
@@ -32,7 +34,7 @@ def test_engines_apply_a_correction_as_the_ledger_does(
         + [
             event("late-s1", subject="s1", type_="payment.late", days_late=70),
             event("late-s2", subject="s2", type_="payment.late", days_late=40),
-        ]
+        ],
     ).check()
     d = open_dispute(
         ledger, "s1", "late-s1", "7 days", now_us=NOW_US, actor="t", correct=("days_late", 7)

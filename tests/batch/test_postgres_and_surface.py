@@ -12,12 +12,14 @@ import glasscredit.batch
 from glasscredit.batch import run_batch
 from glasscredit.rights import erase_subject, open_dispute
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.batch.conftest import STORED, rescored_rows
 from tests.conftest import NOW_US, event
 
 
 def test_engines_equal_the_ledgers_scores(ledger: Ledger, spark: object, tmp_path: Path) -> None:
-    ledger.ingest(
+    load_history(  # months of the partners' records
+        ledger,
         [
             event(f"{s}-{i}", subject=s, occurred_at=f"2026-0{1 + i}-02T10:00:00Z")
             for s in ("s1", "s2", "s3", "s4")
@@ -26,7 +28,7 @@ def test_engines_equal_the_ledgers_scores(ledger: Ledger, spark: object, tmp_pat
         + [
             event("late-s2", subject="s2", type_="payment.late", days_late=40),
             event("e-s3", subject="s3", type_="endorsement", endorser="s4"),
-        ]
+        ],
     ).check()
     open_dispute(ledger, "s2", "late-s2", "paid on time", now_us=NOW_US, actor="t")
     erase_subject(ledger, "s4", now_us=NOW_US, actor="t")  # also takes s3's endorsement

@@ -8,7 +8,7 @@ from typing import Any
 from glasscredit.policy import DAY_US, Policy, default_policy, iso, policy_from_dict
 from tests.conftest import NOW_US
 
-__all__ = ["NOW_US", "ago", "clocked_policy"]
+__all__ = ["NOW_US", "ago", "clocked_policy", "unbounded_policy"]
 
 
 def clocked_policy(**overrides: Any) -> Policy:
@@ -21,6 +21,17 @@ def clocked_policy(**overrides: Any) -> Policy:
         "backdate": [{"type": "identity.verified", "max": "7d"}],
     }
     data["lateness"] = {"max_lag": "35d", "types": {}}
+    for key, value in overrides.items():
+        data[key] = value
+    return policy_from_dict(data)
+
+
+def unbounded_policy(**overrides: Any) -> Policy:
+    """The default policy with no backdating bound and no lateness bound (``null``): the
+    reference the clock tests compare against, whatever the shipped policy sets."""
+    data = json.loads(default_policy().to_json())
+    data["ingest"] = {**data["ingest"], "max_backdate": None, "backdate": []}
+    data["lateness"] = {"max_lag": None, "types": {}}
     for key, value in overrides.items():
         data[key] = value
     return policy_from_dict(data)

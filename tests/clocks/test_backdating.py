@@ -12,7 +12,7 @@ import pytest
 from glasscredit.exceptions import PolicyError
 from glasscredit.policy import DAY_US
 from glasscredit.store import Ledger
-from tests.clocks._helpers import NOW_US, ago, clocked_policy
+from tests.clocks._helpers import NOW_US, ago, clocked_policy, unbounded_policy
 from tests.conftest import FakeClock, event
 
 
@@ -75,10 +75,8 @@ def test_most_specific_rule_wins(sqlite_url: str) -> None:
 
 
 def test_no_bound_when_the_policy_sets_none(sqlite_url: str) -> None:
-    """The shipped policy has no bound yet (docs/clocks.md): a year-old event goes in."""
-    from glasscredit.policy import default_policy
-
-    with Ledger(sqlite_url, default_policy(), clock=FakeClock()) as led:
+    """A policy that sets no bound (``null``) lets a year-old live event in."""
+    with Ledger(sqlite_url, unbounded_policy(), clock=FakeClock()) as led:
         assert led.ingest([event("old", occurred_at=ago(365))]).accepted == 1
 
 

@@ -9,7 +9,7 @@ import polars as pl
 from glasscredit.features import compute_features, subject_pass
 from glasscredit.policy import DAY_US, default_policy
 from glasscredit.store import EVENT_FRAME_SCHEMA
-from tests.clocks._helpers import NOW_US, clocked_policy
+from tests.clocks._helpers import NOW_US, clocked_policy, unbounded_policy
 
 T_PAST = NOW_US - 200 * DAY_US
 
@@ -66,7 +66,7 @@ def test_late_positive_events_do_not_count_and_say_why() -> None:
     assert "stale-bill" not in counted
     assert [e["event_id"] for e in one.late] == ["stale-bill"]
     # without the bound the stale bill counts: the rule is what removes it
-    assert _both(df, default_policy(), NOW_US, None) != values
+    assert _both(df, unbounded_policy(), NOW_US, None) != values
 
 
 def test_caps_on_the_ledger_clock_limit_a_backdated_flood() -> None:
@@ -74,7 +74,7 @@ def test_caps_on_the_ledger_clock_limit_a_backdated_flood() -> None:
     cap allows; the same payments reported as they happened all count."""
     import json
 
-    data = json.loads(default_policy().to_json())
+    data = json.loads(unbounded_policy().to_json())  # no lateness: the caps alone
     for f in data["features"]:
         if f["name"] == "on_time_payments_24m":
             f["max_per_ledger_period"] = [{"period": "7d", "max": 2}, {"period": "1mo", "max": 3}]
@@ -94,4 +94,4 @@ def test_caps_on_the_ledger_clock_limit_a_backdated_flood() -> None:
     # known a week apart: the weekly cap never binds; all five fall in one month of the
     # ledger's clock, where the monthly cap keeps 3
     assert _both(honest, policy, NOW_US, None)["on_time_payments_24m"] == 3
-    assert _both(honest, default_policy(), NOW_US, None)["on_time_payments_24m"] == 5
+    assert _both(honest, unbounded_policy(), NOW_US, None)["on_time_payments_24m"] == 5

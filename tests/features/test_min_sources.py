@@ -20,6 +20,7 @@ from glasscredit.features import compute_features, subject_pass
 from glasscredit.policy import DAY_US, default_policy, parse_timestamp, policy_from_dict
 from glasscredit.scoring import Scorer, explain_row, path_to_next_tier
 from glasscredit.store import EVENT_FRAME_SCHEMA, Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 T0 = parse_timestamp("2026-09-01T00:00:00Z")
@@ -209,7 +210,7 @@ def test_a_newcomer_known_to_one_bank_scores_what_the_table_says(
         event("idv", type_="identity.verified", level=2, occurred_at="2026-03-01T00:00:00Z"),
     ]
     evs += [event(f"pay-{m}", occurred_at=f"2026-0{m}-15T12:00:00Z") for m in range(3, 9)]
-    assert ledger.ingest(evs).accepted == 8
+    assert load_history(ledger, evs).accepted == 8  # six months of the bank's records
     exp = Scorer(ledger).explain("s1", T0)
     lines = {f.name: f for f in exp.features}
     # on_time 6 -> [6, 12) +10 (the single-source cap is 23: nothing clipped); share 1.0
@@ -231,7 +232,7 @@ def test_a_second_independent_source_lifts_the_limit(ledger: Ledger, clock: Fake
         event(f"pay-{i}", occurred_at=f"2025-{(i % 12) + 1:02d}-{(i // 12) + 1:02d}T12:00:00Z")
         for i in range(30)
     ]
-    ledger.ingest(evs)
+    load_history(ledger, evs).check()  # the bank's records of 2025
     sc = Scorer(ledger)
     before = {f.name: f for f in sc.explain("s1", T0).features}
     assert (before["on_time_payments_24m"].value, before["on_time_payments_24m"].points) == (

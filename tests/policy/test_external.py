@@ -86,6 +86,9 @@ def test_a_policy_without_trust_needs_no_trust_events() -> None:
     data.pop("trust_events")
     for t in ("endorsement", "report.misconduct"):
         data["event_types"].pop(t)
+    # and any backdating bound naming them (a rule of an undeclared type is refused)
+    bounds = data["ingest"].get("backdate", [])
+    data["ingest"]["backdate"] = [r for r in bounds if r.get("type") != "endorsement"]
     for name in ("community", "forum"):  # the sources that reported only those
         data["sources"].pop(name)
     policy = policy_from_dict(data)

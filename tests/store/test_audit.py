@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glasscredit.store import Ledger
-from tests.conftest import event
+from tests.store._live import event
 
 
 def _tamper(ledger: Ledger, sql: str) -> None:

@@ -9,20 +9,21 @@ import pytest
 import glasscredit.store._columnar as columnar
 from glasscredit.policy import parse_timestamp
 from glasscredit.store import Ledger
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 
 
 def _fill(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ledger.ingest(
         [
-            event("e1", "s1", "payment.late", "2026-03-02T10:00:00Z", days_late=45),
-            event("e2", "s2", "bill.paid", "2026-03-03T10:00:00Z", kind="internet"),
-            event("e3", "s3", "identity.verified", "2026-03-04T10:00:00Z", level=3),
+            event("e1", "s1", "payment.late", "2026-08-27T10:00:00Z", days_late=45),
+            event("e2", "s2", "bill.paid", "2026-08-28T10:00:00Z", kind="internet"),
+            event("e3", "s3", "identity.verified", "2026-08-29T10:00:00Z", level=3),
         ]
     ).check()
     clock.set("2026-09-02T00:00:00Z")
-    ledger.ingest([event("e4", "s4", "payment.on_time", "2026-03-05T10:00:00Z")]).check()
+    ledger.ingest([event("e4", "s4", "payment.on_time", "2026-08-30T10:00:00Z")]).check()
 
 
 def test_event_table_round_trips_every_column(ledger: Ledger, clock: FakeClock) -> None:
@@ -32,7 +33,7 @@ def test_event_table_round_trips_every_column(ledger: Ledger, clock: FakeClock) 
     assert [r["seq"] for r in rows] == [1, 2, 3, 4]  # ingest order
     first = rows[0]
     assert (first["subject"], first["source"], first["type"]) == ("s1", "bank", "payment.late")
-    assert first["occurred_at_us"] == parse_timestamp("2026-03-02T10:00:00Z")
+    assert first["occurred_at_us"] == parse_timestamp("2026-08-27T10:00:00Z")
     assert first["recorded_at_us"] == parse_timestamp("2026-09-01T00:00:00Z")
     # JSON with quotes and commas survives the CSV hop byte for byte
     assert json.loads(first["attributes"]) == {"amount": 10, "days_late": 45}

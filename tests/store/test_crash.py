@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from glasscredit.policy import Policy
 from glasscredit.simulate import DEFAULT_END_US, PopulationSpec, write_population
 from glasscredit.store import Ledger
+from tests._history import approve_history
 
 # the child ingests in small batches, so it is killed with many batches still to come;
 # its file is read by a reader process of its own, as a large file's would be
@@ -24,9 +26,9 @@ import sys
 from glasscredit.store import Ledger, _ingest
 from glasscredit.policy import default_policy
 _ingest.PROCESS_MIN_BYTES = 0
-url, path, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
+url, path, now, backfill = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 with Ledger(url, default_policy(), clock=lambda: now) as led:
-    led.ingest_file(path, batch_size=500)
+    led.ingest_file(path, batch_size=500, backfill=backfill)
 """
 
 
@@ -34,7 +36,8 @@ def _batches_committed(url: str) -> int:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one())
+            query = "SELECT count(*) FROM audit_log WHERE action = 'ingest'"
+            return int(conn.execute(text(query)).scalar_one())
     except DBAPIError:  # the child has not created the tables yet
         return 0
     finally:
@@ -56,10 +59,18 @@ def _readers_alive() -> list[int]:
 def test_killed_ingest_resent_ends_with_each_event_once(
     db_url: str, tmp_path: Path, policy: Policy
 ) -> None:
+    # years of one bank's history: loaded as production loads it, in an approved backfill
+    everyone = tmp_path / "population.jsonl"
+    write_population(PopulationSpec(subjects=300, seed=3, chunk_subjects=100), everyone)
     path = tmp_path / "events.jsonl"
-    total = write_population(PopulationSpec(subjects=300, seed=3, chunk_subjects=100), path)
+    with everyone.open() as src, path.open("w") as dst:
+        bank = [line for line in src if json.loads(line)["source"] == "bank"]
+        dst.writelines(bank)
+    total = len(bank)
+    with Ledger(db_url, policy, clock=lambda: DEFAULT_END_US) as led:
+        backfill = approve_history(led, "bank", 0)
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, str(path), str(DEFAULT_END_US)],
+        [sys.executable, "-c", CHILD, db_url, str(path), str(DEFAULT_END_US), str(backfill)],
         stderr=subprocess.PIPE,
     )
     try:
@@ -86,7 +97,7 @@ def test_killed_ingest_resent_ends_with_each_event_once(
         before = led.counts()["events"]
         assert 0 < before < total and before % 500 == 0  # killed mid-ingest: whole batches
         assert led.verify_audit().ok
-        rep = led.ingest_file(path)
+        rep = led.ingest_file(path, backfill=backfill)
         assert (rep.input, rep.accepted, rep.duplicates, rep.rejected) == (
             total,
             total - before,

@@ -11,20 +11,21 @@ import pytest
 
 from glasscredit.exceptions import IngestFileError, NotFoundError
 from glasscredit.store import Ledger
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 
 
 def test_valid_events_are_stored_with_both_times(ledger: Ledger, clock: FakeClock) -> None:
     rep = ledger.ingest(
         [
-            event("e1", occurred_at="2026-03-02T10:00:00+02:00"),
+            event("e1", occurred_at="2026-08-28T10:00:00+02:00"),
             event("e2", type_="payment.late", days_late=12),
         ]
     )
     assert (rep.input, rep.accepted, rep.duplicates, rep.rejected) == (2, 2, 0, 0)
     evs = ledger.events_of("s1")
     assert [e.event_id for e in evs] == ["e1", "e2"]
-    assert evs[0].as_dict()["occurred_at"] == "2026-03-02T08:00:00Z"
+    assert evs[0].as_dict()["occurred_at"] == "2026-08-28T08:00:00Z"
     assert all(e.recorded_at_us == clock.now_us for e in evs)
     assert evs[1].attributes == {"amount": 10, "days_late": 12}
 
@@ -127,9 +128,9 @@ def test_files_of_every_format_ingest_the_same(
     cs.write_text(
         "event_id,subject,source,type,occurred_at,attributes.amount,"
         "attributes.days_late,attributes.level\n"
-        "e1,s1,bank,payment.on_time,2026-03-02T10:00:00Z,10,,\n"
-        "e2,s1,bank,payment.late,2026-03-02T10:00:00Z,10,3,\n"
-        "e3,s1,bank,identity.verified,2026-03-02T10:00:00Z,,,3\n"
+        "e1,s1,bank,payment.on_time,2026-08-28T10:00:00Z,10,,\n"
+        "e2,s1,bank,payment.late,2026-08-28T10:00:00Z,10,3,\n"
+        "e3,s1,bank,identity.verified,2026-08-28T10:00:00Z,,,3\n"
     )
     pqf = tmp_path / "a.parquet"
     pq.write_table(

@@ -123,7 +123,7 @@ _T = 1_788_220_800_000_000  # 2026-09-01
 
 def _exclusions_ledger(db_url: str, policy: Policy) -> None:
     """A ledger with audited exclusion periods (a hold, a dispute), at the head."""
-    from tests.conftest import event
+    from tests.store._live import event
 
     with Ledger(db_url, policy, clock=lambda: _T) as ledger:
         ledger.ingest([event("x1", "a"), event("x2", "b", "rental.returned", asset="bike")])
@@ -180,6 +180,6 @@ def test_0014_does_not_vouch_for_a_table_edited_before(db_url: str, policy: Poli
 
 
 def event_of(event_id: str, subject: str, type_: str) -> dict[str, object]:
-    from tests.conftest import event
+    from tests.store._live import event
 
     return event(event_id, subject, type_, asset="bike")

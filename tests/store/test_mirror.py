@@ -14,7 +14,8 @@ from glasscredit.rights import erase_subject
 from glasscredit.scoring import Scorer
 from glasscredit.store import Ledger
 from glasscredit.store._mirror import EventMirror
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 
 T = parse_timestamp("2026-09-01T00:00:00Z")
 
@@ -40,7 +41,7 @@ def _ingest(ledger: Ledger, n: int, start: int = 0, subject: str = "s1") -> None
             event(
                 f"{subject}-{i}",
                 subject=subject,
-                occurred_at=f"2026-0{1 + i % 8}-0{1 + i % 9}T10:00:00Z",
+                occurred_at=f"2026-08-0{1 + i % 9}T{10 + i % 8}:00:00Z",  # live: days back
             )
             for i in range(start, start + n)
         ]

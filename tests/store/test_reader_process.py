@@ -12,7 +12,8 @@ from glasscredit.exceptions import IngestFileError, LedgerError
 from glasscredit.policy import Policy
 from glasscredit.store import Ledger, _ingest
 from glasscredit.store._pipeline import in_process
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 
 
 def _mixed_file(path: Path) -> Path:

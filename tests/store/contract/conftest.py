@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from glasscredit.policy import parse_timestamp
 from glasscredit.store import Ledger
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 
 T0 = parse_timestamp("2026-09-01T00:00:00Z")
 DAY = 86_400_000_000
@@ -21,11 +22,11 @@ def fill(ledger: Ledger, clock: FakeClock) -> None:
     clock.set("2026-09-01T00:00:00Z")
     ledger.ingest(
         [
-            event("e1", "s1", "payment.late", "2026-03-02T10:00:00Z", days_late=45),
-            event("e2", "s2", "bill.paid", "2026-03-03T10:00:00Z", kind="internet"),
-            event("e3", "s1", "rental.returned", "2026-03-04T10:00:00Z"),
-            event("e4", "s3", "endorsement", "2026-03-05T10:00:00Z", endorser="s1"),
+            event("e1", "s1", "payment.late", "2026-08-27T10:00:00Z", days_late=45),
+            event("e2", "s2", "bill.paid", "2026-08-28T10:00:00Z", kind="internet"),
+            event("e3", "s1", "rental.returned", "2026-08-29T10:00:00Z"),
+            event("e4", "s3", "endorsement", "2026-08-30T10:00:00Z", endorser="s1"),
         ]
     ).check()
     clock.set("2026-09-02T00:00:00Z")
-    ledger.ingest([event("e5", "s2", "payment.on_time", "2026-03-06T10:00:00Z")]).check()
+    ledger.ingest([event("e5", "s2", "payment.on_time", "2026-08-31T10:00:00Z")]).check()

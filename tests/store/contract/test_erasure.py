@@ -7,7 +7,8 @@ import pytest
 from glasscredit.exceptions import NotFoundError
 from glasscredit.store import Ledger
 from glasscredit.store._audit import subject_hash
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 from tests.store.contract.conftest import DAY, T0, fill
 
 NAMED = {"endorsement": ["endorser"], "report.misconduct": ["reporter"]}

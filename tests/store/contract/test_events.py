@@ -10,7 +10,8 @@ import pytest
 from glasscredit.exceptions import NotFoundError
 from glasscredit.policy import parse_timestamp
 from glasscredit.store import EVENT_SCHEMA, Ledger
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 from tests.store.contract.conftest import DAY, T0, fill
 
 
@@ -18,8 +19,8 @@ def test_ingest_appends_once_and_reports_every_row(ledger: Ledger, clock: FakeCl
     fill(ledger, clock)
     again = ledger.ingest(
         [
-            event("e1", "s1", "payment.late", "2026-03-02T10:00:00Z", days_late=45),
-            event("e1", "s1", "payment.late", "2026-03-02T10:00:00Z", days_late=46),
+            event("e1", "s1", "payment.late", "2026-08-27T10:00:00Z", days_late=45),
+            event("e1", "s1", "payment.late", "2026-08-27T10:00:00Z", days_late=46),
             {"event_id": "bad"},
         ]
     )
@@ -60,7 +61,7 @@ def test_one_read_path_with_every_filter(ledger: Ledger, clock: FakeClock) -> No
     assert ids(ledger.event_frame(subjects_in=[])) == []
     assert ids(ledger.event_frame(recorded_by_us=T0)) == ["e1", "e2", "e3", "e4"]
     assert ids(ledger.event_frame(types=["bill.paid", "payment.on_time"])) == ["e2", "e5"]
-    occ = parse_timestamp("2026-03-03T10:00:00Z")
+    occ = parse_timestamp("2026-08-28T10:00:00Z")
     assert ids(ledger.event_frame(occurred_from_us=occ)) == ["e2", "e3", "e4", "e5"]
     assert ids(ledger.event_frame(occurred_by_us=occ)) == ["e1", "e2"]
     batches = list(ledger.iter_event_batches(subject_range=("s2", "s3"), chunk=1))
@@ -84,8 +85,8 @@ def test_first_events_per_subject_and_source(ledger: Ledger, clock: FakeClock) -
     fill(ledger, clock)
     first = ledger.first_events(T0 + DAY)
     got = {(r["subject"], r["source"]): r["first_us"] for r in first.iter_rows(named=True)}
-    assert got[("s1", "bank")] == parse_timestamp("2026-03-02T10:00:00Z")
-    assert got[("s2", "bank")] == parse_timestamp("2026-03-03T10:00:00Z")
+    assert got[("s1", "bank")] == parse_timestamp("2026-08-27T10:00:00Z")
+    assert got[("s2", "bank")] == parse_timestamp("2026-08-28T10:00:00Z")
     assert set(got) == {("s1", "bank"), ("s1", "rentals"), ("s2", "bank"), ("s3", "community")}
     # and when the ledger first knew of each (its own clock): the batch of the first day,
     # s2's on-time payment of the second day does not move it

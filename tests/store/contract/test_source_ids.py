@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from glasscredit.store import Ledger
-from tests.conftest import FakeClock, event
+from tests.conftest import FakeClock
+from tests.store._live import event
 from tests.store.contract.conftest import DAY, T0
 
 
