@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from glasscredit.cli import app
+from glasscredit.policy import iso
 from tests.conftest import event
 
 runner = CliRunner()
@@ -124,8 +126,9 @@ def test_errors_map_to_exit_codes(demo_db: str, tmp_path: Path) -> None:
 def test_ingest_reports_rejected_rows(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'i.db'}"
     f = tmp_path / "e.jsonl"
-    good = event("g1", occurred_at="2025-01-01T00:00:00Z")
-    bad = event("b1", occurred_at="2025-01-01T00:00:00Z", religion="x")
+    yesterday = iso(int((time.time() - 86_400) * 1_000_000))  # live: the CLI's clock is real
+    good = event("g1", occurred_at=yesterday)
+    bad = event("b1", occurred_at=yesterday, religion="x")
     f.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
     result = runner.invoke(app, ["ingest", str(f), "--json", "--db", db])
     assert result.exit_code == 3

@@ -4,11 +4,13 @@ subjects changed, and why, on the command line and in each subject's history."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from glasscredit.cli import app
+from glasscredit.policy import iso
 from tests.conftest import event
 
 runner = CliRunner()
@@ -24,10 +26,25 @@ def _mutual(a: str, b: str) -> list[dict[str, object]]:
 
 
 def _ingest(tmp_path: Path, db: str, name: str, events: list[dict[str, object]]) -> None:
-    path = tmp_path / name
-    path.write_text("".join(json.dumps(e) + "\n" for e in events))
-    result = runner.invoke(app, ["ingest", str(path), "--db", db])
-    assert result.exit_code == 0, result.output
+    """Each source's events, all dated before today, loaded as an operator loads a
+    partner's records: ``backfill approve`` (known as they happened), then ``ingest
+    --backfill``."""
+    now = iso(int(time.time() * 1_000_000))
+    for source in sorted({str(e["source"]) for e in events}):
+        mine = [e for e in events if e["source"] == source]
+        first = min(str(e["occurred_at"]) for e in mine)
+        approved = runner.invoke(
+            app,
+            ["backfill", "approve", "--source", source, "--from", first, "--to", now,
+             "--known-from", first, "--by", "test", "--reason", "history", "--json",
+             "--db", db],
+        )  # fmt: skip
+        assert approved.exit_code == 0, approved.output
+        backfill = str(json.loads(approved.output)["backfill_id"])
+        path = tmp_path / f"{source}-{name}"
+        path.write_text("".join(json.dumps(e) + "\n" for e in mine))
+        result = runner.invoke(app, ["ingest", str(path), "--backfill", backfill, "--db", db])
+        assert result.exit_code == 0, result.output
 
 
 def test_refresh_says_how_many_changed_and_why(tmp_path: Path) -> None:

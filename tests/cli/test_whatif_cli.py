@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from glasscredit.cli import app
 from glasscredit.policy import default_policy
 from glasscredit.store import Ledger
+from tests._history import load_history
 from tests.conftest import FakeClock
 from tests.rights._helpers import s1_events
 
@@ -19,7 +20,7 @@ runner = CliRunner()
 def test_whatif_actions_are_the_policys(tmp_path: Path, clock: FakeClock) -> None:
     db = f"sqlite:///{tmp_path / 'w.db'}"
     with Ledger(db, default_policy(), clock=clock) as led:
-        led.ingest(s1_events())
+        load_history(led, s1_events()).check()  # the partners' records of s1
     listed = runner.invoke(app, ["whatif-actions", "--json"])
     assert listed.exit_code == 0, listed.output
     names = [a["name"] for a in json.loads(listed.output)["actions"]]
