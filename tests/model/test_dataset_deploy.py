@@ -21,11 +21,19 @@ from glasscredit.cli import app as cli
 from glasscredit.config import Settings, system_clock
 from glasscredit.exceptions import PolicyError, ValidationError
 from glasscredit.model import ScorecardClassifier, load_model, rescale_table, save_model
-from glasscredit.policy import MONTH_US, PointsTable, default_policy, iso, load_policy
+from glasscredit.policy import (
+    MONTH_US,
+    PointsTable,
+    default_policy,
+    iso,
+    load_policy,
+    parse_timestamp,
+)
 from glasscredit.rights import open_dispute
 from glasscredit.scoring import Scorer
 from glasscredit.simulate import DEFAULT_END_US
 from glasscredit.store import Ledger
+from tests._history import approve_history
 from tests.conftest import FakeClock, event
 
 
@@ -118,14 +126,20 @@ def _small_ledger(url: str, clock: FakeClock) -> None:
         led.ingest([event("late", "a", "payment.late", "2025-01-15T00:00:00Z", days_late=40)])
         # outcomes: a defaults within the year (reported late), b's comes after it,
         # c's missed bill is excluded by a dispute open now
+        # (older than the backdating bounds: the bank's late reports arrive in a backfill
+        # the operator approved, known to the ledger only now)
         clock.set("2026-05-01T00:00:00Z")
+        late = approve_history(
+            led, "bank", parse_timestamp("2025-06-01T00:00:00Z"), known_from_us=clock()
+        )
         led.ingest(
             [
                 event("d", "a", "loan.defaulted", "2025-11-01T00:00:00Z"),
                 event("db", "b", "loan.defaulted", "2026-03-01T00:00:00Z"),
                 event("m", "c", "bill.missed", "2025-06-01T00:00:00Z"),
-            ]
-        )
+            ],
+            backfill=late,
+        ).check()
         open_dispute(led, "c", "m", "not mine", now_us=clock(), actor="subject", source="bank")
 
 

@@ -14,6 +14,7 @@ from glasscredit.cli import app as cli
 from glasscredit.config import Settings
 from glasscredit.exceptions import ValidationError
 from glasscredit.policy import default_policy, parse_timestamp
+from tests._history import load_history
 from tests.conftest import FakeClock, event
 
 
@@ -30,12 +31,12 @@ def _ledger(url: str, clock: FakeClock) -> None:
             event(f"id-a{i}", f"a{i}", "identity.verified", "2026-08-01T00:00:00Z", level=3)
             for i in range(40)
         ]
-        ctx.ledger.ingest(evs)
+        load_history(ctx.ledger, evs).check()  # the bank's records: openings of 2020
         gc.score(ctx, as_of_us=parse_timestamp("2026-09-15T00:00:00Z"))
         clock.set("2026-10-01T00:00:00Z")
         ctx.ledger.ingest(
             [
-                event(f"id-b{i}", f"b{i}", "identity.verified", "2026-09-20T00:00:00Z", level=3)
+                event(f"id-b{i}", f"b{i}", "identity.verified", "2026-09-28T00:00:00Z", level=3)
                 for i in range(20)
             ]
         )
