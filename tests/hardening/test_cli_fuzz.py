@@ -134,9 +134,15 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.setattr(uvicorn, "run", fake_run)
         mp.setattr(gc, "follow", one_step)
         url = f"sqlite:///{folder / 'ledger.db'}"
-        rows = [event(f"e{i}", f"s{i % 3}") for i in range(9)]
-        rows.append(event("en1", "s1", "endorsement", endorser="s2"))
-        (folder / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        # the feed is history (March 2026): each source's part is loaded as production
+        # loads a partner's past, through a backfill the operator approves (ids 1 and 2)
+        feeds = {
+            "bank": [event(f"e{i}", f"s{i % 3}") for i in range(9)],
+            "community": [event("en1", "s1", "endorsement", endorser="s2")],
+        }
+        for name, rows in (*feeds.items(), ("all", [r for f in feeds.values() for r in f])):
+            text = "\n".join(json.dumps(r) for r in rows) + "\n"
+            (folder / ("feed.jsonl" if name == "all" else f"feed-{name}.jsonl")).write_text(text)
         load_german_credit().head(200).write_csv(folder / "data.csv")
         (folder / "broken.csv").write_bytes(b"a,b\n1,\xff\xfe\n" + b"[" * 5000)
         (folder / "deep.json").write_text("[" * 100_000)
@@ -146,7 +152,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         (folder / "policies").mkdir()
         db = ("--db", url)
         _ok("init", *db)
-        _ok("ingest", "feed.jsonl", *db)
+        for n, source in enumerate(feeds, start=1):
+            _ok(
+                "backfill", "approve", "--source", source, "--from", "2026-03-01T00:00:00Z",
+                "--to", "2026-04-01T00:00:00Z", "--known-from", "2026-03-01T00:00:00Z",
+                "--by", "op", "--reason", f"the {source}'s history", *db,
+            )  # fmt: skip
+            _ok("ingest", f"feed-{source}.jsonl", "--backfill", str(n), *db)
         _ok("score", *db)
         _ok("dispute", "open", "s1", "e1", "--reason", "not mine", *db)
         _ok("dispute", "open", "s2", "e2", "--reason", "paid", *db)

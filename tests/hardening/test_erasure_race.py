@@ -26,6 +26,8 @@ from glasscredit.store import Ledger
 from tests.conftest import NOW_US, FakeClock, event
 
 VICTIM = "victim-1"
+#: the feed is live (the clock is 2026-09-01): dated within the policy's backdating bounds
+AT = "2026-08-30T10:00:00Z"
 
 
 def _write_feed(path: Path, rows: int) -> None:
@@ -33,11 +35,11 @@ def _write_feed(path: Path, rows: int) -> None:
     with path.open("w") as fh:
         for i in range(rows):
             if i % 25 == 0:
-                rec = event(f"v-{i}", VICTIM)
+                rec = event(f"v-{i}", VICTIM, occurred_at=AT)
             elif i % 40 == 0:
-                rec = event(f"e-{i}", f"s{i % 400}", "endorsement", endorser=VICTIM)
+                rec = event(f"e-{i}", f"s{i % 400}", "endorsement", AT, endorser=VICTIM)
             else:
-                rec = event(f"p-{i}", f"s{i % 400}")
+                rec = event(f"p-{i}", f"s{i % 400}", occurred_at=AT)
             fh.write(json.dumps(rec) + "\n")
 
 

@@ -19,6 +19,7 @@ import pytest
 from glasscredit.exceptions import IngestFileError, PolicyError
 from glasscredit.policy import Policy, default_policy, policy_from_dict
 from glasscredit.store import Ledger
+from tests.conftest import FakeClock
 from tests.conftest import event as dated_event
 
 DEEP = "[" * 10_000 + "]" * 10_000  # Python's json recursed past its stack at 1,000
@@ -189,6 +190,32 @@ def test_a_folder_or_a_too_large_file_is_a_named_refusal(tmp_path: Path, db_url:
         with pytest.raises(IngestFileError) as exc:
             led.ingest_file(tmp_path, fmt="jsonl")
         assert [(e.field, e.rule) for e in exc.value.errors] == [("(file)", "file")]
+
+
+def test_a_row_dated_years_back_sent_live_is_refused_by_name(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Under backdating bounds (set here as the shipped policy sets them, so this holds
+    with and without them in default.yaml), an old row sent live is refused alone
+    (``backdated``) on the file path and the records path; its neighbours go in."""
+    data = default_policy().model_dump(mode="json", exclude_none=True)
+    data["ingest"]["max_backdate"] = "62d"
+    data["ingest"]["backdate"] = [{"type": "identity.verified", "max": "7d"}]
+    bounded: Policy = policy_from_dict(data)
+    rows = [
+        event("g0", "s0"),
+        event("old-pay", "s1", occurred_at="2024-03-02T10:00:00Z"),
+        dated_event("old-id", "s2", "identity.verified", "2026-08-20T10:00:00Z"),
+        event("g1", "s1"),
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    expected = [(2, "occurred_at", "backdated"), (3, "occurred_at", "backdated")]
+    with Ledger(sqlite_url, bounded, clock=FakeClock()) as led:
+        report = led.ingest_file(path)
+        assert report.accepted == 2 and _rules(report) == expected
+        again = led.ingest(rows)
+        assert again.duplicates == 2 and _rules(again) == expected
 
 
 @pytest.mark.parametrize(
