@@ -23,6 +23,9 @@ def _world(bounded: bool) -> World:
             "backdate": [{"type": "endorsement", "max": "7d"}],
         }
         data["lateness"] = {"max_lag": "35d", "types": {}}
+    else:  # none, whatever the shipped policy sets
+        data["ingest"] = {**data["ingest"], "max_backdate": None, "backdate": []}
+        data["lateness"] = {"max_lag": None, "types": {}}
     return cast(World, SimpleNamespace(policy=policy_from_dict(data), clock=lambda: T))
 
 
