@@ -68,8 +68,15 @@ def constant() -> dict[str, int]:
 """
 LINE = (
     '{{"event_id":"{tag}-{i}","subject":"{subject}","source":"bank","type":"payment.on_time",'
-    '"occurred_at":"2025-{m:02d}-05T10:00:00Z","attributes":{{"amount":{a}}}}}'
+    '"occurred_at":"{when}","attributes":{{"amount":{a}}}}}'
 )
+DAY_S = 86_400
+
+
+def _recent(k: int) -> str:
+    """A live feed's date: 1 to 5 days before now (within the policy's backdating bounds)."""
+    t = int(time.time()) - (1 + k % 5) * DAY_S
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
 def _port() -> int:
@@ -96,7 +103,7 @@ def _payments(subject: str, n: int, tag: str) -> list[dict[str, Any]]:
 def lines(subjects: list[str], per_subject: int, tag: str) -> bytes:
     """A JSON Lines batch: ``per_subject`` payments of each subject (ids unique by tag)."""
     return "\n".join(
-        LINE.format(tag=tag, i=f"{s}-{k}", subject=s, m=1 + k % 12, a=10 + k)
+        LINE.format(tag=tag, i=f"{s}-{k}", subject=s, when=_recent(k), a=10 + k)
         for s in subjects
         for k in range(per_subject)
     ).encode()
@@ -141,7 +148,19 @@ def prepare(tmp: Path, subjects: int, follow_batches: int) -> tuple[dict[str, st
     names = [f"s{i:06d}" for i in range(subjects)]
     with uc.Context.open(settings) as ctx:
         rows = [e for s in names for e in _payments(s, 12, "seed")]
-        uc.ingest_records(ctx, rows)
+        # last year's payments: history, loaded through an approved backfill as an
+        # operator loads a partner's past (the shipped policy refuses it live)
+        approval = uc.approve_backfill(
+            ctx,
+            source="bank",
+            occurred_from="2025-01-01T00:00:00Z",
+            occurred_to="2025-12-31T00:00:00Z",
+            known_from="2025-01-01T00:00:00Z",
+            approved_by="bench",
+            reason="the bench population's last year",
+        )
+        seeded = uc.ingest_records(ctx, rows, backfill=approval.backfill_id)
+        assert seeded.accepted == len(rows), seeded.errors[:3]
         uc.score(ctx)
         op = uc.create_key(ctx, name="bench", role="operator", actor="bench").token
     now_s = system_clock() // 1_000_000
