@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from glasscredit import app
 from glasscredit.policy import DAY_US, default_policy, format_duration, iso, parse_duration
 from glasscredit.policy._clocks import DEFAULT_MAX_BACKDATE, DEFAULT_MAX_LAG
@@ -25,12 +23,6 @@ from tests.conftest import FakeClock, event
 
 SHIPPED = default_policy()
 
-# The lead removes this skip when default.yaml flips to bounded (the tests need the bounds).
-pytestmark = pytest.mark.skipif(
-    SHIPPED.ingest.max_backdate is None,
-    reason="the shipped policy sets no backdating bound yet (default.yaml ingest.max_backdate "
-    "is null; docs/clocks.md): these tests check the bounds once it does",
-)
 
 
 def _bound(source: str, type_: str) -> int:

@@ -21,9 +21,8 @@ older is history and needs an approved backfill. Facts that a source observes at
 (an identity check, an endorsement, an account opening) have no cycle: ``7d``. A
 positive event that counts must have been reported within about one cycle
 (``lateness.max_lag``: ``35d``): a bill paid and reported in the next statement counts;
-a burst of "old" good behaviour reported in one go does not. A policy that leaves a
-bound out (``null``) has none: the shipped policy does so until its fixtures and the
-demo population load their history as approved backfills (docs/clocks.md).
+a burst of "old" good behaviour reported in one go does not. The shipped policy sets
+these values; a policy that leaves a bound out (``null``) has none (docs/clocks.md).
 """
 
 from __future__ import annotations
