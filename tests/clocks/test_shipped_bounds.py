@@ -24,7 +24,6 @@ from tests.conftest import FakeClock, event
 SHIPPED = default_policy()
 
 
-
 def _bound(source: str, type_: str) -> int:
     return SHIPPED.backdate_bounds_us()[(source, type_)]
 
