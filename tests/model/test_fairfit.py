@@ -154,6 +154,9 @@ def test_the_fair_fit_command_writes_one_table_and_prints_the_frontier(tmp_path:
     assert len(chosen) == 1 and res["repeats"] == 2
     assert chosen[0]["meets"] == res["goal_met"] == any(p["meets"] for p in res["checked"])
     assert sum(p["chosen"] for p in res["frontier"]) == 1 and res["evaluated"] > 10
+    # the pick is the table most likely to meet the goal, and the JSON says how likely
+    assert chosen[0]["p_meets"] == max(p["p_meets"] for p in res["checked"])
+    assert all(0.0 <= p["p_meets"] <= 1.0 for p in res["checked"])
     doc = json.loads(out.read_text())
     assert "group" not in doc["points_table"]["features"]
     assert doc["data"]["protected_steering_only"] == ["group"]

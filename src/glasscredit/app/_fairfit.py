@@ -42,6 +42,7 @@ class CheckedPoint(AppModel):
     worst_air: float | None
     worst_group: str | None
     margin: float | None
+    p_meets: float  # the estimated probability of meeting the goal: what the pick maximises
     meets: bool
     chosen: bool = False
 
@@ -83,6 +84,7 @@ def _checked(c: Any, chosen: Any) -> CheckedPoint:
         worst_air=c.worst_air,
         worst_group=c.worst_group,
         margin=c.margin if math.isfinite(c.margin) else None,
+        p_meets=c.p_meets,
         meets=c.meets,
         chosen=c == chosen,
     )

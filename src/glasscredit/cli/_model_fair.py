@@ -178,6 +178,7 @@ def register(app: typer.Typer) -> None:
             "cost [se]",
             "worst AIR",
             "margin",
+            "P(meets)",
             "candidate",
             title=f"shortlist measured again on {repeats} fresh splits (the pick reads these)",
         )
@@ -187,6 +188,7 @@ def register(app: typer.Typer) -> None:
                 f"{q.auc_cost:+.4f} [{q.auc_cost_se:.4f}]",
                 "n/a" if q.worst_air is None else f"{q.worst_air:.3f}",
                 "n/a" if q.margin is None else f"{q.margin:.2f}",
+                f"{q.p_meets:.2f}",
                 safe(q.description),
             )
         console.print(k)
