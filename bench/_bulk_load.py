@@ -5,7 +5,8 @@ so the benchmark fills the ``events`` table straight from the generator's Parque
 the sqlite3 module: the generator writes events of the default policy's public contract
 (pre-validated by construction), ``content_hash`` is the same
 :func:`glasscredit.policy.content_hash` ingest stores, every event is recorded at the
-generation time ``DEFAULT_END_US``, and ``batch`` is 0: no audit row vouches for these
+generation time ``DEFAULT_END_US`` and known from when it occurred (as history loaded
+through an approved backfill is), and ``batch`` is 0: no audit row vouches for these
 events, so ``verify_audit`` on a benchmark ledger reports them (it is not a real ledger).
 Rows go in the generator's order (subject by subject), which is also the best case for
 reads by subject range; see docs/performance.md.
@@ -115,7 +116,8 @@ def load_sqlite(parquet: Path, db: Path) -> int:
 
 def stored_columns(first_seq: int) -> list[pl.Expr]:
     """The generator's columns as the ledger stores them: seq from ``first_seq`` in row
-    order, times in microseconds, every event recorded at ``DEFAULT_END_US``."""
+        order, times in microseconds, every event recorded at ``DEFAULT_END_US`` and known from
+    when it occurred (a backfill's history)."""
     return [
         pl.int_range(first_seq, first_seq + pl.len(), dtype=pl.Int64).alias("seq"),
         pl.col("event_id"),
@@ -127,7 +129,12 @@ def stored_columns(first_seq: int) -> list[pl.Expr]:
         .dt.epoch("us")
         .alias("occurred_at_us"),
         pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("recorded_at_us"),
-        pl.lit(DEFAULT_END_US, dtype=pl.Int64).alias("known_at_us"),
+        # history loaded as an approved backfill known as it happened (docs/clocks.md):
+        # known when it occurred, so the policy's lateness bound counts it as timely
+        pl.col("occurred_at")
+        .str.to_datetime(time_unit="us", time_zone="UTC")
+        .dt.epoch("us")
+        .alias("known_at_us"),
         pl.col("attributes"),
     ]
 

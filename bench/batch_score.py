@@ -73,7 +73,7 @@ def _prepare(subjects: int) -> Path:
 
 def _prepare_sql(subjects: int) -> Path:
     DATA.mkdir(exist_ok=True)
-    db = DATA / f"ledger{subjects}.db"
+    db = DATA / f"ledger{subjects}.v2.db"  # v2: events known from when they occurred
     if db.exists():
         return db
     parquet = _parquet(subjects)
