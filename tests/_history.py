@@ -16,36 +16,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from glasscredit.policy import parse_timestamp
-from glasscredit.store import IngestReport
+from glasscredit.store import BackfillStore, IngestReport
 
 __all__ = ["approve_history", "load_history"]
 
 REASON = "test history, known to each source as it happened"
 
 
-class _Backfill(Protocol):
-    backfill_id: int
-
-
-class _Backfills(Protocol):
-    def approve(
-        self,
-        *,
-        source: str,
-        occurred_from_us: int,
-        occurred_to_us: int,
-        known_from_us: int,
-        approved_by: str,
-        reason: str,
-        at_us: int,
-    ) -> _Backfill: ...
-
-
 class _Ledger(Protocol):
     """What the helper needs of a ledger (``glasscredit.store.Ledger`` or a World's)."""
 
     policy: Any
-    backfills: _Backfills
+    backfills: BackfillStore
 
     def clock(self) -> int: ...
 

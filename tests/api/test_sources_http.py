@@ -144,3 +144,35 @@ def test_the_flags_report_is_a_read_and_acting_on_it_is_audited(service: Service
     )
     assert acted.status_code == 200, acted.text
     assert acted.json()["recorded"] == len(acted.json()["flags"])
+
+
+def test_a_source_key_cannot_load_into_another_sources_backfill(service: Service) -> None:
+    """A backfill approved for rentals admits no event of bank, whoever sends it."""
+    res = service.client.post(
+        "/v1/backfills",
+        json={
+            "source": "rentals",
+            "occurred_from": "2020-01-01T00:00:00Z",
+            "occurred_to": "2021-01-01T00:00:00Z",
+            "known_from": "2020-01-01T00:00:00Z",
+            "reason": "the rental platform's past",
+        },
+        headers=service.headers("operator"),
+    )
+    assert res.status_code == 200, res.text
+    old = {
+        "event_id": "sq-1",
+        "subject": "carol",
+        "source": "bank",
+        "type": "payment.on_time",
+        "occurred_at": "2020-03-01T00:00:00Z",
+        "attributes": {"amount": 10},
+    }
+    sent = service.client.post(
+        "/v1/events",
+        json={"events": [old], "backfill": res.json()["backfill_id"]},
+        headers=service.headers("source"),
+    )
+    assert sent.status_code in (200, 403, 422), sent.text
+    if sent.status_code == 200:
+        assert sent.json()["accepted"] == 0 and sent.json()["errors"], sent.json()
