@@ -128,3 +128,47 @@ def test_lookup_table_binning_equals_binary_search(edges: list[float], seed: int
     )
     got = bin_index(e, x, min_rows=0)
     assert (got == np.searchsorted(e, x, side="right")).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "x", "", "1"])), max_size=60),
+    st.integers(0, 3),
+)
+def test_small_categorical_lookup_equals_the_polars_path(
+    values: list[str | None], n_listed: int
+) -> None:
+    import polars as pl
+
+    from glasscredit.policy import _lookup
+
+    slot_of = {c: i // 2 for i, c in enumerate(["a", "b", "c", "1"][:n_listed])}
+    groups = max(slot_of.values(), default=-1) + 1
+    s = pl.Series(values, dtype=pl.Utf8)
+    small = _lookup.categorical_slots(slot_of, groups, s)  # the dict path (few rows)
+    limit = _lookup.DICT_MAX_ROWS
+    try:
+        _lookup.DICT_MAX_ROWS = 0  # the polars path
+        large = _lookup.categorical_slots(slot_of, groups, s)
+    finally:
+        _lookup.DICT_MAX_ROWS = limit
+    assert small.dtype == large.dtype
+    assert small.tolist() == large.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 34), st.integers(0, 2**32 - 1))
+def test_unimodal_sse_equals_two_pav_fits_at_every_split(n: int, seed: int) -> None:
+    from glasscredit.model._additive import _sse, _unimodal_sse
+
+    rng = np.random.default_rng(seed)
+    beta, w = rng.normal(size=n), rng.random(n)
+    w[rng.integers(n)] = 0.0  # a weightless bin (pav floors it, the SSE does not count it)
+    w /= w.sum()
+    brute = min(
+        _sse(beta[:k], w[:k], pav(beta[:k], w[:k], up))
+        + _sse(beta[k:], w[k:], pav(beta[k:], w[k:], not up))
+        for k in range(1, n)
+        for up in (True, False)
+    )
+    assert _unimodal_sse(beta, w) == pytest.approx(brute, rel=1e-12, abs=1e-15)

@@ -155,14 +155,52 @@ def _sse(beta: FloatArray, w: FloatArray, fitted: FloatArray) -> float:
     return float((w * (beta - fitted) ** 2).sum())
 
 
+def _prefix_pav_sse(beta: FloatArray, w: FloatArray, increasing: bool) -> list[float]:
+    """``[SSE of pav(beta[:k], w[:k], increasing) for k = 1..n]`` in one pass.
+
+    PAV reads left to right, so its blocks after the first ``k`` values are exactly its
+    fit of that prefix (the same pooling as :func:`pav`, weights floored at 1e-12); each
+    block's SSE (raw weights, as ``_sse``) is recomputed when the block pools.
+    """
+    v = (beta if increasing else -beta).tolist()
+    wl = w.tolist()
+    wc = np.maximum(w, 1e-12).tolist()
+    means: list[float] = []
+    wsum: list[float] = []
+    starts: list[int] = []
+    sses: list[float] = []
+    out: list[float] = []
+    for i, (vi, wi) in enumerate(zip(v, wc, strict=True)):
+        means.append(vi)
+        wsum.append(wi)
+        starts.append(i)
+        sses.append(0.0)
+        while len(means) > 1 and means[-2] > means[-1]:
+            m2, w2 = means.pop(), wsum.pop()
+            starts.pop()
+            sses.pop()
+            tot = wsum[-1] + w2
+            means[-1] = m = (means[-1] * wsum[-1] + m2 * w2) / tot
+            wsum[-1] = tot
+            sses[-1] = sum(wl[j] * (v[j] - m) ** 2 for j in range(starts[-1], i + 1))
+        out.append(sum(sses))
+    return out
+
+
 def _unimodal_sse(beta: FloatArray, w: FloatArray) -> float:
-    """Weighted SSE of the best single-peak or single-valley fit (PAV on each side)."""
+    """Weighted SSE of the best single-peak or single-valley fit (PAV on each side).
+
+    Every split point's two PAV fits come from four passes (prefixes one way, suffixes
+    as prefixes of the reversed values), not two PAV runs per split and direction.
+    """
+    n = beta.size
     best = np.inf
-    for k in range(1, beta.size):
-        for up in (True, False):
-            left = pav(beta[:k], w[:k], up)
-            right = pav(beta[k:], w[k:], not up)
-            best = min(best, _sse(beta[:k], w[:k], left) + _sse(beta[k:], w[k:], right))
+    rb, rw = beta[::-1], w[::-1]
+    for up in (True, False):
+        left = _prefix_pav_sse(beta, w, up)
+        right = _prefix_pav_sse(rb, rw, up)  # reversed, the other direction is ``up``
+        for k in range(1, n):
+            best = min(best, left[k - 1] + right[n - k - 1])
     return best
 
 
