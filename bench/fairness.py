@@ -25,31 +25,51 @@ common, so it reads the protected attribute when deciding, which glasscredit nev
 does; its approval rate is its own).
 
 Run from the repo root: ``python bench/fairness.py [--approval-rate R] [--quick]
-[--dump FILE]`` (``--quick``: plain and fair fit only; ``--dump``: each outer fold's fair-fit
-search as a JSON line, its shortlist with the fresh inner figures it was picked on).
+[--dump FILE] [--jobs N] [--data german,credit_data]`` (``--quick``: plain and fair fit
+only; ``--dump``: each outer fold's fair-fit search as a JSON line, its shortlist with
+the fresh inner figures it was picked on; ``--jobs``: processes for the outer folds, the
+frontier and the fresh splits, 1 by default; ``--data``: a subset of the data sets).
 Prints per data set the table with ratios against the plain fit, the fair fit's pick in
-each outer fold with the figures it was picked on
-(its shortlist refitted on fresh inner splits), the **held-out frontier**, and last the
-verdict per data set against the goal (worst AIR >= 0.8 at an AUC cost <= 0.01).
+each outer fold with the figures it was picked on (its shortlist refitted on fresh inner
+splits), the **held-out frontier**, the **fresh splits** and last the verdict per data set
+against the goal (worst AIR >= 0.8 at an AUC cost <= 0.01).
 
 The held-out frontier: every configuration the fair fit's search evaluates on all rows
 (feature drops, monotone constraints, bin merges, reweighing levels), each outer fold's
 pick, and reweighing alone at levels 0 to 6, each fitted on every outer training fold and
 judged on its held-out fold exactly as the methods are (approvals pooled, AUC the mean,
 cost against the plain fit's). It is what the fair fit's levers can deliver on rows no
-fit has seen. Its best point is, if anything, optimistic (the best of a hundred-odd
-configurations judged on the same folds, some found on all rows).
+fit has seen. Its best point is optimistic: the best of about two hundred configurations
+judged on the same five held-out folds (with groups of about 37 rows, a worst AIR moves
+by several hundredths between splits), some found on all rows.
+
+The fresh splits take that selection out: every frontier configuration whose seed-42
+point meets the goal, the fair fit, and the plain fit are judged again on
+``FRESH_SEEDS`` (five repeats of stratified 5-fold, seeds 43-47, none used to select
+anything), each repeat scored as above (approvals pooled over its five folds, AUC the
+mean, the cost against the plain fit refitted on the same split). A configuration's fresh
+figure is the median over the repeats of its worst AIR and, separately, of its AUC cost;
+it meets the goal when both medians do. The fair fit is judged the same way, fold ``i``
+of every repeat using the configuration its nested search picked in outer fold ``i``
+(refitting the nested search on every repeat would take five times the run). Both it and
+the frontier configurations were found on rows that overlap the fresh held-out folds, so
+neither has an edge there; what differs is that the frontier points were selected on
+the seed-42 folds and the fresh splits are not those.
 
 The rule (the issue accepts the goal met, or shown unattainable on the frontier):
 
-- **met**: the fair fit's held-out worst AIR is >= 0.8 at a held-out AUC cost <= 0.01;
-- **unattainable on this data**: not met, and no point of the held-out frontier meets the
-  goal either: even the optimistic best of the levers does not reach it on unseen rows.
-  The line names the fairest held-out point within the budget and the cheapest reaching
-  0.8 (if any);
-- **missed**: not met, although a point of the held-out frontier meets the goal (the line
-  names it). Its figures carry the selection optimism above, so a miss can be a near
-  thing; it is still reported as a miss.
+- **met**: the fair fit's fresh median worst AIR is >= 0.8 at a fresh median AUC cost
+  <= 0.01;
+- **missed**: not met, although a frontier configuration meeting the goal at seed 42
+  also meets it on the fresh median (the line names it): the levers can deliver on new
+  splits what the fair fit's pick did not;
+- **unattainable on this data**: not met, and no configuration meeting the goal at
+  seed 42 replicates on the fresh splits (or none met it at seed 42 at all). The line
+  names the fairest seed-42 point within the budget and the cheapest reaching 0.8.
+
+Only configurations meeting the goal at seed 42 are re-judged (the screen is one-sided:
+a configuration just short at seed 42 is not given a second chance), and the seed-42
+figures are printed next to the fresh ones. Nothing is tuned on the fresh splits.
 
 Exit 0 when every data set is met or unattainable; exit 1 when any is missed.
 """
@@ -66,6 +86,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -92,7 +113,8 @@ warnings.filterwarnings("ignore")  # fairlearn's pandas deprecations
 TARGET_AIR, MAX_AUC_COST = 0.8, 0.01
 SEARCH_FOLDS = 3  # inside each outer training fold (the library's default is 5): run time
 MIN_GROUP = 30  # the audit's floor on all rows
-QUICK = [False]  # --quick: plain and fair fit only (no fairlearn)
+OUTER_SEED = 42
+FRESH_SEEDS = (43, 44, 45, 46, 47)  # the fresh outer splits the verdict is decided on
 Data = tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]
 
 
@@ -174,10 +196,10 @@ def run_fold(
     train: np.ndarray,
     test: np.ndarray,
     rate: float,
-    picks: list[Any],
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each method's (risk score for AUC, approvals) on the held-out rows; the fair fit's
-    search result is appended to ``picks``."""
+    quick: bool,
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], Any]:
+    """Each method's (risk score for AUC, approvals) on the held-out rows, and the fair
+    fit's search result."""
     Xtr, Xte, ytr = X.iloc[train], X.iloc[test], y[train]
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     plain = ScorecardClassifier(random_state=0).fit(Xtr, ytr)
@@ -194,11 +216,10 @@ def run_fold(
         folds=SEARCH_FOLDS,
         min_group_size=_search_min_size(train.size, y.size),
     )
-    picks.append(fair)
     s = fair.model.predict_score(Xte).astype(float)
     out["fair fit"] = (-s, _top(s, rate))
-    if QUICK[0]:
-        return out
+    if quick:
+        return out, fair
     from fairlearn.postprocessing import ThresholdOptimizer
     from fairlearn.reductions import DemographicParity, ExponentiatedGradient
 
@@ -218,7 +239,7 @@ def run_fold(
     st = joint[test]
     p = to._pmf_predict(Zte, sensitive_features=st)[:, 1]
     out["ThreshOpt LR"] = (-p, to.predict(Zte, sensitive_features=st, random_state=0))
-    return out
+    return out, fair
 
 
 def worst_air(approved: np.ndarray, groups: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -232,17 +253,33 @@ def worst_air(approved: np.ndarray, groups: dict[str, np.ndarray]) -> dict[str, 
     return worst
 
 
+def _splits(X: pd.DataFrame, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    return list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
+
+
 def _outer(X: pd.DataFrame, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    return list(StratifiedKFold(5, shuffle=True, random_state=42).split(X, y))
+    return _splits(X, y, OUTER_SEED)
 
 
-def evaluate(name: str, data: Data, rate: float, picks: list[Any]) -> dict[str, dict[str, Any]]:
+def _parallel(jobs: int) -> Parallel:
+    """joblib over processes (``--jobs``); 1 runs in this process, in order."""
+    return Parallel(n_jobs=jobs, backend="loky" if jobs != 1 else "sequential")
+
+
+def evaluate(
+    name: str, data: Data, rate: float, picks: list[Any], quick: bool = False, jobs: int = 1
+) -> dict[str, dict[str, Any]]:
     X, y, groups = data
     approved: dict[str, np.ndarray] = {}
     aucs: dict[str, list[float]] = {}
     t0 = time.perf_counter()
-    for train, test in _outer(X, y):
-        for method, (risk, appr) in run_fold(X, y, groups, train, test, rate, picks).items():
+    splits = _outer(X, y)
+    folds = _parallel(jobs)(
+        delayed(run_fold)(X, y, groups, train, test, rate, quick) for train, test in splits
+    )
+    for (_, test), (methods, fair) in zip(splits, folds, strict=True):
+        picks.append(fair)
+        for method, (risk, appr) in methods.items():
             approved.setdefault(method, np.zeros(y.size))[test] = appr
             aucs.setdefault(method, []).append(float(roc_auc_score(y[test], risk)))
     print(
@@ -261,42 +298,103 @@ def evaluate(name: str, data: Data, rate: float, picks: list[Any]) -> dict[str, 
 
 
 Config = tuple[tuple[str, ...], tuple[tuple[str, str], ...], float, tuple[tuple[str, int], ...]]
+PLAIN: Config = ((), (), 0.0, ())
+Splits = list[tuple[np.ndarray, np.ndarray]]
 
 
-def heldout_frontier(data: Data, rate: float, configs: set[Config]) -> list[dict[str, Any]]:
+def _fold_fit(
+    data: Data, rate: float, config: Config, train: np.ndarray, test: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """One configuration fitted on a training fold: its held-out AUC and approvals."""
+    X, y, groups = data
+    dropped, mono, alpha, merged = config
+    w = None
+    if alpha:
+        bal = balancing_weights({k: v[train] for k, v in groups.items()}, y[train])
+        w = np.maximum(1.0 + alpha * (bal - 1.0), 0.0)
+    m = ScorecardClassifier(
+        random_state=0,
+        protected=sorted(groups),
+        monotonic=dict(mono) or None,
+        feature_bins=dict(merged) or None,
+    ).fit(X.iloc[train].drop(columns=list(dropped)), y[train], sample_weight=w)
+    s = m.predict_score(X.iloc[test].drop(columns=list(dropped))).astype(float)
+    return float(roc_auc_score(y[test], -s)), _top(s, rate)
+
+
+def judge(data: Data, rate: float, configs: list[Config], splits: Splits) -> dict[str, Any]:
+    """Fold ``i``'s configuration ``configs[i]`` fitted on training fold ``i`` of
+    ``splits`` and judged on its held-out fold, exactly as the methods are (approvals
+    pooled over the folds, AUC the mean)."""
+    _, y, groups = data
+    approved, aucs = np.zeros(y.size), []
+    for config, (train, test) in zip(configs, splits, strict=True):
+        auc, approved[test] = _fold_fit(data, rate, config, train, test)
+        aucs.append(auc)
+    return {"auc": float(np.mean(aucs)), **worst_air(approved, groups)}
+
+
+def _describe(config: Config) -> str:
+    dropped, mono, alpha, merged = config
+    return Candidate((*dropped,), mono, alpha, 0.0, None, None, None, 0, merged).describe()
+
+
+def heldout_frontier(
+    data: Data, rate: float, configs: set[Config], jobs: int = 1
+) -> list[dict[str, Any]]:
     """Each configuration fitted on each outer training fold and judged on its held-out
     fold, exactly as the methods are (approvals pooled over the five folds, AUC the mean):
     what the fair fit's levers can do on rows no fit has seen. The configuration itself
-    may have been found on all rows, so the best of these figures is, if anything,
-    optimistic: when even it misses the goal, the levers cannot reach it here."""
-    X, y, groups = data
-    out = []
-    for dropped, mono, alpha, merged in sorted(configs, key=repr):
-        approved, aucs = np.zeros(y.size), []
-        for train, test in _outer(X, y):
-            w = None
-            if alpha:
-                bal = balancing_weights({k: v[train] for k, v in groups.items()}, y[train])
-                w = np.maximum(1.0 + alpha * (bal - 1.0), 0.0)
-            m = ScorecardClassifier(
-                random_state=0,
-                protected=sorted(groups),
-                monotonic=dict(mono) or None,
-                feature_bins=dict(merged) or None,
-            ).fit(X.iloc[train].drop(columns=list(dropped)), y[train], sample_weight=w)
-            s = m.predict_score(X.iloc[test].drop(columns=list(dropped))).astype(float)
-            aucs.append(float(roc_auc_score(y[test], -s)))
-            approved[test] = _top(s, rate)
-        desc = Candidate((*dropped,), mono, alpha, 0.0, None, None, None, 0, merged).describe()
-        out.append(
-            {
-                "config": (dropped, mono, alpha, merged),
-                "describe": desc,
-                "auc": float(np.mean(aucs)),
-                **worst_air(approved, groups),
-            }
-        )
-    return out
+    may have been found on all rows, and the best of these figures is the best of many
+    judged on the same folds: optimistic, hence the fresh splits (:func:`fresh`)."""
+    X, y, _ = data
+    splits = _outer(X, y)
+    ordered = sorted(configs, key=repr)
+    results = _parallel(jobs)(
+        delayed(judge)(data, rate, [c] * len(splits), splits) for c in ordered
+    )
+    return [
+        {"config": c, "describe": _describe(c), **r} for c, r in zip(ordered, results, strict=True)
+    ]
+
+
+def fresh(
+    data: Data, rate: float, configs: list[Config], seeds: tuple[int, ...], jobs: int = 1
+) -> list[dict[str, Any]]:
+    """``configs`` (one per fold, or one for all) judged on each fresh split of 5 folds
+    (one per seed) with the plain fit refitted on the same split: per repeat the worst
+    AIR and the AUC cost against that plain fit."""
+    X, y, _ = data
+    per_fold = configs if len(configs) > 1 else configs * 5
+    splits = [_splits(X, y, s) for s in seeds]
+    runs = _parallel(jobs)(
+        delayed(judge)(data, rate, cfgs, sp) for sp in splits for cfgs in ([PLAIN] * 5, per_fold)
+    )
+    return [
+        {**r, "cost": base["auc"] - r["auc"], "plain_air": base["air"]}
+        for base, r in zip(runs[0::2], runs[1::2], strict=True)
+    ]
+
+
+def _median(repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median over the fresh repeats of the worst AIR and of the AUC cost (each on
+    its own), with their ranges and how many repeats meet the goal on their own."""
+    airs = [r["air"] for r in repeats if r["air"] is not None]
+    costs = [r["cost"] for r in repeats]
+    air = float(np.median(airs)) if airs else None
+    cost = float(np.median(costs))
+    return {
+        "air": air,
+        "air_range": (min(airs), max(airs)) if airs else None,
+        "cost": cost,
+        "cost_range": (min(costs), max(costs)),
+        "n": len(repeats),
+        "n_meets": sum(
+            r["air"] is not None and r["air"] >= TARGET_AIR and r["cost"] <= MAX_AUC_COST
+            for r in repeats
+        ),
+        "meets": air is not None and air >= TARGET_AIR and cost <= MAX_AUC_COST,
+    }
 
 
 def _pareto(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -319,15 +417,19 @@ def main() -> int:
     ap.add_argument("--approval-rate", type=float, default=0.5)
     ap.add_argument("--quick", action="store_true", help="plain and fair fit only")
     ap.add_argument("--dump", type=Path, help="write each outer fold's fair-fit search (JSON)")
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="processes for the outer folds and the frontier"
+    )
+    ap.add_argument("--data", default="german,credit_data", help="data sets to run")
     args = ap.parse_args()
-    QUICK[0] = args.quick
     rate = args.approval_rate
     t_start = time.perf_counter()
-    datasets = {"German credit": german(), "credit_data": credit_data()}
+    loaders = {"german": ("German credit", german), "credit_data": ("credit_data", credit_data)}
+    datasets = {loaders[k][0]: loaders[k][1]() for k in args.data.split(",")}
     parts, missed = [], False
     for name, data in datasets.items():
         picks: list[Any] = []
-        res = evaluate(name, data, rate, picks)
+        res = evaluate(name, data, rate, picks, args.quick, args.jobs)
         base = res["plain"]
         print(
             f"{'method':<14}{'AUC':>8}{'(sd)':>8}{'approval':>10}  {'worst AIR [95% CI]':<26}"
@@ -355,6 +457,7 @@ def main() -> int:
                 for p in picks:
                     fh.write(json.dumps({"data": name, **p.as_dict()}) + "\n")
         X, y, groups = data
+        t0 = time.perf_counter()
         full = fair_fit(
             ScorecardClassifier(random_state=0),
             X,
@@ -365,11 +468,14 @@ def main() -> int:
             max_auc_cost=MAX_AUC_COST,
             folds=SEARCH_FOLDS,
         )
+        print(
+            f"fair fit on all rows (its search's configurations): {time.perf_counter() - t0:.1f} s"
+        )
         configs = {c.config for c in full.evaluated} | {p.chosen.config for p in picks}
         configs |= {((), (), a, ()) for a in np.arange(0.0, 6.01, 0.5).round(2).tolist()}
         t0 = time.perf_counter()
-        held = heldout_frontier(data, rate, configs)
-        plain_auc = next(h["auc"] for h in held if h["config"] == ((), (), 0.0, ()))
+        held = heldout_frontier(data, rate, configs, args.jobs)
+        plain_auc = next(h["auc"] for h in held if h["config"] == PLAIN)
         print(
             f"held-out frontier: {len(configs)} configurations (the search's on all rows, "
             f"each fold's pick, reweighing alone 0..6) on the same 5 outer folds in "
@@ -392,7 +498,23 @@ def main() -> int:
                 if h["air"] is not None
             )
         )
-        verdict, failed = _verdict(res["fair fit"], base, held, plain_auc)
+        t0 = time.perf_counter()
+        qualifiers = [
+            h
+            for h in held
+            if h["air"] is not None
+            and h["air"] >= TARGET_AIR
+            and plain_auc - h["auc"] <= MAX_AUC_COST
+        ]
+        fair_fresh = _median(
+            fresh(data, rate, [p.chosen.config for p in picks], FRESH_SEEDS, args.jobs)
+        )
+        rejudged = [
+            (h, _median(fresh(data, rate, [h["config"]], FRESH_SEEDS, args.jobs)))
+            for h in qualifiers
+        ]
+        _print_fresh(res["fair fit"], base, fair_fresh, rejudged, plain_auc, t0)
+        verdict, failed = _verdict(res["fair fit"], base, fair_fresh, held, plain_auc, rejudged)
         missed |= failed
         parts.append(f"{name}: {verdict}")
         print()
@@ -404,30 +526,80 @@ def main() -> int:
     return 1 if missed else 0
 
 
+def _fmt_fresh(f: dict[str, Any]) -> str:
+    if f["air"] is None:
+        return "n/a"
+    (alo, ahi), (clo, chi) = f["air_range"], f["cost_range"]
+    return (
+        f"{f['air']:.3f} [{alo:.3f}, {ahi:.3f}] at {f['cost']:+.4f} [{clo:+.4f}, {chi:+.4f}], "
+        f"{f['n_meets']} of {f['n']} repeats meet"
+    )
+
+
+def _print_fresh(
+    fair: dict[str, Any],
+    plain: dict[str, Any],
+    fair_fresh: dict[str, Any],
+    rejudged: list[tuple[dict[str, Any], dict[str, Any]]],
+    plain_auc: float,
+    t0: float,
+) -> None:
+    seeds = f"{FRESH_SEEDS[0]}-{FRESH_SEEDS[-1]}"
+    print(
+        f"fresh splits ({len(FRESH_SEEDS)} repeats of stratified 5-fold, seeds {seeds}, the "
+        f"plain fit refitted on each; median [range] of worst AIR and of AUC cost), "
+        f"{time.perf_counter() - t0:.1f} s:"
+    )
+    print(f"  {'':<52}{'seed 42: worst AIR at cost':<30}fresh median")
+    cost = plain["auc"] - fair["auc"]
+    s42 = "n/a" if fair["air"] is None else f"{fair['air']:.3f} at {cost:+.4f}"
+    print(f"  {'fair fit (each outer fold its pick)':<52}{s42:<30}{_fmt_fresh(fair_fresh)}")
+    if not rejudged:
+        print(f"  (no held-out frontier point meets the goal at seed {OUTER_SEED})")
+    for h, f in sorted(rejudged, key=lambda p: -p[0]["air"]):
+        s42 = f"{h['air']:.3f} at {plain_auc - h['auc']:+.4f}"
+        print(f"  {h['describe'][:50]:<52}{s42:<30}{_fmt_fresh(f)}")
+
+
 def _verdict(
-    fair: dict[str, Any], plain: dict[str, Any], held: list[dict[str, Any]], plain_auc: float
+    fair: dict[str, Any],
+    plain: dict[str, Any],
+    fair_fresh: dict[str, Any],
+    held: list[dict[str, Any]],
+    plain_auc: float,
+    rejudged: list[tuple[dict[str, Any], dict[str, Any]]],
 ) -> tuple[str, bool]:
     """The data set's verdict by the rule in the module docstring, and whether it failed."""
     cost = plain["auc"] - fair["auc"]
-    out = f"held out worst AIR {_fmt_ci(fair)} (plain {plain['air']:.3f}) at AUC cost {cost:+.4f}"
-    if fair["air"] is not None and fair["air"] >= TARGET_AIR and cost <= MAX_AUC_COST:
+    out = (
+        f"fair fit worst AIR {_fmt_ci(fair)} (plain {plain['air']:.3f}) at AUC cost "
+        f"{cost:+.4f} at seed {OUTER_SEED}; fresh median {fair_fresh['air']:.3f} at "
+        f"{fair_fresh['cost']:+.4f}"
+    )
+    if fair_fresh["meets"]:
         return f"goal MET ({out})", False
-    points = [(h, plain_auc - h["auc"]) for h in held if h["air"] is not None]
-    reaching = [(h, d) for h, d in points if h["air"] >= TARGET_AIR]
-    meeting = [(h, d) for h, d in reaching if d <= MAX_AUC_COST]
-    if meeting:
-        h, d = max(meeting, key=lambda p: p[0]["air"])
+    replicated = [(h, f) for h, f in rejudged if f["meets"]]
+    if replicated:
+        h, f = max(replicated, key=lambda p: p[1]["air"])
         return (
-            f"goal MISSED ({out}) although a held-out frontier point meets it (worst AIR "
-            f"{h['air']:.3f} at cost {d:+.4f}: {h['describe']})"
+            f"goal MISSED ({out}) although a frontier point meets it on the fresh splits "
+            f"(median {f['air']:.3f} at {f['cost']:+.4f}; seed {OUTER_SEED}: {h['air']:.3f} "
+            f"at {plain_auc - h['auc']:+.4f}: {h['describe']})"
         ), True
+    points = [(h, plain_auc - h["auc"]) for h in held if h["air"] is not None]
     h, d = max(((h, d) for h, d in points if d <= MAX_AUC_COST), key=lambda p: p[0]["air"])
     near = f"fairest within the budget: {h['air']:.3f} at cost {d:+.4f} ({h['describe']})"
+    reaching = [(h, d) for h, d in points if h["air"] >= TARGET_AIR]
     if reaching:
         h, d = min(reaching, key=lambda p: p[1])
         near += f"; cheapest reaching {TARGET_AIR}: cost {d:+.4f} ({h['describe']})"
     else:
         near += f"; none reaches {TARGET_AIR}"
+    if rejudged:
+        near = (
+            f"{len(rejudged)} point(s) meeting the goal at seed {OUTER_SEED}, none on the "
+            f"fresh splits' median; at seed {OUTER_SEED}: {near}"
+        )
     return f"goal UNATTAINABLE on this data, held-out frontier: {near} ({out})", False
 
 
