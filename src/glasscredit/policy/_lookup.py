@@ -19,6 +19,7 @@ never lists a value twice (the validator refuses it, rule ``distinct_specials``)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -57,12 +58,13 @@ def categorical_slots(slot_of: Mapping[str, int], n_groups: int, s: pl.Series) -
         # Small columns (a cross-validation fold, one applicant): the same exact text match
         # as below, without replace_strict's fixed cost (about 1 ms a call, which dominated
         # scoring a fold of a few hundred rows).
-        other = n_groups + 1
-        return np.fromiter(
-            (n_groups if v is None else slot_of.get(v, other) for v in text.to_list()),
-            dtype=np.intp,
-            count=text.len(),
+        values = text.to_list()
+        small = np.fromiter(
+            map(slot_of.get, values, repeat(n_groups + 1)), dtype=np.intp, count=len(values)
         )
+        if text.null_count():
+            small[[i for i, v in enumerate(values) if v is None]] = n_groups
+        return small
     codes = text.replace_strict(
         list(slot_of), list(slot_of.values()), default=n_groups + 1, return_dtype=pl.Int64
     )
