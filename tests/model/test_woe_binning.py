@@ -172,3 +172,45 @@ def test_unimodal_sse_equals_two_pav_fits_at_every_split(n: int, seed: int) -> N
         for up in (True, False)
     )
     assert _unimodal_sse(beta, w) == pytest.approx(brute, rel=1e-12, abs=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_tridiagonal_solve_is_scipys_solve_banded(n: int, seed: int) -> None:
+    from scipy.linalg import solve_banded
+
+    from glasscredit.model._additive import _solve_tridiagonal
+
+    rng = np.random.default_rng(seed)
+    ab = rng.normal(size=(3, n))
+    ab[1] += 4.0  # diagonally dominant, as a penalised Hessian is
+    rhs = rng.normal(size=n)
+    before = (ab.copy(), rhs.copy())
+    got = _solve_tridiagonal(ab, rhs)
+    assert got.tolist() == solve_banded((1, 1), ab, rhs, check_finite=False).tolist()
+    assert (ab == before[0]).all() and (rhs == before[1]).all()  # inputs left alone
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), min_size=1, max_size=80),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_small_categorical_bins_equal_the_polars_path(
+    values: list[str | None], weighted: bool, seed: int
+) -> None:
+    import polars as pl
+
+    from glasscredit.model import _binning
+
+    s = pl.Series(values, dtype=pl.Utf8)
+    w = np.random.default_rng(seed).uniform(0.0, 3.0, len(values)) if weighted else None
+    small = _binning.categorical_bins("f", s, 0.1, w)
+    limit = _binning.SMALL_ROWS
+    try:
+        _binning.SMALL_ROWS = 0  # the polars path
+        large = _binning.categorical_bins("f", s, 0.1, w)
+    finally:
+        _binning.SMALL_ROWS = limit
+    assert small == large

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.linalg import solve_banded
+from scipy.linalg import LinAlgError, solve_banded
+from scipy.linalg.lapack import dgtsv
 from scipy.special import expit
 
 from glasscredit.model._binning import pav
@@ -65,6 +66,18 @@ def _band_matvec(ab: FloatArray, v: FloatArray) -> FloatArray:
     out[:-1] += ab[0, 1:] * v[1:]
     out[1:] += ab[2, :-1] * v[:-1]
     return out
+
+
+def _solve_tridiagonal(ab: FloatArray, rhs: FloatArray) -> FloatArray:
+    """``solve_banded((1, 1), ab, rhs, check_finite=False)`` without its wrapper's checks:
+    the same LAPACK call (``dgtsv`` on the same diagonals, inputs not overwritten), so the
+    same result, at a tenth of the cost on the few dozen slots of a feature."""
+    if ab.shape[1] < 2:
+        return np.asarray(solve_banded((1, 1), ab, rhs, check_finite=False), dtype=np.float64)
+    *_, x, info = dgtsv(ab[2, :-1], ab[1, :], ab[0, 1:], rhs)
+    if info > 0:
+        raise LinAlgError("singular matrix")
+    return np.asarray(x, dtype=np.float64)
 
 
 def fit_additive(
@@ -116,7 +129,7 @@ def fit_additive(
             ab = pen.copy()
             ab[1] += hess
             rhs = grad + _band_matvec(pen, beta)
-            new = beta - solve_banded((1, 1), ab, rhs, check_finite=False)
+            new = beta - _solve_tridiagonal(ab, rhs)
             if blk.trend and blk.n_ordered > 1:
                 k = blk.n_ordered
                 new[:k] = pav(new[:k], ab[1, :k], increasing=blk.trend > 0)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -295,6 +295,28 @@ def _merge_cheapest(
     return c, b, edges[:i] + edges[i + 1 :]
 
 
+SMALL_ROWS = 5_000
+
+
+def _small_category_counts(
+    s: pl.Series, w: FloatArray | None
+) -> tuple[list[Any], list[float], float]:
+    """Each category's count (or weight, summed in row order) and the total, in Python."""
+    acc: dict[Any, float] = {}
+    values = s.to_list()
+    if w is None:
+        for v in values:
+            if v is not None:
+                acc[v] = acc.get(v, 0) + 1
+        total: float = max(len(values), 1)
+    else:
+        for v, wi in zip(values, w.tolist(), strict=True):
+            if v is not None:
+                acc[v] = acc.get(v, 0.0) + wi
+        total = max(float(w.sum()), 1e-300)
+    return list(acc), list(acc.values()), total
+
+
 def categorical_bins(
     name: str, s: pl.Series, min_share: float, w: FloatArray | None = None
 ) -> Bins:
@@ -304,9 +326,12 @@ def categorical_bins(
     members listed, so the table says exactly which values it holds. With weights ``w``
     a category's share is its share of the total weight.
     """
-    if w is None:
+    total: float
+    if s.len() < SMALL_ROWS:  # a fold of a few hundred rows: polars' per-call cost dominates
+        cats, ns, total = _small_category_counts(s, w)
+    elif w is None:
         counts = s.drop_nulls().value_counts()
-        total: float = max(int(s.len()), 1)
+        total = max(int(s.len()), 1)
         cats = counts.get_column(counts.columns[0]).to_list()
         ns = counts.get_column("count").to_list()
     else:
