@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -423,7 +424,8 @@ def main() -> int:
     ap.add_argument("--data", default="german,credit_data", help="data sets to run")
     args = ap.parse_args()
     rate = args.approval_rate
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     loaders = {"german": ("German credit", german), "credit_data": ("credit_data", credit_data)}
     datasets = {loaders[k][0]: loaders[k][1]() for k in args.data.split(",")}
     parts, missed = [], False
@@ -518,7 +520,11 @@ def main() -> int:
         missed |= failed
         parts.append(f"{name}: {verdict}")
         print()
-    print(f"total run time {time.perf_counter() - t_start:.0f} s")
+    print(
+        f"total run time {time.perf_counter() - t_start:.0f} s wall, "
+        f"{time.process_time() - cpu_start:.0f} s CPU in this process (--jobs 1: all of it), "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
     print(
         f"headline: fair fit at approval rate {rate:g}, goal worst AIR >= {TARGET_AIR} at AUC "
         f"cost <= {MAX_AUC_COST}: {'; '.join(parts)}"
