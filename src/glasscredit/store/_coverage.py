@@ -36,10 +36,12 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import polars as pl
 from sqlalchemy import ColumnElement, Connection, Table, select
 
 from glasscredit.store._tables import (
@@ -61,6 +63,7 @@ __all__ = [
     "LANES",
     "StateTracker",
     "TableProblem",
+    "frame_row_bytes",
     "locate_row",
     "recorded_states",
     "table_digest",
@@ -109,10 +112,19 @@ def _sum(
 
     ``locators``: filled with each row's locator, from the same hash.
     """
+    key_at = _key_at(COVERED_TABLES[table]) if locators is not None else []
+    return _sum_encoded(
+        ((_row_bytes(table, row), tuple(row[i] for i in key_at)) for row in rows), locators
+    )
+
+
+def _sum_encoded(
+    encoded: Iterable[tuple[bytes, tuple[Any, ...]]], locators: list[Locator] | None = None
+) -> tuple[np.ndarray, int]:
+    """:func:`_sum` over rows already in their canonical bytes, each with its locator key."""
     acc = np.zeros(LANES, dtype=np.uint16)
     n = 0
     buf: list[bytes] = []
-    key_at = _key_at(COVERED_TABLES[table]) if locators is not None else []
 
     def flush() -> None:
         nonlocal acc
@@ -121,16 +133,77 @@ def _sum(
             acc = acc + lanes.sum(axis=0, dtype=np.uint64).astype(np.uint16)
             buf.clear()
 
-    for row in rows:
-        digest = hashlib.shake_256(_row_bytes(table, row)).digest(2 * LANES)
+    for data, key in encoded:
+        digest = hashlib.shake_256(data).digest(2 * LANES)
         buf.append(digest)
         if locators is not None:
-            locators.append((*(row[i] for i in key_at), digest[:8].hex()))
+            locators.append((*key, digest[:8].hex()))
         n += 1
         if len(buf) >= _CHUNK:
             flush()
     flush()
     return acc, n
+
+
+def _json_string(col: pl.Expr) -> pl.Expr:
+    """A printable-ASCII string column as ``json.dumps`` writes it (quote and backslash
+    escaped); other characters are left to :func:`_row_bytes` (see :func:`frame_row_bytes`)."""
+    escaped = col.str.replace_all("\\", "\\\\", literal=True).str.replace_all(
+        '"', '\\"', literal=True
+    )
+    return pl.lit('"') + escaped + pl.lit('"')
+
+
+def frame_row_bytes(table: str, frame: pl.DataFrame) -> list[bytes]:
+    """Each row's canonical bytes (:func:`_row_bytes`, byte for byte), built column-wise.
+
+    ``frame`` holds the table's columns in its order. Integer and string columns are
+    written by polars; a row with a null or with any character outside printable ASCII
+    (which ``json.dumps`` escapes as ``\\uXXXX`` or a short escape) is written by
+    :func:`_row_bytes` itself, as is every row of a frame with other column types.
+    """
+    if frame.height == 0:
+        return []
+    schema = frame.schema
+    if not all(d.is_integer() or d == pl.String for d in schema.values()):
+        return [_row_bytes(table, r) for r in frame.iter_rows()]
+    parts: list[pl.Expr] = [pl.lit(json.dumps([table])[:-1])]
+    odd: list[pl.Expr] = []
+    for name, dtype in schema.items():
+        col = pl.col(name)
+        odd.append(col.is_null())
+        if dtype == pl.String:
+            odd.append(col.str.contains(r"[^\x20-\x7e]"))
+            parts += [pl.lit(","), _json_string(col)]
+        else:
+            parts += [pl.lit(","), col.cast(pl.String)]
+    parts.append(pl.lit("]"))
+    built = frame.select(
+        pl.concat_str(parts).alias("b"), pl.any_horizontal(odd).fill_null(True).alias("odd")
+    )
+    text = built.get_column("b").to_list()
+    out = [t.encode() if t is not None else b"" for t in text]
+    if built.get_column("odd").any():
+        for i in built.get_column("odd").arg_true().to_list():
+            out[i] = _row_bytes(table, frame.row(i))
+    return out
+
+
+_Summed = tuple[np.ndarray, int, list[Locator]]
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _hashing_pool() -> ThreadPoolExecutor:
+    """The one thread that sums frame-added rows' hashes (made on first use)."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="lthash"))
+    return _POOL[0]
+
+
+def _summed(items: list[tuple[bytes, tuple[Any, ...]]]) -> _Summed:
+    locators: list[Locator] = []
+    vec, n = _sum_encoded(items, locators)
+    return vec, n, locators
 
 
 def _encode(vec: np.ndarray) -> str:
@@ -190,6 +263,10 @@ class StateTracker:
     conn: Connection
     added: dict[str, dict[Any, tuple[Any, ...]]] = field(default_factory=dict)
     removed: dict[str, dict[Any, tuple[Any, ...]]] = field(default_factory=dict)
+    #: rows just inserted, given as a frame: their canonical bytes and locator keys by key
+    encoded: dict[str, dict[Any, tuple[bytes, tuple[Any, ...]]]] = field(default_factory=dict)
+    #: per table, each frame's row count and its digest being summed in the hashing thread
+    hashing: dict[str, list[tuple[int, Future[_Summed]]]] = field(default_factory=dict)
 
     def _rows(self, table: Table, where: ColumnElement[bool]) -> dict[Any, tuple[Any, ...]]:
         pk = [c.name for c in table.primary_key.columns]
@@ -214,14 +291,47 @@ class StateTracker:
         for r in rows:
             got[tuple(r[i] for i in at)] = tuple(r)
 
+    def add_frame(self, table: Table, frame: pl.DataFrame) -> None:
+        """:meth:`add_rows` for rows just inserted, given as a frame of the table's
+        columns in its order: their bytes are built column-wise (:func:`frame_row_bytes`).
+        A row counted in again later in the transaction (:meth:`add`) replaces it."""
+        at = [i for i, c in enumerate(table.c) if c.primary_key]
+        key_at = _key_at(table)
+        got = self.encoded.setdefault(table.name, {})
+        data = frame_row_bytes(table.name, frame)
+        keys = frame.select([table.c[i].name for i in at]).iter_rows()
+        locs = frame.select([table.c[i].name for i in key_at]).iter_rows()
+        items = list(zip(data, locs, strict=True))
+        for k, item in zip(keys, items, strict=True):
+            got[k] = item
+        # summed in a thread while the caller's insert runs (the database driver
+        # releases the GIL while it writes): off the writer's path
+        job = _hashing_pool().submit(_summed, items)
+        self.hashing.setdefault(table.name, []).append((len(items), job))
+
     def remove_in(self, table: Table, column: Any, values: Sequence[Any]) -> None:
         """:meth:`remove` for ``column IN values``, in chunks the databases accept."""
         for i in range(0, len(values), _CHUNK):
             self.remove(table, column.in_(values[i : i + _CHUNK]))
 
+    def _sum_frames(self, name: str, locators: list[Locator]) -> tuple[np.ndarray, int]:
+        """The digest of the frame-added rows of ``name`` not counted in again by
+        :meth:`add`: the hashing thread's sums when they cover exactly those rows."""
+        rows = self.added.get(name, {})
+        enc = self.encoded.get(name, {})
+        jobs = self.hashing.get(name, [])
+        if sum(n for n, _ in jobs) == len(enc) and not any(k in rows for k in enc):
+            vec, total = np.zeros(LANES, dtype=np.uint16), 0
+            for _, job in jobs:
+                part, n, locs = job.result()
+                vec, total = vec + part, total + n
+                locators.extend(locs)
+            return vec, total
+        return _sum_encoded([v for k, v in enc.items() if k not in rows], locators)
+
     def state(self) -> dict[str, dict[str, Any]]:
         """Each touched table's new row count and digest (empty if nothing was touched)."""
-        names = sorted(set(self.added) | set(self.removed))
+        names = sorted(set(self.added) | set(self.removed) | set(self.encoded))
         if not names:
             return {}
         prev = recorded_states(self.conn, names)
@@ -232,6 +342,8 @@ class StateTracker:
                 add: list[Locator] = []
                 gone: list[Locator] = []
                 plus, n_plus = _sum(name, self.added.get(name, {}).values(), add)
+                plus_enc, n_enc = self._sum_frames(name, add)
+                plus, n_plus = plus + plus_enc, n_plus + n_enc
                 minus, n_minus = _sum(name, self.removed.get(name, {}).values(), gone)
                 vec, rows = base + plus - minus, n + n_plus - n_minus
                 out[name] = {"rows": rows, "lthash": _encode(vec)}

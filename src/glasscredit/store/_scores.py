@@ -122,9 +122,9 @@ class SqlScoreWriter:
         (``last_seq``, ``last_score_id``)."""
         if frame.height == 0:
             return
-        rows = frame.select(list(SCORE_COLUMNS)).rows()
-        self._dialect.insert_rows(self._conn, "scores", SCORE_COLUMNS, rows)
-        self.tracker.add_rows(scores, rows)
+        table = frame.select(list(SCORE_COLUMNS))
+        self.tracker.add_frame(scores, table)  # hashed in a thread while the rows go in
+        self._dialect.insert_rows(self._conn, "scores", SCORE_COLUMNS, table.rows())
         self.written += frame.height
         self.at_us = max(self.at_us, int(frame.get_column("computed_at_us").max()))  # type: ignore[arg-type]
         self._dialect.insert_rows(
