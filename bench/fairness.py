@@ -52,9 +52,10 @@ figure is the median over the repeats of its worst AIR and, separately, of its A
 it meets the goal when both medians do. The fair fit is judged the same way, fold ``i``
 of every repeat using the configuration its nested search picked in outer fold ``i``
 (refitting the nested search on every repeat would take five times the run). Both it and
-the frontier configurations were found on rows that overlap the fresh held-out folds, so
-neither has an edge there; what differs is that the frontier points were selected on
-the seed-42 folds and the fresh splits are not those.
+the frontier configurations were found on rows that overlap the fresh held-out folds
+(most frontier configurations on all rows, each pick on four fifths of them), so neither
+is fully held out there; what the fresh splits remove is the frontier points' selection
+on the seed-42 folds themselves.
 
 The rule (the issue accepts the goal met, or shown unattainable on the frontier):
 
