@@ -51,7 +51,8 @@ mean, the cost against the plain fit refitted on the same split). A configuratio
 figure is the median over the repeats of its worst AIR and, separately, of its AUC cost;
 it meets the goal when both medians do. The fair fit is judged the same way, fold ``i``
 of every repeat using the configuration its nested search picked in outer fold ``i``
-(refitting the nested search on every repeat would take five times the run). Both it and
+(``--nested-fresh`` instead re-runs its nested search inside every fresh training fold,
+the fair fit as a method on each split: five times the nested run). Both it and
 the frontier configurations were found on rows that overlap the fresh held-out folds
 (most frontier configurations on all rows, each pick on four fifths of them), so neither
 is fully held out there; what the fresh splits remove is the frontier points' selection
@@ -378,6 +379,32 @@ def fresh(
     ]
 
 
+def nested_fresh(
+    data: Data, rate: float, seeds: tuple[int, ...], jobs: int = 1
+) -> list[dict[str, Any]]:
+    """The fair fit as a method on each fresh split: its nested search run again inside
+    every training fold of the split (``--nested-fresh``), with the plain fit's cost."""
+    X, y, groups = data
+    out = []
+    for seed in seeds:
+        splits = _splits(X, y, seed)
+        folds = _parallel(jobs)(
+            delayed(run_fold)(X, y, groups, train, test, rate, True) for train, test in splits
+        )
+        approved = {m: np.zeros(y.size) for m in ("plain", "fair fit")}
+        aucs: dict[str, list[float]] = {m: [] for m in approved}
+        for (_, test), (methods, _) in zip(splits, folds, strict=True):
+            for m in approved:
+                risk, approved[m][test] = methods[m]
+                aucs[m].append(float(roc_auc_score(y[test], risk)))
+        r = {"auc": float(np.mean(aucs["fair fit"])), **worst_air(approved["fair fit"], groups)}
+        base = float(np.mean(aucs["plain"]))
+        out.append(
+            {**r, "cost": base - r["auc"], "plain_air": worst_air(approved["plain"], groups)["air"]}
+        )
+    return out
+
+
 def _median(repeats: list[dict[str, Any]]) -> dict[str, Any]:
     """The median over the fresh repeats of the worst AIR and of the AUC cost (each on
     its own), with their ranges and how many repeats meet the goal on their own."""
@@ -423,6 +450,11 @@ def main() -> int:
         "--jobs", type=int, default=1, help="processes for the outer folds and the frontier"
     )
     ap.add_argument("--data", default="german,credit_data", help="data sets to run")
+    ap.add_argument(
+        "--nested-fresh",
+        action="store_true",
+        help="the fair fit's fresh figures from its nested search re-run on each fresh split",
+    )
     args = ap.parse_args()
     rate = args.approval_rate
     t_start, cpu_start = time.perf_counter(), time.process_time()
@@ -509,14 +541,19 @@ def main() -> int:
             and h["air"] >= TARGET_AIR
             and plain_auc - h["auc"] <= MAX_AUC_COST
         ]
-        fair_fresh = _median(
-            fresh(data, rate, [p.chosen.config for p in picks], FRESH_SEEDS, args.jobs)
-        )
+        if args.nested_fresh:
+            fair_fresh = _median(nested_fresh(data, rate, FRESH_SEEDS, args.jobs))
+            fair_label = "fair fit (nested search re-run on each split)"
+        else:
+            fair_fresh = _median(
+                fresh(data, rate, [p.chosen.config for p in picks], FRESH_SEEDS, args.jobs)
+            )
+            fair_label = "fair fit (each outer fold its pick)"
         rejudged = [
             (h, _median(fresh(data, rate, [h["config"]], FRESH_SEEDS, args.jobs)))
             for h in qualifiers
         ]
-        _print_fresh(res["fair fit"], base, fair_fresh, rejudged, plain_auc, t0)
+        _print_fresh(res["fair fit"], base, fair_fresh, rejudged, plain_auc, t0, fair_label)
         verdict, failed = _verdict(res["fair fit"], base, fair_fresh, held, plain_auc, rejudged)
         missed |= failed
         parts.append(f"{name}: {verdict}")
@@ -550,6 +587,7 @@ def _print_fresh(
     rejudged: list[tuple[dict[str, Any], dict[str, Any]]],
     plain_auc: float,
     t0: float,
+    fair_label: str,
 ) -> None:
     seeds = f"{FRESH_SEEDS[0]}-{FRESH_SEEDS[-1]}"
     print(
@@ -560,7 +598,7 @@ def _print_fresh(
     print(f"  {'':<52}{'seed 42: worst AIR at cost':<30}fresh median")
     cost = plain["auc"] - fair["auc"]
     s42 = "n/a" if fair["air"] is None else f"{fair['air']:.3f} at {cost:+.4f}"
-    print(f"  {'fair fit (each outer fold its pick)':<52}{s42:<30}{_fmt_fresh(fair_fresh)}")
+    print(f"  {fair_label:<52}{s42:<30}{_fmt_fresh(fair_fresh)}")
     if not rejudged:
         print(f"  (no held-out frontier point meets the goal at seed {OUTER_SEED})")
     for h, f in sorted(rejudged, key=lambda p: -p[0]["air"]):
