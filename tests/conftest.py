@@ -19,6 +19,13 @@ from sqlalchemy import create_engine, text
 from glasscredit.policy import Policy, default_policy, parse_timestamp
 from glasscredit.store import Ledger
 
+# pytest-xdist's workers export COLUMNS=80 and LINES=24: the CLI's rich console, made when
+# the CLI is first imported, would fix its width from them, and a test that gives one
+# invocation a wider COLUMNS would see its lines wrapped. Without them the width is read
+# at each print, as in a serial run.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 PG_URL = os.environ.get(
     "GLASSCREDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
