@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from glasscredit.exceptions import NotFoundError
@@ -110,7 +111,23 @@ class ChunkResult:
 
 
 def last_seqs(events: pl.DataFrame) -> pl.DataFrame:
-    """subject, last_seq: each subject's newest event seq (the scoring cursor's mark)."""
+    """subject, last_seq: each subject's newest event seq (the scoring cursor's mark).
+
+    Rows come in subject order when the events do (a range scan of one mirror segment:
+    the whole-population rescore), in no particular order otherwise.
+    """
+    subject, seq = events.get_column("subject"), events.get_column("seq")
+    if events.height and seq.null_count() == 0 and subject.is_sorted():
+        # each subject's events are one run: its maximum by run, without hashing 7M
+        # strings nor copying them into one chunk (0.4-0.7 -> 0.1 CPU s for 7M events)
+        starts = subject.ne_missing(subject.shift(1)).arg_true()
+        at = starts.to_numpy()
+        return pl.DataFrame(
+            {
+                "subject": subject.gather(starts),
+                "last_seq": pl.Series(np.maximum.reduceat(seq.to_numpy(), at), dtype=pl.Int64),
+            }
+        )
     # the two columns in one chunk first: the mirror's scan is one chunk per segment, and
     # grouping them as one is cheaper (1.1 -> 0.64 CPU s for 7M events, rechunk included)
     two = events.select("subject", "seq").rechunk()
