@@ -184,8 +184,8 @@ def frame_row_bytes(table: str, frame: pl.DataFrame) -> list[bytes]:
     built = frame.select(
         pl.concat_str(parts).alias("b"), pl.any_horizontal(odd).fill_null(True).alias("odd")
     )
-    text = built.get_column("b").to_list()
-    out = [t.encode() if t is not None else b"" for t in text]
+    # the UTF-8 bytes straight from polars (a null is an odd row, written below)
+    out: list[bytes] = built.get_column("b").cast(pl.Binary).to_list()
     if built.get_column("odd").any():
         for i in built.get_column("odd").arg_true().to_list():
             out[i] = _row_bytes(table, frame.row(i))
@@ -309,14 +309,12 @@ class StateTracker:
             self.add_rows(table, frame.rows())
             return
         at = [i for i, c in enumerate(table.c) if c.primary_key]
-        key_at = _key_at(table)
-        got = self.encoded.setdefault(table.name, {})
         data = frame_row_bytes(table.name, frame)
-        keys = frame.select([table.c[i].name for i in at]).iter_rows()
-        locs = frame.select([table.c[i].name for i in key_at]).iter_rows()
+        # keys as iter_rows gives them, from whole columns (a tuple per row either way)
+        keys = zip(*[frame.get_column(names[i]).to_list() for i in at], strict=True)
+        locs = zip(*[frame.get_column(names[i]).to_list() for i in _key_at(table)], strict=True)
         items = list(zip(data, locs, strict=True))
-        for k, item in zip(keys, items, strict=True):
-            got[k] = item
+        self.encoded.setdefault(table.name, {}).update(zip(keys, items, strict=True))
         # summed in a thread while the caller's insert runs (the database driver
         # releases the GIL while it writes): off the writer's path
         job = _hashing_pool().submit(_summed, items)
