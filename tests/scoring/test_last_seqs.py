@@ -24,14 +24,20 @@ def test_subjects_in_order_give_each_newest_seq() -> None:
 
 
 def test_subjects_out_of_order_give_the_same_marks() -> None:
-    # two segments: a subject's events in both, so its rows are not one run
-    events = pl.concat(
-        [
-            pl.DataFrame({"subject": ["a", "b", "c"], "seq": [1, 2, 3]}),
-            pl.DataFrame({"subject": ["a", "c"], "seq": [7, 8]}),
-        ]
-    )
+    # no two neighbours share a subject: grouped as they are
+    events = pl.DataFrame({"subject": ["b", "a", "c", "a", "c"], "seq": [2, 1, 3, 7, 8]})
     assert dict(last_seqs(events).iter_rows()) == {"a": 7, "b": 2, "c": 8}
+
+
+def test_several_segments_give_each_subject_once() -> None:
+    # two mirror segments, each in subject order: a and c have a run in both
+    first = pl.DataFrame(
+        {"subject": ["a"] * 3 + ["b"] * 3 + ["c"] * 3, "seq": [4, 1, 9, 2, 3, 5, 6, 8, 7]}
+    )
+    second = pl.DataFrame({"subject": ["a"] * 3 + ["c"] * 3, "seq": [10, 12, 11, 13, 15, 14]})
+    got = last_seqs(pl.concat([first, second], rechunk=False))
+    assert got.height == 3
+    assert dict(got.iter_rows()) == {"a": 12, "b": 5, "c": 15}
 
 
 def test_many_chunks_in_order_agree_with_group_by() -> None:
@@ -41,6 +47,11 @@ def test_many_chunks_in_order_agree_with_group_by() -> None:
     chunked = pl.concat([whole.slice(i, 997) for i in range(0, whole.height, 997)], rechunk=False)
     assert chunked.get_column("subject").n_chunks() > 1
     assert dict(last_seqs(chunked).iter_rows()) == _grouped(whole)
+
+
+def test_one_event() -> None:
+    got = last_seqs(pl.DataFrame({"subject": ["a"], "seq": [3]}))
+    assert got.rows() == [("a", 3)]
 
 
 def test_no_events_no_marks() -> None:
