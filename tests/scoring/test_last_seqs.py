@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glasscredit.scoring._engine import last_seqs
 
@@ -58,3 +62,30 @@ def test_no_events_no_marks() -> None:
     empty = pl.DataFrame(schema={"subject": pl.String, "seq": pl.Int64})
     got = last_seqs(empty)
     assert got.height == 0 and got.columns == ["subject", "last_seq"]
+
+
+_EVENTS = st.lists(
+    st.tuples(st.sampled_from(["a", "b", "c", "d", "é", ""]), st.integers(0, 2**62)),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_EVENTS, st.lists(st.integers(1, 60), max_size=5), st.booleans())
+def test_any_order_and_any_segments_agree_with_group_by(
+    rows: list[tuple[str, int]], cuts: list[int], in_segments: bool
+) -> None:
+    """A mark too high would leave a subject's new events unscored by ``--changed``, one
+    too low would rescore it for nothing: whatever the order, the chunking, and however
+    the mirror's segments split the events (each in subject order), each subject's mark
+    is its newest seq and it appears once."""
+    bounds = sorted({0, len(rows), *(c for c in cuts if c < len(rows))})
+    parts = [rows[lo:hi] for lo, hi in pairwise(bounds)]
+    if in_segments:  # each segment sorted by subject, as a mirror segment's range scan
+        parts = [sorted(p, key=lambda r: r[0]) for p in parts]
+    schema = {"subject": pl.String, "seq": pl.Int64}
+    frames = [pl.DataFrame(p, schema=schema, orient="row") for p in parts if p]
+    events = pl.concat(frames, rechunk=False) if frames else pl.DataFrame(schema=schema)
+    got = last_seqs(events)
+    assert got.get_column("subject").is_unique().all()
+    assert dict(got.iter_rows()) == (_grouped(events) if events.height else {})
