@@ -121,3 +121,23 @@ def test_the_html_report_carries_the_audit_with_intervals(model: Path) -> None:
     assert re.search(r"<td>\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]</td>", html)
     assert "Newcombe hybrid score interval" in html
     assert 'aria-label="calibration"' in html
+
+
+def test_a_table_steered_by_the_group_gap_penalty_says_so(tmp_path: Path) -> None:
+    import numpy as np
+
+    from glasscredit.model import ScorecardClassifier, save_model
+
+    df = load_german_credit()
+    y = (df["creditability"] == "bad").to_numpy().astype(int)
+    age = np.where(df["age_in_years"].to_numpy() < 25, "under 25", "25 and over")
+    X = df.drop(["creditability", *DROP])
+    est = ScorecardClassifier(random_state=0, group_gap=0.3).fit(X, y, groups={"age": age})
+    out = tmp_path / "fair.json"
+    save_model(est, out, data={"protected_steering_only": ["age"]})
+    text = card_markdown(load_model(out))
+    assert "group-gap penalty at 0.3 (protected groups: age; groups of at least 30 rows)" in text
+    assert "are not an input" in text
+    plain = tmp_path / "plain.json"
+    save_model(ScorecardClassifier(random_state=0).fit(X, y), plain)
+    assert "group-gap" not in card_markdown(load_model(plain))

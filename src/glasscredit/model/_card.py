@@ -87,6 +87,16 @@ def card_markdown(
     params = doc.get("params", {})
     if params:
         lines += [f"Method: `{params.get('method')}`; parameters recorded in the model JSON.", ""]
+    if params.get("group_gap"):
+        steering = ", ".join(data.get("protected_steering_only") or []) or "not recorded"
+        lines += [
+            f"Steered while fitting by the group-gap penalty at {params['group_gap']:g} "
+            f"(protected groups: {steering}; groups of at least "
+            f"{params.get('group_gap_min_size')} rows): the groups narrowed the gap between "
+            "their mean scores and everyone's during the fit, and are not an input; the "
+            "table reads the features below alone.",
+            "",
+        ]
     lines += ["## Data"]
     lines += [f"- {k}: {v}" for k, v in data.items()] or ["- not recorded"]
     lines += ["", "## Features and their points"]

@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from glasscredit.exceptions import FieldError, ModelError, ValidationError
-from glasscredit.model._additive import Block, detect_trend, fit_additive
+from glasscredit.model._additive import Block, fit_staged
 from glasscredit.model._binning import (
     Bins,
     assign,
@@ -40,6 +40,7 @@ from glasscredit.model._frame import (
     target_vector,
     text_column,
 )
+from glasscredit.model._groupgap import as_groups, group_contrast
 from glasscredit.model._inputs import (
     check_feature_bins,
     check_monotonic,
@@ -102,6 +103,11 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         The outcome to predict (default: ``classes_[1]``, scikit-learn's positive class).
     random_state : int or None
         Seeds the quantile sample on large data.
+    group_gap, group_gap_min_size : float, int
+        The fair fit's penalty (additive method only; off at 0): with ``groups`` given to
+        ``fit``, ``group_gap`` weighs the squared gap between each protected group's mean
+        log-odds and everyone's, for groups of at least ``group_gap_min_size`` rows. The
+        groups steer the fit only; the table reads the features alone.
     """
 
     def __init__(
@@ -128,6 +134,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         score_range: tuple[float, float] | None = (350.0, 950.0),
         bad_class: Any = None,
         random_state: int | None = None,
+        group_gap: float = 0.0,
+        group_gap_min_size: int = 30,
     ) -> None:
         self.method = method
         self.max_bins = max_bins
@@ -151,6 +159,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.score_range = score_range
         self.bad_class = bad_class
         self.random_state = random_state
+        self.group_gap = group_gap
+        self.group_gap_min_size = group_gap_min_size
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -174,6 +184,18 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for name, k in (self.feature_bins or {}).items():
             if not isinstance(k, int) or k < 1:
                 raise ModelError(f"feature_bins: {name!r} needs a whole number of bins >= 1")
+        gap = self.group_gap
+        if (
+            isinstance(gap, bool)
+            or not isinstance(gap, int | float | np.number)
+            or not (np.isfinite(gap) and gap >= 0)
+        ):
+            raise ModelError("group_gap: must be a finite number >= 0")
+        size = self.group_gap_min_size
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ModelError("group_gap_min_size: must be a whole number of rows >= 1")
+        if self.group_gap and self.method != "additive":
+            raise ModelError("group_gap: the group-gap penalty needs method='additive'")
 
     def _target(self, labels: npt.NDArray[Any], n: int) -> FloatArray:
         classes = self.classes_ = class_labels(labels, n)
@@ -196,12 +218,16 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _trend(self, name: str) -> str:
         return (self.monotonic or {}).get(name, self.default_trend)
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ScorecardClassifier:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+    ) -> ScorecardClassifier:
         """Fit bins and points; refuses forbidden and protected columns.
 
         ``sample_weight`` weighs each row everywhere a row counts (quantiles, bin shares,
         WoE, the fit): a weight of 2 is a duplicated row and a weight of 0 a removed one,
         so fairlearn's reductions can steer the fit without touching the table's form.
+        ``groups`` (attribute -> one value per row) is read only by the group-gap penalty
+        (``group_gap``): it steers the fit, is not kept, and never enters a score.
         """
         self._check_params()
         frame, named = as_frame(X)
@@ -209,9 +235,20 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         refuse_forbidden(frame.columns, list(self.protected or []))
         labels = target_vector(y)
         w = sample_weights(sample_weight, frame.height)
+        grp = None if groups is None else as_groups(groups, frame.height)
+        if grp is not None and set(grp) & set(frame.columns):
+            clash = sorted(set(grp) & set(frame.columns))[0]
+            raise ModelError(f"groups: {clash!r} is also a column of X; it cannot be both")
         if w is not None and labels.shape[0] == frame.height and not (w > 0).all():
             keep = w > 0
             frame, labels, w = frame.filter(pl.Series(keep)), labels[keep], w[keep]
+            if grp is not None:
+                grp = {k: v[keep] for k, v in grp.items()}
+        contrast = (
+            group_contrast(grp, frame.height, w, self.group_gap_min_size)
+            if grp is not None and self.group_gap
+            else None
+        )
         target = self._target(labels, frame.height)
         self.n_features_in_ = frame.width
         if named:
@@ -261,9 +298,10 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 "no usable feature: every column was constant, empty or "
                 f"uninformative ({self.excluded_})"
             )
-        intercept, betas = (self._fit_classic if classic else self._fit_additive)(
-            bins, slots, target, asc, w
-        )
+        if classic:
+            intercept, betas = self._fit_classic(bins, slots, target, asc, w)
+        else:
+            intercept, betas = self._fit_additive(bins, slots, target, w, contrast)
         self._build_table(bins, slots, target, intercept, betas, w)
         return self
 
@@ -316,10 +354,11 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         bins: dict[str, Bins],
         slots: dict[str, npt.NDArray[np.intp]],
         target: FloatArray,
-        asc: dict[str, bool],
         w: FloatArray | None,
+        contrast: FloatArray | None = None,
     ) -> tuple[float, list[FloatArray]]:
         names = list(bins)
+        gap = self.group_gap if contrast is not None else 0.0
         blocks = []
         for name in names:
             b = bins[name]
@@ -328,41 +367,20 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             blocks.append(
                 Block(slots[name], b.n_slots, ordered, {"ascending": 1, "descending": -1}.get(t, 0))
             )
-        # On large data the shapes and trends are found on a sample first (every row
-        # still enters the final fit, warm-started): a full pass per block step is the
-        # cost, and most cycles are spent getting close, which a sample does as well.
-        n = target.size
-        sample = np.flatnonzero(self._rng.random(n) < FIT_SAMPLE / n) if n > FIT_SAMPLE else None
-        sub = (
-            blocks
-            if sample is None
-            else [Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks]
+        auto = [self._trend(name) == "auto" for name in names]
+        fit, blocks = fit_staged(
+            blocks,
+            target,
+            self.ridge,
+            self.smooth,
+            w=w,
+            contrast=contrast,
+            gap=gap,
+            auto_trend=auto,
+            trend_r2=self.trend_r2,
+            rng=self._rng,
+            sample_rows=FIT_SAMPLE,
         )
-        y_sub = target if sample is None else target[sample]
-        w_sub = w if sample is None or w is None else w[sample]
-        fit = fit_additive(sub, y_sub, self.ridge, self.smooth, w=w_sub)
-        detected = {}
-        for i, name in enumerate(names):
-            k = sub[i].n_ordered
-            if k > 1 and self._trend(name) == "auto":
-                cnt = np.bincount(sub[i].slots, weights=w_sub, minlength=sub[i].n_slots)
-                detected[i] = detect_trend(fit.betas[i][:k], cnt[:k].astype(float), self.trend_r2)
-        if any(detected.values()):
-            blocks = [
-                Block(b.slots, b.n_slots, b.n_ordered, detected.get(i, b.trend))
-                for i, b in enumerate(blocks)
-            ]
-            if sample is not None:
-                fit = fit_additive(
-                    [Block(b.slots[sample], b.n_slots, b.n_ordered, b.trend) for b in blocks],
-                    y_sub,
-                    self.ridge,
-                    self.smooth,
-                    init=fit,
-                    w=w_sub,
-                )
-        if any(detected.values()) or sample is not None:
-            fit = fit_additive(blocks, target, self.ridge, self.smooth, init=fit, w=w)
         self.trends_ = {
             n: {1: "ascending", -1: "descending"}.get(b.trend, "none")
             for n, b in zip(names, blocks, strict=True)

@@ -1,0 +1,79 @@
+"""The group-gap contrast: how the fair fit's penalty reads protected groups.
+
+The penalty (:func:`glasscredit.model._additive.fit_additive`'s ``gap``) shrinks the gap
+between each protected group's mean log-odds and everyone's. The groups reach the solver
+only as this contrast (one row per group, one column per training row: the row's weight
+in its group's mean less its weight in the overall mean), built at fit time and dropped
+with it: they are never a feature, never stored on the model, never an input to a score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from glasscredit.exceptions import FieldError, ValidationError
+
+__all__ = ["as_groups", "group_contrast"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def as_groups(groups: Any, n: int) -> dict[str, npt.NDArray[Any]]:
+    """The protected groups as ``{attribute: one value per row}``: a mapping, a pandas or
+    polars frame (one attribute per column), or one sequence (the attribute ``group``).
+    Anything else, or a length other than the rows', is refused naming the attribute."""
+    if hasattr(groups, "columns") and hasattr(groups, "__getitem__"):
+        groups = {str(c): groups[c] for c in groups.columns}
+    elif not isinstance(groups, Mapping):
+        groups = {"group": groups}
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in groups.items():
+        try:
+            col = np.asarray(values, dtype=object)
+        except (TypeError, ValueError) as e:
+            raise ValidationError(
+                [FieldError(f"groups.{name}", "values", f"not a column of values ({e})")]
+            ) from e
+        if col.ndim != 1 or col.shape[0] != n:
+            raise ValidationError(
+                [
+                    FieldError(
+                        f"groups.{name}",
+                        "length",
+                        f"needs one value per training row ({n}), got shape {col.shape}",
+                    )
+                ]
+            )
+        out[str(name)] = col
+    if not out:
+        raise ValidationError([FieldError("groups", "at_least_one", "name at least one group")])
+    return out
+
+
+def group_contrast(
+    groups: Mapping[str, Any], n: int, w: FloatArray | None, min_size: float
+) -> FloatArray:
+    """One contrast row per group of at least ``min_size`` (weighted) rows, per attribute.
+
+    A group under the floor is left out (its mean is too noisy to steer by, as the audit
+    never compares it); so is an attribute's only group of sufficient size when the rest
+    are small, since a group against itself has no gap. Missing values are a group of
+    their own, as in the audit."""
+    weights = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    total = float(weights.sum())
+    rows: list[FloatArray] = []
+    for col in as_groups(groups, n).values():
+        labels = np.array(["<missing>" if v is None or v != v else str(v) for v in col])
+        names, codes = np.unique(labels, return_inverse=True)
+        sizes = np.bincount(codes, weights=weights, minlength=names.size)
+        big = np.flatnonzero(sizes >= min_size)
+        if big.size < 2 and big.size == names.size:
+            continue  # one group only: nothing to compare
+        for g in big:
+            member = codes == g
+            rows.append(np.where(member, weights / sizes[g], 0.0) - weights / total)
+    return np.array(rows).reshape(len(rows), n)

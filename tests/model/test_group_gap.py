@@ -1,0 +1,154 @@
+"""The group-gap penalty: the fair fit's lever that narrows each protected group's mean
+log-odds toward everyone's, steering one points table that still reads X alone."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy.special import logit
+
+import glasscredit.model._estimator as estimator_module
+from glasscredit.exceptions import ModelError, ValidationError
+from glasscredit.model import ScorecardClassifier
+from glasscredit.model._additive import _gap_step
+from glasscredit.model._groupgap import group_contrast
+
+
+def proxy_data(n: int = 3000, seed: int = 1) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """A minority with a higher bad rate, and a feature that is partly that membership."""
+    rng = np.random.default_rng(seed)
+    g = rng.random(n) < 0.25
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    proxy = g + rng.normal(scale=0.6, size=n)
+    eta = -0.8 + 1.2 * x1 + 0.6 * x2 + 1.0 * g
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    X = pl.DataFrame({"x1": x1, "x2": x2, "proxy": proxy, "colour": rng.choice(["a", "b"], n)})
+    return X, y, np.where(g, "minority", "majority")
+
+
+def mean_gap(model: ScorecardClassifier, X: pl.DataFrame, g: np.ndarray) -> float:
+    """The minority's mean fitted log-odds of bad less the majority's."""
+    eta = logit(np.clip(model.predict_proba(X)[:, 1], 1e-9, 1 - 1e-9))
+    return float(eta[g == "minority"].mean() - eta[g == "majority"].mean())
+
+
+def test_the_penalty_narrows_the_gap_as_it_grows_and_costs_fit() -> None:
+    X, y, g = proxy_data()
+    gaps, losses = [], []
+    for level in (0.0, 0.1, 0.5, 3.0, 30.0):
+        m = ScorecardClassifier(random_state=0, group_gap=level).fit(X, y, groups={"grp": g})
+        gaps.append(mean_gap(m, X, g))
+        p = np.clip(m.predict_proba(X)[:, 1], 1e-9, 1 - 1e-9)
+        losses.append(float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()))
+    assert gaps[0] > 0.25  # the plain fit learns the group through the proxy
+    assert all(a > b for a, b in pairwise(gaps))
+    assert abs(gaps[-1]) < 0.1 * gaps[0]  # a strong penalty all but closes it
+    assert losses[0] < losses[-1]  # on the training rows, fairness costs fit
+
+
+def test_the_groups_never_enter_the_table_or_a_score() -> None:
+    X, y, g = proxy_data()
+    m = ScorecardClassifier(random_state=0, group_gap=1.0).fit(X, y, groups={"grp": g})
+    assert set(m.points_table_.features) <= set(X.columns)
+    assert "grp" not in repr(m.get_params()) and not hasattr(m, "groups_")
+    shuffled = X.with_columns(grp=pl.Series(g[::-1]))
+    assert (m.predict_score(shuffled) == m.predict_score(X)).all()
+    # without a penalty the groups are ignored: the plain fit to the bit
+    plain = ScorecardClassifier(random_state=0).fit(X, y)
+    off = ScorecardClassifier(random_state=0).fit(X, y, groups={"grp": g})
+    assert off.points_table_ == plain.points_table_
+
+
+def test_the_woodbury_step_equals_the_dense_newton_step() -> None:
+    rng = np.random.default_rng(3)
+    k, n_groups = 7, 2
+    ab = np.zeros((3, k))
+    ab[1] = rng.uniform(2.0, 5.0, k)
+    ab[0, 1:] = rng.uniform(-0.5, 0.0, k - 1)
+    ab[2, :-1] = ab[0, 1:]
+    dense = np.diag(ab[1]) + np.diag(ab[0, 1:], 1) + np.diag(ab[2, :-1], -1)
+    spread = rng.normal(size=(n_groups, k))
+    rhs, gaps, lam = rng.normal(size=k), rng.normal(size=n_groups), 37.0
+    want = np.linalg.solve(dense + lam * spread.T @ spread, rhs + lam * spread.T @ gaps)
+    np.testing.assert_allclose(_gap_step(ab, rhs, spread, gaps, lam), want, rtol=1e-10)
+    one = _gap_step(ab[:, :1], rhs[:1], spread[:, :1], gaps, lam)
+    want1 = (rhs[0] + lam * spread[:, 0] @ gaps) / (ab[1, 0] + lam * spread[:, 0] @ spread[:, 0])
+    np.testing.assert_allclose(one, [want1])
+
+
+def test_the_contrast_leaves_small_groups_out_and_sums_to_zero() -> None:
+    g = np.array(["a"] * 50 + ["b"] * 40 + ["c"] * 5 + [None] * 5, dtype=object)
+    c = group_contrast({"attr": g}, 100, None, 30)
+    assert c.shape == (2, 100)  # a and b; c and the missing are under the floor
+    np.testing.assert_allclose(c.sum(axis=1), 0.0, atol=1e-12)
+    eta = np.arange(100.0)
+    np.testing.assert_allclose(c @ eta, [eta[:50].mean() - 49.5, eta[50:90].mean() - 49.5])
+    # weights count as rows: a weighted mean, and a weighted floor
+    w = np.ones(100)
+    w[:50] = 0.5
+    cw = group_contrast({"attr": g}, 100, w, 30)
+    assert cw.shape == (1, 100)  # a now weighs 25, under the floor
+    np.testing.assert_allclose(cw @ eta, [eta[50:90].mean() - np.average(eta, weights=w)])
+    # one group only: nothing to compare
+    assert group_contrast({"attr": np.array(["a"] * 10)}, 10, None, 1).shape == (0, 10)
+
+
+def test_bad_penalties_and_groups_are_refused_by_name() -> None:
+    X, y, g = proxy_data(n=400)
+    with pytest.raises(ModelError, match="group_gap"):
+        ScorecardClassifier(group_gap=-1.0).fit(X, y, groups={"grp": g})
+    with pytest.raises(ModelError, match=r"group_gap.*additive"):
+        ScorecardClassifier(method="classic", group_gap=1.0).fit(X, y, groups={"grp": g})
+    with pytest.raises(ValidationError, match=r"groups\.grp"):
+        ScorecardClassifier(group_gap=1.0).fit(X, y, groups={"grp": g[:10]})
+    with pytest.raises(ModelError, match="groups: 'x1' is also a column of X"):
+        ScorecardClassifier(group_gap=1.0).fit(X, y, groups={"x1": g})
+    # bad groups are refused even when the penalty is off: nothing is silently ignored
+    with pytest.raises(ValidationError, match=r"groups\.grp"):
+        ScorecardClassifier().fit(X, y, groups={"grp": g[:-1]})
+    with pytest.raises(ValidationError, match="at_least_one"):
+        ScorecardClassifier(group_gap=1.0).fit(X, y, groups={})
+    for bad in ("1", float("inf"), float("nan"), True):
+        with pytest.raises(ModelError, match="group_gap: must be"):
+            ScorecardClassifier(group_gap=bad).fit(X, y, groups={"grp": g})  # type: ignore[arg-type]
+    for size in (0, 2.5, True):
+        with pytest.raises(ModelError, match="group_gap_min_size"):
+            ScorecardClassifier(group_gap=1.0, group_gap_min_size=size).fit(  # type: ignore[arg-type]
+                X, y, groups={"grp": g}
+            )
+
+
+def test_groups_may_be_a_frame_or_one_column() -> None:
+    import pandas as pd
+
+    X, y, g = proxy_data(n=600)
+    want = ScorecardClassifier(random_state=0, group_gap=0.5).fit(X, y, groups={"group": g})
+    for groups in (pl.DataFrame({"group": g}), pd.DataFrame({"group": g}), g, list(g)):
+        got = ScorecardClassifier(random_state=0, group_gap=0.5).fit(X, y, groups=groups)
+        assert got.points_table_ == want.points_table_
+
+
+def test_zero_weight_rows_leave_the_groups_with_them() -> None:
+    X, y, g = proxy_data(n=1000)
+    w = np.ones(1000)
+    w[::4] = 0.0
+    keep = w > 0
+    a = ScorecardClassifier(random_state=0, group_gap=0.5).fit(
+        X, y, sample_weight=w, groups={"grp": g}
+    )
+    b = ScorecardClassifier(random_state=0, group_gap=0.5).fit(
+        X.filter(pl.Series(keep)), y[keep], groups={"grp": g[keep]}
+    )
+    assert a.points_table_ == b.points_table_
+
+
+def test_the_penalty_holds_on_the_large_data_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On large data the shapes are fitted on a sample first; the penalty steers both."""
+    monkeypatch.setattr(estimator_module, "FIT_SAMPLE", 800)
+    X, y, g = proxy_data(n=4000)
+    plain = ScorecardClassifier(random_state=0).fit(X, y)
+    fair = ScorecardClassifier(random_state=0, group_gap=3.0).fit(X, y, groups={"grp": g})
+    assert abs(mean_gap(fair, X, g)) < 0.25 * mean_gap(plain, X, g)
