@@ -101,7 +101,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from glasscredit.model import (
+    DEFAULT_LEVERS,
+    GAP_STEPS,
     GERMAN_CREDIT_PROTECTED,
+    LEVERS,
     Candidate,
     ScorecardClassifier,
     approve_top,
@@ -200,6 +203,7 @@ def run_fold(
     test: np.ndarray,
     rate: float,
     quick: bool,
+    levers: tuple[str, ...] = DEFAULT_LEVERS,
 ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], Any]:
     """Each method's (risk score for AUC, approvals) on the held-out rows, and the fair
     fit's search result."""
@@ -218,6 +222,7 @@ def run_fold(
         max_auc_cost=MAX_AUC_COST,
         folds=SEARCH_FOLDS,
         min_group_size=_search_min_size(train.size, y.size),
+        levers=levers,
     )
     s = fair.model.predict_score(Xte).astype(float)
     out["fair fit"] = (-s, _top(s, rate))
@@ -270,7 +275,13 @@ def _parallel(jobs: int) -> Parallel:
 
 
 def evaluate(
-    name: str, data: Data, rate: float, picks: list[Any], quick: bool = False, jobs: int = 1
+    name: str,
+    data: Data,
+    rate: float,
+    picks: list[Any],
+    quick: bool = False,
+    jobs: int = 1,
+    levers: tuple[str, ...] = DEFAULT_LEVERS,
 ) -> dict[str, dict[str, Any]]:
     X, y, groups = data
     approved: dict[str, np.ndarray] = {}
@@ -278,7 +289,7 @@ def evaluate(
     t0 = time.perf_counter()
     splits = _outer(X, y)
     folds = _parallel(jobs)(
-        delayed(run_fold)(X, y, groups, train, test, rate, quick) for train, test in splits
+        delayed(run_fold)(X, y, groups, train, test, rate, quick, levers) for train, test in splits
     )
     for (_, test), (methods, fair) in zip(splits, folds, strict=True):
         picks.append(fair)
@@ -300,8 +311,10 @@ def evaluate(
     }
 
 
-Config = tuple[tuple[str, ...], tuple[tuple[str, str], ...], float, tuple[tuple[str, int], ...]]
-PLAIN: Config = ((), (), 0.0, ())
+Config = tuple[
+    tuple[str, ...], tuple[tuple[str, str], ...], float, tuple[tuple[str, int], ...], float
+]
+PLAIN: Config = ((), (), 0.0, (), 0.0)
 Splits = list[tuple[np.ndarray, np.ndarray]]
 
 
@@ -310,7 +323,7 @@ def _fold_fit(
 ) -> tuple[float, np.ndarray]:
     """One configuration fitted on a training fold: its held-out AUC and approvals."""
     X, y, groups = data
-    dropped, mono, alpha, merged = config
+    dropped, mono, alpha, merged, gap = config
     w = None
     if alpha:
         bal = balancing_weights({k: v[train] for k, v in groups.items()}, y[train])
@@ -320,7 +333,14 @@ def _fold_fit(
         protected=sorted(groups),
         monotonic=dict(mono) or None,
         feature_bins=dict(merged) or None,
-    ).fit(X.iloc[train].drop(columns=list(dropped)), y[train], sample_weight=w)
+        group_gap=gap,
+        group_gap_min_size=_search_min_size(train.size, y.size),
+    ).fit(
+        X.iloc[train].drop(columns=list(dropped)),
+        y[train],
+        sample_weight=w,
+        groups={k: v[train] for k, v in groups.items()} if gap else None,
+    )
     s = m.predict_score(X.iloc[test].drop(columns=list(dropped))).astype(float)
     return float(roc_auc_score(y[test], -s)), _top(s, rate)
 
@@ -338,8 +358,8 @@ def judge(data: Data, rate: float, configs: list[Config], splits: Splits) -> dic
 
 
 def _describe(config: Config) -> str:
-    dropped, mono, alpha, merged = config
-    return Candidate((*dropped,), mono, alpha, 0.0, None, None, None, 0, merged).describe()
+    dropped, mono, alpha, merged, gap = config
+    return Candidate((*dropped,), mono, alpha, 0.0, None, None, None, 0, merged, gap=gap).describe()
 
 
 def heldout_frontier(
@@ -380,7 +400,11 @@ def fresh(
 
 
 def nested_fresh(
-    data: Data, rate: float, seeds: tuple[int, ...], jobs: int = 1
+    data: Data,
+    rate: float,
+    seeds: tuple[int, ...],
+    jobs: int = 1,
+    levers: tuple[str, ...] = DEFAULT_LEVERS,
 ) -> list[dict[str, Any]]:
     """The fair fit as a method on each fresh split: its nested search run again inside
     every training fold of the split (``--nested-fresh``), with the plain fit's cost."""
@@ -389,7 +413,8 @@ def nested_fresh(
     for seed in seeds:
         splits = _splits(X, y, seed)
         folds = _parallel(jobs)(
-            delayed(run_fold)(X, y, groups, train, test, rate, True) for train, test in splits
+            delayed(run_fold)(X, y, groups, train, test, rate, True, levers)
+            for train, test in splits
         )
         approved = {m: np.zeros(y.size) for m in ("plain", "fair fit")}
         aucs: dict[str, list[float]] = {m: [] for m in approved}
@@ -445,6 +470,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--approval-rate", type=float, default=0.5)
     ap.add_argument("--quick", action="store_true", help="plain and fair fit only")
+    ap.add_argument(
+        "--fresh-seeds",
+        default=",".join(map(str, FRESH_SEEDS)),
+        help="the fresh outer splits' seeds (default 43-47); a confirmation run names new ones",
+    )
+    ap.add_argument(
+        "--levers",
+        default=",".join(DEFAULT_LEVERS),
+        help=f"the fair fit's levers, comma-separated, of {','.join(LEVERS)} "
+        f"(default: the library's, {','.join(DEFAULT_LEVERS)})",
+    )
     ap.add_argument("--dump", type=Path, help="write each outer fold's fair-fit search (JSON)")
     ap.add_argument(
         "--jobs", type=int, default=1, help="processes for the outer folds and the frontier"
@@ -456,6 +492,16 @@ def main() -> int:
         help="the fair fit's fresh figures from its nested search re-run on each fresh split",
     )
     args = ap.parse_args()
+    levers = tuple(x for x in args.levers.split(",") if x)
+    try:
+        fresh_seeds = tuple(int(x) for x in args.fresh_seeds.split(",") if x.strip())
+    except ValueError:
+        ap.error(f"--fresh-seeds: {args.fresh_seeds!r} is not a comma-separated list of integers")
+    if not fresh_seeds or OUTER_SEED in fresh_seeds:
+        ap.error(f"--fresh-seeds: at least one seed, and not the outer seed {OUTER_SEED}")
+    unknown = set(levers) - set(LEVERS)
+    if unknown:
+        ap.error(f"--levers: {sorted(unknown)} are not among {LEVERS}")
     rate = args.approval_rate
     t_start, cpu_start = time.perf_counter(), time.process_time()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -464,7 +510,7 @@ def main() -> int:
     parts, missed = [], False
     for name, data in datasets.items():
         picks: list[Any] = []
-        res = evaluate(name, data, rate, picks, args.quick, args.jobs)
+        res = evaluate(name, data, rate, picks, args.quick, args.jobs, levers)
         base = res["plain"]
         print(
             f"{'method':<14}{'AUC':>8}{'(sd)':>8}{'approval':>10}  {'worst AIR [95% CI]':<26}"
@@ -502,18 +548,21 @@ def main() -> int:
             target_air=TARGET_AIR,
             max_auc_cost=MAX_AUC_COST,
             folds=SEARCH_FOLDS,
+            levers=levers,
         )
         print(
             f"fair fit on all rows (its search's configurations): {time.perf_counter() - t0:.1f} s"
         )
         configs = {c.config for c in full.evaluated} | {p.chosen.config for p in picks}
-        configs |= {((), (), a, ()) for a in np.arange(0.0, 6.01, 0.5).round(2).tolist()}
+        configs |= {((), (), a, (), 0.0) for a in np.arange(0.0, 6.01, 0.5).round(2).tolist()}
+        configs |= {((), (), 0.0, (), g) for g in GAP_STEPS}
         t0 = time.perf_counter()
         held = heldout_frontier(data, rate, configs, args.jobs)
         plain_auc = next(h["auc"] for h in held if h["config"] == PLAIN)
         print(
             f"held-out frontier: {len(configs)} configurations (the search's on all rows, "
-            f"each fold's pick, reweighing alone 0..6) on the same 5 outer folds in "
+            f"each fold's pick, reweighing alone 0..6, the group-gap penalty alone "
+            f"{GAP_STEPS[0]:g}..{GAP_STEPS[-1]:g}) on the same 5 outer folds in "
             f"{time.perf_counter() - t0:.1f} s; plain {plain_auc:.4f}:"
         )
         for h in _pareto(held):
@@ -522,17 +571,16 @@ def main() -> int:
                     f"  AUC {h['auc']:.4f} (cost {plain_auc - h['auc']:+.4f})  worst AIR "
                     f"{_fmt_ci(h):<24}{h['describe']}"
                 )
-        alone = [
-            h for h in held if not h["config"][0] and not h["config"][1] and not h["config"][3]
-        ]
-        print(
-            "  reweighing alone: "
-            + ", ".join(
-                f"{h['config'][2]:g}: {h['air']:.3f} at {plain_auc - h['auc']:+.4f}"
-                for h in sorted(alone, key=lambda h: h["config"][2])
-                if h["air"] is not None
+        for label, lever in (("reweighing", 2), ("group-gap penalty", 4)):
+            alone = [h for h in held if not any(h["config"][i] for i in range(5) if i != lever)]
+            print(
+                f"  {label} alone: "
+                + ", ".join(
+                    f"{h['config'][lever]:g}: {h['air']:.3f} at {plain_auc - h['auc']:+.4f}"
+                    for h in sorted(alone, key=lambda h: h["config"][lever])
+                    if h["air"] is not None
+                )
             )
-        )
         t0 = time.perf_counter()
         qualifiers = [
             h
@@ -542,18 +590,20 @@ def main() -> int:
             and plain_auc - h["auc"] <= MAX_AUC_COST
         ]
         if args.nested_fresh:
-            fair_fresh = _median(nested_fresh(data, rate, FRESH_SEEDS, args.jobs))
+            fair_fresh = _median(nested_fresh(data, rate, fresh_seeds, args.jobs, levers))
             fair_label = "fair fit (nested search re-run on each split)"
         else:
             fair_fresh = _median(
-                fresh(data, rate, [p.chosen.config for p in picks], FRESH_SEEDS, args.jobs)
+                fresh(data, rate, [p.chosen.config for p in picks], fresh_seeds, args.jobs)
             )
             fair_label = "fair fit (each outer fold its pick)"
         rejudged = [
-            (h, _median(fresh(data, rate, [h["config"]], FRESH_SEEDS, args.jobs)))
+            (h, _median(fresh(data, rate, [h["config"]], fresh_seeds, args.jobs)))
             for h in qualifiers
         ]
-        _print_fresh(res["fair fit"], base, fair_fresh, rejudged, plain_auc, t0, fair_label)
+        _print_fresh(
+            res["fair fit"], base, fair_fresh, rejudged, plain_auc, t0, fair_label, fresh_seeds
+        )
         verdict, failed = _verdict(res["fair fit"], base, fair_fresh, held, plain_auc, rejudged)
         missed |= failed
         parts.append(f"{name}: {verdict}")
@@ -588,10 +638,11 @@ def _print_fresh(
     plain_auc: float,
     t0: float,
     fair_label: str,
+    fresh_seeds: tuple[int, ...] = FRESH_SEEDS,
 ) -> None:
-    seeds = f"{FRESH_SEEDS[0]}-{FRESH_SEEDS[-1]}"
+    seeds = ", ".join(map(str, fresh_seeds))
     print(
-        f"fresh splits ({len(FRESH_SEEDS)} repeats of stratified 5-fold, seeds {seeds}, the "
+        f"fresh splits ({len(fresh_seeds)} repeats of stratified 5-fold, seeds {seeds}, the "
         f"plain fit refitted on each; median [range] of worst AIR and of AUC cost), "
         f"{time.perf_counter() - t0:.1f} s:"
     )

@@ -81,7 +81,7 @@ def test_the_protected_attribute_is_never_a_feature_nor_a_score_input(
     with_group = X.with_columns(group=pl.Series(g[::-1]))
     assert (r.model.predict_score(with_group) == r.model.predict_score(X)).all()
     # the table is an ordinary fit of the chosen configuration: the attribute only chose it
-    # (and, when reweighing, weighed the rows)
+    # (and, when reweighing or penalising the group gap, weighed the rows or steered the fit)
     from glasscredit.model._fairfit import balancing_weights
 
     alpha = r.chosen.reweigh
@@ -90,7 +90,14 @@ def test_the_protected_attribute_is_never_a_feature_nor_a_score_input(
         random_state=0,
         monotonic=dict(r.chosen.monotonic),
         feature_bins=dict(r.chosen.merged) or None,
-    ).fit(X.drop(list(r.chosen.dropped)), y, sample_weight=w)
+        group_gap=r.chosen.gap,
+        group_gap_min_size=30,
+    ).fit(
+        X.drop(list(r.chosen.dropped)),
+        y,
+        sample_weight=w,
+        groups={"group": g} if r.chosen.gap else None,
+    )
     assert again.points_table_ == table
 
 
@@ -107,6 +114,31 @@ def test_a_protected_column_in_X_is_refused() -> None:
         ("repeats", "minimum"),
         ("search_splits", "minimum"),
     ]
+    for levers in (("drop", "bribe"), ()):
+        with pytest.raises(ValidationError) as e:
+            fair_fit(ScorecardClassifier(), X, y, {"group": g}, levers=levers)
+        assert [(f.field, f.rule) for f in e.value.errors] == [("levers", "known_lever")]
+
+
+def test_the_levers_bound_the_search(
+    result: tuple[FairFit, pl.DataFrame, np.ndarray, np.ndarray],
+) -> None:
+    r, X, y, g = result
+    # the default pulls feature drops and the group-gap penalty only
+    assert all(not c.monotonic and not c.merged and not c.reweigh for c in r.evaluated)
+    assert any(c.gap for c in r.evaluated) and any(c.dropped for c in r.evaluated)
+    only = fair_fit(
+        ScorecardClassifier(random_state=0),
+        X,
+        y,
+        {"group": g},
+        approval_rate=0.5,
+        folds=3,
+        max_steps=2,
+        levers=("reweigh",),
+    )
+    assert all(not c.dropped and not c.gap for c in only.evaluated)
+    assert any(c.reweigh for c in only.evaluated)
 
 
 def testbalancing_weights_by_hand() -> None:
@@ -126,9 +158,14 @@ def test_a_bin_merge_coarsens_one_feature_and_is_a_move_of_the_search(
     coarse = ScorecardClassifier(random_state=0, feature_bins={"proxy": 2}).fit(X, y)
     assert len(fine.points_table_.features["proxy"].points) > 2
     assert len(coarse.points_table_.features["proxy"].points) <= 2
-    merges = [c for c in r.evaluated if c.merged]
-    assert merges and all(k >= 2 for c in merges for _, k in c.merged)
-    assert any("bins" in c.describe() for c in merges)
+    # merges are a move when the lever is on (the default levers are drops and the gap)
+    from glasscredit.model._fairfit import _moves
+
+    plain = ScorecardClassifier(random_state=0).fit(X, y)
+    moves = _moves(plain, r.baseline, (), (), ("merge",))
+    assert moves and all(m[3] and m[0] == () and m[4] == 0.0 for m in moves)
+    assert all(k >= 2 for m in moves for _, k in m[3])
+    assert not [c for c in r.evaluated if c.merged]
     for bad, rule in (
         ({"nope": 2}, "feature_bins_present"),
         ({"colour": 2}, "feature_bins_numeric"),
@@ -161,6 +198,8 @@ def test_the_fair_fit_command_writes_one_table_and_prints_the_frontier(tmp_path:
     assert "group" not in doc["points_table"]["features"]
     assert doc["data"]["protected_steering_only"] == ["group"]
     assert doc["data"]["fair_fit"]["goal_met"] == res["goal_met"]
+    r = CliRunner().invoke(cli, [*args, "--lever", "bribe", "--out", str(out)])
+    assert r.exit_code == 3 and "known_lever" in r.output
     r = CliRunner().invoke(cli, [*args, "--protected", "nope", "--out", str(out)])
     assert r.exit_code == 3 and "nope" in r.output and "column_present" in r.output
 
@@ -191,7 +230,7 @@ def test_the_pick_is_the_candidate_most_likely_to_meet_the_goal() -> None:
         return Candidate((name,), (), 0.0, float(np.mean(aucs)), air, ci, "g=a", 0, (), aucs)
 
     short = [cand(n) for n in ("hair", "half", "costly")]
-    checked = recheck([cand("plain"), *short], ((), (), 0.0, ()), measure, 2, 0.8, 0.01)
+    checked = recheck([cand("plain"), *short], ((), (), 0.0, (), 0.0), measure, 2, 0.8, 0.01)
     by = {c.candidate.dropped[0]: c for c in checked}
     assert by["hair"].meets and not by["half"].meets and not by["costly"].meets
     # P(meets) is the product of the two normal probabilities, each margin in its se
@@ -247,10 +286,18 @@ def test_the_shortlist_fills_in_the_reweighing_levels_around_the_budget() -> Non
     frontier = [base, cand("", 0.797, 0.5), inside, past, cand("c", 0.75, 6.0)]
     got = _bracket(frontier, base, 0.01, (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0))
     assert got == [
-        (("a",), (), 1.0, ()),
-        (("a",), (), 2.0, ()),
-        (("b",), (), 2.5, ()),
-        (("b",), (), 4.0, ()),
+        (("a",), (), 1.0, (), 0.0),
+        (("a",), (), 2.0, (), 0.0),
+        (("b",), (), 2.5, (), 0.0),
+        (("b",), (), 4.0, (), 0.0),
     ]
     # at the ends of the levels, only the one neighbour there is
-    assert _bracket([base], base, 0.01, (0.5, 1.0)) == [((), (), 0.5, ())]
+    assert _bracket([base], base, 0.01, (0.5, 1.0)) == [((), (), 0.5, (), 0.0)]
+    # the group-gap penalty's levels are filled in the same way, either side of the pick's
+    penalised = Candidate(("a",), (), 0.0, 0.792, 0.7, None, None, 1, gap=0.2)
+    got = _bracket([base, penalised], base, 0.01, (1.0,), (0.1, 0.2, 0.3))
+    assert got == [
+        (("a",), (), 1.0, (), 0.2),
+        (("a",), (), 0.0, (), 0.1),
+        (("a",), (), 0.0, (), 0.3),
+    ]

@@ -106,11 +106,19 @@ def fair_fit_model(
     repeats: int = 2,
     search_splits: int = 2,
     seed: int = 0,
+    levers: Sequence[str] | None = None,
 ) -> FairFitResult:
-    """Search feature subsets, monotone constraints, bin merges and reweighing for one
-    fairer table on DATA; write it (with the search) to OUT."""
+    """Search the fair fit's levers (by default feature drops and the group-gap penalty;
+    also monotone constraints, bin merges, reweighing) for one fairer table on DATA;
+    write it (with the search) to OUT."""
     from glasscredit.app._model import read_table
-    from glasscredit.model import ScorecardClassifier, fair_fit, frame_fingerprint, save_model
+    from glasscredit.model import (
+        DEFAULT_LEVERS,
+        ScorecardClassifier,
+        fair_fit,
+        frame_fingerprint,
+        save_model,
+    )
 
     frame = read_table(data)
     missing = [c for c in protected if c not in frame.columns]
@@ -139,6 +147,7 @@ def fair_fit_model(
         repeats=repeats,
         search_splits=search_splits,
         random_state=seed,
+        levers=tuple(dict.fromkeys(levers)) if levers else DEFAULT_LEVERS,
     )
     save_model(
         res.model,

@@ -131,9 +131,17 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Splits each candidate is measured on in the search")
         ] = 2,
         seed: Annotated[int, typer.Option(help="random_state")] = 0,
+        lever: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--lever",
+                help="A lever the search may pull (repeat): drop, monotone, merge, reweigh, "
+                "gap (default: drop and gap)",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Search feature subsets, monotone constraints, bin merges and reweighing for one
+        """Search feature drops and the group-gap penalty (or the levers named) for one
         fairer points table; write it and print the frontier."""
         res = gc.fair_fit_model(
             data,
@@ -150,6 +158,7 @@ def register(app: typer.Typer) -> None:
             repeats=repeats,
             search_splits=search_splits,
             seed=seed,
+            levers=lever,
         )
         if as_json:
             emit_json(res.as_json())

@@ -13,6 +13,9 @@ from glasscredit.model._dataset import label_outcomes, rescale_table
 from glasscredit.model._estimator import ScorecardClassifier
 from glasscredit.model._export import sql_case, sql_score_expression, to_json, to_sql
 from glasscredit.model._fairfit import (
+    DEFAULT_LEVERS,
+    GAP_STEPS,
+    LEVERS,
     Candidate,
     Checked,
     FairFit,
@@ -57,10 +60,13 @@ from glasscredit.model._table import explain_rows, score_table, table_points
 from glasscredit.model._woe import iv_strength, woe_iv
 
 __all__ = [
+    "DEFAULT_LEVERS",
     "FOUR_FIFTHS",
+    "GAP_STEPS",
     "GERMAN_CREDIT_PROTECTED",
     "GERMAN_CREDIT_TARGET",
     "INTERVAL_METHODS",
+    "LEVERS",
     "MIN_GROUP_SIZE",
     "Candidate",
     "Checked",

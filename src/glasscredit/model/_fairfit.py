@@ -3,14 +3,17 @@
 Protected attributes steer the search and measure each candidate; they are never a
 feature and never an input to a score. Every candidate is an ordinary
 :class:`ScorecardClassifier` fitted on ``X`` alone (the protected names are declared to
-it, so a column of that name is refused), differing only in which features it uses and
-which it constrains monotone; the final table is that candidate refitted on every row.
+it, so a column of that name is refused), differing only in which features it uses, how
+they are binned and constrained, and how it is steered while fitting (row weights, the
+group-gap penalty); the final table is that candidate refitted on every row.
 
-The search is greedy over feature subsets, monotone constraints, bin merges and row
-weights. From the current candidate each move (drop one feature; make one free numeric
-feature ascending or descending, which pools its bins by PAV; merge one numeric
-feature's bins, halving its bin count down to two; move to any further level of Kamiran
-and Calders' reweighing, which at level 1 makes the outcome independent of the protected
+The search is greedy over the ``levers`` it is given (by default feature drops and the
+group-gap penalty: see :func:`fair_fit`). From the current candidate each move (drop one
+feature; make one free numeric feature ascending or descending, which pools its bins by
+PAV; merge one numeric feature's bins, halving its bin count down to two; move to any
+further level of the group-gap penalty, which narrows each protected group's mean
+log-odds toward everyone's while fitting; move to any further level of Kamiran and
+Calders' reweighing, which at level 1 makes the outcome independent of the protected
 group in the weighted training rows) is fitted and measured out of fold on
 ``search_splits`` stratified splits of ``folds`` folds (two by default: one split's luck
 steers a greedy path; averaging two halves that luck's variance): the mean AUC over the
@@ -51,11 +54,25 @@ from glasscredit.model._fairness import MIN_GROUP_SIZE, audit
 from glasscredit.model._fairselect import Checked, pick, recheck
 from glasscredit.model._frame import as_frame
 
-__all__ = ["Candidate", "Checked", "FairFit", "approve_top", "balancing_weights", "fair_fit"]
+__all__ = [
+    "DEFAULT_LEVERS",
+    "GAP_STEPS",
+    "LEVERS",
+    "Candidate",
+    "Checked",
+    "FairFit",
+    "approve_top",
+    "balancing_weights",
+    "fair_fit",
+]
 
+LEVERS = ("drop", "monotone", "merge", "reweigh", "gap")  # every lever the search knows
+DEFAULT_LEVERS = ("drop", "gap")  # the default: see fair_fit's docstring
+GAP_STEPS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
 Monotone = tuple[tuple[str, str], ...]
 Merged = tuple[tuple[str, int], ...]  # feature -> at most this many bins
-Config = tuple[tuple[str, ...], Monotone, float, Merged]  # dropped, monotone, reweigh, merges
+# dropped, monotone, reweigh, merges, group-gap penalty
+Config = tuple[tuple[str, ...], Monotone, float, Merged, float]
 
 
 @dataclass(frozen=True)
@@ -72,16 +89,18 @@ class Candidate:
     step: int
     merged: Merged = ()
     fold_aucs: tuple[float, ...] = ()
+    gap: float = 0.0
 
     @property
     def config(self) -> Config:
-        return (self.dropped, self.monotonic, self.reweigh, self.merged)
+        return (self.dropped, self.monotonic, self.reweigh, self.merged, self.gap)
 
     def describe(self) -> str:
         parts = [f"drop {', '.join(self.dropped)}"] if self.dropped else []
         parts += [f"{f} {t}" for f, t in self.monotonic]
         parts += [f"{f} in {k} bins" for f, k in self.merged]
         parts += [f"reweigh {self.reweigh:g}"] if self.reweigh else []
+        parts += [f"group gap {self.gap:g}"] if self.gap else []
         return "; ".join(parts) or "plain fit"
 
 
@@ -159,9 +178,13 @@ class _Search:
         ]
         self.seen: dict[Config, Candidate] = {}
 
-    def estimator(self, mono: Monotone, merged: Merged = ()) -> ScorecardClassifier:
+    def estimator(
+        self, mono: Monotone, merged: Merged = (), gap: float = 0.0
+    ) -> ScorecardClassifier:
         est: ScorecardClassifier = clone(self.base)
         est.set_params(monotonic={**(self.base.monotonic or {}), **dict(mono)})
+        if gap:
+            est.set_params(group_gap=gap, group_gap_min_size=self.min_size)
         if merged:
             est.set_params(feature_bins={**(self.base.feature_bins or {}), **dict(merged)})
         return est
@@ -173,6 +196,10 @@ class _Search:
             return None
         bal = balancing_weights({k: v[rows] for k, v in self.groups.items()}, self.y[rows])
         return np.maximum(1.0 + alpha * (bal - 1.0), 0.0)
+
+    def rows_groups(self, gap: float, rows: Any = slice(None)) -> dict[str, Any] | None:
+        """The groups of ``rows`` for the group-gap penalty (None when it is off)."""
+        return {k: v[rows] for k, v in self.groups.items()} if gap else None
 
     def _worst(
         self, approved: npt.NDArray[np.float64]
@@ -190,15 +217,18 @@ class _Search:
     def evaluate(self, config: Config, step: int) -> Candidate:
         if config in self.seen:
             return self.seen[config]
-        dropped, mono, alpha, merged = config
+        dropped, mono, alpha, merged, gap = config
         X = self.X.drop(list(dropped))
         aucs: list[float] = []
         worsts: list[tuple[float, tuple[float, float] | None, str] | None] = []
         for folds in self.splits:
             approved = np.zeros(self.y.size)
             for train, test in folds:
-                m = self.estimator(mono, merged).fit(
-                    X[train], self.y[train], sample_weight=self.weights(alpha, train)
+                m = self.estimator(mono, merged, gap).fit(
+                    X[train],
+                    self.y[train],
+                    sample_weight=self.weights(alpha, train),
+                    groups=self.rows_groups(gap, train),
                 )
                 s = m.predict_score(X[test])
                 aucs.append(float(roc_auc_score(self.y[test] == m.bad_class_, -s)))
@@ -221,6 +251,7 @@ class _Search:
             step=step,
             merged=merged,
             fold_aucs=tuple(aucs),
+            gap=gap,
         )
         self.seen[config] = cand
         return cand
@@ -254,12 +285,21 @@ def fair_fit(
     min_group_size: int = MIN_GROUP_SIZE,
     random_state: int | None = 0,
     reweigh_steps: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0),
+    gap_steps: tuple[float, ...] = GAP_STEPS,
     min_cost: float = 0.005,
     repeats: int = 2,
     headroom: float = 0.1,
     search_splits: int = 2,
+    levers: tuple[str, ...] = DEFAULT_LEVERS,
 ) -> FairFit:
-    """Search feature subsets, monotone constraints and reweighing for a fairer single table.
+    """Search the ``levers`` (feature drops and the group-gap penalty by default) for a
+    fairer single table.
+
+    ``levers`` names what the search may change, of :data:`LEVERS`: ``drop``,
+    ``monotone``, ``merge``, ``reweigh``, ``gap``. The default, :data:`DEFAULT_LEVERS`,
+    was chosen on the bench's development folds (docs/model.md): reweighing and the
+    penalty steer the same association, and a greedy path given both climbed levels that
+    did not hold out.
 
     ``protected`` maps each attribute's name to its values (one per row of ``X``); they
     steer and measure the search only. Returns the chosen table refitted on all rows,
@@ -294,6 +334,15 @@ def fair_fit(
         for k, (v, _, hi) in bounds.items()
         if hi is not None and v > hi
     ]
+    unknown = [lv for lv in levers if lv not in LEVERS]
+    if unknown or not levers:
+        bad.append(
+            FieldError(
+                "levers",
+                "known_lever",
+                f"{unknown[0]!r} is not one of {LEVERS}" if unknown else "name at least one lever",
+            )
+        )
     if bad:
         raise ValidationError(bad)
     declared = sorted({*(estimator.protected or []), *protected})
@@ -310,12 +359,15 @@ def fair_fit(
         random_state,
         search_splits,
     )
-    current = baseline = search.evaluate(((), (), 0.0, ()), 0)
+    current = baseline = search.evaluate(((), (), 0.0, (), 0.0), 0)
     step = 0
     for step in range(1, max_steps + 1):
         if _air(current) >= target_air + headroom or baseline.auc - current.auc > stop_auc_cost:
             break
-        scored = [search.evaluate(c, step) for c in _moves(plain, current, reweigh_steps)]
+        scored = [
+            search.evaluate(c, step)
+            for c in _moves(plain, current, reweigh_steps, gap_steps, levers)
+        ]
         better = [c for c in scored if _air(c) > _air(current)]
         if not better:
             break
@@ -325,7 +377,14 @@ def fair_fit(
         )
     front = _frontier(list(search.seen.values()))
     filled = [
-        search.evaluate(c, step + 1) for c in _bracket(front, baseline, max_auc_cost, reweigh_steps)
+        search.evaluate(c, step + 1)
+        for c in _bracket(
+            front,
+            baseline,
+            max_auc_cost,
+            reweigh_steps if "reweigh" in levers else (),
+            gap_steps if "gap" in levers else (),
+        )
     ]
     evaluated = list(search.seen.values())
     shortlist = [baseline]
@@ -345,9 +404,12 @@ def fair_fit(
     checked = recheck(shortlist, baseline.config, measure, repeats, target_air, max_auc_cost)
     best = pick(checked)
     chosen = best.candidate
-    model = search.estimator(chosen.monotonic, chosen.merged)
+    model = search.estimator(chosen.monotonic, chosen.merged, chosen.gap)
     model.fit(
-        frame.drop(list(chosen.dropped)), labels, sample_weight=search.weights(chosen.reweigh)
+        frame.drop(list(chosen.dropped)),
+        labels,
+        sample_weight=search.weights(chosen.reweigh),
+        groups=search.rows_groups(chosen.gap),
     )
     return FairFit(
         model=model,
@@ -369,6 +431,7 @@ def _bracket(
     baseline: Candidate,
     max_auc_cost: float,
     reweigh_steps: tuple[float, ...],
+    gap_steps: tuple[float, ...] = (),
 ) -> list[Config]:
     """The reweighing levels next to the two frontier points that bracket the budget (the
     fairest within it and the cheapest past it, on the search's figures): reweighing is
@@ -378,16 +441,29 @@ def _bracket(
     inside = [c for c in frontier if baseline.auc - c.auc <= max_auc_cost]
     past = [c for c in frontier if baseline.auc - c.auc > max_auc_cost]
     levels = sorted({0.0, *reweigh_steps})
+    gaps = sorted({0.0, *gap_steps})
     out: list[Config] = []
     for c in inside[-1:] + past[:1]:
-        i = levels.index(c.reweigh) if c.reweigh in levels else None
-        near = [] if i is None else levels[max(i - 1, 0) : i] + levels[i + 1 : i + 2]
-        out += [(c.dropped, c.monotonic, a, c.merged) for a in near]
+        out += [(c.dropped, c.monotonic, a, c.merged, c.gap) for a in _near(levels, c.reweigh)]
+        if gap_steps:
+            out += [(c.dropped, c.monotonic, c.reweigh, c.merged, g) for g in _near(gaps, c.gap)]
     return out
 
 
+def _near(levels: list[float], level: float) -> list[float]:
+    """The levels either side of ``level`` (none when it is not one of them)."""
+    if level not in levels:
+        return []
+    i = levels.index(level)
+    return levels[max(i - 1, 0) : i] + levels[i + 1 : i + 2]
+
+
 def _moves(
-    plain: ScorecardClassifier, c: Candidate, reweigh_steps: tuple[float, ...]
+    plain: ScorecardClassifier,
+    c: Candidate,
+    reweigh_steps: tuple[float, ...],
+    gap_steps: tuple[float, ...] = (),
+    levers: tuple[str, ...] = LEVERS,
 ) -> list[Config]:
     """Drop one feature, constrain one free numeric feature, merge one numeric feature's
     bins (halve its bin count, down to two), or reweigh further (any level)."""
@@ -395,28 +471,34 @@ def _moves(
     constrained = dict(c.monotonic)
     merged = dict(c.merged)
     out: list[Config] = []
-    if len(used) > 1:
+    if len(used) > 1 and "drop" in levers:
         out += [
             (
                 tuple(sorted((*c.dropped, f))),
                 tuple(kv for kv in c.monotonic if kv[0] != f),
                 c.reweigh,
                 tuple(kv for kv in c.merged if kv[0] != f),
+                c.gap,
             )
             for f in used
         ]
     for f in used:
         if plain.bins_[f].kind != "numeric":
             continue
-        if plain.trends_[f] == "none" and f not in constrained:
+        if "monotone" in levers and plain.trends_[f] == "none" and f not in constrained:
             for t in ("ascending", "descending"):
                 mono = tuple(sorted({**constrained, f: t}.items()))
-                out.append((c.dropped, mono, c.reweigh, c.merged))
+                out.append((c.dropped, mono, c.reweigh, c.merged, c.gap))
         k = merged.get(f, len(plain.bins_[f].edges) + 1)
-        if k > 2:
+        if k > 2 and "merge" in levers:
             coarser = tuple(sorted({**merged, f: max(2, k // 2)}.items()))
-            out.append((c.dropped, c.monotonic, c.reweigh, coarser))
-    out += [(c.dropped, c.monotonic, a, c.merged) for a in reweigh_steps if a > c.reweigh]
+            out.append((c.dropped, c.monotonic, c.reweigh, coarser, c.gap))
+    if "reweigh" in levers:
+        out += [
+            (c.dropped, c.monotonic, a, c.merged, c.gap) for a in reweigh_steps if a > c.reweigh
+        ]
+    if "gap" in levers:
+        out += [(c.dropped, c.monotonic, c.reweigh, c.merged, g) for g in gap_steps if g > c.gap]
     return out
 
 
