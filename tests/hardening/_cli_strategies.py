@@ -136,6 +136,7 @@ VALUES: dict[str, S] = {
     "key_id": pick("k1", "nope"),
     "known_by": TIMES,
     "kind": pick("tier", "perk", "partner", "x"),
+    "lever": pick("drop", "gap", "reweigh", "monotone", "merge", "bribe", ""),
     "known_from": TIMES,
     "log_level": pick("INFO", "debug", "trace", "x", ""),
     "method": pick("logistic", "x"),
