@@ -138,6 +138,11 @@ def test_a_table_steered_by_the_group_gap_penalty_says_so(tmp_path: Path) -> Non
     text = card_markdown(load_model(out))
     assert "group-gap penalty at 0.3 (protected groups: age; groups of at least 30 rows)" in text
     assert "are not an input" in text
+    n_young = int((age == "under 25").sum())
+    assert (
+        f"Steered by: age=25 and over ({1000 - n_young} rows), age=under 25 ({n_young} rows)."
+        in text
+    )
     plain = tmp_path / "plain.json"
     save_model(ScorecardClassifier(random_state=0).fit(X, y), plain)
     assert "group-gap" not in card_markdown(load_model(plain))

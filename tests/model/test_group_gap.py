@@ -56,12 +56,20 @@ def test_the_groups_never_enter_the_table_or_a_score() -> None:
     m = ScorecardClassifier(random_state=0, group_gap=1.0).fit(X, y, groups={"grp": g})
     assert set(m.points_table_.features) <= set(X.columns)
     assert "grp" not in repr(m.get_params()) and not hasattr(m, "groups_")
+    assert m.group_gap_groups_ == {
+        "grp=majority": float((g == "majority").sum()),
+        "grp=minority": float((g == "minority").sum()),
+    }
     shuffled = X.with_columns(grp=pl.Series(g[::-1]))
     assert (m.predict_score(shuffled) == m.predict_score(X)).all()
     # without a penalty the groups are ignored: the plain fit to the bit
     plain = ScorecardClassifier(random_state=0).fit(X, y)
     off = ScorecardClassifier(random_state=0).fit(X, y, groups={"grp": g})
-    assert off.points_table_ == plain.points_table_
+    assert off.points_table_ == plain.points_table_ and off.group_gap_groups_ == {}
+    # a floor no group reaches: nothing to steer by, the plain fit, and the record says so
+    none = ScorecardClassifier(random_state=0, group_gap=1.0, group_gap_min_size=10**6)
+    none.fit(X, y, groups={"grp": g})
+    assert none.points_table_ == plain.points_table_ and none.group_gap_groups_ == {}
 
 
 def test_the_woodbury_step_equals_the_dense_newton_step() -> None:
@@ -83,19 +91,31 @@ def test_the_woodbury_step_equals_the_dense_newton_step() -> None:
 
 def test_the_contrast_leaves_small_groups_out_and_sums_to_zero() -> None:
     g = np.array(["a"] * 50 + ["b"] * 40 + ["c"] * 5 + [None] * 5, dtype=object)
-    c = group_contrast({"attr": g}, 100, None, 30)
+    c, steered = group_contrast({"attr": g}, 100, None, 30)
     assert c.shape == (2, 100)  # a and b; c and the missing are under the floor
+    assert steered == {"attr=a": 50.0, "attr=b": 40.0}
     np.testing.assert_allclose(c.sum(axis=1), 0.0, atol=1e-12)
     eta = np.arange(100.0)
     np.testing.assert_allclose(c @ eta, [eta[:50].mean() - 49.5, eta[50:90].mean() - 49.5])
     # weights count as rows: a weighted mean, and a weighted floor
     w = np.ones(100)
     w[:50] = 0.5
-    cw = group_contrast({"attr": g}, 100, w, 30)
-    assert cw.shape == (1, 100)  # a now weighs 25, under the floor
-    np.testing.assert_allclose(cw @ eta, [eta[50:90].mean() - np.average(eta, weights=w)])
-    # one group only: nothing to compare
-    assert group_contrast({"attr": np.array(["a"] * 10)}, 10, None, 1).shape == (0, 10)
+    cw, _ = group_contrast({"attr": g}, 100, w, 20)
+    np.testing.assert_allclose(
+        cw @ eta,
+        [
+            np.average(eta[:50]) - np.average(eta, weights=w),
+            eta[50:90].mean() - np.average(eta, weights=w),
+        ],
+    )
+    # a weighs 25 now: at a floor of 30 only b has a row, against everyone (a, c and the
+    # missing still count in everyone's mean); an attribute of one group has nothing to
+    # compare, and one whose groups are all under the floor has nothing to steer by
+    c30, steered30 = group_contrast({"attr": g}, 100, w, 30)
+    np.testing.assert_allclose(c30 @ eta, [eta[50:90].mean() - np.average(eta, weights=w)])
+    assert steered30 == {"attr=b": 40.0}
+    assert group_contrast({"attr": g}, 100, w, 41)[1] == {}
+    assert group_contrast({"attr": np.array(["a"] * 10)}, 10, None, 1)[0].shape == (0, 10)
 
 
 def test_bad_penalties_and_groups_are_refused_by_name() -> None:
@@ -183,7 +203,7 @@ def test_more_penalty_never_widens_the_gap_nor_improves_the_fit(
     blocks = [Block(b.slots.astype(np.intp), b.n_slots, b.n_ordered) for b in blocks]
     y = (rng.random(n) < 0.25 + 0.3 * g).astype(np.float64)
     w = rng.uniform(0.2, 3.0, n) if weighted else None
-    contrast = group_contrast({"g": np.where(g, "a", "b")}, n, w, 1)
+    contrast = group_contrast({"g": np.where(g, "a", "b")}, n, w, 1)[0]
     low, high = sorted(levels)
 
     def solve(level: float) -> tuple[float, float]:

@@ -73,6 +73,9 @@ def model_document(
         "bad_class": _jsonable(est.bad_class_),
         "classes": _jsonable(est.classes_.tolist()),
     }
+    steered = getattr(est, "group_gap_groups_", None)
+    if est.get_params().get("group_gap"):
+        training["group_gap_groups"] = dict(steered or {})  # {} says: none reached the floor
     return {
         "format": FORMAT,
         "points_table": table.model_dump(mode="json"),

@@ -89,12 +89,19 @@ def card_markdown(
         lines += [f"Method: `{params.get('method')}`; parameters recorded in the model JSON.", ""]
     if params.get("group_gap"):
         steering = ", ".join(data.get("protected_steering_only") or []) or "not recorded"
+        steered = training.get("group_gap_groups")
+        by = (
+            "not recorded"
+            if steered is None
+            else ", ".join(f"{k} ({v:g} rows)" for k, v in steered.items())
+            or "none: no group reached the floor, so the fit was the plain fit"
+        )
         lines += [
             f"Steered while fitting by the group-gap penalty at {params['group_gap']:g} "
             f"(protected groups: {steering}; groups of at least "
             f"{params.get('group_gap_min_size')} rows): the groups narrowed the gap between "
             "their mean scores and everyone's during the fit, and are not an input; the "
-            "table reads the features below alone.",
+            "table reads the features below alone. Steered by: " + by + ".",
             "",
         ]
     lines += ["## Data"]

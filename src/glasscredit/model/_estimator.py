@@ -244,11 +244,12 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             frame, labels, w = frame.filter(pl.Series(keep)), labels[keep], w[keep]
             if grp is not None:
                 grp = {k: v[keep] for k, v in grp.items()}
-        contrast = (
-            group_contrast(grp, frame.height, w, self.group_gap_min_size)
-            if grp is not None and self.group_gap
-            else None
-        )
+        contrast: FloatArray | None = None
+        self.group_gap_groups_: dict[str, float] = {}  # the groups steered by, and their rows
+        if grp is not None and self.group_gap:
+            contrast, self.group_gap_groups_ = group_contrast(
+                grp, frame.height, w, self.group_gap_min_size
+            )
         target = self._target(labels, frame.height)
         self.n_features_in_ = frame.width
         if named:

@@ -56,24 +56,29 @@ def as_groups(groups: Any, n: int) -> dict[str, npt.NDArray[Any]]:
 
 def group_contrast(
     groups: Mapping[str, Any], n: int, w: FloatArray | None, min_size: float
-) -> FloatArray:
-    """One contrast row per group of at least ``min_size`` (weighted) rows, per attribute.
+) -> tuple[FloatArray, dict[str, float]]:
+    """One contrast row per group of at least ``min_size`` (weighted) rows, per attribute,
+    and the groups steered by (``attribute=value``: weighted rows), for the record.
 
-    A group under the floor is left out (its mean is too noisy to steer by, as the audit
-    never compares it); so is an attribute's only group of sufficient size when the rest
-    are small, since a group against itself has no gap. Missing values are a group of
-    their own, as in the audit."""
+    A group under the floor gets no row of its own (its mean is too noisy to steer by, as
+    the audit never compares it), but its rows still count in everyone's mean: when one
+    group of an attribute is over the floor and the rest are under it, that group is
+    steered against everyone, which is a weak pull on the small groups' gap. An attribute
+    with a single group has nothing to compare and is left out. Missing values are a
+    group of their own, as in the audit."""
     weights = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
     total = float(weights.sum())
     rows: list[FloatArray] = []
-    for col in as_groups(groups, n).values():
+    steered: dict[str, float] = {}
+    for attr, col in as_groups(groups, n).items():
         labels = np.array(["<missing>" if v is None or v != v else str(v) for v in col])
         names, codes = np.unique(labels, return_inverse=True)
         sizes = np.bincount(codes, weights=weights, minlength=names.size)
         big = np.flatnonzero(sizes >= min_size)
-        if big.size < 2 and big.size == names.size:
-            continue  # one group only: nothing to compare
+        if names.size < 2 or big.size == 0:
+            continue
         for g in big:
             member = codes == g
             rows.append(np.where(member, weights / sizes[g], 0.0) - weights / total)
-    return np.array(rows).reshape(len(rows), n)
+            steered[f"{attr}={names[g]}"] = round(float(sizes[g]), 6)
+    return np.array(rows).reshape(len(rows), n), steered
