@@ -188,9 +188,11 @@ def test_more_penalty_never_widens_the_gap_nor_improves_the_fit(
     seed: int, n: int, share: float, levels: tuple[float, float], weighted: bool
 ) -> None:
     """On any data, the solver's own problem (no binning, no rounding, no trends): a
-    stronger penalty leaves the group gap no wider and the deviance no lower, the
-    exchange a penalty makes at its optimum."""
-    from glasscredit.model._additive import Block, fit_additive
+    stronger penalty leaves the group gap no wider and the fit's own objective (deviance
+    plus the ridge and smoothness penalties) no lower, the exchange a penalty makes at
+    its optimum. (The deviance alone is not ordered: the gap can buy back ridge; CI found
+    that on the first version of this test.)"""
+    from glasscredit.model._additive import Block, _band_matvec, _penalty_bands, fit_additive
 
     rng = np.random.default_rng(seed)
     g = rng.random(n) < share
@@ -222,10 +224,16 @@ def test_more_penalty_never_widens_the_gap_nor_improves_the_fit(
         eta = fit.intercept + sum(b[blk.slots] for b, blk in zip(fit.betas, blocks, strict=True))
         ww = np.ones(n) if w is None else w
         dev = float(ww @ (np.logaddexp(0.0, eta) - y * eta))
+        for beta, blk in zip(fit.betas, blocks, strict=True):
+            pen = _penalty_bands(blk.n_slots, blk.n_ordered, 2.0, 16.0)
+            dev += 0.5 * float(beta @ _band_matvec(pen, beta))
         return abs(float((contrast @ eta)[0])), dev
 
     gap0, dev0 = solve(0.0)
     gap1, dev1 = solve(low)
     gap2, dev2 = solve(high)
     assert gap2 <= gap1 + 1e-6 and gap1 <= gap0 + 1e-6
-    assert dev2 >= dev1 - 1e-6 * dev1 and dev1 >= dev0 - 1e-6 * dev0
+    # the objective within the solver's precision: each block step re-centres the block on
+    # its rows, so the cyclic fit stops near the optimum, not at it (3,000 examples: at
+    # most 0.07% of the objective between the plain fit and a penalised one)
+    assert dev2 >= dev1 * (1 - 2e-3) and dev1 >= dev0 * (1 - 2e-3)
