@@ -118,6 +118,10 @@ def test_a_protected_column_in_X_is_refused() -> None:
         with pytest.raises(ValidationError) as e:
             fair_fit(ScorecardClassifier(), X, y, {"group": g}, levers=levers)
         assert [(f.field, f.rule) for f in e.value.errors] == [("levers", "known_lever")]
+    for steps in ((0.1, -1.0), (float("inf"),), (0.0,)):
+        with pytest.raises(ValidationError) as e:
+            fair_fit(ScorecardClassifier(), X, y, {"group": g}, gap_steps=steps)
+        assert [(f.field, f.rule) for f in e.value.errors] == [("gap_steps", "positive")]
 
 
 def test_the_levers_bound_the_search(

@@ -237,3 +237,33 @@ def test_more_penalty_never_widens_the_gap_nor_improves_the_fit(
     # its rows, so the cyclic fit stops near the optimum, not at it (3,000 examples: at
     # most 0.07% of the objective between the plain fit and a penalised one)
     assert dev2 >= dev1 * (1 - 2e-3) and dev1 >= dev0 * (1 - 2e-3)
+
+
+def test_the_penalty_steers_the_groups_the_audit_compares() -> None:
+    """A raw numeric attribute (an age in years) is banded as the audit bands it, so the
+    penalty neither steers fifty one-age groups the audit never compares nor misses the
+    bands it does."""
+    from glasscredit.model._fairness import group_labels
+
+    rng = np.random.default_rng(2)
+    age = rng.integers(18, 75, 2000).astype(np.float64)
+    age[:40] = np.nan
+    _, steered = group_contrast({"age": age}, 2000, None, 30)
+    names, counts = np.unique(group_labels(age, "age").astype(str), return_counts=True)
+    assert steered == {f"age={k}": float(c) for k, c in zip(names, counts, strict=True)}
+    assert "age=missing" in steered and len(steered) == 5  # four quartile bands, missing
+    # the floor still applies to the audit's groups: a band under it is not steered
+    _, few = group_contrast({"age": age}, 2000, None, 41)
+    assert "age=missing" not in few and len(few) == 4
+
+
+def test_a_contrast_too_large_to_hold_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import glasscredit.model._groupgap as groupgap
+
+    X, y, g = proxy_data(n=400)
+    monkeypatch.setattr(groupgap, "MAX_CONTRAST_CELLS", 400)  # one group's row of 400
+    with pytest.raises(ValidationError) as e:
+        ScorecardClassifier(group_gap=1.0).fit(X, y, groups={"grp": g})
+    assert [(f.field, f.rule) for f in e.value.errors] == [("groups.grp", "contrast_size")]
+    monkeypatch.setattr(groupgap, "MAX_CONTRAST_CELLS", 800)  # both rows fit
+    ScorecardClassifier(group_gap=1.0).fit(X, y, groups={"grp": g})

@@ -334,6 +334,8 @@ def fair_fit(
         for k, (v, _, hi) in bounds.items()
         if hi is not None and v > hi
     ]
+    if not all(isinstance(g, int | float) and 0 < g < np.inf for g in gap_steps):
+        bad.append(FieldError("gap_steps", "positive", "each level must be a finite number > 0"))
     unknown = [lv for lv in levers if lv not in LEVERS]
     if unknown or not levers:
         bad.append(

@@ -16,10 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from glasscredit.exceptions import FieldError, ValidationError
+from glasscredit.model._fairness import group_labels
 
-__all__ = ["as_groups", "group_contrast"]
+__all__ = ["MAX_CONTRAST_CELLS", "as_groups", "group_contrast"]
 
 FloatArray = npt.NDArray[np.float64]
+#: the contrast is dense (steered groups x rows, 8 bytes a cell): 512 MiB at most
+MAX_CONTRAST_CELLS = 2**26
 
 
 def as_groups(groups: Any, n: int) -> dict[str, npt.NDArray[Any]]:
@@ -55,10 +58,15 @@ def as_groups(groups: Any, n: int) -> dict[str, npt.NDArray[Any]]:
 
 
 def group_contrast(
-    groups: Mapping[str, Any], n: int, w: FloatArray | None, min_size: float
+    groups: Mapping[str, npt.NDArray[Any]], n: int, w: FloatArray | None, min_size: float
 ) -> tuple[FloatArray, dict[str, float]]:
     """One contrast row per group of at least ``min_size`` (weighted) rows, per attribute,
     and the groups steered by (``attribute=value``: weighted rows), for the record.
+    ``groups`` as :func:`as_groups` returns them. The groups are the audit's
+    (:func:`~glasscredit.model._fairness.group_labels`: a numeric attribute with many
+    values is cut into quartile bands, missing values are the ``missing`` group), so the
+    penalty steers what the audit compares. More than :data:`MAX_CONTRAST_CELLS` cells
+    (steered groups times rows) are refused rather than allocated.
 
     A group under the floor gets no row of its own (its mean is too noisy to steer by, as
     the audit never compares it), but its rows still count in everyone's mean: when one
@@ -70,13 +78,24 @@ def group_contrast(
     total = float(weights.sum())
     rows: list[FloatArray] = []
     steered: dict[str, float] = {}
-    for attr, col in as_groups(groups, n).items():
-        labels = np.array(["<missing>" if v is None or v != v else str(v) for v in col])
-        names, codes = np.unique(labels, return_inverse=True)
+    for attr, col in groups.items():
+        names, codes = np.unique(group_labels(col, attr).astype(str), return_inverse=True)
         sizes = np.bincount(codes, weights=weights, minlength=names.size)
         big = np.flatnonzero(sizes >= min_size)
         if names.size < 2 or big.size == 0:
             continue
+        if (len(rows) + big.size) * n > MAX_CONTRAST_CELLS:
+            raise ValidationError(
+                [
+                    FieldError(
+                        f"groups.{attr}",
+                        "contrast_size",
+                        f"{len(rows) + big.size} groups over the floor of {min_size:g} rows "
+                        f"by {n} rows exceed {MAX_CONTRAST_CELLS} contrast cells: band the "
+                        "attribute or raise group_gap_min_size",
+                    )
+                ]
+            )
         for g in big:
             member = codes == g
             rows.append(np.where(member, weights / sizes[g], 0.0) - weights / total)
