@@ -24,6 +24,28 @@ def synthetic(n: int = 3000, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
     return frame, y
 
 
+def proxy_data(
+    n: int = 2000,
+    seed: int = 0,
+    *,
+    share: float = 0.3,
+    noise: float = 0.4,
+    effect: float = 1.3,
+    slope: float = 1.3,
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """A minority (``share`` of rows) with a higher bad rate (``effect`` in log-odds), and
+    a feature that is that membership plus noise (``noise``): what a fair fit has to deal
+    with. Returns X, the 0/1 outcome and each row's group."""
+    rng = np.random.default_rng(seed)
+    g = rng.random(n) < share
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    proxy = g + rng.normal(scale=noise, size=n)
+    eta = -0.8 + slope * x1 + 0.6 * x2 + effect * g
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    X = pl.DataFrame({"x1": x1, "x2": x2, "proxy": proxy, "colour": rng.choice(["a", "b"], n)})
+    return X, y, np.where(g, "minority", "majority")
+
+
 @pytest.fixture(scope="session")
 def data() -> tuple[pl.DataFrame, np.ndarray]:
     return synthetic()

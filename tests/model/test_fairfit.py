@@ -13,18 +13,7 @@ from typer.testing import CliRunner
 from glasscredit.cli import app as cli
 from glasscredit.exceptions import ForbiddenDataError, ValidationError
 from glasscredit.model import FairFit, ScorecardClassifier, fair_fit
-
-
-def proxy_data(n: int = 2000, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
-    """A minority with a higher bad rate, and a feature that is mostly that membership."""
-    rng = np.random.default_rng(seed)
-    g = rng.random(n) < 0.3
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    proxy = g + rng.normal(scale=0.4, size=n)
-    eta = -0.8 + 1.3 * x1 + 0.6 * x2 + 1.3 * g
-    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
-    X = pl.DataFrame({"x1": x1, "x2": x2, "proxy": proxy, "colour": rng.choice(["a", "b"], n)})
-    return X, y, np.where(g, "minority", "majority")
+from tests.model.conftest import proxy_data
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,12 @@ from glasscredit.exceptions import ModelError, ValidationError
 from glasscredit.model import ScorecardClassifier
 from glasscredit.model._additive import _gap_step
 from glasscredit.model._groupgap import group_contrast
+from tests.model.conftest import proxy_data as shared_proxy_data
 
 
 def proxy_data(n: int = 3000, seed: int = 1) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
-    """A minority with a higher bad rate, and a feature that is partly that membership."""
-    rng = np.random.default_rng(seed)
-    g = rng.random(n) < 0.25
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    proxy = g + rng.normal(scale=0.6, size=n)
-    eta = -0.8 + 1.2 * x1 + 0.6 * x2 + 1.0 * g
-    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
-    X = pl.DataFrame({"x1": x1, "x2": x2, "proxy": proxy, "colour": rng.choice(["a", "b"], n)})
-    return X, y, np.where(g, "minority", "majority")
+    """A quarter minority, a weaker effect and a noisier proxy than the fair fit's tests."""
+    return shared_proxy_data(n, seed, share=0.25, noise=0.6, effect=1.0, slope=1.2)
 
 
 def mean_gap(model: ScorecardClassifier, X: pl.DataFrame, g: np.ndarray) -> float:
