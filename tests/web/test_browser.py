@@ -220,6 +220,9 @@ def test_what_if_updates_as_the_person_chooses(site: Site, browser: Any, tmp_pat
         expected = uc.what_if(ctx, "bob", actions={"pay_on_time": 6})
     page = browser.new_context().new_page()
     sign_in(page, site, site.subject_token("bob"))
+    # the script listens for input once the page has loaded: a fill before that is lost
+    # (CI, at load, filled first once and waited 30 s for a panel that never came)
+    page.wait_for_load_state("load")
     page.get_by_label(re.compile("Months to pay a bill")).fill("6")
     result = page.get_by_test_id("whatif-result")
     result.wait_for()
